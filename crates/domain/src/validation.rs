@@ -1,0 +1,120 @@
+//! Field-level validation errors, collected so a client learns about every
+//! bad field at once rather than one per round trip.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON path of the offending field, e.g. `ori` or `legs[2].arrival`.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Runs a parser and records its error under `field`, returning the
+    /// parsed value when it succeeded.
+    pub fn check<T, E: fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(field, error.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// `Ok(value)` when nothing was recorded, so callers can finish with
+    /// `errors.finish(build())`.
+    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, Self> {
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Trims and bounds a free-text field; empty means missing.
+pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(format!("must be at most {max_chars} characters"));
+    }
+    if trimmed.chars().any(|c| c.is_control()) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_trims_and_limits() {
+        assert_eq!(bounded_text("  Acme  ", 10).as_deref(), Ok("Acme"));
+        assert!(bounded_text("   ", 10).is_err());
+        assert!(bounded_text("abcdefghijk", 10).is_err());
+        assert!(bounded_text("a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn collects_every_error() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(errors.check("a", Ok::<_, String>(1)), Some(1));
+        assert_eq!(errors.check::<i32, _>("b", Err("bad")), None);
+        errors.add("c", "worse");
+        assert_eq!(errors.errors().len(), 2);
+        assert_eq!(errors.to_string(), "b: bad; c: worse");
+        assert!(errors.into_result(|| ()).is_err());
+    }
+}
