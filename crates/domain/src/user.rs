@@ -86,6 +86,11 @@ impl fmt::Display for Username {
 }
 
 pub const DISPLAY_NAME_MAX: usize = 200;
+
+/// Failed logins in a row that lock an account.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+/// How long a locked account refuses every login, right password or not.
+pub const LOCKOUT: chrono::Duration = chrono::Duration::minutes(10);
 pub const PASSWORD_MIN_CHARS: usize = 15;
 /// Bounds the work an attacker can make the server do per login attempt.
 pub const PASSWORD_MAX_CHARS: usize = 256;

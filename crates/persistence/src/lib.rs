@@ -1,0 +1,24 @@
+//! Interdict's storage: one diesel connection type over SQLite and
+//! PostgreSQL, repositories that turn the domain policy into SQL, and the
+//! audit writer that commits every action together with its audit entry.
+//!
+//! Error policy: repositories return `diesel::QueryResult`; the web layer
+//! decides what a failure means to the client.
+
+pub mod agencies;
+pub mod audit;
+pub mod db;
+pub mod schema;
+pub mod settings;
+pub mod tokens;
+pub mod users;
+pub mod uuid_type;
+
+pub use db::{Backend, Db, DbConnection, DbUnavailable, DatabaseUrl};
+pub use uuid_type::DbUuid;
+
+/// Current time at the microsecond precision both backends store.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,182 @@
+//! Stored audit entries: conversion, search and chain verification.
+
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use interdict_domain::audit::{AuditEvent, ChainVerifier, ChainedEntry, Hash, Outcome, VerifyReport};
+use interdict_domain::policy::AuditScope;
+use uuid::Uuid;
+
+use crate::schema::{audit_entries, audit_head};
+use crate::{DbConnection, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_entries, treat_none_as_default_value = false)]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub user_id: Option<DbUuid>,
+    pub agency_id: Option<DbUuid>,
+    pub role: Option<String>,
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub source: Option<String>,
+    pub detail: Option<String>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+impl From<&ChainedEntry> for AuditRow {
+    fn from(entry: &ChainedEntry) -> Self {
+        let e = &entry.event;
+        Self {
+            seq: entry.seq,
+            occurred_at: e.occurred_at.naive_utc(),
+            user_id: e.user_id.map(DbUuid),
+            agency_id: e.agency_id.map(DbUuid),
+            role: e.role.clone(),
+            action: e.action.clone(),
+            object_type: e.object_type.clone(),
+            object_id: e.object_id.clone(),
+            outcome: e.outcome.as_str().to_owned(),
+            request_id: e.request_id.clone(),
+            source: e.source.clone(),
+            detail: e.detail.clone(),
+            prev_hash: entry.prev_hash.to_vec(),
+            hash: entry.hash.to_vec(),
+        }
+    }
+}
+
+fn to_hash(bytes: &[u8]) -> Hash {
+    // A stored hash of the wrong length cannot match any real hash; map it
+    // to a value that fails verification rather than failing to load.
+    bytes.try_into().unwrap_or([0xff; 32])
+}
+
+impl From<AuditRow> for ChainedEntry {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            seq: row.seq,
+            event: AuditEvent {
+                occurred_at: Utc.from_utc_datetime(&row.occurred_at),
+                user_id: row.user_id.map(Uuid::from),
+                agency_id: row.agency_id.map(Uuid::from),
+                role: row.role,
+                action: row.action,
+                object_type: row.object_type,
+                object_id: row.object_id,
+                // An unknown outcome string can only come from tampering;
+                // `Error` keeps the entry loadable and the hash check fails.
+                outcome: row.outcome.parse().unwrap_or(Outcome::Error),
+                request_id: row.request_id,
+                source: row.source,
+                detail: row.detail,
+            },
+            prev_hash: to_hash(&row.prev_hash),
+            hash: to_hash(&row.hash),
+        }
+    }
+}
+
+/// The last sequence number and hash the writers recorded.
+pub fn head(conn: &mut DbConnection) -> QueryResult<(i64, Hash)> {
+    audit_head::table
+        .find(1i16)
+        .select((audit_head::seq, audit_head::hash))
+        .first::<(i64, Vec<u8>)>(conn)
+        .map(|(seq, hash)| (seq, to_hash(&hash)))
+}
+
+const VERIFY_PAGE: i64 = 5_000;
+
+/// Re-hashes the whole chain in pages, in constant memory.
+pub fn verify(conn: &mut DbConnection) -> QueryResult<VerifyReport> {
+    let head = head(conn)?;
+    let mut verifier = ChainVerifier::new();
+    let mut after = 0i64;
+    loop {
+        let page: Vec<AuditRow> = audit_entries::table
+            .filter(audit_entries::seq.gt(after))
+            .order(audit_entries::seq.asc())
+            .limit(VERIFY_PAGE)
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        let full_page = page.len() as i64 == VERIFY_PAGE;
+        for row in page {
+            if !verifier.feed(&ChainedEntry::from(row)) {
+                return Ok(verifier.finish(Some(head)));
+            }
+        }
+        if !full_page {
+            break;
+        }
+    }
+    Ok(verifier.finish(Some(head)))
+}
+
+/// Search criteria; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// Keyset cursor: only entries with a lower sequence number.
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// Entries in the caller's scope, newest first.
+pub fn search(
+    conn: &mut DbConnection,
+    scope: AuditScope,
+    filter: &AuditFilter,
+) -> QueryResult<Vec<ChainedEntry>> {
+    let mut query = audit_entries::table
+        .select(AuditRow::as_select())
+        .order(audit_entries::seq.desc())
+        .limit(filter.limit)
+        .into_boxed();
+    match scope {
+        AuditScope::Nothing => return Ok(Vec::new()),
+        AuditScope::Agency(agency) => {
+            query = query.filter(audit_entries::agency_id.eq(DbUuid(agency)))
+        }
+        AuditScope::Everything => {}
+    }
+    if let Some(user) = filter.user_id {
+        query = query.filter(audit_entries::user_id.eq(DbUuid(user)));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_entries::action.eq(action.clone()));
+    }
+    if let Some(object_type) = &filter.object_type {
+        query = query.filter(audit_entries::object_type.eq(object_type.clone()));
+    }
+    if let Some(object_id) = &filter.object_id {
+        query = query.filter(audit_entries::object_id.eq(object_id.clone()));
+    }
+    if let Some(outcome) = filter.outcome {
+        query = query.filter(audit_entries::outcome.eq(outcome.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_entries::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_entries::occurred_at.lt(to));
+    }
+    if let Some(before) = filter.before_seq {
+        query = query.filter(audit_entries::seq.lt(before));
+    }
+    query
+        .load::<AuditRow>(conn)
+        .map(|rows| rows.into_iter().map(ChainedEntry::from).collect())
+}

@@ -1,0 +1,262 @@
+//! Connections and pooling for both backends.
+//!
+//! The backend is chosen from the URL scheme by our own r2d2 manager rather
+//! than `MultiConnection::establish`, which tries every backend in turn and
+//! hides the real connection error.
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// A database location parsed from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// Accepts `postgres://…`, `postgresql://…` and `sqlite://PATH`
+    /// (relative, or absolute as `sqlite:///abs/path`).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path.contains(":memory:") {
+                return Err(
+                    "needs a file path (sqlite://data/interdict.db); an in-memory database would be lost on restart"
+                        .into(),
+                );
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        Err("must start with sqlite://, postgres:// or postgresql://".into())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The URL with any password replaced, safe to log.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "postgres://…".into();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    ConnectionError::InvalidConnectionUrl("the SQLite path is not UTF-8".into())
+                })?;
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers proceed while the audit writer commits;
+                // NORMAL is durable in WAL mode except on power loss mid-checkpoint.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager>;
+
+/// The database is unreachable or the pool is exhausted: the request cannot
+/// be served now, but nothing about it was wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct DbUnavailable(pub String);
+
+/// A connection pool plus a way to run blocking database work off the
+/// async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects, runs pending migrations, and builds the pool.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, String> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            ensure_parent_dir(path)?;
+        }
+        let manager = ConnectionManager { url: url.clone() };
+        let mut conn = manager
+            .establish()
+            .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
+        run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+        drop(conn);
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(5))
+            .test_on_check_out(false)
+            .build(manager)
+            .map_err(|e| format!("cannot build the connection pool: {e}"))?;
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn get(&self) -> Result<PooledConnection, DbUnavailable> {
+        self.pool.get().map_err(|e| DbUnavailable(e.to_string()))
+    }
+
+    /// Runs `work` on a pooled connection in the blocking thread pool.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbUnavailable> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbUnavailable(format!("database task failed: {e}"))))?
+    }
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), String> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the database directory {}: {e}", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Applies pending migrations. On PostgreSQL an advisory lock keeps several
+/// instances starting at once from racing each other.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            pg.batch_execute("SELECT pg_advisory_lock(7355608)")
+                .map_err(|e| e.to_string())?;
+            let result = pg
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            pg.batch_execute("SELECT pg_advisory_unlock(7355608)")
+                .map_err(|e| e.to_string())?;
+            result
+        }
+        DbConnection::Sqlite(sqlite) => sqlite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_supported_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/interdict.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("data/interdict.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/interdict.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/interdict.db")))
+        );
+        assert_eq!(DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
+        for bad in ["mysql://x", "sqlite://", "sqlite://:memory:", "data.db"] {
+            assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let url = DatabaseUrl::parse("postgres://svc:hunter2@db.internal/interdict").unwrap();
+        assert_eq!(url.redacted(), "postgres://svc:***@db.internal/interdict");
+        assert!(!url.redacted().contains("hunter2"));
+    }
+}

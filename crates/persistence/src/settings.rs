@@ -1,0 +1,39 @@
+//! Server-wide settings kept in the database, so every instance behind a
+//! load balancer shares them.
+
+use diesel::prelude::*;
+
+use crate::schema::settings;
+use crate::DbConnection;
+
+pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
+    settings::table
+        .find(key)
+        .select(settings::value)
+        .first(conn)
+        .optional()
+}
+
+/// Returns the stored value, storing `generate()` first if there is none.
+/// When two instances race, both end up with the value that won.
+pub fn get_or_insert(
+    conn: &mut DbConnection,
+    key: &str,
+    generate: impl FnOnce() -> String,
+) -> QueryResult<String> {
+    if let Some(value) = get(conn, key)? {
+        return Ok(value);
+    }
+    let inserted = diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(generate())))
+        .execute(conn);
+    match inserted {
+        Ok(_) => {}
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {}
+        Err(e) => return Err(e),
+    }
+    get(conn, key)?.ok_or(diesel::result::Error::NotFound)
+}

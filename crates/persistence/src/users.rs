@@ -1,0 +1,238 @@
+//! User accounts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use interdict_domain::policy::UserDirectory;
+use interdict_domain::user::{NewUser, Role, LOCKOUT, MAX_FAILED_LOGINS};
+use uuid::Uuid;
+
+use crate::schema::{agencies, users};
+use crate::{now, DbConnection, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: DbUuid,
+    pub agency_id: DbUuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+    pub password_hash: String,
+    pub session_version: i64,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl UserRow {
+    pub fn new(user: &NewUser, agency_id: Uuid, password_hash: String) -> Self {
+        let at = now();
+        Self {
+            id: Uuid::now_v7().into(),
+            agency_id: agency_id.into(),
+            username: user.username.as_str().to_owned(),
+            display_name: user.display_name.clone(),
+            role: user.role.as_str().to_owned(),
+            active: true,
+            password_hash,
+            session_version: 1,
+            failed_logins: 0,
+            locked_until: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// The stored role; rows are only written from a parsed `Role`.
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Investigator)
+    }
+
+    pub fn is_locked(&self, at: NaiveDateTime) -> bool {
+        self.locked_until.is_some_and(|until| until > at)
+    }
+}
+
+/// What a request needs to know about its caller on every call.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: UserRow,
+    pub agency_is_system: bool,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(DbUuid(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_principal(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Principal>> {
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(DbUuid(id)))
+        .select((UserRow::as_select(), agencies::is_system))
+        .first::<(UserRow, bool)>(conn)
+        .optional()
+        .map(|found| {
+            found.map(|(user, agency_is_system)| Principal {
+                user,
+                agency_is_system,
+            })
+        })
+}
+
+/// Users the caller may administer, ordered by id, after `cursor`.
+pub fn list(
+    conn: &mut DbConnection,
+    directory: UserDirectory,
+    cursor: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order(users::id.asc())
+        .limit(limit)
+        .into_boxed();
+    match directory {
+        UserDirectory::Nothing => return Ok(Vec::new()),
+        UserDirectory::Agency(agency) => query = query.filter(users::agency_id.eq(DbUuid(agency))),
+        UserDirectory::Everyone => {}
+    }
+    if let Some(cursor) = cursor {
+        query = query.filter(users::id.gt(DbUuid(cursor)));
+    }
+    query.load(conn)
+}
+
+/// Changes an administrator may make to an account.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug)]
+pub enum UpdateOutcome {
+    Updated(UserRow),
+    Stale { current_version: i64 },
+    Missing,
+}
+
+/// Applies `changes` if the row is still at `expected_version`. A new role
+/// or a disabled account invalidates existing sessions.
+pub fn update(
+    conn: &mut DbConnection,
+    id: Uuid,
+    expected_version: i64,
+    changes: &UserChanges,
+) -> QueryResult<UpdateOutcome> {
+    let Some(current) = find(conn, id)? else {
+        return Ok(UpdateOutcome::Missing);
+    };
+    if current.version != expected_version {
+        return Ok(UpdateOutcome::Stale {
+            current_version: current.version,
+        });
+    }
+    let role = changes.role.map(|r| r.as_str().to_owned()).unwrap_or(current.role.clone());
+    let active = changes.active.unwrap_or(current.active);
+    let standing_changed = role != current.role || active != current.active;
+    let display_name = changes
+        .display_name
+        .clone()
+        .unwrap_or(current.display_name.clone());
+    let updated = diesel::update(
+        users::table
+            .filter(users::id.eq(DbUuid(id)))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set((
+        users::display_name.eq(&display_name),
+        users::role.eq(&role),
+        users::active.eq(active),
+        users::session_version.eq(current.session_version + i64::from(standing_changed)),
+        users::version.eq(expected_version + 1),
+        users::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(UpdateOutcome::Stale {
+            current_version: current.version,
+        });
+    }
+    Ok(find(conn, id)?.map_or(UpdateOutcome::Missing, UpdateOutcome::Updated))
+}
+
+/// Replaces the password hash, clears any lockout and ends every session.
+pub fn set_password(conn: &mut DbConnection, id: Uuid, password_hash: &str) -> QueryResult<bool> {
+    diesel::update(users::table.find(DbUuid(id)))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::session_version.eq(users::session_version + 1),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// Counts a failed login; the fifth in a row locks the account. Returns
+/// whether the account is now locked.
+pub fn record_failed_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::update(users::table.find(DbUuid(id)))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .execute(conn)?;
+    let failed: i32 = users::table
+        .find(DbUuid(id))
+        .select(users::failed_logins)
+        .first(conn)?;
+    if failed >= MAX_FAILED_LOGINS {
+        diesel::update(users::table.find(DbUuid(id)))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(Some(now() + LOCKOUT)),
+            ))
+            .execute(conn)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(users::table.find(DbUuid(id)))
+        .filter(users::failed_logins.ne(0).or(users::locked_until.is_not_null()))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,9 @@
+DROP TABLE audit_head;
+DROP TABLE audit_entries;
+DROP FUNCTION audit_entries_append_only;
+DROP TABLE settings;
+DROP TABLE revoked_tokens;
+DROP TABLE users;
+DROP TABLE task_force_members;
+DROP TABLE task_forces;
+DROP TABLE agencies;

@@ -1,0 +1,10 @@
+DROP TRIGGER audit_entries_no_delete;
+DROP TRIGGER audit_entries_no_update;
+DROP TABLE audit_head;
+DROP TABLE audit_entries;
+DROP TABLE settings;
+DROP TABLE revoked_tokens;
+DROP TABLE users;
+DROP TABLE task_force_members;
+DROP TABLE task_forces;
+DROP TABLE agencies;
