@@ -170,3 +170,11 @@ pub fn task_forces_of(conn: &mut DbConnection, agency: Uuid) -> QueryResult<Vec<
         .load::<DbUuid>(conn)
         .map(|ids| ids.into_iter().map(Uuid::from).collect())
 }
+
+pub fn find_by_ori(conn: &mut DbConnection, ori: &str) -> QueryResult<Option<AgencyRow>> {
+    agencies::table
+        .filter(agencies::ori.eq(ori))
+        .select(AgencyRow::as_select())
+        .first(conn)
+        .optional()
+}

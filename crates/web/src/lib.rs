@@ -1,0 +1,18 @@
+//! Interdict's HTTP service: the JSON API, authentication, error mapping,
+//! the OpenAPI document, and the `interdict` command line.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pagination;
+pub mod request_meta;
+pub mod routes;
+pub mod startup;
+pub mod state;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,1 +1,30 @@
-fn main() {}
+use clap::Parser;
+use interdict_web::cli::{self, Cli};
+use interdict_web::Config;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("interdict: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = match EnvFilter::try_new(&config.log_filter) {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!("interdict: configuration error in INTERDICT_LOG: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    // actix's own runtime: it installs the SIGTERM/SIGINT handlers that
+    // give a graceful shutdown.
+    actix_web::rt::System::new().block_on(cli::run(cli, config))
+}

@@ -5,4 +5,4 @@ mod entries;
 mod writer;
 
 pub use entries::{head, search, verify, AuditFilter};
-pub use writer::{AuditFailure, AuditWriter, Audited};
+pub use writer::{AuditFailure, AuditWriter, AuditWriterThread, Audited};

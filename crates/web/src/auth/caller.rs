@@ -1,0 +1,149 @@
+//! The authenticated caller, extracted from the bearer token on each
+//! request and checked against the account's current standing.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::policy::Actor;
+use interdict_persistence::{agencies, tokens, users};
+use uuid::Uuid;
+
+use super::token::Claims;
+use crate::error::ApiError;
+use crate::request_meta::RequestMeta;
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub username: String,
+    pub claims: Claims,
+    pub meta: RequestMeta,
+}
+
+impl Caller {
+    /// An audit event for this caller and request.
+    pub fn event(&self, action: &str) -> AuditEvent {
+        let mut event = AuditEvent::now(action);
+        event.user_id = Some(self.actor.user_id);
+        event.agency_id = Some(self.actor.agency_id);
+        event.role = Some(self.actor.role.as_str().to_owned());
+        event.request_id = self.meta.request_id.clone();
+        event.source = self.meta.source.clone();
+        event
+    }
+
+    /// An audit event about one object.
+    pub fn event_on(&self, action: &str, object_type: &str, object_id: impl ToString) -> AuditEvent {
+        let mut event = self.event(action);
+        event.object_type = Some(object_type.to_owned());
+        event.object_id = Some(object_id.to_string());
+        event
+    }
+}
+
+/// An audit event for a request with no authenticated caller.
+pub fn anonymous_event(action: &str, meta: &RequestMeta) -> AuditEvent {
+    let mut event = AuditEvent::now(action);
+    event.request_id = meta.request_id.clone();
+    event.source = meta.source.clone();
+    event
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let meta = RequestMeta::of(req);
+        let token = bearer_token(req);
+        let path = req.path().to_owned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            match authenticate(&state, token, &meta).await {
+                Ok(caller) => Ok(caller),
+                Err(Rejection::Unavailable(e)) => Err(e),
+                Err(Rejection::Denied { reason, user }) => {
+                    let mut event = anonymous_event("auth.token", &meta);
+                    event.outcome = Outcome::Denied;
+                    event.user_id = user;
+                    event.object_type = Some("route".into());
+                    event.object_id = Some(path);
+                    event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+                    state.audit.record(event).await?;
+                    Err(ApiError::Unauthenticated)
+                }
+            }
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+enum Rejection {
+    Denied { reason: String, user: Option<Uuid> },
+    Unavailable(ApiError),
+}
+
+fn denied(reason: impl Into<String>, user: Option<Uuid>) -> Rejection {
+    Rejection::Denied {
+        reason: reason.into(),
+        user,
+    }
+}
+
+async fn authenticate(
+    state: &AppState,
+    token: Option<String>,
+    meta: &RequestMeta,
+) -> Result<Caller, Rejection> {
+    let token = token.ok_or_else(|| denied("no bearer token", None))?;
+    let claims = state.tokens.verify(&token).map_err(|r| denied(r, None))?;
+    let (user_id, jti) = (claims.sub, claims.jti);
+    let lookup = state
+        .db
+        .run(move |conn| -> Result<_, ApiError> {
+            let principal = users::find_principal(conn, user_id)?;
+            let revoked = tokens::is_revoked(conn, jti)?;
+            let task_forces = match &principal {
+                Some(p) => agencies::task_forces_of(conn, p.user.agency_id.0)?,
+                None => Vec::new(),
+            };
+            Ok((principal, revoked, task_forces))
+        })
+        .await;
+    let (principal, revoked, task_forces) = lookup.map_err(Rejection::Unavailable)?;
+    let subject = Some(user_id);
+    let principal = principal.ok_or_else(|| denied("unknown user", subject))?;
+    let user = &principal.user;
+    if revoked {
+        return Err(denied("token revoked", subject));
+    }
+    if !user.active {
+        return Err(denied("account disabled", subject));
+    }
+    if user.session_version != claims.sv || user.role() != claims.role || user.agency_id.0 != claims.agency {
+        return Err(denied("account changed since the token was issued", subject));
+    }
+    Ok(Caller {
+        actor: Actor {
+            user_id: user.id.0,
+            agency_id: user.agency_id.0,
+            role: user.role(),
+            task_forces,
+            system_agency: principal.agency_is_system,
+        },
+        username: user.username.clone(),
+        claims,
+        meta: meta.clone(),
+    })
+}

@@ -1,0 +1,149 @@
+//! The `interdict` command line.
+
+use clap::{Args, Parser, Subcommand};
+use interdict_domain::audit::AuditEvent;
+use interdict_domain::user::NewUser;
+use interdict_persistence::users::{self, UserRow};
+use interdict_persistence::{agencies, audit};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use crate::auth::password;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::startup::{open, Application};
+
+#[derive(Debug, Parser)]
+#[command(name = "interdict", version, about = "Track suspicious precursor and pill-press shipments across agencies")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrations run first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Work with the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Add(UserAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub display_name: String,
+    /// investigator, supervisor, auditor or admin
+    #[arg(long)]
+    pub role: String,
+    /// The agency's ORI; defaults to the system agency.
+    #[arg(long)]
+    pub agency_ori: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-hash the whole chain; exits 1 if it is broken.
+    Verify,
+}
+
+pub async fn run(cli: Cli, config: Config) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => open(&config).await.map(|_| {
+            println!("migrations applied to {}", config.database.redacted());
+            ExitCode::SUCCESS
+        }),
+        Command::User(UserCommand::Add(args)) => user_add(config, args).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("interdict: {message}");
+        ExitCode::FAILURE
+    })
+}
+
+async fn serve(config: Config) -> Result<ExitCode, String> {
+    let database = config.database.redacted();
+    let mut app = Application::build(config).await?;
+    if let Some(password) = app.take_bootstrap_password() {
+        // Printed, never logged: this is the only time it is shown.
+        println!("================================================================");
+        println!(" First start: created the system administrator.");
+        println!("   username: admin");
+        println!("   password: {}", password.expose());
+        println!(" Store it now; it will not be shown again.");
+        println!("================================================================");
+    }
+    tracing::info!(port = app.port(), %database, "interdict listening");
+    app.run_until_stopped().await.map_err(|e| e.to_string())?;
+    tracing::info!("interdict stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user_add(config: Config, args: UserAdd) -> Result<ExitCode, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password_text = line.trim_end_matches(['\r', '\n']).to_owned();
+    let new_user = NewUser::parse(&args.username, &args.display_name, &args.role, &password_text)
+        .map_err(|e| format!("refused: {e}"))?;
+    let (db, writer, _thread) = open(&config).await?;
+    let ori = args.agency_ori.map(|o| o.trim().to_ascii_uppercase());
+    let hash = password::hash_blocking(password_text).await.map_err(|e| e.to_string())?;
+    let mut event = AuditEvent::now("user.create");
+    event.source = Some("cli".into());
+    drop(db);
+    let created = writer
+        .perform(event, move |conn, event| -> Result<UserRow, ApiError> {
+            let agency = match &ori {
+                Some(ori) => agencies::find_by_ori(conn, ori)?,
+                None => agencies::find_system(conn)?,
+            }
+            .ok_or_else(|| ApiError::bad_request("agency_ori", "no agency has this ORI"))?;
+            if users::find_by_username(conn, new_user.username.as_str())?.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "the username `{}` is already taken",
+                    new_user.username
+                )));
+            }
+            let row = UserRow::new(&new_user, agency.id.0, hash);
+            users::insert(conn, &row)?;
+            event.object_type = Some("user".into());
+            event.object_id = Some(row.id.0.to_string());
+            event.agency_id = Some(agency.id.0);
+            Ok(row)
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::BadRequest { detail, .. } => detail,
+            other => other.to_string(),
+        })?;
+    println!("created {} ({}) with id {}", created.username, created.role, created.id.0);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(config: Config) -> Result<ExitCode, String> {
+    let (db, _writer, _thread) = open(&config).await?;
+    let report = db
+        .run(|conn| audit::verify(conn).map_err(|e| interdict_persistence::DbUnavailable(e.to_string())))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,320 @@
+//! Configuration: the defaults in `config/default.toml` (compiled in, so the
+//! binary runs from anywhere), an optional file named by `INTERDICT_CONFIG`,
+//! then `INTERDICT_*` environment variables. Every value is checked here and
+//! a bad one names its key.
+
+use interdict_persistence::DatabaseUrl;
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn error(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: RawServer,
+    database: RawDatabase,
+    auth: RawAuth,
+    audit: RawAudit,
+    log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: String,
+    workers: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: String,
+    pool_size: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    jwt_secret: String,
+    token_ttl_minutes: i64,
+    issuer: String,
+    audience: String,
+    bootstrap_password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    max_batch: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    filter: String,
+}
+
+/// A secret value that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub workers: usize,
+    pub database: DatabaseUrl,
+    pub pool_size: u32,
+    pub jwt_secret: Option<Secret>,
+    pub token_ttl: chrono::Duration,
+    pub issuer: String,
+    pub audience: String,
+    pub bootstrap_password: Option<Secret>,
+    pub audit_max_batch: usize,
+    pub log_filter: String,
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Loads configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(|key| std::env::var(key).ok())
+    }
+
+    /// Loads configuration, reading variables through `env` so tests can
+    /// supply their own.
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut table: toml::Table = DEFAULTS
+            .parse()
+            .map_err(|e: toml::de::Error| error("config/default.toml", e.message()))?;
+        if let Some(path) = env("INTERDICT_CONFIG") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| error("INTERDICT_CONFIG", format!("cannot read {path}: {e}")))?;
+            let overlay: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| error("INTERDICT_CONFIG", format!("{path}: {}", e.message())))?;
+            merge(&mut table, overlay);
+        }
+        let raw: RawConfig = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| error("INTERDICT_CONFIG", e.message()))?;
+        Self::validate(raw, &env)
+    }
+
+    fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let pick = |var: &str, file_value: String| env(var).unwrap_or(file_value);
+        let number = |var: &str, file_key: &str, file_value: i64| -> Result<i64, ConfigError> {
+            match env(var) {
+                None => Ok(file_value),
+                Some(text) => text
+                    .trim()
+                    .parse()
+                    .map_err(|_| error(var, format!("`{text}` is not a whole number (see {file_key})"))),
+            }
+        };
+
+        let bind_text = pick("INTERDICT_BIND", raw.server.bind);
+        let bind = bind_text.parse().map_err(|_| {
+            error("INTERDICT_BIND", format!("`{bind_text}` is not an address such as 127.0.0.1:8080"))
+        })?;
+        let workers = number("INTERDICT_WORKERS", "server.workers", raw.server.workers as i64)?;
+        let workers = usize::try_from(workers)
+            .ok()
+            .filter(|w| *w <= 1024)
+            .ok_or_else(|| error("INTERDICT_WORKERS", "must be between 0 and 1024"))?;
+
+        let url_text = pick("INTERDICT_DATABASE_URL", raw.database.url);
+        let database =
+            DatabaseUrl::parse(&url_text).map_err(|m| error("INTERDICT_DATABASE_URL", m))?;
+        let pool_size = number(
+            "INTERDICT_DATABASE_POOL_SIZE",
+            "database.pool_size",
+            raw.database.pool_size.into(),
+        )?;
+        let pool_size = u32::try_from(pool_size)
+            .ok()
+            .filter(|n| (1..=512).contains(n))
+            .ok_or_else(|| error("INTERDICT_DATABASE_POOL_SIZE", "must be between 1 and 512"))?;
+
+        let secret_text = pick("INTERDICT_JWT_SECRET", raw.auth.jwt_secret);
+        let jwt_secret = if secret_text.is_empty() {
+            None
+        } else if secret_text.len() < MIN_SECRET_BYTES {
+            return Err(error(
+                "INTERDICT_JWT_SECRET",
+                format!("must be at least {MIN_SECRET_BYTES} bytes, or empty to generate one"),
+            ));
+        } else {
+            Some(Secret::new(secret_text))
+        };
+        let ttl = number(
+            "INTERDICT_TOKEN_TTL_MINUTES",
+            "auth.token_ttl_minutes",
+            raw.auth.token_ttl_minutes,
+        )?;
+        if !(1..=24 * 60).contains(&ttl) {
+            return Err(error("INTERDICT_TOKEN_TTL_MINUTES", "must be between 1 and 1440 minutes"));
+        }
+        let issuer = pick("INTERDICT_JWT_ISSUER", raw.auth.issuer);
+        let audience = pick("INTERDICT_JWT_AUDIENCE", raw.auth.audience);
+        if issuer.trim().is_empty() {
+            return Err(error("INTERDICT_JWT_ISSUER", "must not be empty"));
+        }
+        if audience.trim().is_empty() {
+            return Err(error("INTERDICT_JWT_AUDIENCE", "must not be empty"));
+        }
+        let bootstrap = pick("INTERDICT_BOOTSTRAP_PASSWORD", raw.auth.bootstrap_password);
+        let bootstrap_password = (!bootstrap.is_empty()).then(|| Secret::new(bootstrap));
+
+        let max_batch = number("INTERDICT_AUDIT_MAX_BATCH", "audit.max_batch", raw.audit.max_batch as i64)?;
+        let audit_max_batch = usize::try_from(max_batch)
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| error("INTERDICT_AUDIT_MAX_BATCH", "must be between 1 and 10000"))?;
+
+        Ok(Self {
+            bind,
+            workers,
+            database,
+            pool_size,
+            jwt_secret,
+            token_ttl: chrono::Duration::minutes(ttl),
+            issuer,
+            audience,
+            bootstrap_password,
+            audit_max_batch,
+            log_filter: pick("INTERDICT_LOG", raw.log.filter),
+        })
+    }
+}
+
+/// Overlays `overlay` onto `base`, section by section.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_section)), toml::Value::Table(section)) => {
+                merge(base_section, section)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(|key| vars.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_sqlite_setup() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database, DatabaseUrl::parse("sqlite://data/interdict.db").unwrap());
+        assert_eq!(config.token_ttl, chrono::Duration::minutes(30));
+        assert!(config.jwt_secret.is_none());
+        assert!(config.bootstrap_password.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let config = load(&[
+            ("INTERDICT_BIND", "0.0.0.0:9000"),
+            ("INTERDICT_DATABASE_URL", "postgres://postgres@127.0.0.1/interdict"),
+            ("INTERDICT_JWT_SECRET", &"k".repeat(32)),
+            ("INTERDICT_TOKEN_TTL_MINUTES", "15"),
+        ])
+        .unwrap();
+        assert_eq!(config.bind.port(), 9000);
+        assert!(matches!(config.database, DatabaseUrl::Postgres(_)));
+        assert_eq!(config.jwt_secret.unwrap().expose().len(), 32);
+        assert_eq!(config.token_ttl, chrono::Duration::minutes(15));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            ("INTERDICT_BIND", "localhost"),
+            ("INTERDICT_DATABASE_URL", "mysql://x"),
+            ("INTERDICT_JWT_SECRET", "too-short"),
+            ("INTERDICT_TOKEN_TTL_MINUTES", "thirty"),
+            ("INTERDICT_TOKEN_TTL_MINUTES", "0"),
+            ("INTERDICT_DATABASE_POOL_SIZE", "0"),
+            ("INTERDICT_AUDIT_MAX_BATCH", "-1"),
+            ("INTERDICT_CONFIG", "/nonexistent/interdict.toml"),
+        ];
+        for (key, value) in cases {
+            let err = load(&[(key, value)]).unwrap_err();
+            assert_eq!(err.key, key, "{key}={value}");
+            assert!(err.to_string().contains(key));
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let config = load(&[
+            ("INTERDICT_JWT_SECRET", "a-very-long-secret-that-must-stay-hidden"),
+            ("INTERDICT_BOOTSTRAP_PASSWORD", "another hidden passphrase"),
+        ])
+        .unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("must-stay-hidden"));
+        assert!(!printed.contains("hidden passphrase"));
+    }
+
+    #[test]
+    fn a_config_file_overlays_the_defaults_and_rejects_unknown_keys() {
+        let dir = std::env::temp_dir().join(format!("interdict-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "[server]\nbind = \"127.0.0.1:9999\"\n").unwrap();
+        let config = load(&[("INTERDICT_CONFIG", good.to_str().unwrap())]).unwrap();
+        assert_eq!(config.bind.port(), 9999);
+        assert_eq!(config.pool_size, 16);
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[server]\nbindd = \"127.0.0.1:9999\"\n").unwrap();
+        let err = load(&[("INTERDICT_CONFIG", bad.to_str().unwrap())]).unwrap_err();
+        assert!(err.message.contains("bindd"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,70 @@
+//! The OpenAPI document, generated from the handlers' annotations so it
+//! cannot drift from the code.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Interdict API",
+        description = "Tracking suspicious shipments of fentanyl precursors, pill presses, parts and die molds across agencies. Errors are RFC 9457 problem documents (application/problem+json).",
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::me::show,
+        routes::me::change_password,
+        routes::agencies::create,
+        routes::agencies::list,
+        routes::agencies::show,
+        routes::task_forces::create,
+        routes::task_forces::list,
+        routes::task_forces::show,
+        routes::task_forces::add_member,
+        routes::task_forces::remove_member,
+        routes::users::create,
+        routes::users::list,
+        routes::users::show,
+        routes::users::update,
+        routes::users::reset_password,
+        routes::audit::search,
+        routes::audit::verify,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign in and out; the caller's own account"),
+        (name = "users", description = "User administration"),
+        (name = "agencies", description = "Agencies and task forces"),
+        (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "operations", description = "Health probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Serves the OpenAPI document.
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

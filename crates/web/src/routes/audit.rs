@@ -1,0 +1,159 @@
+//! The audit trail for auditors: search and chain verification.
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use interdict_domain::audit::{Outcome, VerifyReport};
+use interdict_domain::policy;
+use interdict_persistence::audit::{self, AuditFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::views::AuditEntryView;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::pagination::{bad_cursor, check_limit, Page};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub user_id: Option<Uuid>,
+    /// e.g. `auth.login`, `user.update`.
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// `allowed`, `denied` or `error`.
+    pub outcome: Option<String>,
+    /// Inclusive start, RFC 3339.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive end, RFC 3339.
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
+    let outcome = query
+        .outcome
+        .map(|o| o.parse::<Outcome>().map_err(|m| ApiError::bad_request("outcome", m)))
+        .transpose()?;
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from >= to {
+            return Err(ApiError::bad_request("to", "must be after `from`"));
+        }
+    }
+    let before_seq = query
+        .cursor
+        .map(|c| c.parse::<i64>().map_err(|_| bad_cursor()))
+        .transpose()?;
+    Ok(AuditFilter {
+        user_id: query.user_id,
+        action: query.action,
+        object_type: query.object_type,
+        object_id: query.object_id,
+        outcome,
+        from: query.from.map(|t| t.naive_utc()),
+        to: query.to.map(|t| t.naive_utc()),
+        before_seq,
+        limit: check_limit(query.limit)? + 1,
+    })
+}
+
+/// Searches audit entries in the caller's scope (their agency's; the
+/// system agency's auditors see all), newest first. The search itself is
+/// audited.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
+    (status = 200, body = Page<AuditEntryView>),
+    (status = 400, content_type = "application/problem+json"),
+    (status = 403, content_type = "application/problem+json"),
+))]
+pub async fn search(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<Page<AuditEntryView>>, ApiError> {
+    let mut event = caller.event_on("audit.search", "audit", "*");
+    let query = query.into_inner();
+    event.detail = Some(
+        serde_json::json!({
+            "user_id": query.user_id, "action": query.action, "object_type": query.object_type,
+            "object_id": query.object_id, "outcome": query.outcome, "from": query.from, "to": query.to,
+        })
+        .to_string(),
+    );
+    let actor = caller.actor.clone();
+    let page = async {
+        ApiError::from_decision(policy::decide_audit_search(&actor))?;
+        let filter = filter(query)?;
+        let limit = filter.limit - 1;
+        let scope = policy::audit_scope(&actor);
+        let entries = state
+            .db
+            .run(move |conn| audit::search(conn, scope, &filter).map_err(ApiError::from))
+            .await?;
+        Ok(Page::from_rows(entries, limit, |e| e.seq.to_string(), AuditEntryView::from))
+    }
+    .await;
+    state.audited(event, page).await.map(web::Json)
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum VerifyView {
+    Intact {
+        #[schema(example = true)]
+        ok: bool,
+        entries: i64,
+    },
+    Broken {
+        #[schema(example = false)]
+        ok: bool,
+        first_bad_seq: i64,
+        reason: String,
+    },
+}
+
+impl From<VerifyReport> for VerifyView {
+    fn from(report: VerifyReport) -> Self {
+        match report {
+            VerifyReport::Intact { ok, entries } => Self::Intact { ok, entries },
+            VerifyReport::Broken {
+                ok,
+                first_bad_seq,
+                reason,
+            } => Self::Broken {
+                ok,
+                first_bad_seq,
+                reason,
+            },
+        }
+    }
+}
+
+/// Re-hashes the whole audit chain (auditors and administrators).
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])), responses(
+    (status = 200, body = VerifyView),
+    (status = 403, content_type = "application/problem+json"),
+))]
+pub async fn verify(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<VerifyView>, ApiError> {
+    let actor = caller.actor.clone();
+    let report = async {
+        ApiError::from_decision(policy::decide_audit_verify(&actor))?;
+        state
+            .db
+            .run(|conn| audit::verify(conn).map_err(ApiError::from))
+            .await
+    }
+    .await;
+    let mut event = caller.event_on("audit.verify", "audit", "*");
+    if let Ok(report) = &report {
+        event.detail = serde_json::to_string(report).ok();
+    }
+    state
+        .audited(event, report)
+        .await
+        .map(|r| web::Json(r.into()))
+}

@@ -1,0 +1,74 @@
+//! The JSON API under `/api/v1`, one module per resource.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+
+use crate::error::ApiError;
+
+pub mod agencies;
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod task_forces;
+pub mod users;
+pub mod views;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/readyz").get(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/openapi.json").get(crate::openapi::document))
+                .service(web::resource("/auth/login").post(auth::login))
+                .service(web::resource("/auth/logout").post(auth::logout))
+                .service(web::resource("/me").get(me::show))
+                .service(web::resource("/me/password").post(me::change_password))
+                .service(
+                    web::resource("/agencies")
+                        .get(agencies::list)
+                        .post(agencies::create),
+                )
+                .service(web::resource("/agencies/{agency_id}").get(agencies::show))
+                .service(
+                    web::resource("/task-forces")
+                        .get(task_forces::list)
+                        .post(task_forces::create),
+                )
+                .service(web::resource("/task-forces/{task_force_id}").get(task_forces::show))
+                .service(
+                    web::resource("/task-forces/{task_force_id}/members/{agency_id}")
+                        .put(task_forces::add_member)
+                        .delete(task_forces::remove_member),
+                )
+                .service(web::resource("/users").get(users::list).post(users::create))
+                .service(
+                    web::resource("/users/{user_id}")
+                        .get(users::show)
+                        .patch(users::update),
+                )
+                .service(web::resource("/users/{user_id}/password").post(users::reset_password))
+                .service(web::resource("/audit").get(audit::search))
+                .service(web::resource("/audit/verify").get(audit::verify)),
+        );
+}
+
+/// The version an update is based on, from `If-Match: "N"`.
+pub fn if_match_version(req: &HttpRequest) -> Result<i64, ApiError> {
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?
+        .to_str()
+        .map_err(|_| ApiError::bad_request("If-Match", "must be a quoted version number"))?;
+    value
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map_err(|_| ApiError::bad_request("If-Match", "must be the quoted version from the ETag header"))
+}
+
+pub fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
