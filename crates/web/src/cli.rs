@@ -6,7 +6,6 @@ use interdict_domain::user::NewUser;
 use interdict_persistence::users::{self, UserRow};
 use interdict_persistence::{agencies, audit};
 use std::io::BufRead;
-use std::process::ExitCode;
 
 use crate::auth::password;
 use crate::config::Config;
@@ -60,23 +59,25 @@ pub enum AuditCommand {
     Verify,
 }
 
-pub async fn run(cli: Cli, config: Config) -> ExitCode {
+/// Runs a command; returns the process exit code (0 success, 1 failure or a
+/// broken audit chain).
+pub async fn run(cli: Cli, config: Config) -> u8 {
     let result = match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => open(&config).await.map(|_| {
             println!("migrations applied to {}", config.database.redacted());
-            ExitCode::SUCCESS
+            0
         }),
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
     };
     result.unwrap_or_else(|message| {
         eprintln!("interdict: {message}");
-        ExitCode::FAILURE
+        1
     })
 }
 
-async fn serve(config: Config) -> Result<ExitCode, String> {
+async fn serve(config: Config) -> Result<u8, String> {
     let database = config.database.redacted();
     let mut app = Application::build(config).await?;
     if let Some(password) = app.take_bootstrap_password() {
@@ -91,10 +92,10 @@ async fn serve(config: Config) -> Result<ExitCode, String> {
     tracing::info!(port = app.port(), %database, "interdict listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())?;
     tracing::info!("interdict stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-async fn user_add(config: Config, args: UserAdd) -> Result<ExitCode, String> {
+async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -135,15 +136,15 @@ async fn user_add(config: Config, args: UserAdd) -> Result<ExitCode, String> {
             other => other.to_string(),
         })?;
     println!("created {} ({}) with id {}", created.username, created.role, created.id.0);
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-async fn audit_verify(config: Config) -> Result<ExitCode, String> {
+async fn audit_verify(config: Config) -> Result<u8, String> {
     let (db, _writer, _thread) = open(&config).await?;
     let report = db
         .run(|conn| audit::verify(conn).map_err(|e| interdict_persistence::DbUnavailable(e.to_string())))
         .await
         .map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
-    Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_ok() { 0 } else { 1 })
 }

@@ -23,8 +23,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // actix's own runtime: it installs the SIGTERM/SIGINT handlers that
     // give a graceful shutdown.
-    actix_web::rt::System::new().block_on(cli::run(cli, config))
+    ExitCode::from(actix_web::rt::System::new().block_on(cli::run(cli, config)))
 }
