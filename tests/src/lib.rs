@@ -44,6 +44,11 @@ macro_rules! both_backends {
             $(#[test]
             fn $name() {
                 if $crate::postgres_base_url().is_none() {
+                    assert!(
+                        std::env::var_os("INTERDICT_REQUIRE_POSTGRES").is_none(),
+                        "INTERDICT_REQUIRE_POSTGRES is set but {} is not",
+                        $crate::POSTGRES_ENV
+                    );
                     println!("SKIPPED (set {} to run): postgres::{}", $crate::POSTGRES_ENV, stringify!($name));
                     return;
                 }
@@ -66,7 +71,8 @@ impl TestDatabase {
     pub fn create(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("interdict-test-{}", Uuid::now_v7().simple()));
+                let dir = std::env::temp_dir()
+                    .join(format!("interdict-test-{}", Uuid::now_v7().simple()));
                 std::fs::create_dir_all(&dir).expect("create temp dir");
                 Self {
                     url: format!("sqlite://{}", dir.join("interdict.db").display()),
@@ -77,7 +83,8 @@ impl TestDatabase {
                 }
             }
             Backend::Postgres => {
-                let admin_url = postgres_base_url().expect("INTERDICT_TEST_POSTGRES_URL is not set");
+                let admin_url =
+                    postgres_base_url().expect("INTERDICT_TEST_POSTGRES_URL is not set");
                 let name = format!("interdict_test_{}", Uuid::now_v7().simple());
                 let mut conn = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_ENV}: {e}"));
@@ -101,7 +108,9 @@ impl TestDatabase {
     /// A direct connection, for looking at or tampering with stored rows.
     pub fn connect(&self) -> DbConnection {
         match self.backend {
-            Backend::Postgres => DbConnection::Postgres(PgConnection::establish(&self.url).expect("connect")),
+            Backend::Postgres => {
+                DbConnection::Postgres(PgConnection::establish(&self.url).expect("connect"))
+            }
             Backend::Sqlite => {
                 let path = self.url.trim_start_matches("sqlite://");
                 DbConnection::Sqlite(diesel::SqliteConnection::establish(path).expect("connect"))
@@ -251,7 +260,9 @@ impl TestApp {
 
     pub fn request(&self, method: &str, path: &str) -> Request {
         Request {
-            inner: self.agent.request(method, &format!("{}{}", self.base, path)),
+            inner: self
+                .agent
+                .request(method, &format!("{}{}", self.base, path)),
         }
     }
 
@@ -271,7 +282,11 @@ impl TestApp {
     /// Logs in and returns the access token, failing the test otherwise.
     pub fn token(&self, username: &str, password: &str) -> String {
         let response = self.login(username, password);
-        assert_eq!(response.status, 200, "login as {username}: {}", response.text);
+        assert_eq!(
+            response.status, 200,
+            "login as {username}: {}",
+            response.text
+        );
         response.json()["access_token"]
             .as_str()
             .expect("access_token")
@@ -289,7 +304,11 @@ impl TestApp {
             &self.admin_token(),
             json!({ "name": name, "level": level, "jurisdiction": jurisdiction, "ori": ori, "contact": format!("{name} duty desk") }),
         );
-        assert_eq!(response.status, 201, "create agency {name}: {}", response.text);
+        assert_eq!(
+            response.status, 201,
+            "create agency {name}: {}",
+            response.text
+        );
         response.id()
     }
 
@@ -300,7 +319,11 @@ impl TestApp {
             &self.admin_token(),
             json!({ "username": username, "display_name": format!("Test {username}"), "role": role, "password": PASSWORD, "agency_id": agency }),
         );
-        assert_eq!(response.status, 201, "create user {username}: {}", response.text);
+        assert_eq!(
+            response.status, 201,
+            "create user {username}: {}",
+            response.text
+        );
         response.id()
     }
 
@@ -309,7 +332,10 @@ impl TestApp {
         use diesel::prelude::*;
         use interdict_persistence::schema::audit_entries;
         let mut conn = self.database.connect();
-        audit_entries::table.count().get_result(&mut conn).expect("count audit entries")
+        audit_entries::table
+            .count()
+            .get_result(&mut conn)
+            .expect("count audit entries")
     }
 
     /// The most recent audit entries, newest first, read directly.
@@ -320,8 +346,24 @@ impl TestApp {
         audit_entries
             .order(seq.desc())
             .limit(n)
-            .select((seq, action, outcome, user_id, object_type, object_id, detail))
-            .load::<(i64, String, String, Option<interdict_persistence::DbUuid>, Option<String>, Option<String>, Option<String>)>(&mut conn)
+            .select((
+                seq,
+                action,
+                outcome,
+                user_id,
+                object_type,
+                object_id,
+                detail,
+            ))
+            .load::<(
+                i64,
+                String,
+                String,
+                Option<interdict_persistence::DbUuid>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            )>(&mut conn)
             .expect("read audit entries")
             .into_iter()
             .map(|(s, a, o, u, ot, oi, d)| AuditRowView {
@@ -381,7 +423,11 @@ impl Request {
     }
 
     pub fn raw(self, content_type: &str, body: &[u8]) -> Response {
-        Response::from(self.inner.set("Content-Type", content_type).send_bytes(body))
+        Response::from(
+            self.inner
+                .set("Content-Type", content_type)
+                .send_bytes(body),
+        )
     }
 }
 
@@ -402,10 +448,18 @@ impl Response {
         let headers = response
             .headers_names()
             .into_iter()
-            .filter_map(|name| response.header(&name).map(|v| (name.to_ascii_lowercase(), v.to_owned())))
+            .filter_map(|name| {
+                response
+                    .header(&name)
+                    .map(|v| (name.to_ascii_lowercase(), v.to_owned()))
+            })
             .collect();
         let text = response.into_string().unwrap_or_default();
-        Self { status, headers, text }
+        Self {
+            status,
+            headers,
+            text,
+        }
     }
 
     pub fn json(&self) -> Value {
@@ -413,7 +467,9 @@ impl Response {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     pub fn id(&self) -> Uuid {
@@ -433,7 +489,12 @@ impl Response {
             self.text
         );
         let body = self.json();
-        assert_eq!(body["type"], format!("urn:interdict:problem:{kind}"), "{}", self.text);
+        assert_eq!(
+            body["type"],
+            format!("urn:interdict:problem:{kind}"),
+            "{}",
+            self.text
+        );
         assert_eq!(body["status"], status);
         body
     }

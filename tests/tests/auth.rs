@@ -50,11 +50,26 @@ fn wrong_user_and_wrong_password_get_the_same_answer(backend: Backend) {
     unknown.assert_problem(401, "invalid-credentials");
 
     let entries = app.last_audit(2);
-    assert!(entries.iter().all(|e| e.action == "auth.login" && e.outcome == "denied"), "{entries:?}");
-    assert!(entries[0].detail.as_deref().unwrap().contains("wrong password"));
-    assert!(entries[1].detail.as_deref().unwrap().contains("unknown username"));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.action == "auth.login" && e.outcome == "denied"),
+        "{entries:?}"
+    );
+    assert!(entries[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("wrong password"));
+    assert!(entries[1]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("unknown username"));
     // Secrets never reach the audit trail.
-    assert!(entries.iter().all(|e| !e.detail.as_deref().unwrap_or("").contains("passphrase")));
+    assert!(entries
+        .iter()
+        .all(|e| !e.detail.as_deref().unwrap_or("").contains("passphrase")));
 }
 
 fn five_failures_lock_the_account(backend: Backend) {
@@ -62,12 +77,19 @@ fn five_failures_lock_the_account(backend: Backend) {
     let agency = app.create_agency("Miami-Dade PD", "FL0130000", "local", "FL");
     let user = app.create_user(agency, "locked.out", "investigator");
     for attempt in 1..=4 {
-        assert_eq!(app.login("locked.out", "wrong horse battery staple").status, 401, "attempt {attempt}");
+        assert_eq!(
+            app.login("locked.out", "wrong horse battery staple").status,
+            401,
+            "attempt {attempt}"
+        );
     }
     // A success before the fifth failure resets the count.
     assert_eq!(app.login("locked.out", PASSWORD).status, 200);
     for _ in 1..=5 {
-        assert_eq!(app.login("locked.out", "wrong horse battery staple").status, 401);
+        assert_eq!(
+            app.login("locked.out", "wrong horse battery staple").status,
+            401
+        );
     }
     // Locked: the right password is refused too, with the same answer.
     let refused = app.login("locked.out", PASSWORD);
@@ -87,7 +109,11 @@ fn five_failures_lock_the_account(backend: Backend) {
         json!({ "password": "saffron cathedral pylon monsoon" }),
     );
     assert_eq!(reset.status, 204, "{}", reset.text);
-    assert_eq!(app.login("locked.out", "saffron cathedral pylon monsoon").status, 200);
+    assert_eq!(
+        app.login("locked.out", "saffron cathedral pylon monsoon")
+            .status,
+        200
+    );
 }
 
 fn logout_revokes_the_token(backend: Backend) {
@@ -95,11 +121,18 @@ fn logout_revokes_the_token(backend: Backend) {
     let token = app.admin_token();
     let other = app.admin_token();
     assert_eq!(app.get("/api/v1/me", &token).status, 200);
-    let out = app.request("POST", "/api/v1/auth/logout").bearer(&token).send();
+    let out = app
+        .request("POST", "/api/v1/auth/logout")
+        .bearer(&token)
+        .send();
     assert_eq!(out.status, 204, "{}", out.text);
-    app.get("/api/v1/me", &token).assert_problem(401, "unauthenticated");
+    app.get("/api/v1/me", &token)
+        .assert_problem(401, "unauthenticated");
     let denied = &app.last_audit(1)[0];
-    assert_eq!((denied.action.as_str(), denied.outcome.as_str()), ("auth.token", "denied"));
+    assert_eq!(
+        (denied.action.as_str(), denied.outcome.as_str()),
+        ("auth.token", "denied")
+    );
     assert!(denied.detail.as_deref().unwrap().contains("revoked"));
     // Only that token: another session of the same user goes on.
     assert_eq!(app.get("/api/v1/me", &other).status, 200);
@@ -115,7 +148,12 @@ fn claims(app_user: &Value) -> Value {
 }
 
 fn sign(claims: &Value, key: &str, alg: Algorithm) -> String {
-    encode(&Header::new(alg), claims, &EncodingKey::from_secret(key.as_bytes())).unwrap()
+    encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(key.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -123,7 +161,8 @@ fn b64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        let n =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -138,7 +177,11 @@ fn bad_tokens_are_all_refused(backend: Backend) {
     let base = claims(&me);
     // Sanity: a token we craft the same way is accepted, so each refusal
     // below is caused by the one thing changed.
-    assert_eq!(app.get("/api/v1/me", &sign(&base, JWT_SECRET, Algorithm::HS256)).status, 200);
+    assert_eq!(
+        app.get("/api/v1/me", &sign(&base, JWT_SECRET, Algorithm::HS256))
+            .status,
+        200
+    );
 
     let with = |key: &str, value: Value| {
         let mut c = base.clone();
@@ -153,21 +196,43 @@ fn bad_tokens_are_all_refused(backend: Backend) {
     let header_none = b64(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = b64(base.to_string().as_bytes());
     let alg_none = format!("{header_none}.{payload}.");
-    let mut parts: Vec<String> = sign(&base, JWT_SECRET, Algorithm::HS256).split('.').map(String::from).collect();
+    let mut parts: Vec<String> = sign(&base, JWT_SECRET, Algorithm::HS256)
+        .split('.')
+        .map(String::from)
+        .collect();
     let mut edited_claims = base.clone();
     edited_claims["role"] = json!("auditor");
     parts[1] = b64(edited_claims.to_string().as_bytes());
     let edited = parts.join(".");
     let now = chrono::Utc::now().timestamp();
     let revoked = app.admin_token();
-    assert_eq!(app.request("POST", "/api/v1/auth/logout").bearer(&revoked).send().status, 204);
+    assert_eq!(
+        app.request("POST", "/api/v1/auth/logout")
+            .bearer(&revoked)
+            .send()
+            .status,
+        204
+    );
 
     let corpus: Vec<(&str, String)> = vec![
         ("alg none", alg_none),
-        ("HS512 instead of HS256", sign(&base, JWT_SECRET, Algorithm::HS512)),
-        ("another key", sign(&base, "another-secret-that-is-long-enough-0123456789", Algorithm::HS256)),
+        (
+            "HS512 instead of HS256",
+            sign(&base, JWT_SECRET, Algorithm::HS512),
+        ),
+        (
+            "another key",
+            sign(
+                &base,
+                "another-secret-that-is-long-enough-0123456789",
+                Algorithm::HS256,
+            ),
+        ),
         ("expired beyond leeway", with("exp", json!(now - 3600))),
-        ("exp as a string", with("exp", json!((now + 600).to_string()))),
+        (
+            "exp as a string",
+            with("exp", json!((now + 600).to_string())),
+        ),
         ("missing exp", without("exp")),
         ("missing iat", without("iat")),
         ("missing sub", without("sub")),
@@ -176,7 +241,10 @@ fn bad_tokens_are_all_refused(backend: Backend) {
         ("wrong typ", with("typ", json!("refresh"))),
         ("payload edited after signing", edited),
         ("stale session version", with("sv", json!(0))),
-        ("role differs from the account", with("role", json!("auditor"))),
+        (
+            "role differs from the account",
+            with("role", json!("auditor")),
+        ),
         ("unknown user", with("sub", json!(uuid::Uuid::now_v7()))),
         ("revoked", revoked),
         ("garbage", "not.a.token".to_owned()),
@@ -192,12 +260,24 @@ fn bad_tokens_are_all_refused(backend: Backend) {
         response.assert_problem(401, "unauthenticated");
         let entry = &app.last_audit(1)[0];
         assert_eq!(app.audit_count(), before + 1, "{name}: one audit entry");
-        assert_eq!((entry.action.as_str(), entry.outcome.as_str()), ("auth.token", "denied"), "{name}");
+        assert_eq!(
+            (entry.action.as_str(), entry.outcome.as_str()),
+            ("auth.token", "denied"),
+            "{name}"
+        );
     }
     // No Authorization header at all, and a non-bearer scheme.
-    app.request("GET", "/api/v1/me").send().assert_problem(401, "unauthenticated");
     app.request("GET", "/api/v1/me")
-        .header("Authorization", &format!("Basic {}", b64(format!("admin:{ADMIN_PASSWORD}").as_bytes())))
+        .send()
+        .assert_problem(401, "unauthenticated");
+    app.request("GET", "/api/v1/me")
+        .header(
+            "Authorization",
+            &format!(
+                "Basic {}",
+                b64(format!("admin:{ADMIN_PASSWORD}").as_bytes())
+            ),
+        )
         .send()
         .assert_problem(401, "unauthenticated");
 }
@@ -210,17 +290,24 @@ fn disabling_changing_role_or_password_ends_sessions(backend: Backend) {
     let path = format!("/api/v1/users/{user}");
     let patch = |token: &str, body: Value| {
         let version = app.get(&path, &admin).header("etag").unwrap().to_owned();
-        app.request("PATCH", &path).bearer(token).header("If-Match", &version).json(body)
+        app.request("PATCH", &path)
+            .bearer(token)
+            .header("If-Match", &version)
+            .json(body)
     };
 
     // A new display name does not end sessions.
     let token = app.token("changing", PASSWORD);
-    assert_eq!(patch(&admin, json!({ "display_name": "Chang Ing" })).status, 200);
+    assert_eq!(
+        patch(&admin, json!({ "display_name": "Chang Ing" })).status,
+        200
+    );
     assert_eq!(app.get("/api/v1/me", &token).status, 200);
 
     // A new role does.
     assert_eq!(patch(&admin, json!({ "role": "supervisor" })).status, 200);
-    app.get("/api/v1/me", &token).assert_problem(401, "unauthenticated");
+    app.get("/api/v1/me", &token)
+        .assert_problem(401, "unauthenticated");
     let token = app.token("changing", PASSWORD);
     assert_eq!(app.get("/api/v1/me", &token).json()["role"], "supervisor");
 
@@ -231,14 +318,19 @@ fn disabling_changing_role_or_password_ends_sessions(backend: Backend) {
         json!({ "current_password": PASSWORD, "new_password": "tundra velvet orchestra kiln" }),
     );
     assert_eq!(changed.status, 204, "{}", changed.text);
-    app.get("/api/v1/me", &token).assert_problem(401, "unauthenticated");
+    app.get("/api/v1/me", &token)
+        .assert_problem(401, "unauthenticated");
     assert_eq!(app.login("changing", PASSWORD).status, 401);
     let token = app.token("changing", "tundra velvet orchestra kiln");
 
     // And disabling the account.
     assert_eq!(patch(&admin, json!({ "active": false })).status, 200);
-    app.get("/api/v1/me", &token).assert_problem(401, "unauthenticated");
-    assert_eq!(app.login("changing", "tundra velvet orchestra kiln").status, 401);
+    app.get("/api/v1/me", &token)
+        .assert_problem(401, "unauthenticated");
+    assert_eq!(
+        app.login("changing", "tundra velvet orchestra kiln").status,
+        401
+    );
 }
 
 fn bootstrap_on_an_empty_database(backend: Backend) {
@@ -249,7 +341,10 @@ fn bootstrap_on_an_empty_database(backend: Backend) {
     let me = app.get("/api/v1/me", &token).json();
     assert_eq!(me["role"], "admin");
     assert_eq!(me["agency"]["is_system"], true);
-    let bootstrap = app.last_audit(100).into_iter().find(|e| e.action == "system.bootstrap");
+    let bootstrap = app
+        .last_audit(100)
+        .into_iter()
+        .find(|e| e.action == "system.bootstrap");
     assert!(bootstrap.is_some(), "bootstrap is audited");
 
     // A restart on the same database creates nothing new.
@@ -261,7 +356,10 @@ fn bootstrap_on_an_empty_database(backend: Backend) {
 
     // No configured password: one is generated, shown once, and works.
     let fresh = TestApp::spawn_with(backend, &[("INTERDICT_BOOTSTRAP_PASSWORD", "")]);
-    let generated = fresh.bootstrap_password.clone().expect("a generated password");
+    let generated = fresh
+        .bootstrap_password
+        .clone()
+        .expect("a generated password");
     assert!(generated.len() >= 15);
     assert_eq!(fresh.login("admin", &generated).status, 200);
     assert_eq!(fresh.login("admin", ADMIN_PASSWORD).status, 401);
@@ -274,7 +372,11 @@ fn generated_secret_survives_a_restart(backend: Backend) {
     // The generated key is not the test key: tokens signed with it fail.
     let database = app.stop();
     let app = TestApp::start_on(database, &[("INTERDICT_JWT_SECRET", "")]);
-    assert_eq!(app.get("/api/v1/me", &token).status, 200, "token survives a restart");
+    assert_eq!(
+        app.get("/api/v1/me", &token).status,
+        200,
+        "token survives a restart"
+    );
     let database = app.stop();
     // Configuring a different key invalidates it.
     let app = TestApp::start_on(database, &[]);

@@ -210,7 +210,14 @@ mod tests {
 
     #[test]
     fn ori_rejects_malformed_values() {
-        for bad in ["TX057000", "TX05700000", "XX0570000", "TX05700-0", "ÄX0570000", ""] {
+        for bad in [
+            "TX057000",
+            "TX05700000",
+            "XX0570000",
+            "TX05700-0",
+            "ÄX0570000",
+            "",
+        ] {
             assert!(Ori::parse(bad).is_err(), "{bad} should be refused");
         }
     }

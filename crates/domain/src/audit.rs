@@ -131,8 +131,14 @@ pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &Hash) -> Hash {
     hasher.update(prev_hash);
     hasher.update(seq.to_be_bytes());
     hasher.update(event.occurred_at.timestamp_micros().to_be_bytes());
-    put_field(&mut hasher, event.user_id.as_ref().map(|u| u.as_bytes().as_slice()));
-    put_field(&mut hasher, event.agency_id.as_ref().map(|u| u.as_bytes().as_slice()));
+    put_field(
+        &mut hasher,
+        event.user_id.as_ref().map(|u| u.as_bytes().as_slice()),
+    );
+    put_field(
+        &mut hasher,
+        event.agency_id.as_ref().map(|u| u.as_bytes().as_slice()),
+    );
     put_field(&mut hasher, event.role.as_deref().map(str::as_bytes));
     put_field(&mut hasher, Some(event.action.as_bytes()));
     put_field(&mut hasher, event.object_type.as_deref().map(str::as_bytes));
@@ -281,8 +287,20 @@ mod tests {
     #[test]
     fn an_intact_chain_verifies() {
         let entries = chain(5);
-        assert_eq!(verify(&entries, head(&entries)), VerifyReport::Intact { ok: true, entries: 5 });
-        assert_eq!(verify(&[], None), VerifyReport::Intact { ok: true, entries: 0 });
+        assert_eq!(
+            verify(&entries, head(&entries)),
+            VerifyReport::Intact {
+                ok: true,
+                entries: 5
+            }
+        );
+        assert_eq!(
+            verify(&[], None),
+            VerifyReport::Intact {
+                ok: true,
+                entries: 0
+            }
+        );
     }
 
     #[test]

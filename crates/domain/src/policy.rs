@@ -251,8 +251,14 @@ mod tests {
             ("own/all", meta(OWN, Scope::All)),
             ("other/agency", meta(OTHER, Scope::Agency)),
             ("other/all", meta(OTHER, Scope::All)),
-            ("other/tf-member", meta(OTHER, Scope::TaskForce(Uuid::from_u128(TF_MEMBER)))),
-            ("other/tf-elsewhere", meta(OTHER, Scope::TaskForce(Uuid::from_u128(TF_ELSEWHERE)))),
+            (
+                "other/tf-member",
+                meta(OTHER, Scope::TaskForce(Uuid::from_u128(TF_MEMBER))),
+            ),
+            (
+                "other/tf-elsewhere",
+                meta(OTHER, Scope::TaskForce(Uuid::from_u128(TF_ELSEWHERE))),
+            ),
         ]
     }
 
@@ -323,7 +329,12 @@ mod tests {
                 .iter()
                 .map(|(_, record)| letter(decide_record(&actor, *action, record)))
                 .collect();
-            assert_eq!(&got, expected, "{role:?} {action:?} over {:?}", records().iter().map(|r| r.0).collect::<Vec<_>>());
+            assert_eq!(
+                &got,
+                expected,
+                "{role:?} {action:?} over {:?}",
+                records().iter().map(|r| r.0).collect::<Vec<_>>()
+            );
         }
     }
 
@@ -348,7 +359,11 @@ mod tests {
             for (name, record) in records() {
                 let by_filter = match record_visibility(&actor) {
                     Visibility::Nothing => false,
-                    Visibility::Scoped { agency_id, task_forces, .. } => {
+                    Visibility::Scoped {
+                        agency_id,
+                        task_forces,
+                        ..
+                    } => {
                         record.owner_agency == agency_id
                             || record.scope == Scope::All
                             || matches!(record.scope, Scope::TaskForce(tf) if task_forces.contains(&tf))
@@ -389,7 +404,12 @@ mod tests {
             (system_admin, other, Decision::Allow),
         ];
         for (actor, target, expected) in cases {
-            assert_eq!(decide_user_admin(&actor, target), expected, "{:?} on {target}", actor.role);
+            assert_eq!(
+                decide_user_admin(&actor, target),
+                expected,
+                "{:?} on {target}",
+                actor.role
+            );
         }
     }
 
@@ -402,7 +422,11 @@ mod tests {
         system_auditor.system_agency = true;
         assert_eq!(decide_directory_admin(&system_auditor), Decision::Forbidden);
         for role in Role::ALL {
-            assert_eq!(decide_directory_admin(&actor(role)), Decision::Forbidden, "{role:?}");
+            assert_eq!(
+                decide_directory_admin(&actor(role)),
+                Decision::Forbidden,
+                "{role:?}"
+            );
         }
     }
 
@@ -414,13 +438,25 @@ mod tests {
         system_auditor.system_agency = true;
         assert_eq!(audit_scope(&system_auditor), AuditScope::Everything);
         for role in [Role::Investigator, Role::Supervisor, Role::Admin] {
-            assert_eq!(decide_audit_search(&actor(role)), Decision::Forbidden, "{role:?}");
+            assert_eq!(
+                decide_audit_search(&actor(role)),
+                Decision::Forbidden,
+                "{role:?}"
+            );
         }
         assert_eq!(decide_audit_search(&actor(Role::Auditor)), Decision::Allow);
-        let verify: Vec<Decision> = Role::ALL.iter().map(|r| decide_audit_verify(&actor(*r))).collect();
+        let verify: Vec<Decision> = Role::ALL
+            .iter()
+            .map(|r| decide_audit_verify(&actor(*r)))
+            .collect();
         assert_eq!(
             verify,
-            [Decision::Forbidden, Decision::Forbidden, Decision::Allow, Decision::Allow]
+            [
+                Decision::Forbidden,
+                Decision::Forbidden,
+                Decision::Allow,
+                Decision::Allow
+            ]
         );
     }
 }

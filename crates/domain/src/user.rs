@@ -140,7 +140,10 @@ impl NewUser {
         let username = errors.check("username", Username::parse(username));
         let display_name = errors.check("display_name", parse_display_name(display_name));
         let role = errors.check("role", role.parse::<Role>());
-        let hints = [username.as_ref().map_or("", |u| u.as_str()), display_name.as_deref().unwrap_or("")];
+        let hints = [
+            username.as_ref().map_or("", |u| u.as_str()),
+            display_name.as_deref().unwrap_or(""),
+        ];
         errors.check("password", check_password(password, &hints));
         match (username, display_name, role) {
             (Some(username), Some(display_name), Some(role)) if errors.is_empty() => Ok(Self {
@@ -173,8 +176,16 @@ mod tests {
 
     #[test]
     fn long_but_guessable_passwords_are_refused() {
-        for weak in ["passwordpassword", "aaaaaaaaaaaaaaaaaaaa", "123456789012345678", "qwertyuiopasdfgh"] {
-            assert!(check_password(weak, &[]).is_err(), "{weak} should be refused");
+        for weak in [
+            "passwordpassword",
+            "aaaaaaaaaaaaaaaaaaaa",
+            "123456789012345678",
+            "qwertyuiopasdfgh",
+        ] {
+            assert!(
+                check_password(weak, &[]).is_err(),
+                "{weak} should be refused"
+            );
         }
         assert!(check_password("jdoe-investigator-2026", &["jdoe-investigator"]).is_err());
     }

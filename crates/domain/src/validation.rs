@@ -34,11 +34,7 @@ impl ValidationErrors {
 
     /// Runs a parser and records its error under `field`, returning the
     /// parsed value when it succeeded.
-    pub fn check<T, E: fmt::Display>(
-        &mut self,
-        field: &str,
-        result: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {

@@ -148,11 +148,7 @@ pub fn add_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> Qu
 }
 
 /// Removes an agency from a task force; returns false if it was not a member.
-pub fn remove_member(
-    conn: &mut DbConnection,
-    task_force: Uuid,
-    agency: Uuid,
-) -> QueryResult<bool> {
+pub fn remove_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> QueryResult<bool> {
     diesel::delete(
         task_force_members::table
             .filter(task_force_members::task_force_id.eq(DbUuid(task_force)))

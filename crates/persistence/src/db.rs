@@ -125,7 +125,8 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
@@ -169,7 +170,10 @@ impl Db {
         let pool = diesel::r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(5))
-            .test_on_check_out(false)
+            // diesel cannot tell that a PostgreSQL connection died (server
+            // restart, failover); a ping on checkout replaces dead ones
+            // instead of failing one request per pooled connection forever.
+            .test_on_check_out(true)
             .build(manager)
             .map_err(|e| format!("cannot build the connection pool: {e}"))?;
         Ok(Self {
@@ -205,8 +209,12 @@ impl Db {
 
 fn ensure_parent_dir(path: &Path) -> Result<(), String> {
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the database directory {}: {e}", dir.display())),
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "cannot create the database directory {}: {e}",
+                dir.display()
+            )
+        }),
         _ => Ok(()),
     }
 }
@@ -247,7 +255,10 @@ mod tests {
             DatabaseUrl::parse("sqlite:///var/lib/interdict.db"),
             Ok(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/interdict.db")))
         );
-        assert_eq!(DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
         for bad in ["mysql://x", "sqlite://", "sqlite://:memory:", "data.db"] {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
         }

@@ -14,7 +14,7 @@ pub mod tokens;
 pub mod users;
 pub mod uuid_type;
 
-pub use db::{Backend, Db, DbConnection, DbUnavailable, DatabaseUrl};
+pub use db::{Backend, DatabaseUrl, Db, DbConnection, DbUnavailable};
 pub use uuid_type::DbUuid;
 
 /// Current time at the microsecond precision both backends store.

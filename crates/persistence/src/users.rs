@@ -160,7 +160,10 @@ pub fn update(
             current_version: current.version,
         });
     }
-    let role = changes.role.map(|r| r.as_str().to_owned()).unwrap_or(current.role.clone());
+    let role = changes
+        .role
+        .map(|r| r.as_str().to_owned())
+        .unwrap_or(current.role.clone());
     let active = changes.active.unwrap_or(current.active);
     let standing_changed = role != current.role || active != current.active;
     let display_name = changes
@@ -228,7 +231,11 @@ pub fn record_failed_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<boo
 
 pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<()> {
     diesel::update(users::table.find(DbUuid(id)))
-        .filter(users::failed_logins.ne(0).or(users::locked_until.is_not_null()))
+        .filter(
+            users::failed_logins
+                .ne(0)
+                .or(users::locked_until.is_not_null()),
+        )
         .set((
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<NaiveDateTime>),

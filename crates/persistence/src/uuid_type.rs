@@ -2,19 +2,21 @@
 //! SQLite, usable through the multi-backend connection.
 
 use diesel::backend::Backend;
+use diesel::deserialize::FromSqlRow;
 use diesel::deserialize::{self, FromSql};
+use diesel::expression::AsExpression;
 use diesel::pg::Pg;
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{HasSqlType, Text};
 use diesel::sqlite::Sqlite;
-use diesel::expression::AsExpression;
-use diesel::deserialize::FromSqlRow;
 use std::io::Write;
 use uuid::Uuid;
 
 use crate::db::MultiBackend;
 
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
 #[diesel(sqlite_type(name = "Text"))]
 pub struct PortableUuid;

@@ -63,7 +63,7 @@ pub async fn ensure_admin(
     config: &Config,
 ) -> Result<Option<Secret>, String> {
     let existing = db
-        .run(|conn| users::count(conn).map_err(|e| ApiError::from(e)))
+        .run(|conn| users::count(conn).map_err(ApiError::from))
         .await
         .map_err(|e| e.to_string())?;
     if existing > 0 {
@@ -73,8 +73,9 @@ pub async fn ensure_admin(
         Some(password) => (password.expose().to_owned(), false),
         None => (generate_password(), true),
     };
-    check_password(&password, &[ADMIN_USERNAME])
-        .map_err(|m| format!("configuration error in INTERDICT_BOOTSTRAP_PASSWORD: the password {m}"))?;
+    check_password(&password, &[ADMIN_USERNAME]).map_err(|m| {
+        format!("configuration error in INTERDICT_BOOTSTRAP_PASSWORD: the password {m}")
+    })?;
     let new_user = NewUser::parse(ADMIN_USERNAME, "System administrator", "admin", &password)
         .map_err(|e| e.to_string())?;
     let agency = NewAgency::parse(

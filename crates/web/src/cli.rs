@@ -13,7 +13,11 @@ use crate::error::ApiError;
 use crate::startup::{open, Application};
 
 #[derive(Debug, Parser)]
-#[command(name = "interdict", version, about = "Track suspicious precursor and pill-press shipments across agencies")]
+#[command(
+    name = "interdict",
+    version,
+    about = "Track suspicious precursor and pill-press shipments across agencies"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -102,11 +106,18 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password_text = line.trim_end_matches(['\r', '\n']).to_owned();
-    let new_user = NewUser::parse(&args.username, &args.display_name, &args.role, &password_text)
-        .map_err(|e| format!("refused: {e}"))?;
+    let new_user = NewUser::parse(
+        &args.username,
+        &args.display_name,
+        &args.role,
+        &password_text,
+    )
+    .map_err(|e| format!("refused: {e}"))?;
     let (db, writer, _thread) = open(&config).await?;
     let ori = args.agency_ori.map(|o| o.trim().to_ascii_uppercase());
-    let hash = password::hash_blocking(password_text).await.map_err(|e| e.to_string())?;
+    let hash = password::hash_blocking(password_text)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut event = AuditEvent::now("user.create");
     event.source = Some("cli".into());
     drop(db);
@@ -135,16 +146,24 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
             ApiError::BadRequest { detail, .. } => detail,
             other => other.to_string(),
         })?;
-    println!("created {} ({}) with id {}", created.username, created.role, created.id.0);
+    println!(
+        "created {} ({}) with id {}",
+        created.username, created.role, created.id.0
+    );
     Ok(0)
 }
 
 async fn audit_verify(config: Config) -> Result<u8, String> {
     let (db, _writer, _thread) = open(&config).await?;
     let report = db
-        .run(|conn| audit::verify(conn).map_err(|e| interdict_persistence::DbUnavailable(e.to_string())))
+        .run(|conn| {
+            audit::verify(conn).map_err(|e| interdict_persistence::DbUnavailable(e.to_string()))
+        })
         .await
         .map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
     Ok(if report.is_ok() { 0 } else { 1 })
 }

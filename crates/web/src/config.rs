@@ -123,9 +123,9 @@ impl Config {
         if let Some(path) = env("INTERDICT_CONFIG") {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| error("INTERDICT_CONFIG", format!("cannot read {path}: {e}")))?;
-            let overlay: toml::Table = text
-                .parse()
-                .map_err(|e: toml::de::Error| error("INTERDICT_CONFIG", format!("{path}: {}", e.message())))?;
+            let overlay: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                error("INTERDICT_CONFIG", format!("{path}: {}", e.message()))
+            })?;
             merge(&mut table, overlay);
         }
         let raw: RawConfig = toml::Value::Table(table)
@@ -134,23 +134,35 @@ impl Config {
         Self::validate(raw, &env)
     }
 
-    fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    fn validate(
+        raw: RawConfig,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let pick = |var: &str, file_value: String| env(var).unwrap_or(file_value);
         let number = |var: &str, file_key: &str, file_value: i64| -> Result<i64, ConfigError> {
             match env(var) {
                 None => Ok(file_value),
-                Some(text) => text
-                    .trim()
-                    .parse()
-                    .map_err(|_| error(var, format!("`{text}` is not a whole number (see {file_key})"))),
+                Some(text) => text.trim().parse().map_err(|_| {
+                    error(
+                        var,
+                        format!("`{text}` is not a whole number (see {file_key})"),
+                    )
+                }),
             }
         };
 
         let bind_text = pick("INTERDICT_BIND", raw.server.bind);
         let bind = bind_text.parse().map_err(|_| {
-            error("INTERDICT_BIND", format!("`{bind_text}` is not an address such as 127.0.0.1:8080"))
+            error(
+                "INTERDICT_BIND",
+                format!("`{bind_text}` is not an address such as 127.0.0.1:8080"),
+            )
         })?;
-        let workers = number("INTERDICT_WORKERS", "server.workers", raw.server.workers as i64)?;
+        let workers = number(
+            "INTERDICT_WORKERS",
+            "server.workers",
+            raw.server.workers as i64,
+        )?;
         let workers = usize::try_from(workers)
             .ok()
             .filter(|w| *w <= 1024)
@@ -186,7 +198,10 @@ impl Config {
             raw.auth.token_ttl_minutes,
         )?;
         if !(1..=24 * 60).contains(&ttl) {
-            return Err(error("INTERDICT_TOKEN_TTL_MINUTES", "must be between 1 and 1440 minutes"));
+            return Err(error(
+                "INTERDICT_TOKEN_TTL_MINUTES",
+                "must be between 1 and 1440 minutes",
+            ));
         }
         let issuer = pick("INTERDICT_JWT_ISSUER", raw.auth.issuer);
         let audience = pick("INTERDICT_JWT_AUDIENCE", raw.auth.audience);
@@ -199,7 +214,11 @@ impl Config {
         let bootstrap = pick("INTERDICT_BOOTSTRAP_PASSWORD", raw.auth.bootstrap_password);
         let bootstrap_password = (!bootstrap.is_empty()).then(|| Secret::new(bootstrap));
 
-        let max_batch = number("INTERDICT_AUDIT_MAX_BATCH", "audit.max_batch", raw.audit.max_batch as i64)?;
+        let max_batch = number(
+            "INTERDICT_AUDIT_MAX_BATCH",
+            "audit.max_batch",
+            raw.audit.max_batch as i64,
+        )?;
         let audit_max_batch = usize::try_from(max_batch)
             .ok()
             .filter(|n| (1..=10_000).contains(n))
@@ -241,8 +260,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(|key| vars.get(key).cloned())
     }
 
@@ -250,7 +271,10 @@ mod tests {
     fn defaults_are_the_embedded_sqlite_setup() {
         let config = load(&[]).unwrap();
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(config.database, DatabaseUrl::parse("sqlite://data/interdict.db").unwrap());
+        assert_eq!(
+            config.database,
+            DatabaseUrl::parse("sqlite://data/interdict.db").unwrap()
+        );
         assert_eq!(config.token_ttl, chrono::Duration::minutes(30));
         assert!(config.jwt_secret.is_none());
         assert!(config.bootstrap_password.is_none());
@@ -260,7 +284,10 @@ mod tests {
     fn environment_overrides_the_file() {
         let config = load(&[
             ("INTERDICT_BIND", "0.0.0.0:9000"),
-            ("INTERDICT_DATABASE_URL", "postgres://postgres@127.0.0.1/interdict"),
+            (
+                "INTERDICT_DATABASE_URL",
+                "postgres://postgres@127.0.0.1/interdict",
+            ),
             ("INTERDICT_JWT_SECRET", &"k".repeat(32)),
             ("INTERDICT_TOKEN_TTL_MINUTES", "15"),
         ])
@@ -293,7 +320,10 @@ mod tests {
     #[test]
     fn secrets_do_not_print() {
         let config = load(&[
-            ("INTERDICT_JWT_SECRET", "a-very-long-secret-that-must-stay-hidden"),
+            (
+                "INTERDICT_JWT_SECRET",
+                "a-very-long-secret-that-must-stay-hidden",
+            ),
             ("INTERDICT_BOOTSTRAP_PASSWORD", "another hidden passphrase"),
         ])
         .unwrap();

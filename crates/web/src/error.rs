@@ -78,10 +78,9 @@ impl ApiError {
             Self::Forbidden => ("forbidden", "Your role may not do this"),
             Self::NotFound => ("not-found", "Not found"),
             Self::Conflict(_) => ("conflict", "The request conflicts with the current state"),
-            Self::PreconditionFailed { .. } => (
-                "stale-version",
-                "The record changed since you read it",
-            ),
+            Self::PreconditionFailed { .. } => {
+                ("stale-version", "The record changed since you read it")
+            }
             Self::PreconditionRequired => (
                 "precondition-required",
                 "This update needs an If-Match header with the version you read",

@@ -52,11 +52,15 @@ fn json_error(err: JsonPayloadError) -> ApiError {
             // `x`, missing field `y`, invalid value for `z`.
             let message = cause.to_string();
             let field = backticked(&message).unwrap_or_else(|| "body".to_owned());
-            ApiError::Validation(interdict_domain::ValidationErrors::single(field, strip_position(&message)))
+            ApiError::Validation(interdict_domain::ValidationErrors::single(
+                field,
+                strip_position(&message),
+            ))
         }
-        JsonPayloadError::Deserialize(cause) => {
-            ApiError::bad_request("body", format!("is not valid JSON: {}", strip_position(&cause.to_string())))
-        }
+        JsonPayloadError::Deserialize(cause) => ApiError::bad_request(
+            "body",
+            format!("is not valid JSON: {}", strip_position(&cause.to_string())),
+        ),
         other => ApiError::bad_request("body", other.to_string()),
     }
 }
@@ -85,6 +89,9 @@ mod tests {
             Some("colour")
         );
         assert_eq!(backticked("expected value"), None);
-        assert_eq!(strip_position("missing field `a` at line 1 column 2"), "missing field `a`");
+        assert_eq!(
+            strip_position("missing field `a` at line 1 column 2"),
+            "missing field `a`"
+        );
     }
 }

@@ -35,7 +35,10 @@ pub fn check_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::bad_request("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+        Some(_) => Err(ApiError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
     }
 }
 
@@ -54,10 +57,19 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells
     /// whether another page exists.
-    pub fn from_rows<R>(mut rows: Vec<R>, limit: i64, cursor_of: impl Fn(&R) -> String, view: impl Fn(R) -> T) -> Self {
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        limit: i64,
+        cursor_of: impl Fn(&R) -> String,
+        view: impl Fn(R) -> T,
+    ) -> Self {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(&cursor_of) } else { None };
+        let next_cursor = if more {
+            rows.last().map(&cursor_of)
+        } else {
+            None
+        };
         Self {
             items: rows.into_iter().map(view).collect(),
             next_cursor,

@@ -89,7 +89,9 @@ fn problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> 
     let mut replacement = problem_for_status(status);
     for (name, value) in original.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            replacement.headers_mut().insert(name.clone(), value.clone());
+            replacement
+                .headers_mut()
+                .insert(name.clone(), value.clone());
         }
     }
     ServiceResponse::new(request, replacement)

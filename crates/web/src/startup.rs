@@ -73,10 +73,7 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        let server = server
-            .listen(listener)
-            .map_err(|e| e.to_string())?
-            .run();
+        let server = server.listen(listener).map_err(|e| e.to_string())?.run();
         Ok(Self {
             server,
             port,

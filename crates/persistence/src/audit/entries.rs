@@ -2,7 +2,9 @@
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use interdict_domain::audit::{AuditEvent, ChainVerifier, ChainedEntry, Hash, Outcome, VerifyReport};
+use interdict_domain::audit::{
+    AuditEvent, ChainVerifier, ChainedEntry, Hash, Outcome, VerifyReport,
+};
 use interdict_domain::policy::AuditScope;
 use uuid::Uuid;
 

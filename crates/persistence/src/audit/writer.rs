@@ -168,9 +168,11 @@ impl AuditWriter {
             .send(job)
             .await
             .map_err(|_| E::from(AuditFailure::Unavailable("the writer has stopped".into())))?;
-        answer
-            .await
-            .unwrap_or_else(|_| Err(E::from(AuditFailure::Unavailable("the writer has stopped".into()))))
+        answer.await.unwrap_or_else(|_| {
+            Err(E::from(AuditFailure::Unavailable(
+                "the writer has stopped".into(),
+            )))
+        })
     }
 
     /// Records an entry for something that changed nothing (a read, a
@@ -253,7 +255,10 @@ fn commit_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(
         }
         insert_rows(conn, &rows)?;
         diesel::update(audit_head::table.find(1i16))
-            .set((audit_head::seq.eq(seq), audit_head::hash.eq(prev_hash.to_vec())))
+            .set((
+                audit_head::seq.eq(seq),
+                audit_head::hash.eq(prev_hash.to_vec()),
+            ))
             .execute(conn)?;
         Ok(())
     })

@@ -36,7 +36,12 @@ impl Caller {
     }
 
     /// An audit event about one object.
-    pub fn event_on(&self, action: &str, object_type: &str, object_id: impl ToString) -> AuditEvent {
+    pub fn event_on(
+        &self,
+        action: &str,
+        object_type: &str,
+        object_id: impl ToString,
+    ) -> AuditEvent {
         let mut event = self.event(action);
         event.object_type = Some(object_type.to_owned());
         event.object_id = Some(object_id.to_string());
@@ -131,8 +136,14 @@ async fn authenticate(
     if !user.active {
         return Err(denied("account disabled", subject));
     }
-    if user.session_version != claims.sv || user.role() != claims.role || user.agency_id.0 != claims.agency {
-        return Err(denied("account changed since the token was issued", subject));
+    if user.session_version != claims.sv
+        || user.role() != claims.role
+        || user.agency_id.0 != claims.agency
+    {
+        return Err(denied(
+            "account changed since the token was issued",
+            subject,
+        ));
     }
     Ok(Caller {
         actor: Actor {

@@ -19,8 +19,11 @@ pub fn hash(password: &str) -> Result<String, String> {
 }
 
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the user does not exist, so an unknown

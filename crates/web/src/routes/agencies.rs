@@ -93,7 +93,12 @@ pub async fn list(
             .db
             .run(move |conn| agencies::list(conn, cursor, limit + 1).map_err(ApiError::from))
             .await?;
-        Ok(Page::from_rows(rows, limit, |r| r.id.0.to_string(), AgencyView::from))
+        Ok(Page::from_rows(
+            rows,
+            limit,
+            |r| r.id.0.to_string(),
+            AgencyView::from,
+        ))
     }
     .await;
     state

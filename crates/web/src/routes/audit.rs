@@ -26,20 +26,41 @@ pub struct AuditQuery {
     pub object_id: Option<String>,
     /// `allowed`, `denied` or `error`.
     pub outcome: Option<String>,
-    /// Inclusive start, RFC 3339.
-    pub from: Option<DateTime<Utc>>,
+    /// Inclusive start, RFC 3339 (e.g. `2026-01-01T00:00:00Z`).
+    pub from: Option<String>,
     /// Exclusive end, RFC 3339.
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// Parses an RFC 3339 time query parameter, naming it when it is wrong.
+pub fn parse_time(field: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    value
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        field,
+                        "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
+                    )
+                })
+        })
+        .transpose()
+}
+
 fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
+    let from = parse_time("from", query.from.as_deref())?;
+    let to = parse_time("to", query.to.as_deref())?;
     let outcome = query
         .outcome
-        .map(|o| o.parse::<Outcome>().map_err(|m| ApiError::bad_request("outcome", m)))
+        .map(|o| {
+            o.parse::<Outcome>()
+                .map_err(|m| ApiError::bad_request("outcome", m))
+        })
         .transpose()?;
-    if let (Some(from), Some(to)) = (query.from, query.to) {
+    if let (Some(from), Some(to)) = (from, to) {
         if from >= to {
             return Err(ApiError::bad_request("to", "must be after `from`"));
         }
@@ -54,8 +75,8 @@ fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
         object_type: query.object_type,
         object_id: query.object_id,
         outcome,
-        from: query.from.map(|t| t.naive_utc()),
-        to: query.to.map(|t| t.naive_utc()),
+        from: from.map(|t| t.naive_utc()),
+        to: to.map(|t| t.naive_utc()),
         before_seq,
         limit: check_limit(query.limit)? + 1,
     })
@@ -93,7 +114,12 @@ pub async fn search(
             .db
             .run(move |conn| audit::search(conn, scope, &filter).map_err(ApiError::from))
             .await?;
-        Ok(Page::from_rows(entries, limit, |e| e.seq.to_string(), AuditEntryView::from))
+        Ok(Page::from_rows(
+            entries,
+            limit,
+            |e| e.seq.to_string(),
+            AuditEntryView::from,
+        ))
     }
     .await;
     state.audited(event, page).await.map(web::Json)
@@ -138,7 +164,10 @@ impl From<VerifyReport> for VerifyView {
     (status = 200, body = VerifyView),
     (status = 403, content_type = "application/problem+json"),
 ))]
-pub async fn verify(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<VerifyView>, ApiError> {
+pub async fn verify(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<VerifyView>, ApiError> {
     let actor = caller.actor.clone();
     let report = async {
         ApiError::from_decision(policy::decide_audit_verify(&actor))?;

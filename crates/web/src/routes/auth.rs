@@ -97,7 +97,11 @@ pub async fn login(
             // A password changed between verification and now does not count.
             if !password_ok || verified_hash.as_deref() != Some(user.password_hash.as_str()) {
                 let locked = users::record_failed_login(conn, id)?;
-                let reason = if locked { "wrong password; account now locked" } else { "wrong password" };
+                let reason = if locked {
+                    "wrong password; account now locked"
+                } else {
+                    "wrong password"
+                };
                 return refuse(event, reason);
             }
             users::record_successful_login(conn, id)?;

@@ -28,7 +28,10 @@ pub struct MeView {
     (status = 200, body = MeView),
     (status = 401, content_type = "application/problem+json"),
 ))]
-pub async fn show(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<MeView>, ApiError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<MeView>, ApiError> {
     let (user_id, agency_id) = (caller.actor.user_id, caller.actor.agency_id);
     let found = state
         .db
@@ -87,7 +90,10 @@ pub async fn change_password(
     }
     if let Err(message) = check_password(&new_password, &[&user.username, &user.display_name]) {
         return state
-            .reject(event, ValidationErrors::single("new_password", message).into())
+            .reject(
+                event,
+                ValidationErrors::single("new_password", message).into(),
+            )
             .await;
     }
     let hash = password::hash_blocking(new_password).await?;

@@ -66,7 +66,12 @@ pub fn if_match_version(req: &HttpRequest) -> Result<i64, ApiError> {
         .trim_start_matches("W/")
         .trim_matches('"')
         .parse()
-        .map_err(|_| ApiError::bad_request("If-Match", "must be the quoted version from the ETag header"))
+        .map_err(|_| {
+            ApiError::bad_request(
+                "If-Match",
+                "must be the quoted version from the ETag header",
+            )
+        })
 }
 
 pub fn etag(version: i64) -> (header::HeaderName, String) {

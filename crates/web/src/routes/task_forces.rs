@@ -67,7 +67,11 @@ pub async fn create(
         .perform(event, move |conn, _| {
             for (i, agency) in members.iter().enumerate() {
                 if agencies::find(conn, *agency)?.is_none() {
-                    return Err(ValidationErrors::single(format!("members[{i}]"), "no such agency").into());
+                    return Err(ValidationErrors::single(
+                        format!("members[{i}]"),
+                        "no such agency",
+                    )
+                    .into());
                 }
             }
             let row = TaskForceRow {
@@ -80,7 +84,12 @@ pub async fn create(
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
-                )) => return Err(ApiError::Conflict(format!("a task force named `{}` exists", row.name))),
+                )) => {
+                    return Err(ApiError::Conflict(format!(
+                        "a task force named `{}` exists",
+                        row.name
+                    )))
+                }
                 other => other?,
             }
             for agency in &members {
@@ -162,7 +171,11 @@ async fn change_membership(
     add: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (task_force, agency) = path.into_inner();
-    let action = if add { "task_force.member_add" } else { "task_force.member_remove" };
+    let action = if add {
+        "task_force.member_add"
+    } else {
+        "task_force.member_remove"
+    };
     let mut event = caller.event_on(action, "task_force", task_force);
     event.detail = Some(serde_json::json!({ "agency_id": agency }).to_string());
     if let Err(e) = ApiError::from_decision(policy::decide_directory_admin(&caller.actor)) {

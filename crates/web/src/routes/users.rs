@@ -15,7 +15,7 @@ use super::views::UserView;
 use super::{etag, if_match_version};
 use crate::auth::{password, Caller};
 use crate::error::ApiError;
-use crate::pagination::{check_limit, bad_cursor, Page};
+use crate::pagination::{bad_cursor, check_limit, Page};
 use crate::state::AppState;
 
 /// Refuses roles that may not administer users before anything is looked
@@ -28,7 +28,11 @@ fn require_user_admin(actor: &Actor) -> Result<(), ApiError> {
 }
 
 /// Loads an account the caller may administer, or answers 404.
-fn administered_user(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<UserRow, ApiError> {
+fn administered_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<UserRow, ApiError> {
     require_user_admin(actor)?;
     let user = users::find(conn, id)?.ok_or(ApiError::NotFound)?;
     ApiError::from_decision(policy::decide_user_admin(actor, user.agency_id.0))?;
@@ -71,7 +75,12 @@ pub async fn create(
     if let Err(e) = ApiError::from_decision(policy::decide_user_admin(&caller.actor, agency_id)) {
         return state.reject(event, e).await;
     }
-    let new_user = match NewUser::parse(&body.username, &body.display_name, &body.role, &body.password) {
+    let new_user = match NewUser::parse(
+        &body.username,
+        &body.display_name,
+        &body.role,
+        &body.password,
+    ) {
         Ok(user) => user,
         Err(errors) => return state.reject(event, errors.into()).await,
     };
@@ -140,9 +149,16 @@ pub async fn list(
         };
         let rows = state
             .db
-            .run(move |conn| users::list(conn, directory, cursor, limit + 1).map_err(ApiError::from))
+            .run(move |conn| {
+                users::list(conn, directory, cursor, limit + 1).map_err(ApiError::from)
+            })
             .await?;
-        Ok(Page::from_rows(rows, limit, |r| r.id.0.to_string(), UserView::from))
+        Ok(Page::from_rows(
+            rows,
+            limit,
+            |r| r.id.0.to_string(),
+            UserView::from,
+        ))
     }
     .await;
     state.audited(event, page).await.map(web::Json)
@@ -166,7 +182,9 @@ pub async fn show(
         .db
         .run(move |conn| administered_user(conn, &actor, id))
         .await;
-    let user = state.audited(caller.event_on("user.read", "user", id), found).await?;
+    let user = state
+        .audited(caller.event_on("user.read", "user", id), found)
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(user.version))
         .json(UserView::from(user)))
@@ -221,7 +239,8 @@ pub async fn update(
             let demotes_self = changes.role.is_some_and(|r| r != Role::Admin);
             if id == actor.user_id && (changes.active == Some(false) || demotes_self) {
                 return Err(ApiError::Conflict(
-                    "you cannot disable or demote your own account; ask another administrator".into(),
+                    "you cannot disable or demote your own account; ask another administrator"
+                        .into(),
                 ));
             }
             match users::update(conn, id, version, &changes)? {
@@ -243,7 +262,9 @@ fn parse_changes(body: UpdateUserRequest) -> Result<UserChanges, ValidationError
     let display_name = body
         .display_name
         .and_then(|name| errors.check("display_name", parse_display_name(&name)));
-    let role = body.role.and_then(|role| errors.check("role", role.parse::<Role>()));
+    let role = body
+        .role
+        .and_then(|role| errors.check("role", role.parse::<Role>()));
     if body.active.is_none() && display_name.is_none() && role.is_none() && errors.is_empty() {
         errors.add("body", "name at least one of display_name, role, active");
     }

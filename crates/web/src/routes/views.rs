@@ -33,7 +33,9 @@ pub struct UserView {
 
 impl From<UserRow> for UserView {
     fn from(row: UserRow) -> Self {
-        let locked_until = row.locked_until.filter(|until| *until > interdict_persistence::now());
+        let locked_until = row
+            .locked_until
+            .filter(|until| *until > interdict_persistence::now());
         Self {
             id: row.id.0,
             username: row.username,

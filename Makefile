@@ -1,0 +1,31 @@
+# Interdict — the two commands are `make run` and `make test`.
+
+CARGO ?= cargo
+PG_HINT := postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test lint fmt build
+
+## Start the service on the embedded SQLite database (./data/interdict.db).
+run:
+	$(CARGO) run --release -p interdict-web --bin interdict -- serve
+
+## Run the whole suite: unit, persistence and HTTP tests. PostgreSQL tests
+## run when INTERDICT_TEST_POSTGRES_URL is set.
+test:
+	@if [ -z "$$INTERDICT_TEST_POSTGRES_URL" ]; then \
+		echo "PostgreSQL tests: SKIPPED (set INTERDICT_TEST_POSTGRES_URL=$(PG_HINT) to run them)"; \
+	else \
+		echo "PostgreSQL tests: running against $$INTERDICT_TEST_POSTGRES_URL"; \
+	fi
+	$(CARGO) test --workspace
+
+## Formatting and lints, as CI runs them.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+build:
+	$(CARGO) build --release -p interdict-web --bin interdict

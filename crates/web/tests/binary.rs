@@ -1,0 +1,265 @@
+//! The real `interdict` binary: configuration errors, first start, graceful
+//! shutdown and the maintenance commands, on the embedded SQLite default.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_interdict");
+
+struct Workdir(PathBuf);
+
+impl Workdir {
+    fn new() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("interdict-bin-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A command in `dir` with a clean Interdict environment (the defaults).
+fn interdict(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("INTERDICT_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("INTERDICT_BIND", "127.0.0.1:0");
+    cmd
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    stdout: String,
+}
+
+/// Collects a pipe's lines on a helper thread.
+fn collect_lines(pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
+
+/// Starts `serve` and waits for its "listening" log line.
+fn serve(dir: &Path) -> Server {
+    let mut child = interdict(dir)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = collect_lines(child.stdout.take().unwrap());
+    let stderr = collect_lines(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let port = loop {
+        let found = stderr.lock().unwrap().iter().find_map(|line| {
+            let rest = line.split("port=").nth(1)?;
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse::<u16>()
+                .ok()
+        });
+        if let Some(port) = found {
+            break port;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not start: {:?}",
+            stderr.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The banner is printed before the listening line; let the reader catch up.
+    std::thread::sleep(Duration::from_millis(100));
+    let stdout = stdout.lock().unwrap().join("\n");
+    Server {
+        child,
+        port,
+        stdout,
+    }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn login(server: &Server, username: &str, password: &str) -> u16 {
+    let response = ureq::post(&server.url("/api/v1/auth/login"))
+        .send_json(serde_json::json!({ "username": username, "password": password }));
+    match response {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn a_bad_configuration_value_exits_naming_the_key() {
+    let dir = Workdir::new();
+    for (key, value) in [
+        ("INTERDICT_BIND", "not-an-address"),
+        ("INTERDICT_DATABASE_URL", "mysql://nope"),
+        ("INTERDICT_JWT_SECRET", "short"),
+        ("INTERDICT_TOKEN_TTL_MINUTES", "forever"),
+    ] {
+        let output = interdict(&dir.0)
+            .arg("serve")
+            .env(key, value)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{key}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(key), "{key}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // A weak bootstrap password is refused at first start, before anything is served.
+    let output = interdict(&dir.0)
+        .arg("serve")
+        .env("INTERDICT_BOOTSTRAP_PASSWORD", "password")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("INTERDICT_BOOTSTRAP_PASSWORD"));
+}
+
+#[test]
+fn first_start_prints_the_admin_password_once_and_stops_gracefully() {
+    let dir = Workdir::new();
+    let server = serve(&dir.0);
+    assert!(
+        dir.0.join("data/interdict.db").exists(),
+        "the default database is created under data/"
+    );
+    let password = server
+        .stdout
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("password: "))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no password in: {}", server.stdout));
+    assert_eq!(
+        ureq::get(&server.url("/healthz")).call().unwrap().status(),
+        200
+    );
+    assert_eq!(login(&server, "admin", &password), 200);
+    let status = server.terminate();
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
+
+    // Second start: same database, no new password, the old one still works.
+    let server = serve(&dir.0);
+    assert!(!server.stdout.contains("password:"), "{}", server.stdout);
+    assert_eq!(login(&server, "admin", &password), 200);
+    assert!(server.terminate().success());
+
+    // Maintenance commands on the same database.
+    let migrate = interdict(&dir.0).arg("migrate").output().unwrap();
+    assert!(migrate.status.success());
+    let mut add = interdict(&dir.0)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "cli.user",
+            "--display-name",
+            "CLI User",
+            "--role",
+            "auditor",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"quartz pelican ember lullaby\n")
+        .unwrap();
+    let added = add.wait_with_output().unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let weak = {
+        let mut child = interdict(&dir.0)
+            .args([
+                "user",
+                "add",
+                "--username",
+                "weak.user",
+                "--display-name",
+                "Weak",
+                "--role",
+                "auditor",
+            ])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"123456789012345\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+
+    let verify = interdict(&dir.0)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(verify.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    assert!(report["entries"].as_i64().unwrap() >= 4);
+
+    let server = serve(&dir.0);
+    assert_eq!(
+        login(&server, "cli.user", "quartz pelican ember lullaby"),
+        200
+    );
+    assert!(server.terminate().success());
+}
