@@ -1,0 +1,289 @@
+//! The persistence layer on both backends, without HTTP: the audit writer's
+//! all-or-nothing semantics, repositories and type round trips.
+
+use chrono::{SubsecRound, Utc};
+use interdict_domain::agency::NewAgency;
+use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::policy::{AuditScope, UserDirectory};
+use interdict_domain::user::NewUser;
+use interdict_persistence::agencies::{self, AgencyRow};
+use interdict_persistence::audit::{self, AuditFailure, AuditFilter, AuditWriter, Audited};
+use interdict_persistence::users::{self, UpdateOutcome, UserChanges, UserRow};
+use interdict_persistence::{settings, tokens, Db};
+use interdict_tests::{both_backends, Backend, TestDatabase};
+use uuid::Uuid;
+
+both_backends!(
+    failed_work_is_rolled_back_and_recorded_as_an_error,
+    denied_work_can_keep_its_effects,
+    concurrent_jobs_chain_in_one_order,
+    users_update_only_from_the_current_version,
+    lockout_after_five_failures,
+    settings_keep_the_first_value,
+    revoked_tokens_are_found_and_pruned,
+    timestamps_and_ids_round_trip,
+);
+
+#[derive(Debug)]
+enum TestError {
+    Refused,
+    Db(String),
+}
+
+impl Audited for TestError {
+    fn outcome(&self) -> Outcome {
+        match self {
+            TestError::Refused => Outcome::Denied,
+            TestError::Db(_) => Outcome::Error,
+        }
+    }
+}
+
+impl From<AuditFailure> for TestError {
+    fn from(e: AuditFailure) -> Self {
+        TestError::Db(e.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for TestError {
+    fn from(e: diesel::result::Error) -> Self {
+        TestError::Db(e.to_string())
+    }
+}
+
+fn setup(backend: Backend) -> (TestDatabase, Db, AuditWriter, AgencyRow) {
+    let database = TestDatabase::create(backend);
+    let db = database.pool();
+    let (writer, _thread) = AuditWriter::start(db.clone(), 64);
+    let agency = NewAgency::parse("Ohio BCI", "state", "OH", "OH0000000", "duty desk").unwrap();
+    let row = AgencyRow::new(&agency, false);
+    agencies::insert(&mut db.get().unwrap(), &row).unwrap();
+    (database, db, writer, row)
+}
+
+fn user(agency: &AgencyRow, name: &str) -> UserRow {
+    let new = NewUser::parse(
+        name,
+        "Some One",
+        "investigator",
+        "glacier marmalade trombone voyage",
+    )
+    .unwrap();
+    UserRow::new(&new, agency.id.0, "$argon2id$fake".into())
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+fn entries(db: &Db) -> Vec<interdict_domain::audit::ChainedEntry> {
+    let filter = AuditFilter {
+        limit: 1000,
+        ..Default::default()
+    };
+    audit::search(&mut db.get().unwrap(), AuditScope::Everything, &filter).unwrap()
+}
+
+fn failed_work_is_rolled_back_and_recorded_as_an_error(backend: Backend) {
+    let (_database, db, writer, agency) = setup(backend);
+    let row = user(&agency, "half.written");
+    let id = row.id.0;
+    let result: Result<(), TestError> = block_on(writer.perform(
+        AuditEvent::now("user.create"),
+        move |conn, _| {
+            users::insert(conn, &row)?;
+            // Fails after a successful write: the insert must not survive.
+            Err(TestError::Db("simulated failure".into()))
+        },
+    ));
+    assert!(
+        matches!(&result, Err(TestError::Db(m)) if m.contains("simulated")),
+        "{result:?}"
+    );
+    assert!(
+        users::find(&mut db.get().unwrap(), id).unwrap().is_none(),
+        "partial write survived"
+    );
+    let recorded = entries(&db);
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].event.action, "user.create");
+    assert_eq!(recorded[0].event.outcome, Outcome::Error);
+
+    // A refusal is recorded as denied.
+    let refused: Result<(), TestError> =
+        block_on(writer.perform(AuditEvent::now("user.read"), |_, _| Err(TestError::Refused)));
+    assert!(matches!(refused, Err(TestError::Refused)));
+    assert_eq!(entries(&db)[0].event.outcome, Outcome::Denied);
+    assert!(audit::verify(&mut db.get().unwrap()).unwrap().is_ok());
+}
+
+fn denied_work_can_keep_its_effects(backend: Backend) {
+    let (_database, db, writer, agency) = setup(backend);
+    let row = user(&agency, "counted");
+    let id = row.id.0;
+    users::insert(&mut db.get().unwrap(), &row).unwrap();
+    // A failed login counts the failure and is recorded as denied.
+    let result: Result<bool, TestError> = block_on(writer.perform(
+        AuditEvent::now("auth.login"),
+        move |conn, event| {
+            event.outcome = Outcome::Denied;
+            Ok(users::record_failed_login(conn, id)?)
+        },
+    ));
+    assert_eq!(result.unwrap(), false);
+    assert_eq!(
+        users::find(&mut db.get().unwrap(), id)
+            .unwrap()
+            .unwrap()
+            .failed_logins,
+        1
+    );
+    assert_eq!(entries(&db)[0].event.outcome, Outcome::Denied);
+}
+
+fn concurrent_jobs_chain_in_one_order(backend: Backend) {
+    let (_database, db, writer, _agency) = setup(backend);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..400 {
+            let writer = writer.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut event = AuditEvent::now("test.concurrent");
+                event.object_id = Some(i.to_string());
+                writer.record(event).await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    });
+    let report = audit::verify(&mut db.get().unwrap()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&report).unwrap(),
+        serde_json::json!({ "ok": true, "entries": 400 })
+    );
+    let head = audit::head(&mut db.get().unwrap()).unwrap();
+    assert_eq!(head.0, 400);
+}
+
+fn users_update_only_from_the_current_version(backend: Backend) {
+    let (_database, db, _writer, agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    let row = user(&agency, "versioned");
+    let id = row.id.0;
+    users::insert(&mut conn, &row).unwrap();
+    let rename = UserChanges {
+        display_name: Some("Renamed".into()),
+        ..Default::default()
+    };
+    let UpdateOutcome::Updated(updated) = users::update(&mut conn, id, 1, &rename).unwrap() else {
+        panic!("update from the current version failed");
+    };
+    assert_eq!(
+        (updated.version, updated.session_version),
+        (2, 1),
+        "a rename keeps sessions"
+    );
+    assert!(matches!(
+        users::update(&mut conn, id, 1, &rename).unwrap(),
+        UpdateOutcome::Stale { current_version: 2 }
+    ));
+    let disable = UserChanges {
+        active: Some(false),
+        ..Default::default()
+    };
+    let UpdateOutcome::Updated(disabled) = users::update(&mut conn, id, 2, &disable).unwrap()
+    else {
+        panic!("disable failed");
+    };
+    assert!(!disabled.active);
+    assert_eq!(disabled.session_version, 2, "disabling ends sessions");
+    assert!(matches!(
+        users::update(&mut conn, Uuid::now_v7(), 1, &rename).unwrap(),
+        UpdateOutcome::Missing
+    ));
+
+    let listed = users::list(&mut conn, UserDirectory::Agency(agency.id.0), None, 10).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(
+        users::list(&mut conn, UserDirectory::Agency(Uuid::now_v7()), None, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(users::list(&mut conn, UserDirectory::Nothing, None, 10)
+        .unwrap()
+        .is_empty());
+}
+
+fn lockout_after_five_failures(backend: Backend) {
+    let (_database, db, _writer, agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    let row = user(&agency, "hammered");
+    let id = row.id.0;
+    users::insert(&mut conn, &row).unwrap();
+    for attempt in 1..=4 {
+        assert!(
+            !users::record_failed_login(&mut conn, id).unwrap(),
+            "locked at attempt {attempt}"
+        );
+    }
+    assert!(users::record_failed_login(&mut conn, id).unwrap());
+    let locked = users::find(&mut conn, id).unwrap().unwrap();
+    assert!(locked.is_locked(interdict_persistence::now()));
+    assert!(!locked.is_locked(interdict_persistence::now() + chrono::Duration::minutes(11)));
+    users::set_password(&mut conn, id, "$argon2id$new").unwrap();
+    let reset = users::find(&mut conn, id).unwrap().unwrap();
+    assert!(!reset.is_locked(interdict_persistence::now()));
+    assert_eq!(reset.session_version, 2);
+}
+
+fn settings_keep_the_first_value(backend: Backend) {
+    let (_database, db, _writer, _agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    assert_eq!(settings::get(&mut conn, "k").unwrap(), None);
+    assert_eq!(
+        settings::get_or_insert(&mut conn, "k", || "first".into()).unwrap(),
+        "first"
+    );
+    assert_eq!(
+        settings::get_or_insert(&mut conn, "k", || "second".into()).unwrap(),
+        "first"
+    );
+}
+
+fn revoked_tokens_are_found_and_pruned(backend: Backend) {
+    let (_database, db, _writer, _agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    let (live, dead) = (Uuid::now_v7(), Uuid::now_v7());
+    let now = interdict_persistence::now();
+    tokens::revoke(&mut conn, live, now + chrono::Duration::minutes(5)).unwrap();
+    tokens::revoke(&mut conn, live, now + chrono::Duration::minutes(5)).unwrap();
+    tokens::revoke(&mut conn, dead, now - chrono::Duration::minutes(5)).unwrap();
+    assert!(tokens::is_revoked(&mut conn, live).unwrap());
+    assert!(!tokens::is_revoked(&mut conn, Uuid::now_v7()).unwrap());
+    assert_eq!(tokens::prune(&mut conn).unwrap(), 1);
+    assert!(tokens::is_revoked(&mut conn, live).unwrap());
+    assert!(!tokens::is_revoked(&mut conn, dead).unwrap());
+}
+
+fn timestamps_and_ids_round_trip(backend: Backend) {
+    let (_database, db, writer, agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    let stored = agencies::find(&mut conn, agency.id.0).unwrap().unwrap();
+    assert_eq!(stored.id, agency.id);
+    assert_eq!(stored.created_at, agency.created_at);
+    let mut event = AuditEvent::now("test.roundtrip");
+    event.occurred_at = Utc::now().trunc_subsecs(6);
+    event.user_id = Some(Uuid::now_v7());
+    event.detail = Some("{\"ünïcode\":\"✓\"}".into());
+    block_on(writer.record(event.clone())).unwrap();
+    let back = &entries(&db)[0];
+    assert_eq!(back.event, event);
+}
