@@ -133,7 +133,7 @@ fn denied_work_can_keep_its_effects(backend: Backend) {
             Ok(users::record_failed_login(conn, id)?)
         },
     ));
-    assert_eq!(result.unwrap(), false);
+    assert!(!result.unwrap(), "one failure does not lock");
     assert_eq!(
         users::find(&mut db.get().unwrap(), id)
             .unwrap()
