@@ -3,7 +3,7 @@
 CARGO ?= cargo
 PG_HINT := postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint fmt build
+.PHONY: run test lint fmt build bench
 
 ## Start the service on the embedded SQLite database (./data/interdict.db).
 run:
@@ -29,3 +29,7 @@ fmt:
 
 build:
 	$(CARGO) build --release -p interdict-web --bin interdict
+
+## Benchmarks against the release binary (needs wrk; see BENCHMARKS.md).
+bench:
+	bench/audit_writer.sh

@@ -64,7 +64,21 @@ fn malformed_requests_get_problem_documents(backend: Backend) {
         )
         .bearer(&token)
         .send();
-    bad_tf.assert_problem(400, "bad-request");
+    assert_eq!(
+        bad_tf.assert_problem(400, "bad-request")["errors"][0]["field"],
+        "agency_id"
+    );
+    let bad_first = app
+        .request(
+            "PUT",
+            &format!("/api/v1/task-forces/nope/members/{}", uuid::Uuid::now_v7()),
+        )
+        .bearer(&token)
+        .send();
+    assert_eq!(
+        bad_first.assert_problem(400, "bad-request")["errors"][0]["field"],
+        "task_force_id"
+    );
 
     // Unknown routes and methods are problems too.
     app.get("/api/v1/nothing-here", &token)

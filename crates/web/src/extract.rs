@@ -20,12 +20,13 @@ pub fn path_config() -> web::PathConfig {
             PathError::Deserialize(cause) => cause.to_string(),
             other => other.to_string(),
         };
-        let field = req
-            .match_info()
+        // Every path parameter is an id: name the first that is not one.
+        let params: Vec<(&str, &str)> = req.match_info().iter().collect();
+        let field = params
             .iter()
-            .map(|(name, _)| name)
-            .last()
-            .unwrap_or("path");
+            .find(|(_, value)| uuid::Uuid::parse_str(value).is_err())
+            .or(params.last())
+            .map_or("path", |(name, _)| name);
         ApiError::bad_request(field, format!("is not valid here: {cause}")).into()
     })
 }

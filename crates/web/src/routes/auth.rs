@@ -142,6 +142,8 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     state
         .audit
         .perform(event, move |conn, _| {
+            // Revocations of tokens that have expired anyway are dead weight.
+            tokens::prune(conn)?;
             tokens::revoke(conn, jti, expires_at).map_err(ApiError::from)
         })
         .await?;
