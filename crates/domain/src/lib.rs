@@ -4,8 +4,15 @@
 
 pub mod agency;
 pub mod audit;
+pub mod chemical;
+pub mod codes;
+pub mod die_mold;
+pub mod equipment;
+pub mod identifier;
+pub mod party;
 pub mod policy;
 pub mod sharing;
+pub mod shipment;
 pub mod user;
 pub mod validation;
 

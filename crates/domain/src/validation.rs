@@ -91,6 +91,84 @@ pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
+/// Declares a closed set of snake_case values as an enum with `ALL`,
+/// `as_str`, `FromStr` (whose error lists the choices) and serde.
+#[macro_export]
+macro_rules! choice {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("must be one of {}", [$($text),+].join(", "))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// Validates each element of a bounded list, naming failures `field[i]`.
+pub fn each<T, E: fmt::Display>(
+    errors: &mut ValidationErrors,
+    field: &str,
+    items: &[String],
+    max_items: usize,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Vec<T> {
+    if items.len() > max_items {
+        errors.add(field, format!("at most {max_items} entries"));
+        return Vec::new();
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| errors.check(&format!("{field}[{i}]"), parse(item)))
+        .collect()
+}
+
+/// Validates an optional field; blank counts as absent.
+pub fn optional<T, E: fmt::Display>(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: &Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => errors.check(field, parse(text)),
+    }
+}
+
+/// Parses a closed-set value with `FromStr`, for use with `check`.
+pub fn pick<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, String> {
+    value.trim().parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
