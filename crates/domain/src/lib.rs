@@ -11,6 +11,7 @@ pub mod equipment;
 pub mod identifier;
 pub mod party;
 pub mod policy;
+pub mod record;
 pub mod sharing;
 pub mod shipment;
 pub mod user;

@@ -11,6 +11,7 @@
 
 use uuid::Uuid;
 
+use crate::record::RecordKind;
 use crate::sharing::Scope;
 use crate::user::Role;
 
@@ -78,6 +79,10 @@ impl RecordAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Visibility {
     Nothing,
+    /// Every record of the kind (the shared chemical catalogue).
+    Everything {
+        include_withdrawn: bool,
+    },
     /// Records owned by `agency_id`, shared with `all`, or shared with one of
     /// `task_forces`; withdrawn ones only when `include_withdrawn`.
     Scoped {
@@ -100,9 +105,25 @@ pub fn record_visibility(actor: &Actor) -> Visibility {
     }
 }
 
+/// Which records of `kind` a caller can see. The chemical catalogue is
+/// reference data every role reads, administrators included.
+pub fn visibility(actor: &Actor, kind: RecordKind) -> Visibility {
+    match kind {
+        RecordKind::Chemical => Visibility::Everything {
+            include_withdrawn: matches!(actor.role, Role::Admin | Role::Auditor),
+        },
+        _ => record_visibility(actor),
+    }
+}
+
 pub fn can_see(actor: &Actor, record: &RecordMeta) -> bool {
-    match record_visibility(actor) {
+    can_see_in(record_visibility(actor), record)
+}
+
+fn can_see_in(visibility: Visibility, record: &RecordMeta) -> bool {
+    match visibility {
         Visibility::Nothing => false,
+        Visibility::Everything { include_withdrawn } => include_withdrawn || !record.withdrawn,
         Visibility::Scoped {
             agency_id,
             task_forces,
@@ -142,6 +163,44 @@ pub fn decide_record(actor: &Actor, action: RecordAction, record: &RecordMeta) -
         Decision::Allow
     } else {
         Decision::Forbidden
+    }
+}
+
+/// Any action on a record of `kind`. Catalogue entries are read by all and
+/// changed by administrators; they are always shared with everyone.
+pub fn decide(
+    actor: &Actor,
+    kind: RecordKind,
+    action: RecordAction,
+    record: &RecordMeta,
+) -> Decision {
+    if kind != RecordKind::Chemical {
+        return decide_record(actor, action, record);
+    }
+    if !can_see_in(visibility(actor, kind), record) {
+        return Decision::NotFound;
+    }
+    let allowed = match action {
+        RecordAction::Read | RecordAction::Export => true,
+        RecordAction::Update | RecordAction::Withdraw => actor.role == Role::Admin,
+        RecordAction::ChangeScope
+        | RecordAction::Link
+        | RecordAction::Flag
+        | RecordAction::Review => false,
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// Creating a record of `kind`.
+pub fn decide_create(actor: &Actor, kind: RecordKind) -> Decision {
+    match kind {
+        RecordKind::Chemical if actor.role == Role::Admin => Decision::Allow,
+        RecordKind::Chemical => Decision::Forbidden,
+        _ => decide_create_record(actor),
     }
 }
 
@@ -359,6 +418,7 @@ mod tests {
             for (name, record) in records() {
                 let by_filter = match record_visibility(&actor) {
                     Visibility::Nothing => false,
+                    Visibility::Everything { .. } => true,
                     Visibility::Scoped {
                         agency_id,
                         task_forces,
@@ -372,6 +432,86 @@ mod tests {
                 assert_eq!(by_filter, can_see(&actor, &record), "{role:?} {name}");
             }
         }
+    }
+
+    #[test]
+    fn the_catalogue_is_read_by_all_and_changed_by_admins() {
+        let entry = RecordMeta {
+            owner_agency: Uuid::from_u128(OTHER),
+            scope: Scope::All,
+            withdrawn: false,
+        };
+        let withdrawn = RecordMeta {
+            withdrawn: true,
+            ..entry
+        };
+        for role in Role::ALL {
+            let actor = actor(role);
+            let admin = role == Role::Admin;
+            assert_eq!(
+                decide(&actor, RecordKind::Chemical, RecordAction::Read, &entry),
+                Decision::Allow,
+                "{role:?}"
+            );
+            let write = if admin {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            };
+            assert_eq!(
+                decide(&actor, RecordKind::Chemical, RecordAction::Update, &entry),
+                write,
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(&actor, RecordKind::Chemical, RecordAction::Withdraw, &entry),
+                write,
+                "{role:?}"
+            );
+            assert_eq!(
+                decide_create(&actor, RecordKind::Chemical),
+                write,
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(
+                    &actor,
+                    RecordKind::Chemical,
+                    RecordAction::ChangeScope,
+                    &entry
+                ),
+                Decision::Forbidden
+            );
+            let sees_withdrawn = matches!(role, Role::Admin | Role::Auditor);
+            let expected = if sees_withdrawn {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            };
+            assert_eq!(
+                decide(&actor, RecordKind::Chemical, RecordAction::Read, &withdrawn),
+                expected,
+                "{role:?}"
+            );
+        }
+        // Other kinds follow the record matrix.
+        let own = RecordMeta {
+            owner_agency: Uuid::from_u128(OWN),
+            ..entry
+        };
+        assert_eq!(
+            decide(
+                &actor(Role::Admin),
+                RecordKind::Shipment,
+                RecordAction::Read,
+                &own
+            ),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide_create(&actor(Role::Investigator), RecordKind::Party),
+            Decision::Allow
+        );
     }
 
     #[test]

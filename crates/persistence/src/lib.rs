@@ -8,7 +8,10 @@
 pub mod agencies;
 pub mod audit;
 pub mod db;
+pub mod deconfliction;
+pub mod records;
 pub mod schema;
+pub mod search;
 pub mod settings;
 pub mod tokens;
 pub mod users;

@@ -111,13 +111,171 @@ diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(task_force_members -> agencies (agency_id));
 diesel::joinable!(task_force_members -> task_forces (task_force_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    records (id) {
+        id -> PortableUuid,
+        kind -> Text,
+        owner_agency_id -> PortableUuid,
+        scope_kind -> Text,
+        scope_task_force_id -> Nullable<PortableUuid>,
+        version -> BigInt,
+        body -> Text,
+        search_text -> Text,
+        related_text -> Text,
+        created_by -> Nullable<PortableUuid>,
+        created_at -> Timestamp,
+        updated_by -> Nullable<PortableUuid>,
+        updated_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<PortableUuid>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    record_versions (record_id, version) {
+        record_id -> PortableUuid,
+        version -> BigInt,
+        change -> Text,
+        changed_by -> Nullable<PortableUuid>,
+        changed_at -> Timestamp,
+        reason -> Nullable<Text>,
+        scope -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    record_identifiers (record_id, kind, value) {
+        record_id -> PortableUuid,
+        kind -> Text,
+        value -> Text,
+        owner_agency_id -> PortableUuid,
+        derived -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    record_refs (record_id, ref_id, role) {
+        record_id -> PortableUuid,
+        ref_kind -> Text,
+        ref_id -> PortableUuid,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    chemical_facts (record_id) {
+        record_id -> PortableUuid,
+        cas -> Text,
+        us_control -> Text,
+        un_table -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    party_facts (record_id) {
+        record_id -> PortableUuid,
+        party_kind -> Text,
+        country -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    equipment_facts (record_id) {
+        record_id -> PortableUuid,
+        equipment_kind -> Text,
+        markings_removed -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    die_mold_facts (record_id) {
+        record_id -> PortableUuid,
+        shape -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    shipment_facts (record_id) {
+        record_id -> PortableUuid,
+        incident_type -> Text,
+        status -> Text,
+        mode -> Text,
+        origin_country -> Text,
+        destination_country -> Text,
+        destination_subdivision -> Nullable<Text>,
+        shipped_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    deconfliction_notices (id) {
+        id -> PortableUuid,
+        agency_id -> PortableUuid,
+        record_id -> PortableUuid,
+        other_agency_id -> PortableUuid,
+        identifier_kind -> Text,
+        identifier_value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(record_versions -> records (record_id));
+diesel::joinable!(record_identifiers -> records (record_id));
+diesel::joinable!(chemical_facts -> records (record_id));
+diesel::joinable!(party_facts -> records (record_id));
+diesel::joinable!(equipment_facts -> records (record_id));
+diesel::joinable!(die_mold_facts -> records (record_id));
+diesel::joinable!(shipment_facts -> records (record_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
-    agencies,
     task_forces,
     task_force_members,
-    users,
     revoked_tokens,
     settings,
     audit_entries,
     audit_head,
+    records,
+    record_versions,
+    record_identifiers,
+    record_refs,
+    chemical_facts,
+    party_facts,
+    equipment_facts,
+    die_mold_facts,
+    shipment_facts,
+    deconfliction_notices,
+    agencies,
+    users,
 );

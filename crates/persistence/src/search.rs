@@ -1,0 +1,241 @@
+//! Registry search: every filter narrows, the access policy applies in SQL,
+//! newest first, keyset-paginated on the (time-ordered) id.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use interdict_domain::identifier::IdentifierKind;
+use interdict_domain::policy::Visibility;
+use interdict_domain::record::RecordKind;
+use uuid::Uuid;
+
+use crate::records::{visible, RecordRow};
+use crate::schema::{
+    chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
+    records, shipment_facts,
+};
+use crate::{DbConnection, DbUuid};
+
+/// A normalised identifier to look for; `prefix` matches the start (an
+/// imprint without its shape).
+#[derive(Debug, Clone)]
+pub struct IdentifierMatch {
+    pub kinds: Vec<IdentifierKind>,
+    pub value: String,
+    pub prefix: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ShipmentFacts {
+    pub incident_type: Option<String>,
+    pub status: Option<String>,
+    pub mode: Option<String>,
+    pub origin_country: Option<String>,
+    pub destination_country: Option<String>,
+    pub destination_subdivision: Option<String>,
+    pub shipped_from: Option<NaiveDateTime>,
+    pub shipped_to: Option<NaiveDateTime>,
+    pub chemical: Option<Uuid>,
+    pub control_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum FactFilter {
+    #[default]
+    None,
+    Party {
+        kind: Option<String>,
+        country: Option<String>,
+    },
+    Chemical {
+        cas: Option<String>,
+        control_status: Option<String>,
+    },
+    Equipment {
+        kind: Option<String>,
+        markings_removed: Option<bool>,
+    },
+    DieMold {
+        shape: Option<String>,
+    },
+    Shipment(ShipmentFacts),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Lower-cased text to find in names and descriptions.
+    pub text: Option<String>,
+    pub owner_agency: Option<Uuid>,
+    pub identifiers: Vec<IdentifierMatch>,
+    pub facts: FactFilter,
+    /// Only records older than this id (the last of the previous page).
+    pub before: Option<Uuid>,
+    pub limit: i64,
+}
+
+fn like_pattern(text: &str, prefix_only: bool) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    if prefix_only {
+        format!("{escaped}%")
+    } else {
+        format!("%{escaped}%")
+    }
+}
+
+/// Keeps records whose facts row has `column = value`, when a value is
+/// given. Subqueries stay unboxed: the multi-backend connection cannot
+/// nest a boxed query.
+macro_rules! narrow {
+    ($query:expr, $table:ident, $column:ident, $value:expr) => {
+        match $value {
+            Some(value) => $query.filter(
+                records::id.eq_any(
+                    $table::table
+                        .filter($table::$column.eq(value.clone()))
+                        .select($table::record_id),
+                ),
+            ),
+            None => $query,
+        }
+    };
+}
+
+pub fn search(
+    conn: &mut DbConnection,
+    kind: RecordKind,
+    visibility: &Visibility,
+    search: &Search,
+) -> QueryResult<Vec<RecordRow>> {
+    let mut query =
+        visible(records::table.into_boxed(), visibility).filter(records::kind.eq(kind.as_str()));
+    if let Some(text) = &search.text {
+        let pattern = like_pattern(text, false);
+        query = query.filter(
+            records::search_text
+                .like(pattern.clone())
+                .escape('\\')
+                .or(records::related_text.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(owner) = search.owner_agency {
+        query = query.filter(records::owner_agency_id.eq(DbUuid(owner)));
+    }
+    if let Some(before) = search.before {
+        query = query.filter(records::id.lt(DbUuid(before)));
+    }
+    for wanted in &search.identifiers {
+        let kinds: Vec<&str> = wanted.kinds.iter().map(|k| k.as_str()).collect();
+        let candidates = record_identifiers::table.filter(record_identifiers::kind.eq_any(kinds));
+        query = if wanted.prefix {
+            let pattern = like_pattern(&wanted.value, true);
+            query.filter(
+                records::id.eq_any(
+                    candidates
+                        .filter(record_identifiers::value.like(pattern).escape('\\'))
+                        .select(record_identifiers::record_id),
+                ),
+            )
+        } else {
+            query.filter(
+                records::id.eq_any(
+                    candidates
+                        .filter(record_identifiers::value.eq(wanted.value.clone()))
+                        .select(record_identifiers::record_id),
+                ),
+            )
+        };
+    }
+    query = match &search.facts {
+        FactFilter::None => query,
+        FactFilter::Party { kind, country } => {
+            query = narrow!(query, party_facts, party_kind, kind);
+            narrow!(query, party_facts, country, country)
+        }
+        FactFilter::Chemical {
+            cas,
+            control_status,
+        } => {
+            query = narrow!(query, chemical_facts, cas, cas);
+            narrow!(query, chemical_facts, us_control, control_status)
+        }
+        FactFilter::Equipment {
+            kind,
+            markings_removed,
+        } => {
+            query = narrow!(query, equipment_facts, equipment_kind, kind);
+            narrow!(query, equipment_facts, markings_removed, markings_removed)
+        }
+        FactFilter::DieMold { shape } => narrow!(query, die_mold_facts, shape, shape),
+        FactFilter::Shipment(facts) => shipment_filters(query, facts),
+    };
+    query
+        .order(records::id.desc())
+        .limit(search.limit)
+        .select(RecordRow::as_select())
+        .load(conn)
+}
+
+fn shipment_filters<'a>(
+    mut query: crate::records::BoxedRecords<'a>,
+    f: &ShipmentFacts,
+) -> crate::records::BoxedRecords<'a> {
+    query = narrow!(query, shipment_facts, incident_type, &f.incident_type);
+    query = narrow!(query, shipment_facts, status, &f.status);
+    query = narrow!(query, shipment_facts, mode, &f.mode);
+    query = narrow!(query, shipment_facts, origin_country, &f.origin_country);
+    query = narrow!(
+        query,
+        shipment_facts,
+        destination_country,
+        &f.destination_country
+    );
+    query = narrow!(
+        query,
+        shipment_facts,
+        destination_subdivision,
+        &f.destination_subdivision
+    );
+    if let Some(from) = f.shipped_from {
+        let ids = shipment_facts::table
+            .filter(shipment_facts::shipped_at.ge(from))
+            .select(shipment_facts::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(to) = f.shipped_to {
+        let ids = shipment_facts::table
+            .filter(shipment_facts::shipped_at.lt(to))
+            .select(shipment_facts::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(chemical) = f.chemical {
+        let ids = record_refs::table
+            .filter(record_refs::ref_id.eq(DbUuid(chemical)))
+            .select(record_refs::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(control) = &f.control_status {
+        let controlled = chemical_facts::table
+            .filter(chemical_facts::us_control.eq(control.clone()))
+            .select(chemical_facts::record_id);
+        let ids = record_refs::table
+            .filter(record_refs::ref_id.eq_any(controlled))
+            .select(record_refs::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    query
+}
+
+/// The catalogue entry with this CAS number, if any.
+pub fn chemical_by_cas(conn: &mut DbConnection, cas: &str) -> QueryResult<Option<Uuid>> {
+    chemical_facts::table
+        .filter(chemical_facts::cas.eq(cas))
+        .select(chemical_facts::record_id)
+        .first::<DbUuid>(conn)
+        .optional()
+        .map(|id| id.map(Uuid::from))
+}

@@ -1,0 +1,10 @@
+DROP TABLE deconfliction_notices;
+DROP TABLE shipment_facts;
+DROP TABLE die_mold_facts;
+DROP TABLE equipment_facts;
+DROP TABLE party_facts;
+DROP TABLE chemical_facts;
+DROP TABLE record_refs;
+DROP TABLE record_identifiers;
+DROP TABLE record_versions;
+DROP TABLE records;
