@@ -151,6 +151,7 @@ pub fn parse_hs_code(value: &str) -> Result<String, String> {
 /// A catalogue entry as submitted and stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChemicalInput {
     pub name: String,
     #[serde(default)]

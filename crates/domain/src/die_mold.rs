@@ -21,6 +21,7 @@ choice!(Shape {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DieMoldInput {
     #[serde(default)]
     pub front_imprint: Option<String>,

@@ -19,6 +19,7 @@ choice!(Power { Manual => "manual", Electric => "electric" });
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EquipmentInput {
     pub kind: String,
     #[serde(default)]

@@ -12,6 +12,7 @@ choice!(PartyKind { Company => "company", Person => "person" });
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddressInput {
     #[serde(default)]
     pub street: Option<String>,
@@ -26,6 +27,7 @@ pub struct AddressInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartyInput {
     pub kind: String,
     pub name: String,

@@ -212,6 +212,15 @@ pub fn decide_create_record(actor: &Actor) -> Decision {
     }
 }
 
+/// Deconfliction notices name the caller's own records: only roles that
+/// see record content read them.
+pub fn decide_deconfliction(actor: &Actor) -> Decision {
+    match record_visibility(actor) {
+        Visibility::Nothing => Decision::Forbidden,
+        _ => Decision::Allow,
+    }
+}
+
 /// Which user accounts a caller may administer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserDirectory {

@@ -80,6 +80,12 @@ pub trait Document: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// Validates and returns the canonical document and its index.
     fn check(&self) -> Result<(Self, RecordIndex), ValidationErrors>;
+
+    /// Values derived from a canonical document, shown beside it but never
+    /// stored in it (a shipment's origin and destination).
+    fn derived(&self) -> serde_json::Map<String, Value> {
+        serde_json::Map::new()
+    }
 }
 
 impl Document for PartyInput {
@@ -172,6 +178,27 @@ impl Document for DieMoldInput {
 
 impl Document for ShipmentInput {
     const KIND: RecordKind = RecordKind::Shipment;
+
+    fn derived(&self) -> serde_json::Map<String, Value> {
+        let mut derived = serde_json::Map::new();
+        derived.insert(
+            "origin".into(),
+            serde_json::to_value(self.legs.first().map(|l| &l.from)).unwrap_or_default(),
+        );
+        derived.insert(
+            "destination".into(),
+            serde_json::to_value(self.legs.last().map(|l| &l.to)).unwrap_or_default(),
+        );
+        let shipped_at = self
+            .legs
+            .iter()
+            .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()));
+        derived.insert(
+            "shipped_at".into(),
+            shipped_at.map(Value::String).unwrap_or(Value::Null),
+        );
+        derived
+    }
 
     fn check(&self) -> Result<(Self, RecordIndex), ValidationErrors> {
         let shipment = Shipment::validate(self)?;

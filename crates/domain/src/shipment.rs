@@ -59,6 +59,7 @@ choice!(Unit { Gram => "g", Kilogram => "kg", Millilitre => "mL", Litre => "L" }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackingNumberInput {
     pub kind: String,
     pub value: String,
@@ -66,6 +67,7 @@ pub struct TrackingNumberInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentPartyInput {
     pub party_id: Uuid,
     pub role: String,
@@ -75,6 +77,7 @@ pub struct ShipmentPartyInput {
 /// mold — exactly one — with a count of packages or pieces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chemical_id: Option<Uuid>,
@@ -96,6 +99,7 @@ fn one() -> i64 {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocationInput {
     pub country: String,
     /// ISO 3166-2, e.g. `US-TX`.
@@ -110,6 +114,7 @@ pub struct LocationInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LegInput {
     pub from: LocationInput,
     pub to: LocationInput,
@@ -125,6 +130,7 @@ pub struct LegInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentInput {
     pub incident_type: String,
     #[serde(default = "reported")]

@@ -15,12 +15,12 @@ use crate::schema::{
 };
 use crate::{DbConnection, DbUuid};
 
-/// A normalised identifier to look for; `prefix` matches the start (an
+/// Normalised identifiers to look for: a record matches if it has any of
+/// them (at most three). `prefix` matches the start of the value (an
 /// imprint without its shape).
 #[derive(Debug, Clone)]
 pub struct IdentifierMatch {
-    pub kinds: Vec<IdentifierKind>,
-    pub value: String,
+    pub any_of: Vec<(IdentifierKind, String)>,
     pub prefix: bool,
 }
 
@@ -35,6 +35,7 @@ pub struct ShipmentFacts {
     pub shipped_from: Option<NaiveDateTime>,
     pub shipped_to: Option<NaiveDateTime>,
     pub chemical: Option<Uuid>,
+    pub chemical_cas: Option<String>,
     pub control_status: Option<String>,
 }
 
@@ -129,26 +130,40 @@ pub fn search(
         query = query.filter(records::id.lt(DbUuid(before)));
     }
     for wanted in &search.identifiers {
-        let kinds: Vec<&str> = wanted.kinds.iter().map(|k| k.as_str()).collect();
-        let candidates = record_identifiers::table.filter(record_identifiers::kind.eq_any(kinds));
-        query = if wanted.prefix {
-            let pattern = like_pattern(&wanted.value, true);
-            query.filter(
-                records::id.eq_any(
-                    candidates
-                        .filter(record_identifiers::value.like(pattern).escape('\\'))
-                        .select(record_identifiers::record_id),
-                ),
-            )
-        } else {
-            query.filter(
-                records::id.eq_any(
-                    candidates
-                        .filter(record_identifiers::value.eq(wanted.value.clone()))
-                        .select(record_identifiers::record_id),
-                ),
-            )
+        let Some(first) = wanted.any_of.first().cloned() else {
+            continue;
         };
+        if wanted.prefix {
+            let ids = record_identifiers::table
+                .filter(record_identifiers::kind.eq(first.0.as_str()))
+                .filter(
+                    record_identifiers::value
+                        .like(like_pattern(&first.1, true))
+                        .escape('\\'),
+                )
+                .select(record_identifiers::record_id);
+            query = query.filter(records::id.eq_any(ids));
+            continue;
+        }
+        // A fixed three-way OR keeps the subqueries unboxed; an empty value
+        // never matches, as no stored identifier is empty.
+        let alternative = |i: usize| {
+            let (kind, value) = wanted
+                .any_of
+                .get(i)
+                .cloned()
+                .unwrap_or((first.0, String::new()));
+            record_identifiers::table
+                .filter(record_identifiers::kind.eq(kind.as_str()))
+                .filter(record_identifiers::value.eq(value))
+                .select(record_identifiers::record_id)
+        };
+        query = query.filter(
+            records::id
+                .eq_any(alternative(0))
+                .or(records::id.eq_any(alternative(1)))
+                .or(records::id.eq_any(alternative(2))),
+        );
     }
     query = match &search.facts {
         FactFilter::None => query,
@@ -215,6 +230,15 @@ fn shipment_filters<'a>(
     if let Some(chemical) = f.chemical {
         let ids = record_refs::table
             .filter(record_refs::ref_id.eq(DbUuid(chemical)))
+            .select(record_refs::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(cas) = &f.chemical_cas {
+        let chemical = chemical_facts::table
+            .filter(chemical_facts::cas.eq(cas.clone()))
+            .select(chemical_facts::record_id);
+        let ids = record_refs::table
+            .filter(record_refs::ref_id.eq_any(chemical))
             .select(record_refs::record_id);
         query = query.filter(records::id.eq_any(ids));
     }

@@ -66,7 +66,7 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
-fn backticked(message: &str) -> Option<String> {
+pub fn backticked(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     Some(message[start..start + len].to_owned())

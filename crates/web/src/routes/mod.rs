@@ -8,8 +8,15 @@ use crate::error::ApiError;
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod chemicals;
+pub mod deconfliction;
+pub mod die_molds;
+pub mod equipment;
 pub mod health;
 pub mod me;
+pub mod parties;
+pub mod registry;
+pub mod shipments;
 pub mod task_forces;
 pub mod users;
 pub mod views;
@@ -49,7 +56,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/users/{user_id}/password").post(users::reset_password))
                 .service(web::resource("/audit").get(audit::search))
-                .service(web::resource("/audit/verify").get(audit::verify)),
+                .service(web::resource("/audit/verify").get(audit::verify))
+                .service(web::resource("/deconfliction").get(deconfliction::list))
+                .configure(parties::configure)
+                .configure(chemicals::configure)
+                .configure(equipment::configure)
+                .configure(die_molds::configure)
+                .configure(shipments::configure),
         );
 }
 
