@@ -285,5 +285,25 @@ fn the_openapi_document_lists_the_api(backend: Backend) {
             "{path} missing from the OpenAPI document"
         );
     }
+    for collection in [
+        "parties",
+        "chemicals",
+        "equipment",
+        "die-molds",
+        "shipments",
+    ] {
+        for path in [
+            format!("/api/v1/{collection}"),
+            format!("/api/v1/{collection}/{{id}}"),
+            format!("/api/v1/{collection}/{{id}}/withdraw"),
+            format!("/api/v1/{collection}/{{id}}/history"),
+        ] {
+            assert!(
+                doc["paths"].get(&path).is_some(),
+                "{path} missing from the OpenAPI document"
+            );
+        }
+    }
+    assert!(doc["components"]["schemas"]["ShipmentInput"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }

@@ -838,6 +838,8 @@ fn shipment_search_filters_narrow_and_pages_are_complete(backend: Backend) {
     );
     assert_eq!(found("equipment", "kind=punch"), Vec::<String>::new());
     assert_eq!(found("die-molds", "imprint=m|30"), [mold.to_string()]);
+    assert_eq!(found("die-molds", "imprint=M"), [mold.to_string()]);
+    assert_eq!(found("die-molds", "imprint=30"), Vec::<String>::new());
     assert_eq!(found("die-molds", "shape=oval"), Vec::<String>::new());
 
     // A renamed party is found under its new name through its shipments.

@@ -23,8 +23,8 @@ pub struct DieMoldQuery {
     pub cursor: Option<String>,
 }
 
-/// An imprint filter, shared with shipment search: with a shape it must
-/// match exactly, without one any shape matches.
+/// An imprint filter, shared with shipment search: `M`, `M|30` or
+/// `M|30|round`; what is left out matches anything.
 pub fn imprint_match(raw: &Option<String>) -> Result<Option<IdentifierMatch>, ApiError> {
     let Some(raw) = raw.as_deref() else {
         return Ok(None);
@@ -46,18 +46,18 @@ pub fn imprint_match(raw: &Option<String>) -> Result<Option<IdentifierMatch>, Ap
             .parse::<Shape>()
             .map_err(|m| ApiError::bad_request("imprint", format!("shape {m}")))?;
     }
-    let key = format!("{front}|{back}|{}", shape.unwrap_or(""));
+    // Without a back imprint, any back matches; without a shape, any shape.
+    let key = match (parts.len(), shape) {
+        (1, _) => format!("{front}|"),
+        (_, Some(shape)) => format!("{front}|{back}|{shape}"),
+        _ => format!("{front}|{back}|"),
+    };
     let value = IdentifierKind::Imprint
         .normalise(&key)
         .ok_or_else(|| ApiError::bad_request("imprint", "needs at least one letter or digit"))?;
-    let (value, prefix) = match shape {
-        Some(_) => (value, false),
-        // Drop the empty shape: "M|30|" then matches "M|30|ROUND", "M|30|OVAL".
-        None => (value, true),
-    };
     Ok(Some(IdentifierMatch {
         any_of: vec![(IdentifierKind::Imprint, value)],
-        prefix,
+        prefix: shape.is_none(),
     }))
 }
 
