@@ -2,51 +2,19 @@
 //! Agency Identifier (ORI) are validated here so the rest of the system only
 //! ever sees well-formed values.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
-use std::str::FromStr;
 
-use crate::validation::{bounded_text, ValidationErrors};
+use crate::choice;
+use crate::validation::{bounded_text, pick, ValidationErrors};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgencyLevel {
-    Federal,
-    State,
-    Territorial,
-    Local,
-    Tribal,
-}
-
-impl AgencyLevel {
-    pub const ALL: [AgencyLevel; 5] = [
-        Self::Federal,
-        Self::State,
-        Self::Territorial,
-        Self::Local,
-        Self::Tribal,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Federal => "federal",
-            Self::State => "state",
-            Self::Territorial => "territorial",
-            Self::Local => "local",
-            Self::Tribal => "tribal",
-        }
-    }
-}
-
-impl FromStr for AgencyLevel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|l| l.as_str() == s)
-            .ok_or_else(|| "must be one of federal, state, territorial, local, tribal".to_owned())
-    }
-}
+choice!(AgencyLevel {
+    Federal => "federal",
+    State => "state",
+    Territorial => "territorial",
+    Local => "local",
+    Tribal => "tribal",
+});
 
 /// US states, the District of Columbia and the inhabited territories, as
 /// used in the first two characters of an ORI.
@@ -156,7 +124,7 @@ impl NewAgency {
     ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = errors.check("name", bounded_text(name, NAME_MAX));
-        let level = errors.check("level", level.parse::<AgencyLevel>());
+        let level = errors.check("level", pick::<AgencyLevel>(level));
         let jurisdiction = errors.check("jurisdiction", Jurisdiction::parse(jurisdiction));
         let ori = errors.check("ori", Ori::parse(ori));
         let contact = errors.check("contact", bounded_text(contact, CONTACT_MAX));

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::choice;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, optional, pick, ValidationErrors};
+use crate::validation::{bounded_text, optional, pick, search_text, ValidationErrors};
 
 choice!(Shape {
     Round => "round",
@@ -124,12 +124,7 @@ impl DieMold {
     }
 
     pub fn search_text(&self) -> String {
-        [&self.imitated_product, &self.colour]
-            .into_iter()
-            .flatten()
-            .map(|s| s.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" | ")
+        search_text([&self.imitated_product, &self.colour].into_iter().flatten())
     }
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::choice;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, optional, pick, ValidationErrors};
+use crate::validation::{bounded_text, optional, pick, search_text, ValidationErrors};
 
 choice!(EquipmentKind {
     TabletingMachine => "tableting_machine",
@@ -105,12 +105,7 @@ impl Equipment {
     }
 
     pub fn search_text(&self) -> String {
-        [&self.manufacturer, &self.model]
-            .into_iter()
-            .flatten()
-            .map(|s| s.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" | ")
+        search_text([&self.manufacturer, &self.model].into_iter().flatten())
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::choice;
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, each, optional, pick, ValidationErrors};
+use crate::validation::{bounded_text, each, optional, pick, search_text, ValidationErrors};
 
 choice!(PartyKind { Company => "company", Person => "person" });
 
@@ -190,11 +190,7 @@ impl Party {
 
     /// Name and aliases, lower-cased, for free-text search.
     pub fn search_text(&self) -> String {
-        std::iter::once(&self.name)
-            .chain(&self.aliases)
-            .map(|n| n.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" | ")
+        search_text(std::iter::once(&self.name).chain(&self.aliases))
     }
 
     pub fn country(&self) -> Option<CountryCode> {

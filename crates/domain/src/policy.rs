@@ -379,7 +379,7 @@ mod tests {
     #[test]
     fn record_matrix_covers_every_role_and_action() {
         assert_eq!(MATRIX.len(), Role::ALL.len() * RecordAction::ALL.len());
-        for role in Role::ALL {
+        for &role in Role::ALL {
             for action in RecordAction::ALL {
                 assert!(
                     MATRIX.iter().any(|(r, a, _)| *r == role && *a == action),
@@ -422,7 +422,7 @@ mod tests {
     #[test]
     fn visibility_matches_can_see() {
         // The SQL form and the single-record form must never disagree.
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let actor = actor(role);
             for (name, record) in records() {
                 let by_filter = match record_visibility(&actor) {
@@ -454,7 +454,7 @@ mod tests {
             withdrawn: true,
             ..entry
         };
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let actor = actor(role);
             let admin = role == Role::Admin;
             assert_eq!(
@@ -570,7 +570,7 @@ mod tests {
         let mut system_auditor = actor(Role::Auditor);
         system_auditor.system_agency = true;
         assert_eq!(decide_directory_admin(&system_auditor), Decision::Forbidden);
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(
                 decide_directory_admin(&actor(role)),
                 Decision::Forbidden,

@@ -14,7 +14,7 @@ use crate::equipment::{Equipment, EquipmentInput};
 use crate::identifier::Identifier;
 use crate::party::{Party, PartyInput};
 use crate::shipment::{Shipment, ShipmentInput};
-use crate::validation::ValidationErrors;
+use crate::validation::{search_text, ValidationErrors};
 
 choice!(RecordKind {
     Party => "party",
@@ -111,12 +111,12 @@ impl Document for ChemicalInput {
 
     fn check(&self) -> Result<(Self, RecordIndex), ValidationErrors> {
         let chemical = Chemical::validate(self)?;
-        let search_text = std::iter::once(&chemical.name)
-            .chain(&chemical.synonyms)
-            .chain(std::iter::once(&chemical.cas.to_string()))
-            .map(|s| s.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" | ");
+        let cas = chemical.cas.to_string();
+        let search_text = search_text(
+            std::iter::once(&chemical.name)
+                .chain(&chemical.synonyms)
+                .chain(std::iter::once(&cas)),
+        );
         let index = RecordIndex {
             identifiers: Vec::new(),
             references: Vec::new(),
@@ -237,12 +237,11 @@ impl Document for ShipmentInput {
             (Some(o), Some(d)) => (o.clone(), d.clone()),
             _ => return Err(ValidationErrors::single("legs", "a shipment needs a route")),
         };
-        let search_text = [&shipment.declared_description, &shipment.concealment_method]
-            .into_iter()
-            .flatten()
-            .map(|s| s.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" | ");
+        let search_text = search_text(
+            [&shipment.declared_description, &shipment.concealment_method]
+                .into_iter()
+                .flatten(),
+        );
         let index = RecordIndex {
             identifiers: shipment.identifiers(),
             references,

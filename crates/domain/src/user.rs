@@ -1,53 +1,17 @@
 //! Users: roles, usernames and the password rule.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
-use std::str::FromStr;
 
-use crate::validation::{bounded_text, ValidationErrors};
+use crate::choice;
+use crate::validation::{bounded_text, pick, ValidationErrors};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Investigator,
-    Supervisor,
-    Auditor,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [
-        Self::Investigator,
-        Self::Supervisor,
-        Self::Auditor,
-        Self::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Investigator => "investigator",
-            Self::Supervisor => "supervisor",
-            Self::Auditor => "auditor",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| "must be one of investigator, supervisor, auditor, admin".to_owned())
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+choice!(Role {
+    Investigator => "investigator",
+    Supervisor => "supervisor",
+    Auditor => "auditor",
+    Admin => "admin",
+});
 
 /// Login name: 3–64 lowercase letters, digits, `.`, `_` or `-`, starting
 /// with a letter, so it is unambiguous in audit reports.
@@ -139,7 +103,7 @@ impl NewUser {
         let mut errors = ValidationErrors::new();
         let username = errors.check("username", Username::parse(username));
         let display_name = errors.check("display_name", parse_display_name(display_name));
-        let role = errors.check("role", role.parse::<Role>());
+        let role = errors.check("role", pick::<Role>(role));
         let hints = [
             username.as_ref().map_or("", |u| u.as_str()),
             display_name.as_deref().unwrap_or(""),

@@ -129,7 +129,23 @@ macro_rules! choice {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <String as serde::Deserialize>::deserialize(d)?;
+                raw.parse().map_err(serde::de::Error::custom)
+            }
+        }
     };
+}
+
+/// Lower-cased names and descriptions joined for free-text search.
+pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a String>) -> String {
+    parts
+        .into_iter()
+        .map(|s| s.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// Validates each element of a bounded list, naming failures `field[i]`.

@@ -1,10 +1,9 @@
-//! First start: the system agency, its administrator, and the token
+//! First start: the system administrator and the token signing secret.
 //! signing secret.
 
-use interdict_domain::agency::NewAgency;
 use interdict_domain::audit::AuditEvent;
 use interdict_domain::user::{check_password, NewUser};
-use interdict_persistence::agencies::{self, AgencyRow};
+use interdict_persistence::agencies;
 use interdict_persistence::audit::AuditWriter;
 use interdict_persistence::users::{self, UserRow};
 use interdict_persistence::{settings, Db};
@@ -54,7 +53,7 @@ pub fn generate_password() -> String {
     out
 }
 
-/// Creates the system agency and the `admin` account when the database has
+/// Creates the system administrator `admin` when the database has
 /// no users. Returns the generated password when none was configured, for
 /// the caller to show once.
 pub async fn ensure_admin(
@@ -78,14 +77,6 @@ pub async fn ensure_admin(
     })?;
     let new_user = NewUser::parse(ADMIN_USERNAME, "System administrator", "admin", &password)
         .map_err(|e| e.to_string())?;
-    let agency = NewAgency::parse(
-        "Interdict system",
-        "federal",
-        "US",
-        "DCINTRDCT",
-        "The administrators of this Interdict installation",
-    )
-    .map_err(|e| e.to_string())?;
     let hash = password::hash_blocking(password.clone())
         .await
         .map_err(|e| e.to_string())?;
@@ -99,14 +90,10 @@ pub async fn ensure_admin(
             if users::count(conn)? > 0 {
                 return Ok(false);
             }
-            let agency_id = match agencies::find_system(conn)? {
-                Some(existing) => existing.id.0,
-                None => {
-                    let row = AgencyRow::new(&agency, true);
-                    agencies::insert(conn, &row)?;
-                    row.id.0
-                }
-            };
+            // The system agency is created by the migrations.
+            let agency_id = agencies::find_system(conn)?
+                .map(|agency| agency.id.0)
+                .ok_or_else(|| ApiError::internal("the system agency is missing"))?;
             let user = UserRow::new(&new_user, agency_id, hash);
             users::insert(conn, &user)?;
             event.object_type = Some("user".into());

@@ -185,8 +185,14 @@ fn check_references(
     Ok(errors.into_result(|| ())?)
 }
 
-fn event_name(kind: RecordKind, verb: &str) -> String {
-    format!("{}.{verb}", kind.as_str())
+/// The audit event for `verb` (create, read, …) on a record of `kind`.
+fn record_event(
+    caller: &Caller,
+    kind: RecordKind,
+    verb: &str,
+    id: impl ToString,
+) -> interdict_domain::audit::AuditEvent {
+    caller.event_on(&format!("{}.{verb}", kind.as_str()), kind.as_str(), id)
 }
 
 /// Deconfliction and chemical uniqueness, inside the write transaction.
@@ -215,7 +221,7 @@ pub async fn create<D: Document>(
 ) -> Result<HttpResponse, ApiError> {
     let kind = D::KIND;
     let id = Uuid::now_v7();
-    let event = caller.event_on(&event_name(kind, "create"), kind.as_str(), id);
+    let event = record_event(&caller, kind, "create", id);
     let actor = caller.actor.clone();
     let prepared = (|| {
         ApiError::from_decision(policy::decide_create(&actor, kind))?;
@@ -287,10 +293,7 @@ pub async fn show<D: Document>(
         .run(move |conn| authorised(conn, &actor, kind, id, RecordAction::Read))
         .await;
     let row = state
-        .audited(
-            caller.event_on(&event_name(kind, "read"), kind.as_str(), id),
-            found,
-        )
+        .audited(record_event(&caller, kind, "read", id), found)
         .await?;
     respond::<D>(actix_web::http::StatusCode::OK, row)
 }
@@ -303,7 +306,7 @@ pub async fn update<D: Document>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = (D::KIND, path.into_inner());
-    let event = caller.event_on(&event_name(kind, "update"), kind.as_str(), id);
+    let event = record_event(&caller, kind, "update", id);
     let prepared =
         if_match_version(&req).and_then(|version| Ok((version, split_scope(body.into_inner())?)));
     let (version, (patch, new_scope)) = match prepared {
@@ -385,7 +388,7 @@ pub async fn withdraw<D: Document>(
     body: web::Json<WithdrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = (D::KIND, path.into_inner());
-    let mut event = caller.event_on(&event_name(kind, "withdraw"), kind.as_str(), id);
+    let mut event = record_event(&caller, kind, "withdraw", id);
     let reason = match bounded_text(&body.reason, 1000) {
         Ok(reason) => reason,
         Err(m) => {
@@ -455,10 +458,7 @@ pub async fn history<D: Document>(
         })
         .await;
     let versions = state
-        .audited(
-            caller.event_on(&event_name(kind, "history"), kind.as_str(), id),
-            found,
-        )
+        .audited(record_event(&caller, kind, "history", id), found)
         .await?;
     let mut previous = Value::Null;
     let mut previous_scope = String::new();
@@ -499,7 +499,7 @@ pub async fn list<D: Document>(
     detail: Value,
 ) -> Result<web::Json<Page<RecordView>>, ApiError> {
     let kind = D::KIND;
-    let mut event = caller.event_on(&event_name(kind, "search"), kind.as_str(), "*");
+    let mut event = record_event(&caller, kind, "search", "*");
     event.detail = Some(detail.to_string());
     let actor = caller.actor.clone();
     let page = async {
