@@ -1,5 +1,4 @@
 //! First start: the system administrator and the token signing secret.
-//! signing secret.
 
 use interdict_domain::audit::AuditEvent;
 use interdict_domain::user::{check_password, NewUser};
