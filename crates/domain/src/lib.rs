@@ -4,6 +4,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod chain;
 pub mod chemical;
 pub mod codes;
 pub mod die_mold;
@@ -12,6 +13,8 @@ pub mod identifier;
 pub mod party;
 pub mod policy;
 pub mod record;
+pub mod review;
+pub mod risk;
 pub mod sharing;
 pub mod shipment;
 pub mod user;

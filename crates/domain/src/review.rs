@@ -1,0 +1,169 @@
+//! Flags and their review: `open → under_review → confirmed | dismissed |
+//! escalated`, with assignment along the way. Every transition is decided
+//! here; the service records who, when and why.
+
+use uuid::Uuid;
+
+use crate::choice;
+
+choice!(FlagState {
+    Open => "open",
+    UnderReview => "under_review",
+    Confirmed => "confirmed",
+    Dismissed => "dismissed",
+    Escalated => "escalated",
+});
+
+impl FlagState {
+    pub fn is_decided(self) -> bool {
+        matches!(self, Self::Confirmed | Self::Dismissed | Self::Escalated)
+    }
+}
+
+choice!(ReviewAction {
+    Assign => "assign",
+    StartReview => "start_review",
+    Confirm => "confirm",
+    Dismiss => "dismiss",
+    Escalate => "escalate",
+});
+
+/// A requested transition, with what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    Assign { assignee: Uuid },
+    StartReview,
+    Confirm,
+    Dismiss { reason: String },
+    Escalate { agency: Uuid },
+}
+
+impl Transition {
+    pub fn action(&self) -> ReviewAction {
+        match self {
+            Self::Assign { .. } => ReviewAction::Assign,
+            Self::StartReview => ReviewAction::StartReview,
+            Self::Confirm => ReviewAction::Confirm,
+            Self::Dismiss { .. } => ReviewAction::Dismiss,
+            Self::Escalate { .. } => ReviewAction::Escalate,
+        }
+    }
+
+    fn is_decision(&self) -> bool {
+        matches!(
+            self,
+            Self::Confirm | Self::Dismiss { .. } | Self::Escalate { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewError {
+    #[error("cannot {action} a flag that is {state}")]
+    InvalidTransition {
+        state: FlagState,
+        action: ReviewAction,
+    },
+    #[error("you raised this flag; another supervisor must decide it")]
+    FourEyes,
+}
+
+/// The state after `transition` from `state`, for a decider who is
+/// `actor`; `raised_by` is `None` for flags the system raised.
+pub fn next_state(
+    state: FlagState,
+    transition: &Transition,
+    actor: Uuid,
+    raised_by: Option<Uuid>,
+) -> Result<FlagState, ReviewError> {
+    let invalid = || ReviewError::InvalidTransition {
+        state,
+        action: transition.action(),
+    };
+    let next = match (state, transition) {
+        (FlagState::Open | FlagState::UnderReview, Transition::Assign { .. }) => state,
+        (FlagState::Open, Transition::StartReview) => FlagState::UnderReview,
+        (FlagState::UnderReview, Transition::Confirm) => FlagState::Confirmed,
+        (FlagState::UnderReview, Transition::Dismiss { .. }) => FlagState::Dismissed,
+        (FlagState::UnderReview, Transition::Escalate { .. }) => FlagState::Escalated,
+        _ => return Err(invalid()),
+    };
+    if transition.is_decision() && raised_by == Some(actor) {
+        return Err(ReviewError::FourEyes);
+    }
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ME: Uuid = Uuid::from_u128(1);
+    const OTHER: Uuid = Uuid::from_u128(2);
+
+    fn transitions() -> Vec<Transition> {
+        vec![
+            Transition::Assign { assignee: OTHER },
+            Transition::StartReview,
+            Transition::Confirm,
+            Transition::Dismiss {
+                reason: "known legitimate importer".into(),
+            },
+            Transition::Escalate {
+                agency: Uuid::from_u128(9),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_state_and_action() {
+        // Expected next state per (state, action), by hand; None = refused.
+        use FlagState::*;
+        let table: [(FlagState, [Option<FlagState>; 5]); 5] = [
+            (Open, [Some(Open), Some(UnderReview), None, None, None]),
+            (
+                UnderReview,
+                [
+                    Some(UnderReview),
+                    None,
+                    Some(Confirmed),
+                    Some(Dismissed),
+                    Some(Escalated),
+                ],
+            ),
+            (Confirmed, [None, None, None, None, None]),
+            (Dismissed, [None, None, None, None, None]),
+            (Escalated, [None, None, None, None, None]),
+        ];
+        for (state, expected) in table {
+            for (transition, want) in transitions().iter().zip(expected) {
+                let got = next_state(state, transition, ME, Some(OTHER)).ok();
+                assert_eq!(got, want, "{state} + {}", transition.action());
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_what_was_refused() {
+        let err = next_state(FlagState::Dismissed, &Transition::Confirm, ME, None).unwrap_err();
+        assert_eq!(err.to_string(), "cannot confirm a flag that is dismissed");
+    }
+
+    #[test]
+    fn the_raiser_cannot_decide() {
+        for decision in [
+            Transition::Confirm,
+            Transition::Dismiss { reason: "r".into() },
+            Transition::Escalate { agency: OTHER },
+        ] {
+            assert_eq!(
+                next_state(FlagState::UnderReview, &decision, ME, Some(ME)),
+                Err(ReviewError::FourEyes)
+            );
+            assert!(next_state(FlagState::UnderReview, &decision, OTHER, Some(ME)).is_ok());
+        }
+        // The raiser may still assign and start the review; a system flag has no raiser.
+        assert!(next_state(FlagState::Open, &Transition::StartReview, ME, Some(ME)).is_ok());
+        assert!(next_state(FlagState::UnderReview, &Transition::Confirm, ME, None).is_ok());
+    }
+}

@@ -1,0 +1,517 @@
+//! Risk indicators: explainable rules, each with a code, a weight from
+//! configuration and a sentence a supervisor can read, computed for a
+//! shipment and for a chain.
+
+use serde::Serialize;
+
+use crate::chemical::ControlStatus;
+use crate::choice;
+use crate::equipment::EquipmentKind;
+use crate::shipment::Unit;
+
+choice!(IndicatorCode {
+    ControlledChemical => "controlled_chemical",
+    PillPress => "pill_press",
+    CounterfeitImprint => "counterfeit_imprint",
+    Misdeclaration => "misdeclaration",
+    Transshipment => "transshipment",
+    MarksRemoved => "marks_removed",
+    FirstSeenConsignor => "first_seen_consignor",
+    DeconflictionHit => "deconfliction_hit",
+    SplitConsignment => "split_consignment",
+});
+
+/// Weight of each rule and the score at which a chain is flagged
+/// automatically. Set in configuration (`[risk]`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskWeights {
+    pub controlled_chemical: f64,
+    pub pill_press: f64,
+    pub counterfeit_imprint: f64,
+    pub misdeclaration: f64,
+    pub transshipment: f64,
+    pub marks_removed: f64,
+    pub first_seen_consignor: f64,
+    pub deconfliction_hit: f64,
+    pub split_consignment: f64,
+    pub auto_flag_threshold: f64,
+}
+
+impl RiskWeights {
+    fn of(&self, code: IndicatorCode) -> f64 {
+        match code {
+            IndicatorCode::ControlledChemical => self.controlled_chemical,
+            IndicatorCode::PillPress => self.pill_press,
+            IndicatorCode::CounterfeitImprint => self.counterfeit_imprint,
+            IndicatorCode::Misdeclaration => self.misdeclaration,
+            IndicatorCode::Transshipment => self.transshipment,
+            IndicatorCode::MarksRemoved => self.marks_removed,
+            IndicatorCode::FirstSeenConsignor => self.first_seen_consignor,
+            IndicatorCode::DeconflictionHit => self.deconfliction_hit,
+            IndicatorCode::SplitConsignment => self.split_consignment,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    pub code: IndicatorCode,
+    pub weight: f64,
+    pub sentence: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub score: f64,
+    pub indicators: Vec<Indicator>,
+}
+
+impl Assessment {
+    fn from(mut indicators: Vec<Indicator>) -> Self {
+        indicators.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.code.cmp(&b.code)));
+        let score = indicators.iter().map(|i| i.weight).sum::<f64>();
+        Self {
+            score: (score * 100.0).round() / 100.0,
+            indicators,
+        }
+    }
+
+    pub fn fired(&self, code: IndicatorCode) -> bool {
+        self.indicators.iter().any(|i| i.code == code)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChemicalLine {
+    pub name: String,
+    pub control: ControlStatus,
+    pub hs_code: Option<String>,
+    pub quantity: f64,
+    pub unit: Unit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquipmentLine {
+    pub kind: EquipmentKind,
+    pub markings_removed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DieLine {
+    pub imitated_product: Option<String>,
+    pub imprint: String,
+}
+
+/// What the rules look at for one shipment.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShipmentProfile {
+    pub chemicals: Vec<ChemicalLine>,
+    pub equipment: Vec<EquipmentLine>,
+    pub dies: Vec<DieLine>,
+    pub declared_description: Option<String>,
+    pub declared_hs_code: Option<String>,
+    /// Countries along the route: the first leg's start, then every leg's end.
+    pub route: Vec<String>,
+    /// The consignor appears on no earlier shipment.
+    pub consignor_first_seen: bool,
+    /// Another agency holds a record sharing one of this shipment's identifiers.
+    pub deconfliction_hit: bool,
+    /// Shipments that continue this one.
+    pub onward_links: usize,
+}
+
+/// Words that describe innocuous goods, used to hide precursors and presses.
+const COVER_TERMS: &[&str] = &[
+    "dye",
+    "pigment",
+    "ink",
+    "paint",
+    "colorant",
+    "colourant",
+    "candy",
+    "sugar",
+    "food",
+    "toy",
+    "cosmetic",
+    "supplement",
+    "sample",
+    "gift",
+    "spare part",
+    "machine part",
+    "mold",
+    "mould",
+    "industrial",
+    "household",
+];
+
+fn quantity_factor(line: &ChemicalLine) -> f64 {
+    let amount = match line.unit {
+        Unit::Gram | Unit::Millilitre => line.quantity / 1000.0,
+        Unit::Kilogram | Unit::Litre => line.quantity,
+    };
+    if amount >= 10.0 {
+        2.0
+    } else if amount >= 1.0 {
+        1.5
+    } else {
+        1.0
+    }
+}
+
+fn control_label(control: ControlStatus) -> &'static str {
+    match control {
+        ControlStatus::ListI => "a List I chemical",
+        ControlStatus::ListIi => "a List II chemical",
+        ControlStatus::ScheduleIiImmediatePrecursor => "a Schedule II immediate precursor",
+        ControlStatus::None => "an uncontrolled chemical",
+    }
+}
+
+fn chapter(hs: &str) -> String {
+    hs.chars().filter(char::is_ascii_digit).take(2).collect()
+}
+
+/// Assesses one shipment.
+pub fn assess(profile: &ShipmentProfile, weights: &RiskWeights) -> Assessment {
+    let mut fired = Vec::new();
+    let mut fire = |code: IndicatorCode, factor: f64, sentence: String| {
+        fired.push(Indicator {
+            code,
+            weight: weights.of(code) * factor,
+            sentence,
+        });
+    };
+
+    let controlled: Vec<&ChemicalLine> = profile
+        .chemicals
+        .iter()
+        .filter(|c| c.control.is_controlled())
+        .collect();
+    if let Some(worst) = controlled
+        .iter()
+        .max_by(|a, b| quantity_factor(a).total_cmp(&quantity_factor(b)))
+    {
+        fire(
+            IndicatorCode::ControlledChemical,
+            quantity_factor(worst),
+            format!(
+                "Carries {} ({} {} of {}).",
+                control_label(worst.control),
+                worst.quantity,
+                worst.unit.as_str(),
+                worst.name
+            ),
+        );
+    }
+    let presses: Vec<&EquipmentLine> = profile
+        .equipment
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EquipmentKind::TabletingMachine | EquipmentKind::EncapsulatingMachine
+            )
+        })
+        .collect();
+    if let Some(press) = presses.first() {
+        fire(
+            IndicatorCode::PillPress,
+            1.0,
+            format!("Carries a {}.", press.kind.as_str().replace('_', " ")),
+        );
+    }
+    if let Some(die) = profile.dies.iter().find(|d| d.imitated_product.is_some()) {
+        fire(
+            IndicatorCode::CounterfeitImprint,
+            1.0,
+            format!(
+                "Carries a die imprinted {} that imitates {}.",
+                die.imprint,
+                die.imitated_product.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    if let Some(sentence) = misdeclaration(profile, &controlled, !presses.is_empty()) {
+        fire(IndicatorCode::Misdeclaration, 1.0, sentence);
+    }
+    if let (Some(origin), Some(destination)) = (profile.route.first(), profile.route.last()) {
+        let third: Vec<&String> = profile.route[1..profile.route.len().saturating_sub(1).max(1)]
+            .iter()
+            .filter(|c| *c != origin && *c != destination)
+            .collect();
+        if let Some(via) = third.first() {
+            fire(
+                IndicatorCode::Transshipment,
+                1.0,
+                format!("Routed from {origin} to {destination} through {via}, a third country."),
+            );
+        }
+    }
+    if profile.equipment.iter().any(|e| e.markings_removed) {
+        fire(
+            IndicatorCode::MarksRemoved,
+            1.0,
+            "Equipment had its identifying marks removed.".into(),
+        );
+    }
+    if profile.consignor_first_seen {
+        fire(
+            IndicatorCode::FirstSeenConsignor,
+            1.0,
+            "The consignor has not been seen on any earlier shipment.".into(),
+        );
+    }
+    if profile.deconfliction_hit {
+        fire(
+            IndicatorCode::DeconflictionHit,
+            1.0,
+            "Another agency holds a record with one of this shipment's identifiers.".into(),
+        );
+    }
+    if profile.onward_links > 1 {
+        fire(
+            IndicatorCode::SplitConsignment,
+            1.0,
+            format!(
+                "The consignment was split into {} onward shipments.",
+                profile.onward_links
+            ),
+        );
+    }
+    Assessment::from(fired)
+}
+
+fn misdeclaration(
+    profile: &ShipmentProfile,
+    controlled: &[&ChemicalLine],
+    presses: bool,
+) -> Option<String> {
+    if controlled.is_empty() && !presses {
+        return None;
+    }
+    let goods = if controlled.is_empty() {
+        "a pill press"
+    } else {
+        "a controlled chemical"
+    };
+    if let Some(description) = &profile.declared_description {
+        let lower = description.to_lowercase();
+        if COVER_TERMS.iter().any(|t| lower.contains(t)) {
+            return Some(format!("Declared as “{description}” but carries {goods}."));
+        }
+    }
+    let declared = profile.declared_hs_code.as_deref().map(chapter)?;
+    let mismatch = controlled
+        .iter()
+        .filter_map(|c| c.hs_code.as_deref().map(|hs| (c, chapter(hs))))
+        .find(|(_, ch)| *ch != declared);
+    mismatch.map(|(c, ch)| {
+        format!(
+            "Declared under HS chapter {declared}, but {} belongs in chapter {ch}.",
+            c.name
+        )
+    })
+}
+
+/// Assesses a chain: each indicator once, at its highest weight among the
+/// shipments, sentences naming how many shipments it fired on.
+pub fn assess_chain(shipments: &[Assessment]) -> Assessment {
+    let mut best: Vec<(Indicator, usize)> = Vec::new();
+    for indicator in shipments.iter().flat_map(|a| &a.indicators) {
+        match best.iter_mut().find(|(i, _)| i.code == indicator.code) {
+            Some((kept, count)) => {
+                *count += 1;
+                if indicator.weight > kept.weight {
+                    *kept = indicator.clone();
+                }
+            }
+            None => best.push((indicator.clone(), 1)),
+        }
+    }
+    Assessment::from(
+        best.into_iter()
+            .map(|(mut indicator, count)| {
+                if count > 1 {
+                    indicator.sentence = format!("{} (on {count} shipments)", indicator.sentence);
+                }
+                indicator
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weights() -> RiskWeights {
+        RiskWeights {
+            controlled_chemical: 30.0,
+            pill_press: 25.0,
+            counterfeit_imprint: 20.0,
+            misdeclaration: 20.0,
+            transshipment: 10.0,
+            marks_removed: 15.0,
+            first_seen_consignor: 5.0,
+            deconfliction_hit: 15.0,
+            split_consignment: 10.0,
+            auto_flag_threshold: 50.0,
+        }
+    }
+
+    fn four_ap(quantity: f64, unit: Unit) -> ChemicalLine {
+        ChemicalLine {
+            name: "4-anilinopiperidine".into(),
+            control: ControlStatus::ListI,
+            hs_code: Some("2933.39".into()),
+            quantity,
+            unit,
+        }
+    }
+
+    fn plain() -> ShipmentProfile {
+        ShipmentProfile {
+            declared_description: Some("laboratory glassware".into()),
+            route: vec!["CN".into(), "US".into()],
+            ..ShipmentProfile::default()
+        }
+    }
+
+    fn fires(profile: &ShipmentProfile, code: IndicatorCode) -> bool {
+        assess(profile, &weights()).fired(code)
+    }
+
+    #[test]
+    fn an_innocent_shipment_fires_nothing() {
+        let assessment = assess(&plain(), &weights());
+        assert_eq!(assessment.score, 0.0);
+        assert!(assessment.indicators.is_empty());
+    }
+
+    #[test]
+    fn controlled_chemical_weighted_by_quantity() {
+        let mut p = plain();
+        p.chemicals.push(ChemicalLine {
+            control: ControlStatus::None,
+            ..four_ap(500.0, Unit::Kilogram)
+        });
+        assert!(!fires(&p, IndicatorCode::ControlledChemical));
+        for (quantity, unit, weight) in [
+            (500.0, Unit::Gram, 30.0),
+            (2.0, Unit::Kilogram, 45.0),
+            (25.0, Unit::Kilogram, 60.0),
+        ] {
+            let mut p = plain();
+            p.chemicals.push(four_ap(quantity, unit));
+            let a = assess(&p, &weights());
+            assert_eq!(a.indicators[0].code, IndicatorCode::ControlledChemical);
+            assert_eq!(a.indicators[0].weight, weight, "{quantity} {unit}");
+            assert!(a.indicators[0].sentence.contains("List I"));
+        }
+    }
+
+    #[test]
+    fn pill_press_and_marks_removed() {
+        let mut p = plain();
+        p.equipment.push(EquipmentLine {
+            kind: EquipmentKind::Punch,
+            markings_removed: false,
+        });
+        assert!(!fires(&p, IndicatorCode::PillPress));
+        assert!(!fires(&p, IndicatorCode::MarksRemoved));
+        p.equipment.push(EquipmentLine {
+            kind: EquipmentKind::TabletingMachine,
+            markings_removed: true,
+        });
+        assert!(fires(&p, IndicatorCode::PillPress));
+        assert!(fires(&p, IndicatorCode::MarksRemoved));
+    }
+
+    #[test]
+    fn counterfeit_imprint() {
+        let mut p = plain();
+        p.dies.push(DieLine {
+            imitated_product: None,
+            imprint: "A|1|ROUND".into(),
+        });
+        assert!(!fires(&p, IndicatorCode::CounterfeitImprint));
+        p.dies.push(DieLine {
+            imitated_product: Some("oxycodone 30 mg".into()),
+            imprint: "M|30|ROUND".into(),
+        });
+        assert!(fires(&p, IndicatorCode::CounterfeitImprint));
+    }
+
+    #[test]
+    fn misdeclaration_by_description_or_hs_chapter() {
+        let mut p = plain();
+        p.chemicals.push(four_ap(25.0, Unit::Kilogram));
+        assert!(
+            !fires(&p, IndicatorCode::Misdeclaration),
+            "honest description, no HS code"
+        );
+        p.declared_description = Some("Industrial Dye".into());
+        let a = assess(&p, &weights());
+        assert!(a.fired(IndicatorCode::Misdeclaration));
+        assert!(a
+            .indicators
+            .iter()
+            .any(|i| i.sentence.contains("Industrial Dye")));
+        p.declared_description = Some("4-anilinopiperidine".into());
+        p.declared_hs_code = Some("3204.17".into());
+        assert!(
+            fires(&p, IndicatorCode::Misdeclaration),
+            "chapter 32 for a chapter 29 chemical"
+        );
+        p.declared_hs_code = Some("2933.39".into());
+        assert!(!fires(&p, IndicatorCode::Misdeclaration));
+        // Innocuous goods described innocuously are not misdeclared.
+        let mut dye = plain();
+        dye.declared_description = Some("industrial dye".into());
+        assert!(!fires(&dye, IndicatorCode::Misdeclaration));
+    }
+
+    #[test]
+    fn transshipment_through_a_third_country() {
+        let mut p = plain();
+        assert!(!fires(&p, IndicatorCode::Transshipment));
+        p.route = vec!["CN".into(), "CN".into(), "US".into()];
+        assert!(
+            !fires(&p, IndicatorCode::Transshipment),
+            "domestic first leg"
+        );
+        p.route = vec!["CN".into(), "HK".into(), "US".into()];
+        assert!(fires(&p, IndicatorCode::Transshipment));
+    }
+
+    #[test]
+    fn first_seen_deconfliction_and_split() {
+        let mut p = plain();
+        p.onward_links = 1;
+        assert!(!fires(&p, IndicatorCode::FirstSeenConsignor));
+        assert!(!fires(&p, IndicatorCode::DeconflictionHit));
+        assert!(!fires(&p, IndicatorCode::SplitConsignment));
+        p.consignor_first_seen = true;
+        p.deconfliction_hit = true;
+        p.onward_links = 3;
+        let a = assess(&p, &weights());
+        assert!(a.fired(IndicatorCode::FirstSeenConsignor));
+        assert!(a.fired(IndicatorCode::DeconflictionHit));
+        assert!(a.fired(IndicatorCode::SplitConsignment));
+        assert_eq!(a.score, 30.0);
+    }
+
+    #[test]
+    fn a_chain_counts_each_indicator_once_at_its_highest() {
+        let mut small = plain();
+        small.chemicals.push(four_ap(500.0, Unit::Gram));
+        let mut big = plain();
+        big.chemicals.push(four_ap(25.0, Unit::Kilogram));
+        big.route = vec!["CN".into(), "HK".into(), "US".into()];
+        let chain = assess_chain(&[assess(&small, &weights()), assess(&big, &weights())]);
+        assert_eq!(chain.indicators.len(), 2);
+        assert_eq!(chain.score, 70.0);
+        assert!(chain.indicators[0].sentence.ends_with("(on 2 shipments)"));
+    }
+}
