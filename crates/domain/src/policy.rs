@@ -156,7 +156,11 @@ pub fn decide_record(actor: &Actor, action: RecordAction, record: &RecordMeta) -
             Role::Investigator | Role::Supervisor,
             RecordAction::Update | RecordAction::ChangeScope | RecordAction::Withdraw,
         ) => own,
-        (Role::Supervisor, RecordAction::Review) => own,
+        // The owner's supervisors review, and so do those of task forces the
+        // record is shared with.
+        (Role::Supervisor, RecordAction::Review) => {
+            own || matches!(record.scope, Scope::TaskForce(tf) if actor.task_forces.contains(&tf))
+        }
         _ => false,
     };
     if allowed {
@@ -348,7 +352,7 @@ mod tests {
         (Role::Supervisor, RecordAction::Withdraw, "AANFFN"),
         (Role::Supervisor, RecordAction::Link, "AANAAN"),
         (Role::Supervisor, RecordAction::Flag, "AANAAN"),
-        (Role::Supervisor, RecordAction::Review, "AANFFN"),
+        (Role::Supervisor, RecordAction::Review, "AANFAN"),
         (Role::Supervisor, RecordAction::Export, "AANAAN"),
         (Role::Auditor, RecordAction::Read, "AANAAN"),
         (Role::Auditor, RecordAction::Update, "FFNFFN"),

@@ -7,8 +7,11 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod chains;
 pub mod db;
 pub mod deconfliction;
+pub mod flags;
+pub mod profiles;
 pub mod records;
 pub mod schema;
 pub mod search;

@@ -452,3 +452,13 @@ fn refresh(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<RecordRow> {
         ..row.clone()
     })
 }
+
+/// The owner agency of any record, for placeholders that show whom to ask.
+pub fn owner_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Uuid>> {
+    records::table
+        .find(DbUuid(id))
+        .select(records::owner_agency_id)
+        .first::<DbUuid>(conn)
+        .optional()
+        .map(|o| o.map(Uuid::from))
+}

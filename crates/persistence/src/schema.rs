@@ -259,6 +259,76 @@ diesel::joinable!(equipment_facts -> records (record_id));
 diesel::joinable!(die_mold_facts -> records (record_id));
 diesel::joinable!(shipment_facts -> records (record_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    links (id) {
+        id -> PortableUuid,
+        from_shipment_id -> PortableUuid,
+        to_shipment_id -> PortableUuid,
+        relation -> Text,
+        evidence -> Text,
+        owner_agency_id -> PortableUuid,
+        created_by -> PortableUuid,
+        created_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<PortableUuid>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    link_suggestion_decisions (shipment_id, candidate_id) {
+        shipment_id -> PortableUuid,
+        candidate_id -> PortableUuid,
+        decision -> Text,
+        decided_by -> PortableUuid,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    flags (id) {
+        id -> PortableUuid,
+        shipment_id -> PortableUuid,
+        owner_agency_id -> PortableUuid,
+        state -> Text,
+        reason -> Text,
+        score -> Double,
+        indicators -> Text,
+        raised_by -> Nullable<PortableUuid>,
+        raised_at -> Timestamp,
+        assigned_to -> Nullable<PortableUuid>,
+        escalated_to -> Nullable<PortableUuid>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    flag_transitions (flag_id, version) {
+        flag_id -> PortableUuid,
+        version -> BigInt,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        by_user -> Nullable<PortableUuid>,
+        at -> Timestamp,
+        reason -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     task_forces,
     task_force_members,
@@ -278,4 +348,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deconfliction_notices,
     agencies,
     users,
+    links,
+    link_suggestion_decisions,
+    flags,
+    flag_transitions,
 );

@@ -3,6 +3,8 @@
 //! then `INTERDICT_*` environment variables. Every value is checked here and
 //! a bad one names its key.
 
+use interdict_domain::chain::Limits;
+use interdict_domain::risk::RiskWeights;
 use interdict_persistence::DatabaseUrl;
 use serde::Deserialize;
 use std::fmt;
@@ -31,7 +33,17 @@ struct RawConfig {
     database: RawDatabase,
     auth: RawAuth,
     audit: RawAudit,
+    chains: RawChains,
+    risk: RiskWeights,
     log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChains {
+    max_depth: u32,
+    max_nodes: usize,
+    max_paths: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +115,8 @@ pub struct Config {
     pub audience: String,
     pub bootstrap_password: Option<Secret>,
     pub audit_max_batch: usize,
+    pub chain_limits: Limits,
+    pub risk: RiskWeights,
     pub log_filter: String,
 }
 
@@ -224,6 +238,32 @@ impl Config {
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| error("INTERDICT_AUDIT_MAX_BATCH", "must be between 1 and 10000"))?;
 
+        let chains = raw.chains;
+        if !(1..=256).contains(&chains.max_depth) {
+            return Err(error("chains.max_depth", "must be between 1 and 256"));
+        }
+        if !(2..=100_000).contains(&chains.max_nodes) {
+            return Err(error("chains.max_nodes", "must be between 2 and 100000"));
+        }
+        if !(1..=10_000).contains(&chains.max_paths) {
+            return Err(error("chains.max_paths", "must be between 1 and 10000"));
+        }
+        let mut risk = raw.risk;
+        if let Some(text) = env("INTERDICT_RISK_THRESHOLD") {
+            risk.auto_flag_threshold = text.trim().parse().map_err(|_| {
+                error(
+                    "INTERDICT_RISK_THRESHOLD",
+                    format!("`{text}` is not a number"),
+                )
+            })?;
+        }
+        if !(risk.auto_flag_threshold.is_finite() && risk.auto_flag_threshold > 0.0) {
+            return Err(error(
+                "INTERDICT_RISK_THRESHOLD",
+                "must be a positive number",
+            ));
+        }
+
         Ok(Self {
             bind,
             workers,
@@ -235,6 +275,12 @@ impl Config {
             audience,
             bootstrap_password,
             audit_max_batch,
+            chain_limits: Limits {
+                max_depth: chains.max_depth,
+                max_nodes: chains.max_nodes,
+                max_paths: chains.max_paths,
+            },
+            risk,
             log_filter: pick("INTERDICT_LOG", raw.log.filter),
         })
     }

@@ -1,6 +1,7 @@
 //! Interdict's HTTP service: the JSON API, authentication, error mapping,
 //! the OpenAPI document, and the `interdict` command line.
 
+pub mod assessment;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;

@@ -36,6 +36,14 @@ use crate::routes;
         routes::audit::search,
         routes::audit::verify,
         routes::deconfliction::list,
+        routes::chains::create_link,
+        routes::chains::list_links,
+        routes::chains::withdraw_link,
+        routes::chains::show_chain,
+        routes::chains::raise_flag,
+        routes::reviews::queue,
+        routes::reviews::show,
+        routes::reviews::transition,
         routes::parties::create,
         routes::parties::list,
         routes::parties::show,
@@ -79,6 +87,8 @@ use crate::routes;
         (name = "equipment", description = "Pill presses, encapsulators and their parts"),
         (name = "die molds", description = "Die molds and their imprints"),
         (name = "deconfliction", description = "Matches with records other agencies hold"),
+        (name = "chains", description = "Links between shipments and the origin→destination chains they form"),
+        (name = "reviews", description = "Flags and the supervisors' review"),
         (name = "operations", description = "Health probes"),
     )
 )]

@@ -5,4 +5,4 @@ mod entries;
 mod writer;
 
 pub use entries::{head, search, verify, AuditFilter};
-pub use writer::{AuditFailure, AuditWriter, AuditWriterThread, Audited};
+pub use writer::{AuditContext, AuditFailure, AuditWriter, AuditWriterThread, Audited};

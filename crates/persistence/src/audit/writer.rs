@@ -46,15 +46,48 @@ pub trait Audited {
     fn outcome(&self) -> Outcome;
 }
 
+/// The audit entry of an action being performed, plus any entries for
+/// things the action set off (a flag the system raised because of it).
+/// Dereferences to the action's own event.
+pub struct AuditContext {
+    event: AuditEvent,
+    also: Vec<AuditEvent>,
+}
+
+impl AuditContext {
+    /// Records a further entry in the same transaction, after the action's.
+    pub fn also(&mut self, event: AuditEvent) {
+        self.also.push(event);
+    }
+
+    fn into_events(self) -> Vec<AuditEvent> {
+        std::iter::once(self.event).chain(self.also).collect()
+    }
+}
+
+impl std::ops::Deref for AuditContext {
+    type Target = AuditEvent;
+    fn deref(&self) -> &AuditEvent {
+        &self.event
+    }
+}
+
+impl std::ops::DerefMut for AuditContext {
+    fn deref_mut(&mut self) -> &mut AuditEvent {
+        &mut self.event
+    }
+}
+
 trait Job: Send {
-    fn event(&mut self) -> &mut AuditEvent;
+    /// The entries to write, the action's own first.
+    fn events(&mut self) -> Vec<AuditEvent>;
     /// Runs the action; returns whether its effects are kept.
     fn run(&mut self, conn: &mut DbConnection) -> bool;
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
 struct ActionJob<T, E, F> {
-    event: AuditEvent,
+    context: Option<AuditContext>,
     work: Option<F>,
     result: Option<Result<T, E>>,
     reply: oneshot::Sender<Result<T, E>>,
@@ -62,21 +95,26 @@ struct ActionJob<T, E, F> {
 
 impl<T, E, F> Job for ActionJob<T, E, F>
 where
-    F: FnOnce(&mut DbConnection, &mut AuditEvent) -> Result<T, E> + Send,
+    F: FnOnce(&mut DbConnection, &mut AuditContext) -> Result<T, E> + Send,
     T: Send,
     E: Audited + From<AuditFailure> + Send,
 {
-    fn event(&mut self) -> &mut AuditEvent {
-        &mut self.event
+    fn events(&mut self) -> Vec<AuditEvent> {
+        self.context
+            .take()
+            .map(AuditContext::into_events)
+            .unwrap_or_default()
     }
 
     fn run(&mut self, conn: &mut DbConnection) -> bool {
-        let Some(work) = self.work.take() else {
+        let (Some(work), Some(context)) = (self.work.take(), self.context.as_mut()) else {
             return true;
         };
-        let result = work(conn, &mut self.event);
+        let result = work(conn, context);
         if let Err(error) = &result {
-            self.event.outcome = error.outcome();
+            context.outcome = error.outcome();
+            // What the action set off was rolled back with it.
+            context.also.clear();
         }
         let keep = result.is_ok();
         self.result = Some(result);
@@ -101,8 +139,8 @@ struct RecordJob {
 }
 
 impl Job for RecordJob {
-    fn event(&mut self) -> &mut AuditEvent {
-        &mut self.event
+    fn events(&mut self) -> Vec<AuditEvent> {
+        vec![self.event.clone()]
     }
 
     fn run(&mut self, _conn: &mut DbConnection) -> bool {
@@ -153,13 +191,16 @@ impl AuditWriter {
     /// user found, a denied outcome for changes that must still be kept).
     pub async fn perform<T, E, F>(&self, event: AuditEvent, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection, &mut AuditEvent) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &mut AuditContext) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Audited + From<AuditFailure> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(ActionJob {
-            event,
+            context: Some(AuditContext {
+                event,
+                also: Vec::new(),
+            }),
             work: Some(work),
             result: None,
             reply,
@@ -248,10 +289,12 @@ fn commit_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(
                 Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
                 Err(e) => return Err(e),
             }
-            seq += 1;
-            let entry = ChainedEntry::chain(seq, job.event().clone(), prev_hash);
-            prev_hash = entry.hash;
-            rows.push(AuditRow::from(&entry));
+            for event in job.events() {
+                seq += 1;
+                let entry = ChainedEntry::chain(seq, event, prev_hash);
+                prev_hash = entry.hash;
+                rows.push(AuditRow::from(&entry));
+            }
         }
         insert_rows(conn, &rows)?;
         diesel::update(audit_head::table.find(1i16))

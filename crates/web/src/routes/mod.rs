@@ -8,6 +8,7 @@ use crate::error::ApiError;
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod chains;
 pub mod chemicals;
 pub mod deconfliction;
 pub mod die_molds;
@@ -16,6 +17,7 @@ pub mod health;
 pub mod me;
 pub mod parties;
 pub mod registry;
+pub mod reviews;
 pub mod shipments;
 pub mod task_forces;
 pub mod users;
@@ -58,6 +60,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/audit").get(audit::search))
                 .service(web::resource("/audit/verify").get(audit::verify))
                 .service(web::resource("/deconfliction").get(deconfliction::list))
+                .service(
+                    web::resource("/shipments/{id}/links")
+                        .get(chains::list_links)
+                        .post(chains::create_link),
+                )
+                .service(web::resource("/shipments/{id}/chain").get(chains::show_chain))
+                .service(web::resource("/shipments/{id}/flags").post(chains::raise_flag))
+                .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
+                .service(web::resource("/reviews/queue").get(reviews::queue))
+                .service(web::resource("/flags/{id}").get(reviews::show))
+                .service(web::resource("/flags/{id}/transitions").post(reviews::transition))
                 .configure(parties::configure)
                 .configure(chemicals::configure)
                 .configure(equipment::configure)

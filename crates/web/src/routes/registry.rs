@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::views::utc;
 use super::{etag, if_match_version};
+use crate::assessment;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::backticked;
@@ -241,9 +242,10 @@ pub async fn create<D: Document>(
         Err(e) => return state.reject(event, e).await,
     };
     let body = serde_json::to_string(&document).map_err(ApiError::internal)?;
+    let config = state.config.clone();
     let row = state
         .audit
-        .perform(event, move |conn, _| {
+        .perform(event, move |conn, context| {
             check_references(conn, &actor, &index)?;
             let owner = if kind == RecordKind::Chemical {
                 agencies::find_system(conn)?
@@ -261,6 +263,9 @@ pub async fn create<D: Document>(
             let row = records::create(conn, id, kind, owner, &write)
                 .map_err(|e| chemical_conflict(e.into(), &index))?;
             after_write(conn, &row, &index)?;
+            if kind == RecordKind::Shipment {
+                assessment::auto_flag(conn, context, id, &config.chain_limits, &config.risk)?;
+            }
             Ok::<_, ApiError>(row)
         })
         .await?;
@@ -288,14 +293,31 @@ pub async fn show<D: Document>(
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = (D::KIND, path.into_inner());
     let actor = caller.actor.clone();
+    let weights = state.config.risk.clone();
     let found = state
         .db
-        .run(move |conn| authorised(conn, &actor, kind, id, RecordAction::Read))
+        .run(move |conn| {
+            let row = authorised(conn, &actor, kind, id, RecordAction::Read)?;
+            // A shipment is shown with the indicators it fires.
+            let risk = match kind {
+                RecordKind::Shipment => Some(assessment::shipment(conn, &row, &weights)?),
+                _ => None,
+            };
+            Ok((row, risk))
+        })
         .await;
-    let row = state
+    let (row, risk) = state
         .audited(record_event(&caller, kind, "read", id), found)
         .await?;
-    respond::<D>(actix_web::http::StatusCode::OK, row)
+    let version = row.version;
+    let mut view = view::<D>(row)?;
+    if let Some(risk) = risk {
+        view.document.insert(
+            "risk".into(),
+            serde_json::to_value(risk).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(HttpResponse::Ok().insert_header(etag(version)).json(view))
 }
 
 pub async fn update<D: Document>(
@@ -314,6 +336,7 @@ pub async fn update<D: Document>(
         Err(e) => return state.reject(event, e).await,
     };
     let actor = caller.actor.clone();
+    let config = state.config.clone();
     let row = state
         .audit
         .perform(event, move |conn, event| {
@@ -366,6 +389,9 @@ pub async fn update<D: Document>(
                     current_version: current.version,
                 })?;
             after_write(conn, &row, &index)?;
+            if kind == RecordKind::Shipment {
+                assessment::auto_flag(conn, event, id, &config.chain_limits, &config.risk)?;
+            }
             Ok(row)
         })
         .await?;

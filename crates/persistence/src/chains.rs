@@ -1,0 +1,241 @@
+//! Links between shipments and the chains they form. Tracing runs in the
+//! database as a recursive query, bounded by depth and node count.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+use interdict_domain::chain::{Edge, Limits};
+use uuid::Uuid;
+
+use crate::schema::links;
+use crate::uuid_type::PortableUuid;
+use crate::{now, DbConnection, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = links, treat_none_as_default_value = false)]
+pub struct LinkRow {
+    pub id: DbUuid,
+    pub from_shipment_id: DbUuid,
+    pub to_shipment_id: DbUuid,
+    pub relation: String,
+    pub evidence: String,
+    pub owner_agency_id: DbUuid,
+    pub created_by: DbUuid,
+    pub created_at: NaiveDateTime,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawn_by: Option<DbUuid>,
+    pub withdrawn_reason: Option<String>,
+}
+
+impl LinkRow {
+    pub fn edge(&self) -> Edge {
+        Edge {
+            from: self.from_shipment_id.0,
+            to: self.to_shipment_id.0,
+        }
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> QueryResult<()> {
+    diesel::insert_into(links::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<LinkRow>> {
+    links::table
+        .find(DbUuid(id))
+        .select(LinkRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> QueryResult<()> {
+    diesel::update(links::table.find(DbUuid(id)))
+        .set((
+            links::withdrawn_at.eq(Some(now())),
+            links::withdrawn_by.eq(Some(DbUuid(by))),
+            links::withdrawn_reason.eq(Some(reason)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Active and withdrawn links touching a shipment, oldest first.
+pub fn links_of(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<Vec<LinkRow>> {
+    links::table
+        .filter(
+            links::from_shipment_id
+                .eq(DbUuid(shipment))
+                .or(links::to_shipment_id.eq(DbUuid(shipment))),
+        )
+        .order(links::id.asc())
+        .select(LinkRow::as_select())
+        .load(conn)
+}
+
+pub fn active_between(conn: &mut DbConnection, nodes: &[Uuid]) -> QueryResult<Vec<LinkRow>> {
+    let ids: Vec<DbUuid> = nodes.iter().copied().map(DbUuid).collect();
+    links::table
+        .filter(links::withdrawn_at.is_null())
+        .filter(links::from_shipment_id.eq_any(&ids))
+        .filter(links::to_shipment_id.eq_any(&ids))
+        .order(links::id.asc())
+        .select(LinkRow::as_select())
+        .load(conn)
+}
+
+/// Number of active links that continue a shipment.
+pub fn onward_count(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<i64> {
+    links::table
+        .filter(links::withdrawn_at.is_null())
+        .filter(links::from_shipment_id.eq(DbUuid(shipment)))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(QueryableByName)]
+struct Reached {
+    #[diesel(sql_type = PortableUuid)]
+    id: DbUuid,
+}
+
+/// The recursive part of a trace, written once for both backends: `{start}`
+/// is the bound start id, `?2` the depth limit, `?3` the row limit.
+const TRACE: &str = "
+WITH RECURSIVE up(id, depth) AS (
+    SELECT {start}, 0
+    UNION
+    SELECT l.from_shipment_id, up.depth + 1
+    FROM links l JOIN up ON l.to_shipment_id = up.id
+    WHERE l.withdrawn_at IS NULL AND up.depth < ?2
+),
+down(id, depth) AS (
+    SELECT id, 0 FROM up
+    UNION
+    SELECT l.to_shipment_id, down.depth + 1
+    FROM links l JOIN down ON l.from_shipment_id = down.id
+    WHERE l.withdrawn_at IS NULL AND down.depth < ?2
+)
+SELECT id FROM {set} GROUP BY id ORDER BY MIN(depth), id LIMIT ?3";
+
+fn trace_query(conn: &DbConnection, set: &str) -> String {
+    let sql = TRACE.replace("{set}", set);
+    match conn {
+        DbConnection::Postgres(_) => sql
+            .replace("{start}", "$1::uuid")
+            .replace("?2", "$2")
+            .replace("?3", "$3"),
+        DbConnection::Sqlite(_) => sql.replace("{start}", "?1"),
+    }
+}
+
+fn reach(
+    conn: &mut DbConnection,
+    start: Uuid,
+    set: &str,
+    max_depth: u32,
+    max_rows: i64,
+) -> QueryResult<Vec<Uuid>> {
+    let sql = trace_query(conn, set);
+    diesel::sql_query(sql)
+        .bind::<PortableUuid, _>(DbUuid(start))
+        .bind::<Integer, _>(max_depth as i32)
+        .bind::<BigInt, _>(max_rows)
+        .load::<Reached>(conn)
+        .map(|rows| rows.into_iter().map(|r| r.id.0).collect())
+}
+
+/// What a trace found: the shipments (nearest first), the active links
+/// among them, and whether a limit cut it short.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub nodes: Vec<Uuid>,
+    pub links: Vec<LinkRow>,
+    pub depth_truncated: bool,
+    pub nodes_truncated: bool,
+}
+
+/// The chain through `start`: its ancestors, and everything downstream of
+/// them (so a split consignment's other branches are included).
+pub fn trace(conn: &mut DbConnection, start: Uuid, limits: &Limits) -> QueryResult<Trace> {
+    let cap = limits.max_nodes as i64;
+    let mut nodes = reach(conn, start, "down", limits.max_depth, cap + 1)?;
+    let nodes_truncated = nodes.len() as i64 > cap;
+    nodes.truncate(limits.max_nodes);
+    let upstream = reach(conn, start, "up", limits.max_depth, cap + 1)?;
+    let ids: Vec<DbUuid> = nodes.iter().copied().map(DbUuid).collect();
+    let up_ids: Vec<DbUuid> = upstream.iter().copied().map(DbUuid).collect();
+    // A link leaving the set downstream, or entering an ancestor from
+    // outside, means the depth limit stopped the walk.
+    let cut_downstream = links::table
+        .filter(links::withdrawn_at.is_null())
+        .filter(links::from_shipment_id.eq_any(&ids))
+        .filter(links::to_shipment_id.ne_all(&ids));
+    let cut_upstream = links::table
+        .filter(links::withdrawn_at.is_null())
+        .filter(links::to_shipment_id.eq_any(&up_ids))
+        .filter(links::from_shipment_id.ne_all(&ids));
+    let depth_truncated = !nodes_truncated
+        && (diesel::select(diesel::dsl::exists(cut_downstream)).get_result::<bool>(conn)?
+            || diesel::select(diesel::dsl::exists(cut_upstream)).get_result::<bool>(conn)?);
+    let links = active_between(conn, &nodes)?;
+    Ok(Trace {
+        nodes,
+        links,
+        depth_truncated,
+        nodes_truncated,
+    })
+}
+
+/// Whether `to` already leads, through active links, back to `from`.
+/// The walk is bounded; `None` means the bound was reached first and the
+/// answer is unknown.
+pub fn would_close_cycle(
+    conn: &mut DbConnection,
+    from: Uuid,
+    to: Uuid,
+    max_depth: u32,
+) -> QueryResult<Option<bool>> {
+    if from == to {
+        return Ok(Some(true));
+    }
+    // Downstream of `to` only: start the walk there with no ancestors.
+    let sql = match conn {
+        DbConnection::Postgres(_) => {
+            "
+WITH RECURSIVE down(id, depth) AS (
+    SELECT $1::uuid, 0
+    UNION
+    SELECT l.to_shipment_id, down.depth + 1
+    FROM links l JOIN down ON l.from_shipment_id = down.id
+    WHERE l.withdrawn_at IS NULL AND down.depth < $2
+)
+SELECT id FROM down WHERE id = $3 OR depth = $2
+ORDER BY CASE WHEN id = $3 THEN 0 ELSE 1 END LIMIT 1"
+        }
+        DbConnection::Sqlite(_) => {
+            "
+WITH RECURSIVE down(id, depth) AS (
+    SELECT ?1, 0
+    UNION
+    SELECT l.to_shipment_id, down.depth + 1
+    FROM links l JOIN down ON l.from_shipment_id = down.id
+    WHERE l.withdrawn_at IS NULL AND down.depth < ?2
+)
+SELECT id FROM down WHERE id = ?3 OR depth = ?2
+ORDER BY CASE WHEN id = ?3 THEN 0 ELSE 1 END LIMIT 1"
+        }
+    };
+    let found = diesel::sql_query(sql)
+        .bind::<PortableUuid, _>(DbUuid(to))
+        .bind::<Integer, _>(max_depth as i32)
+        .bind::<PortableUuid, _>(DbUuid(from))
+        .load::<Reached>(conn)?;
+    Ok(match found.first() {
+        None => Some(false),
+        Some(row) if row.id.0 == from => Some(true),
+        Some(_) => None,
+    })
+}

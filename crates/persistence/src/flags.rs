@@ -1,0 +1,206 @@
+//! Flags on chains and their review history.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use interdict_domain::review::FlagState;
+use uuid::Uuid;
+
+use crate::schema::{flag_transitions, flags, records};
+use crate::{now, DbConnection, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = flags, treat_none_as_default_value = false)]
+pub struct FlagRow {
+    pub id: DbUuid,
+    pub shipment_id: DbUuid,
+    pub owner_agency_id: DbUuid,
+    pub state: String,
+    pub reason: String,
+    pub score: f64,
+    pub indicators: String,
+    pub raised_by: Option<DbUuid>,
+    pub raised_at: NaiveDateTime,
+    pub assigned_to: Option<DbUuid>,
+    pub escalated_to: Option<DbUuid>,
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+impl FlagRow {
+    /// The stored state; rows are only written from a `FlagState`.
+    pub fn state(&self) -> FlagState {
+        self.state.parse().unwrap_or(FlagState::Open)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = flag_transitions, treat_none_as_default_value = false)]
+pub struct TransitionRow {
+    pub flag_id: DbUuid,
+    pub version: i64,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub by_user: Option<DbUuid>,
+    pub at: NaiveDateTime,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Raises a flag; `raised_by` is `None` for the system.
+pub fn raise(
+    conn: &mut DbConnection,
+    shipment: Uuid,
+    owner_agency: Uuid,
+    reason: &str,
+    score: f64,
+    indicators: &str,
+    raised_by: Option<Uuid>,
+) -> QueryResult<FlagRow> {
+    let at = now();
+    let row = FlagRow {
+        id: DbUuid(Uuid::now_v7()),
+        shipment_id: DbUuid(shipment),
+        owner_agency_id: DbUuid(owner_agency),
+        state: FlagState::Open.as_str().to_owned(),
+        reason: reason.to_owned(),
+        score,
+        indicators: indicators.to_owned(),
+        raised_by: raised_by.map(DbUuid),
+        raised_at: at,
+        assigned_to: None,
+        escalated_to: None,
+        version: 1,
+        updated_at: at,
+    };
+    diesel::insert_into(flags::table)
+        .values(&row)
+        .execute(conn)?;
+    diesel::insert_into(flag_transitions::table)
+        .values(&TransitionRow {
+            flag_id: row.id,
+            version: 1,
+            action: "raise".into(),
+            from_state: None,
+            to_state: row.state.clone(),
+            by_user: row.raised_by,
+            at,
+            reason: Some(reason.to_owned()),
+            detail: None,
+        })
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<FlagRow>> {
+    flags::table
+        .find(DbUuid(id))
+        .select(FlagRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn history(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<TransitionRow>> {
+    flag_transitions::table
+        .filter(flag_transitions::flag_id.eq(DbUuid(id)))
+        .order(flag_transitions::version.asc())
+        .select(TransitionRow::as_select())
+        .load(conn)
+}
+
+/// Flags on any of `shipments`, newest first.
+pub fn on_shipments(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<FlagRow>> {
+    let ids: Vec<DbUuid> = shipments.iter().copied().map(DbUuid).collect();
+    flags::table
+        .filter(flags::shipment_id.eq_any(ids))
+        .order(flags::id.desc())
+        .select(FlagRow::as_select())
+        .load(conn)
+}
+
+/// What a transition changes.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub to: FlagState,
+    pub assigned_to: Option<Uuid>,
+    pub escalated_to: Option<Uuid>,
+    pub by: Uuid,
+    pub reason: Option<&'a str>,
+}
+
+/// Applies a transition if the flag is still at `expected_version`;
+/// `None` when someone else moved it first.
+pub fn transition(
+    conn: &mut DbConnection,
+    current: &FlagRow,
+    expected_version: i64,
+    change: &Change<'_>,
+) -> QueryResult<Option<FlagRow>> {
+    let at = now();
+    let assigned = change.assigned_to.map(DbUuid).or(current.assigned_to);
+    let escalated = change.escalated_to.map(DbUuid).or(current.escalated_to);
+    let updated = diesel::update(
+        flags::table
+            .filter(flags::id.eq(current.id))
+            .filter(flags::version.eq(expected_version)),
+    )
+    .set((
+        flags::state.eq(change.to.as_str()),
+        flags::assigned_to.eq(assigned),
+        flags::escalated_to.eq(escalated),
+        flags::version.eq(expected_version + 1),
+        flags::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    let detail = match (change.assigned_to, change.escalated_to) {
+        (Some(user), _) => Some(format!("{{\"assigned_to\":\"{user}\"}}")),
+        (_, Some(agency)) => Some(format!("{{\"escalated_to\":\"{agency}\"}}")),
+        _ => None,
+    };
+    diesel::insert_into(flag_transitions::table)
+        .values(&TransitionRow {
+            flag_id: current.id,
+            version: expected_version + 1,
+            action: change.action.to_owned(),
+            from_state: Some(current.state.clone()),
+            to_state: change.to.as_str().to_owned(),
+            by_user: Some(DbUuid(change.by)),
+            at,
+            reason: change.reason.map(str::to_owned),
+            detail,
+        })
+        .execute(conn)?;
+    find(conn, current.id.0)
+}
+
+/// A review queue: flags on shipments of `agency`, or shared with one of
+/// `task_forces`, in `states`, newest first.
+pub fn queue(
+    conn: &mut DbConnection,
+    agency: Uuid,
+    task_forces: &[Uuid],
+    states: &[String],
+    before: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<FlagRow>> {
+    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
+    let mut query = flags::table
+        .inner_join(records::table.on(records::id.eq(flags::shipment_id)))
+        .filter(
+            flags::owner_agency_id
+                .eq(DbUuid(agency))
+                .or(records::scope_task_force_id.eq_any(tfs)),
+        )
+        .filter(flags::state.eq_any(states))
+        .order(flags::id.desc())
+        .limit(limit)
+        .select(FlagRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(flags::id.lt(DbUuid(before)));
+    }
+    query.load(conn)
+}

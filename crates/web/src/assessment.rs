@@ -1,0 +1,126 @@
+//! Scoring shipments and chains with the risk rules, and flagging a chain
+//! automatically when its score crosses the configured threshold.
+
+use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::chain::Limits;
+use interdict_domain::policy::{self, Actor};
+use interdict_domain::record::RecordKind;
+use interdict_domain::risk::{self, Assessment, RiskWeights};
+use interdict_persistence::audit::AuditContext;
+use interdict_persistence::chains::{self, Trace};
+use interdict_persistence::records::{self, RecordRow};
+use interdict_persistence::{flags, profiles, DbConnection};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// A shipment's own assessment.
+pub fn shipment(
+    conn: &mut DbConnection,
+    row: &RecordRow,
+    weights: &RiskWeights,
+) -> Result<Assessment, ApiError> {
+    let profile = profiles::profile(conn, row)?;
+    Ok(risk::assess(&profile, weights))
+}
+
+/// A traced chain, with the rows and assessments of the shipments the
+/// viewer may see; others are left out of the score, as their content is
+/// not the viewer's to know.
+pub struct AssessedChain {
+    pub trace: Trace,
+    pub visible: Vec<(RecordRow, Assessment)>,
+    pub assessment: Assessment,
+}
+
+pub fn chain(
+    conn: &mut DbConnection,
+    start: Uuid,
+    limits: &Limits,
+    weights: &RiskWeights,
+    viewer: Option<&Actor>,
+) -> Result<AssessedChain, ApiError> {
+    let trace = chains::trace(conn, start, limits)?;
+    let visibility = match viewer {
+        Some(actor) => policy::visibility(actor, RecordKind::Shipment),
+        None => policy::Visibility::Everything {
+            include_withdrawn: false,
+        },
+    };
+    let mut visible = Vec::new();
+    for id in &trace.nodes {
+        if let Some(row) = records::find_visible(conn, RecordKind::Shipment, *id, &visibility)? {
+            let assessment = shipment(conn, &row, weights)?;
+            visible.push((row, assessment));
+        }
+    }
+    let assessment =
+        risk::assess_chain(&visible.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>());
+    Ok(AssessedChain {
+        trace,
+        visible,
+        assessment,
+    })
+}
+
+/// After a shipment or link is written: if the chain through `shipment`
+/// now scores at or above the threshold and no flag on it is still under
+/// way, the system flags it, in the same transaction, with its own audit
+/// entry.
+pub fn auto_flag(
+    conn: &mut DbConnection,
+    context: &mut AuditContext,
+    shipment: Uuid,
+    limits: &Limits,
+    weights: &RiskWeights,
+) -> Result<(), ApiError> {
+    let assessed = chain(conn, shipment, limits, weights, None)?;
+    if assessed.assessment.score < weights.auto_flag_threshold {
+        return Ok(());
+    }
+    let pending = flags::on_shipments(conn, &assessed.trace.nodes)?
+        .iter()
+        .any(|f| !f.state().is_decided());
+    if pending {
+        return Ok(());
+    }
+    let Some(row) = records::find_visible(
+        conn,
+        RecordKind::Shipment,
+        shipment,
+        &policy::Visibility::Everything {
+            include_withdrawn: false,
+        },
+    )?
+    else {
+        return Ok(());
+    };
+    let indicators =
+        serde_json::to_string(&assessed.assessment.indicators).map_err(ApiError::internal)?;
+    let reason = format!(
+        "Risk score {} reached the threshold of {}",
+        assessed.assessment.score, weights.auto_flag_threshold
+    );
+    let flag = flags::raise(
+        conn,
+        shipment,
+        row.owner_agency_id.0,
+        &reason,
+        assessed.assessment.score,
+        &indicators,
+        None,
+    )?;
+    let mut event = AuditEvent::now("flag.raise");
+    event.agency_id = Some(row.owner_agency_id.0);
+    event.role = Some("system".into());
+    event.object_type = Some("flag".into());
+    event.object_id = Some(flag.id.0.to_string());
+    event.request_id = context.request_id.clone();
+    event.outcome = Outcome::Allowed;
+    event.detail = Some(
+        serde_json::json!({ "by": "system", "shipment_id": shipment, "score": assessed.assessment.score })
+            .to_string(),
+    );
+    context.also(event);
+    Ok(())
+}

@@ -1,0 +1,579 @@
+//! Links between shipments, the chains they form, and flags raised on them.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use interdict_domain::chain::{self, Limits, LinkRelation};
+use interdict_domain::policy::{self, Actor, RecordAction};
+use interdict_domain::record::RecordKind;
+use interdict_domain::risk::{Assessment, Indicator};
+use interdict_domain::shipment::{LineItem, Shipment, ShipmentInput};
+use interdict_domain::validation::{bounded_text, pick};
+use interdict_domain::ValidationErrors;
+use interdict_persistence::chains::{self as links, LinkRow};
+use interdict_persistence::records::{self, RecordRow};
+use interdict_persistence::{agencies, flags, DbConnection};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::reviews::FlagView;
+use super::views::utc;
+use crate::assessment;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A shipment the caller may act on in `action`, or the error to answer.
+pub fn shipment_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+    action: RecordAction,
+) -> Result<RecordRow, ApiError> {
+    let visibility = policy::visibility(actor, RecordKind::Shipment);
+    let row = records::find_visible(conn, RecordKind::Shipment, id, &visibility)?
+        .ok_or(ApiError::NotFound)?;
+    ApiError::from_decision(policy::decide(
+        actor,
+        RecordKind::Shipment,
+        action,
+        &row.meta(),
+    ))?;
+    Ok(row)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLinkRequest {
+    /// The shipment that continues this one.
+    pub to: Uuid,
+    /// `transshipment`, `reconsignment`, `same_goods` or `same_equipment`.
+    #[schema(example = "transshipment")]
+    pub relation: String,
+    /// Why the two belong together.
+    #[schema(example = "Same drums re-labelled at the forwarder; courier receipt 7789")]
+    pub evidence: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    pub id: Uuid,
+    pub from: Uuid,
+    pub to: Uuid,
+    pub relation: String,
+    pub evidence: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_reason: Option<String>,
+}
+
+impl From<LinkRow> for LinkView {
+    fn from(row: LinkRow) -> Self {
+        Self {
+            id: row.id.0,
+            from: row.from_shipment_id.0,
+            to: row.to_shipment_id.0,
+            relation: row.relation,
+            evidence: row.evidence,
+            created_by: row.created_by.0,
+            created_at: utc(row.created_at),
+            withdrawn_at: row.withdrawn_at.map(utc),
+            withdrawn_reason: row.withdrawn_reason,
+        }
+    }
+}
+
+/// How deep the cycle check may look before refusing to guess.
+const CYCLE_CHECK_DEPTH: u32 = 1024;
+
+/// Says that shipment `to` continues this one. Both must be visible to the
+/// caller; a link that would close a cycle is refused.
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = CreateLinkRequest, responses(
+    (status = 201, body = LinkView),
+    (status = 403, content_type = "application/problem+json"),
+    (status = 404, description = "Either shipment is not visible", content_type = "application/problem+json"),
+    (status = 409, description = "The link exists", content_type = "application/problem+json"),
+    (status = 422, description = "Invalid, or it would close a cycle", content_type = "application/problem+json"),
+))]
+pub async fn create_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateLinkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let from = path.into_inner();
+    let id = Uuid::now_v7();
+    let mut event = caller.event_on("link.create", "link", id);
+    event.detail = Some(serde_json::json!({ "from": from, "to": body.to }).to_string());
+    let mut errors = ValidationErrors::new();
+    let relation = errors.check("relation", pick::<LinkRelation>(&body.relation));
+    let evidence = errors.check("evidence", bounded_text(&body.evidence, 2000));
+    let (Some(relation), Some(evidence)) = (relation, evidence) else {
+        return state.reject(event, errors.into()).await;
+    };
+    let to = body.to;
+    let actor = caller.actor.clone();
+    let config = state.config.clone();
+    let row = state
+        .audit
+        .perform(event, move |conn, context| -> Result<LinkRow, ApiError> {
+            shipment_for(conn, &actor, from, RecordAction::Link)?;
+            shipment_for(conn, &actor, to, RecordAction::Link)?;
+            match links::would_close_cycle(conn, from, to, CYCLE_CHECK_DEPTH)? {
+                Some(false) => {}
+                Some(true) => {
+                    return Err(ValidationErrors::single(
+                        "to",
+                        "this link would close a cycle: the shipment already leads back here",
+                    )
+                    .into())
+                }
+                None => {
+                    return Err(ValidationErrors::single(
+                        "to",
+                        "the chain is too long to check for a cycle",
+                    )
+                    .into())
+                }
+            }
+            let row = LinkRow {
+                id: id.into(),
+                from_shipment_id: from.into(),
+                to_shipment_id: to.into(),
+                relation: relation.as_str().to_owned(),
+                evidence,
+                owner_agency_id: actor.agency_id.into(),
+                created_by: actor.user_id.into(),
+                created_at: interdict_persistence::now(),
+                withdrawn_at: None,
+                withdrawn_by: None,
+                withdrawn_reason: None,
+            };
+            links::insert(conn, &row).map_err(|e| match ApiError::from(e) {
+                ApiError::Conflict(_) => {
+                    ApiError::Conflict("these shipments are already linked".into())
+                }
+                other => other,
+            })?;
+            assessment::auto_flag(conn, context, to, &config.chain_limits, &config.risk)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(LinkView::from(row)))
+}
+
+/// Links to and from a shipment, withdrawn ones included.
+#[utoipa::path(get, path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<LinkView>), (status = 404, content_type = "application/problem+json")))]
+pub async fn list_links(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<Vec<LinkView>>, ApiError> {
+    let id = path.into_inner();
+    let actor = caller.actor.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            shipment_for(conn, &actor, id, RecordAction::Read)?;
+            Ok(links::links_of(conn, id)?)
+        })
+        .await;
+    let rows = state
+        .audited(caller.event_on("link.list", "shipment", id), found)
+        .await?;
+    Ok(web::Json(rows.into_iter().map(LinkView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawLinkRequest {
+    pub reason: String,
+}
+
+/// Withdraws a link (the agency that made it); it stays in the history.
+#[utoipa::path(post, path = "/api/v1/links/{id}/withdraw", tag = "chains", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = WithdrawLinkRequest, responses(
+    (status = 200, body = LinkView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 409, content_type = "application/problem+json")))]
+pub async fn withdraw_link(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: web::Json<WithdrawLinkRequest>,
+) -> Result<web::Json<LinkView>, ApiError> {
+    let id = path.into_inner();
+    let mut event = caller.event_on("link.withdraw", "link", id);
+    let reason = match bounded_text(&body.reason, 1000) {
+        Ok(reason) => reason,
+        Err(m) => {
+            return state
+                .reject(event, ValidationErrors::single("reason", m).into())
+                .await
+        }
+    };
+    event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+    let actor = caller.actor.clone();
+    let row = state
+        .audit
+        .perform(event, move |conn, _| {
+            let link = links::find(conn, id)?.ok_or(ApiError::NotFound)?;
+            // Seeing either end is what makes a link known to the caller.
+            shipment_for(conn, &actor, link.from_shipment_id.0, RecordAction::Read).or_else(
+                |_| shipment_for(conn, &actor, link.to_shipment_id.0, RecordAction::Read),
+            )?;
+            if link.owner_agency_id.0 != actor.agency_id
+                || policy::decide_create_record(&actor) != policy::Decision::Allow
+            {
+                return Err(ApiError::Forbidden);
+            }
+            if link.withdrawn_at.is_some() {
+                return Err(ApiError::Conflict("the link is already withdrawn".into()));
+            }
+            links::withdraw(conn, id, actor.user_id, &reason)?;
+            links::find(conn, id)?.ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// A party on a node: its name only if the caller may see the party.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NodeParty {
+    pub party_id: Uuid,
+    pub role: String,
+    pub name: Option<String>,
+}
+
+/// One shipment in a chain. A shipment the caller may not see is a
+/// placeholder: its id and the holding agency, nothing else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NodeView {
+    pub id: Uuid,
+    pub placeholder: bool,
+    pub agency_id: Uuid,
+    pub agency_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub origin: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub destination: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub departed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrived_at: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<NodeParty>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub indicators: Vec<Indicator>,
+    pub flagged: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Truncation {
+    /// The depth limit stopped the walk.
+    pub depth: bool,
+    /// The node cap stopped it.
+    pub nodes: bool,
+    /// More origin→destination paths exist than were listed.
+    pub paths: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainView {
+    /// The shipment the chain was traced through.
+    pub shipment_id: Uuid,
+    pub nodes: Vec<NodeView>,
+    pub edges: Vec<LinkView>,
+    /// Every origin→destination path, as shipment ids in order.
+    pub paths: Vec<Vec<Uuid>>,
+    pub score: f64,
+    #[schema(value_type = Vec<Object>)]
+    pub indicators: Vec<Indicator>,
+    pub truncated: Truncation,
+    pub flags: Vec<FlagView>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChainQuery {
+    /// At most the configured depth (32 by default).
+    pub max_depth: Option<u32>,
+    /// At most the configured node cap (500 by default).
+    pub max_nodes: Option<usize>,
+}
+
+fn lines_summary(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    shipment: &Shipment,
+) -> Result<String, ApiError> {
+    let mut parts = Vec::new();
+    for line in &shipment.lines {
+        let (kind, id) = match line.item {
+            LineItem::Chemical { id, .. } => (RecordKind::Chemical, id),
+            LineItem::Equipment { id } => (RecordKind::Equipment, id),
+            LineItem::DieMold { id } => (RecordKind::DieMold, id),
+        };
+        let name = records::find_visible(conn, kind, id, &policy::visibility(actor, kind))?
+            .and_then(|row| serde_json::from_str::<Value>(&row.body).ok())
+            .map(|body| match kind {
+                RecordKind::Chemical => body["name"].as_str().unwrap_or("chemical").to_owned(),
+                RecordKind::Equipment => body["kind"]
+                    .as_str()
+                    .unwrap_or("equipment")
+                    .replace('_', " "),
+                _ => format!(
+                    "die {}/{}",
+                    body["front_imprint"].as_str().unwrap_or("-"),
+                    body["back_imprint"].as_str().unwrap_or("-")
+                ),
+            })
+            .unwrap_or_else(|| kind.as_str().replace('_', " "));
+        parts.push(match line.item {
+            LineItem::Chemical { quantity, unit, .. } => {
+                format!("{quantity} {} {name}", unit.as_str())
+            }
+            _ => format!("{}× {name}", line.count),
+        });
+    }
+    Ok(parts.join("; "))
+}
+
+fn node(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+    visible: Option<&(RecordRow, Assessment)>,
+    flagged: bool,
+) -> Result<NodeView, ApiError> {
+    let Some((row, assessment)) = visible else {
+        // Only the holding agency of a shipment the caller may not see.
+        let owner: Uuid = records::owner_of(conn, id)?.ok_or(ApiError::NotFound)?;
+        let agency = agencies::find(conn, owner)?.ok_or(ApiError::NotFound)?;
+        return Ok(NodeView {
+            id,
+            placeholder: true,
+            agency_id: owner,
+            agency_name: agency.name,
+            origin: None,
+            destination: None,
+            departed_at: None,
+            arrived_at: None,
+            parties: Vec::new(),
+            lines: None,
+            incident_type: None,
+            score: None,
+            indicators: Vec::new(),
+            flagged: false,
+        });
+    };
+    let agency = agencies::find(conn, row.owner_agency_id.0)?.ok_or(ApiError::NotFound)?;
+    let input: ShipmentInput = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+    let shipment = Shipment::validate(&input).map_err(ApiError::internal)?;
+    let mut parties = Vec::new();
+    for (party_id, role) in &shipment.parties {
+        let name = records::find_visible(
+            conn,
+            RecordKind::Party,
+            *party_id,
+            &policy::visibility(actor, RecordKind::Party),
+        )?
+        .and_then(|p| serde_json::from_str::<Value>(&p.body).ok())
+        .and_then(|b| b["name"].as_str().map(str::to_owned));
+        parties.push(NodeParty {
+            party_id: *party_id,
+            role: role.as_str().to_owned(),
+            name,
+        });
+    }
+    Ok(NodeView {
+        id,
+        placeholder: false,
+        agency_id: row.owner_agency_id.0,
+        agency_name: agency.name,
+        origin: input
+            .legs
+            .first()
+            .and_then(|l| serde_json::to_value(&l.from).ok()),
+        destination: input
+            .legs
+            .last()
+            .and_then(|l| serde_json::to_value(&l.to).ok()),
+        departed_at: input.legs.first().and_then(|l| l.departure_at.clone()),
+        arrived_at: input.legs.last().and_then(|l| l.arrival_at.clone()),
+        parties,
+        lines: Some(lines_summary(conn, actor, &shipment)?),
+        incident_type: Some(input.incident_type.clone()),
+        score: Some(assessment.score),
+        indicators: assessment.indicators.clone(),
+        flagged,
+    })
+}
+
+/// Builds the chain view through `start` for `actor`.
+pub fn chain_view(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    start: Uuid,
+    limits: &Limits,
+    weights: &interdict_domain::risk::RiskWeights,
+) -> Result<ChainView, ApiError> {
+    let assessed = assessment::chain(conn, start, limits, weights, Some(actor))?;
+    let chain_flags = flags::on_shipments(conn, &assessed.trace.nodes)?;
+    let mut nodes = Vec::with_capacity(assessed.trace.nodes.len());
+    for id in &assessed.trace.nodes {
+        let visible = assessed.visible.iter().find(|(row, _)| row.id.0 == *id);
+        let flagged = visible.is_some() && chain_flags.iter().any(|f| f.shipment_id.0 == *id);
+        nodes.push(node(conn, actor, *id, visible, flagged)?);
+    }
+    let edges: Vec<chain::Edge> = assessed.trace.links.iter().map(LinkRow::edge).collect();
+    let (mut paths, paths_truncated) =
+        chain::paths(&assessed.trace.nodes, &edges, limits.max_paths);
+    // From the first origin: order paths by their first shipment's departure.
+    let departure = |id: &Uuid| {
+        nodes
+            .iter()
+            .find(|n| n.id == *id)
+            .and_then(|n| n.departed_at.clone())
+            .unwrap_or_default()
+    };
+    paths.sort_by_key(|p| (departure(&p[0]), p.clone()));
+    let visible_flags: Vec<FlagView> = chain_flags
+        .into_iter()
+        .filter(|f| {
+            assessed
+                .visible
+                .iter()
+                .any(|(row, _)| row.id == f.shipment_id)
+        })
+        .map(FlagView::from)
+        .collect();
+    Ok(ChainView {
+        shipment_id: start,
+        nodes,
+        edges: assessed
+            .trace
+            .links
+            .into_iter()
+            .map(LinkView::from)
+            .collect(),
+        paths,
+        score: assessed.assessment.score,
+        indicators: assessed.assessment.indicators,
+        truncated: Truncation {
+            depth: assessed.trace.depth_truncated,
+            nodes: assessed.trace.nodes_truncated,
+            paths: paths_truncated,
+        },
+        flags: visible_flags,
+    })
+}
+
+/// The origin→destination chain through a shipment, traced in the
+/// database within the depth and node limits.
+#[utoipa::path(get, path = "/api/v1/shipments/{id}/chain", tag = "chains", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ChainQuery), responses((status = 200, body = ChainView), (status = 404, content_type = "application/problem+json")))]
+pub async fn show_chain(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<ChainQuery>,
+) -> Result<web::Json<ChainView>, ApiError> {
+    let id = path.into_inner();
+    let actor = caller.actor.clone();
+    let config = state.config.clone();
+    let mut limits = config.chain_limits;
+    let bad = match (query.max_depth, query.max_nodes) {
+        (Some(d), _) if d == 0 || d > limits.max_depth => Some(ApiError::bad_request(
+            "max_depth",
+            format!("must be between 1 and {}", limits.max_depth),
+        )),
+        (_, Some(n)) if n < 2 || n > limits.max_nodes => Some(ApiError::bad_request(
+            "max_nodes",
+            format!("must be between 2 and {}", limits.max_nodes),
+        )),
+        _ => None,
+    };
+    let event = caller.event_on("chain.read", "shipment", id);
+    if let Some(error) = bad {
+        return state.reject(event, error).await;
+    }
+    limits.max_depth = query.max_depth.unwrap_or(limits.max_depth);
+    limits.max_nodes = query.max_nodes.unwrap_or(limits.max_nodes);
+    let found = state
+        .db
+        .run(move |conn| {
+            shipment_for(conn, &actor, id, RecordAction::Read)?;
+            chain_view(conn, &actor, id, &limits, &config.risk)
+        })
+        .await;
+    state.audited(event, found).await.map(web::Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseFlagRequest {
+    #[schema(example = "Consignee matches an open case")]
+    pub reason: String,
+}
+
+/// Flags the chain through a shipment for its agency's supervisors.
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/flags", tag = "reviews", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = RaiseFlagRequest, responses(
+    (status = 201, body = FlagView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn raise_flag(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: web::Json<RaiseFlagRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let event = caller.event_on("flag.raise", "shipment", id);
+    let reason = match bounded_text(&body.reason, 1000) {
+        Ok(reason) => reason,
+        Err(m) => {
+            return state
+                .reject(event, ValidationErrors::single("reason", m).into())
+                .await
+        }
+    };
+    let actor = caller.actor.clone();
+    let config = state.config.clone();
+    let flag = state
+        .audit
+        .perform(event, move |conn, event| -> Result<_, ApiError> {
+            let row = shipment_for(conn, &actor, id, RecordAction::Flag)?;
+            let assessed =
+                assessment::chain(conn, id, &config.chain_limits, &config.risk, Some(&actor))?;
+            let indicators = serde_json::to_string(&assessed.assessment.indicators)
+                .map_err(ApiError::internal)?;
+            let flag = flags::raise(
+                conn,
+                id,
+                row.owner_agency_id.0,
+                &reason,
+                assessed.assessment.score,
+                &indicators,
+                Some(actor.user_id),
+            )?;
+            event.detail =
+                Some(serde_json::json!({ "flag_id": flag.id.0, "reason": reason }).to_string());
+            Ok(flag)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(FlagView::from(flag)))
+}
