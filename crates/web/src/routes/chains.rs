@@ -452,6 +452,14 @@ pub fn chain_view(
             .unwrap_or_default()
     };
     paths.sort_by_key(|p| (departure(&p[0]), p.clone()));
+    // Hops in route order: as they first appear along the paths.
+    let order: Vec<Uuid> = paths.iter().flatten().copied().collect();
+    nodes.sort_by_key(|n| {
+        order
+            .iter()
+            .position(|id| *id == n.id)
+            .unwrap_or(usize::MAX)
+    });
     let visible_flags: Vec<FlagView> = chain_flags
         .into_iter()
         .filter(|f| {
