@@ -13,6 +13,7 @@ both_backends!(
     the_supervisor_story,
     review_transitions_follow_the_state_machine,
     task_force_supervisors_share_the_queue,
+    suggestions_propose_and_remember_decisions,
 );
 
 struct World {
@@ -764,4 +765,180 @@ fn task_force_supervisors_share_the_queue(backend: Backend) {
     );
     app.get("/api/v1/reviews/queue", &w.inv_b)
         .assert_problem(403, "forbidden");
+}
+
+fn shipment_with(
+    app: &TestApp,
+    token: &str,
+    parties: Value,
+    tracking: &str,
+    from: Value,
+    to: Value,
+    dep: &str,
+    arr: &str,
+) -> Uuid {
+    created(app.post(
+        "/api/v1/shipments",
+        token,
+        json!({
+            "incident_type": "suspicious_shipment", "mode": "air_cargo", "declared_description": "lab glassware",
+            "parties": parties,
+            "tracking_numbers": [{ "kind": "air_waybill", "value": tracking }],
+            "legs": [{ "from": from, "to": to, "departure_at": dep, "arrival_at": arr }]
+        }),
+    ))
+}
+
+fn suggestions_propose_and_remember_decisions(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let t = &w.inv_a;
+    let forwarder = created(app.post(
+        "/api/v1/parties",
+        t,
+        json!({ "kind": "company", "name": "Pearl River Forwarding Ltd" }),
+    ));
+    let forwarder_again = created(app.post(
+        "/api/v1/parties",
+        t,
+        json!({ "kind": "company", "name": "PEARL RIVER FORWARDING" }),
+    ));
+    let stranger = created(app.post(
+        "/api/v1/parties",
+        t,
+        json!({ "kind": "company", "name": "Unrelated Freight" }),
+    ));
+    let first = shipment_with(
+        app,
+        t,
+        json!([{ "party_id": forwarder, "role": "consignee" }]),
+        "AWB-0001",
+        place("CN", "Shanghai"),
+        place("HK", "Hong Kong"),
+        "2026-03-01T08:00:00Z",
+        "2026-03-01T12:00:00Z",
+    );
+    // Departs from where the first arrived, two days later.
+    let by_place = shipment_with(
+        app,
+        t,
+        json!([{ "party_id": stranger, "role": "consignor" }]),
+        "AWB-0002",
+        place("HK", "Hong Kong"),
+        place("US", "Houston"),
+        "2026-03-03T01:00:00Z",
+        "2026-03-04T01:00:00Z",
+    );
+    // Its consignor is the first one's consignee, written differently.
+    let by_party = shipment_with(
+        app,
+        t,
+        json!([{ "party_id": forwarder_again, "role": "consignor" }]),
+        "AWB-0003",
+        place("HK", "Kowloon"),
+        place("US", "Miami"),
+        "2026-05-20T01:00:00Z",
+        "2026-05-21T01:00:00Z",
+    );
+    // Same air waybill, later.
+    let by_tracking = shipment_with(
+        app,
+        t,
+        json!([]),
+        "awb 0001",
+        place("KR", "Incheon"),
+        place("US", "Seattle"),
+        "2026-04-01T01:00:00Z",
+        "2026-04-02T01:00:00Z",
+    );
+    // Too late and elsewhere: not proposed.
+    let unrelated = shipment_with(
+        app,
+        t,
+        json!([{ "party_id": stranger, "role": "consignor" }]),
+        "AWB-0005",
+        place("HK", "Hong Kong"),
+        place("US", "Boston"),
+        "2026-06-01T01:00:00Z",
+        "2026-06-02T01:00:00Z",
+    );
+
+    let proposed = |app: &TestApp| {
+        let response = app.get(&format!("/api/v1/shipments/{first}/suggestions"), t);
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json().as_array().unwrap().clone()
+    };
+    let list = proposed(app);
+    let targets: Vec<String> = list
+        .iter()
+        .map(|s| s["to"].as_str().unwrap().to_owned())
+        .collect();
+    for expected in [by_place, by_party, by_tracking] {
+        assert!(
+            targets.contains(&expected.to_string()),
+            "{expected} not proposed: {list:?}"
+        );
+    }
+    assert!(!targets.contains(&unrelated.to_string()), "{list:?}");
+    assert!(list.iter().all(|s| s["from"] == first.to_string()));
+    let reasons =
+        |id: Uuid| list.iter().find(|s| s["to"] == id.to_string()).unwrap()["reasons"].to_string();
+    assert!(
+        reasons(by_place).contains("Departs from Hong Kong 1 day after"),
+        "{}",
+        reasons(by_place)
+    );
+    assert!(
+        reasons(by_party).contains("consignee of one and the consignor"),
+        "{}",
+        reasons(by_party)
+    );
+    assert!(
+        reasons(by_tracking).contains("AWB0001"),
+        "{}",
+        reasons(by_tracking)
+    );
+
+    // Accept one: it becomes a link. Reject another: never proposed again.
+    let accepted = app.post(
+        &format!("/api/v1/shipments/{first}/suggestions/{by_place}"),
+        t,
+        json!({ "decision": "accept" }),
+    );
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    assert_eq!(accepted.json()["link"]["to"], by_place.to_string());
+    assert!(accepted.json()["link"]["evidence"]
+        .as_str()
+        .unwrap()
+        .starts_with("Accepted suggestion"));
+    let rejected = app.post(
+        &format!("/api/v1/shipments/{first}/suggestions/{by_tracking}"),
+        t,
+        json!({ "decision": "reject" }),
+    );
+    assert_eq!(rejected.status, 200, "{}", rejected.text);
+    let targets: Vec<String> = proposed(app)
+        .iter()
+        .map(|s| s["to"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(targets, [by_party.to_string()]);
+    assert_eq!(
+        chain(app, t, first, "")["paths"],
+        json!([[first, by_place]])
+    );
+    // Deciding on something that is not a suggestion is a 404; other agencies see nothing.
+    app.post(
+        &format!("/api/v1/shipments/{first}/suggestions/{unrelated}"),
+        t,
+        json!({ "decision": "accept" }),
+    )
+    .assert_problem(404, "not-found");
+    app.get(&format!("/api/v1/shipments/{first}/suggestions"), &w.inv_c)
+        .assert_problem(404, "not-found");
+    app.post(
+        &format!("/api/v1/shipments/{first}/suggestions/{by_party}"),
+        t,
+        json!({ "decision": "maybe" }),
+    )
+    .assert_problem(422, "validation");
 }

@@ -104,6 +104,45 @@ fn identifier_text(value: &str) -> Result<String, String> {
     Ok(text)
 }
 
+/// Legal forms dropped when comparing company names.
+const LEGAL_FORMS: &[&str] = &[
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "sa",
+    "sarl",
+    "srl",
+    "bv",
+    "plc",
+    "pte",
+    "pty",
+    "ag",
+    "kg",
+    "oy",
+    "ab",
+    "sl",
+    "spa",
+    "trading",
+];
+
+/// A name reduced to what identifies it: lower case, letters and digits
+/// only, legal forms dropped — `Hebei Shengxue Trading Co., Ltd.` and
+/// `HEBEI SHENGXUE` compare equal.
+pub fn normalise_name(name: &str) -> String {
+    name.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|word| !word.is_empty() && !LEGAL_FORMS.contains(&word.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Party {
     pub fn validate(input: &PartyInput) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -236,6 +275,19 @@ mod tests {
             ]
         );
         assert!(party.search_text().contains("shengxue trade"));
+    }
+
+    #[test]
+    fn names_compare_without_case_punctuation_or_legal_form() {
+        assert_eq!(
+            normalise_name("Hebei Shengxue Trading Co., Ltd."),
+            "hebei shengxue"
+        );
+        assert_eq!(normalise_name("HEBEI  SHENGXUE"), "hebei shengxue");
+        assert_ne!(
+            normalise_name("Hebei Shengxue"),
+            normalise_name("Hebei Shengda")
+        );
     }
 
     #[test]

@@ -239,3 +239,104 @@ ORDER BY CASE WHEN id = ?3 THEN 0 ELSE 1 END LIMIT 1"
         Some(_) => None,
     })
 }
+
+/// Suggestions an investigator already accepted or rejected for a shipment.
+pub fn decided_candidates(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<Vec<Uuid>> {
+    use crate::schema::link_suggestion_decisions as d;
+    d::table
+        .filter(d::shipment_id.eq(DbUuid(shipment)))
+        .select(d::candidate_id)
+        .load::<DbUuid>(conn)
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+}
+
+pub fn decide_suggestion(
+    conn: &mut DbConnection,
+    shipment: Uuid,
+    candidate: Uuid,
+    decision: &str,
+    by: Uuid,
+) -> QueryResult<()> {
+    use crate::schema::link_suggestion_decisions as d;
+    diesel::delete(
+        d::table
+            .filter(d::shipment_id.eq(DbUuid(shipment)))
+            .filter(d::candidate_id.eq(DbUuid(candidate))),
+    )
+    .execute(conn)?;
+    diesel::insert_into(d::table)
+        .values((
+            d::shipment_id.eq(DbUuid(shipment)),
+            d::candidate_id.eq(DbUuid(candidate)),
+            d::decision.eq(decision),
+            d::decided_by.eq(DbUuid(by)),
+            d::decided_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Shipments sharing a serial or tracking number with `shipment`.
+pub fn sharing_identifiers(
+    conn: &mut DbConnection,
+    shipment: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, String, String)>> {
+    use crate::schema::record_identifiers as ri;
+    let (mine, theirs) = diesel::alias!(ri as mine, ri as theirs);
+    mine.inner_join(
+        theirs.on(theirs
+            .field(ri::kind)
+            .eq(mine.field(ri::kind))
+            .and(theirs.field(ri::value).eq(mine.field(ri::value)))),
+    )
+    .filter(mine.field(ri::record_id).eq(DbUuid(shipment)))
+    .filter(theirs.field(ri::record_id).ne(DbUuid(shipment)))
+    .filter(mine.field(ri::kind).eq_any(["serial", "tracking_number"]))
+    .select((
+        theirs.field(ri::record_id),
+        theirs.field(ri::kind),
+        theirs.field(ri::value),
+    ))
+    .limit(limit)
+    .load::<(DbUuid, String, String)>(conn)
+    .map(|rows| rows.into_iter().map(|(id, k, v)| (id.0, k, v)).collect())
+}
+
+/// Shipments that left `country` between `from` and `to`.
+pub fn departing(
+    conn: &mut DbConnection,
+    country: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    use crate::schema::shipment_facts as f;
+    f::table
+        .filter(f::origin_country.eq(country))
+        .filter(f::shipped_at.ge(from))
+        .filter(f::shipped_at.le(to))
+        .select(f::record_id)
+        .limit(limit)
+        .load::<DbUuid>(conn)
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+}
+
+/// Shipments naming one of `parties` in `role`.
+pub fn naming_parties(
+    conn: &mut DbConnection,
+    parties: &[Uuid],
+    role: &str,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    use crate::schema::record_refs as r;
+    let ids: Vec<DbUuid> = parties.iter().copied().map(DbUuid).collect();
+    r::table
+        .filter(r::ref_id.eq_any(ids))
+        .filter(r::role.eq(role))
+        .select(r::record_id)
+        .distinct()
+        .limit(limit)
+        .load::<DbUuid>(conn)
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+}

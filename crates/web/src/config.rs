@@ -44,6 +44,7 @@ struct RawChains {
     max_depth: u32,
     max_nodes: usize,
     max_paths: usize,
+    suggestion_window_days: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +117,7 @@ pub struct Config {
     pub bootstrap_password: Option<Secret>,
     pub audit_max_batch: usize,
     pub chain_limits: Limits,
+    pub suggestion_window: chrono::Duration,
     pub risk: RiskWeights,
     pub log_filter: String,
 }
@@ -248,6 +250,12 @@ impl Config {
         if !(1..=10_000).contains(&chains.max_paths) {
             return Err(error("chains.max_paths", "must be between 1 and 10000"));
         }
+        if !(1..=365).contains(&chains.suggestion_window_days) {
+            return Err(error(
+                "chains.suggestion_window_days",
+                "must be between 1 and 365",
+            ));
+        }
         let mut risk = raw.risk;
         if let Some(text) = env("INTERDICT_RISK_THRESHOLD") {
             risk.auto_flag_threshold = text.trim().parse().map_err(|_| {
@@ -280,6 +288,7 @@ impl Config {
                 max_nodes: chains.max_nodes,
                 max_paths: chains.max_paths,
             },
+            suggestion_window: chrono::Duration::days(chains.suggestion_window_days),
             risk,
             log_filter: pick("INTERDICT_LOG", raw.log.filter),
         })

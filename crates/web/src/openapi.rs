@@ -41,6 +41,8 @@ use crate::routes;
         routes::chains::withdraw_link,
         routes::chains::show_chain,
         routes::chains::raise_flag,
+        routes::suggestions::list,
+        routes::suggestions::decide,
         routes::reviews::queue,
         routes::reviews::show,
         routes::reviews::transition,

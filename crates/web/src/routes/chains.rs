@@ -9,6 +9,7 @@ use interdict_domain::risk::{Assessment, Indicator};
 use interdict_domain::shipment::{LineItem, Shipment, ShipmentInput};
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
+use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self as links, LinkRow};
 use interdict_persistence::records::{self, RecordRow};
 use interdict_persistence::{agencies, flags, DbConnection};
@@ -21,6 +22,7 @@ use super::reviews::FlagView;
 use super::views::utc;
 use crate::assessment;
 use crate::auth::Caller;
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -90,6 +92,61 @@ impl From<LinkRow> for LinkView {
 /// How deep the cycle check may look before refusing to guess.
 const CYCLE_CHECK_DEPTH: u32 = 1024;
 
+/// Links `from` → `to` for `actor`: both visible, no cycle, not already
+/// linked; then re-scores the chain.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_link(
+    conn: &mut DbConnection,
+    context: &mut AuditContext,
+    actor: &Actor,
+    config: &Config,
+    from: Uuid,
+    to: Uuid,
+    relation: LinkRelation,
+    evidence: String,
+) -> Result<LinkRow, ApiError> {
+    shipment_for(conn, actor, from, RecordAction::Link)?;
+    shipment_for(conn, actor, to, RecordAction::Link)?;
+    match links::would_close_cycle(conn, from, to, CYCLE_CHECK_DEPTH)? {
+        Some(false) => {}
+        Some(true) => {
+            return Err(ValidationErrors::single(
+                "to",
+                "this link would close a cycle: the shipment already leads back here",
+            )
+            .into())
+        }
+        None => {
+            return Err(ValidationErrors::single(
+                "to",
+                "the chain is too long to check for a cycle",
+            )
+            .into())
+        }
+    }
+    let row = LinkRow {
+        id: Uuid::now_v7().into(),
+        from_shipment_id: from.into(),
+        to_shipment_id: to.into(),
+        relation: relation.as_str().to_owned(),
+        evidence,
+        owner_agency_id: actor.agency_id.into(),
+        created_by: actor.user_id.into(),
+        created_at: interdict_persistence::now(),
+        withdrawn_at: None,
+        withdrawn_by: None,
+        withdrawn_reason: None,
+    };
+    links::insert(conn, &row).map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::Conflict("these shipments are already linked".into()),
+        other => other,
+    })?;
+    context.detail =
+        Some(serde_json::json!({ "link_id": row.id.0, "from": from, "to": to }).to_string());
+    assessment::auto_flag(conn, context, to, &config.chain_limits, &config.risk)?;
+    Ok(row)
+}
+
 /// Says that shipment `to` continues this one. Both must be visible to the
 /// caller; a link that would close a cycle is refused.
 #[utoipa::path(post, path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
@@ -107,9 +164,9 @@ pub async fn create_link(
     body: web::Json<CreateLinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let from = path.into_inner();
-    let id = Uuid::now_v7();
-    let mut event = caller.event_on("link.create", "link", id);
+    let mut event = caller.event_on("link.create", "shipment", from);
     event.detail = Some(serde_json::json!({ "from": from, "to": body.to }).to_string());
+    let event = event;
     let mut errors = ValidationErrors::new();
     let relation = errors.check("relation", pick::<LinkRelation>(&body.relation));
     let evidence = errors.check("evidence", bounded_text(&body.evidence, 2000));
@@ -121,47 +178,8 @@ pub async fn create_link(
     let config = state.config.clone();
     let row = state
         .audit
-        .perform(event, move |conn, context| -> Result<LinkRow, ApiError> {
-            shipment_for(conn, &actor, from, RecordAction::Link)?;
-            shipment_for(conn, &actor, to, RecordAction::Link)?;
-            match links::would_close_cycle(conn, from, to, CYCLE_CHECK_DEPTH)? {
-                Some(false) => {}
-                Some(true) => {
-                    return Err(ValidationErrors::single(
-                        "to",
-                        "this link would close a cycle: the shipment already leads back here",
-                    )
-                    .into())
-                }
-                None => {
-                    return Err(ValidationErrors::single(
-                        "to",
-                        "the chain is too long to check for a cycle",
-                    )
-                    .into())
-                }
-            }
-            let row = LinkRow {
-                id: id.into(),
-                from_shipment_id: from.into(),
-                to_shipment_id: to.into(),
-                relation: relation.as_str().to_owned(),
-                evidence,
-                owner_agency_id: actor.agency_id.into(),
-                created_by: actor.user_id.into(),
-                created_at: interdict_persistence::now(),
-                withdrawn_at: None,
-                withdrawn_by: None,
-                withdrawn_reason: None,
-            };
-            links::insert(conn, &row).map_err(|e| match ApiError::from(e) {
-                ApiError::Conflict(_) => {
-                    ApiError::Conflict("these shipments are already linked".into())
-                }
-                other => other,
-            })?;
-            assessment::auto_flag(conn, context, to, &config.chain_limits, &config.risk)?;
-            Ok(row)
+        .perform(event, move |conn, context| {
+            insert_link(conn, context, &actor, &config, from, to, relation, evidence)
         })
         .await?;
     Ok(HttpResponse::Created().json(LinkView::from(row)))

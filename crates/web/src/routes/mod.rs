@@ -19,6 +19,7 @@ pub mod parties;
 pub mod registry;
 pub mod reviews;
 pub mod shipments;
+pub mod suggestions;
 pub mod task_forces;
 pub mod users;
 pub mod views;
@@ -66,6 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(chains::create_link),
                 )
                 .service(web::resource("/shipments/{id}/chain").get(chains::show_chain))
+                .service(web::resource("/shipments/{id}/suggestions").get(suggestions::list))
+                .service(
+                    web::resource("/shipments/{id}/suggestions/{candidate}")
+                        .post(suggestions::decide),
+                )
                 .service(web::resource("/shipments/{id}/flags").post(chains::raise_flag))
                 .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
                 .service(web::resource("/reviews/queue").get(reviews::queue))

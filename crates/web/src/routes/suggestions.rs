@@ -1,0 +1,348 @@
+//! Link suggestions: shipments that look like the continuation (or the
+//! start) of another, each with its reasons. Investigators accept one,
+//! which links the two, or reject it, and it is not proposed again.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use interdict_domain::chain::LinkRelation;
+use interdict_domain::party::normalise_name;
+use interdict_domain::policy::{self, Actor, RecordAction};
+use interdict_domain::record::RecordKind;
+use interdict_domain::shipment::{PartyRole, Shipment, ShipmentInput};
+use interdict_domain::validation::pick;
+use interdict_domain::ValidationErrors;
+use interdict_persistence::chains as links;
+use interdict_persistence::records;
+use interdict_persistence::search::{self, FactFilter, Search};
+use interdict_persistence::DbConnection;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::chains::{insert_link, shipment_for, LinkView};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// The proposed link: `to` continues `from`.
+    pub from: Uuid,
+    pub to: Uuid,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+}
+
+const PER_REASON: i64 = 50;
+
+struct Loaded {
+    shipment: Shipment,
+}
+
+fn load(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Option<Loaded>, ApiError> {
+    let visibility = policy::visibility(actor, RecordKind::Shipment);
+    let Some(row) = records::find_visible(conn, RecordKind::Shipment, id, &visibility)? else {
+        return Ok(None);
+    };
+    let input: ShipmentInput = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+    Ok(Shipment::validate(&input)
+        .ok()
+        .map(|shipment| Loaded { shipment }))
+}
+
+fn party_names(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    shipment: &Shipment,
+    role: PartyRole,
+) -> Result<Vec<(Uuid, String)>, ApiError> {
+    let visibility = policy::visibility(actor, RecordKind::Party);
+    let mut names = Vec::new();
+    for (id, _) in shipment.parties.iter().filter(|(_, r)| *r == role) {
+        if let Some(row) = records::find_visible(conn, RecordKind::Party, *id, &visibility)? {
+            let body: serde_json::Value =
+                serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+            names.push((*id, body["name"].as_str().unwrap_or_default().to_owned()));
+        }
+    }
+    Ok(names)
+}
+
+/// Parties visible to the actor whose name normalises to `name`'s.
+fn same_named_parties(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    name: &str,
+) -> Result<Vec<Uuid>, ApiError> {
+    let wanted = normalise_name(name);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first_word = wanted.split(' ').next().unwrap_or_default().to_owned();
+    let query = Search {
+        text: Some(first_word),
+        facts: FactFilter::None,
+        limit: PER_REASON,
+        ..Search::default()
+    };
+    let visibility = policy::visibility(actor, RecordKind::Party);
+    let rows = search::search(conn, RecordKind::Party, &visibility, &query)?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| {
+            serde_json::from_str::<serde_json::Value>(&row.body)
+                .ok()
+                .and_then(|b| b["name"].as_str().map(normalise_name))
+                .is_some_and(|n| n == wanted)
+        })
+        .map(|row| row.id.0)
+        .collect())
+}
+
+/// Every suggestion for `id`, not yet decided and not already linked.
+pub fn suggestions(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+    window: chrono::Duration,
+) -> Result<Vec<Suggestion>, ApiError> {
+    let Some(me) = load(conn, actor, id)? else {
+        return Err(ApiError::NotFound);
+    };
+    let mut found: BTreeMap<(Uuid, Uuid), Vec<String>> = BTreeMap::new();
+    let mut add =
+        |from: Uuid, to: Uuid, reason: String| found.entry((from, to)).or_default().push(reason);
+
+    // Shared identifiers: earlier shipment first.
+    let my_time = me.shipment.shipped_at();
+    for (other, kind, value) in links::sharing_identifiers(conn, id, PER_REASON)? {
+        let Some(them) = load(conn, actor, other)? else {
+            continue;
+        };
+        let (from, to) = if them.shipment.shipped_at() < my_time {
+            (other, id)
+        } else {
+            (id, other)
+        };
+        add(
+            from,
+            to,
+            format!("Both carry the {} {value}.", kind.replace('_', " ")),
+        );
+    }
+
+    // The consignee of one is the consignor of the other.
+    for (mine, other_role, forward) in [
+        (PartyRole::Consignee, PartyRole::Consignor, true),
+        (PartyRole::Consignor, PartyRole::Consignee, false),
+    ] {
+        for (party, name) in party_names(conn, actor, &me.shipment, mine)? {
+            let mut parties = same_named_parties(conn, actor, &name)?;
+            parties.push(party);
+            for other in links::naming_parties(conn, &parties, other_role.as_str(), PER_REASON)? {
+                if other == id || load(conn, actor, other)?.is_none() {
+                    continue;
+                }
+                let reason = format!(
+                    "{name} is the {} of one and the {} of the other.",
+                    mine.as_str(),
+                    other_role.as_str()
+                );
+                if forward {
+                    add(id, other, reason);
+                } else {
+                    add(other, id, reason);
+                }
+            }
+        }
+    }
+
+    // It departs from where this one arrived, soon after.
+    if let (Some(last), Some(arrived)) = (
+        me.shipment.legs.last(),
+        me.shipment
+            .legs
+            .last()
+            .and_then(|l| l.arrival_at.or(l.departure_at)),
+    ) {
+        let from: NaiveDateTime = arrived.naive_utc();
+        for other in links::departing(
+            conn,
+            last.to.country.as_str(),
+            from,
+            from + window,
+            PER_REASON,
+        )? {
+            if other == id {
+                continue;
+            }
+            let Some(them) = load(conn, actor, other)? else {
+                continue;
+            };
+            let Some(first) = them.shipment.legs.first() else {
+                continue;
+            };
+            let same_city = match (&last.to.city, &first.from.city) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            };
+            if same_city {
+                let days = them
+                    .shipment
+                    .shipped_at()
+                    .map(|t| (t - arrived).num_days())
+                    .unwrap_or(0);
+                let place = last
+                    .to
+                    .city
+                    .clone()
+                    .unwrap_or_else(|| last.to.country.to_string());
+                let when = match days {
+                    0 => "the day".to_owned(),
+                    1 => "1 day after".to_owned(),
+                    n => format!("{n} days after"),
+                };
+                add(
+                    id,
+                    other,
+                    format!("Departs from {place} {when} this shipment arrived there."),
+                );
+            }
+        }
+    }
+
+    let decided = links::decided_candidates(conn, id)?;
+    let linked: Vec<(Uuid, Uuid)> = links::links_of(conn, id)?
+        .into_iter()
+        .filter(|l| l.withdrawn_at.is_none())
+        .map(|l| (l.from_shipment_id.0, l.to_shipment_id.0))
+        .collect();
+    let mut list: Vec<Suggestion> = found
+        .into_iter()
+        .filter(|((from, to), _)| {
+            let other = if *from == id { *to } else { *from };
+            !decided.contains(&other)
+                && !linked
+                    .iter()
+                    .any(|(a, b)| (a == from && b == to) || (a == to && b == from))
+        })
+        .map(|((from, to), mut reasons)| {
+            reasons.dedup();
+            Suggestion { from, to, reasons }
+        })
+        .collect();
+    list.sort_by_key(|s| std::cmp::Reverse(s.reasons.len()));
+    Ok(list)
+}
+
+/// Proposed links for a shipment, each with its reasons.
+#[utoipa::path(get, path = "/api/v1/shipments/{id}/suggestions", tag = "chains", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<Suggestion>), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json")))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<Vec<Suggestion>>, ApiError> {
+    let id = path.into_inner();
+    let actor = caller.actor.clone();
+    let window = state.config.suggestion_window;
+    let found = state
+        .db
+        .run(move |conn| {
+            shipment_for(conn, &actor, id, RecordAction::Link)?;
+            suggestions(conn, &actor, id, window)
+        })
+        .await;
+    state
+        .audited(caller.event_on("link.suggestions", "shipment", id), found)
+        .await
+        .map(web::Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionDecision {
+    /// `accept` (links the two) or `reject` (never proposed again).
+    pub decision: String,
+    /// With `accept`: the relation, `transshipment` by default.
+    pub relation: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionOutcome {
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkView>,
+}
+
+/// Accepts or rejects the suggestion linking a shipment and a candidate.
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/suggestions/{candidate}", tag = "chains", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("candidate" = Uuid, Path)), request_body = SuggestionDecision, responses(
+    (status = 200, body = SuggestionOutcome), (status = 404, description = "Not a current suggestion", content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn decide(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<SuggestionDecision>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, candidate) = path.into_inner();
+    let mut event = caller.event_on("link.suggestion", "shipment", id);
+    event.detail =
+        Some(serde_json::json!({ "candidate": candidate, "decision": body.decision }).to_string());
+    let mut errors = ValidationErrors::new();
+    let accept = match body.decision.as_str() {
+        "accept" => Some(true),
+        "reject" => Some(false),
+        _ => {
+            errors.add("decision", "must be accept or reject");
+            None
+        }
+    };
+    let relation = errors.check(
+        "relation",
+        pick::<LinkRelation>(body.relation.as_deref().unwrap_or("transshipment")),
+    );
+    let (Some(accept), Some(relation)) = (accept, relation) else {
+        return state.reject(event, errors.into()).await;
+    };
+    let actor = caller.actor.clone();
+    let config = state.config.clone();
+    let link = state
+        .audit
+        .perform(event, move |conn, context| {
+            shipment_for(conn, &actor, id, RecordAction::Link)?;
+            let suggestion = suggestions(conn, &actor, id, config.suggestion_window)?
+                .into_iter()
+                .find(|s| s.from == candidate || s.to == candidate)
+                .ok_or(ApiError::NotFound)?;
+            let link = if accept {
+                let evidence = format!("Accepted suggestion: {}", suggestion.reasons.join(" "));
+                Some(insert_link(
+                    conn,
+                    context,
+                    &actor,
+                    &config,
+                    suggestion.from,
+                    suggestion.to,
+                    relation,
+                    evidence,
+                )?)
+            } else {
+                None
+            };
+            let decision = if accept { "accepted" } else { "rejected" };
+            links::decide_suggestion(conn, id, candidate, decision, actor.user_id)?;
+            Ok::<_, ApiError>(link)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SuggestionOutcome {
+        decision: if link.is_some() {
+            "accepted"
+        } else {
+            "rejected"
+        }
+        .into(),
+        link: link.map(LinkView::from),
+    }))
+}
