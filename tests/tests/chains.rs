@@ -772,10 +772,8 @@ fn shipment_with(
     token: &str,
     parties: Value,
     tracking: &str,
-    from: Value,
-    to: Value,
-    dep: &str,
-    arr: &str,
+    route: (Value, Value),
+    times: (&str, &str),
 ) -> Uuid {
     created(app.post(
         "/api/v1/shipments",
@@ -784,7 +782,7 @@ fn shipment_with(
             "incident_type": "suspicious_shipment", "mode": "air_cargo", "declared_description": "lab glassware",
             "parties": parties,
             "tracking_numbers": [{ "kind": "air_waybill", "value": tracking }],
-            "legs": [{ "from": from, "to": to, "departure_at": dep, "arrival_at": arr }]
+            "legs": [{ "from": route.0, "to": route.1, "departure_at": times.0, "arrival_at": times.1 }]
         }),
     ))
 }
