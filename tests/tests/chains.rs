@@ -811,10 +811,8 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
         t,
         json!([{ "party_id": forwarder, "role": "consignee" }]),
         "AWB-0001",
-        place("CN", "Shanghai"),
-        place("HK", "Hong Kong"),
-        "2026-03-01T08:00:00Z",
-        "2026-03-01T12:00:00Z",
+        (place("CN", "Shanghai"), place("HK", "Hong Kong")),
+        ("2026-03-01T08:00:00Z", "2026-03-01T12:00:00Z"),
     );
     // Departs from where the first arrived, two days later.
     let by_place = shipment_with(
@@ -822,10 +820,8 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
         t,
         json!([{ "party_id": stranger, "role": "consignor" }]),
         "AWB-0002",
-        place("HK", "Hong Kong"),
-        place("US", "Houston"),
-        "2026-03-03T01:00:00Z",
-        "2026-03-04T01:00:00Z",
+        (place("HK", "Hong Kong"), place("US", "Houston")),
+        ("2026-03-03T01:00:00Z", "2026-03-04T01:00:00Z"),
     );
     // Its consignor is the first one's consignee, written differently.
     let by_party = shipment_with(
@@ -833,10 +829,8 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
         t,
         json!([{ "party_id": forwarder_again, "role": "consignor" }]),
         "AWB-0003",
-        place("HK", "Kowloon"),
-        place("US", "Miami"),
-        "2026-05-20T01:00:00Z",
-        "2026-05-21T01:00:00Z",
+        (place("HK", "Kowloon"), place("US", "Miami")),
+        ("2026-05-20T01:00:00Z", "2026-05-21T01:00:00Z"),
     );
     // Same air waybill, later.
     let by_tracking = shipment_with(
@@ -844,10 +838,8 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
         t,
         json!([]),
         "awb 0001",
-        place("KR", "Incheon"),
-        place("US", "Seattle"),
-        "2026-04-01T01:00:00Z",
-        "2026-04-02T01:00:00Z",
+        (place("KR", "Incheon"), place("US", "Seattle")),
+        ("2026-04-01T01:00:00Z", "2026-04-02T01:00:00Z"),
     );
     // Too late and elsewhere: not proposed.
     let unrelated = shipment_with(
@@ -855,10 +847,8 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
         t,
         json!([{ "party_id": stranger, "role": "consignor" }]),
         "AWB-0005",
-        place("HK", "Hong Kong"),
-        place("US", "Boston"),
-        "2026-06-01T01:00:00Z",
-        "2026-06-02T01:00:00Z",
+        (place("HK", "Hong Kong"), place("US", "Boston")),
+        ("2026-06-01T01:00:00Z", "2026-06-02T01:00:00Z"),
     );
 
     let proposed = |app: &TestApp| {
