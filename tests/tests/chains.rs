@@ -14,6 +14,7 @@ both_backends!(
     review_transitions_follow_the_state_machine,
     task_force_supervisors_share_the_queue,
     suggestions_propose_and_remember_decisions,
+    chain_search_filters,
 );
 
 struct World {
@@ -929,4 +930,74 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
         json!({ "decision": "maybe" }),
     )
     .assert_problem(422, "validation");
+}
+
+fn chain_search_filters(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let t = &w.inv_a;
+    // Chain one: 4-AP from China via Hong Kong into Texas (auto-flagged).
+    let four_ap = four_ap_leg(app, t);
+    let courier = courier_leg(app, t);
+    assert_eq!(link(app, t, four_ap, courier).status, 201);
+    // Chain two: a press from Mexico into Arizona, with a named party.
+    let buyer = created(app.post(
+        "/api/v1/parties",
+        t,
+        json!({ "kind": "person", "name": "R. Buyer" }),
+    ));
+    let press = created(app.post(
+        "/api/v1/equipment",
+        t,
+        json!({ "kind": "tableting_machine", "serial_number": "TP-900" }),
+    ));
+    let leg_one = created(app.post("/api/v1/shipments", t, json!({
+        "incident_type": "stopped_shipment", "mode": "truck", "declared_description": "machine",
+        "lines": [{ "equipment_id": press }],
+        "legs": [{ "from": place("MX", "Nogales"), "to": place("US", "Nogales"), "departure_at": "2026-04-01T08:00:00Z" }] })));
+    let leg_two = created(app.post("/api/v1/shipments", t, json!({
+        "incident_type": "stopped_shipment", "mode": "truck", "declared_description": "machine",
+        "parties": [{ "party_id": buyer, "role": "consignee" }],
+        "legs": [{ "from": place("US", "Nogales"), "to": { "country": "US", "subdivision": "US-AZ", "city": "Tucson" }, "departure_at": "2026-04-02T08:00:00Z" }] })));
+    assert_eq!(link(app, t, leg_one, leg_two).status, 201);
+    // A lone shipment is not a chain.
+    plain(app, t, place("CA", "Toronto"), place("US", "Buffalo"), 9);
+
+    let roots = |query: &str| -> Vec<String> {
+        let response = app.get(&format!("/api/v1/chains?{query}"), t);
+        assert_eq!(response.status, 200, "{query}: {}", response.text);
+        response.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["root_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (one, two) = (four_ap.to_string(), leg_one.to_string());
+    assert_eq!(roots(""), [two.clone(), one.clone()]);
+    assert_eq!(roots("origin_country=CN"), [one.clone()]);
+    assert_eq!(roots("origin_country=MX"), [two.clone()]);
+    assert_eq!(roots("destination_state=TX"), [one.clone()]);
+    assert_eq!(roots("destination_country=US"), [two.clone(), one.clone()]);
+    assert_eq!(roots(&format!("party_id={buyer}")), [two.clone()]);
+    assert_eq!(roots("chemical=23056-29-3"), [one.clone()]);
+    assert_eq!(roots("control_status=list_i"), [one.clone()]);
+    assert_eq!(roots("control_status=list_ii"), Vec::<String>::new());
+    assert_eq!(roots("equipment_kind=tableting_machine"), [two.clone()]);
+    assert_eq!(roots("flagged=true"), [one.clone()]);
+    assert_eq!(roots("flagged=false"), [two.clone()]);
+    assert_eq!(roots("from=2026-03-15T00:00:00Z"), [two.clone()]);
+    assert_eq!(roots("to=2026-03-15T00:00:00Z"), [one.clone()]);
+    assert_eq!(roots("limit=1").len(), 1);
+    let summary = &app.get("/api/v1/chains?origin_country=CN", t).json()["items"][0];
+    assert_eq!(summary["shipments"], 2);
+    assert_eq!(summary["flagged"], true);
+    assert_eq!(summary["destinations"][0]["subdivision"], "US-TX");
+    // Another agency sees none of it.
+    assert!(app.get("/api/v1/chains", &w.inv_c).json()["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    app.get("/api/v1/chains?equipment_kind=cannon", t)
+        .assert_problem(400, "bad-request");
 }

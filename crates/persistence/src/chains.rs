@@ -340,3 +340,54 @@ pub fn naming_parties(
         .load::<DbUuid>(conn)
         .map(|ids| ids.into_iter().map(Uuid::from).collect())
 }
+
+/// Visible shipments that start a chain — linked onward, with nothing
+/// linked into them — newest first, after `before`, optionally leaving
+/// their origin country and shipped within a time range.
+pub fn roots(
+    conn: &mut DbConnection,
+    visibility: &interdict_domain::policy::Visibility,
+    origin_country: Option<&str>,
+    shipped: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    before: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<crate::records::RecordRow>> {
+    use crate::records::{visible, RecordRow};
+    use crate::schema::{records, shipment_facts};
+    let onward = links::table
+        .filter(links::withdrawn_at.is_null())
+        .select(links::from_shipment_id);
+    let inward = links::table
+        .filter(links::withdrawn_at.is_null())
+        .select(links::to_shipment_id);
+    let mut query = visible(records::table.into_boxed(), visibility)
+        .filter(records::kind.eq("shipment"))
+        .filter(records::id.eq_any(onward))
+        .filter(records::id.ne_all(inward));
+    if let Some(country) = origin_country {
+        let ids = shipment_facts::table
+            .filter(shipment_facts::origin_country.eq(country.to_owned()))
+            .select(shipment_facts::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(from) = shipped.0 {
+        let ids = shipment_facts::table
+            .filter(shipment_facts::shipped_at.ge(from))
+            .select(shipment_facts::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(to) = shipped.1 {
+        let ids = shipment_facts::table
+            .filter(shipment_facts::shipped_at.lt(to))
+            .select(shipment_facts::record_id);
+        query = query.filter(records::id.eq_any(ids));
+    }
+    if let Some(before) = before {
+        query = query.filter(records::id.lt(DbUuid(before)));
+    }
+    query
+        .order(records::id.desc())
+        .limit(limit)
+        .select(RecordRow::as_select())
+        .load(conn)
+}

@@ -40,6 +40,7 @@ use crate::routes;
         routes::chains::list_links,
         routes::chains::withdraw_link,
         routes::chains::show_chain,
+        routes::chains::search,
         routes::chains::raise_flag,
         routes::suggestions::list,
         routes::suggestions::decide,

@@ -12,6 +12,7 @@ use interdict_domain::ValidationErrors;
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self as links, LinkRow};
 use interdict_persistence::records::{self, RecordRow};
+use interdict_persistence::search::{self, FactFilter, Search};
 use interdict_persistence::{agencies, flags, DbConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -602,4 +603,326 @@ pub async fn raise_flag(
         })
         .await?;
     Ok(HttpResponse::Created().json(FlagView::from(flag)))
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChainSearchQuery {
+    /// Where the chain starts.
+    pub origin_country: Option<String>,
+    /// Where one of its branches ends.
+    pub destination_country: Option<String>,
+    /// US state or territory where one of its branches ends, e.g. `TX`.
+    pub destination_state: Option<String>,
+    /// A party on any of its shipments.
+    pub party_id: Option<Uuid>,
+    /// A chemical on any of its shipments, by catalogue id or CAS number.
+    pub chemical: Option<String>,
+    /// The control status of a chemical on any of its shipments.
+    pub control_status: Option<String>,
+    /// The kind of equipment on any of its shipments.
+    pub equipment_kind: Option<String>,
+    /// Whether any of its shipments carries a flag.
+    pub flagged: Option<bool>,
+    /// The chain's first shipment left on or after (RFC 3339).
+    pub from: Option<String>,
+    /// The chain's first shipment left before (RFC 3339).
+    pub to: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainSummary {
+    /// The chain's first shipment; trace it with `/shipments/{id}/chain`.
+    pub root_id: Uuid,
+    pub shipments: usize,
+    #[schema(value_type = Option<Object>)]
+    pub origin: Option<Value>,
+    /// Where its branches end (visible shipments only).
+    #[schema(value_type = Vec<Object>)]
+    pub destinations: Vec<Value>,
+    pub flagged: bool,
+    pub score: f64,
+}
+
+/// What the member-based filters ask for, resolved once per request.
+struct MemberFilter {
+    destination_country: Option<String>,
+    destination_subdivision: Option<String>,
+    party: Option<Uuid>,
+    chemicals: Option<Vec<Uuid>>,
+    equipment_kind: Option<String>,
+    flagged: Option<bool>,
+}
+
+fn chain_matches(
+    conn: &mut DbConnection,
+    filter: &MemberFilter,
+    assessed: &assessment::AssessedChain,
+) -> Result<Option<ChainSummary>, ApiError> {
+    let edges: Vec<chain::Edge> = assessed.trace.links.iter().map(LinkRow::edge).collect();
+    let mut destinations = Vec::new();
+    let mut dest_ok =
+        filter.destination_country.is_none() && filter.destination_subdivision.is_none();
+    let mut party_ok = filter.party.is_none();
+    let mut chemical_ok = filter.chemicals.is_none();
+    let mut equipment_ok = filter.equipment_kind.is_none();
+    for (row, _) in &assessed.visible {
+        let input: ShipmentInput = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+        let is_sink = !edges.iter().any(|e| e.from == row.id.0);
+        if is_sink {
+            if let Some(to) = input.legs.last().map(|l| &l.to) {
+                let country_ok = filter
+                    .destination_country
+                    .as_ref()
+                    .is_none_or(|c| *c == to.country);
+                let state_ok = filter.destination_subdivision.as_ref().is_none_or(|s| {
+                    to.subdivision
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case(s))
+                });
+                dest_ok |= country_ok && state_ok;
+                destinations.push(serde_json::to_value(to).map_err(ApiError::internal)?);
+            }
+        }
+        party_ok |= filter
+            .party
+            .is_some_and(|p| input.parties.iter().any(|sp| sp.party_id == p));
+        if let Some(wanted) = &filter.chemicals {
+            chemical_ok |= input
+                .lines
+                .iter()
+                .any(|l| l.chemical_id.is_some_and(|c| wanted.contains(&c)));
+        }
+        if let Some(kind) = &filter.equipment_kind {
+            for id in input.lines.iter().filter_map(|l| l.equipment_id) {
+                let equipment = records::find_visible(
+                    conn,
+                    RecordKind::Equipment,
+                    id,
+                    &policy::Visibility::Everything {
+                        include_withdrawn: true,
+                    },
+                )?;
+                equipment_ok |= equipment
+                    .and_then(|e| serde_json::from_str::<Value>(&e.body).ok())
+                    .is_some_and(|b| b["kind"] == kind.as_str());
+            }
+        }
+    }
+    let visible_ids: Vec<Uuid> = assessed.visible.iter().map(|(r, _)| r.id.0).collect();
+    let flagged = !flags::on_shipments(conn, &visible_ids)?.is_empty();
+    let flag_ok = filter.flagged.is_none_or(|f| f == flagged);
+    if !(dest_ok && party_ok && chemical_ok && equipment_ok && flag_ok) {
+        return Ok(None);
+    }
+    let root = assessed
+        .trace
+        .nodes
+        .iter()
+        .find(|n| !edges.iter().any(|e| e.to == **n))
+        .copied();
+    let origin = assessed
+        .visible
+        .iter()
+        .find(|(r, _)| Some(r.id.0) == root)
+        .and_then(|(r, _)| serde_json::from_str::<ShipmentInput>(&r.body).ok())
+        .and_then(|i| {
+            i.legs
+                .first()
+                .and_then(|l| serde_json::to_value(&l.from).ok())
+        });
+    Ok(Some(ChainSummary {
+        root_id: root.unwrap_or_default(),
+        shipments: assessed.trace.nodes.len(),
+        origin,
+        destinations,
+        flagged,
+        score: assessed.assessment.score,
+    }))
+}
+
+/// Chains in the caller's view, newest first by their first shipment. A
+/// page scans a bounded number of chains; `next_cursor` continues.
+#[utoipa::path(get, path = "/api/v1/chains", tag = "chains", security(("bearer" = [])), params(ChainSearchQuery), responses(
+    (status = 200, body = crate::pagination::Page<ChainSummary>), (status = 400, content_type = "application/problem+json")))]
+pub async fn search(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ChainSearchQuery>,
+) -> Result<web::Json<crate::pagination::Page<ChainSummary>>, ApiError> {
+    use super::shipments::ChemicalRef;
+    let mut event = caller.event_on("chain.search", "chain", "*");
+    event.detail = serde_json::to_string(&*query).ok();
+    let actor = caller.actor.clone();
+    let config = state.config.clone();
+    let query = query.into_inner();
+    let parsed = (|| -> Result<_, ApiError> {
+        let country = |name: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|c| {
+                    interdict_domain::codes::CountryCode::parse(c)
+                        .map(|c| c.to_string())
+                        .map_err(|m| ApiError::bad_request(name, m))
+                })
+                .transpose()
+        };
+        let origin = country("origin_country", &query.origin_country)?;
+        let destination_country = country("destination_country", &query.destination_country)?;
+        let destination_subdivision = query
+            .destination_state
+            .as_deref()
+            .map(|s| {
+                let code = s.trim().trim_start_matches("US-").to_ascii_uppercase();
+                interdict_domain::agency::is_state_or_territory(&code)
+                    .then(|| format!("US-{code}"))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "destination_state",
+                            "must be a US state or territory code such as TX",
+                        )
+                    })
+            })
+            .transpose()?;
+        let chemical = query
+            .chemical
+            .as_deref()
+            .map(|c| match Uuid::parse_str(c) {
+                Ok(id) => Ok(ChemicalRef::Id(id)),
+                Err(_) => interdict_domain::chemical::CasNumber::parse(c)
+                    .map(|cas| ChemicalRef::Cas(cas.to_string()))
+                    .map_err(|_| {
+                        ApiError::bad_request("chemical", "must be a catalogue id or a CAS number")
+                    }),
+            })
+            .transpose()?;
+        let control = super::registry::choice_param::<interdict_domain::chemical::ControlStatus>(
+            "control_status",
+            &query.control_status,
+        )?;
+        let equipment_kind = super::registry::choice_param::<
+            interdict_domain::equipment::EquipmentKind,
+        >("equipment_kind", &query.equipment_kind)?;
+        let from = super::audit::parse_time("from", query.from.as_deref())?;
+        let to = super::audit::parse_time("to", query.to.as_deref())?;
+        let limit = crate::pagination::check_limit(query.limit)?;
+        let before = query
+            .cursor
+            .as_deref()
+            .map(|c| Uuid::parse_str(c).map_err(|_| crate::pagination::bad_cursor()))
+            .transpose()?;
+        Ok((
+            origin,
+            destination_country,
+            destination_subdivision,
+            chemical,
+            control,
+            equipment_kind,
+            from,
+            to,
+            limit,
+            before,
+        ))
+    })();
+    let (
+        origin,
+        destination_country,
+        destination_subdivision,
+        chemical,
+        control,
+        equipment_kind,
+        from,
+        to,
+        limit,
+        before,
+    ) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return state.reject(event, e).await,
+    };
+    let party = query.party_id;
+    let flagged = query.flagged;
+    let page = state
+        .db
+        .run(move |conn| {
+            // Chemicals asked for, by id, CAS or control status.
+            let chemicals = match (chemical, control) {
+                (None, None) => None,
+                (chemical, control) => {
+                    let catalogue = Search {
+                        facts: FactFilter::Chemical {
+                            cas: match &chemical {
+                                Some(ChemicalRef::Cas(cas)) => Some(cas.clone()),
+                                _ => None,
+                            },
+                            control_status: control,
+                        },
+                        limit: 1000,
+                        ..Search::default()
+                    };
+                    let visibility = policy::visibility(&actor, RecordKind::Chemical);
+                    let mut ids: Vec<Uuid> =
+                        search::search(conn, RecordKind::Chemical, &visibility, &catalogue)?
+                            .into_iter()
+                            .map(|r| r.id.0)
+                            .collect();
+                    if let Some(ChemicalRef::Id(id)) = chemical {
+                        ids.retain(|c| *c == id);
+                    }
+                    Some(ids)
+                }
+            };
+            let filter = MemberFilter {
+                destination_country,
+                destination_subdivision,
+                party,
+                chemicals,
+                equipment_kind,
+                flagged,
+            };
+            let visibility = policy::visibility(&actor, RecordKind::Shipment);
+            let mut items = Vec::new();
+            let mut cursor = before;
+            let mut exhausted = false;
+            // Scan at most ten pages' worth of chains per request.
+            for _ in 0..10 {
+                let batch = links::roots(
+                    conn,
+                    &visibility,
+                    origin.as_deref(),
+                    (from.map(|t| t.naive_utc()), to.map(|t| t.naive_utc())),
+                    cursor,
+                    limit,
+                )?;
+                exhausted = (batch.len() as i64) < limit;
+                for root in batch {
+                    cursor = Some(root.id.0);
+                    let assessed = assessment::chain(
+                        conn,
+                        root.id.0,
+                        &config.chain_limits,
+                        &config.risk,
+                        Some(&actor),
+                    )?;
+                    if let Some(summary) = chain_matches(conn, &filter, &assessed)? {
+                        items.push(summary);
+                        if items.len() as i64 == limit {
+                            break;
+                        }
+                    }
+                }
+                if exhausted || items.len() as i64 == limit {
+                    break;
+                }
+            }
+            let next_cursor = if exhausted && (items.len() as i64) < limit {
+                None
+            } else {
+                cursor.map(|c| c.to_string())
+            };
+            Ok::<_, ApiError>(crate::pagination::Page { items, next_cursor })
+        })
+        .await;
+    state.audited(event, page).await.map(web::Json)
 }

@@ -74,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/shipments/{id}/flags").post(chains::raise_flag))
                 .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
+                .service(web::resource("/chains").get(chains::search))
                 .service(web::resource("/reviews/queue").get(reviews::queue))
                 .service(web::resource("/flags/{id}").get(reviews::show))
                 .service(web::resource("/flags/{id}/transitions").post(reviews::transition))
