@@ -963,7 +963,7 @@ fn chain_search_filters(backend: Backend) {
     // A lone shipment is not a chain.
     plain(app, t, place("CA", "Toronto"), place("US", "Buffalo"), 9);
 
-    let roots = |query: &str| -> Vec<String> {
+    let roots = |query: &str| -> Vec<Uuid> {
         let response = app.get(&format!("/api/v1/chains?{query}"), t);
         assert_eq!(response.status, 200, "{query}: {}", response.text);
         response.json()["items"]
@@ -973,21 +973,21 @@ fn chain_search_filters(backend: Backend) {
             .map(|c| c["root_id"].as_str().unwrap().to_owned())
             .collect()
     };
-    let (one, two) = (four_ap.to_string(), leg_one.to_string());
-    assert_eq!(roots(""), [two.clone(), one.clone()]);
-    assert_eq!(roots("origin_country=CN"), [one.clone()]);
-    assert_eq!(roots("origin_country=MX"), [two.clone()]);
-    assert_eq!(roots("destination_state=TX"), [one.clone()]);
-    assert_eq!(roots("destination_country=US"), [two.clone(), one.clone()]);
-    assert_eq!(roots(&format!("party_id={buyer}")), [two.clone()]);
-    assert_eq!(roots("chemical=23056-29-3"), [one.clone()]);
-    assert_eq!(roots("control_status=list_i"), [one.clone()]);
-    assert_eq!(roots("control_status=list_ii"), Vec::<String>::new());
-    assert_eq!(roots("equipment_kind=tableting_machine"), [two.clone()]);
-    assert_eq!(roots("flagged=true"), [one.clone()]);
-    assert_eq!(roots("flagged=false"), [two.clone()]);
-    assert_eq!(roots("from=2026-03-15T00:00:00Z"), [two.clone()]);
-    assert_eq!(roots("to=2026-03-15T00:00:00Z"), [one.clone()]);
+    let (one, two) = (four_ap, leg_one);
+    assert_eq!(roots(""), [two, one]);
+    assert_eq!(roots("origin_country=CN"), [one]);
+    assert_eq!(roots("origin_country=MX"), [two]);
+    assert_eq!(roots("destination_state=TX"), [one]);
+    assert_eq!(roots("destination_country=US"), [two, one]);
+    assert_eq!(roots(&format!("party_id={buyer}")), [two]);
+    assert_eq!(roots("chemical=23056-29-3"), [one]);
+    assert_eq!(roots("control_status=list_i"), [one]);
+    assert_eq!(roots("control_status=list_ii"), Vec::<Uuid>::new());
+    assert_eq!(roots("equipment_kind=tableting_machine"), [two]);
+    assert_eq!(roots("flagged=true"), [one]);
+    assert_eq!(roots("flagged=false"), [two]);
+    assert_eq!(roots("from=2026-03-15T00:00:00Z"), [two]);
+    assert_eq!(roots("to=2026-03-15T00:00:00Z"), [one]);
     assert_eq!(roots("limit=1").len(), 1);
     let summary = &app.get("/api/v1/chains?origin_country=CN", t).json()["items"][0];
     assert_eq!(summary["shipments"], 2);
