@@ -970,7 +970,7 @@ fn chain_search_filters(backend: Backend) {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| c["root_id"].as_str().unwrap().to_owned())
+            .map(|c| Uuid::parse_str(c["root_id"].as_str().unwrap()).unwrap())
             .collect()
     };
     let (one, two) = (four_ap, leg_one);
