@@ -30,6 +30,7 @@ fmt:
 build:
 	$(CARGO) build --release -p interdict-web --bin interdict
 
-## Benchmarks against the release binary (needs wrk; see BENCHMARKS.md).
+## Benchmarks (needs wrk and a local PostgreSQL; see BENCHMARKS.md).
 bench:
+	bench/trace.sh
 	bench/audit_writer.sh

@@ -84,10 +84,10 @@ fn redact_password(url: &str) -> String {
         return "postgres://…".into();
     };
     match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
     }
 }
@@ -269,5 +269,7 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://svc:hunter2@db.internal/interdict").unwrap();
         assert_eq!(url.redacted(), "postgres://svc:***@db.internal/interdict");
         assert!(!url.redacted().contains("hunter2"));
+        let plain = DatabaseUrl::parse("postgres://postgres@127.0.0.1/db").unwrap();
+        assert_eq!(plain.redacted(), "postgres://postgres@127.0.0.1/db");
     }
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Chain tracing over 1,000,000 shipments and links, on SQLite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_URL=${INTERDICT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+SHIPMENTS=${BENCH_SHIPMENTS:-1000000}
+cargo build --release -q -p interdict-bench --bin trace-bench
+work=$(mktemp -d)
+db="interdict_trace_bench_$$"
+cleanup() {
+    rm -rf "$work"
+    psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+echo "## SQLite"
+target/release/trace-bench "sqlite://$work/trace.db" "$SHIPMENTS"
+echo
+echo "## PostgreSQL"
+psql -q "$PG_URL" -c "CREATE DATABASE $db" >/dev/null
+target/release/trace-bench "${PG_URL%/*}/$db" "$SHIPMENTS"
