@@ -77,7 +77,8 @@ PRAGMA synchronous = NORMAL;",
             chains_last = chains - 1,
         ),
     };
-    conn.batch_execute(&sql).map_err(|e| format!("loading failed: {e}"))
+    conn.batch_execute(&sql)
+        .map_err(|e| format!("loading failed: {e}"))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -91,7 +92,10 @@ fn main() {
         eprintln!("usage: trace-bench sqlite://PATH | postgres://…/DB [shipments]");
         std::process::exit(2);
     };
-    let shipments: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let shipments: u64 = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
     let url = match DatabaseUrl::parse(&url) {
         Ok(url) => url,
         Err(e) => {
@@ -135,7 +139,9 @@ fn main() {
         let mut timings = Vec::with_capacity(SAMPLES);
         let mut nodes = 0usize;
         for _ in 0..SAMPLES {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let start = id((state >> 11) % (chains * CHAIN));
             let t = Instant::now();
             match chains::trace(&mut conn, start, &limits) {
@@ -148,7 +154,11 @@ fn main() {
             timings.push(t.elapsed());
         }
         timings.sort();
-        let target = if depth <= 8 { "median ≤ 5 ms, p99 ≤ 20 ms" } else { "(no target)" };
+        let target = if depth <= 8 {
+            "median ≤ 5 ms, p99 ≤ 20 ms"
+        } else {
+            "(no target)"
+        };
         println!(
             "| {depth} | {SAMPLES} (avg {:.1} shipments) | {:.2} ms | {:.2} ms | {target} |",
             nodes as f64 / SAMPLES as f64,
