@@ -24,10 +24,7 @@ impl PageQuery {
     }
 
     pub fn uuid_cursor(&self) -> Result<Option<uuid::Uuid>, ApiError> {
-        self.cursor
-            .as_deref()
-            .map(|c| uuid::Uuid::parse_str(c).map_err(|_| bad_cursor()))
-            .transpose()
+        uuid_cursor(&self.cursor)
     }
 }
 
@@ -40,6 +37,14 @@ pub fn check_limit(limit: Option<i64>) -> Result<i64, ApiError> {
             format!("must be between 1 and {MAX_LIMIT}"),
         )),
     }
+}
+
+/// Reads a cursor that is the id of the last row of the previous page.
+pub fn uuid_cursor(cursor: &Option<String>) -> Result<Option<uuid::Uuid>, ApiError> {
+    cursor
+        .as_deref()
+        .map(|c| uuid::Uuid::parse_str(c).map_err(|_| bad_cursor()))
+        .transpose()
 }
 
 pub fn bad_cursor() -> ApiError {

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::reviews::FlagView;
-use super::views::utc;
+use super::views::{utc, ReasonRequest};
 use crate::assessment;
 use crate::auth::Caller;
 use crate::config::Config;
@@ -209,31 +209,21 @@ pub async fn list_links(
     Ok(web::Json(rows.into_iter().map(LinkView::from).collect()))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WithdrawLinkRequest {
-    pub reason: String,
-}
-
 /// Withdraws a link (the agency that made it); it stays in the history.
 #[utoipa::path(post, path = "/api/v1/links/{id}/withdraw", tag = "chains", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = WithdrawLinkRequest, responses(
+    params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
     (status = 200, body = LinkView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 409, content_type = "application/problem+json")))]
 pub async fn withdraw_link(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
-    body: web::Json<WithdrawLinkRequest>,
+    body: web::Json<ReasonRequest>,
 ) -> Result<web::Json<LinkView>, ApiError> {
     let id = path.into_inner();
     let mut event = caller.event_on("link.withdraw", "link", id);
-    let reason = match bounded_text(&body.reason, 1000) {
+    let reason = match body.reason() {
         Ok(reason) => reason,
-        Err(m) => {
-            return state
-                .reject(event, ValidationErrors::single("reason", m).into())
-                .await
-        }
+        Err(e) => return state.reject(event, e).await,
     };
     event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
     let actor = caller.actor.clone();
@@ -551,32 +541,21 @@ pub async fn show_chain(
     state.audited(event, found).await.map(web::Json)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RaiseFlagRequest {
-    #[schema(example = "Consignee matches an open case")]
-    pub reason: String,
-}
-
 /// Flags the chain through a shipment for its agency's supervisors.
 #[utoipa::path(post, path = "/api/v1/shipments/{id}/flags", tag = "reviews", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = RaiseFlagRequest, responses(
+    params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
     (status = 201, body = FlagView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
 pub async fn raise_flag(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
-    body: web::Json<RaiseFlagRequest>,
+    body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let event = caller.event_on("flag.raise", "shipment", id);
-    let reason = match bounded_text(&body.reason, 1000) {
+    let reason = match body.reason() {
         Ok(reason) => reason,
-        Err(m) => {
-            return state
-                .reject(event, ValidationErrors::single("reason", m).into())
-                .await
-        }
+        Err(e) => return state.reject(event, e).await,
     };
     let actor = caller.actor.clone();
     let config = state.config.clone();
@@ -808,11 +787,7 @@ pub async fn search(
         let from = super::audit::parse_time("from", query.from.as_deref())?;
         let to = super::audit::parse_time("to", query.to.as_deref())?;
         let limit = crate::pagination::check_limit(query.limit)?;
-        let before = query
-            .cursor
-            .as_deref()
-            .map(|c| Uuid::parse_str(c).map_err(|_| crate::pagination::bad_cursor()))
-            .transpose()?;
+        let before = crate::pagination::uuid_cursor(&query.cursor)?;
         Ok((
             origin,
             destination_country,

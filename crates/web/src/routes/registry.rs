@@ -9,17 +9,16 @@ use chrono::{DateTime, Utc};
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::{changed_fields, merge_patch, Document, RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
-use interdict_domain::validation::bounded_text;
 use interdict_domain::ValidationErrors;
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::search::{self, Search};
 use interdict_persistence::{agencies, deconfliction, DbConnection};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::utc;
+use super::views::{utc, ReasonRequest};
 use super::{etag, if_match_version};
 use crate::assessment;
 use crate::auth::Caller;
@@ -398,30 +397,18 @@ pub async fn update<D: Document>(
     respond::<D>(actix_web::http::StatusCode::OK, row)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WithdrawRequest {
-    /// Why the record is withdrawn; kept with it for oversight.
-    #[schema(example = "Duplicate of an earlier report")]
-    pub reason: String,
-}
-
 pub async fn withdraw<D: Document>(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
-    body: web::Json<WithdrawRequest>,
+    body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = (D::KIND, path.into_inner());
     let mut event = record_event(&caller, kind, "withdraw", id);
-    let reason = match bounded_text(&body.reason, 1000) {
+    let reason = match body.reason() {
         Ok(reason) => reason,
-        Err(m) => {
-            return state
-                .reject(event, ValidationErrors::single("reason", m).into())
-                .await
-        }
+        Err(e) => return state.reject(event, e).await,
     };
     let expected = match req.headers().contains_key("If-Match") {
         true => match if_match_version(&req) {
@@ -568,10 +555,7 @@ pub fn base_search(
         }
         Some(text) => Some(text.to_lowercase()),
     };
-    let before = cursor
-        .as_deref()
-        .map(|c| Uuid::parse_str(c).map_err(|_| crate::pagination::bad_cursor()))
-        .transpose()?;
+    let before = crate::pagination::uuid_cursor(cursor)?;
     Ok(Search {
         text,
         owner_agency: owner_agency_id,
@@ -619,7 +603,8 @@ macro_rules! registry_endpoints {
         use crate::auth::Caller;
         use crate::error::ApiError;
         use crate::pagination::Page;
-        use crate::routes::registry::{self, RecordView, SearchQuery, VersionView, WithdrawRequest};
+        use crate::routes::registry::{self, RecordView, SearchQuery, VersionView};
+        use crate::routes::views::ReasonRequest;
         use crate::state::AppState;
 
         /// Records one. The body is the document, plus an optional `scope`
@@ -690,7 +675,7 @@ macro_rules! registry_endpoints {
         /// Withdraws a record with a reason. Nothing is deleted: the
         /// record stays, visible to auditors.
         #[utoipa::path(post, path = $withdraw, tag = $tag, security(("bearer" = [])),
-            params(("id" = Uuid, Path)), request_body = WithdrawRequest, responses(
+            params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
             (status = 200, body = RecordView),
             (status = 403, content_type = "application/problem+json"),
             (status = 404, content_type = "application/problem+json"),
@@ -701,7 +686,7 @@ macro_rules! registry_endpoints {
             caller: Caller,
             req: HttpRequest,
             path: web::Path<Uuid>,
-            body: web::Json<WithdrawRequest>,
+            body: web::Json<ReasonRequest>,
         ) -> Result<HttpResponse, ApiError> {
             registry::withdraw::<$doc>(state, caller, req, path, body).await
         }

@@ -19,7 +19,7 @@ use super::views::utc;
 use super::{etag, if_match_version};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::pagination::{bad_cursor, check_limit, Page};
+use crate::pagination::{check_limit, Page};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -137,11 +137,7 @@ pub async fn queue(
             ],
         };
         let limit = check_limit(query.limit)?;
-        let before = query
-            .cursor
-            .as_deref()
-            .map(|c| Uuid::parse_str(c).map_err(|_| bad_cursor()))
-            .transpose()?;
+        let before = crate::pagination::uuid_cursor(&query.cursor)?;
         let rows = state
             .db
             .run(move |conn| {

@@ -15,7 +15,7 @@ use super::views::UserView;
 use super::{etag, if_match_version};
 use crate::auth::{password, Caller};
 use crate::error::ApiError;
-use crate::pagination::{bad_cursor, check_limit, Page};
+use crate::pagination::{check_limit, Page};
 use crate::state::AppState;
 
 /// Refuses roles that may not administer users before anything is looked
@@ -136,11 +136,7 @@ pub async fn list(
     let page = async {
         require_user_admin(&actor)?;
         let limit = check_limit(query.limit)?;
-        let cursor = query
-            .cursor
-            .as_deref()
-            .map(|c| Uuid::parse_str(c).map_err(|_| bad_cursor()))
-            .transpose()?;
+        let cursor = crate::pagination::uuid_cursor(&query.cursor)?;
         let directory = match (policy::user_directory(&actor), query.agency_id) {
             (UserDirectory::Everyone, Some(agency)) => UserDirectory::Agency(agency),
             // An agency admin filtering on another agency sees nothing.

@@ -8,6 +8,24 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A request that only gives a reason: withdrawing a record or a link,
+/// raising a flag.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonRequest {
+    /// Why; kept with the record for oversight.
+    #[schema(example = "Duplicate of an earlier report")]
+    pub reason: String,
+}
+
+impl ReasonRequest {
+    /// The reason, trimmed and bounded.
+    pub fn reason(&self) -> Result<String, crate::error::ApiError> {
+        interdict_domain::validation::bounded_text(&self.reason, 1000)
+            .map_err(|m| interdict_domain::ValidationErrors::single("reason", m).into())
+    }
+}
+
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     Utc.from_utc_datetime(&at)
 }
