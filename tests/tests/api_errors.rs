@@ -305,5 +305,25 @@ fn the_openapi_document_lists_the_api(backend: Backend) {
         }
     }
     assert!(doc["components"]["schemas"]["ShipmentInput"].is_object());
+    // Every operation has its own id, and every schema referred to exists.
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operation ids");
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "missing schema {name}"
+        );
+    }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }

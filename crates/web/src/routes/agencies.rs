@@ -34,7 +34,7 @@ pub struct CreateAgencyRequest {
 }
 
 /// Registers an agency (system administrator only).
-#[utoipa::path(post, path = "/api/v1/agencies", tag = "agencies", security(("bearer" = [])), request_body = CreateAgencyRequest, responses(
+#[utoipa::path(post, operation_id = "agencies_create", path = "/api/v1/agencies", tag = "agencies", security(("bearer" = [])), request_body = CreateAgencyRequest, responses(
     (status = 201, body = AgencyView, headers(("Location" = String))),
     (status = 403, content_type = "application/problem+json"),
     (status = 409, description = "The ORI is already registered", content_type = "application/problem+json"),
@@ -78,7 +78,7 @@ pub async fn create(
 }
 
 /// Lists participating agencies, oldest first.
-#[utoipa::path(get, path = "/api/v1/agencies", tag = "agencies", security(("bearer" = [])), params(PageQuery), responses(
+#[utoipa::path(get, operation_id = "agencies_list", path = "/api/v1/agencies", tag = "agencies", security(("bearer" = [])), params(PageQuery), responses(
     (status = 200, body = Page<AgencyView>),
 ))]
 pub async fn list(
@@ -108,7 +108,7 @@ pub async fn list(
 }
 
 /// One agency.
-#[utoipa::path(get, path = "/api/v1/agencies/{agency_id}", tag = "agencies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "agencies_show", path = "/api/v1/agencies/{agency_id}", tag = "agencies", security(("bearer" = [])),
     params(("agency_id" = Uuid, Path)), responses(
     (status = 200, body = AgencyView),
     (status = 404, content_type = "application/problem+json"),

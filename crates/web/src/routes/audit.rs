@@ -85,7 +85,7 @@ fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
 /// Searches audit entries in the caller's scope (their agency's; the
 /// system agency's auditors see all), newest first. The search itself is
 /// audited.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
+#[utoipa::path(get, operation_id = "audit_search", path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
     (status = 200, body = Page<AuditEntryView>),
     (status = 400, content_type = "application/problem+json"),
     (status = 403, content_type = "application/problem+json"),
@@ -160,7 +160,7 @@ impl From<VerifyReport> for VerifyView {
 }
 
 /// Re-hashes the whole audit chain (auditors and administrators).
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])), responses(
+#[utoipa::path(get, operation_id = "audit_verify", path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])), responses(
     (status = 200, body = VerifyView),
     (status = 403, content_type = "application/problem+json"),
 ))]

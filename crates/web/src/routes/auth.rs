@@ -47,7 +47,7 @@ fn refuse(event: &mut AuditEvent, reason: &str) -> Result<LoginDecision, ApiErro
 /// Exchanges a username and password for an access token. A wrong
 /// username, a wrong password, a locked or a disabled account all get the
 /// same 401; five failures in a row lock the account for ten minutes.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+#[utoipa::path(post, operation_id = "auth_login", path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 401, description = "Wrong credentials, or the account is locked or disabled", content_type = "application/problem+json"),
     (status = 422, description = "Malformed request", content_type = "application/problem+json"),
@@ -127,7 +127,7 @@ pub async fn login(
 }
 
 /// Revokes the token this request carries.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses(
+#[utoipa::path(post, operation_id = "auth_logout", path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses(
     (status = 204, description = "The token no longer works"),
     (status = 401, content_type = "application/problem+json"),
 ))]

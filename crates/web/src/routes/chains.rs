@@ -150,7 +150,7 @@ pub fn insert_link(
 
 /// Says that shipment `to` continues this one. Both must be visible to the
 /// caller; a link that would close a cycle is refused.
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "chains_create_link", path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = CreateLinkRequest, responses(
     (status = 201, body = LinkView),
     (status = 403, content_type = "application/problem+json"),
@@ -187,7 +187,7 @@ pub async fn create_link(
 }
 
 /// Links to and from a shipment, withdrawn ones included.
-#[utoipa::path(get, path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "chains_list_links", path = "/api/v1/shipments/{id}/links", tag = "chains", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = Vec<LinkView>), (status = 404, content_type = "application/problem+json")))]
 pub async fn list_links(
     state: web::Data<AppState>,
@@ -210,7 +210,7 @@ pub async fn list_links(
 }
 
 /// Withdraws a link (the agency that made it); it stays in the history.
-#[utoipa::path(post, path = "/api/v1/links/{id}/withdraw", tag = "chains", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "chains_withdraw_link", path = "/api/v1/links/{id}/withdraw", tag = "chains", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
     (status = 200, body = LinkView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 409, content_type = "application/problem+json")))]
 pub async fn withdraw_link(
@@ -502,7 +502,7 @@ pub fn chain_view(
 
 /// The origin→destination chain through a shipment, traced in the
 /// database within the depth and node limits.
-#[utoipa::path(get, path = "/api/v1/shipments/{id}/chain", tag = "chains", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "chains_show_chain", path = "/api/v1/shipments/{id}/chain", tag = "chains", security(("bearer" = [])),
     params(("id" = Uuid, Path), ChainQuery), responses((status = 200, body = ChainView), (status = 404, content_type = "application/problem+json")))]
 pub async fn show_chain(
     state: web::Data<AppState>,
@@ -542,7 +542,7 @@ pub async fn show_chain(
 }
 
 /// Flags the chain through a shipment for its agency's supervisors.
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/flags", tag = "reviews", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "chains_raise_flag", path = "/api/v1/shipments/{id}/flags", tag = "reviews", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
     (status = 201, body = FlagView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
 pub async fn raise_flag(
@@ -725,7 +725,7 @@ fn chain_matches(
 
 /// Chains in the caller's view, newest first by their first shipment. A
 /// page scans a bounded number of chains; `next_cursor` continues.
-#[utoipa::path(get, path = "/api/v1/chains", tag = "chains", security(("bearer" = [])), params(ChainSearchQuery), responses(
+#[utoipa::path(get, operation_id = "chains_search", path = "/api/v1/chains", tag = "chains", security(("bearer" = [])), params(ChainSearchQuery), responses(
     (status = 200, body = crate::pagination::Page<ChainSummary>), (status = 400, content_type = "application/problem+json")))]
 pub async fn search(
     state: web::Data<AppState>,

@@ -46,6 +46,7 @@ registry_endpoints! {
     document: ChemicalInput,
     query: ChemicalQuery,
     tag: "chemicals",
+    operation_prefix: "chemicals",
     collection: "/api/v1/chemicals",
     item: "/api/v1/chemicals/{id}",
     withdraw: "/api/v1/chemicals/{id}/withdraw",

@@ -42,7 +42,7 @@ pub struct NoticeView {
 }
 
 /// Deconfliction notices for the caller's agency, newest first.
-#[utoipa::path(get, path = "/api/v1/deconfliction", tag = "deconfliction", security(("bearer" = [])), params(PageQuery), responses(
+#[utoipa::path(get, operation_id = "deconfliction_list", path = "/api/v1/deconfliction", tag = "deconfliction", security(("bearer" = [])), params(PageQuery), responses(
     (status = 200, body = Page<NoticeView>),
     (status = 403, content_type = "application/problem+json"),
 ))]

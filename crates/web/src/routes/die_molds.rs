@@ -76,6 +76,7 @@ registry_endpoints! {
     document: DieMoldInput,
     query: DieMoldQuery,
     tag: "die molds",
+    operation_prefix: "die_molds",
     collection: "/api/v1/die-molds",
     item: "/api/v1/die-molds/{id}",
     withdraw: "/api/v1/die-molds/{id}/withdraw",

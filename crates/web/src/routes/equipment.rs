@@ -56,6 +56,7 @@ registry_endpoints! {
     document: EquipmentInput,
     query: EquipmentQuery,
     tag: "equipment",
+    operation_prefix: "equipment",
     collection: "/api/v1/equipment",
     item: "/api/v1/equipment/{id}",
     withdraw: "/api/v1/equipment/{id}/withdraw",

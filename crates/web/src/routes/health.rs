@@ -7,13 +7,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is running")))]
+#[utoipa::path(get, operation_id = "health_healthz", path = "/healthz", tag = "operations", responses((status = 200, description = "The process is running")))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+#[utoipa::path(get, operation_id = "health_readyz", path = "/readyz", tag = "operations", responses(
     (status = 200, description = "The database is reachable"),
     (status = 503, description = "The database is unreachable", content_type = "application/problem+json"),
 ))]

@@ -24,7 +24,7 @@ pub struct MeView {
 }
 
 /// Who am I: the caller's account, agency and role.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses(
+#[utoipa::path(get, operation_id = "me_show", path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses(
     (status = 200, body = MeView),
     (status = 401, content_type = "application/problem+json"),
 ))]
@@ -61,7 +61,7 @@ pub struct ChangePasswordRequest {
 
 /// Changes the caller's password. Every session of the account ends,
 /// including this one: sign in again with the new password.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
+#[utoipa::path(post, operation_id = "me_change_password", path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
     (status = 204, description = "Changed; sign in again"),
     (status = 401, content_type = "application/problem+json"),
     (status = 422, description = "The current password is wrong or the new one is too weak", content_type = "application/problem+json"),

@@ -70,6 +70,7 @@ registry_endpoints! {
     document: PartyInput,
     query: PartyQuery,
     tag: "parties",
+    operation_prefix: "parties",
     collection: "/api/v1/parties",
     item: "/api/v1/parties/{id}",
     withdraw: "/api/v1/parties/{id}/withdraw",

@@ -592,6 +592,7 @@ macro_rules! registry_endpoints {
         document: $doc:ty,
         query: $query:ty,
         tag: $tag:literal,
+        operation_prefix: $prefix:literal,
         collection: $collection:literal,
         item: $item:literal,
         withdraw: $withdraw:literal,
@@ -609,7 +610,7 @@ macro_rules! registry_endpoints {
 
         /// Records one. The body is the document, plus an optional `scope`
         /// (`agency` by default, a task force id, or `all`).
-        #[utoipa::path(post, path = $collection, tag = $tag, security(("bearer" = [])), request_body = $doc, responses(
+        #[utoipa::path(post, path = $collection, operation_id = concat!($prefix, "_create"), tag = $tag, security(("bearer" = [])), request_body = $doc, responses(
             (status = 201, body = RecordView, headers(("ETag" = String), ("Location" = String))),
             (status = 403, description = "The role may not create these", content_type = "application/problem+json"),
             (status = 422, description = "A field is invalid; each is named", content_type = "application/problem+json"),
@@ -623,7 +624,7 @@ macro_rules! registry_endpoints {
         }
 
         /// Searches, newest first, within what the caller may see.
-        #[utoipa::path(get, path = $collection, tag = $tag, security(("bearer" = [])), params($query), responses(
+        #[utoipa::path(get, path = $collection, operation_id = concat!($prefix, "_list"), tag = $tag, security(("bearer" = [])), params($query), responses(
             (status = 200, body = Page<RecordView>),
             (status = 400, description = "A filter is invalid; it is named", content_type = "application/problem+json"),
         ))]
@@ -637,7 +638,7 @@ macro_rules! registry_endpoints {
         }
 
         /// One record.
-        #[utoipa::path(get, path = $item, tag = $tag, security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+        #[utoipa::path(get, path = $item, operation_id = concat!($prefix, "_show"), tag = $tag, security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
             (status = 200, body = RecordView, headers(("ETag" = String))),
             (status = 404, description = "No such record, or not visible to the caller", content_type = "application/problem+json"),
         ))]
@@ -652,7 +653,7 @@ macro_rules! registry_endpoints {
         /// Changes a record (owner agency only). The body is a JSON merge
         /// patch of the document, optionally with a new `scope`; send
         /// `If-Match` with the version read. The previous version is kept.
-        #[utoipa::path(patch, path = $item, tag = $tag, security(("bearer" = [])),
+        #[utoipa::path(patch, path = $item, operation_id = concat!($prefix, "_update"), tag = $tag, security(("bearer" = [])),
             params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag last read")),
             request_body(content = Object, description = "JSON merge patch of the document"), responses(
             (status = 200, body = RecordView, headers(("ETag" = String))),
@@ -674,7 +675,7 @@ macro_rules! registry_endpoints {
 
         /// Withdraws a record with a reason. Nothing is deleted: the
         /// record stays, visible to auditors.
-        #[utoipa::path(post, path = $withdraw, tag = $tag, security(("bearer" = [])),
+        #[utoipa::path(post, path = $withdraw, operation_id = concat!($prefix, "_withdraw"), tag = $tag, security(("bearer" = [])),
             params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
             (status = 200, body = RecordView),
             (status = 403, content_type = "application/problem+json"),
@@ -692,7 +693,7 @@ macro_rules! registry_endpoints {
         }
 
         /// Every version: who changed what, and when.
-        #[utoipa::path(get, path = $history, tag = $tag, security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+        #[utoipa::path(get, path = $history, operation_id = concat!($prefix, "_history"), tag = $tag, security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
             (status = 200, body = Vec<VersionView>),
             (status = 404, content_type = "application/problem+json"),
         ))]

@@ -114,7 +114,7 @@ pub struct QueueQuery {
 
 /// Flags for the caller's agency, and for task forces its records are
 /// shared with (supervisors only), newest first.
-#[utoipa::path(get, path = "/api/v1/reviews/queue", tag = "reviews", security(("bearer" = [])), params(QueueQuery), responses(
+#[utoipa::path(get, operation_id = "reviews_queue", path = "/api/v1/reviews/queue", tag = "reviews", security(("bearer" = [])), params(QueueQuery), responses(
     (status = 200, body = Page<FlagView>), (status = 403, content_type = "application/problem+json")))]
 pub async fn queue(
     state: web::Data<AppState>,
@@ -180,7 +180,7 @@ fn flag_for(
 }
 
 /// A flag with its review history.
-#[utoipa::path(get, path = "/api/v1/flags/{id}", tag = "reviews", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, operation_id = "reviews_show", path = "/api/v1/flags/{id}", tag = "reviews", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = FlagDetail, headers(("ETag" = String))), (status = 404, content_type = "application/problem+json")))]
 pub async fn show(
     state: web::Data<AppState>,
@@ -266,7 +266,7 @@ fn parse_transition(body: &TransitionRequest) -> Result<(Transition, Option<Stri
 /// Moves a flag through review. Needs `If-Match` with the flag's version: a
 /// decision on a version someone else already moved is 412. An action the
 /// state does not allow is 409; deciding a flag you raised is 403.
-#[utoipa::path(post, path = "/api/v1/flags/{id}/transitions", tag = "reviews", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "reviews_transition", path = "/api/v1/flags/{id}/transitions", tag = "reviews", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The flag's version")), request_body = TransitionRequest, responses(
     (status = 200, body = FlagView, headers(("ETag" = String))),
     (status = 403, description = "Not a reviewer of this flag, or you raised it", content_type = "application/problem+json"),

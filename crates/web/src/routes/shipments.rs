@@ -143,6 +143,7 @@ registry_endpoints! {
     document: ShipmentInput,
     query: ShipmentQuery,
     tag: "shipments",
+    operation_prefix: "shipments",
     collection: "/api/v1/shipments",
     item: "/api/v1/shipments/{id}",
     withdraw: "/api/v1/shipments/{id}/withdraw",

@@ -237,7 +237,7 @@ pub fn suggestions(
 }
 
 /// Proposed links for a shipment, each with its reasons.
-#[utoipa::path(get, path = "/api/v1/shipments/{id}/suggestions", tag = "chains", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "suggestions_list", path = "/api/v1/shipments/{id}/suggestions", tag = "chains", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = Vec<Suggestion>), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json")))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -277,7 +277,7 @@ pub struct SuggestionOutcome {
 }
 
 /// Accepts or rejects the suggestion linking a shipment and a candidate.
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/suggestions/{candidate}", tag = "chains", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "suggestions_decide", path = "/api/v1/shipments/{id}/suggestions/{candidate}", tag = "chains", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("candidate" = Uuid, Path)), request_body = SuggestionDecision, responses(
     (status = 200, body = SuggestionOutcome), (status = 404, description = "Not a current suggestion", content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
 pub async fn decide(

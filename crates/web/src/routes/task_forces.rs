@@ -28,7 +28,7 @@ pub struct CreateTaskForceRequest {
 }
 
 /// Creates a task force (system administrator only).
-#[utoipa::path(post, path = "/api/v1/task-forces", tag = "agencies", security(("bearer" = [])), request_body = CreateTaskForceRequest, responses(
+#[utoipa::path(post, operation_id = "task_forces_create", path = "/api/v1/task-forces", tag = "agencies", security(("bearer" = [])), request_body = CreateTaskForceRequest, responses(
     (status = 201, body = TaskForceView, headers(("Location" = String))),
     (status = 403, content_type = "application/problem+json"),
     (status = 409, description = "The name is taken", content_type = "application/problem+json"),
@@ -105,7 +105,7 @@ pub async fn create(
 }
 
 /// Lists task forces, oldest first.
-#[utoipa::path(get, path = "/api/v1/task-forces", tag = "agencies", security(("bearer" = [])), params(PageQuery), responses(
+#[utoipa::path(get, operation_id = "task_forces_list", path = "/api/v1/task-forces", tag = "agencies", security(("bearer" = [])), params(PageQuery), responses(
     (status = 200, body = Page<TaskForceView>),
 ))]
 pub async fn list(
@@ -140,7 +140,7 @@ pub async fn list(
 }
 
 /// One task force with its members.
-#[utoipa::path(get, path = "/api/v1/task-forces/{task_force_id}", tag = "agencies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "task_forces_show", path = "/api/v1/task-forces/{task_force_id}", tag = "agencies", security(("bearer" = [])),
     params(("task_force_id" = Uuid, Path)), responses(
     (status = 200, body = TaskForceView),
     (status = 404, content_type = "application/problem+json"),
@@ -201,7 +201,7 @@ async fn change_membership(
 }
 
 /// Adds an agency to a task force (system administrator only).
-#[utoipa::path(put, path = "/api/v1/task-forces/{task_force_id}/members/{agency_id}", tag = "agencies", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "task_forces_add_member", path = "/api/v1/task-forces/{task_force_id}/members/{agency_id}", tag = "agencies", security(("bearer" = [])),
     params(("task_force_id" = Uuid, Path), ("agency_id" = Uuid, Path)), responses(
     (status = 204, description = "The agency is a member"),
     (status = 403, content_type = "application/problem+json"),
@@ -216,7 +216,7 @@ pub async fn add_member(
 }
 
 /// Removes an agency from a task force (system administrator only).
-#[utoipa::path(delete, path = "/api/v1/task-forces/{task_force_id}/members/{agency_id}", tag = "agencies", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "task_forces_remove_member", path = "/api/v1/task-forces/{task_force_id}/members/{agency_id}", tag = "agencies", security(("bearer" = [])),
     params(("task_force_id" = Uuid, Path), ("agency_id" = Uuid, Path)), responses(
     (status = 204, description = "The agency is not a member"),
     (status = 403, content_type = "application/problem+json"),

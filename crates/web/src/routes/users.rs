@@ -56,7 +56,7 @@ pub struct CreateUserRequest {
 }
 
 /// Creates an account.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
+#[utoipa::path(post, operation_id = "users_create", path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
     (status = 201, body = UserView, headers(("ETag" = String), ("Location" = String))),
     (status = 403, content_type = "application/problem+json"),
     (status = 404, description = "The agency is not one the caller administers", content_type = "application/problem+json"),
@@ -121,7 +121,7 @@ pub struct UserListQuery {
 }
 
 /// Lists the accounts the caller administers, oldest first.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(UserListQuery), responses(
+#[utoipa::path(get, operation_id = "users_list", path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(UserListQuery), responses(
     (status = 200, body = Page<UserView>),
     (status = 403, content_type = "application/problem+json"),
 ))]
@@ -161,7 +161,7 @@ pub async fn list(
 }
 
 /// One account.
-#[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "users_show", path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),
     params(("user_id" = Uuid, Path)), responses(
     (status = 200, body = UserView, headers(("ETag" = String))),
     (status = 403, content_type = "application/problem+json"),
@@ -199,7 +199,7 @@ pub struct UpdateUserRequest {
 /// Changes an account's display name, role or active flag. Needs
 /// `If-Match` with the version read; a new role or a disabled account ends
 /// the user's sessions.
-#[utoipa::path(patch, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "users_update", path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),
     params(("user_id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag last read")),
     request_body = UpdateUserRequest, responses(
     (status = 200, body = UserView, headers(("ETag" = String))),
@@ -279,7 +279,7 @@ pub struct ResetPasswordRequest {
 
 /// Sets a new password for an account, clears any lockout and ends its
 /// sessions.
-#[utoipa::path(post, path = "/api/v1/users/{user_id}/password", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "users_reset_password", path = "/api/v1/users/{user_id}/password", tag = "users", security(("bearer" = [])),
     params(("user_id" = Uuid, Path)), request_body = ResetPasswordRequest, responses(
     (status = 204, description = "Password replaced"),
     (status = 403, content_type = "application/problem+json"),
