@@ -14,6 +14,7 @@ both_backends!(
     shipment_search_filters_narrow_and_pages_are_complete,
     the_catalogue_is_seeded_and_kept_by_admins,
     an_investigator_records_and_finds_a_realistic_case,
+    auditors_see_who_read_a_record,
 );
 
 /// Three agencies; A and B share a task force, C stands alone.
@@ -1016,4 +1017,63 @@ fn an_investigator_records_and_finds_a_realistic_case(backend: Backend) {
         .json();
     assert_eq!(audit["items"].as_array().unwrap().len(), 2);
     let _ = ADMIN_PASSWORD;
+}
+
+fn auditors_see_who_read_a_record(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let mut body = shengxue();
+    body["scope"] = json!(w.task_force);
+    let id = party(app, &w.a, body);
+    assert_eq!(app.get(&format!("/api/v1/parties/{id}"), &w.b).status, 200);
+    app.get(&format!("/api/v1/parties/{id}"), &w.c)
+        .assert_problem(404, "not-found");
+    let history = app.get(&format!("/api/v1/audit/objects/party/{id}"), &w.auditor_a);
+    assert_eq!(history.status, 200, "{}", history.text);
+    let entries = history.json()["items"].as_array().unwrap().clone();
+    let seen: Vec<(String, String, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+                e["agency_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // Newest first: the other agency's refused look, the partner's read, the creation.
+    assert!(
+        seen.contains(&(
+            "party.read".into(),
+            "allowed".into(),
+            w.agency_b.to_string()
+        )),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(
+            "party.create".into(),
+            "allowed".into(),
+            w.agency_a.to_string()
+        )),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(a, o, _)| a == "party.read" && o == "denied"),
+        "{seen:?}"
+    );
+    // Only auditors, and only for records they can see.
+    app.get(&format!("/api/v1/audit/objects/party/{id}"), &w.a)
+        .assert_problem(403, "forbidden");
+    let other_auditor_agency = app.create_agency("Nevada DPS", "NV0000000", "state", "NV");
+    app.create_user(other_auditor_agency, "aud.nv", "auditor");
+    let outsider = app.token("aud.nv", PASSWORD);
+    app.get(&format!("/api/v1/audit/objects/party/{id}"), &outsider)
+        .assert_problem(404, "not-found");
+    app.get(
+        &format!("/api/v1/audit/objects/party/{}", Uuid::now_v7()),
+        &w.auditor_a,
+    )
+    .assert_problem(404, "not-found");
 }

@@ -35,6 +35,7 @@ use crate::routes;
         routes::users::reset_password,
         routes::audit::search,
         routes::audit::verify,
+        routes::audit::object_history,
         routes::deconfliction::list,
         routes::chains::create_link,
         routes::chains::list_links,

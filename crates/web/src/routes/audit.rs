@@ -3,8 +3,10 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use interdict_domain::audit::{Outcome, VerifyReport};
-use interdict_domain::policy;
+use interdict_domain::policy::{self, AuditScope};
+use interdict_domain::record::RecordKind;
 use interdict_persistence::audit::{self, AuditFilter};
+use interdict_persistence::records;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -185,4 +187,74 @@ pub async fn verify(
         .audited(event, report)
         .await
         .map(|r| web::Json(r.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ObjectHistoryQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Everyone who read or changed one object, newest first (auditors). For a
+/// record the auditor may see, that includes other agencies' users who read
+/// it through sharing; for other objects, the auditor's usual scope.
+#[utoipa::path(get, operation_id = "audit_object_history", path = "/api/v1/audit/objects/{object_type}/{object_id}", tag = "audit", security(("bearer" = [])),
+    params(("object_type" = String, Path, description = "e.g. shipment, party, user, flag"), ("object_id" = String, Path), ObjectHistoryQuery), responses(
+    (status = 200, body = Page<AuditEntryView>),
+    (status = 403, content_type = "application/problem+json"),
+    (status = 404, description = "A record the auditor may not see", content_type = "application/problem+json"),
+))]
+pub async fn object_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    query: web::Query<ObjectHistoryQuery>,
+) -> Result<web::Json<Page<AuditEntryView>>, ApiError> {
+    let (object_type, object_id) = path.into_inner();
+    let event = caller.event_on("audit.object_history", &object_type, &object_id);
+    let actor = caller.actor.clone();
+    let page = async {
+        ApiError::from_decision(policy::decide_audit_search(&actor))?;
+        let limit = check_limit(query.limit)?;
+        let before_seq = query
+            .cursor
+            .as_deref()
+            .map(|c| c.parse::<i64>().map_err(|_| bad_cursor()))
+            .transpose()?;
+        let record_kind = object_type.parse::<RecordKind>().ok();
+        let entries = state
+            .db
+            .run(move |conn| {
+                let scope = match record_kind {
+                    Some(kind) => {
+                        let id = Uuid::parse_str(&object_id).map_err(|_| ApiError::NotFound)?;
+                        let visibility = policy::visibility(&actor, kind);
+                        records::find_visible(conn, kind, id, &visibility)?
+                            .ok_or(ApiError::NotFound)?;
+                        // The record's whole access history, whoever's agency.
+                        AuditScope::Everything
+                    }
+                    None => policy::audit_scope(&actor),
+                };
+                let filter = AuditFilter {
+                    object_type: Some(object_type),
+                    object_id: Some(object_id),
+                    before_seq,
+                    limit: limit + 1,
+                    ..AuditFilter::default()
+                };
+                Ok::<_, ApiError>(audit::search(conn, scope, &filter)?)
+            })
+            .await?;
+        Ok(Page::from_rows(
+            entries,
+            limit,
+            |e| e.seq.to_string(),
+            AuditEntryView::from,
+        ))
+    }
+    .await;
+    state.audited(event, page).await.map(web::Json)
 }

@@ -60,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/users/{user_id}/password").post(users::reset_password))
                 .service(web::resource("/audit").get(audit::search))
                 .service(web::resource("/audit/verify").get(audit::verify))
+                .service(
+                    web::resource("/audit/objects/{object_type}/{object_id}")
+                        .get(audit::object_history),
+                )
                 .service(web::resource("/deconfliction").get(deconfliction::list))
                 .service(
                     web::resource("/shipments/{id}/links")
