@@ -7,7 +7,9 @@ use interdict_domain::audit::{AuditEvent, Outcome};
 use interdict_domain::policy::{AuditScope, UserDirectory};
 use interdict_domain::user::NewUser;
 use interdict_persistence::agencies::{self, AgencyRow};
-use interdict_persistence::audit::{self, AuditFailure, AuditFilter, AuditWriter, Audited};
+use interdict_persistence::audit::{
+    self, AuditFailure, AuditFilter, AuditWriter, Audited, Checkpointing, VerifyMode,
+};
 use interdict_persistence::users::{self, UpdateOutcome, UserChanges, UserRow};
 use interdict_persistence::{settings, tokens, Db};
 use interdict_tests::{both_backends, Backend, TestDatabase};
@@ -22,6 +24,7 @@ both_backends!(
     settings_keep_the_first_value,
     revoked_tokens_are_found_and_pruned,
     timestamps_and_ids_round_trip,
+    checkpoints_are_signed_and_checked,
 );
 
 #[derive(Debug)]
@@ -51,10 +54,20 @@ impl From<diesel::result::Error> for TestError {
     }
 }
 
+const AUDIT_KEY: &[u8] = b"persistence-test-audit-key-0123456789";
+
+/// Checkpoints every 10 entries, so a short test crosses several.
+fn checkpointing() -> Checkpointing {
+    Checkpointing {
+        key: AUDIT_KEY.to_vec(),
+        every: 10,
+    }
+}
+
 fn setup(backend: Backend) -> (TestDatabase, Db, AuditWriter, AgencyRow) {
     let database = TestDatabase::create(backend);
     let db = database.pool();
-    let (writer, _thread) = AuditWriter::start(db.clone(), 64);
+    let (writer, _thread) = AuditWriter::start(db.clone(), 64, checkpointing());
     let agency = NewAgency::parse("Ohio BCI", "state", "OH", "OH0000000", "duty desk").unwrap();
     let row = AgencyRow::new(&agency, false);
     agencies::insert(&mut db.get().unwrap(), &row).unwrap();
@@ -117,7 +130,11 @@ fn failed_work_is_rolled_back_and_recorded_as_an_error(backend: Backend) {
         block_on(writer.perform(AuditEvent::now("user.read"), |_, _| Err(TestError::Refused)));
     assert!(matches!(refused, Err(TestError::Refused)));
     assert_eq!(entries(&db)[0].event.outcome, Outcome::Denied);
-    assert!(audit::verify(&mut db.get().unwrap()).unwrap().is_ok());
+    assert!(
+        audit::verify(&mut db.get().unwrap(), AUDIT_KEY, VerifyMode::Full)
+            .unwrap()
+            .is_ok()
+    );
 }
 
 fn denied_work_can_keep_its_effects(backend: Backend) {
@@ -164,7 +181,7 @@ fn concurrent_jobs_chain_in_one_order(backend: Backend) {
             task.await.unwrap().unwrap();
         }
     });
-    let report = audit::verify(&mut db.get().unwrap()).unwrap();
+    let report = audit::verify(&mut db.get().unwrap(), AUDIT_KEY, VerifyMode::Full).unwrap();
     assert_eq!(
         serde_json::to_value(&report).unwrap(),
         serde_json::json!({ "ok": true, "entries": 400 })
@@ -286,6 +303,96 @@ fn timestamps_and_ids_round_trip(backend: Backend) {
     block_on(writer.record(event.clone())).unwrap();
     let back = &entries(&db)[0];
     assert_eq!(back.event, event);
+}
+
+fn record_many(writer: &AuditWriter, n: usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for i in 0..n {
+            let mut event = AuditEvent::now("test.checkpoint");
+            event.object_id = Some(i.to_string());
+            // One at a time, so batches are small and checkpoints regular.
+            writer.record(event).await.unwrap();
+        }
+    });
+}
+
+fn tamper(database: &TestDatabase, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    let unlock = match database.backend() {
+        Backend::Postgres => "ALTER TABLE audit_entries DISABLE TRIGGER USER; ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;",
+        Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_entries_no_update; DROP TRIGGER IF EXISTS audit_checkpoints_no_update;",
+    };
+    database
+        .connect()
+        .batch_execute(&format!("{unlock} {sql}"))
+        .unwrap();
+}
+
+fn broken_at(report: interdict_domain::audit::VerifyReport) -> i64 {
+    match report {
+        interdict_domain::audit::VerifyReport::Broken { first_bad_seq, .. } => first_bad_seq,
+        intact => panic!("not detected: {intact:?}"),
+    }
+}
+
+fn checkpoints_are_signed_and_checked(backend: Backend) {
+    let (database, db, writer, _agency) = setup(backend);
+    record_many(&writer, 35);
+    let mut conn = db.get().unwrap();
+    let checkpoints = audit::checkpoints(&mut conn).unwrap();
+    let seqs: Vec<i64> = checkpoints.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, [10, 20, 30]);
+    assert!(checkpoints.iter().all(|c| c.is_valid(AUDIT_KEY)));
+
+    let full = audit::verify(&mut conn, AUDIT_KEY, VerifyMode::Full).unwrap();
+    assert_eq!(
+        serde_json::to_value(&full).unwrap(),
+        serde_json::json!({ "ok": true, "entries": 35 })
+    );
+    let quick = audit::verify(&mut conn, AUDIT_KEY, VerifyMode::SinceCheckpoint).unwrap();
+    assert_eq!(
+        serde_json::to_value(&quick).unwrap(),
+        serde_json::json!({ "ok": true, "entries": 35, "from_checkpoint": 30 })
+    );
+    // Checked with another key, the checkpoints do not hold.
+    let wrong = audit::verify(
+        &mut conn,
+        b"not-the-audit-key-0123456789abcdef",
+        VerifyMode::SinceCheckpoint,
+    )
+    .unwrap();
+    assert_eq!(broken_at(wrong), 10);
+
+    // An entry changed after the last checkpoint is caught by the quick check.
+    tamper(
+        &database,
+        "UPDATE audit_entries SET object_id = 'x' WHERE seq = 33;",
+    );
+    assert_eq!(
+        broken_at(audit::verify(&mut conn, AUDIT_KEY, VerifyMode::SinceCheckpoint).unwrap()),
+        33
+    );
+    // One before it needs the full check, which names it.
+    tamper(
+        &database,
+        "UPDATE audit_entries SET object_id = 'y' WHERE seq = 5;",
+    );
+    assert_eq!(
+        broken_at(audit::verify(&mut conn, AUDIT_KEY, VerifyMode::Full).unwrap()),
+        5
+    );
+    // A rewritten checkpoint is caught by its signature.
+    tamper(
+        &database,
+        "UPDATE audit_checkpoints SET seq = 31 WHERE seq = 30;",
+    );
+    assert_eq!(
+        broken_at(audit::verify(&mut conn, AUDIT_KEY, VerifyMode::SinceCheckpoint).unwrap()),
+        31
+    );
 }
 
 mod chain_graphs {

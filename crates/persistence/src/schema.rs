@@ -100,6 +100,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        head_hash -> Binary,
+        created_at -> Timestamp,
+        signature -> Binary,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> SmallInt,
         seq -> BigInt,
@@ -336,6 +345,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     audit_entries,
     audit_head,
+    audit_checkpoints,
     records,
     record_versions,
     record_identifiers,

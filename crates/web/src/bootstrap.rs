@@ -13,23 +13,32 @@ use crate::config::{Config, Secret};
 use crate::error::ApiError;
 
 pub const ADMIN_USERNAME: &str = "admin";
-const JWT_SECRET_KEY: &str = "jwt_secret";
 
-/// The configured signing secret, or the one generated on first start and
-/// kept in the database so tokens survive restarts and are shared by every
-/// instance.
-pub fn jwt_secret(db: &Db, config: &Config) -> Result<Vec<u8>, String> {
-    if let Some(secret) = &config.jwt_secret {
+/// The configured key, or the one generated on first start and kept in the
+/// database under `setting`, so it survives restarts and every instance
+/// shares it.
+fn key_from(db: &Db, configured: Option<&Secret>, setting: &str) -> Result<Vec<u8>, String> {
+    if let Some(secret) = configured {
         return Ok(secret.expose().as_bytes().to_vec());
     }
     let mut conn = db.get().map_err(|e| e.to_string())?;
-    let stored = settings::get_or_insert(&mut conn, JWT_SECRET_KEY, || {
+    let stored = settings::get_or_insert(&mut conn, setting, || {
         let mut bytes = [0u8; 48];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         hex::encode(bytes)
     })
-    .map_err(|e| format!("cannot read or store the token secret: {e}"))?;
-    hex::decode(stored).map_err(|_| "the stored token secret is corrupt".to_owned())
+    .map_err(|e| format!("cannot read or store the {setting}: {e}"))?;
+    hex::decode(stored).map_err(|_| format!("the stored {setting} is corrupt"))
+}
+
+/// The token signing secret.
+pub fn jwt_secret(db: &Db, config: &Config) -> Result<Vec<u8>, String> {
+    key_from(db, config.jwt_secret.as_ref(), "jwt_secret")
+}
+
+/// The audit checkpoint key, separate from the token secret.
+pub fn audit_key(db: &Db, config: &Config) -> Result<Vec<u8>, String> {
+    key_from(db, config.audit_key.as_ref(), "audit_key")
 }
 
 /// A random password that passes the password rule.

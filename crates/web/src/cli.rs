@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use interdict_domain::audit::AuditEvent;
 use interdict_domain::user::NewUser;
+use interdict_persistence::audit::VerifyMode;
 use interdict_persistence::users::{self, UserRow};
 use interdict_persistence::{agencies, audit};
 use std::io::BufRead;
@@ -10,7 +11,7 @@ use std::io::BufRead;
 use crate::auth::password;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::startup::{open, Application};
+use crate::startup::{open, Application, Opened};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,8 +60,14 @@ pub struct UserAdd {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Re-hash the whole chain; exits 1 if it is broken.
-    Verify,
+    /// Re-hash the chain and check its signed checkpoints; exits 1 if it
+    /// is broken.
+    Verify {
+        /// Re-hash only the entries after the last checkpoint (fast; the
+        /// default re-hashes everything).
+        #[arg(long)]
+        since_checkpoint: bool,
+    },
 }
 
 /// Runs a command; returns the process exit code (0 success, 1 failure or a
@@ -73,7 +80,14 @@ pub async fn run(cli: Cli, config: Config) -> u8 {
             0
         }),
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
-        Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
+        Command::Audit(AuditCommand::Verify { since_checkpoint }) => {
+            let mode = if since_checkpoint {
+                VerifyMode::SinceCheckpoint
+            } else {
+                VerifyMode::Full
+            };
+            audit_verify(config, mode).await
+        }
     };
     result.unwrap_or_else(|message| {
         eprintln!("interdict: {message}");
@@ -113,7 +127,9 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
         &password_text,
     )
     .map_err(|e| format!("refused: {e}"))?;
-    let (db, writer, _thread) = open(&config).await?;
+    let Opened {
+        db, audit: writer, ..
+    } = open(&config).await?;
     let ori = args.agency_ori.map(|o| o.trim().to_ascii_uppercase());
     let hash = password::hash_blocking(password_text)
         .await
@@ -153,11 +169,12 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
     Ok(0)
 }
 
-async fn audit_verify(config: Config) -> Result<u8, String> {
-    let (db, _writer, _thread) = open(&config).await?;
+async fn audit_verify(config: Config, mode: VerifyMode) -> Result<u8, String> {
+    let Opened { db, audit_key, .. } = open(&config).await?;
     let report = db
-        .run(|conn| {
-            audit::verify(conn).map_err(|e| interdict_persistence::DbUnavailable(e.to_string()))
+        .run(move |conn| {
+            audit::verify(conn, &audit_key, mode)
+                .map_err(|e| interdict_persistence::DbUnavailable(e.to_string()))
         })
         .await
         .map_err(|e| e.to_string())?;

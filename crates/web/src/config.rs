@@ -75,6 +75,8 @@ struct RawAuth {
 #[serde(deny_unknown_fields)]
 struct RawAudit {
     max_batch: usize,
+    checkpoint_every: i64,
+    key: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +118,8 @@ pub struct Config {
     pub audience: String,
     pub bootstrap_password: Option<Secret>,
     pub audit_max_batch: usize,
+    pub audit_checkpoint_every: i64,
+    pub audit_key: Option<Secret>,
     pub chain_limits: Limits,
     pub suggestion_window: chrono::Duration,
     pub risk: RiskWeights,
@@ -240,6 +244,28 @@ impl Config {
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| error("INTERDICT_AUDIT_MAX_BATCH", "must be between 1 and 10000"))?;
 
+        let checkpoint_every = number(
+            "INTERDICT_AUDIT_CHECKPOINT_EVERY",
+            "audit.checkpoint_every",
+            raw.audit.checkpoint_every,
+        )?;
+        if !(1..=10_000_000).contains(&checkpoint_every) {
+            return Err(error(
+                "INTERDICT_AUDIT_CHECKPOINT_EVERY",
+                "must be between 1 and 10000000",
+            ));
+        }
+        let audit_key_text = pick("INTERDICT_AUDIT_KEY", raw.audit.key);
+        let audit_key = if audit_key_text.is_empty() {
+            None
+        } else if audit_key_text.len() < MIN_SECRET_BYTES {
+            return Err(error(
+                "INTERDICT_AUDIT_KEY",
+                format!("must be at least {MIN_SECRET_BYTES} bytes, or empty to generate one"),
+            ));
+        } else {
+            Some(Secret::new(audit_key_text))
+        };
         let chains = raw.chains;
         if !(1..=256).contains(&chains.max_depth) {
             return Err(error("chains.max_depth", "must be between 1 and 256"));
@@ -283,6 +309,8 @@ impl Config {
             audience,
             bootstrap_password,
             audit_max_batch,
+            audit_checkpoint_every: checkpoint_every,
+            audit_key,
             chain_limits: Limits {
                 max_depth: chains.max_depth,
                 max_nodes: chains.max_nodes,
@@ -363,6 +391,8 @@ mod tests {
             ("INTERDICT_TOKEN_TTL_MINUTES", "0"),
             ("INTERDICT_DATABASE_POOL_SIZE", "0"),
             ("INTERDICT_AUDIT_MAX_BATCH", "-1"),
+            ("INTERDICT_AUDIT_KEY", "short"),
+            ("INTERDICT_AUDIT_CHECKPOINT_EVERY", "0"),
             ("INTERDICT_CONFIG", "/nonexistent/interdict.toml"),
         ];
         for (key, value) in cases {

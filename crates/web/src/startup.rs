@@ -3,7 +3,7 @@
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
-use interdict_persistence::audit::{AuditWriter, AuditWriterThread};
+use interdict_persistence::audit::{AuditWriter, AuditWriterThread, Checkpointing};
 use interdict_persistence::Db;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -18,14 +18,39 @@ use crate::{bootstrap, routes};
 
 /// Opens the database (running migrations), starts the audit writer and
 /// checks the bootstrap state. Shared by `serve` and the other commands.
-pub async fn open(config: &Config) -> Result<(Db, AuditWriter, AuditWriterThread), String> {
+pub async fn open(config: &Config) -> Result<Opened, String> {
     let url = config.database.clone();
     let pool_size = config.pool_size;
-    let db = tokio::task::spawn_blocking(move || Db::connect(&url, pool_size))
+    let (db, audit_key) = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            let db = Db::connect(&url, pool_size)?;
+            let key = bootstrap::audit_key(&db, &config)?;
+            Ok::<_, String>((db, key))
+        })
         .await
-        .map_err(|e| e.to_string())??;
-    let (writer, thread) = AuditWriter::start(db.clone(), config.audit_max_batch);
-    Ok((db, writer, thread))
+        .map_err(|e| e.to_string())??
+    };
+    let checkpointing = Checkpointing {
+        key: audit_key.clone(),
+        every: config.audit_checkpoint_every,
+    };
+    let (audit, audit_thread) =
+        AuditWriter::start(db.clone(), config.audit_max_batch, checkpointing);
+    Ok(Opened {
+        db,
+        audit,
+        audit_thread,
+        audit_key: Arc::from(audit_key),
+    })
+}
+
+/// An open database with its audit writer running.
+pub struct Opened {
+    pub db: Db,
+    pub audit: AuditWriter,
+    pub audit_thread: AuditWriterThread,
+    pub audit_key: Arc<[u8]>,
 }
 
 pub struct Application {
@@ -37,7 +62,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, String> {
-        let (db, audit, audit_thread) = open(&config).await?;
+        let Opened {
+            db,
+            audit,
+            audit_thread,
+            audit_key,
+        } = open(&config).await?;
         let bootstrap_password = bootstrap::ensure_admin(&db, &audit, &config).await?;
         let secret = {
             let (db, config) = (db.clone(), config.clone());
@@ -53,6 +83,7 @@ impl Application {
         let state = AppState {
             db,
             audit,
+            audit_key,
             tokens,
             config: Arc::new(config),
         };

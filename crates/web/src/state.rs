@@ -13,6 +13,8 @@ use crate::error::ApiError;
 pub struct AppState {
     pub db: Db,
     pub audit: AuditWriter,
+    /// Signs and checks audit checkpoints.
+    pub audit_key: Arc<[u8]>,
     pub tokens: TokenKeys,
     pub config: Arc<Config>,
 }

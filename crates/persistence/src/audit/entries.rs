@@ -3,12 +3,12 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use interdict_domain::audit::{
-    AuditEvent, ChainVerifier, ChainedEntry, Hash, Outcome, VerifyReport,
+    AuditEvent, ChainVerifier, ChainedEntry, Checkpoint, Hash, Outcome, VerifyReport,
 };
 use interdict_domain::policy::AuditScope;
 use uuid::Uuid;
 
-use crate::schema::{audit_entries, audit_head};
+use crate::schema::{audit_checkpoints, audit_entries, audit_head};
 use crate::{DbConnection, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -94,12 +94,94 @@ pub fn head(conn: &mut DbConnection) -> QueryResult<(i64, Hash)> {
 
 const VERIFY_PAGE: i64 = 5_000;
 
-/// Re-hashes the whole chain in pages, in constant memory.
-pub fn verify(conn: &mut DbConnection) -> QueryResult<VerifyReport> {
+pub(crate) fn insert_checkpoint(
+    conn: &mut DbConnection,
+    checkpoint: &Checkpoint,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_checkpoints::table)
+        .values((
+            audit_checkpoints::seq.eq(checkpoint.seq),
+            audit_checkpoints::head_hash.eq(checkpoint.hash.to_vec()),
+            audit_checkpoints::created_at.eq(checkpoint.at.naive_utc()),
+            audit_checkpoints::signature.eq(checkpoint.signature.to_vec()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Checkpoints in ascending order.
+pub fn checkpoints(conn: &mut DbConnection) -> QueryResult<Vec<Checkpoint>> {
+    audit_checkpoints::table
+        .order(audit_checkpoints::seq.asc())
+        .select((
+            audit_checkpoints::seq,
+            audit_checkpoints::head_hash,
+            audit_checkpoints::created_at,
+            audit_checkpoints::signature,
+        ))
+        .load::<(i64, Vec<u8>, NaiveDateTime, Vec<u8>)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|(seq, hash, at, signature)| Checkpoint {
+                    seq,
+                    hash: to_hash(&hash),
+                    at: Utc.from_utc_datetime(&at),
+                    signature: to_hash(&signature),
+                })
+                .collect()
+        })
+}
+
+/// How much of the chain to re-hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// Every entry from the first.
+    Full,
+    /// Only entries after the last checkpoint whose signature holds.
+    SinceCheckpoint,
+}
+
+/// Re-hashes the chain in pages, in constant memory, and checks every
+/// checkpoint's signature and its place in the chain.
+pub fn verify(conn: &mut DbConnection, key: &[u8], mode: VerifyMode) -> QueryResult<VerifyReport> {
     let head = head(conn)?;
-    let mut verifier = ChainVerifier::new();
-    let mut after = 0i64;
-    loop {
+    let checkpoints = checkpoints(conn)?;
+    if let Some(bad) = checkpoints.iter().find(|c| !c.is_valid(key)) {
+        return Ok(VerifyReport::Broken {
+            ok: false,
+            first_bad_seq: bad.seq,
+            reason: "a checkpoint's signature does not verify with the audit key".into(),
+        });
+    }
+    let start = match mode {
+        VerifyMode::Full => None,
+        VerifyMode::SinceCheckpoint => checkpoints.last().cloned(),
+    };
+    let mut verifier = match &start {
+        Some(checkpoint) => {
+            // The checkpointed entry itself must still carry the signed hash.
+            let stored: Option<Vec<u8>> = audit_entries::table
+                .find(checkpoint.seq)
+                .select(audit_entries::hash)
+                .first(conn)
+                .optional()?;
+            let mut verifier = ChainVerifier::after(checkpoint);
+            if stored.map(|h| to_hash(&h)) != Some(checkpoint.hash) {
+                verifier.fail(
+                    checkpoint.seq,
+                    "the entry at a checkpoint no longer matches the signed hash",
+                );
+            }
+            verifier
+        }
+        None => ChainVerifier::new(),
+    };
+    let mut pending = checkpoints
+        .iter()
+        .filter(|c| start.as_ref().is_none_or(|s| c.seq > s.seq))
+        .peekable();
+    let mut after = start.as_ref().map_or(0, |c| c.seq);
+    'pages: loop {
         let page: Vec<AuditRow> = audit_entries::table
             .filter(audit_entries::seq.gt(after))
             .order(audit_entries::seq.asc())
@@ -111,14 +193,29 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<VerifyReport> {
         let full_page = page.len() as i64 == VERIFY_PAGE;
         for row in page {
             if !verifier.feed(&ChainedEntry::from(row)) {
-                return Ok(verifier.finish(Some(head)));
+                break 'pages;
+            }
+            let (seq, hash) = verifier.position();
+            while let Some(checkpoint) = pending.next_if(|c| c.seq <= seq) {
+                if checkpoint.seq == seq && checkpoint.hash != hash {
+                    verifier.fail(seq, "the chain does not match the signed checkpoint here");
+                    break 'pages;
+                }
             }
         }
         if !full_page {
             break;
         }
     }
-    Ok(verifier.finish(Some(head)))
+    let report = verifier.finish(Some(head));
+    Ok(match (report, start) {
+        (VerifyReport::Intact { ok, entries, .. }, Some(checkpoint)) => VerifyReport::Intact {
+            ok,
+            entries,
+            from_checkpoint: Some(checkpoint.seq),
+        },
+        (report, _) => report,
+    })
 }
 
 /// Search criteria; every field narrows the result.

@@ -4,5 +4,7 @@
 mod entries;
 mod writer;
 
-pub use entries::{head, search, verify, AuditFilter};
-pub use writer::{AuditContext, AuditFailure, AuditWriter, AuditWriterThread, Audited};
+pub use entries::{checkpoints, head, search, verify, AuditFilter, VerifyMode};
+pub use writer::{
+    AuditContext, AuditFailure, AuditWriter, AuditWriterThread, Audited, Checkpointing,
+};

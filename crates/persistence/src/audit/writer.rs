@@ -18,7 +18,7 @@
 
 use diesel::connection::Connection;
 use diesel::prelude::*;
-use interdict_domain::audit::{AuditEvent, ChainedEntry, Outcome};
+use interdict_domain::audit::{AuditEvent, ChainedEntry, Checkpoint, Outcome};
 use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
@@ -171,12 +171,24 @@ impl AuditWriterThread {
 
 const QUEUE_CAPACITY: usize = 16_384;
 
+/// How the writer signs checkpoints: with `key`, each time the chain
+/// passes another multiple of `every` entries.
+#[derive(Clone)]
+pub struct Checkpointing {
+    pub key: Vec<u8>,
+    pub every: i64,
+}
+
 impl AuditWriter {
-    pub fn start(db: Db, max_batch: usize) -> (Self, AuditWriterThread) {
+    pub fn start(
+        db: Db,
+        max_batch: usize,
+        checkpointing: Checkpointing,
+    ) -> (Self, AuditWriterThread) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let handle = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || write_loop(db, receiver, max_batch.max(1)))
+            .spawn(move || write_loop(db, receiver, max_batch.max(1), checkpointing))
             .map(AuditWriterThread);
         match handle {
             Ok(handle) => (Self { queue }, handle),
@@ -230,7 +242,12 @@ impl AuditWriter {
     }
 }
 
-fn write_loop(db: Db, mut receiver: mpsc::Receiver<Box<dyn Job>>, max_batch: usize) {
+fn write_loop(
+    db: Db,
+    mut receiver: mpsc::Receiver<Box<dyn Job>>,
+    max_batch: usize,
+    checkpointing: Checkpointing,
+) {
     while let Some(first) = receiver.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -240,7 +257,7 @@ fn write_loop(db: Db, mut receiver: mpsc::Receiver<Box<dyn Job>>, max_batch: usi
             }
         }
         let committed = match db.get() {
-            Ok(mut conn) => commit_batch(&mut conn, &mut batch),
+            Ok(mut conn) => commit_batch(&mut conn, &mut batch, &checkpointing),
             Err(e) => Err(e.to_string()),
         };
         if let Err(reason) = &committed {
@@ -268,7 +285,11 @@ fn insert_rows(conn: &mut DbConnection, rows: &[AuditRow]) -> QueryResult<()> {
     Ok(())
 }
 
-fn commit_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+fn commit_batch(
+    conn: &mut DbConnection,
+    batch: &mut [Box<dyn Job>],
+    checkpointing: &Checkpointing,
+) -> Result<(), String> {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         // Writing first takes the write lock before any read (SQLite) and
         // locks the head row against other instances (PostgreSQL).
@@ -276,6 +297,7 @@ fn commit_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(
             .set(audit_head::id.eq(1i16))
             .execute(conn)?;
         let (mut seq, mut prev_hash) = super::entries::head(conn)?;
+        let start_seq = seq;
         let mut rows = Vec::with_capacity(batch.len());
         for job in batch.iter_mut() {
             let outcome = conn.transaction::<_, diesel::result::Error, _>(|conn| {
@@ -297,6 +319,12 @@ fn commit_batch(conn: &mut DbConnection, batch: &mut [Box<dyn Job>]) -> Result<(
             }
         }
         insert_rows(conn, &rows)?;
+        let every = checkpointing.every.max(1);
+        if seq / every > start_seq / every {
+            let checkpoint =
+                Checkpoint::sign(&checkpointing.key, seq, prev_hash, chrono::Utc::now());
+            super::entries::insert_checkpoint(conn, &checkpoint)?;
+        }
         diesel::update(audit_head::table.find(1i16))
             .set((
                 audit_head::seq.eq(seq),

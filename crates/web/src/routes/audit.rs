@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use interdict_domain::audit::{Outcome, VerifyReport};
 use interdict_domain::policy::{self, AuditScope};
 use interdict_domain::record::RecordKind;
-use interdict_persistence::audit::{self, AuditFilter};
+use interdict_persistence::audit::{self, AuditFilter, VerifyMode};
 use interdict_persistence::records;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -135,6 +135,9 @@ pub enum VerifyView {
         #[schema(example = true)]
         ok: bool,
         entries: i64,
+        /// The checkpoint an incremental check started from.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from_checkpoint: Option<i64>,
     },
     Broken {
         #[schema(example = false)]
@@ -147,7 +150,15 @@ pub enum VerifyView {
 impl From<VerifyReport> for VerifyView {
     fn from(report: VerifyReport) -> Self {
         match report {
-            VerifyReport::Intact { ok, entries } => Self::Intact { ok, entries },
+            VerifyReport::Intact {
+                ok,
+                entries,
+                from_checkpoint,
+            } => Self::Intact {
+                ok,
+                entries,
+                from_checkpoint,
+            },
             VerifyReport::Broken {
                 ok,
                 first_bad_seq,
@@ -161,21 +172,37 @@ impl From<VerifyReport> for VerifyView {
     }
 }
 
-/// Re-hashes the whole audit chain (auditors and administrators).
-#[utoipa::path(get, operation_id = "audit_verify", path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])), responses(
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// Re-hash only the entries after the last signed checkpoint.
+    pub since_checkpoint: Option<bool>,
+}
+
+/// Re-hashes the audit chain and checks its signed checkpoints (auditors
+/// and administrators).
+#[utoipa::path(get, operation_id = "audit_verify", path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])), params(VerifyQuery), responses(
     (status = 200, body = VerifyView),
     (status = 403, content_type = "application/problem+json"),
 ))]
 pub async fn verify(
     state: web::Data<AppState>,
     caller: Caller,
+    query: web::Query<VerifyQuery>,
 ) -> Result<web::Json<VerifyView>, ApiError> {
     let actor = caller.actor.clone();
+    let mode = if query.since_checkpoint.unwrap_or(false) {
+        VerifyMode::SinceCheckpoint
+    } else {
+        VerifyMode::Full
+    };
+    let key = state.audit_key.clone();
     let report = async {
         ApiError::from_decision(policy::decide_audit_verify(&actor))?;
         state
             .db
-            .run(|conn| audit::verify(conn).map_err(ApiError::from))
+            .run(move |conn| audit::verify(conn, &key, mode).map_err(ApiError::from))
             .await
     }
     .await;
