@@ -36,6 +36,7 @@ use crate::routes;
         routes::audit::search,
         routes::audit::verify,
         routes::audit::object_history,
+        routes::reports::export,
         routes::deconfliction::list,
         routes::chains::create_link,
         routes::chains::list_links,
@@ -93,6 +94,7 @@ use crate::routes;
         (name = "deconfliction", description = "Matches with records other agencies hold"),
         (name = "chains", description = "Links between shipments and the origin→destination chains they form"),
         (name = "reviews", description = "Flags and the supervisors' review"),
+        (name = "reports", description = "Streamed exports for oversight"),
         (name = "operations", description = "Health probes"),
     )
 )]

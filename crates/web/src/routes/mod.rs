@@ -17,6 +17,7 @@ pub mod health;
 pub mod me;
 pub mod parties;
 pub mod registry;
+pub mod reports;
 pub mod reviews;
 pub mod shipments;
 pub mod suggestions;
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/shipments/{id}/flags").post(chains::raise_flag))
                 .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
                 .service(web::resource("/chains").get(chains::search))
+                .service(web::resource("/reports/{report}").get(reports::export))
                 .service(web::resource("/reviews/queue").get(reviews::queue))
                 .service(web::resource("/flags/{id}").get(reviews::show))
                 .service(web::resource("/flags/{id}/transitions").post(reviews::transition))

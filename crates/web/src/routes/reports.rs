@@ -1,0 +1,635 @@
+//! Exports for oversight, streamed as they are read: CSV (RFC 4180, with
+//! formula-looking cells neutralised) or NDJSON. Rows are limited by the
+//! access policy exactly as the API's lists are, and each export leaves one
+//! audit entry with its filter, format and row count — also when the
+//! client goes away halfway.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpResponse};
+use interdict_domain::audit::Outcome;
+use interdict_domain::chemical::ChemicalInput;
+use interdict_domain::policy::{self, Actor, AuditScope, Decision, Visibility};
+use interdict_domain::record::RecordKind;
+use interdict_domain::risk::RiskWeights;
+use interdict_domain::shipment::{IncidentType, ShipmentInput, ShipmentStatus};
+use interdict_persistence::audit::{self, AuditFilter};
+use interdict_persistence::records::{self, RecordRow};
+use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
+use interdict_persistence::{agencies, DbConnection};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use tokio::sync::mpsc;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::audit::parse_time;
+use super::registry::choice_param;
+use super::views::AuditEntryView;
+use crate::assessment;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Report {
+    Shipments,
+    Audit,
+}
+
+fn parse_name(file: &str) -> Result<(Report, Format), ApiError> {
+    let (name, extension) = file.rsplit_once('.').ok_or_else(|| {
+        ApiError::bad_request(
+            "format",
+            "name the format: shipments.csv or shipments.ndjson",
+        )
+    })?;
+    let format = match extension {
+        "csv" => Format::Csv,
+        "ndjson" => Format::Ndjson,
+        other => {
+            return Err(ApiError::bad_request(
+                "format",
+                format!("`{other}` is not a format; use csv or ndjson"),
+            ))
+        }
+    };
+    let report = match name {
+        "shipments" => Report::Shipments,
+        "audit" => Report::Audit,
+        other => {
+            return Err(ApiError::bad_request(
+                "report",
+                format!("there is no `{other}` report; use shipments or audit"),
+            ))
+        }
+    };
+    Ok((report, format))
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// From (inclusive, RFC 3339): when shipped, or when the audit entry was written.
+    pub from: Option<String>,
+    /// To (exclusive, RFC 3339).
+    pub to: Option<String>,
+    /// Only records of this agency (within the caller's scope).
+    pub owner_agency_id: Option<Uuid>,
+    pub incident_type: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A cell as a spreadsheet will not execute it: anything that starts like a
+/// formula gets a leading apostrophe.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Turns rows into the chosen format, one chunk per row.
+struct Encoder {
+    format: Format,
+    columns: &'static [&'static str],
+}
+
+impl Encoder {
+    fn header(&self) -> Option<Bytes> {
+        match self.format {
+            Format::Csv => {
+                Some(self.csv_line(self.columns.iter().map(|c| (*c).to_owned()).collect()))
+            }
+            Format::Ndjson => None,
+        }
+    }
+
+    fn csv_line(&self, cells: Vec<String>) -> Bytes {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(cells.iter().map(|c| neutralise(c)));
+        Bytes::from(writer.into_inner().unwrap_or_default())
+    }
+
+    fn row(&self, values: Vec<Value>) -> Bytes {
+        match self.format {
+            Format::Csv => self.csv_line(values.iter().map(text).collect()),
+            Format::Ndjson => {
+                let object: serde_json::Map<String, Value> = self
+                    .columns
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .zip(values)
+                    .collect();
+                let mut line = serde_json::to_vec(&object).unwrap_or_default();
+                line.push(b'\n');
+                Bytes::from(line)
+            }
+        }
+    }
+}
+
+const SHIPMENT_COLUMNS: &[&str] = &[
+    "id",
+    "owner_agency",
+    "created_at",
+    "incident_type",
+    "status",
+    "mode",
+    "origin_country",
+    "origin_city",
+    "destination_country",
+    "destination_subdivision",
+    "destination_city",
+    "shipped_at",
+    "consignors",
+    "consignees",
+    "other_parties",
+    "lines",
+    "tracking_numbers",
+    "declared_description",
+    "risk_score",
+    "indicators",
+    "withdrawn_at",
+    "withdrawn_reason",
+];
+
+const AUDIT_COLUMNS: &[&str] = &[
+    "seq",
+    "occurred_at",
+    "user_id",
+    "agency_id",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "request_id",
+    "source",
+    "detail",
+    "prev_hash",
+    "hash",
+];
+
+const PAGE: i64 = 500;
+
+/// Reads rows page by page and hands each to `emit`, which answers false
+/// once the client has gone. Returns how many rows were sent.
+type Producer = Box<
+    dyn FnOnce(&mut DbConnection, &mut dyn FnMut(Vec<Value>) -> bool) -> Result<u64, ApiError>
+        + Send,
+>;
+
+/// Names looked up once per export rather than once per row.
+struct Names {
+    visibility: Visibility,
+    parties: HashMap<Uuid, String>,
+    chemicals: HashMap<Uuid, String>,
+    agencies: HashMap<Uuid, String>,
+}
+
+impl Names {
+    fn party(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
+        if let Some(name) = self.parties.get(&id) {
+            return Ok(name.clone());
+        }
+        let name = records::find_visible(conn, RecordKind::Party, id, &self.visibility)?
+            .and_then(|row| serde_json::from_str::<Value>(&row.body).ok())
+            .and_then(|body| body["name"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "(not visible)".into());
+        self.parties.insert(id, name.clone());
+        Ok(name)
+    }
+
+    fn chemical(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
+        if let Some(name) = self.chemicals.get(&id) {
+            return Ok(name.clone());
+        }
+        let everything = Visibility::Everything {
+            include_withdrawn: true,
+        };
+        let name = records::find_visible(conn, RecordKind::Chemical, id, &everything)?
+            .and_then(|row| serde_json::from_str::<ChemicalInput>(&row.body).ok())
+            .map(|c| c.name)
+            .unwrap_or_else(|| "chemical".into());
+        self.chemicals.insert(id, name.clone());
+        Ok(name)
+    }
+
+    fn agency(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
+        if let Some(name) = self.agencies.get(&id) {
+            return Ok(name.clone());
+        }
+        let name = agencies::find(conn, id)?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        self.agencies.insert(id, name.clone());
+        Ok(name)
+    }
+}
+
+fn shipment_row(
+    conn: &mut DbConnection,
+    names: &mut Names,
+    weights: &RiskWeights,
+    row: &RecordRow,
+) -> Result<Vec<Value>, ApiError> {
+    let input: ShipmentInput = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+    let mut by_role: HashMap<&str, Vec<String>> = HashMap::new();
+    for party in &input.parties {
+        let name = names.party(conn, party.party_id)?;
+        let key = match party.role.as_str() {
+            "consignor" => "consignors",
+            "consignee" => "consignees",
+            _ => "others",
+        };
+        let entry = if key == "others" {
+            format!("{} ({})", name, party.role)
+        } else {
+            name
+        };
+        by_role.entry(key).or_default().push(entry);
+    }
+    let mut lines = Vec::new();
+    for line in &input.lines {
+        if let Some(id) = line.chemical_id {
+            let unit = line.unit.clone().unwrap_or_default();
+            lines.push(format!(
+                "{} {unit} {}",
+                line.quantity.unwrap_or_default(),
+                names.chemical(conn, id)?
+            ));
+        } else if line.equipment_id.is_some() {
+            lines.push(format!("{}× equipment", line.count));
+        } else {
+            lines.push(format!("{}× die mold", line.count));
+        }
+    }
+    let risk = assessment::shipment(conn, row, weights)?;
+    let origin = input.legs.first().map(|l| &l.from);
+    let destination = input.legs.last().map(|l| &l.to);
+    let join = |v: Option<&Vec<String>>| Value::String(v.map(|v| v.join("; ")).unwrap_or_default());
+    Ok(vec![
+        Value::String(row.id.0.to_string()),
+        Value::String(names.agency(conn, row.owner_agency_id.0)?),
+        Value::String(super::views::utc(row.created_at).to_rfc3339()),
+        Value::String(input.incident_type.clone()),
+        Value::String(input.status.clone()),
+        Value::String(input.mode.clone()),
+        origin
+            .map(|o| Value::String(o.country.clone()))
+            .unwrap_or_default(),
+        origin
+            .and_then(|o| o.city.clone())
+            .map(Value::String)
+            .unwrap_or_default(),
+        destination
+            .map(|d| Value::String(d.country.clone()))
+            .unwrap_or_default(),
+        destination
+            .and_then(|d| d.subdivision.clone())
+            .map(Value::String)
+            .unwrap_or_default(),
+        destination
+            .and_then(|d| d.city.clone())
+            .map(Value::String)
+            .unwrap_or_default(),
+        input
+            .legs
+            .iter()
+            .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()))
+            .map(Value::String)
+            .unwrap_or_default(),
+        join(by_role.get("consignors")),
+        join(by_role.get("consignees")),
+        join(by_role.get("others")),
+        Value::String(lines.join("; ")),
+        Value::String(
+            input
+                .tracking_numbers
+                .iter()
+                .map(|t| t.value.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        input
+            .declared_description
+            .clone()
+            .map(Value::String)
+            .unwrap_or_default(),
+        serde_json::json!(risk.score),
+        Value::String(
+            risk.indicators
+                .iter()
+                .map(|i| i.code.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        row.withdrawn_at
+            .map(|t| Value::String(super::views::utc(t).to_rfc3339()))
+            .unwrap_or_default(),
+        row.withdrawn_reason
+            .clone()
+            .map(Value::String)
+            .unwrap_or_default(),
+    ])
+}
+
+fn shipments_producer(
+    actor: Actor,
+    query: &ReportQuery,
+    weights: RiskWeights,
+) -> Result<Producer, ApiError> {
+    let from = parse_time("from", query.from.as_deref())?;
+    let to = parse_time("to", query.to.as_deref())?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from >= to {
+            return Err(ApiError::bad_request("to", "must be after `from`"));
+        }
+    }
+    let facts = ShipmentFacts {
+        incident_type: choice_param::<IncidentType>("incident_type", &query.incident_type)?,
+        status: choice_param::<ShipmentStatus>("status", &query.status)?,
+        shipped_from: from.map(|t| t.naive_utc()),
+        shipped_to: to.map(|t| t.naive_utc()),
+        ..ShipmentFacts::default()
+    };
+    let owner = query.owner_agency_id;
+    Ok(Box::new(move |conn, emit| {
+        let visibility = policy::visibility(&actor, RecordKind::Shipment);
+        let mut names = Names {
+            visibility: policy::visibility(&actor, RecordKind::Party),
+            parties: HashMap::new(),
+            chemicals: HashMap::new(),
+            agencies: HashMap::new(),
+        };
+        let mut before = None;
+        let mut sent = 0;
+        loop {
+            let page = Search {
+                owner_agency: owner,
+                facts: FactFilter::Shipment(facts.clone()),
+                before,
+                limit: PAGE,
+                ..Search::default()
+            };
+            let rows = search::search(conn, RecordKind::Shipment, &visibility, &page)?;
+            let Some(last) = rows.last() else { break };
+            before = Some(last.id.0);
+            let full = rows.len() as i64 == PAGE;
+            for row in &rows {
+                if !emit(shipment_row(conn, &mut names, &weights, row)?) {
+                    return Ok(sent);
+                }
+                sent += 1;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(sent)
+    }))
+}
+
+fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiError> {
+    if policy::decide_audit_search(&actor) != Decision::Allow {
+        return Err(ApiError::Forbidden);
+    }
+    if query.incident_type.is_some() || query.status.is_some() || query.owner_agency_id.is_some() {
+        return Err(ApiError::bad_request(
+            "query",
+            "the audit export takes only from and to",
+        ));
+    }
+    let from = parse_time("from", query.from.as_deref())?;
+    let to = parse_time("to", query.to.as_deref())?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from >= to {
+            return Err(ApiError::bad_request("to", "must be after `from`"));
+        }
+    }
+    Ok(Box::new(move |conn, emit| {
+        let scope: AuditScope = policy::audit_scope(&actor);
+        let mut before = None;
+        let mut sent = 0;
+        loop {
+            let filter = AuditFilter {
+                from: from.map(|t| t.naive_utc()),
+                to: to.map(|t| t.naive_utc()),
+                before_seq: before,
+                limit: PAGE,
+                ..AuditFilter::default()
+            };
+            let entries = audit::search(conn, scope, &filter)?;
+            let Some(last) = entries.last() else { break };
+            before = Some(last.seq);
+            let full = entries.len() as i64 == PAGE;
+            for entry in entries {
+                let view = serde_json::to_value(AuditEntryView::from(entry))
+                    .map_err(ApiError::internal)?;
+                let values = AUDIT_COLUMNS.iter().map(|c| view[*c].clone()).collect();
+                if !emit(values) {
+                    return Ok(sent);
+                }
+                sent += 1;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(sent)
+    }))
+}
+
+/// Streams a report: `shipments.csv`, `shipments.ndjson`, `audit.csv` or
+/// `audit.ndjson`.
+#[utoipa::path(get, operation_id = "reports_export", path = "/api/v1/reports/{report}", tag = "reports", security(("bearer" = [])),
+    params(("report" = String, Path, description = "shipments.csv, shipments.ndjson, audit.csv or audit.ndjson"), ReportQuery), responses(
+    (status = 200, description = "The rows, streamed", content_type = "text/csv"),
+    (status = 400, description = "Unknown report or format, or a bad filter", content_type = "application/problem+json"),
+    (status = 403, content_type = "application/problem+json")))]
+pub async fn export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let file = path.into_inner();
+    let download = file.clone();
+    let mut event = caller.event_on("report.export", "report", &file);
+    let filter = serde_json::to_value(&*query).unwrap_or_default();
+    let actor = caller.actor.clone();
+    let prepared = parse_name(&file).and_then(|(report, format)| {
+        let producer = match report {
+            Report::Shipments => {
+                if actor.role == interdict_domain::user::Role::Admin {
+                    return Err(ApiError::Forbidden);
+                }
+                shipments_producer(actor.clone(), &query, state.config.risk.clone())?
+            }
+            Report::Audit => audit_producer(actor.clone(), &query)?,
+        };
+        let columns = match report {
+            Report::Shipments => SHIPMENT_COLUMNS,
+            Report::Audit => AUDIT_COLUMNS,
+        };
+        Ok((format, columns, producer))
+    });
+    let (format, columns, producer) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            event.detail = Some(serde_json::json!({ "filter": filter }).to_string());
+            return state.reject(event, e).await;
+        }
+    };
+    let encoder = Encoder { format, columns };
+    let (sender, receiver) = mpsc::channel::<Bytes>(32);
+    let db = state.db.clone();
+    let writer = state.audit.clone();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let outcome = (|| -> Result<(u64, bool), ApiError> {
+            let mut conn = db.get()?;
+            if let Some(header) = encoder.header() {
+                if sender.blocking_send(header).is_err() {
+                    return Ok((0, false));
+                }
+            }
+            let mut complete = true;
+            let mut emit = |values: Vec<Value>| {
+                let ok = sender.blocking_send(encoder.row(values)).is_ok();
+                complete &= ok;
+                ok
+            };
+            let sent = producer(&mut conn, &mut emit)?;
+            Ok((sent, complete))
+        })();
+        let (rows, complete, outcome) = match outcome {
+            Ok((rows, complete)) => (rows, complete, Outcome::Allowed),
+            Err(e) => {
+                tracing::error!(error = %e, "export failed");
+                (0, false, Outcome::Error)
+            }
+        };
+        event.outcome = outcome;
+        event.detail = Some(
+            serde_json::json!({ "filter": filter, "format": file.rsplit('.').next(), "rows": rows, "complete": complete })
+                .to_string(),
+        );
+        if let Err(e) = runtime.block_on(writer.record(event)) {
+            tracing::error!(error = %e, "could not record the export's audit entry");
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, actix_web::Error>(chunk), receiver))
+    });
+    let content_type = match format {
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Ndjson => "application/x-ndjson",
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"interdict-{download}\""),
+        ))
+        .streaming(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_round_trips_awkward_cells_and_defuses_formulas() {
+        let encoder = Encoder {
+            format: Format::Csv,
+            columns: &["a", "b", "c", "d"],
+        };
+        let mut bytes = encoder.header().unwrap().to_vec();
+        let awkward = vec![
+            Value::String("comma, inside".into()),
+            Value::String("\"quoted\" text".into()),
+            Value::String("two\nlines".into()),
+            Value::String("=HYPERLINK(\"http://evil\")".into()),
+        ];
+        bytes.extend_from_slice(&encoder.row(awkward));
+        bytes.extend_from_slice(&encoder.row(vec![
+            Value::String("+1".into()),
+            Value::String("-2".into()),
+            Value::String("@SUM(A1)".into()),
+            Value::String("\tTAB".into()),
+        ]));
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
+        assert_eq!(
+            rows[0],
+            [
+                "comma, inside",
+                "\"quoted\" text",
+                "two\nlines",
+                "'=HYPERLINK(\"http://evil\")"
+            ]
+        );
+        assert_eq!(rows[1], ["'+1", "'-2", "'@SUM(A1)", "'\tTAB"]);
+    }
+
+    #[test]
+    fn ndjson_lines_are_objects() {
+        let encoder = Encoder {
+            format: Format::Ndjson,
+            columns: &["id", "n"],
+        };
+        assert!(encoder.header().is_none());
+        let line = encoder.row(vec![Value::String("x\ny".into()), serde_json::json!(3)]);
+        assert!(line.ends_with(b"\n"));
+        assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+        let parsed: Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(parsed, serde_json::json!({ "id": "x\ny", "n": 3 }));
+    }
+
+    #[test]
+    fn report_names() {
+        assert_eq!(
+            parse_name("shipments.csv").unwrap(),
+            (Report::Shipments, Format::Csv)
+        );
+        assert_eq!(
+            parse_name("audit.ndjson").unwrap(),
+            (Report::Audit, Format::Ndjson)
+        );
+        for bad in ["shipments.xlsx", "shipments", "secrets.csv"] {
+            assert!(parse_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Streamed exports over HTTP on both backends.
+
+use interdict_tests::{both_backends, Backend, TestApp, PASSWORD};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+both_backends!(
+    exports_match_the_api_and_are_audited,
+    exports_refuse_bad_requests_and_respect_scope
+);
+
+fn setup(app: &TestApp) -> (Uuid, String, String, String) {
+    let agency = app.create_agency(
+        "CBP Office of Field Operations",
+        "DCCBP0100",
+        "federal",
+        "US",
+    );
+    let other = app.create_agency("Miami PD", "FL0130200", "local", "FL");
+    app.create_user(agency, "ofo.inv", "investigator");
+    app.create_user(agency, "ofo.aud", "auditor");
+    app.create_user(other, "mia.inv", "investigator");
+    (
+        agency,
+        app.token("ofo.inv", PASSWORD),
+        app.token("ofo.aud", PASSWORD),
+        app.token("mia.inv", PASSWORD),
+    )
+}
+
+fn shipment(app: &TestApp, token: &str, description: &str, country: &str, incident: &str) -> Uuid {
+    let party = app.post(
+        "/api/v1/parties",
+        token,
+        json!({ "kind": "company", "name": "=HYPERLINK(\"http://evil.example\"), \"Quoted\" Trading, Ltd." }),
+    );
+    assert_eq!(party.status, 201, "{}", party.text);
+    let response = app.post(
+        "/api/v1/shipments",
+        token,
+        json!({
+            "incident_type": incident, "mode": "ocean", "declared_description": description,
+            "parties": [{ "party_id": party.id(), "role": "consignor" }],
+            "legs": [{ "from": { "country": country, "city": "Port" }, "to": { "country": "US", "subdivision": "US-FL", "city": "Miami" },
+                       "departure_at": "2026-02-01T00:00:00Z" }]
+        }),
+    );
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.id()
+}
+
+fn exports_match_the_api_and_are_audited(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let (_, inv, auditor, other) = setup(&app);
+    for i in 0..7 {
+        let incident = if i % 2 == 0 {
+            "seizure"
+        } else {
+            "suspicious_shipment"
+        };
+        shipment(
+            &app,
+            &inv,
+            &format!("bulk goods, lot {i}"),
+            if i < 4 { "CN" } else { "IN" },
+            incident,
+        );
+    }
+    shipment(&app, &other, "another agency's", "CN", "seizure");
+
+    for (query, api_query) in [
+        ("", ""),
+        ("?incident_type=seizure", "?incident_type=seizure"),
+    ] {
+        let api = app
+            .get(&format!("/api/v1/shipments{api_query}"), &inv)
+            .json();
+        let expected = api["items"].as_array().unwrap().len();
+
+        let csv = app.get(&format!("/api/v1/reports/shipments.csv{query}"), &inv);
+        assert_eq!(csv.status, 200, "{}", csv.text);
+        assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+        let mut reader = csv::Reader::from_reader(csv.text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert!(
+            headers.contains(&"consignors".to_owned())
+                && headers.contains(&"indicators".to_owned())
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), expected, "csv rows for {query:?}");
+        let consignors = headers.iter().position(|h| h == "consignors").unwrap();
+        // Embedded commas and quotes survive; the formula is defused.
+        assert_eq!(
+            &rows[0][consignors],
+            "'=HYPERLINK(\"http://evil.example\"), \"Quoted\" Trading, Ltd."
+        );
+        assert!(rows
+            .iter()
+            .all(|r| &r[1] == "CBP Office of Field Operations"));
+
+        let ndjson = app.get(&format!("/api/v1/reports/shipments.ndjson{query}"), &inv);
+        assert_eq!(ndjson.status, 200);
+        let lines: Vec<Value> = ndjson
+            .text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), expected, "ndjson rows for {query:?}");
+        assert!(lines
+            .iter()
+            .all(|l| l["destination_subdivision"] == "US-FL"));
+    }
+
+    // One audit entry per export, with the filter, format and row count.
+    let entries = app
+        .get("/api/v1/audit?action=report.export", &auditor)
+        .json();
+    let entries = entries["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let last = &entries[0];
+    assert_eq!(last["detail"]["format"], "ndjson");
+    assert_eq!(last["detail"]["rows"], 4);
+    assert_eq!(last["detail"]["complete"], true);
+    assert_eq!(last["detail"]["filter"]["incident_type"], "seizure");
+
+    // The audit log itself, for auditors.
+    let audit = app.get("/api/v1/reports/audit.csv", &auditor);
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let rows = csv::Reader::from_reader(audit.text.as_bytes())
+        .records()
+        .count();
+    assert!(rows > 10, "{rows}");
+}
+
+fn exports_refuse_bad_requests_and_respect_scope(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let (agency, inv, auditor, other) = setup(&app);
+    shipment(&app, &inv, "ours", "CN", "seizure");
+    app.get("/api/v1/reports/shipments.xlsx", &inv)
+        .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/secrets.csv", &inv)
+        .assert_problem(400, "bad-request");
+    app.get(
+        "/api/v1/reports/shipments.csv?from=2026-03-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+        &inv,
+    )
+    .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/shipments.csv?from=yesterday", &inv)
+        .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/shipments.csv?colour=red", &inv)
+        .assert_problem(400, "bad-request");
+    // Filtering on an agency outside one's scope yields no rows, not an error.
+    let theirs = app.get(
+        &format!("/api/v1/reports/shipments.ndjson?owner_agency_id={agency}"),
+        &other,
+    );
+    assert_eq!(theirs.status, 200);
+    assert_eq!(theirs.text.lines().count(), 0);
+    let mine = app.get("/api/v1/reports/shipments.ndjson", &other);
+    assert_eq!(mine.text.lines().count(), 0);
+    // Administrators see no records; only auditors export the audit log.
+    app.get("/api/v1/reports/shipments.csv", &app.admin_token())
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/reports/audit.csv", &inv)
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.get("/api/v1/reports/shipments.csv", &auditor).status,
+        200
+    );
+    // Refusals and bad requests are audited too.
+    let denied = app
+        .get(
+            "/api/v1/audit?action=report.export&outcome=denied",
+            &auditor,
+        )
+        .json();
+    assert!(
+        denied["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["object_id"] == "audit.csv"),
+        "{denied}"
+    );
+    let errors = app
+        .get("/api/v1/audit?action=report.export&outcome=error", &auditor)
+        .json();
+    // (The unknown parameter is refused by the extractor, before the handler.)
+    assert_eq!(errors["items"].as_array().unwrap().len(), 4, "{errors}");
+}
