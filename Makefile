@@ -33,4 +33,5 @@ build:
 ## Benchmarks (needs wrk and a local PostgreSQL; see BENCHMARKS.md).
 bench:
 	bench/trace.sh
+	bench/audit_verify.sh
 	bench/audit_writer.sh
