@@ -125,11 +125,12 @@ fn put_field(hasher: &mut Sha256, value: Option<&[u8]>) {
     }
 }
 
-pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &Hash) -> Hash {
+/// Digest of an event's content alone. The chain hashes digests, so one
+/// entry can be proven against a checkpoint by showing the digests of the
+/// entries after it, without showing what those entries say.
+pub fn content_digest(event: &AuditEvent) -> Hash {
     let mut hasher = Sha256::new();
-    hasher.update(DOMAIN);
-    hasher.update(prev_hash);
-    hasher.update(seq.to_be_bytes());
+    hasher.update(b"interdict-audit-content-v1");
     hasher.update(event.occurred_at.timestamp_micros().to_be_bytes());
     put_field(
         &mut hasher,
@@ -148,6 +149,61 @@ pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &Hash) -> Hash {
     put_field(&mut hasher, event.source.as_deref().map(str::as_bytes));
     put_field(&mut hasher, event.detail.as_deref().map(str::as_bytes));
     hasher.finalize().into()
+}
+
+/// The chain link: the previous hash, the position and the content digest.
+pub fn link_hash(seq: i64, digest: &Hash, prev_hash: &Hash) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(DOMAIN);
+    hasher.update(prev_hash);
+    hasher.update(seq.to_be_bytes());
+    hasher.update(digest);
+    hasher.finalize().into()
+}
+
+pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &Hash) -> Hash {
+    link_hash(seq, &content_digest(event), prev_hash)
+}
+
+/// One later entry in a proof: enough to recompute its hash, nothing of
+/// its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofLink {
+    pub seq: i64,
+    pub prev_hash: Hash,
+    pub digest: Hash,
+    pub hash: Hash,
+}
+
+/// Checks that `entry`, followed by `links`, leads to `checkpoint`'s hash:
+/// the entry's content hashes to its hash, each link continues the one
+/// before, and the last reaches the checkpoint. (The checkpoint's signature
+/// is checked separately, with the audit key.)
+pub fn verify_proof(
+    entry: &ChainedEntry,
+    links: &[ProofLink],
+    checkpoint: &Checkpoint,
+) -> Result<(), String> {
+    if entry_hash(entry.seq, &entry.event, &entry.prev_hash) != entry.hash {
+        return Err(format!("entry {} does not match its hash", entry.seq));
+    }
+    let (mut seq, mut hash) = (entry.seq, entry.hash);
+    for link in links {
+        if link.seq != seq + 1 || link.prev_hash != hash {
+            return Err(format!("entry {} does not continue entry {seq}", link.seq));
+        }
+        if link_hash(link.seq, &link.digest, &link.prev_hash) != link.hash {
+            return Err(format!("entry {} does not match its hash", link.seq));
+        }
+        (seq, hash) = (link.seq, link.hash);
+    }
+    if seq != checkpoint.seq || hash != checkpoint.hash {
+        return Err(format!(
+            "the proof ends at entry {seq}, not at checkpoint {}",
+            checkpoint.seq
+        ));
+    }
+    Ok(())
 }
 
 /// A signed statement that the chain had `hash` at `seq`. The key is the
@@ -483,6 +539,31 @@ mod tests {
             verifier.feed(entry);
         }
         assert_eq!(first_bad(verifier.finish(head(&entries))), 5);
+    }
+
+    #[test]
+    fn one_entry_is_proven_against_a_checkpoint() {
+        let entries = chain(6);
+        let checkpoint = Checkpoint::sign(b"k", 6, entries[5].hash, Utc::now());
+        let links: Vec<ProofLink> = entries[3..]
+            .iter()
+            .map(|e| ProofLink {
+                seq: e.seq,
+                prev_hash: e.prev_hash,
+                digest: content_digest(&e.event),
+                hash: e.hash,
+            })
+            .collect();
+        assert_eq!(verify_proof(&entries[2], &links, &checkpoint), Ok(()));
+        // A changed entry, a rewritten link, a missing link all fail.
+        let mut changed = entries[2].clone();
+        changed.event.outcome = Outcome::Denied;
+        assert!(verify_proof(&changed, &links, &checkpoint).is_err());
+        let mut forged = links.clone();
+        forged[0].digest = [7; 32];
+        assert!(verify_proof(&entries[2], &forged, &checkpoint).is_err());
+        assert!(verify_proof(&entries[2], &links[1..], &checkpoint).is_err());
+        assert!(verify_proof(&entries[2], &links[..2], &checkpoint).is_err());
     }
 
     #[test]

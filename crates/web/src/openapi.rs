@@ -36,6 +36,7 @@ use crate::routes;
         routes::audit::search,
         routes::audit::verify,
         routes::audit::object_history,
+        routes::audit::proof,
         routes::reports::export,
         routes::deconfliction::list,
         routes::chains::create_link,

@@ -3,7 +3,8 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use interdict_domain::audit::{
-    AuditEvent, ChainVerifier, ChainedEntry, Checkpoint, Hash, Outcome, VerifyReport,
+    content_digest, AuditEvent, ChainVerifier, ChainedEntry, Checkpoint, Hash, Outcome, ProofLink,
+    VerifyReport,
 };
 use interdict_domain::policy::AuditScope;
 use uuid::Uuid;
@@ -278,4 +279,49 @@ pub fn search(
     query
         .load::<AuditRow>(conn)
         .map(|rows| rows.into_iter().map(ChainedEntry::from).collect())
+}
+
+/// An entry, the links from it to the first checkpoint at or after it, and
+/// that checkpoint (`None` when none covers the entry yet).
+pub struct Proof {
+    pub entry: ChainedEntry,
+    pub links: Vec<ProofLink>,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+pub fn proof(conn: &mut DbConnection, seq: i64) -> QueryResult<Option<Proof>> {
+    let Some(entry) = audit_entries::table
+        .find(seq)
+        .select(AuditRow::as_select())
+        .first::<AuditRow>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let checkpoint = checkpoints(conn)?.into_iter().find(|c| c.seq >= seq);
+    let links = match &checkpoint {
+        None => Vec::new(),
+        Some(checkpoint) => audit_entries::table
+            .filter(audit_entries::seq.gt(seq))
+            .filter(audit_entries::seq.le(checkpoint.seq))
+            .order(audit_entries::seq.asc())
+            .select(AuditRow::as_select())
+            .load::<AuditRow>(conn)?
+            .into_iter()
+            .map(|row| {
+                let entry = ChainedEntry::from(row);
+                ProofLink {
+                    seq: entry.seq,
+                    prev_hash: entry.prev_hash,
+                    digest: content_digest(&entry.event),
+                    hash: entry.hash,
+                }
+            })
+            .collect(),
+    };
+    Ok(Some(Proof {
+        entry: ChainedEntry::from(entry),
+        links,
+        checkpoint,
+    }))
 }

@@ -4,7 +4,7 @@
 mod entries;
 mod writer;
 
-pub use entries::{checkpoints, head, search, verify, AuditFilter, VerifyMode};
+pub use entries::{checkpoints, head, proof, search, verify, AuditFilter, Proof, VerifyMode};
 pub use writer::{
     AuditContext, AuditFailure, AuditWriter, AuditWriterThread, Audited, Checkpointing,
 };

@@ -285,3 +285,101 @@ pub async fn object_history(
     .await;
     state.audited(event, page).await.map(web::Json)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProofLinkView {
+    pub seq: i64,
+    pub prev_hash: String,
+    /// SHA-256 of the entry's content (not the content itself).
+    pub digest: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointView {
+    pub seq: i64,
+    pub hash: String,
+    pub at: DateTime<Utc>,
+    /// HMAC-SHA256 under the audit key.
+    pub signature: String,
+    /// Whether the signature verifies with this server's audit key.
+    pub signature_valid: bool,
+}
+
+/// What one needs to check an entry against a signed checkpoint: recompute
+/// the entry's hash from its content, then each link's hash from its
+/// previous hash, position and digest, and arrive at the checkpoint's hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProofView {
+    pub entry: AuditEntryView,
+    pub links: Vec<ProofLinkView>,
+    pub checkpoint: CheckpointView,
+    /// The server's own check of the proof.
+    pub valid: bool,
+}
+
+/// A proof that one audit entry is part of the chain up to a signed
+/// checkpoint (auditors, for entries in their scope).
+#[utoipa::path(get, operation_id = "audit_entry_proof", path = "/api/v1/audit/entries/{seq}/proof", tag = "audit", security(("bearer" = [])),
+    params(("seq" = i64, Path)), responses(
+    (status = 200, body = ProofView),
+    (status = 403, content_type = "application/problem+json"),
+    (status = 404, description = "No such entry in the caller's scope", content_type = "application/problem+json"),
+    (status = 409, description = "No checkpoint covers the entry yet", content_type = "application/problem+json"),
+))]
+pub async fn proof(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> Result<web::Json<ProofView>, ApiError> {
+    let seq = path.into_inner();
+    let actor = caller.actor.clone();
+    let key = state.audit_key.clone();
+    let found = async {
+        ApiError::from_decision(policy::decide_audit_search(&actor))?;
+        let scope = policy::audit_scope(&actor);
+        state
+            .db
+            .run(move |conn| {
+                let audit::Proof { entry, links, checkpoint } = audit::proof(conn, seq)?.ok_or(ApiError::NotFound)?;
+                let in_scope = match scope {
+                    AuditScope::Everything => true,
+                    AuditScope::Agency(agency) => entry.event.agency_id == Some(agency),
+                    AuditScope::Nothing => false,
+                };
+                if !in_scope {
+                    return Err(ApiError::NotFound);
+                }
+                let checkpoint = checkpoint.ok_or_else(|| {
+                    ApiError::Conflict("no checkpoint covers this entry yet; one is signed every few thousand entries".into())
+                })?;
+                let valid = interdict_domain::audit::verify_proof(&entry, &links, &checkpoint).is_ok() && checkpoint.is_valid(&key);
+                Ok(ProofView {
+                    links: links
+                        .into_iter()
+                        .map(|l| ProofLinkView {
+                            seq: l.seq,
+                            prev_hash: hex::encode(l.prev_hash),
+                            digest: hex::encode(l.digest),
+                            hash: hex::encode(l.hash),
+                        })
+                        .collect(),
+                    checkpoint: CheckpointView {
+                        seq: checkpoint.seq,
+                        hash: hex::encode(checkpoint.hash),
+                        at: checkpoint.at,
+                        signature: hex::encode(checkpoint.signature),
+                        signature_valid: checkpoint.is_valid(&key),
+                    },
+                    entry: AuditEntryView::from(entry),
+                    valid,
+                })
+            })
+            .await
+    }
+    .await;
+    state
+        .audited(caller.event_on("audit.proof", "audit_entry", seq), found)
+        .await
+        .map(web::Json)
+}

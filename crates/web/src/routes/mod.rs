@@ -65,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/audit/objects/{object_type}/{object_id}")
                         .get(audit::object_history),
                 )
+                .service(web::resource("/audit/entries/{seq}/proof").get(audit::proof))
                 .service(web::resource("/deconfliction").get(deconfliction::list))
                 .service(
                     web::resource("/shipments/{id}/links")
