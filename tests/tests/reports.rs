@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 both_backends!(
     exports_match_the_api_and_are_audited,
-    exports_refuse_bad_requests_and_respect_scope
+    exports_refuse_bad_requests_and_respect_scope,
+    links_and_flags_are_exported_with_their_history
 );
 
 fn setup(app: &TestApp) -> (Uuid, String, String, String) {
@@ -192,4 +193,77 @@ fn exports_refuse_bad_requests_and_respect_scope(backend: Backend) {
         .json();
     // (The unknown parameter is refused by the extractor, before the handler.)
     assert_eq!(errors["items"].as_array().unwrap().len(), 4, "{errors}");
+}
+
+fn links_and_flags_are_exported_with_their_history(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let (_, inv, auditor, other) = setup(&app);
+    let a = shipment(&app, &inv, "first leg", "CN", "seizure");
+    let b = shipment(&app, &inv, "second leg", "IN", "seizure");
+    let linked = app.post(
+        &format!("/api/v1/shipments/{a}/links"),
+        &inv,
+        json!({ "to": b, "relation": "transshipment", "evidence": "same crates" }),
+    );
+    assert_eq!(linked.status, 201, "{}", linked.text);
+    let flagged = app.post(
+        &format!("/api/v1/shipments/{a}/flags"),
+        &inv,
+        json!({ "reason": "tip, from \"the port\"" }),
+    );
+    assert_eq!(flagged.status, 201, "{}", flagged.text);
+
+    let links = app.get("/api/v1/reports/links.csv", &auditor);
+    assert_eq!(links.status, 200, "{}", links.text);
+    let mut reader = csv::Reader::from_reader(links.text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][1], "transshipment");
+    assert_eq!(&rows[0][9], "CN");
+    assert_eq!(&rows[0][13], "IN");
+
+    let flags = app.get("/api/v1/reports/flags.ndjson", &inv);
+    assert_eq!(flags.status, 200, "{}", flags.text);
+    let lines: Vec<Value> = flags
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["reason"], "tip, from \"the port\"");
+    assert!(
+        lines[0]["history"]
+            .as_str()
+            .unwrap()
+            .starts_with("raise → open by "),
+        "{}",
+        lines[0]["history"]
+    );
+    assert_eq!(
+        app.get("/api/v1/reports/flags.ndjson?flag_state=dismissed", &inv)
+            .text
+            .lines()
+            .count(),
+        0
+    );
+    app.get("/api/v1/reports/flags.csv?flag_state=maybe", &inv)
+        .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/links.csv?flag_state=open", &inv)
+        .assert_problem(400, "bad-request");
+
+    // Another agency sees neither.
+    assert_eq!(
+        app.get("/api/v1/reports/links.ndjson", &other)
+            .text
+            .lines()
+            .count(),
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/reports/flags.ndjson", &other)
+            .text
+            .lines()
+            .count(),
+        0
+    );
 }

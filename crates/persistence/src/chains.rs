@@ -391,3 +391,68 @@ pub fn roots(
         .select(RecordRow::as_select())
         .load(conn)
 }
+
+/// Ids of shipments `visibility` lets the caller see, as a subquery. Kept
+/// unboxed so it can sit inside another query on both backends.
+macro_rules! visible_shipment_ids {
+    ($agency:expr, $task_forces:expr, $include_withdrawn:expr) => {{
+        use diesel::IntoSql;
+        crate::schema::records::table
+            .filter(crate::schema::records::kind.eq("shipment"))
+            .filter(
+                crate::schema::records::owner_agency_id
+                    .eq($agency)
+                    .or(crate::schema::records::scope_kind.eq("all"))
+                    .or(crate::schema::records::scope_task_force_id.eq_any($task_forces)),
+            )
+            .filter(
+                crate::schema::records::withdrawn_at
+                    .is_null()
+                    .or($include_withdrawn.into_sql::<diesel::sql_types::Bool>()),
+            )
+            .select(crate::schema::records::id)
+    }};
+}
+pub(crate) use visible_shipment_ids;
+
+/// Links touching a shipment the caller can see, oldest first, after
+/// `after`, created within `created`.
+pub fn visible_links_page(
+    conn: &mut DbConnection,
+    visibility: &interdict_domain::policy::Visibility,
+    created: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<LinkRow>> {
+    let interdict_domain::policy::Visibility::Scoped {
+        agency_id,
+        task_forces,
+        include_withdrawn,
+    } = visibility
+    else {
+        return Ok(Vec::new());
+    };
+    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
+    let from_visible = visible_shipment_ids!(DbUuid(*agency_id), tfs.clone(), *include_withdrawn);
+    let to_visible = visible_shipment_ids!(DbUuid(*agency_id), tfs, *include_withdrawn);
+    let mut query = links::table
+        .filter(
+            links::from_shipment_id
+                .eq_any(from_visible)
+                .or(links::to_shipment_id.eq_any(to_visible)),
+        )
+        .order(links::id.asc())
+        .limit(limit)
+        .select(LinkRow::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(links::id.gt(DbUuid(after)));
+    }
+    if let Some(from) = created.0 {
+        query = query.filter(links::created_at.ge(from));
+    }
+    if let Some(to) = created.1 {
+        query = query.filter(links::created_at.lt(to));
+    }
+    query.load(conn)
+}

@@ -204,3 +204,44 @@ pub fn queue(
     }
     query.load(conn)
 }
+
+/// Flags on shipments the caller can see, oldest first, after `after`,
+/// optionally in one state and raised within `raised`.
+pub fn visible_page(
+    conn: &mut DbConnection,
+    visibility: &interdict_domain::policy::Visibility,
+    state: Option<&str>,
+    raised: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<FlagRow>> {
+    let interdict_domain::policy::Visibility::Scoped {
+        agency_id,
+        task_forces,
+        include_withdrawn,
+    } = visibility
+    else {
+        return Ok(Vec::new());
+    };
+    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
+    let visible = crate::chains::visible_shipment_ids!(DbUuid(*agency_id), tfs, *include_withdrawn);
+    let mut query = flags::table
+        .filter(flags::shipment_id.eq_any(visible))
+        .order(flags::id.asc())
+        .limit(limit)
+        .select(FlagRow::as_select())
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(flags::state.eq(state.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(flags::id.gt(DbUuid(after)));
+    }
+    if let Some(from) = raised.0 {
+        query = query.filter(flags::raised_at.ge(from));
+    }
+    if let Some(to) = raised.1 {
+        query = query.filter(flags::raised_at.lt(to));
+    }
+    query.load(conn)
+}

@@ -41,6 +41,8 @@ enum Format {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Report {
     Shipments,
+    Links,
+    Flags,
     Audit,
 }
 
@@ -63,11 +65,13 @@ fn parse_name(file: &str) -> Result<(Report, Format), ApiError> {
     };
     let report = match name {
         "shipments" => Report::Shipments,
+        "links" => Report::Links,
+        "flags" => Report::Flags,
         "audit" => Report::Audit,
         other => {
             return Err(ApiError::bad_request(
                 "report",
-                format!("there is no `{other}` report; use shipments or audit"),
+                format!("there is no `{other}` report; use shipments, links, flags or audit"),
             ))
         }
     };
@@ -86,6 +90,8 @@ pub struct ReportQuery {
     pub owner_agency_id: Option<Uuid>,
     pub incident_type: Option<String>,
     pub status: Option<String>,
+    /// Flags only: `open`, `under_review`, `confirmed`, `dismissed` or `escalated`.
+    pub flag_state: Option<String>,
 }
 
 /// A cell as a spreadsheet will not execute it: anything that starts like a
@@ -174,6 +180,39 @@ const SHIPMENT_COLUMNS: &[&str] = &[
     "withdrawn_reason",
 ];
 
+const LINK_COLUMNS: &[&str] = &[
+    "id",
+    "relation",
+    "evidence",
+    "created_at",
+    "created_by",
+    "withdrawn_at",
+    "withdrawn_reason",
+    "from_shipment",
+    "from_agency",
+    "from_origin_country",
+    "from_destination_country",
+    "to_shipment",
+    "to_agency",
+    "to_origin_country",
+    "to_destination_country",
+];
+
+const FLAG_COLUMNS: &[&str] = &[
+    "id",
+    "shipment_id",
+    "owner_agency",
+    "state",
+    "reason",
+    "score",
+    "indicators",
+    "raised_by",
+    "raised_at",
+    "assigned_to",
+    "escalated_to",
+    "history",
+];
+
 const AUDIT_COLUMNS: &[&str] = &[
     "seq",
     "occurred_at",
@@ -209,6 +248,15 @@ struct Names {
 }
 
 impl Names {
+    fn new(actor: &Actor) -> Self {
+        Self {
+            visibility: policy::visibility(actor, RecordKind::Party),
+            parties: HashMap::new(),
+            chemicals: HashMap::new(),
+            agencies: HashMap::new(),
+        }
+    }
+
     fn party(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
         if let Some(name) = self.parties.get(&id) {
             return Ok(name.clone());
@@ -377,12 +425,7 @@ fn shipments_producer(
     let owner = query.owner_agency_id;
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
-        let mut names = Names {
-            visibility: policy::visibility(&actor, RecordKind::Party),
-            parties: HashMap::new(),
-            chemicals: HashMap::new(),
-            agencies: HashMap::new(),
-        };
+        let mut names = Names::new(&actor);
         let mut before = None;
         let mut sent = 0;
         loop {
@@ -411,16 +454,10 @@ fn shipments_producer(
     }))
 }
 
-fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiError> {
-    if policy::decide_audit_search(&actor) != Decision::Allow {
-        return Err(ApiError::Forbidden);
-    }
-    if query.incident_type.is_some() || query.status.is_some() || query.owner_agency_id.is_some() {
-        return Err(ApiError::bad_request(
-            "query",
-            "the audit export takes only from and to",
-        ));
-    }
+/// The `from`/`to` range, checked.
+fn range(
+    query: &ReportQuery,
+) -> Result<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>), ApiError> {
     let from = parse_time("from", query.from.as_deref())?;
     let to = parse_time("to", query.to.as_deref())?;
     if let (Some(from), Some(to)) = (from, to) {
@@ -428,14 +465,194 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
             return Err(ApiError::bad_request("to", "must be after `from`"));
         }
     }
+    Ok((from.map(|t| t.naive_utc()), to.map(|t| t.naive_utc())))
+}
+
+fn only_dates(query: &ReportQuery, report: &str) -> Result<(), ApiError> {
+    if query.incident_type.is_some() || query.status.is_some() || query.owner_agency_id.is_some() {
+        return Err(ApiError::bad_request(
+            "query",
+            format!("the {report} export takes only from and to"),
+        ));
+    }
+    Ok(())
+}
+
+/// Origin and destination countries of a shipment the caller may see.
+fn ends(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    id: Uuid,
+) -> Result<Option<(String, String)>, ApiError> {
+    Ok(
+        records::find_visible(conn, RecordKind::Shipment, id, visibility)?
+            .and_then(|row| serde_json::from_str::<ShipmentInput>(&row.body).ok())
+            .and_then(|input| {
+                let origin = input.legs.first()?.from.country.clone();
+                let destination = input.legs.last()?.to.country.clone();
+                Some((origin, destination))
+            }),
+    )
+}
+
+fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiError> {
+    only_dates(query, "links")?;
+    if query.flag_state.is_some() {
+        return Err(ApiError::bad_request(
+            "flag_state",
+            "applies to the flags export only",
+        ));
+    }
+    let created = range(query)?;
+    Ok(Box::new(move |conn, emit| {
+        let visibility = policy::visibility(&actor, RecordKind::Shipment);
+        let mut names = Names::new(&actor);
+        let mut after = None;
+        let mut sent = 0;
+        loop {
+            let page = interdict_persistence::chains::visible_links_page(
+                conn,
+                &visibility,
+                created,
+                after,
+                PAGE,
+            )?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.0);
+            let full = page.len() as i64 == PAGE;
+            for link in page {
+                let mut values = vec![
+                    Value::String(link.id.0.to_string()),
+                    Value::String(link.relation.clone()),
+                    Value::String(link.evidence.clone()),
+                    Value::String(super::views::utc(link.created_at).to_rfc3339()),
+                    Value::String(link.created_by.0.to_string()),
+                    link.withdrawn_at
+                        .map(|t| Value::String(super::views::utc(t).to_rfc3339()))
+                        .unwrap_or_default(),
+                    link.withdrawn_reason
+                        .clone()
+                        .map(Value::String)
+                        .unwrap_or_default(),
+                ];
+                for end in [link.from_shipment_id.0, link.to_shipment_id.0] {
+                    let owner = records::owner_of(conn, end)?;
+                    let agency = match owner {
+                        Some(owner) => names.agency(conn, owner)?,
+                        None => String::new(),
+                    };
+                    let (origin, destination) = ends(conn, &visibility, end)?.unwrap_or_default();
+                    values.extend([
+                        Value::String(end.to_string()),
+                        Value::String(agency),
+                        Value::String(origin),
+                        Value::String(destination),
+                    ]);
+                }
+                if !emit(values) {
+                    return Ok(sent);
+                }
+                sent += 1;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(sent)
+    }))
+}
+
+fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiError> {
+    only_dates(query, "flags")?;
+    let state =
+        choice_param::<interdict_domain::review::FlagState>("flag_state", &query.flag_state)?;
+    let raised = range(query)?;
+    Ok(Box::new(move |conn, emit| {
+        let visibility = policy::visibility(&actor, RecordKind::Shipment);
+        let mut names = Names::new(&actor);
+        let mut after = None;
+        let mut sent = 0;
+        loop {
+            let page = interdict_persistence::flags::visible_page(
+                conn,
+                &visibility,
+                state.as_deref(),
+                raised,
+                after,
+                PAGE,
+            )?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.0);
+            let full = page.len() as i64 == PAGE;
+            for flag in page {
+                let history: Vec<String> = interdict_persistence::flags::history(conn, flag.id.0)?
+                    .into_iter()
+                    .map(|t| {
+                        let by = t.by_user.map_or("system".to_owned(), |u| u.0.to_string());
+                        let at = super::views::utc(t.at).to_rfc3339();
+                        let reason = t.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+                        format!("{} → {} by {by} at {at}{reason}", t.action, t.to_state)
+                    })
+                    .collect();
+                let indicators: Vec<String> = serde_json::from_str::<Vec<Value>>(&flag.indicators)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|i| i["code"].as_str().map(str::to_owned))
+                    .collect();
+                let values = vec![
+                    Value::String(flag.id.0.to_string()),
+                    Value::String(flag.shipment_id.0.to_string()),
+                    Value::String(names.agency(conn, flag.owner_agency_id.0)?),
+                    Value::String(flag.state.clone()),
+                    Value::String(flag.reason.clone()),
+                    serde_json::json!(flag.score),
+                    Value::String(indicators.join("; ")),
+                    Value::String(
+                        flag.raised_by
+                            .map_or("system".to_owned(), |u| u.0.to_string()),
+                    ),
+                    Value::String(super::views::utc(flag.raised_at).to_rfc3339()),
+                    flag.assigned_to
+                        .map(|u| Value::String(u.0.to_string()))
+                        .unwrap_or_default(),
+                    flag.escalated_to
+                        .map(|u| Value::String(u.0.to_string()))
+                        .unwrap_or_default(),
+                    Value::String(history.join("; ")),
+                ];
+                if !emit(values) {
+                    return Ok(sent);
+                }
+                sent += 1;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(sent)
+    }))
+}
+
+fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiError> {
+    if policy::decide_audit_search(&actor) != Decision::Allow {
+        return Err(ApiError::Forbidden);
+    }
+    only_dates(query, "audit")?;
+    if query.flag_state.is_some() {
+        return Err(ApiError::bad_request(
+            "flag_state",
+            "applies to the flags export only",
+        ));
+    }
+    let (from, to) = range(query)?;
     Ok(Box::new(move |conn, emit| {
         let scope: AuditScope = policy::audit_scope(&actor);
         let mut before = None;
         let mut sent = 0;
         loop {
             let filter = AuditFilter {
-                from: from.map(|t| t.naive_utc()),
-                to: to.map(|t| t.naive_utc()),
+                from,
+                to,
                 before_seq: before,
                 limit: PAGE,
                 ..AuditFilter::default()
@@ -461,10 +678,10 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
     }))
 }
 
-/// Streams a report: `shipments.csv`, `shipments.ndjson`, `audit.csv` or
-/// `audit.ndjson`.
+/// Streams a report: `shipments`, `links`, `flags` or `audit`, as `.csv`
+/// or `.ndjson`.
 #[utoipa::path(get, operation_id = "reports_export", path = "/api/v1/reports/{report}", tag = "reports", security(("bearer" = [])),
-    params(("report" = String, Path, description = "shipments.csv, shipments.ndjson, audit.csv or audit.ndjson"), ReportQuery), responses(
+    params(("report" = String, Path, description = "shipments, links, flags or audit, with .csv or .ndjson"), ReportQuery), responses(
     (status = 200, description = "The rows, streamed", content_type = "text/csv"),
     (status = 400, description = "Unknown report or format, or a bad filter", content_type = "application/problem+json"),
     (status = 403, content_type = "application/problem+json")))]
@@ -487,10 +704,17 @@ pub async fn export(
                 }
                 shipments_producer(actor.clone(), &query, state.config.risk.clone())?
             }
+            Report::Links | Report::Flags if actor.role == interdict_domain::user::Role::Admin => {
+                return Err(ApiError::Forbidden)
+            }
+            Report::Links => links_producer(actor.clone(), &query)?,
+            Report::Flags => flags_producer(actor.clone(), &query)?,
             Report::Audit => audit_producer(actor.clone(), &query)?,
         };
         let columns = match report {
             Report::Shipments => SHIPMENT_COLUMNS,
+            Report::Links => LINK_COLUMNS,
+            Report::Flags => FLAG_COLUMNS,
             Report::Audit => AUDIT_COLUMNS,
         };
         Ok((format, columns, producer))
@@ -627,6 +851,14 @@ mod tests {
         assert_eq!(
             parse_name("audit.ndjson").unwrap(),
             (Report::Audit, Format::Ndjson)
+        );
+        assert_eq!(
+            parse_name("flags.csv").unwrap(),
+            (Report::Flags, Format::Csv)
+        );
+        assert_eq!(
+            parse_name("links.ndjson").unwrap(),
+            (Report::Links, Format::Ndjson)
         );
         for bad in ["shipments.xlsx", "shipments", "secrets.csv"] {
             assert!(parse_name(bad).is_err(), "{bad}");
