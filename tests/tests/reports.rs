@@ -136,6 +136,29 @@ fn exports_match_the_api_and_are_audited(backend: Backend) {
         .records()
         .count();
     assert!(rows > 10, "{rows}");
+    // With the search's filters, it exports exactly what the search shows.
+    let filtered = app.get(
+        "/api/v1/reports/audit.ndjson?action=shipment.create&outcome=allowed",
+        &auditor,
+    );
+    let lines: Vec<Value> = filtered
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let searched = app
+        .get(
+            "/api/v1/audit?action=shipment.create&outcome=allowed",
+            &auditor,
+        )
+        .json();
+    assert_eq!(lines.len(), searched["items"].as_array().unwrap().len());
+    assert_eq!(
+        lines.len(),
+        7,
+        "the other agency's creation is out of scope"
+    );
+    assert!(lines.iter().all(|l| l["action"] == "shipment.create"));
 }
 
 fn exports_refuse_bad_requests_and_respect_scope(backend: Backend) {

@@ -92,6 +92,22 @@ pub struct ReportQuery {
     pub status: Option<String>,
     /// Flags only: `open`, `under_review`, `confirmed`, `dismissed` or `escalated`.
     pub flag_state: Option<String>,
+    /// Audit only: the filters of `GET /api/v1/audit`.
+    pub user_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub outcome: Option<String>,
+}
+
+impl ReportQuery {
+    fn has_audit_filters(&self) -> bool {
+        self.user_id.is_some()
+            || self.action.is_some()
+            || self.object_type.is_some()
+            || self.object_id.is_some()
+            || self.outcome.is_some()
+    }
 }
 
 /// A cell as a spreadsheet will not execute it: anything that starts like a
@@ -469,6 +485,12 @@ fn range(
 }
 
 fn only_dates(query: &ReportQuery, report: &str) -> Result<(), ApiError> {
+    if report != "audit" && query.has_audit_filters() {
+        return Err(ApiError::bad_request(
+            "query",
+            "user, action, object and outcome filters apply to the audit export",
+        ));
+    }
     if query.incident_type.is_some() || query.status.is_some() || query.owner_agency_id.is_some() {
         return Err(ApiError::bad_request(
             "query",
@@ -645,12 +667,31 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
         ));
     }
     let (from, to) = range(query)?;
+    let outcome = query
+        .outcome
+        .as_deref()
+        .map(|o| {
+            o.parse::<Outcome>()
+                .map_err(|m| ApiError::bad_request("outcome", m))
+        })
+        .transpose()?;
+    let (user_id, action, object_type, object_id) = (
+        query.user_id,
+        query.action.clone(),
+        query.object_type.clone(),
+        query.object_id.clone(),
+    );
     Ok(Box::new(move |conn, emit| {
         let scope: AuditScope = policy::audit_scope(&actor);
         let mut before = None;
         let mut sent = 0;
         loop {
             let filter = AuditFilter {
+                user_id,
+                action: action.clone(),
+                object_type: object_type.clone(),
+                object_id: object_id.clone(),
+                outcome,
                 from,
                 to,
                 before_seq: before,
@@ -763,6 +804,9 @@ pub async fn export(
         if let Err(e) = runtime.block_on(writer.record(event)) {
             tracing::error!(error = %e, "could not record the export's audit entry");
         }
+        // The response ends only now, so a client that read it all knows
+        // the export was recorded.
+        drop(sender);
     });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver
