@@ -696,7 +696,6 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                 to,
                 before_seq: before,
                 limit: PAGE,
-                ..AuditFilter::default()
             };
             let entries = audit::search(conn, scope, &filter)?;
             let Some(last) = entries.last() else { break };
