@@ -436,6 +436,7 @@ pub struct Response {
     pub status: u16,
     pub headers: HashMap<String, String>,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -454,11 +455,14 @@ impl Response {
                     .map(|v| (name.to_ascii_lowercase(), v.to_owned()))
             })
             .collect();
-        let text = response.into_string().unwrap_or_default();
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Self {
             status,
             headers,
             text,
+            bytes,
         }
     }
 

@@ -7,7 +7,8 @@ use uuid::Uuid;
 both_backends!(
     exports_match_the_api_and_are_audited,
     exports_refuse_bad_requests_and_respect_scope,
-    links_and_flags_are_exported_with_their_history
+    links_and_flags_are_exported_with_their_history,
+    the_summary_pdf_has_the_totals
 );
 
 fn setup(app: &TestApp) -> (Uuid, String, String, String) {
@@ -289,4 +290,78 @@ fn links_and_flags_are_exported_with_their_history(backend: Backend) {
             .count(),
         0
     );
+}
+
+fn the_summary_pdf_has_the_totals(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let (agency, inv, auditor, other) = setup(&app);
+    app.create_user(agency, "ofo.sup", "supervisor");
+    let supervisor = app.token("ofo.sup", PASSWORD);
+    let flagged = shipment(&app, &inv, "one", "CN", "seizure");
+    shipment(&app, &inv, "two", "CN", "seizure");
+    shipment(&app, &inv, "three", "MX", "suspicious_shipment");
+    shipment(&app, &other, "not ours", "CN", "seizure");
+    let flag = app
+        .post(
+            &format!("/api/v1/shipments/{flagged}/flags"),
+            &inv,
+            json!({ "reason": "tip" }),
+        )
+        .json();
+    let flag_id = flag["id"].as_str().unwrap();
+    for (version, body) in [
+        (1, json!({ "action": "start_review" })),
+        (
+            2,
+            json!({ "action": "dismiss", "reason": "known importer" }),
+        ),
+    ] {
+        let moved = app
+            .request("POST", &format!("/api/v1/flags/{flag_id}/transitions"))
+            .bearer(&supervisor)
+            .header("If-Match", &format!("\"{version}\""))
+            .json(body);
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+    let response = app.get(
+        "/api/v1/reports/summary.pdf?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z",
+        &auditor,
+    );
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.header("content-type"), Some("application/pdf"));
+    let pdf = lopdf::Document::load_mem(&response.bytes).expect("a PDF that parses");
+    let pages: Vec<u32> = pdf.get_pages().keys().copied().collect();
+    assert_eq!(pages.len(), 2);
+    let text = pdf.extract_text(&pages).expect("text");
+    for expected in [
+        "Shipments recorded: 3",
+        "seizure",
+        "suspicious shipment",
+        "Flags raised: 1",
+        "dismissed: 1",
+        "Verified: intact",
+        "Head hash: ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    // Outside the period, nothing.
+    let empty = app.get(
+        "/api/v1/reports/summary.pdf?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z",
+        &auditor,
+    );
+    let text = lopdf::Document::load_mem(&empty.bytes)
+        .unwrap()
+        .extract_text(&[1])
+        .unwrap();
+    assert!(text.contains("Shipments recorded: 0"), "{text}");
+    app.get(
+        "/api/v1/reports/summary.pdf?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+        &inv,
+    )
+    .assert_problem(403, "forbidden");
+    app.get(
+        "/api/v1/reports/summary.pdf?from=2026-04-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+        &auditor,
+    )
+    .assert_problem(400, "bad-request");
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod pagination;
+pub mod pdf;
 pub mod request_meta;
 pub mod routes;
 pub mod startup;

@@ -38,6 +38,7 @@ use crate::routes;
         routes::audit::object_history,
         routes::audit::proof,
         routes::reports::export,
+        routes::summary::summary,
         routes::deconfliction::list,
         routes::chains::create_link,
         routes::chains::list_links,

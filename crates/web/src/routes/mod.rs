@@ -21,6 +21,7 @@ pub mod reports;
 pub mod reviews;
 pub mod shipments;
 pub mod suggestions;
+pub mod summary;
 pub mod task_forces;
 pub mod users;
 pub mod views;
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/shipments/{id}/flags").post(chains::raise_flag))
                 .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
                 .service(web::resource("/chains").get(chains::search))
+                .service(web::resource("/reports/summary.pdf").get(summary::summary))
                 .service(web::resource("/reports/{report}").get(reports::export))
                 .service(web::resource("/reviews/queue").get(reviews::queue))
                 .service(web::resource("/flags/{id}").get(reviews::show))
