@@ -8,7 +8,8 @@ both_backends!(
     exports_match_the_api_and_are_audited,
     exports_refuse_bad_requests_and_respect_scope,
     links_and_flags_are_exported_with_their_history,
-    the_summary_pdf_has_the_totals
+    the_summary_pdf_has_the_totals,
+    a_client_that_leaves_halfway_is_recorded
 );
 
 fn setup(app: &TestApp) -> (Uuid, String, String, String) {
@@ -364,4 +365,71 @@ fn the_summary_pdf_has_the_totals(backend: Backend) {
         &auditor,
     )
     .assert_problem(400, "bad-request");
+}
+
+fn a_client_that_leaves_halfway_is_recorded(backend: Backend) {
+    use interdict_domain::audit::AuditEvent;
+    use interdict_persistence::audit::{AuditWriter, Checkpointing};
+    use std::io::{Read, Write};
+    let app = TestApp::spawn(backend);
+    let (agency, _inv, auditor, _other) = setup(&app);
+    // Plenty of rows: a second writer on the same database appends entries
+    // in the auditor's scope, as another instance would.
+    let (writer, _thread) = AuditWriter::start(
+        app.database.pool(),
+        512,
+        Checkpointing {
+            key: b"another-instance-key-0123456789abcdef".to_vec(),
+            every: 1_000_000,
+        },
+    );
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut pending = Vec::new();
+            for i in 0..20_000 {
+                let mut event = AuditEvent::now("bulk.read");
+                event.agency_id = Some(agency);
+                event.object_type = Some("shipment".into());
+                event.object_id = Some(format!("padding-{i}-{}", "x".repeat(200)));
+                pending.push(writer.record(event));
+            }
+            for result in futures_util::future::join_all(pending).await {
+                result.unwrap();
+            }
+        });
+    // Read a little of the export, then hang up.
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(stream, "GET /api/v1/reports/audit.csv HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {auditor}\r\n\r\n").unwrap();
+    let mut buffer = [0u8; 16 * 1024];
+    let read = stream.read(&mut buffer).unwrap();
+    assert!(read > 0);
+    drop(stream);
+    // The server stays healthy, and records how far the export got.
+    assert_eq!(app.request("GET", "/healthz").send().status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let entry = loop {
+        let found = app
+            .get(
+                "/api/v1/audit?action=report.export&object_id=audit.csv",
+                &auditor,
+            )
+            .json();
+        if let Some(entry) = found["items"].as_array().unwrap().first() {
+            break entry.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the export was never recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(entry["detail"]["complete"], false, "{entry}");
+    let rows = entry["detail"]["rows"].as_u64().unwrap();
+    assert!(rows < 20_000, "{rows}");
+    assert!(app.get("/api/v1/audit/verify", &auditor).json()["ok"]
+        .as_bool()
+        .unwrap());
 }
