@@ -275,6 +275,10 @@ fn links_and_flags_are_exported_with_their_history(backend: Backend) {
         .assert_problem(400, "bad-request");
     app.get("/api/v1/reports/links.csv?flag_state=open", &inv)
         .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/shipments.csv?flag_state=open", &inv)
+        .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/shipments.csv?action=user.read", &inv)
+        .assert_problem(400, "bad-request");
 
     // Another agency sees neither.
     assert_eq!(

@@ -255,6 +255,35 @@ type Producer = Box<
         + Send,
 >;
 
+/// Pages through rows with keyset pagination and sends each, until the
+/// rows run out or the client goes away; returns how many were sent.
+fn pages<T, C>(
+    conn: &mut DbConnection,
+    emit: &mut dyn FnMut(Vec<Value>) -> bool,
+    mut fetch: impl FnMut(&mut DbConnection, Option<C>) -> Result<Vec<T>, ApiError>,
+    cursor: impl Fn(&T) -> C,
+    mut row: impl FnMut(&mut DbConnection, T) -> Result<Vec<Value>, ApiError>,
+) -> Result<u64, ApiError> {
+    let mut after = None;
+    let mut sent = 0;
+    loop {
+        let page = fetch(conn, after.take())?;
+        let Some(last) = page.last() else { break };
+        after = Some(cursor(last));
+        let full = page.len() as i64 == PAGE;
+        for item in page {
+            if !emit(row(conn, item)?) {
+                return Ok(sent);
+            }
+            sent += 1;
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
 /// Names looked up once per export rather than once per row.
 struct Names {
     visibility: Visibility,
@@ -424,49 +453,51 @@ fn shipments_producer(
     query: &ReportQuery,
     weights: RiskWeights,
 ) -> Result<Producer, ApiError> {
-    let from = parse_time("from", query.from.as_deref())?;
-    let to = parse_time("to", query.to.as_deref())?;
-    if let (Some(from), Some(to)) = (from, to) {
-        if from >= to {
-            return Err(ApiError::bad_request("to", "must be after `from`"));
-        }
+    if query.has_audit_filters() {
+        return Err(ApiError::bad_request(
+            "query",
+            "user, action, object and outcome filters apply to the audit export",
+        ));
     }
+    if query.flag_state.is_some() {
+        return Err(ApiError::bad_request(
+            "flag_state",
+            "applies to the flags export only",
+        ));
+    }
+    let (from, to) = range(query)?;
     let facts = ShipmentFacts {
         incident_type: choice_param::<IncidentType>("incident_type", &query.incident_type)?,
         status: choice_param::<ShipmentStatus>("status", &query.status)?,
-        shipped_from: from.map(|t| t.naive_utc()),
-        shipped_to: to.map(|t| t.naive_utc()),
+        shipped_from: from,
+        shipped_to: to,
         ..ShipmentFacts::default()
     };
     let owner = query.owner_agency_id;
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
         let mut names = Names::new(&actor);
-        let mut before = None;
-        let mut sent = 0;
-        loop {
-            let page = Search {
-                owner_agency: owner,
-                facts: FactFilter::Shipment(facts.clone()),
-                before,
-                limit: PAGE,
-                ..Search::default()
-            };
-            let rows = search::search(conn, RecordKind::Shipment, &visibility, &page)?;
-            let Some(last) = rows.last() else { break };
-            before = Some(last.id.0);
-            let full = rows.len() as i64 == PAGE;
-            for row in &rows {
-                if !emit(shipment_row(conn, &mut names, &weights, row)?) {
-                    return Ok(sent);
-                }
-                sent += 1;
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(sent)
+        pages(
+            conn,
+            emit,
+            |conn, before| {
+                let page = Search {
+                    owner_agency: owner,
+                    facts: FactFilter::Shipment(facts.clone()),
+                    before,
+                    limit: PAGE,
+                    ..Search::default()
+                };
+                Ok(search::search(
+                    conn,
+                    RecordKind::Shipment,
+                    &visibility,
+                    &page,
+                )?)
+            },
+            |row| row.id.0,
+            |conn, row| shipment_row(conn, &mut names, &weights, &row),
+        )
     }))
 }
 
@@ -529,20 +560,20 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
         let mut names = Names::new(&actor);
-        let mut after = None;
-        let mut sent = 0;
-        loop {
-            let page = interdict_persistence::chains::visible_links_page(
-                conn,
-                &visibility,
-                created,
-                after,
-                PAGE,
-            )?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.0);
-            let full = page.len() as i64 == PAGE;
-            for link in page {
+        pages(
+            conn,
+            emit,
+            |conn, after| {
+                Ok(interdict_persistence::chains::visible_links_page(
+                    conn,
+                    &visibility,
+                    created,
+                    after,
+                    PAGE,
+                )?)
+            },
+            |link| link.id.0,
+            |conn, link| {
                 let mut values = vec![
                     Value::String(link.id.0.to_string()),
                     Value::String(link.relation.clone()),
@@ -571,16 +602,9 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                         Value::String(destination),
                     ]);
                 }
-                if !emit(values) {
-                    return Ok(sent);
-                }
-                sent += 1;
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(sent)
+                Ok(values)
+            },
+        )
     }))
 }
 
@@ -592,21 +616,21 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
         let mut names = Names::new(&actor);
-        let mut after = None;
-        let mut sent = 0;
-        loop {
-            let page = interdict_persistence::flags::visible_page(
-                conn,
-                &visibility,
-                state.as_deref(),
-                raised,
-                after,
-                PAGE,
-            )?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.0);
-            let full = page.len() as i64 == PAGE;
-            for flag in page {
+        pages(
+            conn,
+            emit,
+            |conn, after| {
+                Ok(interdict_persistence::flags::visible_page(
+                    conn,
+                    &visibility,
+                    state.as_deref(),
+                    raised,
+                    after,
+                    PAGE,
+                )?)
+            },
+            |flag| flag.id.0,
+            |conn, flag| {
                 let history: Vec<String> = interdict_persistence::flags::history(conn, flag.id.0)?
                     .into_iter()
                     .map(|t| {
@@ -642,16 +666,9 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                         .unwrap_or_default(),
                     Value::String(history.join("; ")),
                 ];
-                if !emit(values) {
-                    return Ok(sent);
-                }
-                sent += 1;
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(sent)
+                Ok(values)
+            },
+        )
     }))
 }
 
@@ -683,38 +700,30 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
     );
     Ok(Box::new(move |conn, emit| {
         let scope: AuditScope = policy::audit_scope(&actor);
-        let mut before = None;
-        let mut sent = 0;
-        loop {
-            let filter = AuditFilter {
-                user_id,
-                action: action.clone(),
-                object_type: object_type.clone(),
-                object_id: object_id.clone(),
-                outcome,
-                from,
-                to,
-                before_seq: before,
-                limit: PAGE,
-            };
-            let entries = audit::search(conn, scope, &filter)?;
-            let Some(last) = entries.last() else { break };
-            before = Some(last.seq);
-            let full = entries.len() as i64 == PAGE;
-            for entry in entries {
+        pages(
+            conn,
+            emit,
+            |conn, before| {
+                let filter = AuditFilter {
+                    user_id,
+                    action: action.clone(),
+                    object_type: object_type.clone(),
+                    object_id: object_id.clone(),
+                    outcome,
+                    from,
+                    to,
+                    before_seq: before,
+                    limit: PAGE,
+                };
+                Ok(audit::search(conn, scope, &filter)?)
+            },
+            |entry| entry.seq,
+            |_, entry| {
                 let view = serde_json::to_value(AuditEntryView::from(entry))
                     .map_err(ApiError::internal)?;
-                let values = AUDIT_COLUMNS.iter().map(|c| view[*c].clone()).collect();
-                if !emit(values) {
-                    return Ok(sent);
-                }
-                sent += 1;
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(sent)
+                Ok(AUDIT_COLUMNS.iter().map(|c| view[*c].clone()).collect())
+            },
+        )
     }))
 }
 
