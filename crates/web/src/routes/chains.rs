@@ -723,6 +723,43 @@ fn chain_matches(
     }))
 }
 
+/// A chain search's parameters, checked.
+struct ChainCriteria {
+    origin: Option<String>,
+    destination_country: Option<String>,
+    destination_subdivision: Option<String>,
+    chemical: Option<super::shipments::ChemicalRef>,
+    control: Option<String>,
+    equipment_kind: Option<String>,
+    shipped: (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>),
+    limit: i64,
+    before: Option<Uuid>,
+}
+
+impl ChainSearchQuery {
+    fn criteria(&self) -> Result<ChainCriteria, ApiError> {
+        use super::shipments::{chemical_ref, country, destination_state};
+        let from = super::audit::parse_time("from", self.from.as_deref())?;
+        let to = super::audit::parse_time("to", self.to.as_deref())?;
+        Ok(ChainCriteria {
+            origin: country("origin_country", &self.origin_country)?,
+            destination_country: country("destination_country", &self.destination_country)?,
+            destination_subdivision: destination_state(&self.destination_state)?,
+            chemical: chemical_ref(&self.chemical)?,
+            control: super::registry::choice_param::<interdict_domain::chemical::ControlStatus>(
+                "control_status",
+                &self.control_status,
+            )?,
+            equipment_kind: super::registry::choice_param::<
+                interdict_domain::equipment::EquipmentKind,
+            >("equipment_kind", &self.equipment_kind)?,
+            shipped: (from.map(|t| t.naive_utc()), to.map(|t| t.naive_utc())),
+            limit: crate::pagination::check_limit(self.limit)?,
+            before: crate::pagination::uuid_cursor(&self.cursor)?,
+        })
+    }
+}
+
 /// Chains in the caller's view, newest first by their first shipment. A
 /// page scans a bounded number of chains; `next_cursor` continues.
 #[utoipa::path(get, operation_id = "chains_search", path = "/api/v1/chains", tag = "chains", security(("bearer" = [])), params(ChainSearchQuery), responses(
@@ -738,86 +775,22 @@ pub async fn search(
     let actor = caller.actor.clone();
     let config = state.config.clone();
     let query = query.into_inner();
-    let parsed = (|| -> Result<_, ApiError> {
-        let country = |name: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(|c| {
-                    interdict_domain::codes::CountryCode::parse(c)
-                        .map(|c| c.to_string())
-                        .map_err(|m| ApiError::bad_request(name, m))
-                })
-                .transpose()
-        };
-        let origin = country("origin_country", &query.origin_country)?;
-        let destination_country = country("destination_country", &query.destination_country)?;
-        let destination_subdivision = query
-            .destination_state
-            .as_deref()
-            .map(|s| {
-                let code = s.trim().trim_start_matches("US-").to_ascii_uppercase();
-                interdict_domain::agency::is_state_or_territory(&code)
-                    .then(|| format!("US-{code}"))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "destination_state",
-                            "must be a US state or territory code such as TX",
-                        )
-                    })
-            })
-            .transpose()?;
-        let chemical = query
-            .chemical
-            .as_deref()
-            .map(|c| match Uuid::parse_str(c) {
-                Ok(id) => Ok(ChemicalRef::Id(id)),
-                Err(_) => interdict_domain::chemical::CasNumber::parse(c)
-                    .map(|cas| ChemicalRef::Cas(cas.to_string()))
-                    .map_err(|_| {
-                        ApiError::bad_request("chemical", "must be a catalogue id or a CAS number")
-                    }),
-            })
-            .transpose()?;
-        let control = super::registry::choice_param::<interdict_domain::chemical::ControlStatus>(
-            "control_status",
-            &query.control_status,
-        )?;
-        let equipment_kind = super::registry::choice_param::<
-            interdict_domain::equipment::EquipmentKind,
-        >("equipment_kind", &query.equipment_kind)?;
-        let from = super::audit::parse_time("from", query.from.as_deref())?;
-        let to = super::audit::parse_time("to", query.to.as_deref())?;
-        let limit = crate::pagination::check_limit(query.limit)?;
-        let before = crate::pagination::uuid_cursor(&query.cursor)?;
-        Ok((
-            origin,
-            destination_country,
-            destination_subdivision,
-            chemical,
-            control,
-            equipment_kind,
-            from,
-            to,
-            limit,
-            before,
-        ))
-    })();
-    let (
+    let criteria = match query.criteria() {
+        Ok(criteria) => criteria,
+        Err(e) => return state.reject(event, e).await,
+    };
+    let ChainCriteria {
         origin,
         destination_country,
         destination_subdivision,
         chemical,
         control,
         equipment_kind,
-        from,
-        to,
+        shipped,
         limit,
         before,
-    ) = match parsed {
-        Ok(parsed) => parsed,
-        Err(e) => return state.reject(event, e).await,
-    };
-    let party = query.party_id;
-    let flagged = query.flagged;
+    } = criteria;
+    let (party, flagged) = (query.party_id, query.flagged);
     let page = state
         .db
         .run(move |conn| {
@@ -862,14 +835,8 @@ pub async fn search(
             let mut exhausted = false;
             // Scan at most ten pages' worth of chains per request.
             for _ in 0..10 {
-                let batch = links::roots(
-                    conn,
-                    &visibility,
-                    origin.as_deref(),
-                    (from.map(|t| t.naive_utc()), to.map(|t| t.naive_utc())),
-                    cursor,
-                    limit,
-                )?;
+                let batch =
+                    links::roots(conn, &visibility, origin.as_deref(), shipped, cursor, limit)?;
                 exhausted = (batch.len() as i64) < limit;
                 for root in batch {
                     cursor = Some(root.id.0);

@@ -45,7 +45,7 @@ pub struct ShipmentQuery {
     pub cursor: Option<String>,
 }
 
-fn country(name: &str, value: &Option<String>) -> Result<Option<String>, ApiError> {
+pub fn country(name: &str, value: &Option<String>) -> Result<Option<String>, ApiError> {
     value
         .as_deref()
         .map(|c| {
@@ -63,20 +63,37 @@ pub enum ChemicalRef {
     Cas(String),
 }
 
-impl ShipmentQuery {
-    pub fn chemical(&self) -> Result<Option<ChemicalRef>, ApiError> {
-        self.chemical
-            .as_deref()
-            .map(|c| match uuid::Uuid::parse_str(c) {
-                Ok(id) => Ok(ChemicalRef::Id(id)),
-                Err(_) => CasNumber::parse(c)
-                    .map(|cas| ChemicalRef::Cas(cas.to_string()))
-                    .map_err(|_| {
-                        ApiError::bad_request("chemical", "must be a catalogue id or a CAS number")
-                    }),
-            })
-            .transpose()
-    }
+/// `TX` or `US-TX` as the ISO 3166-2 code of a US state or territory.
+pub fn destination_state(value: &Option<String>) -> Result<Option<String>, ApiError> {
+    value
+        .as_deref()
+        .map(|s| {
+            let code = s.trim().trim_start_matches("US-").to_ascii_uppercase();
+            if is_state_or_territory(&code) {
+                Ok(format!("US-{code}"))
+            } else {
+                Err(ApiError::bad_request(
+                    "destination_state",
+                    "must be a US state or territory code such as TX",
+                ))
+            }
+        })
+        .transpose()
+}
+
+/// A chemical filter: a catalogue id, or a CAS number.
+pub fn chemical_ref(value: &Option<String>) -> Result<Option<ChemicalRef>, ApiError> {
+    value
+        .as_deref()
+        .map(|c| match uuid::Uuid::parse_str(c) {
+            Ok(id) => Ok(ChemicalRef::Id(id)),
+            Err(_) => CasNumber::parse(c)
+                .map(|cas| ChemicalRef::Cas(cas.to_string()))
+                .map_err(|_| {
+                    ApiError::bad_request("chemical", "must be a catalogue id or a CAS number")
+                }),
+        })
+        .transpose()
 }
 
 impl SearchQuery for ShipmentQuery {
@@ -95,21 +112,7 @@ impl SearchQuery for ShipmentQuery {
         }
         search.identifiers.extend(serial_match(&self.serial)?);
         search.identifiers.extend(imprint_match(&self.imprint)?);
-        let destination_subdivision = self
-            .destination_state
-            .as_deref()
-            .map(|s| {
-                let code = s.trim().trim_start_matches("US-").to_ascii_uppercase();
-                if is_state_or_territory(&code) {
-                    Ok(format!("US-{code}"))
-                } else {
-                    Err(ApiError::bad_request(
-                        "destination_state",
-                        "must be a US state or territory code such as TX",
-                    ))
-                }
-            })
-            .transpose()?;
+        let destination_subdivision = destination_state(&self.destination_state)?;
         let shipped_from = parse_time("from", self.from.as_deref())?;
         let shipped_to = parse_time("to", self.to.as_deref())?;
         if let (Some(from), Some(to)) = (shipped_from, shipped_to) {
@@ -117,7 +120,7 @@ impl SearchQuery for ShipmentQuery {
                 return Err(ApiError::bad_request("to", "must be after `from`"));
             }
         }
-        let (chemical, chemical_cas) = match self.chemical()? {
+        let (chemical, chemical_cas) = match chemical_ref(&self.chemical)? {
             Some(ChemicalRef::Id(id)) => (Some(id), None),
             Some(ChemicalRef::Cas(cas)) => (None, Some(cas)),
             None => (None, None),
