@@ -926,6 +926,30 @@ fn the_catalogue_is_seeded_and_kept_by_admins(backend: Backend) {
     assert_eq!(noted.status, 200, "{}", noted.text);
     let reshared = patch(app, &path, &admin, "\"2\"", json!({ "scope": "agency" }));
     reshared.assert_problem(403, "forbidden");
+    // Withdrawn by an administrator: gone from investigators' searches, kept
+    // for auditors, with its history.
+    app.post(&format!("{path}/withdraw"), &w.a, json!({ "reason": "x" }))
+        .assert_problem(403, "forbidden");
+    let withdrawn = app.post(
+        &format!("{path}/withdraw"),
+        &admin,
+        json!({ "reason": "entered in error" }),
+    );
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+    assert!(find("piperidone hcl").is_empty());
+    app.get(&path, &w.a).assert_problem(404, "not-found");
+    assert_eq!(
+        app.get(&path, &w.auditor_a).json()["withdrawn"]["reason"],
+        "entered in error"
+    );
+    let history = app.get(&format!("{path}/history"), &w.auditor_a).json();
+    let changes: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["create", "update", "withdraw"]);
 }
 
 fn an_investigator_records_and_finds_a_realistic_case(backend: Backend) {
