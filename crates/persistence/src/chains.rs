@@ -399,12 +399,7 @@ macro_rules! visible_shipment_ids {
         use diesel::IntoSql;
         crate::schema::records::table
             .filter(crate::schema::records::kind.eq("shipment"))
-            .filter(
-                crate::schema::records::owner_agency_id
-                    .eq($agency)
-                    .or(crate::schema::records::scope_kind.eq("all"))
-                    .or(crate::schema::records::scope_task_force_id.eq_any($task_forces)),
-            )
+            .filter(crate::records::shared_with!($agency, $task_forces))
             .filter(
                 crate::schema::records::withdrawn_at
                     .is_null()
@@ -424,17 +419,11 @@ pub fn visible_links_page(
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<LinkRow>> {
-    let interdict_domain::policy::Visibility::Scoped {
-        agency_id,
-        task_forces,
-        include_withdrawn,
-    } = visibility
-    else {
+    let Some((agency, tfs, include_withdrawn)) = crate::records::scoped(visibility) else {
         return Ok(Vec::new());
     };
-    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
-    let from_visible = visible_shipment_ids!(DbUuid(*agency_id), tfs.clone(), *include_withdrawn);
-    let to_visible = visible_shipment_ids!(DbUuid(*agency_id), tfs, *include_withdrawn);
+    let from_visible = visible_shipment_ids!(agency, tfs.clone(), include_withdrawn);
+    let to_visible = visible_shipment_ids!(agency, tfs, include_withdrawn);
     let mut query = links::table
         .filter(
             links::from_shipment_id

@@ -215,16 +215,10 @@ pub fn visible_page(
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<FlagRow>> {
-    let interdict_domain::policy::Visibility::Scoped {
-        agency_id,
-        task_forces,
-        include_withdrawn,
-    } = visibility
-    else {
+    let Some((agency, tfs, include_withdrawn)) = crate::records::scoped(visibility) else {
         return Ok(Vec::new());
     };
-    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
-    let visible = crate::chains::visible_shipment_ids!(DbUuid(*agency_id), tfs, *include_withdrawn);
+    let visible = crate::chains::visible_shipment_ids!(agency, tfs, include_withdrawn);
     let mut query = flags::table
         .filter(flags::shipment_id.eq_any(visible))
         .order(flags::id.asc())

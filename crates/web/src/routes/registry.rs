@@ -195,16 +195,6 @@ fn record_event(
     caller.event_on(&format!("{}.{verb}", kind.as_str()), kind.as_str(), id)
 }
 
-/// Deconfliction and chemical uniqueness, inside the write transaction.
-fn after_write(
-    conn: &mut DbConnection,
-    row: &RecordRow,
-    index: &RecordIndex,
-) -> Result<(), ApiError> {
-    deconfliction::detect(conn, row, &index.identifiers)?;
-    Ok(())
-}
-
 fn chemical_conflict(error: ApiError, index: &RecordIndex) -> ApiError {
     match (error, &index.facts) {
         (ApiError::Conflict(_), interdict_domain::record::Facts::Chemical { cas, .. }) => {
@@ -261,7 +251,8 @@ pub async fn create<D: Document>(
             };
             let row = records::create(conn, id, kind, owner, &write)
                 .map_err(|e| chemical_conflict(e.into(), &index))?;
-            after_write(conn, &row, &index)?;
+            // Within the write transaction, so notices and record commit together.
+            deconfliction::detect(conn, &row, &index.identifiers)?;
             if kind == RecordKind::Shipment {
                 assessment::auto_flag(conn, context, id, &config.chain_limits, &config.risk)?;
             }
@@ -387,7 +378,8 @@ pub async fn update<D: Document>(
                 .ok_or(ApiError::PreconditionFailed {
                     current_version: current.version,
                 })?;
-            after_write(conn, &row, &index)?;
+            // Within the write transaction, so notices and record commit together.
+            deconfliction::detect(conn, &row, &index.identifiers)?;
             if kind == RecordKind::Shipment {
                 assessment::auto_flag(conn, event, id, &config.chain_limits, &config.risk)?;
             }
