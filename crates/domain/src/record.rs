@@ -41,6 +41,8 @@ pub enum Facts {
     Party {
         kind: String,
         country: Option<String>,
+        /// The name as `party::normalise_name` reduces it.
+        name_key: String,
     },
     Chemical {
         cas: String,
@@ -100,6 +102,7 @@ impl Document for PartyInput {
             facts: Facts::Party {
                 kind: party.kind.as_str().to_owned(),
                 country: party.country().map(|c| c.to_string()),
+                name_key: crate::party::normalise_name(&party.name),
             },
         };
         Ok((party.to_input(), index))

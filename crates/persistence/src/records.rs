@@ -8,6 +8,7 @@ use interdict_domain::identifier::IdentifierKind;
 use interdict_domain::policy::{RecordMeta, Visibility};
 use interdict_domain::record::{Facts, RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::db::MultiBackend;
@@ -153,32 +154,106 @@ pub fn create(
     owner: Uuid,
     write: &Write<'_>,
 ) -> QueryResult<RecordRow> {
-    let at = now();
-    let (scope_kind, scope_task_force_id) = scope_columns(write.scope);
-    let row = RecordRow {
-        id: DbUuid(id),
-        kind: kind.as_str().to_owned(),
-        owner_agency_id: DbUuid(owner),
-        scope_kind: scope_kind.to_owned(),
-        scope_task_force_id,
-        version: 1,
-        body: write.body.clone(),
-        search_text: write.index.search_text.clone(),
-        related_text: String::new(),
-        created_by: Some(DbUuid(write.actor)),
-        created_at: at,
-        updated_by: Some(DbUuid(write.actor)),
-        updated_at: at,
-        withdrawn_at: None,
-        withdrawn_by: None,
-        withdrawn_reason: None,
+    insert_many(
+        conn,
+        &[NewRecord {
+            id,
+            kind,
+            owner,
+            scope: write.scope,
+            actor: Some(write.actor),
+            body: write.body.clone(),
+            index: write.index.clone(),
+        }],
+    )?;
+    reload(conn, id)
+}
+
+/// A record written for the first time, alone or in a batch.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub id: Uuid,
+    pub kind: RecordKind,
+    pub owner: Uuid,
+    pub scope: Scope,
+    /// `None` for records the system writes (demo data).
+    pub actor: Option<Uuid>,
+    pub body: String,
+    pub index: RecordIndex,
+}
+
+/// Inserts rows in multi-row statements of `CHUNK` rows. diesel writes
+/// those only for a concrete backend, hence the dispatch.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(crate::records::CHUNK) {
+            let statement = diesel::insert_into($table).values(chunk);
+            match &mut *$conn {
+                DbConnection::Postgres(c) => statement.execute(c)?,
+                DbConnection::Sqlite(c) => statement.execute(c)?,
+            };
+        }
     };
-    diesel::insert_into(records::table)
-        .values(&row)
-        .execute(conn)?;
-    record_version(conn, &row, "create", None)?;
-    write_index(conn, &row, write.index)?;
-    refresh(conn, &row)
+}
+pub(crate) use insert_rows;
+
+/// Rows per multi-row INSERT: well under both backends' limits on bound
+/// parameters (SQLite 32,766; PostgreSQL 65,535) for the widest table.
+pub(crate) const CHUNK: usize = 1000;
+
+/// Writes new records with their first version, identifiers, references,
+/// facts and what shipments inherit from the records they refer to — a
+/// few statements per batch, not per record, so imports stay fast. The
+/// referenced records must exist already (or earlier in `batch`).
+pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<()> {
+    let at = now();
+    let inherited = Inherited::load(
+        conn,
+        batch
+            .iter()
+            .filter(|new| new.kind == RecordKind::Shipment)
+            .map(|new| {
+                let referenced = new.index.references.iter().map(|r| r.id).collect();
+                (new.id, DbUuid(new.owner), referenced)
+            }),
+    )?;
+    let rows: Vec<RecordRow> = batch
+        .iter()
+        .map(|new| {
+            let (scope_kind, scope_task_force_id) = scope_columns(new.scope);
+            RecordRow {
+                id: DbUuid(new.id),
+                kind: new.kind.as_str().to_owned(),
+                owner_agency_id: DbUuid(new.owner),
+                scope_kind: scope_kind.to_owned(),
+                scope_task_force_id,
+                version: 1,
+                body: new.body.clone(),
+                search_text: new.index.search_text.clone(),
+                related_text: inherited.related_text(new.id),
+                created_by: new.actor.map(DbUuid),
+                created_at: at,
+                updated_by: new.actor.map(DbUuid),
+                updated_at: at,
+                withdrawn_at: None,
+                withdrawn_by: None,
+                withdrawn_reason: None,
+            }
+        })
+        .collect();
+    insert_rows!(conn, records::table, rows);
+    let versions: Vec<_> = rows
+        .iter()
+        .map(|row| version_values(row, "create", None))
+        .collect();
+    insert_rows!(conn, record_versions::table, versions);
+    insert_index(
+        conn,
+        batch
+            .iter()
+            .map(|new| (DbUuid(new.id), DbUuid(new.owner), &new.index)),
+    )?;
+    inherited.insert_identifiers(conn)
 }
 
 /// Replaces the document if the row is still at `expected_version`;
@@ -210,7 +285,11 @@ pub fn update(
     }
     let row = reload(conn, current.id.0)?;
     record_version(conn, &row, "update", None)?;
-    write_index(conn, &row, write.index)?;
+    clear_index(conn, row.id)?;
+    insert_index(
+        conn,
+        std::iter::once((row.id, row.owner_agency_id, write.index)),
+    )?;
     let row = refresh(conn, &row)?;
     // Shipments that mention this record search by its names and identifiers.
     for shipment in referring_shipments(conn, row.id.0)? {
@@ -250,6 +329,34 @@ fn reload(conn: &mut DbConnection, id: Uuid) -> QueryResult<RecordRow> {
         .first(conn)
 }
 
+type VersionValues<'a> = (
+    diesel::dsl::Eq<record_versions::record_id, DbUuid>,
+    diesel::dsl::Eq<record_versions::version, i64>,
+    diesel::dsl::Eq<record_versions::change, &'a str>,
+    diesel::dsl::Eq<record_versions::changed_by, Option<DbUuid>>,
+    diesel::dsl::Eq<record_versions::changed_at, NaiveDateTime>,
+    diesel::dsl::Eq<record_versions::reason, Option<&'a str>>,
+    diesel::dsl::Eq<record_versions::scope, String>,
+    diesel::dsl::Eq<record_versions::body, &'a str>,
+);
+
+fn version_values<'a>(
+    row: &'a RecordRow,
+    change: &'a str,
+    reason: Option<&'a str>,
+) -> VersionValues<'a> {
+    (
+        record_versions::record_id.eq(row.id),
+        record_versions::version.eq(row.version),
+        record_versions::change.eq(change),
+        record_versions::changed_by.eq(row.updated_by),
+        record_versions::changed_at.eq(row.updated_at),
+        record_versions::reason.eq(reason),
+        record_versions::scope.eq(row.scope().to_string()),
+        record_versions::body.eq(row.body.as_str()),
+    )
+}
+
 fn record_version(
     conn: &mut DbConnection,
     row: &RecordRow,
@@ -257,16 +364,7 @@ fn record_version(
     reason: Option<&str>,
 ) -> QueryResult<()> {
     diesel::insert_into(record_versions::table)
-        .values((
-            record_versions::record_id.eq(row.id),
-            record_versions::version.eq(row.version),
-            record_versions::change.eq(change),
-            record_versions::changed_by.eq(row.updated_by),
-            record_versions::changed_at.eq(row.updated_at),
-            record_versions::reason.eq(reason),
-            record_versions::scope.eq(row.scope().to_string()),
-            record_versions::body.eq(&row.body),
-        ))
+        .values(version_values(row, change, reason))
         .execute(conn)
         .map(|_| ())
 }
@@ -302,117 +400,219 @@ pub fn history(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<VersionRow>
         .load(conn)
 }
 
-/// Rewrites the record's own identifiers, references and facts.
-fn write_index(conn: &mut DbConnection, row: &RecordRow, index: &RecordIndex) -> QueryResult<()> {
+/// Removes a record's own identifiers, references and facts before they
+/// are written again.
+fn clear_index(conn: &mut DbConnection, id: DbUuid) -> QueryResult<()> {
     diesel::delete(
         record_identifiers::table
-            .filter(record_identifiers::record_id.eq(row.id))
+            .filter(record_identifiers::record_id.eq(id))
             .filter(record_identifiers::derived.eq(false)),
     )
     .execute(conn)?;
-    for identifier in &index.identifiers {
-        diesel::insert_into(record_identifiers::table)
-            .values((
-                record_identifiers::record_id.eq(row.id),
-                record_identifiers::kind.eq(identifier.kind.as_str()),
-                record_identifiers::value.eq(&identifier.value),
-                record_identifiers::owner_agency_id.eq(row.owner_agency_id),
-                record_identifiers::derived.eq(false),
-            ))
-            .execute(conn)?;
-    }
-    diesel::delete(record_refs::table.filter(record_refs::record_id.eq(row.id))).execute(conn)?;
-    let mut seen = std::collections::HashSet::new();
-    for reference in &index.references {
-        if !seen.insert((reference.id, reference.role.clone())) {
-            continue;
-        }
-        diesel::insert_into(record_refs::table)
-            .values((
-                record_refs::record_id.eq(row.id),
-                record_refs::ref_kind.eq(reference.kind.as_str()),
-                record_refs::ref_id.eq(DbUuid(reference.id)),
-                record_refs::role.eq(&reference.role),
-            ))
-            .execute(conn)?;
-    }
-    write_facts(conn, row.id, &index.facts)
+    diesel::delete(record_refs::table.filter(record_refs::record_id.eq(id))).execute(conn)?;
+    diesel::delete(party_facts::table.find(id)).execute(conn)?;
+    diesel::delete(chemical_facts::table.find(id)).execute(conn)?;
+    diesel::delete(equipment_facts::table.find(id)).execute(conn)?;
+    diesel::delete(die_mold_facts::table.find(id)).execute(conn)?;
+    diesel::delete(shipment_facts::table.find(id)).execute(conn)?;
+    Ok(())
 }
 
-fn write_facts(conn: &mut DbConnection, id: DbUuid, facts: &Facts) -> QueryResult<()> {
-    match facts {
-        Facts::Party { kind, country } => {
-            diesel::delete(party_facts::table.find(id)).execute(conn)?;
-            diesel::insert_into(party_facts::table)
-                .values((
-                    party_facts::record_id.eq(id),
-                    party_facts::party_kind.eq(kind),
-                    party_facts::country.eq(country),
-                ))
-                .execute(conn)?;
+/// Writes the identifiers, references and facts of records, a chunk of
+/// rows per statement.
+fn insert_index<'a>(
+    conn: &mut DbConnection,
+    records: impl Iterator<Item = (DbUuid, DbUuid, &'a RecordIndex)>,
+) -> QueryResult<()> {
+    let mut identifiers = Vec::new();
+    let mut references = Vec::new();
+    let mut parties = Vec::new();
+    let mut chemicals = Vec::new();
+    let mut equipment = Vec::new();
+    let mut dies = Vec::new();
+    let mut shipments = Vec::new();
+    for (id, owner, index) in records {
+        let mut seen = std::collections::HashSet::new();
+        for identifier in &index.identifiers {
+            if seen.insert((identifier.kind, identifier.value.as_str())) {
+                identifiers.push((
+                    record_identifiers::record_id.eq(id),
+                    record_identifiers::kind.eq(identifier.kind.as_str()),
+                    record_identifiers::value.eq(identifier.value.as_str()),
+                    record_identifiers::owner_agency_id.eq(owner),
+                    record_identifiers::derived.eq(false),
+                ));
+            }
         }
-        Facts::Chemical {
-            cas,
-            us_control,
-            un_table,
-        } => {
-            diesel::delete(chemical_facts::table.find(id)).execute(conn)?;
-            diesel::insert_into(chemical_facts::table)
-                .values((
-                    chemical_facts::record_id.eq(id),
-                    chemical_facts::cas.eq(cas),
-                    chemical_facts::us_control.eq(us_control),
-                    chemical_facts::un_table.eq(un_table),
-                ))
-                .execute(conn)?;
+        let mut seen = std::collections::HashSet::new();
+        for reference in &index.references {
+            if seen.insert((reference.id, reference.role.as_str())) {
+                references.push((
+                    record_refs::record_id.eq(id),
+                    record_refs::ref_kind.eq(reference.kind.as_str()),
+                    record_refs::ref_id.eq(DbUuid(reference.id)),
+                    record_refs::role.eq(reference.role.as_str()),
+                ));
+            }
         }
-        Facts::Equipment {
-            kind,
-            markings_removed,
-        } => {
-            diesel::delete(equipment_facts::table.find(id)).execute(conn)?;
-            diesel::insert_into(equipment_facts::table)
-                .values((
-                    equipment_facts::record_id.eq(id),
-                    equipment_facts::equipment_kind.eq(kind),
-                    equipment_facts::markings_removed.eq(markings_removed),
-                ))
-                .execute(conn)?;
-        }
-        Facts::DieMold { shape } => {
-            diesel::delete(die_mold_facts::table.find(id)).execute(conn)?;
-            diesel::insert_into(die_mold_facts::table)
-                .values((
-                    die_mold_facts::record_id.eq(id),
-                    die_mold_facts::shape.eq(shape),
-                ))
-                .execute(conn)?;
-        }
-        Facts::Shipment {
-            incident_type,
-            status,
-            mode,
-            origin_country,
-            destination_country,
-            destination_subdivision,
-            shipped_at,
-        } => {
-            diesel::delete(shipment_facts::table.find(id)).execute(conn)?;
-            diesel::insert_into(shipment_facts::table)
-                .values((
-                    shipment_facts::record_id.eq(id),
-                    shipment_facts::incident_type.eq(incident_type),
-                    shipment_facts::status.eq(status),
-                    shipment_facts::mode.eq(mode),
-                    shipment_facts::origin_country.eq(origin_country),
-                    shipment_facts::destination_country.eq(destination_country),
-                    shipment_facts::destination_subdivision.eq(destination_subdivision),
-                    shipment_facts::shipped_at.eq(shipped_at.map(|t| t.naive_utc())),
-                ))
-                .execute(conn)?;
+        match &index.facts {
+            Facts::Party {
+                kind,
+                country,
+                name_key,
+            } => parties.push((
+                party_facts::record_id.eq(id),
+                party_facts::party_kind.eq(kind.as_str()),
+                party_facts::country.eq(country.as_deref()),
+                party_facts::name_key.eq(Some(name_key.as_str())),
+            )),
+            Facts::Chemical {
+                cas,
+                us_control,
+                un_table,
+            } => chemicals.push((
+                chemical_facts::record_id.eq(id),
+                chemical_facts::cas.eq(cas.as_str()),
+                chemical_facts::us_control.eq(us_control.as_str()),
+                chemical_facts::un_table.eq(un_table.as_deref()),
+            )),
+            Facts::Equipment {
+                kind,
+                markings_removed,
+            } => equipment.push((
+                equipment_facts::record_id.eq(id),
+                equipment_facts::equipment_kind.eq(kind.as_str()),
+                equipment_facts::markings_removed.eq(*markings_removed),
+            )),
+            Facts::DieMold { shape } => dies.push((
+                die_mold_facts::record_id.eq(id),
+                die_mold_facts::shape.eq(shape.as_str()),
+            )),
+            Facts::Shipment {
+                incident_type,
+                status,
+                mode,
+                origin_country,
+                destination_country,
+                destination_subdivision,
+                shipped_at,
+            } => shipments.push((
+                shipment_facts::record_id.eq(id),
+                shipment_facts::incident_type.eq(incident_type.as_str()),
+                shipment_facts::status.eq(status.as_str()),
+                shipment_facts::mode.eq(mode.as_str()),
+                shipment_facts::origin_country.eq(origin_country.as_str()),
+                shipment_facts::destination_country.eq(destination_country.as_str()),
+                shipment_facts::destination_subdivision.eq(destination_subdivision.as_deref()),
+                shipment_facts::shipped_at.eq(shipped_at.map(|t| t.naive_utc())),
+            )),
         }
     }
+    insert_rows!(conn, record_identifiers::table, identifiers);
+    insert_rows!(conn, record_refs::table, references);
+    insert_rows!(conn, party_facts::table, parties);
+    insert_rows!(conn, chemical_facts::table, chemicals);
+    insert_rows!(conn, equipment_facts::table, equipment);
+    insert_rows!(conn, die_mold_facts::table, dies);
+    insert_rows!(conn, shipment_facts::table, shipments);
     Ok(())
+}
+
+/// What shipments take from the records they refer to: their parties'
+/// names as `related_text`, and equipment serials and die imprints as
+/// derived identifiers, so a shipment is found by them.
+struct Inherited {
+    /// Shipment → its owner and the records it refers to.
+    shipments: HashMap<Uuid, (DbUuid, Vec<Uuid>)>,
+    names: HashMap<Uuid, String>,
+    identifiers: HashMap<Uuid, Vec<(String, String)>>,
+}
+
+impl Inherited {
+    /// `shipments`: (id, owner, referenced records).
+    fn load(
+        conn: &mut DbConnection,
+        shipments: impl Iterator<Item = (Uuid, DbUuid, Vec<Uuid>)>,
+    ) -> QueryResult<Self> {
+        let shipments: HashMap<Uuid, (DbUuid, Vec<Uuid>)> = shipments
+            .map(|(id, owner, referenced)| (id, (owner, referenced)))
+            .collect();
+        let referenced: Vec<DbUuid> = shipments
+            .values()
+            .flat_map(|(_, referenced)| referenced.iter().copied().map(DbUuid))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut names = HashMap::new();
+        let mut identifiers: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
+        for chunk in referenced.chunks(CHUNK) {
+            let found: Vec<(DbUuid, String)> = records::table
+                .filter(records::id.eq_any(chunk))
+                .filter(records::kind.eq(RecordKind::Party.as_str()))
+                .select((records::id, records::search_text))
+                .load(conn)?;
+            names.extend(found.into_iter().map(|(id, name)| (id.0, name)));
+            let found: Vec<(DbUuid, String, String)> = record_identifiers::table
+                .filter(record_identifiers::record_id.eq_any(chunk))
+                .filter(record_identifiers::derived.eq(false))
+                .filter(record_identifiers::kind.eq_any([
+                    IdentifierKind::Serial.as_str(),
+                    IdentifierKind::Imprint.as_str(),
+                ]))
+                .select((
+                    record_identifiers::record_id,
+                    record_identifiers::kind,
+                    record_identifiers::value,
+                ))
+                .load(conn)?;
+            for (id, kind, value) in found {
+                identifiers.entry(id.0).or_default().push((kind, value));
+            }
+        }
+        Ok(Self {
+            shipments,
+            names,
+            identifiers,
+        })
+    }
+
+    fn related_text(&self, shipment: Uuid) -> String {
+        let Some((_, referenced)) = self.shipments.get(&shipment) else {
+            return String::new();
+        };
+        let mut seen = HashSet::new();
+        referenced
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|id| self.names.get(id).map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    /// Writes the derived identifiers of every shipment loaded.
+    fn insert_identifiers(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let mut rows = Vec::new();
+        for (id, (owner, referenced)) in &self.shipments {
+            let mut seen = HashSet::new();
+            for (kind, value) in referenced
+                .iter()
+                .filter_map(|r| self.identifiers.get(r))
+                .flatten()
+            {
+                if seen.insert((kind, value)) {
+                    rows.push((
+                        record_identifiers::record_id.eq(DbUuid(*id)),
+                        record_identifiers::kind.eq(kind.as_str()),
+                        record_identifiers::value.eq(value.as_str()),
+                        record_identifiers::owner_agency_id.eq(*owner),
+                        record_identifiers::derived.eq(true),
+                    ));
+                }
+            }
+        }
+        insert_rows!(conn, record_identifiers::table, rows);
+        Ok(())
+    }
 }
 
 fn referring_shipments(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
@@ -426,9 +626,8 @@ fn referring_shipments(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<Uui
         .map(|ids| ids.into_iter().map(Uuid::from).collect())
 }
 
-/// For a shipment, copies what it inherits from the records it refers to:
-/// their parties' names into `related_text`, and equipment serials and die
-/// imprints as derived identifiers, so a shipment is found by them.
+/// For a shipment, copies again what it inherits from the records it
+/// refers to, after it or one of them changed.
 fn refresh(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<RecordRow> {
     if row.kind != RecordKind::Shipment.as_str() {
         return Ok(row.clone());
@@ -437,12 +636,15 @@ fn refresh(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<RecordRow> {
         .filter(record_refs::record_id.eq(row.id))
         .select(record_refs::ref_id)
         .load(conn)?;
-    let names: Vec<String> = records::table
-        .filter(records::id.eq_any(&referenced))
-        .filter(records::kind.eq(RecordKind::Party.as_str()))
-        .select(records::search_text)
-        .load(conn)?;
-    let related_text = names.join(" | ");
+    let inherited = Inherited::load(
+        conn,
+        std::iter::once((
+            row.id.0,
+            row.owner_agency_id,
+            referenced.into_iter().map(Uuid::from).collect(),
+        )),
+    )?;
+    let related_text = inherited.related_text(row.id.0);
     diesel::update(records::table.filter(records::id.eq(row.id)))
         .set(records::related_text.eq(&related_text))
         .execute(conn)?;
@@ -452,27 +654,7 @@ fn refresh(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<RecordRow> {
             .filter(record_identifiers::derived.eq(true)),
     )
     .execute(conn)?;
-    let inherited: Vec<(String, String)> = record_identifiers::table
-        .filter(record_identifiers::record_id.eq_any(&referenced))
-        .filter(record_identifiers::derived.eq(false))
-        .filter(record_identifiers::kind.eq_any([
-            IdentifierKind::Serial.as_str(),
-            IdentifierKind::Imprint.as_str(),
-        ]))
-        .select((record_identifiers::kind, record_identifiers::value))
-        .distinct()
-        .load(conn)?;
-    for (kind, value) in inherited {
-        diesel::insert_into(record_identifiers::table)
-            .values((
-                record_identifiers::record_id.eq(row.id),
-                record_identifiers::kind.eq(kind),
-                record_identifiers::value.eq(value),
-                record_identifiers::owner_agency_id.eq(row.owner_agency_id),
-                record_identifiers::derived.eq(true),
-            ))
-            .execute(conn)?;
-    }
+    inherited.insert_identifiers(conn)?;
     Ok(RecordRow {
         related_text,
         ..row.clone()

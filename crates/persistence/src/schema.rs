@@ -205,6 +205,50 @@ diesel::table! {
         record_id -> PortableUuid,
         party_kind -> Text,
         country -> Nullable<Text>,
+        name_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    imports (id) {
+        id -> PortableUuid,
+        agency_id -> PortableUuid,
+        user_id -> Nullable<PortableUuid>,
+        file_name -> Text,
+        state -> Text,
+        rows_read -> BigInt,
+        imported -> BigInt,
+        duplicates -> BigInt,
+        rejected -> BigInt,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    import_rejections (import_id, row_number, field) {
+        import_id -> PortableUuid,
+        row_number -> BigInt,
+        field -> Text,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    import_keys (owner_agency_id, line_key) {
+        owner_agency_id -> PortableUuid,
+        line_key -> Text,
+        shipment_id -> PortableUuid,
     }
 }
 
@@ -352,6 +396,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     record_refs,
     chemical_facts,
     party_facts,
+    imports,
+    import_rejections,
+    import_keys,
     equipment_facts,
     die_mold_facts,
     shipment_facts,
