@@ -216,6 +216,17 @@ pub fn decide_create_record(actor: &Actor) -> Decision {
     }
 }
 
+/// An import's progress and rejections: the agency that imported, except
+/// its administrators (who see no record content); to anyone else it does
+/// not exist.
+pub fn decide_import(actor: &Actor, import_agency: Uuid) -> Decision {
+    if actor.agency_id == import_agency && actor.role != Role::Admin {
+        Decision::Allow
+    } else {
+        Decision::NotFound
+    }
+}
+
 /// Deconfliction notices name the caller's own records: only roles that
 /// see record content read them.
 pub fn decide_deconfliction(actor: &Actor) -> Decision {
@@ -610,6 +621,29 @@ mod tests {
                 Decision::Allow,
                 Decision::Allow
             ]
+        );
+    }
+
+    #[test]
+    fn imports_are_seen_by_their_agency_only() {
+        let agency = Uuid::from_u128(7);
+        let actor = |role, agency_id| Actor {
+            user_id: Uuid::from_u128(1),
+            agency_id,
+            role,
+            task_forces: Vec::new(),
+            system_agency: false,
+        };
+        for role in [Role::Investigator, Role::Supervisor, Role::Auditor] {
+            assert_eq!(decide_import(&actor(role, agency), agency), Decision::Allow);
+            assert_eq!(
+                decide_import(&actor(role, Uuid::from_u128(8)), agency),
+                Decision::NotFound
+            );
+        }
+        assert_eq!(
+            decide_import(&actor(Role::Admin, agency), agency),
+            Decision::NotFound
         );
     }
 }

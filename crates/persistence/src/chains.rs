@@ -43,6 +43,13 @@ pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Writes many links at once (bulk loads); the caller has made sure they
+/// close no cycle.
+pub fn insert_many(conn: &mut DbConnection, rows: &[LinkRow]) -> QueryResult<()> {
+    crate::records::insert_rows!(conn, links::table, rows);
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<LinkRow>> {
     links::table
         .find(DbUuid(id))

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use interdict_domain::identifier::Identifier;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::agencies::AgencyRow;
@@ -20,61 +21,103 @@ pub fn detect(
     row: &RecordRow,
     identifiers: &[Identifier],
 ) -> QueryResult<usize> {
-    let mut written = 0;
-    for identifier in identifiers {
-        let matches: Vec<(DbUuid, DbUuid)> = record_identifiers::table
-            .inner_join(records::table)
-            .filter(record_identifiers::kind.eq(identifier.kind.as_str()))
-            .filter(record_identifiers::value.eq(&identifier.value))
-            .filter(record_identifiers::derived.eq(false))
-            .filter(record_identifiers::owner_agency_id.ne(row.owner_agency_id))
-            .filter(records::withdrawn_at.is_null())
-            .select((
-                record_identifiers::record_id,
-                record_identifiers::owner_agency_id,
-            ))
-            .load(conn)?;
-        for (other_record, other_agency) in matches {
-            written += notify(conn, row.owner_agency_id, row.id, other_agency, identifier)?;
-            written += notify(
-                conn,
-                other_agency,
-                other_record,
-                row.owner_agency_id,
-                identifier,
-            )?;
-        }
-    }
-    Ok(written)
+    detect_many(conn, &[(row.id, row.owner_agency_id, identifiers)])
 }
 
-fn notify(
+/// [`detect`] for a batch of records already written: (id, owner, their
+/// identifiers). Matches inside the batch count too.
+pub fn detect_many(
     conn: &mut DbConnection,
-    agency: DbUuid,
-    record: DbUuid,
-    other_agency: DbUuid,
-    identifier: &Identifier,
+    batch: &[(DbUuid, DbUuid, &[Identifier])],
 ) -> QueryResult<usize> {
-    let existing = deconfliction_notices::table
-        .filter(deconfliction_notices::agency_id.eq(agency))
-        .filter(deconfliction_notices::record_id.eq(record))
-        .filter(deconfliction_notices::other_agency_id.eq(other_agency))
-        .filter(deconfliction_notices::identifier_kind.eq(identifier.kind.as_str()))
-        .filter(deconfliction_notices::identifier_value.eq(&identifier.value));
-    if diesel::select(diesel::dsl::exists(existing)).get_result::<bool>(conn)? {
+    let mut wanted: HashMap<(&str, &str), Vec<(DbUuid, DbUuid)>> = HashMap::new();
+    for (id, owner, identifiers) in batch {
+        for identifier in *identifiers {
+            wanted
+                .entry((identifier.kind.as_str(), identifier.value.as_str()))
+                .or_default()
+                .push((*id, *owner));
+        }
+    }
+    let mut by_kind: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (kind, value) in wanted.keys() {
+        by_kind.entry(kind).or_default().push(value);
+    }
+    // (agency, record, other agency, kind, value)
+    let mut notices: HashSet<(DbUuid, DbUuid, DbUuid, String, String)> = HashSet::new();
+    for (kind, values) in by_kind {
+        for chunk in values.chunks(crate::records::CHUNK) {
+            let found: Vec<(DbUuid, DbUuid, String)> = record_identifiers::table
+                .inner_join(records::table)
+                .filter(record_identifiers::kind.eq(kind))
+                .filter(record_identifiers::value.eq_any(chunk))
+                .filter(record_identifiers::derived.eq(false))
+                .filter(records::withdrawn_at.is_null())
+                .select((
+                    record_identifiers::record_id,
+                    record_identifiers::owner_agency_id,
+                    record_identifiers::value,
+                ))
+                .load(conn)?;
+            for (other_record, other_agency, value) in found {
+                let Some(mine) = wanted.get(&(kind, value.as_str())) else {
+                    continue;
+                };
+                for (record, agency) in mine {
+                    if *agency == other_agency {
+                        continue;
+                    }
+                    notices.insert((*agency, *record, other_agency, kind.to_owned(), value.clone()));
+                    notices.insert((other_agency, other_record, *agency, kind.to_owned(), value.clone()));
+                }
+            }
+        }
+    }
+    if notices.is_empty() {
         return Ok(0);
     }
-    diesel::insert_into(deconfliction_notices::table)
-        .values((
-            deconfliction_notices::id.eq(DbUuid(Uuid::now_v7())),
-            deconfliction_notices::agency_id.eq(agency),
-            deconfliction_notices::record_id.eq(record),
-            deconfliction_notices::other_agency_id.eq(other_agency),
-            deconfliction_notices::identifier_kind.eq(identifier.kind.as_str()),
-            deconfliction_notices::identifier_value.eq(&identifier.value),
-            deconfliction_notices::created_at.eq(now()),
-        ))
-        .execute(conn)
+    let records: Vec<DbUuid> = notices
+        .iter()
+        .map(|n| n.1)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in records.chunks(crate::records::CHUNK) {
+        let existing: Vec<(DbUuid, DbUuid, DbUuid, String, String)> =
+            deconfliction_notices::table
+                .filter(deconfliction_notices::record_id.eq_any(chunk))
+                .select((
+                    deconfliction_notices::agency_id,
+                    deconfliction_notices::record_id,
+                    deconfliction_notices::other_agency_id,
+                    deconfliction_notices::identifier_kind,
+                    deconfliction_notices::identifier_value,
+                ))
+                .load(conn)?;
+        for notice in existing {
+            notices.remove(&notice);
+        }
+    }
+    let at = now();
+    let mut notices: Vec<_> = notices.into_iter().collect();
+    // A stable order, so ids rise the same way on every run.
+    notices.sort();
+    let rows: Vec<_> = notices
+        .iter()
+        .map(|(agency, record, other, kind, value)| {
+            (
+                deconfliction_notices::id.eq(DbUuid(Uuid::now_v7())),
+                deconfliction_notices::agency_id.eq(*agency),
+                deconfliction_notices::record_id.eq(*record),
+                deconfliction_notices::other_agency_id.eq(*other),
+                deconfliction_notices::identifier_kind.eq(kind.as_str()),
+                deconfliction_notices::identifier_value.eq(value.as_str()),
+                deconfliction_notices::created_at.eq(at),
+            )
+        })
+        .collect();
+    crate::records::insert_rows!(conn, deconfliction_notices::table, rows);
+    Ok(rows.len())
 }
 
 #[derive(Debug, Clone, Queryable)]

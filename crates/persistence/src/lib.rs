@@ -11,6 +11,7 @@ pub mod chains;
 pub mod db;
 pub mod deconfliction;
 pub mod flags;
+pub mod imports;
 pub mod profiles;
 pub mod records;
 pub mod schema;

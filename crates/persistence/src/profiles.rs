@@ -1,68 +1,112 @@
 //! What the risk rules need to know about a shipment, gathered from the
 //! shipment and the records its lines and parties point to.
+//!
+//! Profiles are built a batch at a time, with a handful of queries per
+//! batch, and the profiler remembers what it read (catalogue entries,
+//! presses, when a consignor was first seen), so an export of a million
+//! shipments costs a few queries per page rather than per row.
 
 use diesel::prelude::*;
-use interdict_domain::chemical::ChemicalInput;
+use interdict_domain::chemical::{ChemicalInput, ControlStatus};
 use interdict_domain::die_mold::DieMoldInput;
 use interdict_domain::equipment::EquipmentInput;
 use interdict_domain::risk::{ChemicalLine, DieLine, EquipmentLine, ShipmentProfile};
-use interdict_domain::shipment::{LineItem, PartyRole, Shipment, ShipmentInput};
+use interdict_domain::shipment::{PartyRole, ShipmentInput, Unit};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::records::RecordRow;
-use crate::schema::{deconfliction_notices, record_refs, records};
-use crate::{chains, DbConnection, DbUuid};
+use crate::records::{RecordRow, CHUNK};
+use crate::schema::{deconfliction_notices, links, party_facts, record_refs, records};
+use crate::{DbConnection, DbUuid};
 
-fn body_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<String>> {
-    records::table
-        .find(DbUuid(id))
-        .select(records::body)
-        .first(conn)
-        .optional()
+/// A record a shipment's line points to, as the rules see it.
+#[derive(Debug, Clone)]
+enum Item {
+    Chemical(ChemicalInput),
+    Equipment(EquipmentInput),
+    DieMold(DieMoldInput),
+    Unreadable,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: Option<String>) -> Option<T> {
-    body.and_then(|b| serde_json::from_str(&b).ok())
+#[derive(Debug, Default)]
+pub struct Profiler {
+    items: HashMap<Uuid, Item>,
+    /// Consignor → the earliest shipment naming it, for the current batch.
+    first_shipment: HashMap<Uuid, Option<DbUuid>>,
 }
 
-/// The shipment as the risk rules see it. Lines whose record cannot be
-/// read are left out rather than guessed.
+/// One shipment's profile.
 pub fn profile(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<ShipmentProfile> {
-    let Some(shipment) =
-        parse::<ShipmentInput>(Some(row.body.clone())).and_then(|i| Shipment::validate(&i).ok())
-    else {
-        return Ok(ShipmentProfile::default());
-    };
-    let mut profile = ShipmentProfile {
-        declared_description: shipment.declared_description.clone(),
-        declared_hs_code: shipment.declared_hs_code.clone(),
-        route: shipment
-            .legs
-            .first()
-            .map(|l| l.from.country.to_string())
-            .into_iter()
-            .chain(shipment.legs.iter().map(|l| l.to.country.to_string()))
-            .collect(),
-        ..ShipmentProfile::default()
-    };
-    for line in &shipment.lines {
-        match line.item {
-            LineItem::Chemical { id, quantity, unit } => {
-                if let Some(chemical) = parse::<ChemicalInput>(body_of(conn, id)?) {
+    Ok(Profiler::default()
+        .profiles(conn, &[(row.id.0, row.body.as_str())])?
+        .pop()
+        .unwrap_or_default())
+}
+
+impl Profiler {
+    /// The profiles of shipments given as (id, body), in their order.
+    /// Lines whose record cannot be read are left out rather than guessed.
+    pub fn profiles(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, &str)],
+    ) -> QueryResult<Vec<ShipmentProfile>> {
+        let inputs: Vec<Option<ShipmentInput>> = rows
+            .iter()
+            .map(|(_, body)| serde_json::from_str(body).ok())
+            .collect();
+        self.load_items(conn, &inputs)?;
+        self.load_first_shipments(conn, rows, &inputs)?;
+        let hits = deconfliction_hits(conn, rows, &inputs)?;
+        let onward = onward_counts(conn, rows)?;
+        Ok(rows
+            .iter()
+            .zip(&inputs)
+            .map(|((id, _), input)| {
+                let Some(input) = input else {
+                    return ShipmentProfile::default();
+                };
+                let mut profile = self.profile_of(*id, input);
+                profile.deconfliction_hit = hits.contains(id)
+                    || input.parties.iter().any(|p| hits.contains(&p.party_id))
+                    || line_ids(input).any(|id| hits.contains(&id));
+                profile.onward_links = onward.get(id).copied().unwrap_or(0);
+                profile
+            })
+            .collect())
+    }
+
+    fn profile_of(&self, id: Uuid, input: &ShipmentInput) -> ShipmentProfile {
+        let mut profile = ShipmentProfile {
+            declared_description: input.declared_description.clone(),
+            declared_hs_code: input.declared_hs_code.clone(),
+            route: input
+                .legs
+                .first()
+                .map(|l| l.from.country.clone())
+                .into_iter()
+                .chain(input.legs.iter().map(|l| l.to.country.clone()))
+                .collect(),
+            ..ShipmentProfile::default()
+        };
+        for line in &input.lines {
+            let id = line.chemical_id.or(line.equipment_id).or(line.die_mold_id);
+            match id.and_then(|id| self.items.get(&id)) {
+                Some(Item::Chemical(chemical)) => {
+                    let (Some(quantity), Some(Ok(unit))) =
+                        (line.quantity, line.unit.as_deref().map(str::parse::<Unit>))
+                    else {
+                        continue;
+                    };
                     profile.chemicals.push(ChemicalLine {
-                        name: chemical.name,
-                        control: chemical
-                            .us_control
-                            .parse()
-                            .unwrap_or(interdict_domain::chemical::ControlStatus::None),
-                        hs_code: chemical.hs_code,
+                        name: chemical.name.clone(),
+                        control: chemical.us_control.parse().unwrap_or(ControlStatus::None),
+                        hs_code: chemical.hs_code.clone(),
                         quantity,
                         unit,
                     });
                 }
-            }
-            LineItem::Equipment { id } => {
-                if let Some(equipment) = parse::<EquipmentInput>(body_of(conn, id)?) {
+                Some(Item::Equipment(equipment)) => {
                     if let Ok(kind) = equipment.kind.parse() {
                         profile.equipment.push(EquipmentLine {
                             kind,
@@ -70,49 +114,197 @@ pub fn profile(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<Shipment
                         });
                     }
                 }
+                Some(Item::DieMold(mold)) => profile.dies.push(DieLine {
+                    imprint: format!(
+                        "{}/{}",
+                        mold.front_imprint.as_deref().unwrap_or("-"),
+                        mold.back_imprint.as_deref().unwrap_or("-")
+                    ),
+                    imitated_product: mold.imitated_product.clone(),
+                }),
+                Some(Item::Unreadable) | None => {}
             }
-            LineItem::DieMold { id } => {
-                if let Some(mold) = parse::<DieMoldInput>(body_of(conn, id)?) {
-                    profile.dies.push(DieLine {
-                        imprint: format!(
-                            "{}/{}",
-                            mold.front_imprint.as_deref().unwrap_or("-"),
-                            mold.back_imprint.as_deref().unwrap_or("-")
-                        ),
-                        imitated_product: mold.imitated_product,
-                    });
+        }
+        // First seen: no earlier shipment names the same consignor.
+        let mut consignors = consignors(input).peekable();
+        if consignors.peek().is_some() {
+            profile.consignor_first_seen = consignors.all(|c| {
+                self.first_shipment
+                    .get(&c)
+                    .copied()
+                    .flatten()
+                    .is_none_or(|first| first.0 >= id)
+            });
+        }
+        profile
+    }
+
+    fn load_items(
+        &mut self,
+        conn: &mut DbConnection,
+        inputs: &[Option<ShipmentInput>],
+    ) -> QueryResult<()> {
+        let missing: Vec<DbUuid> = inputs
+            .iter()
+            .flatten()
+            .flat_map(line_ids)
+            .filter(|id| !self.items.contains_key(id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(DbUuid)
+            .collect();
+        for chunk in missing.chunks(CHUNK) {
+            let found: Vec<(DbUuid, String, String)> = records::table
+                .filter(records::id.eq_any(chunk))
+                .select((records::id, records::kind, records::body))
+                .load(conn)?;
+            for (id, kind, body) in found {
+                let item = match kind.as_str() {
+                    "chemical" => serde_json::from_str(&body).map(Item::Chemical),
+                    "equipment" => serde_json::from_str(&body).map(Item::Equipment),
+                    "die_mold" => serde_json::from_str(&body).map(Item::DieMold),
+                    _ => Ok(Item::Unreadable),
+                };
+                self.items.insert(id.0, item.unwrap_or(Item::Unreadable));
+            }
+            for id in chunk {
+                self.items.entry(id.0).or_insert(Item::Unreadable);
+            }
+        }
+        Ok(())
+    }
+
+    /// When each consignor of the batch was first named: consignors named
+    /// before the batch's earliest shipment are settled with one EXISTS
+    /// each (the index stops at the first hit); only the others, rare and
+    /// recent, have their shipments read.
+    fn load_first_shipments(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, &str)],
+        inputs: &[Option<ShipmentInput>],
+    ) -> QueryResult<()> {
+        self.first_shipment.clear();
+        let Some(earliest) = rows.iter().map(|(id, _)| *id).min() else {
+            return Ok(());
+        };
+        let wanted: Vec<DbUuid> = inputs
+            .iter()
+            .flatten()
+            .flat_map(consignors)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(DbUuid)
+            .collect();
+        for chunk in wanted.chunks(CHUNK) {
+            let named_before: Vec<DbUuid> = party_facts::table
+                .filter(party_facts::record_id.eq_any(chunk))
+                .filter(diesel::dsl::exists(
+                    record_refs::table
+                        .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
+                        .filter(record_refs::ref_id.eq(party_facts::record_id))
+                        .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
+                        .filter(records::withdrawn_at.is_null())
+                        .filter(record_refs::record_id.lt(DbUuid(earliest))),
+                ))
+                .select(party_facts::record_id)
+                .load(conn)?;
+            let named_before: HashSet<DbUuid> = named_before.into_iter().collect();
+            for id in &named_before {
+                // Any shipment before the batch will do: none in it is first.
+                self.first_shipment.insert(id.0, Some(DbUuid(Uuid::nil())));
+            }
+            let rest: Vec<DbUuid> = chunk
+                .iter()
+                .filter(|id| !named_before.contains(id))
+                .copied()
+                .collect();
+            let naming: Vec<(DbUuid, DbUuid)> = record_refs::table
+                .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
+                .filter(record_refs::ref_id.eq_any(&rest))
+                .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
+                .filter(records::withdrawn_at.is_null())
+                .select((record_refs::ref_id, record_refs::record_id))
+                .load(conn)?;
+            for id in &rest {
+                self.first_shipment.insert(id.0, None);
+            }
+            for (consignor, shipment) in naming {
+                let first = self.first_shipment.entry(consignor.0).or_default();
+                if first.is_none_or(|f| shipment < f) {
+                    *first = Some(shipment);
                 }
             }
         }
+        Ok(())
     }
-    // First seen: no earlier shipment names the same consignor.
-    let consignors: Vec<DbUuid> = shipment
+}
+
+fn line_ids(input: &ShipmentInput) -> impl Iterator<Item = Uuid> + '_ {
+    input
+        .lines
+        .iter()
+        .filter_map(|l| l.chemical_id.or(l.equipment_id).or(l.die_mold_id))
+}
+
+fn consignors(input: &ShipmentInput) -> impl Iterator<Item = Uuid> + '_ {
+    input
         .parties
         .iter()
-        .filter(|(_, role)| *role == PartyRole::Consignor)
-        .map(|(id, _)| DbUuid(*id))
-        .collect();
-    if !consignors.is_empty() {
-        let earlier: i64 = record_refs::table
-            .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
-            .filter(record_refs::ref_id.eq_any(&consignors))
-            .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
-            .filter(records::id.lt(row.id))
-            .filter(records::withdrawn_at.is_null())
-            .count()
-            .get_result(conn)?;
-        profile.consignor_first_seen = earlier == 0;
-    }
-    let mut related: Vec<DbUuid> = shipment
-        .references()
+        .filter(|p| p.role == PartyRole::Consignor.as_str())
+        .map(|p| p.party_id)
+}
+
+/// Which of these shipments, or the records they refer to, another agency
+/// also holds (a deconfliction notice names them).
+fn deconfliction_hits(
+    conn: &mut DbConnection,
+    rows: &[(Uuid, &str)],
+    inputs: &[Option<ShipmentInput>],
+) -> QueryResult<HashSet<Uuid>> {
+    let related: Vec<DbUuid> = rows
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(inputs.iter().flatten().flat_map(|input| {
+            input
+                .parties
+                .iter()
+                .map(|p| p.party_id)
+                .chain(line_ids(input))
+                .collect::<Vec<_>>()
+        }))
+        .collect::<HashSet<_>>()
         .into_iter()
-        .map(|(_, id, _)| DbUuid(id))
+        .map(DbUuid)
         .collect();
-    related.push(row.id);
-    profile.deconfliction_hit = diesel::select(diesel::dsl::exists(
-        deconfliction_notices::table.filter(deconfliction_notices::record_id.eq_any(&related)),
-    ))
-    .get_result(conn)?;
-    profile.onward_links = chains::onward_count(conn, row.id.0)? as usize;
-    Ok(profile)
+    let mut hits = HashSet::new();
+    for chunk in related.chunks(CHUNK) {
+        let found: Vec<DbUuid> = deconfliction_notices::table
+            .filter(deconfliction_notices::record_id.eq_any(chunk))
+            .select(deconfliction_notices::record_id)
+            .distinct()
+            .load(conn)?;
+        hits.extend(found.into_iter().map(Uuid::from));
+    }
+    Ok(hits)
+}
+
+/// How many live links continue each of these shipments.
+fn onward_counts(
+    conn: &mut DbConnection,
+    rows: &[(Uuid, &str)],
+) -> QueryResult<HashMap<Uuid, usize>> {
+    let ids: Vec<DbUuid> = rows.iter().map(|(id, _)| DbUuid(*id)).collect();
+    let mut counts = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let from: Vec<DbUuid> = links::table
+            .filter(links::withdrawn_at.is_null())
+            .filter(links::from_shipment_id.eq_any(chunk))
+            .select(links::from_shipment_id)
+            .load(conn)?;
+        for id in from {
+            *counts.entry(id.0).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
 }

@@ -139,6 +139,27 @@ pub fn find_visible(
         .optional()
 }
 
+/// The bodies of those of `ids` of `kind` that `visibility` lets the
+/// caller see, in one query per chunk.
+pub fn bodies_visible(
+    conn: &mut DbConnection,
+    kind: RecordKind,
+    ids: &[Uuid],
+    visibility: &Visibility,
+) -> QueryResult<Vec<(Uuid, String)>> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let mut bodies = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let found: Vec<(DbUuid, String)> = visible(records::table.into_boxed(), visibility)
+            .filter(records::id.eq_any(chunk))
+            .filter(records::kind.eq(kind.as_str()))
+            .select((records::id, records::body))
+            .load(conn)?;
+        bodies.extend(found.into_iter().map(|(id, body)| (id.0, body)));
+    }
+    Ok(bodies)
+}
+
 /// What a caller writes: the canonical document and its index.
 pub struct Write<'a> {
     pub body: String,

@@ -95,30 +95,49 @@ pub fn auto_flag(
     else {
         return Ok(());
     };
-    let indicators =
-        serde_json::to_string(&assessed.assessment.indicators).map_err(ApiError::internal)?;
+    raise(
+        conn,
+        context,
+        shipment,
+        row.owner_agency_id.0,
+        &assessed.assessment,
+        weights,
+    )
+}
+
+/// The system flags `shipment` for `assessment`, with its own audit entry
+/// in the caller's transaction.
+pub fn raise(
+    conn: &mut DbConnection,
+    context: &mut AuditContext,
+    shipment: Uuid,
+    owner: Uuid,
+    assessment: &Assessment,
+    weights: &RiskWeights,
+) -> Result<(), ApiError> {
+    let indicators = serde_json::to_string(&assessment.indicators).map_err(ApiError::internal)?;
     let reason = format!(
         "Risk score {} reached the threshold of {}",
-        assessed.assessment.score, weights.auto_flag_threshold
+        assessment.score, weights.auto_flag_threshold
     );
     let flag = flags::raise(
         conn,
         shipment,
-        row.owner_agency_id.0,
+        owner,
         &reason,
-        assessed.assessment.score,
+        assessment.score,
         &indicators,
         None,
     )?;
     let mut event = AuditEvent::now("flag.raise");
-    event.agency_id = Some(row.owner_agency_id.0);
+    event.agency_id = Some(owner);
     event.role = Some("system".into());
     event.object_type = Some("flag".into());
     event.object_id = Some(flag.id.0.to_string());
     event.request_id = context.request_id.clone();
     event.outcome = Outcome::Allowed;
     event.detail = Some(
-        serde_json::json!({ "by": "system", "shipment_id": shipment, "score": assessed.assessment.score })
+        serde_json::json!({ "by": "system", "shipment_id": shipment, "score": assessment.score })
             .to_string(),
     );
     context.also(event);

@@ -5,7 +5,7 @@ use interdict_domain::audit::AuditEvent;
 use interdict_domain::user::NewUser;
 use interdict_persistence::audit::VerifyMode;
 use interdict_persistence::users::{self, UserRow};
-use interdict_persistence::{agencies, audit};
+use interdict_persistence::{agencies, audit, imports};
 use std::io::BufRead;
 
 use crate::auth::password;
@@ -36,6 +36,33 @@ pub enum Command {
     /// Work with the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import a manifest CSV as shipments of a user's agency; prints
+    /// progress and a report of refused rows.
+    Import(ImportArgs),
+    /// Load deterministic demonstration data (agencies, users, records,
+    /// chains) into the database.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The manifest file (CSV with a header line; see README).
+    pub file: std::path::PathBuf,
+    /// The investigator or supervisor the shipments are recorded by.
+    #[arg(long = "as", value_name = "USERNAME")]
+    pub username: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 2000)]
+    pub shipments: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Do nothing when demonstration data is already loaded, instead of
+    /// failing.
+    #[arg(long)]
+    pub if_absent: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +107,8 @@ pub async fn run(cli: Cli, config: Config) -> u8 {
             0
         }),
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
+        Command::Import(args) => import(config, args).await,
+        Command::Demo(args) => crate::demo::load(config, args.shipments, args.seed, args.if_absent).await,
         Command::Audit(AuditCommand::Verify { since_checkpoint }) => {
             let mode = if since_checkpoint {
                 VerifyMode::SinceCheckpoint
@@ -165,6 +194,100 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
     println!(
         "created {} ({}) with id {}",
         created.username, created.role, created.id.0
+    );
+    Ok(0)
+}
+
+async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
+    let Opened {
+        db, audit: writer, ..
+    } = open(&config).await?;
+    let username = args.username.trim().to_ascii_lowercase();
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (actor, import_id) = db
+        .run(move |conn| -> Result<_, ApiError> {
+            let user = users::find_by_username(conn, &username)?
+                .filter(|u| u.active)
+                .ok_or_else(|| ApiError::bad_request("as", "no active user has this username"))?;
+            let actor = interdict_domain::policy::Actor {
+                user_id: user.id.0,
+                agency_id: user.agency_id.0,
+                role: user.role(),
+                task_forces: agencies::task_forces_of(conn, user.agency_id.0)?,
+                system_agency: false,
+            };
+            if interdict_domain::policy::decide_create_record(&actor)
+                != interdict_domain::policy::Decision::Allow
+            {
+                return Err(ApiError::bad_request(
+                    "as",
+                    "only investigators and supervisors record shipments",
+                ));
+            }
+            let row = imports::ImportRow::start(actor.agency_id, actor.user_id, &file_name);
+            imports::insert(conn, &row)?;
+            Ok((actor, row.id.0))
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::BadRequest { detail, .. } => detail,
+            other => other.to_string(),
+        })?;
+    let mut event = AuditEvent::now("import");
+    event.user_id = Some(actor.user_id);
+    event.agency_id = Some(actor.agency_id);
+    event.role = Some(actor.role.as_str().to_owned());
+    event.source = Some("cli".into());
+    eprintln!("import {import_id}: {}", args.file.display());
+    let started = std::time::Instant::now();
+    let result = crate::import::run(
+        &writer,
+        &config.risk,
+        &actor,
+        event,
+        import_id,
+        Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+        |p| {
+            let rate = p.totals.rows_read as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            eprint!(
+                "\r{:>5.1}%  {} rows: {} imported, {} already there, {} refused  ({rate:.0} rows/s)   ",
+                100.0 * p.bytes_read as f64 / size as f64,
+                p.totals.rows_read,
+                p.totals.imported,
+                p.totals.duplicates,
+                p.totals.rejected,
+            );
+        },
+    )
+    .await;
+    eprintln!();
+    let totals = result?;
+    let rejections = db
+        .run(move |conn| -> Result<_, ApiError> {
+            Ok(imports::rejections(conn, import_id, 0, 1000)?)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in &rejections {
+        println!("row {}: {}: {}", r.row_number, r.field, r.reason);
+    }
+    if totals.rejected as usize > rejections.len() {
+        println!("(first 1000 reasons shown; GET /api/v1/imports/{import_id}/rejections has all)");
+    }
+    println!(
+        "{} rows read, {} imported, {} already imported, {} refused in {:.1} s",
+        totals.rows_read,
+        totals.imported,
+        totals.duplicates,
+        totals.rejected,
+        started.elapsed().as_secs_f64()
     );
     Ok(0)
 }

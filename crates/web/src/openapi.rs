@@ -39,6 +39,9 @@ use crate::routes;
         routes::audit::proof,
         routes::reports::export,
         routes::summary::summary,
+        routes::imports::create,
+        routes::imports::show,
+        routes::imports::rejections,
         routes::deconfliction::list,
         routes::chains::create_link,
         routes::chains::list_links,
@@ -97,6 +100,7 @@ use crate::routes;
         (name = "chains", description = "Links between shipments and the origin→destination chains they form"),
         (name = "reviews", description = "Flags and the supervisors' review"),
         (name = "reports", description = "Streamed exports for oversight"),
+        (name = "imports", description = "Bulk import of courier and freight manifests"),
         (name = "operations", description = "Health probes"),
     )
 )]

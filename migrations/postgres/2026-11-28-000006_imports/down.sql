@@ -1,3 +1,4 @@
+DROP INDEX deconfliction_notices_record;
 DROP TABLE import_keys;
 DROP TABLE import_rejections;
 DROP TABLE imports;

@@ -38,3 +38,6 @@ CREATE TABLE import_keys (
     shipment_id     UUID NOT NULL REFERENCES records (id),
     PRIMARY KEY (owner_agency_id, line_key)
 );
+
+-- Risk scoring asks whether any notice names a record, a page at a time.
+CREATE INDEX deconfliction_notices_record ON deconfliction_notices (record_id);

@@ -14,6 +14,7 @@ pub mod deconfliction;
 pub mod die_molds;
 pub mod equipment;
 pub mod health;
+pub mod imports;
 pub mod me;
 pub mod parties;
 pub mod registry;
@@ -83,6 +84,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
                 .service(web::resource("/chains").get(chains::search))
                 .service(web::resource("/reports/summary.pdf").get(summary::summary))
+                .service(web::resource("/imports").post(imports::create))
+                .service(web::resource("/imports/{id}").get(imports::show))
+                .service(web::resource("/imports/{id}/rejections").get(imports::rejections))
                 .service(web::resource("/reports/{report}").get(reports::export))
                 .service(web::resource("/reviews/queue").get(reviews::queue))
                 .service(web::resource("/flags/{id}").get(reviews::show))

@@ -11,10 +11,11 @@ use interdict_domain::audit::Outcome;
 use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Actor, AuditScope, Decision, Visibility};
 use interdict_domain::record::RecordKind;
-use interdict_domain::risk::RiskWeights;
+use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_domain::shipment::{IncidentType, ShipmentInput, ShipmentStatus};
 use interdict_persistence::audit::{self, AuditFilter};
 use interdict_persistence::records::{self, RecordRow};
+use interdict_persistence::profiles::Profiler;
 use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
 use interdict_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,6 @@ use uuid::Uuid;
 use super::audit::parse_time;
 use super::registry::choice_param;
 use super::views::AuditEntryView;
-use crate::assessment;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -247,6 +247,8 @@ const AUDIT_COLUMNS: &[&str] = &[
 ];
 
 const PAGE: i64 = 500;
+/// Shipments are read in larger pages: their lookups are batched per page.
+const SHIPMENT_PAGE: i64 = 2000;
 
 /// Reads rows page by page and hands each to `emit`, which answers false
 /// once the client has gone. Returns how many rows were sent.
@@ -257,12 +259,14 @@ type Producer = Box<
 
 /// Pages through rows with keyset pagination and sends each, until the
 /// rows run out or the client goes away; returns how many were sent.
+/// `rows` turns a whole page into output rows, so lookups can be batched.
 fn pages<T, C>(
     conn: &mut DbConnection,
     emit: &mut dyn FnMut(Vec<Value>) -> bool,
+    page_size: i64,
     mut fetch: impl FnMut(&mut DbConnection, Option<C>) -> Result<Vec<T>, ApiError>,
     cursor: impl Fn(&T) -> C,
-    mut row: impl FnMut(&mut DbConnection, T) -> Result<Vec<Value>, ApiError>,
+    mut rows: impl FnMut(&mut DbConnection, Vec<T>) -> Result<Vec<Vec<Value>>, ApiError>,
 ) -> Result<u64, ApiError> {
     let mut after = None;
     let mut sent = 0;
@@ -270,9 +274,9 @@ fn pages<T, C>(
         let page = fetch(conn, after.take())?;
         let Some(last) = page.last() else { break };
         after = Some(cursor(last));
-        let full = page.len() as i64 == PAGE;
-        for item in page {
-            if !emit(row(conn, item)?) {
+        let full = page.len() as i64 == page_size;
+        for row in rows(conn, page)? {
+            if !emit(row) {
                 return Ok(sent);
             }
             sent += 1;
@@ -282,6 +286,13 @@ fn pages<T, C>(
         }
     }
     Ok(sent)
+}
+
+/// Applies a per-item conversion to a page.
+fn each<T>(
+    mut row: impl FnMut(&mut DbConnection, T) -> Result<Vec<Value>, ApiError>,
+) -> impl FnMut(&mut DbConnection, Vec<T>) -> Result<Vec<Vec<Value>>, ApiError> {
+    move |conn, page| page.into_iter().map(|item| row(conn, item)).collect()
 }
 
 /// Names looked up once per export rather than once per row.
@@ -302,16 +313,36 @@ impl Names {
         }
     }
 
-    fn party(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
-        if let Some(name) = self.parties.get(&id) {
-            return Ok(name.clone());
+    /// Looks up, in one query, the names of the parties of `ids` not yet
+    /// known; parties the caller may not see are named as such.
+    fn load_parties(&mut self, conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), ApiError> {
+        let missing: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.parties.contains_key(id))
+            .copied()
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
         }
-        let name = records::find_visible(conn, RecordKind::Party, id, &self.visibility)?
-            .and_then(|row| serde_json::from_str::<Value>(&row.body).ok())
-            .and_then(|body| body["name"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| "(not visible)".into());
-        self.parties.insert(id, name.clone());
-        Ok(name)
+        for (id, body) in records::bodies_visible(conn, RecordKind::Party, &missing, &self.visibility)? {
+            let name = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|body| body["name"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            self.parties.insert(id, name);
+        }
+        for id in missing {
+            self.parties
+                .entry(id)
+                .or_insert_with(|| "(not visible)".into());
+        }
+        Ok(())
+    }
+
+    fn party(&self, id: Uuid) -> String {
+        self.parties.get(&id).cloned().unwrap_or_default()
     }
 
     fn chemical(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
@@ -341,16 +372,46 @@ impl Names {
     }
 }
 
+/// A page of shipments as export rows, with names and risk looked up for
+/// the whole page at once.
+fn shipment_rows(
+    conn: &mut DbConnection,
+    names: &mut Names,
+    profiler: &mut Profiler,
+    weights: &RiskWeights,
+    page: Vec<RecordRow>,
+) -> Result<Vec<Vec<Value>>, ApiError> {
+    let inputs: Vec<ShipmentInput> = page
+        .iter()
+        .map(|row| serde_json::from_str(&row.body).map_err(ApiError::internal))
+        .collect::<Result<_, _>>()?;
+    let parties: Vec<Uuid> = inputs
+        .iter()
+        .flat_map(|i| i.parties.iter().map(|p| p.party_id))
+        .collect();
+    names.load_parties(conn, &parties)?;
+    let shipments: Vec<(Uuid, &str)> = page.iter().map(|r| (r.id.0, r.body.as_str())).collect();
+    let profiles = profiler.profiles(conn, &shipments)?;
+    page.iter()
+        .zip(inputs)
+        .zip(profiles)
+        .map(|((row, input), profile)| {
+            let risk = risk::assess(&profile, weights);
+            shipment_row(conn, names, row, input, risk)
+        })
+        .collect()
+}
+
 fn shipment_row(
     conn: &mut DbConnection,
     names: &mut Names,
-    weights: &RiskWeights,
     row: &RecordRow,
+    input: ShipmentInput,
+    risk: Assessment,
 ) -> Result<Vec<Value>, ApiError> {
-    let input: ShipmentInput = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
     let mut by_role: HashMap<&str, Vec<String>> = HashMap::new();
     for party in &input.parties {
-        let name = names.party(conn, party.party_id)?;
+        let name = names.party(party.party_id);
         let key = match party.role.as_str() {
             "consignor" => "consignors",
             "consignee" => "consignees",
@@ -378,7 +439,6 @@ fn shipment_row(
             lines.push(format!("{}× die mold", line.count));
         }
     }
-    let risk = assessment::shipment(conn, row, weights)?;
     let origin = input.legs.first().map(|l| &l.from);
     let destination = input.legs.last().map(|l| &l.to);
     let join = |v: Option<&Vec<String>>| Value::String(v.map(|v| v.join("; ")).unwrap_or_default());
@@ -477,15 +537,17 @@ fn shipments_producer(
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
         let mut names = Names::new(&actor);
+        let mut profiler = Profiler::default();
         pages(
             conn,
             emit,
+            SHIPMENT_PAGE,
             |conn, before| {
                 let page = Search {
                     owner_agency: owner,
                     facts: FactFilter::Shipment(facts.clone()),
                     before,
-                    limit: PAGE,
+                    limit: SHIPMENT_PAGE,
                     ..Search::default()
                 };
                 Ok(search::search(
@@ -496,7 +558,7 @@ fn shipments_producer(
                 )?)
             },
             |row| row.id.0,
-            |conn, row| shipment_row(conn, &mut names, &weights, &row),
+            |conn, page| shipment_rows(conn, &mut names, &mut profiler, &weights, page),
         )
     }))
 }
@@ -563,6 +625,7 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
         pages(
             conn,
             emit,
+            PAGE,
             |conn, after| {
                 Ok(interdict_persistence::chains::visible_links_page(
                     conn,
@@ -573,7 +636,7 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                 )?)
             },
             |link| link.id.0,
-            |conn, link| {
+            each(|conn, link: interdict_persistence::chains::LinkRow| {
                 let mut values = vec![
                     Value::String(link.id.0.to_string()),
                     Value::String(link.relation.clone()),
@@ -603,7 +666,7 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                     ]);
                 }
                 Ok(values)
-            },
+            }),
         )
     }))
 }
@@ -619,6 +682,7 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
         pages(
             conn,
             emit,
+            PAGE,
             |conn, after| {
                 Ok(interdict_persistence::flags::visible_page(
                     conn,
@@ -630,7 +694,7 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                 )?)
             },
             |flag| flag.id.0,
-            |conn, flag| {
+            each(|conn, flag: interdict_persistence::flags::FlagRow| {
                 let history: Vec<String> = interdict_persistence::flags::history(conn, flag.id.0)?
                     .into_iter()
                     .map(|t| {
@@ -667,7 +731,7 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                     Value::String(history.join("; ")),
                 ];
                 Ok(values)
-            },
+            }),
         )
     }))
 }
@@ -703,6 +767,7 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
         pages(
             conn,
             emit,
+            PAGE,
             |conn, before| {
                 let filter = AuditFilter {
                     user_id,
@@ -718,11 +783,11 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                 Ok(audit::search(conn, scope, &filter)?)
             },
             |entry| entry.seq,
-            |_, entry| {
+            each(|_, entry| {
                 let view = serde_json::to_value(AuditEntryView::from(entry))
                     .map_err(ApiError::internal)?;
                 Ok(AUDIT_COLUMNS.iter().map(|c| view[*c].clone()).collect())
-            },
+            }),
         )
     }))
 }

@@ -1,0 +1,466 @@
+//! Courier and freight manifest lines, as bulk imports bring them: one
+//! shipment per line, between a consignor and a consignee named in it.
+//! Each field is checked here, with the column's name in every error, so
+//! a rejection report points at the cell to fix.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::chemical::parse_hs_code;
+use crate::codes::CountryCode;
+use crate::identifier::{Identifier, IdentifierKind};
+use crate::party::{normalise_name, AddressInput, PartyInput};
+use crate::shipment::{
+    parse_time, LegInput, LocationInput, Mode, ShipmentInput, ShipmentPartyInput,
+    TrackingNumberInput,
+};
+use crate::validation::{bounded_text, ValidationErrors};
+
+/// The columns of a manifest file, in the order of the template.
+pub const COLUMNS: &[&str] = &[
+    "tracking_number",
+    "carrier",
+    "mode",
+    "consignor_name",
+    "consignor_address",
+    "consignor_country",
+    "consignee_name",
+    "consignee_address",
+    "consignee_country",
+    "description",
+    "hs_code",
+    "weight_kg",
+    "value",
+    "currency",
+    "origin",
+    "destination",
+    "shipped_at",
+    "arrived_at",
+];
+
+/// Columns a file must have; the others may be left out.
+pub const REQUIRED: &[&str] = &[
+    "tracking_number",
+    "consignor_name",
+    "consignor_country",
+    "consignee_name",
+    "consignee_country",
+    "origin",
+    "destination",
+];
+
+/// One line as read, every cell as text. Empty cells are absent values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ManifestRow {
+    pub tracking_number: String,
+    pub carrier: String,
+    pub mode: String,
+    pub consignor_name: String,
+    pub consignor_address: String,
+    pub consignor_country: String,
+    pub consignee_name: String,
+    pub consignee_address: String,
+    pub consignee_country: String,
+    pub description: String,
+    pub hs_code: String,
+    pub weight_kg: String,
+    pub value: String,
+    pub currency: String,
+    pub origin: String,
+    pub destination: String,
+    pub shipped_at: String,
+    pub arrived_at: String,
+}
+
+/// A line that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestLine {
+    /// What makes it the same line again: normalised tracking number and
+    /// consignor (name and country).
+    pub key: String,
+    pub consignor: PartyInput,
+    pub consignee: PartyInput,
+    /// `party::normalise_name` of each, with their countries, for finding
+    /// parties already on record.
+    pub consignor_key: (String, String),
+    pub consignee_key: (String, String),
+    template: ShipmentInput,
+}
+
+impl ManifestLine {
+    /// The shipment, once its parties have ids.
+    pub fn shipment(&self, consignor: Uuid, consignee: Uuid) -> ShipmentInput {
+        let mut shipment = self.template.clone();
+        shipment.parties = vec![
+            ShipmentPartyInput {
+                party_id: consignor,
+                role: "consignor".into(),
+            },
+            ShipmentPartyInput {
+                party_id: consignee,
+                role: "consignee".into(),
+            },
+        ];
+        shipment
+    }
+}
+
+fn present(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// A place as manifests write it: a country (`CN`), a state or province
+/// (`US-TX`), or a UN/LOCODE (`CNSZX`).
+fn place(errors: &mut ValidationErrors, field: &str, value: &str) -> Option<LocationInput> {
+    let code = value.trim().to_ascii_uppercase();
+    let location = match code.len() {
+        0 => {
+            errors.add(field, "is required");
+            return None;
+        }
+        2 => LocationInput {
+            country: code,
+            subdivision: None,
+            city: None,
+            locode: None,
+        },
+        5 if !code.contains('-') => LocationInput {
+            country: code[..2].to_owned(),
+            subdivision: None,
+            city: None,
+            locode: Some(code),
+        },
+        _ if code.get(2..3) == Some("-") => LocationInput {
+            country: code[..2].to_owned(),
+            subdivision: Some(code),
+            city: None,
+            locode: None,
+        },
+        _ => {
+            errors.add(
+                field,
+                format!("`{value}` is not a country (CN), a subdivision (US-TX) or a UN/LOCODE (CNSZX)"),
+            );
+            return None;
+        }
+    };
+    if let Err(e) = CountryCode::parse(&location.country) {
+        errors.add(field, e);
+        return None;
+    }
+    Some(location)
+}
+
+/// A date (`2026-03-01`) or an RFC 3339 time, as RFC 3339.
+fn time(errors: &mut ValidationErrors, field: &str, value: &str) -> Option<String> {
+    let value = present(value)?;
+    let full = if value.len() == 10 {
+        format!("{value}T00:00:00Z")
+    } else {
+        value.clone()
+    };
+    match parse_time(&full) {
+        Ok(t) => Some(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        Err(_) => {
+            errors.add(
+                field,
+                format!("`{value}` is not a date such as 2026-03-01 or a time such as 2026-03-01T08:00:00Z"),
+            );
+            None
+        }
+    }
+}
+
+fn party(
+    errors: &mut ValidationErrors,
+    role: &str,
+    name: &str,
+    address: &str,
+    country: &str,
+) -> Option<(PartyInput, (String, String))> {
+    let name_field = format!("{role}_name");
+    let name = match present(name).map(|n| bounded_text(&n, 300)) {
+        Some(Ok(name)) if !normalise_name(&name).is_empty() => name,
+        Some(Ok(_)) => {
+            errors.add(&name_field, "must contain letters or digits");
+            return None;
+        }
+        Some(Err(e)) => {
+            errors.add(&name_field, e);
+            return None;
+        }
+        None => {
+            errors.add(&name_field, "is required");
+            return None;
+        }
+    };
+    let country_field = format!("{role}_country");
+    let country = match CountryCode::parse(country) {
+        Ok(c) => c.to_string(),
+        Err(e) => {
+            errors.add(&country_field, e);
+            return None;
+        }
+    };
+    let street = match present(address).map(|a| bounded_text(&a, 300)).transpose() {
+        Ok(street) => street,
+        Err(e) => {
+            errors.add(&format!("{role}_address"), e);
+            return None;
+        }
+    };
+    let key = (normalise_name(&name), country.clone());
+    Some((
+        PartyInput {
+            kind: "company".into(),
+            name,
+            aliases: Vec::new(),
+            address: Some(AddressInput {
+                street,
+                city: None,
+                region: None,
+                postal_code: None,
+                country,
+            }),
+            phones: Vec::new(),
+            emails: Vec::new(),
+            registration_numbers: Vec::new(),
+        },
+        key,
+    ))
+}
+
+impl ManifestRow {
+    /// Checks every cell; all problems of the line are reported together.
+    /// The shipment itself is checked again as any other when it is
+    /// written.
+    pub fn validate(&self) -> Result<ManifestLine, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let tracking = match present(&self.tracking_number) {
+            None => {
+                errors.add("tracking_number", "is required");
+                None
+            }
+            Some(value) => match Identifier::new(IdentifierKind::TrackingNumber, &value) {
+                Some(identifier) => Some((value, identifier.value)),
+                None => {
+                    errors.add("tracking_number", "must contain letters or digits");
+                    None
+                }
+            },
+        };
+        let mode = match present(&self.mode) {
+            None => Some(Mode::AirExpress),
+            Some(m) => errors.check("mode", m.parse::<Mode>()),
+        };
+        let consignor = party(
+            &mut errors,
+            "consignor",
+            &self.consignor_name,
+            &self.consignor_address,
+            &self.consignor_country,
+        );
+        let consignee = party(
+            &mut errors,
+            "consignee",
+            &self.consignee_name,
+            &self.consignee_address,
+            &self.consignee_country,
+        );
+        let description = present(&self.description)
+            .map(|d| bounded_text(&d, 500))
+            .transpose()
+            .unwrap_or_else(|e| {
+                errors.add("description", e);
+                None
+            });
+        let hs_code = present(&self.hs_code)
+            .map(|h| parse_hs_code(&h))
+            .transpose()
+            .unwrap_or_else(|e| {
+                errors.add("hs_code", e);
+                None
+            });
+        let weight = match present(&self.weight_kg) {
+            None => None,
+            Some(w) => match w.parse::<f64>() {
+                Ok(w) if w.is_finite() && w > 0.0 && w <= 1e7 => Some(w),
+                _ => {
+                    errors.add("weight_kg", format!("`{w}` is not a weight in kg above 0"));
+                    None
+                }
+            },
+        };
+        let value = present(&self.value);
+        let currency = present(&self.currency).map(|c| c.to_ascii_uppercase());
+        match (&value, &currency) {
+            (Some(_), None) => errors.add("currency", "is required with value"),
+            (None, Some(_)) => errors.add("value", "is required with currency"),
+            _ => {}
+        }
+        let origin = place(&mut errors, "origin", &self.origin);
+        let destination = place(&mut errors, "destination", &self.destination);
+        let shipped_at = time(&mut errors, "shipped_at", &self.shipped_at);
+        let arrived_at = time(&mut errors, "arrived_at", &self.arrived_at);
+        if let (Some(shipped), Some(arrived)) = (&shipped_at, &arrived_at) {
+            if arrived < shipped {
+                errors.add("arrived_at", "is before shipped_at");
+            }
+        }
+        let carrier = present(&self.carrier);
+        let (
+            Some((tracking, tracking_key)),
+            Some(mode),
+            Some((consignor, consignor_key)),
+            Some((consignee, consignee_key)),
+            Some(origin),
+            Some(destination),
+        ) = (tracking, mode, consignor, consignee, origin, destination)
+        else {
+            return Err(errors);
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let template = ShipmentInput {
+            incident_type: "suspicious_shipment".into(),
+            status: if arrived_at.is_some() {
+                "delivered".into()
+            } else {
+                "in_transit".into()
+            },
+            mode: mode.as_str().into(),
+            tracking_numbers: vec![TrackingNumberInput {
+                kind: "courier_tracking".into(),
+                value: tracking,
+            }],
+            parties: Vec::new(),
+            declared_description: description,
+            declared_hs_code: hs_code,
+            declared_value: value,
+            declared_currency: currency,
+            gross_weight_kg: weight,
+            concealment_method: None,
+            narrative: None,
+            lines: Vec::new(),
+            legs: vec![LegInput {
+                from: origin,
+                to: destination,
+                carrier,
+                departure_at: shipped_at,
+                arrival_at: arrived_at,
+                document_number: None,
+            }],
+        };
+        Ok(ManifestLine {
+            key: format!(
+                "{tracking_key}|{}|{}",
+                consignor_key.0, consignor_key.1
+            ),
+            consignor,
+            consignee,
+            consignor_key,
+            consignee_key,
+            template,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Document;
+
+    pub fn row() -> ManifestRow {
+        ManifestRow {
+            tracking_number: "1Z 999 AA1 0123456784".into(),
+            carrier: "UPS".into(),
+            consignor_name: "Hebei Shengxue Trading Co., Ltd.".into(),
+            consignor_address: "12 Industrial Road, Shijiazhuang".into(),
+            consignor_country: "CN".into(),
+            consignee_name: "Desert Sun Supply LLC".into(),
+            consignee_country: "US".into(),
+            description: "pigment".into(),
+            hs_code: "3204.17".into(),
+            weight_kg: "12.5".into(),
+            value: "420.00".into(),
+            currency: "usd".into(),
+            origin: "CNSZX".into(),
+            destination: "US-TX".into(),
+            shipped_at: "2026-03-01".into(),
+            arrived_at: "2026-03-04T10:00:00Z".into(),
+            ..ManifestRow::default()
+        }
+    }
+
+    #[test]
+    fn a_good_line_becomes_a_valid_shipment() {
+        let line = row().validate().unwrap();
+        assert_eq!(line.key, "1Z999AA10123456784|hebei shengxue|CN");
+        let shipment = line.shipment(Uuid::from_u128(1), Uuid::from_u128(2));
+        let (canonical, index) = shipment.check().unwrap();
+        assert_eq!(canonical.legs[0].from.locode.as_deref(), Some("CNSZX"));
+        assert_eq!(canonical.legs[0].to.subdivision.as_deref(), Some("US-TX"));
+        assert_eq!(
+            canonical.legs[0].departure_at.as_deref(),
+            Some("2026-03-01T00:00:00Z")
+        );
+        assert_eq!(canonical.declared_currency.as_deref(), Some("USD"));
+        assert!(!index.identifiers.is_empty());
+        line.consignor.check().unwrap();
+        line.consignee.check().unwrap();
+    }
+
+    #[test]
+    fn the_key_ignores_how_the_consignor_is_written() {
+        let mut other = row();
+        other.tracking_number = "1z999aa1-0123456784".into();
+        other.consignor_name = "HEBEI SHENGXUE TRADING CO LTD".into();
+        assert_eq!(
+            row().validate().unwrap().key,
+            other.validate().unwrap().key
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_is_named() {
+        let bad = ManifestRow {
+            tracking_number: "".into(),
+            consignor_name: "Acme".into(),
+            consignor_country: "XX".into(),
+            consignee_name: "  ".into(),
+            consignee_country: "US".into(),
+            hs_code: "29".into(),
+            weight_kg: "-3".into(),
+            value: "10".into(),
+            origin: "Shenzhen China".into(),
+            destination: "US-TX".into(),
+            shipped_at: "yesterday".into(),
+            ..ManifestRow::default()
+        };
+        let errors = bad.validate().unwrap_err();
+        let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+        for field in [
+            "tracking_number",
+            "consignor_country",
+            "consignee_name",
+            "hs_code",
+            "weight_kg",
+            "currency",
+            "origin",
+            "shipped_at",
+        ] {
+            assert!(fields.contains(&field), "{field} in {fields:?}");
+        }
+    }
+
+    #[test]
+    fn arrival_before_departure_is_refused() {
+        let mut bad = row();
+        bad.arrived_at = "2026-02-01".into();
+        let errors = bad.validate().unwrap_err();
+        assert!(errors.errors().iter().any(|e| e.field == "arrived_at"));
+    }
+}

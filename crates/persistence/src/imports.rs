@@ -1,0 +1,233 @@
+//! Manifest imports: their progress and counts, the rows they refused,
+//! the keys that make re-running an import add nothing twice, and finding
+//! the parties an agency already has under a name.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+use crate::records::{insert_rows, CHUNK};
+use crate::schema::{import_keys, import_rejections, imports, party_facts, records};
+use crate::{now, DbConnection, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = imports, treat_none_as_default_value = false)]
+pub struct ImportRow {
+    pub id: DbUuid,
+    pub agency_id: DbUuid,
+    pub user_id: Option<DbUuid>,
+    pub file_name: String,
+    /// `running`, `completed` or `failed`.
+    pub state: String,
+    pub rows_read: i64,
+    pub imported: i64,
+    pub duplicates: i64,
+    pub rejected: i64,
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+impl ImportRow {
+    pub fn start(agency: Uuid, user: Uuid, file_name: &str) -> Self {
+        Self {
+            id: DbUuid(Uuid::now_v7()),
+            agency_id: DbUuid(agency),
+            user_id: Some(DbUuid(user)),
+            file_name: file_name.to_owned(),
+            state: "running".into(),
+            rows_read: 0,
+            imported: 0,
+            duplicates: 0,
+            rejected: 0,
+            error: None,
+            created_at: now(),
+            finished_at: None,
+        }
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, row: &ImportRow) -> QueryResult<()> {
+    diesel::insert_into(imports::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<ImportRow>> {
+    imports::table
+        .find(DbUuid(id))
+        .select(ImportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Counts of one committed batch, added to the import's totals in the
+/// batch's own transaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub rows_read: i64,
+    pub imported: i64,
+    pub duplicates: i64,
+    pub rejected: i64,
+}
+
+pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> QueryResult<()> {
+    diesel::update(imports::table.find(DbUuid(id)))
+        .set((
+            imports::rows_read.eq(imports::rows_read + counts.rows_read),
+            imports::imported.eq(imports::imported + counts.imported),
+            imports::duplicates.eq(imports::duplicates + counts.duplicates),
+            imports::rejected.eq(imports::rejected + counts.rejected),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn finish(conn: &mut DbConnection, id: Uuid, error: Option<&str>) -> QueryResult<()> {
+    diesel::update(imports::table.find(DbUuid(id)))
+        .set((
+            imports::state.eq(if error.is_some() {
+                "failed"
+            } else {
+                "completed"
+            }),
+            imports::error.eq(error),
+            imports::finished_at.eq(Some(now())),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Why one row was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Rejection {
+    pub row_number: i64,
+    pub field: String,
+    pub reason: String,
+}
+
+pub fn insert_rejections(
+    conn: &mut DbConnection,
+    import: Uuid,
+    rejections: &[Rejection],
+) -> QueryResult<()> {
+    let mut seen = HashSet::new();
+    let rows: Vec<_> = rejections
+        .iter()
+        // One reason per cell is enough for the report.
+        .filter(|r| seen.insert((r.row_number, r.field.as_str())))
+        .map(|r| {
+            (
+                import_rejections::import_id.eq(DbUuid(import)),
+                import_rejections::row_number.eq(r.row_number),
+                import_rejections::field.eq(r.field.as_str()),
+                import_rejections::reason.eq(r.reason.as_str()),
+            )
+        })
+        .collect();
+    insert_rows!(conn, import_rejections::table, rows);
+    Ok(())
+}
+
+/// Rejections in row order, after `after_row`.
+pub fn rejections(
+    conn: &mut DbConnection,
+    import: Uuid,
+    after_row: i64,
+    limit: i64,
+) -> QueryResult<Vec<Rejection>> {
+    import_rejections::table
+        .filter(import_rejections::import_id.eq(DbUuid(import)))
+        .filter(import_rejections::row_number.gt(after_row))
+        .order((import_rejections::row_number, import_rejections::field))
+        .limit(limit)
+        .select((
+            import_rejections::row_number,
+            import_rejections::field,
+            import_rejections::reason,
+        ))
+        .load(conn)
+}
+
+/// Which of `keys` the agency has imported already.
+pub fn known_keys(
+    conn: &mut DbConnection,
+    owner: Uuid,
+    keys: &[&str],
+) -> QueryResult<HashSet<String>> {
+    let mut known = HashSet::new();
+    for chunk in keys.chunks(CHUNK) {
+        let found: Vec<String> = import_keys::table
+            .filter(import_keys::owner_agency_id.eq(DbUuid(owner)))
+            .filter(import_keys::line_key.eq_any(chunk))
+            .select(import_keys::line_key)
+            .load(conn)?;
+        known.extend(found);
+    }
+    Ok(known)
+}
+
+pub fn insert_keys(conn: &mut DbConnection, owner: Uuid, keys: &[(&str, Uuid)]) -> QueryResult<()> {
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|(key, shipment)| {
+            (
+                import_keys::owner_agency_id.eq(DbUuid(owner)),
+                import_keys::line_key.eq(*key),
+                import_keys::shipment_id.eq(DbUuid(*shipment)),
+            )
+        })
+        .collect();
+    insert_rows!(conn, import_keys::table, rows);
+    Ok(())
+}
+
+/// The agency's own live parties under these (normalised name, country)
+/// keys; the earliest recorded where there are several.
+pub fn parties_by_key(
+    conn: &mut DbConnection,
+    owner: Uuid,
+    keys: &[(String, String)],
+) -> QueryResult<HashMap<(String, String), Uuid>> {
+    let wanted: HashSet<&(String, String)> = keys.iter().collect();
+    let names: Vec<&str> = keys
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // Two steps, so each query has its own index: the name key first,
+    // then ownership by primary key.
+    let mut candidates: Vec<(String, String, DbUuid)> = Vec::new();
+    for chunk in names.chunks(CHUNK) {
+        let rows: Vec<(Option<String>, Option<String>, DbUuid)> = party_facts::table
+            .filter(party_facts::name_key.eq_any(chunk))
+            .select((party_facts::name_key, party_facts::country, party_facts::record_id))
+            .load(conn)?;
+        candidates.extend(rows.into_iter().filter_map(|(name, country, id)| {
+            let key = (name.unwrap_or_default(), country.unwrap_or_default());
+            wanted.contains(&key).then_some((key.0, key.1, id))
+        }));
+    }
+    let ids: Vec<DbUuid> = candidates.iter().map(|c| c.2).collect();
+    let mut owned = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<DbUuid> = records::table
+            .filter(records::id.eq_any(chunk))
+            .filter(records::owner_agency_id.eq(DbUuid(owner)))
+            .filter(records::withdrawn_at.is_null())
+            .select(records::id)
+            .load(conn)?;
+        owned.extend(rows);
+    }
+    candidates.sort_by_key(|c| c.2);
+    let mut found = HashMap::new();
+    for (name, country, id) in candidates {
+        if owned.contains(&id) {
+            found.entry((name, country)).or_insert(id.0);
+        }
+    }
+    Ok(found)
+}
