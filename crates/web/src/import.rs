@@ -117,16 +117,20 @@ fn spawn_reader(
             let mut batch = Vec::with_capacity(BATCH);
             let mut record = csv::StringRecord::new();
             loop {
-                let read = reader.read_record(&mut record);
-                let number = reader.position().line() as i64;
-                match read {
+                match reader.read_record(&mut record) {
                     Ok(false) => break,
-                    Ok(true) => batch.push(parse_line(number, Ok(record.clone()), &headers)),
+                    Ok(true) => {
+                        let number = record.position().map_or(0, |p| p.line()) as i64;
+                        batch.push(parse_line(number, Ok(record.clone()), &headers));
+                    }
                     Err(e) if e.is_io_error() => {
                         let _ = sender.send(Err(format!("reading the file failed: {e}")));
                         return;
                     }
-                    Err(e) => batch.push(parse_line(number, Err(e), &headers)),
+                    Err(e) => {
+                        let number = e.position().map_or(0, |p| p.line()) as i64;
+                        batch.push(parse_line(number, Err(e), &headers));
+                    }
                 }
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
