@@ -107,11 +107,13 @@ impl ConnectionManager {
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers proceed while the audit writer commits;
                 // NORMAL is durable in WAL mode except on power loss mid-checkpoint.
+                // The busy timeout first: switching to WAL needs a lock
+                // another process starting at the same moment may hold.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL;
+                    "PRAGMA busy_timeout = 5000;
+                     PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = 5000;
                      PRAGMA cache_size = -16384;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;

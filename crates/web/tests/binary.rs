@@ -263,3 +263,187 @@ fn first_start_prints_the_admin_password_once_and_stops_gracefully() {
     );
     assert!(server.terminate().success());
 }
+
+/// The SQLite database `interdict` made in `dir`.
+fn database(dir: &Path) -> interdict_persistence::Db {
+    let url = interdict_persistence::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.join("data/interdict.db").display()
+    ))
+    .unwrap();
+    interdict_persistence::Db::connect(&url, 1).unwrap()
+}
+
+fn count_records(conn: &mut interdict_persistence::DbConnection, kind: &str) -> i64 {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::records;
+    records::table
+        .filter(records::kind.eq(kind))
+        .count()
+        .get_result(conn)
+        .unwrap()
+}
+
+fn add_investigator(dir: &Path) {
+    let mut add = interdict(dir)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "importer",
+            "--display-name",
+            "Importer",
+            "--role",
+            "investigator",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"quartz pelican ember lullaby\n")
+        .unwrap();
+    let added = add.wait_with_output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}
+
+#[test]
+fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::{import_keys, imports};
+    let dir = Workdir::new();
+    add_investigator(&dir.0);
+    let lines = 5 * interdict_web::import::BATCH;
+    let mut file = String::from(
+        "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,shipped_at\n",
+    );
+    for n in 0..lines {
+        file.push_str(&format!(
+            "1Z{n:012},Trading {} Co Ltd,CN,Supply {} LLC,US,CNSZX,US-AZ,2026-05-01\n",
+            n % 97,
+            n % 53
+        ));
+    }
+    let manifest = dir.0.join("manifest.csv");
+    std::fs::write(&manifest, file).unwrap();
+
+    let watcher = database(&dir.0);
+    let mut child = interdict(&dir.0)
+        .args(["import", "manifest.csv", "--as", "importer"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill it once the first batch has committed, mid-file.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let written: Option<i64> = imports::table
+            .select(imports::imported)
+            .first(&mut *watcher.get().unwrap())
+            .optional()
+            .unwrap_or(None);
+        if written.unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no batch committed in time");
+        if child.try_wait().unwrap().is_some() {
+            let mut stderr = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            panic!("the import ended before it could be killed: {stderr}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(watcher);
+
+    let db = database(&dir.0);
+    let mut conn = db.get().unwrap();
+    let shipments = count_records(&mut conn, "shipment");
+    let recorded: i64 = imports::table
+        .select(imports::imported)
+        .first(&mut conn)
+        .unwrap();
+    let keys: i64 = import_keys::table.count().get_result(&mut conn).unwrap();
+    assert!(shipments > 0 && shipments < lines as i64, "{shipments}");
+    assert_eq!(shipments % interdict_web::import::BATCH as i64, 0, "only whole batches");
+    assert_eq!(recorded, shipments, "the counts commit with their batch");
+    assert_eq!(keys, shipments);
+    drop(conn);
+    drop(db);
+
+    let rerun = interdict(&dir.0)
+        .args(["import", "manifest.csv", "--as", "importer"])
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let report = String::from_utf8_lossy(&rerun.stdout);
+    assert!(
+        report.contains(&format!(
+            "{lines} rows read, {} imported, {shipments} already imported, 0 refused",
+            lines as i64 - shipments
+        )),
+        "{report}"
+    );
+    let db = database(&dir.0);
+    assert_eq!(count_records(&mut db.get().unwrap(), "shipment"), lines as i64);
+}
+
+/// The demonstration data as stored: every record's kind and body in id
+/// order, hashed, with the number of links.
+fn demo_fingerprint(dir: &Path) -> (String, i64, i64) {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::{links, records};
+    use sha2::{Digest, Sha256};
+    let db = database(dir);
+    let mut conn = db.get().unwrap();
+    let rows: Vec<(String, String)> = records::table
+        .order(records::id)
+        .select((records::kind, records::body))
+        .load(&mut conn)
+        .unwrap();
+    let mut hash = Sha256::new();
+    for (kind, body) in &rows {
+        hash.update(kind.as_bytes());
+        hash.update(body.as_bytes());
+    }
+    let links: i64 = links::table.count().get_result(&mut conn).unwrap();
+    (
+        hex::encode(hash.finalize()),
+        count_records(&mut conn, "shipment"),
+        links,
+    )
+}
+
+#[test]
+fn the_demo_loader_is_deterministic_and_loads_once() {
+    let load = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["demo", "--shipments", "250", "--seed", "9"];
+        args.extend_from_slice(extra);
+        interdict(dir).args(&args).output().unwrap()
+    };
+    let (a, b) = (Workdir::new(), Workdir::new());
+    for dir in [&a, &b] {
+        let out = load(&dir.0, &[]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("250 shipments"));
+    }
+    let first = demo_fingerprint(&a.0);
+    assert_eq!(first, demo_fingerprint(&b.0));
+    assert_eq!(first.1, 250);
+    assert!(first.2 > 0, "chains are linked");
+
+    // A second load is refused, or skipped on request, and changes nothing.
+    assert!(!load(&a.0, &[]).status.success());
+    let skipped = load(&a.0, &["--if-absent"]);
+    assert!(skipped.status.success());
+    assert_eq!(demo_fingerprint(&a.0), first);
+
+    // The demo accounts sign in with the printed password.
+    let server = serve(&a.0);
+    assert_eq!(login(&server, "investigator.dcfptu000", "harbour lantern quartz 9"), 200);
+    assert!(server.terminate().success());
+}
