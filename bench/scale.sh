@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Interdict at scale, on SQLite and PostgreSQL: load the demo dataset
+# (default 1,000,000 shipments), then measure against the real binary
+#   1. the shipments export (rows/s, server peak RSS) next to the
+#      database's own dump of the same rows (PostgreSQL COPY, sqlite3 -csv);
+#   2. the API under wrk, 32 connections: /healthz (the framework's
+#      ceiling), an authenticated and audited GET /api/v1/shipments/{id}, a
+#      filtered search, and POST /api/v1/shipments;
+#   3. a bulk import of 1,000,000 manifest lines (default) next to loading
+#      the same file with PostgreSQL COPY / the sqlite3 shell's .import
+#      (prepared inserts in one transaction).
+# Each figure is printed beside its target; none fails the run.
+#
+# Needs: wrk, curl, psql and sqlite3 on the PATH; PostgreSQL at $PG_URL.
+# Sizes: BENCH_SHIPMENTS, BENCH_IMPORT_LINES; BENCH_BACKENDS="sqlite postgres".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=target/release/interdict
+GEN=target/release/manifest-gen
+PG_URL=${INTERDICT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+SHIPMENTS=${BENCH_SHIPMENTS:-1000000}
+LINES=${BENCH_IMPORT_LINES:-1000000}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+PORT=${BENCH_PORT:-18182}
+DURATION=${BENCH_DURATION:-10s}
+SEED=7
+PASSWORD="harbour lantern quartz $SEED"
+
+for tool in wrk curl psql sqlite3; do
+    command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install wrk curl postgresql-client sqlite3)"; exit 1; }
+done
+cargo build --release -q -p interdict-web --bin interdict
+cargo build --release -q -p interdict-bench --bin manifest-gen
+
+work=$(mktemp -d)
+server_pid=""
+pg_db="interdict_scale_$$"
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    rm -rf "$work"
+    psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+seconds() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.2f", b - a }'; }
+
+start() {
+    INTERDICT_DATABASE_URL=$DB_URL INTERDICT_BIND=127.0.0.1:$PORT INTERDICT_LOG=warn \
+    INTERDICT_BOOTSTRAP_PASSWORD="obsidian lantern meadow harpsichord" \
+        "$BIN" serve >"$work/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 300); do
+        curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0
+        sleep 0.1
+    done
+    cat "$work/server.log"; exit 1
+}
+
+stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+
+token() {
+    curl -sf -H 'Content-Type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" \
+        "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
+}
+
+sql() { # query → one value
+    if [ "$BACKEND" = postgres ]; then psql -qAt "$DB_URL" -c "$1"; else sqlite3 "$SQLITE_PATH" "$1"; fi
+}
+
+load_row() { # label rps p50 p99 errors target
+    printf '| %-44s | %10s | %8s | %8s | %-8s | %s |\n' "$@"
+}
+
+measure() { # label target url token [lua]
+    local out
+    if [ $# -ge 5 ]; then
+        out=$(wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $4" -s "$5" "$3")
+    elif [ -n "$4" ]; then
+        out=$(wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $4" "$3")
+    else
+        out=$(wrk -t2 -c32 -d"$DURATION" --latency "$3")
+    fi
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' <<<"$out" | tr '\n' ' ')
+    load_row "$1" "$rps" "$p50" "$p99" "${errors:-0}" "$2"
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F); commit $(git rev-parse --short HEAD)"
+echo "dataset: interdict demo --shipments $SHIPMENTS --seed $SEED; import of $LINES manifest lines"
+"$GEN" "$LINES" 3 >"$work/manifest.csv"
+
+for BACKEND in $BACKENDS; do
+    echo
+    echo "## $BACKEND"
+    if [ "$BACKEND" = postgres ]; then
+        psql -q "$PG_URL" -c "CREATE DATABASE $pg_db" >/dev/null
+        DB_URL="${PG_URL%/*}/$pg_db"
+    else
+        SQLITE_PATH="$work/interdict.db"
+        DB_URL="sqlite://$SQLITE_PATH"
+    fi
+    t=$(seconds)
+    INTERDICT_DATABASE_URL=$DB_URL INTERDICT_LOG=warn "$BIN" demo --shipments "$SHIPMENTS" --seed "$SEED" 2>/dev/null | head -1
+    echo "demo load: $(elapsed "$t") s"
+    [ "$BACKEND" = postgres ] && psql -q "$DB_URL" -c "VACUUM ANALYZE" >/dev/null
+
+    start
+    auditor=$(token auditor.dcfptu000)
+    investigator=$(token investigator.dcfptu000)
+
+    # 1. Export, first thing after start so the peak RSS is the export's.
+    rows=$(sql "SELECT count(*) FROM records WHERE kind = 'shipment'")
+    t=$(seconds)
+    curl -sf -H "Authorization: Bearer $auditor" -o "$work/export.csv" \
+        "http://127.0.0.1:$PORT/api/v1/reports/shipments.csv"
+    export_s=$(elapsed "$t")
+    exported=$(($(wc -l <"$work/export.csv") - 1))
+    rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
+    dump="SELECT r.id, r.owner_agency_id, r.created_at, r.body, r.withdrawn_at, r.withdrawn_reason, f.incident_type, f.status, f.mode, f.origin_country, f.destination_country, f.destination_subdivision, f.shipped_at FROM records r JOIN shipment_facts f ON f.record_id = r.id WHERE r.kind = 'shipment' ORDER BY r.id DESC"
+    t=$(seconds)
+    if [ "$BACKEND" = postgres ]; then
+        psql -qAt "$DB_URL" -c "COPY ($dump) TO STDOUT WITH CSV" >/dev/null
+    else
+        sqlite3 -csv "$SQLITE_PATH" "$dump" >/dev/null
+    fi
+    copy_s=$(elapsed "$t")
+    echo
+    echo "| export of $rows shipments | seconds | rows/s | server peak RSS | target |"
+    echo "|---|---:|---:|---:|---|"
+    awk -v n="$exported" -v s="$export_s" -v r="$rss" 'BEGIN { printf "| GET /api/v1/reports/shipments.csv (%d rows) | %.2f | %.0f | %s MiB | RSS < 150 MiB |\n", n, s, n / s, r }'
+    awk -v n="$rows" -v s="$copy_s" -v b="$BACKEND" 'BEGIN { printf "| %s dump of the same rows (COPY / sqlite3 -csv) | %.2f | %.0f | — | export ≥ ½ of this rate |\n", b, s, n / s }'
+
+    # 2. The API under load.
+    id=$(sql "SELECT r.id FROM records r JOIN agencies a ON a.id = r.owner_agency_id WHERE r.kind = 'shipment' AND a.ori = 'DCFPTU000' ORDER BY r.id LIMIT 1")
+    party=$(sql "SELECT r.id FROM records r JOIN agencies a ON a.id = r.owner_agency_id WHERE r.kind = 'party' AND a.ori = 'DCFPTU000' ORDER BY r.id LIMIT 1")
+    cat >"$work/post.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"incident_type":"suspicious_shipment","status":"reported","mode":"air_express","tracking_numbers":[{"kind":"courier_tracking","value":"1ZBENCH0001"}],"parties":[{"party_id":"$party","role":"consignor"}],"declared_description":"laboratory reagent","lines":[],"legs":[{"from":{"country":"CN","locode":"CNSZX"},"to":{"country":"US","subdivision":"US-TX"},"departure_at":"2026-05-01T00:00:00Z"}]}'
+EOF
+    echo
+    echo "wrk -t2 -c32 -d$DURATION, load driver and server on the same 2 cores"
+    echo "| request | req/s | p50 | p99 | errors | target |"
+    echo "|---|---:|---:|---:|---|---|"
+    measure "GET /healthz (framework ceiling)" "—" "http://127.0.0.1:$PORT/healthz" ""
+    measure "GET /api/v1/shipments/{id} (audited)" "≥ 5,000/s, p99 ≤ 25 ms, 0 errors" "http://127.0.0.1:$PORT/api/v1/shipments/$id" "$investigator"
+    measure "GET /api/v1/shipments?origin_country=IN&destination_state=US-AZ" "—" "http://127.0.0.1:$PORT/api/v1/shipments?origin_country=IN&destination_state=US-AZ&limit=20" "$investigator"
+    measure "POST /api/v1/shipments (audited write)" "≥ 1,000/s" "http://127.0.0.1:$PORT/api/v1/shipments" "$investigator" "$work/post.lua"
+    stop
+
+    # 3. Bulk import of manifest lines, next to the database's own loader.
+    t=$(seconds)
+    INTERDICT_DATABASE_URL=$DB_URL INTERDICT_LOG=warn "$BIN" import "$work/manifest.csv" --as investigator.dcfptu000 2>/dev/null | tail -1
+    import_s=$(elapsed "$t")
+    columns=$(head -1 "$work/manifest.csv" | sed 's/,/ TEXT, /g; s/$/ TEXT/')
+    t=$(seconds)
+    if [ "$BACKEND" = postgres ]; then
+        psql -q "$DB_URL" -c "CREATE TABLE manifest_copy ($columns)" -c "\\copy manifest_copy FROM '$work/manifest.csv' WITH (FORMAT csv, HEADER true)"
+    else
+        sqlite3 "$work/copy.db" "CREATE TABLE manifest_copy ($columns);" ".import --csv --skip 1 $work/manifest.csv manifest_copy"
+    fi
+    load_s=$(elapsed "$t")
+    echo
+    echo "| import of $LINES manifest lines | seconds | rows/s | target |"
+    echo "|---|---:|---:|---|"
+    awk -v n="$LINES" -v s="$import_s" -v b="$BACKEND" 'BEGIN { t = (b == "postgres") ? "≥ ½ of COPY" : "≥ 100,000 rows/s"; printf "| interdict import (validated, deconflicted, scored) | %.1f | %.0f | %s |\n", s, n / s, t }'
+    awk -v n="$LINES" -v s="$load_s" -v b="$BACKEND" 'BEGIN { l = (b == "postgres") ? "PostgreSQL COPY into one table" : "sqlite3 .import (prepared inserts, one transaction)"; printf "| %s | %.1f | %.0f | — |\n", l, s, n / s }'
+done
