@@ -5,8 +5,14 @@ PG_HINT := postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run test lint fmt build bench
 
+DEMO_SHIPMENTS ?= 2000
+
 ## Start the service on the embedded SQLite database (./data/interdict.db).
+## `make run DEMO=1` first loads a small demonstration dataset (once).
 run:
+ifdef DEMO
+	$(CARGO) run --release -p interdict-web --bin interdict -- demo --shipments $(DEMO_SHIPMENTS) --seed 1 --if-absent
+endif
 	$(CARGO) run --release -p interdict-web --bin interdict -- serve
 
 ## Run the whole suite: unit, persistence and HTTP tests. PostgreSQL tests
@@ -30,8 +36,10 @@ fmt:
 build:
 	$(CARGO) build --release -p interdict-web --bin interdict
 
-## Benchmarks (needs wrk and a local PostgreSQL; see BENCHMARKS.md).
+## Benchmarks (needs wrk, psql, sqlite3 and a local PostgreSQL; see
+## BENCHMARKS.md). About 30 minutes on 2 cores.
 bench:
 	bench/trace.sh
 	bench/audit_verify.sh
 	bench/audit_writer.sh
+	bench/scale.sh

@@ -70,7 +70,12 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
     app.create_user(agency, "ana", "investigator");
     let token = app.token("ana", PASSWORD);
     let body = manifest(&[
-        line("1Z001", "Hebei Shengxue Trading Co., Ltd.", "CN", "2026-03-01"),
+        line(
+            "1Z001",
+            "Hebei Shengxue Trading Co., Ltd.",
+            "CN",
+            "2026-03-01",
+        ),
         line("1Z002", "HEBEI SHENGXUE TRADING CO LTD", "CN", "2026-03-02"),
         line("1Z003", "Wuhan Kang Biotech", "ZZ", "2026-03-03"),
         line("", "Wuhan Kang Biotech", "CN", "2026-03-04"),
@@ -91,7 +96,12 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
     let items = rejections.json()["items"].as_array().unwrap().clone();
     let found: Vec<(i64, String)> = items
         .iter()
-        .map(|r| (r["row"].as_i64().unwrap(), r["field"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["row"].as_i64().unwrap(),
+                r["field"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     for expected in [
         (4, "consignor_country"),
@@ -104,7 +114,9 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
         );
     }
     assert!(found.iter().any(|(row, _)| *row == 8), "{found:?}");
-    assert!(items.iter().all(|r| !r["reason"].as_str().unwrap().is_empty()));
+    assert!(items
+        .iter()
+        .all(|r| !r["reason"].as_str().unwrap().is_empty()));
 
     // Exactly the good rows, with one consignor for both spellings.
     assert_eq!(shipment_count(&app, &token), 3);
@@ -123,7 +135,9 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
         1,
         "{names:?}"
     );
-    let found = app.get("/api/v1/shipments?tracking_number=1z-002", &token).json();
+    let found = app
+        .get("/api/v1/shipments?tracking_number=1z-002", &token)
+        .json();
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
 
     // Audited: the upload, each batch and the import with its counts.
@@ -177,8 +191,11 @@ fn imported_shipments_are_deconflicted_and_private_to_their_agency(backend: Back
         .assert_problem(404, "not-found");
     app.get(&format!("/api/v1/imports/{id}/rejections"), &ben)
         .assert_problem(404, "not-found");
-    app.get(&format!("/api/v1/imports/{id}"), &app.token("tx-admin", PASSWORD))
-        .assert_problem(404, "not-found");
+    app.get(
+        &format!("/api/v1/imports/{id}"),
+        &app.token("tx-admin", PASSWORD),
+    )
+    .assert_problem(404, "not-found");
     assert_eq!(shipment_count(&app, &ben), 1);
 }
 

@@ -335,7 +335,8 @@ impl Demo {
             let base = if foreign {
                 let mut given = String::new();
                 for _ in 0..2 {
-                    given.push_str(*rng.pick(SYLLABLES));
+                    let syllable: &&str = rng.pick(SYLLABLES);
+                    given.push_str(syllable);
                 }
                 let given = capitalise(&given);
                 format!("{} {} {}", rng.pick(PROVINCES), given, rng.pick(TRADES))

@@ -141,7 +141,9 @@ fn place(errors: &mut ValidationErrors, field: &str, value: &str) -> Option<Loca
         _ => {
             errors.add(
                 field,
-                format!("`{value}` is not a country (CN), a subdivision (US-TX) or a UN/LOCODE (CNSZX)"),
+                format!(
+                    "`{value}` is not a country (CN), a subdivision (US-TX) or a UN/LOCODE (CNSZX)"
+                ),
             );
             return None;
         }
@@ -207,7 +209,7 @@ fn party(
     let street = match present(address).map(|a| bounded_text(&a, 300)).transpose() {
         Ok(street) => street,
         Err(e) => {
-            errors.add(&format!("{role}_address"), e);
+            errors.add(format!("{role}_address"), e);
             return None;
         }
     };
@@ -355,10 +357,7 @@ impl ManifestRow {
             }],
         };
         Ok(ManifestLine {
-            key: format!(
-                "{tracking_key}|{}|{}",
-                consignor_key.0, consignor_key.1
-            ),
+            key: format!("{tracking_key}|{}|{}", consignor_key.0, consignor_key.1),
             consignor,
             consignee,
             consignor_key,
@@ -418,10 +417,7 @@ mod tests {
         let mut other = row();
         other.tracking_number = "1z999aa1-0123456784".into();
         other.consignor_name = "HEBEI SHENGXUE TRADING CO LTD".into();
-        assert_eq!(
-            row().validate().unwrap().key,
-            other.validate().unwrap().key
-        );
+        assert_eq!(row().validate().unwrap().key, other.validate().unwrap().key);
     }
 
     #[test]

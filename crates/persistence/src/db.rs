@@ -244,6 +244,26 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
     }
 }
 
+/// During a bulk load, after batch number `batch` (from 1): refreshes the
+/// planner's statistics each time the tables have grown by an order of
+/// magnitude (batches 1, 4, 16, 64, …), so a load into a fresh database
+/// keeps using its indexes instead of plans made for empty tables
+/// (PostgreSQL's autovacuum catches up only a minute later). SQLite plans
+/// without statistics; nothing to do there.
+pub fn refresh_statistics(conn: &mut DbConnection, batch: u64) -> diesel::QueryResult<()> {
+    if !(batch.is_power_of_two() && batch.trailing_zeros().is_multiple_of(2)) {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Postgres(_) => conn.batch_execute(
+            "ANALYZE records; ANALYZE record_identifiers; ANALYZE record_refs; \
+             ANALYZE party_facts; ANALYZE shipment_facts; ANALYZE import_keys; \
+             ANALYZE links; ANALYZE deconfliction_notices;",
+        ),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,20 +294,5 @@ mod tests {
         assert!(!url.redacted().contains("hunter2"));
         let plain = DatabaseUrl::parse("postgres://postgres@127.0.0.1/db").unwrap();
         assert_eq!(plain.redacted(), "postgres://postgres@127.0.0.1/db");
-    }
-}
-
-/// Refreshes the planner's statistics of the tables bulk loads grow, so a
-/// load into a fresh database keeps using its indexes instead of plans
-/// made for empty tables (PostgreSQL's autovacuum catches up only a
-/// minute later). SQLite plans without statistics; nothing to do there.
-pub fn refresh_statistics(conn: &mut DbConnection) -> diesel::QueryResult<()> {
-    match conn {
-        DbConnection::Postgres(_) => conn.batch_execute(
-            "ANALYZE records; ANALYZE record_identifiers; ANALYZE record_refs; \
-             ANALYZE party_facts; ANALYZE shipment_facts; ANALYZE import_keys; \
-             ANALYZE links; ANALYZE deconfliction_notices;",
-        ),
-        DbConnection::Sqlite(_) => Ok(()),
     }
 }

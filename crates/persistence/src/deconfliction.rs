@@ -67,8 +67,20 @@ pub fn detect_many(
                     if *agency == other_agency {
                         continue;
                     }
-                    notices.insert((*agency, *record, other_agency, kind.to_owned(), value.clone()));
-                    notices.insert((other_agency, other_record, *agency, kind.to_owned(), value.clone()));
+                    notices.insert((
+                        *agency,
+                        *record,
+                        other_agency,
+                        kind.to_owned(),
+                        value.clone(),
+                    ));
+                    notices.insert((
+                        other_agency,
+                        other_record,
+                        *agency,
+                        kind.to_owned(),
+                        value.clone(),
+                    ));
                 }
             }
         }
@@ -83,17 +95,16 @@ pub fn detect_many(
         .into_iter()
         .collect();
     for chunk in records.chunks(crate::records::CHUNK) {
-        let existing: Vec<(DbUuid, DbUuid, DbUuid, String, String)> =
-            deconfliction_notices::table
-                .filter(deconfliction_notices::record_id.eq_any(chunk))
-                .select((
-                    deconfliction_notices::agency_id,
-                    deconfliction_notices::record_id,
-                    deconfliction_notices::other_agency_id,
-                    deconfliction_notices::identifier_kind,
-                    deconfliction_notices::identifier_value,
-                ))
-                .load(conn)?;
+        let existing: Vec<(DbUuid, DbUuid, DbUuid, String, String)> = deconfliction_notices::table
+            .filter(deconfliction_notices::record_id.eq_any(chunk))
+            .select((
+                deconfliction_notices::agency_id,
+                deconfliction_notices::record_id,
+                deconfliction_notices::other_agency_id,
+                deconfliction_notices::identifier_kind,
+                deconfliction_notices::identifier_value,
+            ))
+            .load(conn)?;
         for notice in existing {
             notices.remove(&notice);
         }

@@ -204,7 +204,11 @@ pub fn parties_by_key(
     for chunk in names.chunks(CHUNK) {
         let rows: Vec<(Option<String>, Option<String>, DbUuid)> = party_facts::table
             .filter(party_facts::name_key.eq_any(chunk))
-            .select((party_facts::name_key, party_facts::country, party_facts::record_id))
+            .select((
+                party_facts::name_key,
+                party_facts::country,
+                party_facts::record_id,
+            ))
             .load(conn)?;
         candidates.extend(rows.into_iter().filter_map(|(name, country, id)| {
             let key = (name.unwrap_or_default(), country.unwrap_or_default());

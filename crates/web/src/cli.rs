@@ -108,7 +108,9 @@ pub async fn run(cli: Cli, config: Config) -> u8 {
         }),
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
         Command::Import(args) => import(config, args).await,
-        Command::Demo(args) => crate::demo::load(config, args.shipments, args.seed, args.if_absent).await,
+        Command::Demo(args) => {
+            crate::demo::load(config, args.shipments, args.seed, args.if_absent).await
+        }
         Command::Audit(AuditCommand::Verify { since_checkpoint }) => {
             let mode = if since_checkpoint {
                 VerifyMode::SinceCheckpoint

@@ -81,7 +81,12 @@ struct Loaded {
     flags: usize,
 }
 
-pub async fn load(config: Config, shipments: u64, seed: u64, if_absent: bool) -> Result<u8, String> {
+pub async fn load(
+    config: Config,
+    shipments: u64,
+    seed: u64,
+    if_absent: bool,
+) -> Result<u8, String> {
     let Opened {
         db, audit: writer, ..
     } = open(&config).await?;
@@ -121,8 +126,13 @@ pub async fn load(config: Config, shipments: u64, seed: u64, if_absent: bool) ->
     }
     let mut user_rows = Vec::new();
     for user in demo.users() {
-        let new = NewUser::parse(&user.username, &user.display_name, user.role.as_str(), &password)
-            .map_err(|e| format!("demo user {}: {e}", user.username))?;
+        let new = NewUser::parse(
+            &user.username,
+            &user.display_name,
+            user.role.as_str(),
+            &password,
+        )
+        .map_err(|e| format!("demo user {}: {e}", user.username))?;
         let hash = password::hash_blocking(password.clone())
             .await
             .map_err(|e| e.to_string())?;
@@ -194,12 +204,18 @@ pub async fn load(config: Config, shipments: u64, seed: u64, if_absent: bool) ->
             let mut ids = Vec::new();
             for s in &case.shipments {
                 let actor = users_by_agency[s.agency];
-                shipments.push(new_record(s, agency_ids[s.agency], Some(actor)).map_err(|e| e.to_string())?);
+                shipments.push(
+                    new_record(s, agency_ids[s.agency], Some(actor)).map_err(|e| e.to_string())?,
+                );
                 ids.push(s.id);
             }
             case_ids.push(ids);
             for link in &case.links {
-                links.push(link_row(link, agency_ids[link.agency], users_by_agency[link.agency]));
+                links.push(link_row(
+                    link,
+                    agency_ids[link.agency],
+                    users_by_agency[link.agency],
+                ));
             }
         }
         loaded.shipments += shipments.len();
@@ -212,9 +228,7 @@ pub async fn load(config: Config, shipments: u64, seed: u64, if_absent: bool) ->
                 chains::insert_many(conn, &links)?;
                 detect(conn, &shipments)?;
                 let flags = flag_cases(conn, context, &shipments, &case_ids, &weights)?;
-                if number.is_power_of_two() && number.trailing_zeros() % 2 == 0 {
-                    interdict_persistence::db::refresh_statistics(conn)?;
-                }
+                interdict_persistence::db::refresh_statistics(conn, number)?;
                 context.detail = Some(
                     serde_json::json!({ "shipments": shipments.len(), "links": links.len(), "flags": flags })
                         .to_string(),
@@ -234,9 +248,7 @@ pub async fn load(config: Config, shipments: u64, seed: u64, if_absent: bool) ->
     }
     eprintln!();
     let mut event = demo_event("demo.load", seed);
-    event.detail = Some(
-        serde_json::json!({ "seed": seed, "loaded": loaded }).to_string(),
-    );
+    event.detail = Some(serde_json::json!({ "seed": seed, "loaded": loaded }).to_string());
     writer.record(event).await.map_err(|e| e.to_string())?;
     println!(
         "loaded {} agencies, {} users, {} reference records, {} shipments, {} links and {} flags in {:.1} s",
@@ -327,9 +339,13 @@ fn flag_cases(
         shipments.iter().map(|s| (s.id, s.owner)).collect();
     let mut flags = 0;
     for case in cases {
-        let chain: Vec<risk::Assessment> = case.iter().filter_map(|id| assessed.get(id).cloned()).collect();
+        let chain: Vec<risk::Assessment> = case
+            .iter()
+            .filter_map(|id| assessed.get(id).cloned())
+            .collect();
         let assessment = risk::assess_chain(&chain);
-        let (Some(last), true) = (case.last(), assessment.score >= weights.auto_flag_threshold) else {
+        let (Some(last), true) = (case.last(), assessment.score >= weights.auto_flag_threshold)
+        else {
             continue;
         };
         let owner = owners.get(last).copied().unwrap_or_default();

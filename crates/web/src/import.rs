@@ -63,7 +63,11 @@ fn check_header(headers: &csv::StringRecord) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_line(number: i64, record: Result<csv::StringRecord, csv::Error>, headers: &csv::StringRecord) -> Parsed {
+fn parse_line(
+    number: i64,
+    record: Result<csv::StringRecord, csv::Error>,
+    headers: &csv::StringRecord,
+) -> Parsed {
     let rejected = |field: &str, reason: String| {
         (
             number,
@@ -98,9 +102,11 @@ fn parse_line(number: i64, record: Result<csv::StringRecord, csv::Error>, header
 
 /// Reads the file on its own thread and hands over batches of checked
 /// lines, with how far into the file it has read.
-fn spawn_reader(
-    input: Box<dyn Read + Send>,
-) -> Result<mpsc::Receiver<Result<(Vec<Parsed>, u64), String>>, String> {
+/// Batches of lines with how many bytes of the file were read, or why
+/// reading stopped.
+type Batches = mpsc::Receiver<Result<(Vec<Parsed>, u64), String>>;
+
+fn spawn_reader(input: Box<dyn Read + Send>) -> Result<Batches, String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -159,7 +165,16 @@ pub async fn run(
     input: Box<dyn Read + Send>,
     mut progress: impl FnMut(Progress),
 ) -> Result<Counts, String> {
-    let outcome = write_batches(audit, weights, actor, &base_event, import, input, &mut progress).await;
+    let outcome = write_batches(
+        audit,
+        weights,
+        actor,
+        &base_event,
+        import,
+        input,
+        &mut progress,
+    )
+    .await;
     let (totals, error) = match &outcome {
         Ok(totals) => (*totals, None),
         Err((totals, error)) => (*totals, Some(error.clone())),
@@ -226,10 +241,7 @@ async fn write_batches(
         let counts = audit
             .perform(event, move |conn, context: &mut AuditContext| {
                 let counts = write_batch(conn, context, &actor, &weights, import, lines)?;
-                // As the tables grow by orders of magnitude (batches 1, 4, 16, …).
-                if number.is_power_of_two() && number.trailing_zeros() % 2 == 0 {
-                    interdict_persistence::db::refresh_statistics(conn)?;
-                }
+                interdict_persistence::db::refresh_statistics(conn, number)?;
                 context.detail = Some(
                     serde_json::json!({
                         "rows": counts.rows_read,

@@ -307,7 +307,11 @@ fn add_investigator(dir: &Path) {
         .write_all(b"quartz pelican ember lullaby\n")
         .unwrap();
     let added = add.wait_with_output().unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
 }
 
 #[test]
@@ -351,7 +355,12 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
         assert!(Instant::now() < deadline, "no batch committed in time");
         if child.try_wait().unwrap().is_some() {
             let mut stderr = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
             panic!("the import ended before it could be killed: {stderr}");
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -369,7 +378,11 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
         .unwrap();
     let keys: i64 = import_keys::table.count().get_result(&mut conn).unwrap();
     assert!(shipments > 0 && shipments < lines as i64, "{shipments}");
-    assert_eq!(shipments % interdict_web::import::BATCH as i64, 0, "only whole batches");
+    assert_eq!(
+        shipments % interdict_web::import::BATCH as i64,
+        0,
+        "only whole batches"
+    );
     assert_eq!(recorded, shipments, "the counts commit with their batch");
     assert_eq!(keys, shipments);
     drop(conn);
@@ -379,7 +392,11 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
         .args(["import", "manifest.csv", "--as", "importer"])
         .output()
         .unwrap();
-    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
     let report = String::from_utf8_lossy(&rerun.stdout);
     assert!(
         report.contains(&format!(
@@ -389,7 +406,10 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
         "{report}"
     );
     let db = database(&dir.0);
-    assert_eq!(count_records(&mut db.get().unwrap(), "shipment"), lines as i64);
+    assert_eq!(
+        count_records(&mut db.get().unwrap(), "shipment"),
+        lines as i64
+    );
 }
 
 /// The demonstration data as stored: every record's kind and body in id
@@ -428,7 +448,11 @@ fn the_demo_loader_is_deterministic_and_loads_once() {
     let (a, b) = (Workdir::new(), Workdir::new());
     for dir in [&a, &b] {
         let out = load(&dir.0, &[]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("250 shipments"));
     }
     let first = demo_fingerprint(&a.0);
@@ -444,6 +468,13 @@ fn the_demo_loader_is_deterministic_and_loads_once() {
 
     // The demo accounts sign in with the printed password.
     let server = serve(&a.0);
-    assert_eq!(login(&server, "investigator.dcfptu000", "harbour lantern quartz 9"), 200);
+    assert_eq!(
+        login(
+            &server,
+            "investigator.dcfptu000",
+            "harbour lantern quartz 9"
+        ),
+        200
+    );
     assert!(server.terminate().success());
 }

@@ -114,21 +114,15 @@ pub async fn create(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().starts_with("text/csv"));
-    let checks = ApiError::from_decision(policy::decide_create_record(&caller.actor))
-        .and_then(|()| {
-            if csv {
-                Ok(())
-            } else {
-                Err(ApiError::UnsupportedMediaType)
-            }
-        })
-        .and_then(|()| {
-            if row.file_name.chars().count() > 200 {
+    let checks = ApiError::from_decision(policy::decide_create_record(&caller.actor)).and_then(
+        |()| match () {
+            _ if !csv => Err(ApiError::UnsupportedMediaType),
+            _ if row.file_name.chars().count() > 200 => {
                 Err(ApiError::bad_request("file_name", "at most 200 characters"))
-            } else {
-                Ok(())
             }
-        });
+            _ => Ok(()),
+        },
+    );
     if let Err(e) = checks {
         return state.reject(event, e).await;
     }
@@ -156,7 +150,8 @@ pub async fn create(
             return state.reject(event, e).await;
         }
     };
-    event.detail = Some(serde_json::json!({ "file_name": row.file_name, "bytes": size }).to_string());
+    event.detail =
+        Some(serde_json::json!({ "file_name": row.file_name, "bytes": size }).to_string());
     let inserted = row.clone();
     let started = state
         .audited(
@@ -184,7 +179,8 @@ pub async fn create(
             }
         };
         let reader = Box::new(std::io::BufReader::with_capacity(1 << 20, file));
-        if let Err(e) = crate::import::run(&audit, &weights, &actor, base, id, reader, |_| {}).await {
+        if let Err(e) = crate::import::run(&audit, &weights, &actor, base, id, reader, |_| {}).await
+        {
             tracing::warn!(import = %id, error = %e, "import stopped");
         }
         let _ = std::fs::remove_file(&path);

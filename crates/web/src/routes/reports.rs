@@ -14,8 +14,8 @@ use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_domain::shipment::{IncidentType, ShipmentInput, ShipmentStatus};
 use interdict_persistence::audit::{self, AuditFilter};
-use interdict_persistence::records::{self, RecordRow};
 use interdict_persistence::profiles::Profiler;
+use interdict_persistence::records::{self, RecordRow};
 use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
 use interdict_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -326,7 +326,9 @@ impl Names {
         if missing.is_empty() {
             return Ok(());
         }
-        for (id, body) in records::bodies_visible(conn, RecordKind::Party, &missing, &self.visibility)? {
+        for (id, body) in
+            records::bodies_visible(conn, RecordKind::Party, &missing, &self.visibility)?
+        {
             let name = serde_json::from_str::<Value>(&body)
                 .ok()
                 .and_then(|body| body["name"].as_str().map(str::to_owned))
