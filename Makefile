@@ -37,7 +37,7 @@ build:
 	$(CARGO) build --release -p interdict-web --bin interdict
 
 ## Benchmarks (needs wrk, psql, sqlite3 and a local PostgreSQL; see
-## BENCHMARKS.md). About 30 minutes on 2 cores.
+## BENCHMARKS.md). About 45 minutes on 2 cores at the default sizes.
 bench:
 	bench/trace.sh
 	bench/audit_verify.sh
