@@ -64,13 +64,23 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<ImportRow>>
 }
 
 /// Counts of one committed batch, added to the import's totals in the
-/// batch's own transaction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// batch's own transaction. Serialised as audit entries record them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
+    #[serde(rename = "rows")]
     pub rows_read: i64,
     pub imported: i64,
     pub duplicates: i64,
     pub rejected: i64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.rows_read += other.rows_read;
+        self.imported += other.imported;
+        self.duplicates += other.duplicates;
+        self.rejected += other.rejected;
+    }
 }
 
 pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> QueryResult<()> {

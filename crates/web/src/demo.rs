@@ -5,7 +5,6 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use interdict_domain::audit::AuditEvent;
-use interdict_domain::chain::LinkRelation;
 use interdict_domain::demo::{self, Demo, Document as DemoDocument, Sharing};
 use interdict_domain::record::{Document, RecordIndex, RecordKind};
 use interdict_domain::risk::{self, RiskWeights};
@@ -302,13 +301,7 @@ fn link_row(link: &demo::Link, owner: Uuid, by: Uuid) -> LinkRow {
         id: link.id.into(),
         from_shipment_id: link.from.into(),
         to_shipment_id: link.to.into(),
-        relation: match link.relation {
-            LinkRelation::Transshipment => "transshipment",
-            LinkRelation::Reconsignment => "reconsignment",
-            LinkRelation::SameGoods => "same_goods",
-            LinkRelation::SameEquipment => "same_equipment",
-        }
-        .into(),
+        relation: link.relation.as_str().into(),
         evidence: link.evidence.clone(),
         owner_agency_id: owner.into(),
         created_by: by.into(),

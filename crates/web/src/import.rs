@@ -187,16 +187,9 @@ pub async fn run(
     let finished = audit
         .perform(event, move |conn, context: &mut AuditContext| {
             imports::finish(conn, import, error.as_deref())?;
-            context.detail = Some(
-                serde_json::json!({
-                    "rows": totals.rows_read,
-                    "imported": totals.imported,
-                    "duplicates": totals.duplicates,
-                    "rejected": totals.rejected,
-                    "error": error,
-                })
-                .to_string(),
-            );
+            let mut detail = serde_json::to_value(totals).map_err(ApiError::internal)?;
+            detail["error"] = serde_json::json!(error);
+            context.detail = Some(detail.to_string());
             Ok::<_, ApiError>(())
         })
         .await;
@@ -242,23 +235,12 @@ async fn write_batches(
             .perform(event, move |conn, context: &mut AuditContext| {
                 let counts = write_batch(conn, context, &actor, &weights, import, lines)?;
                 interdict_persistence::db::refresh_statistics(conn, number)?;
-                context.detail = Some(
-                    serde_json::json!({
-                        "rows": counts.rows_read,
-                        "imported": counts.imported,
-                        "duplicates": counts.duplicates,
-                        "rejected": counts.rejected,
-                    })
-                    .to_string(),
-                );
+                context.detail = Some(serde_json::to_string(&counts).map_err(ApiError::internal)?);
                 Ok::<_, ApiError>(counts)
             })
             .await
             .map_err(|e| (totals, format!("a batch could not be written: {e}")))?;
-        totals.rows_read += counts.rows_read;
-        totals.imported += counts.imported;
-        totals.duplicates += counts.duplicates;
-        totals.rejected += counts.rejected;
+        totals += counts;
         progress(Progress { bytes_read, totals });
     }
     Ok(totals)

@@ -193,57 +193,18 @@ fn first_start_prints_the_admin_password_once_and_stops_gracefully() {
     // Maintenance commands on the same database.
     let migrate = interdict(&dir.0).arg("migrate").output().unwrap();
     assert!(migrate.status.success());
-    let mut add = interdict(&dir.0)
-        .args([
-            "user",
-            "add",
-            "--username",
-            "cli.user",
-            "--display-name",
-            "CLI User",
-            "--role",
-            "auditor",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"quartz pelican ember lullaby\n")
-        .unwrap();
-    let added = add.wait_with_output().unwrap();
+    let added = user_add(
+        &dir.0,
+        "cli.user",
+        "auditor",
+        "quartz pelican ember lullaby",
+    );
     assert!(
         added.status.success(),
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let weak = {
-        let mut child = interdict(&dir.0)
-            .args([
-                "user",
-                "add",
-                "--username",
-                "weak.user",
-                "--display-name",
-                "Weak",
-                "--role",
-                "auditor",
-            ])
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"123456789012345\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let weak = user_add(&dir.0, "weak.user", "auditor", "123456789012345");
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
 
@@ -284,34 +245,30 @@ fn count_records(conn: &mut interdict_persistence::DbConnection, kind: &str) -> 
         .unwrap()
 }
 
-fn add_investigator(dir: &Path) {
+/// `interdict user add`, the password on standard input.
+fn user_add(dir: &Path, username: &str, role: &str, password: &str) -> std::process::Output {
     let mut add = interdict(dir)
         .args([
             "user",
             "add",
             "--username",
-            "importer",
+            username,
             "--display-name",
-            "Importer",
+            username,
             "--role",
-            "investigator",
+            role,
         ])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     add.stdin
         .take()
         .unwrap()
-        .write_all(b"quartz pelican ember lullaby\n")
+        .write_all(format!("{password}\n").as_bytes())
         .unwrap();
-    let added = add.wait_with_output().unwrap();
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    add.wait_with_output().unwrap()
 }
 
 #[test]
@@ -319,7 +276,17 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     use diesel::prelude::*;
     use interdict_persistence::schema::{import_keys, imports};
     let dir = Workdir::new();
-    add_investigator(&dir.0);
+    let added = user_add(
+        &dir.0,
+        "importer",
+        "investigator",
+        "quartz pelican ember lullaby",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let lines = 5 * interdict_web::import::BATCH;
     let mut file = String::from(
         "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,shipped_at\n",

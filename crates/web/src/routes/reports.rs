@@ -521,12 +521,7 @@ fn shipments_producer(
             "user, action, object and outcome filters apply to the audit export",
         ));
     }
-    if query.flag_state.is_some() {
-        return Err(ApiError::bad_request(
-            "flag_state",
-            "applies to the flags export only",
-        ));
-    }
+    no_flag_state(query)?;
     let (from, to) = range(query)?;
     let facts = ShipmentFacts {
         incident_type: choice_param::<IncidentType>("incident_type", &query.incident_type)?,
@@ -595,6 +590,17 @@ fn only_dates(query: &ReportQuery, report: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Every export but the flags one refuses a flag-state filter.
+fn no_flag_state(query: &ReportQuery) -> Result<(), ApiError> {
+    match query.flag_state {
+        Some(_) => Err(ApiError::bad_request(
+            "flag_state",
+            "applies to the flags export only",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Origin and destination countries of a shipment the caller may see.
 fn ends(
     conn: &mut DbConnection,
@@ -614,12 +620,7 @@ fn ends(
 
 fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiError> {
     only_dates(query, "links")?;
-    if query.flag_state.is_some() {
-        return Err(ApiError::bad_request(
-            "flag_state",
-            "applies to the flags export only",
-        ));
-    }
+    no_flag_state(query)?;
     let created = range(query)?;
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
@@ -743,12 +744,7 @@ fn audit_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
         return Err(ApiError::Forbidden);
     }
     only_dates(query, "audit")?;
-    if query.flag_state.is_some() {
-        return Err(ApiError::bad_request(
-            "flag_state",
-            "applies to the flags export only",
-        ));
-    }
+    no_flag_state(query)?;
     let (from, to) = range(query)?;
     let outcome = query
         .outcome
