@@ -128,6 +128,11 @@ pub async fn run(cli: Cli, config: Config) -> u8 {
 
 async fn serve(config: Config) -> Result<u8, String> {
     let database = config.database.redacted();
+    let host = match config.bind.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
     let mut app = Application::build(config).await?;
     if let Some(password) = app.take_bootstrap_password() {
         // Printed, never logged: this is the only time it is shown.
@@ -138,6 +143,10 @@ async fn serve(config: Config) -> Result<u8, String> {
         println!(" Store it now; it will not be shown again.");
         println!("================================================================");
     }
+    println!(
+        "Interdict is running: open http://{host}:{}/ in your browser.",
+        app.port()
+    );
     tracing::info!(port = app.port(), %database, "interdict listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())?;
     tracing::info!("interdict stopped");

@@ -69,7 +69,7 @@ impl ApiError {
         }
     }
 
-    fn kind(&self) -> (&'static str, &'static str) {
+    pub fn kind(&self) -> (&'static str, &'static str) {
         match self {
             Self::Validation(_) => ("validation", "The request has invalid fields"),
             Self::BadRequest { .. } => ("bad-request", "The request is malformed"),
@@ -95,7 +95,7 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> Option<String> {
+    pub fn detail(&self) -> Option<String> {
         match self {
             Self::Validation(errors) => Some(errors.to_string()),
             Self::BadRequest { detail, .. } => Some(detail.clone()),
@@ -114,7 +114,7 @@ impl ApiError {
         }
     }
 
-    fn field_errors(&self) -> Vec<FieldError> {
+    pub fn field_errors(&self) -> Vec<FieldError> {
         match self {
             Self::Validation(errors) => errors.errors().to_vec(),
             Self::BadRequest {

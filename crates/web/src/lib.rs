@@ -1,4 +1,4 @@
-//! Interdict's HTTP service: the JSON API, authentication, error mapping,
+//! Interdict's HTTP service: the JSON API, the pages, authentication, error mapping,
 //! the OpenAPI document, and the `interdict` command line.
 
 pub mod assessment;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod openapi;
+pub mod pages;
 pub mod pagination;
 pub mod pdf;
 pub mod request_meta;

@@ -71,7 +71,8 @@ pub async fn request_id(
 }
 
 /// Framework-level rejections (unknown route, wrong method) come without a
-/// problem document; give them one so every error has the same shape.
+/// body of their own; give them one so every error has the same shape: a
+/// problem document under the API, an error page everywhere else.
 fn problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -81,12 +82,16 @@ fn problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> 
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("text/html"));
     if is_problem {
         return response;
     }
     let (request, original) = response.into_parts();
-    let mut replacement = problem_for_status(status);
+    let mut replacement = if request.path().starts_with("/api/") {
+        problem_for_status(status)
+    } else {
+        crate::pages::error::status_page(status)
+    };
     for (name, value) in original.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             replacement

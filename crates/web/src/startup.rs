@@ -14,7 +14,7 @@ use crate::error::problem_for_status;
 use crate::extract::{json_config, path_config, query_config, BODY_LIMIT};
 use crate::request_meta::request_id;
 use crate::state::AppState;
-use crate::{bootstrap, routes};
+use crate::{bootstrap, pages, routes};
 
 /// Opens the database (running migrations), starts the audit writer and
 /// checks the bootstrap state. Shared by `serve` and the other commands.
@@ -53,6 +53,15 @@ pub struct Opened {
     pub audit_key: Arc<[u8]>,
 }
 
+/// Unknown paths: a problem document under the API, a page elsewhere.
+async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    if req.path().starts_with("/api/") {
+        problem_for_status(actix_web::http::StatusCode::NOT_FOUND)
+    } else {
+        pages::error::not_found()
+    }
+}
+
 pub struct Application {
     server: Server,
     port: u16,
@@ -85,6 +94,7 @@ impl Application {
             audit,
             audit_key,
             tokens,
+            form_key: crate::pages::session::form_key(&secret),
             config: Arc::new(config),
         };
         let mut server = HttpServer::new(move || {
@@ -96,9 +106,8 @@ impl Application {
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .wrap(from_fn(request_id))
                 .configure(routes::configure)
-                .default_service(web::to(|| async {
-                    problem_for_status(actix_web::http::StatusCode::NOT_FOUND)
-                }))
+                .configure(pages::configure)
+                .default_service(web::to(not_found))
         })
         .shutdown_timeout(30);
         if workers > 0 {

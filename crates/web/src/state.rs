@@ -16,6 +16,8 @@ pub struct AppState {
     /// Signs and checks audit checkpoints.
     pub audit_key: Arc<[u8]>,
     pub tokens: TokenKeys,
+    /// Derives the per-session CSRF tokens of the pages' forms.
+    pub form_key: Arc<[u8]>,
     pub config: Arc<Config>,
 }
 

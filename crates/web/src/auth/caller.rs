@@ -68,21 +68,34 @@ impl FromRequest for Caller {
         let path = req.path().to_owned();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            match authenticate(&state, token, &meta).await {
-                Ok(caller) => Ok(caller),
-                Err(Rejection::Unavailable(e)) => Err(e),
-                Err(Rejection::Denied { reason, user }) => {
-                    let mut event = anonymous_event("auth.token", &meta);
-                    event.outcome = Outcome::Denied;
-                    event.user_id = user;
-                    event.object_type = Some("route".into());
-                    event.object_id = Some(path);
-                    event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
-                    state.audit.record(event).await?;
-                    Err(ApiError::Unauthenticated)
-                }
-            }
+            Caller::from_token(&state, token, meta, path).await
         })
+    }
+}
+
+impl Caller {
+    /// Authenticates a token however it arrived (bearer header or session
+    /// cookie); a refusal is audited against the route it was meant for.
+    pub async fn from_token(
+        state: &AppState,
+        token: Option<String>,
+        meta: RequestMeta,
+        path: String,
+    ) -> Result<Self, ApiError> {
+        match authenticate(state, token, &meta).await {
+            Ok(caller) => Ok(caller),
+            Err(Rejection::Unavailable(e)) => Err(e),
+            Err(Rejection::Denied { reason, user }) => {
+                let mut event = anonymous_event("auth.token", &meta);
+                event.outcome = Outcome::Denied;
+                event.user_id = user;
+                event.object_type = Some("route".into());
+                event.object_id = Some(path);
+                event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+                state.audit.record(event).await?;
+                Err(ApiError::Unauthenticated)
+            }
+        }
     }
 }
 
@@ -111,7 +124,7 @@ async fn authenticate(
     token: Option<String>,
     meta: &RequestMeta,
 ) -> Result<Caller, Rejection> {
-    let token = token.ok_or_else(|| denied("no bearer token", None))?;
+    let token = token.ok_or_else(|| denied("no token", None))?;
     let claims = state.tokens.verify(&token).map_err(|r| denied(r, None))?;
     let (user_id, jti) = (claims.sub, claims.jti);
     let lookup = state

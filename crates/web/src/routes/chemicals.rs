@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use super::registry::{base_search, choice_param, registry_endpoints};
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChemicalQuery {

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::error::ApiError;
 
@@ -97,6 +97,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(die_molds::configure)
                 .configure(shipments::configure),
         );
+}
+
+/// The `If-Match` version as an extractor that never fails, so the
+/// handler answers (and audits) a missing or malformed header itself; the
+/// pages pass the version from a hidden form field instead.
+pub struct IfMatch(pub Result<i64, ApiError>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self(if_match_version(req))))
+    }
 }
 
 /// The version an update is based on, from `If-Match: "N"`.

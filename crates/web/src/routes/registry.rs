@@ -6,10 +6,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use interdict_domain::audit::AuditEvent;
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::{changed_fields, merge_patch, Document, RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
 use interdict_domain::ValidationErrors;
+use interdict_persistence::audit::AuditContext;
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::search::{self, Search};
 use interdict_persistence::{agencies, deconfliction, DbConnection};
@@ -22,6 +24,7 @@ use super::views::{utc, ReasonRequest};
 use super::{etag, if_match_version};
 use crate::assessment;
 use crate::auth::Caller;
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::backticked;
 use crate::pagination::Page;
@@ -60,7 +63,7 @@ pub struct RecordView {
     pub document: Map<String, Value>,
 }
 
-fn view<D: Document>(row: RecordRow) -> Result<RecordView, ApiError> {
+pub fn view<D: Document>(row: RecordRow) -> Result<RecordView, ApiError> {
     let document: D = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
     let mut fields = match serde_json::to_value(&document).map_err(ApiError::internal)? {
         Value::Object(map) => map,
@@ -186,12 +189,7 @@ fn check_references(
 }
 
 /// The audit event for `verb` (create, read, …) on a record of `kind`.
-fn record_event(
-    caller: &Caller,
-    kind: RecordKind,
-    verb: &str,
-    id: impl ToString,
-) -> interdict_domain::audit::AuditEvent {
+fn record_event(caller: &Caller, kind: RecordKind, verb: &str, id: impl ToString) -> AuditEvent {
     caller.event_on(&format!("{}.{verb}", kind.as_str()), kind.as_str(), id)
 }
 
@@ -204,59 +202,100 @@ fn chemical_conflict(error: ApiError, index: &RecordIndex) -> ApiError {
     }
 }
 
+/// A new record's document, checked and ready to write.
+pub struct Prepared {
+    pub id: Uuid,
+    pub kind: RecordKind,
+    pub body: String,
+    pub index: RecordIndex,
+    pub scope: Scope,
+}
+
+/// Checks a create request without touching the database: the policy,
+/// the scope and every field of the document.
+pub fn prepare<D: Document>(actor: &Actor, id: Uuid, body: Value) -> Result<Prepared, ApiError> {
+    let kind = D::KIND;
+    ApiError::from_decision(policy::decide_create(actor, kind))?;
+    let (fields, scope) = split_scope(body)?;
+    let default = if kind == RecordKind::Chemical {
+        Scope::All
+    } else {
+        Scope::Agency
+    };
+    let scope = scope.unwrap_or(default);
+    check_scope(kind, actor, scope)?;
+    let (document, index) = parse::<D>(fields)?;
+    let body = serde_json::to_string(&document).map_err(ApiError::internal)?;
+    Ok(Prepared {
+        id,
+        kind,
+        body,
+        index,
+        scope,
+    })
+}
+
+/// Writes a prepared record inside the caller's audited transaction, with
+/// its deconfliction notices and, for shipments, any automatic flag.
+pub fn write_new(
+    conn: &mut DbConnection,
+    context: &mut AuditContext,
+    actor: &Actor,
+    prepared: Prepared,
+    config: &Config,
+) -> Result<RecordRow, ApiError> {
+    let Prepared {
+        id,
+        kind,
+        body,
+        index,
+        scope,
+    } = prepared;
+    check_references(conn, actor, &index)?;
+    let owner = if kind == RecordKind::Chemical {
+        agencies::find_system(conn)?
+            .map(|a| a.id.0)
+            .ok_or_else(|| ApiError::internal("no system agency"))?
+    } else {
+        actor.agency_id
+    };
+    let write = Write {
+        body,
+        index: &index,
+        scope,
+        actor: actor.user_id,
+    };
+    let row = records::create(conn, id, kind, owner, &write)
+        .map_err(|e| chemical_conflict(e.into(), &index))?;
+    deconfliction::detect(conn, &row, &index.identifiers)?;
+    if kind == RecordKind::Shipment {
+        assessment::auto_flag(conn, context, id, &config.chain_limits, &config.risk)?;
+    }
+    Ok(row)
+}
+
+/// The audit event for creating a record.
+pub fn create_event(caller: &Caller, kind: RecordKind, id: Uuid) -> AuditEvent {
+    record_event(caller, kind, "create", id)
+}
+
 pub async fn create<D: Document>(
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = D::KIND;
     let id = Uuid::now_v7();
-    let event = record_event(&caller, kind, "create", id);
+    let event = create_event(&caller, D::KIND, id);
     let actor = caller.actor.clone();
-    let prepared = (|| {
-        ApiError::from_decision(policy::decide_create(&actor, kind))?;
-        let (fields, scope) = split_scope(body.into_inner())?;
-        let default = if kind == RecordKind::Chemical {
-            Scope::All
-        } else {
-            Scope::Agency
-        };
-        let scope = scope.unwrap_or(default);
-        check_scope(kind, &actor, scope)?;
-        let (document, index) = parse::<D>(fields)?;
-        Ok((document, index, scope))
-    })();
-    let (document, index, scope) = match prepared {
+    let prepared = match prepare::<D>(&actor, id, body.into_inner()) {
         Ok(prepared) => prepared,
         Err(e) => return state.reject(event, e).await,
     };
-    let body = serde_json::to_string(&document).map_err(ApiError::internal)?;
     let config = state.config.clone();
     let row = state
         .audit
         .perform(event, move |conn, context| {
-            check_references(conn, &actor, &index)?;
-            let owner = if kind == RecordKind::Chemical {
-                agencies::find_system(conn)?
-                    .map(|a| a.id.0)
-                    .ok_or_else(|| ApiError::internal("no system agency"))?
-            } else {
-                actor.agency_id
-            };
-            let write = Write {
-                body,
-                index: &index,
-                scope,
-                actor: actor.user_id,
-            };
-            let row = records::create(conn, id, kind, owner, &write)
-                .map_err(|e| chemical_conflict(e.into(), &index))?;
-            // Within the write transaction, so notices and record commit together.
-            deconfliction::detect(conn, &row, &index.identifiers)?;
-            if kind == RecordKind::Shipment {
-                assessment::auto_flag(conn, context, id, &config.chain_limits, &config.risk)?;
-            }
-            Ok::<_, ApiError>(row)
+            write_new(conn, context, &actor, prepared, &config)
         })
         .await?;
     respond::<D>(actix_web::http::StatusCode::CREATED, row)

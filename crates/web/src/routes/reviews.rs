@@ -1,6 +1,6 @@
 //! The supervisors' review queue and the decisions on flags.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use interdict_domain::policy::{self, RecordAction};
 use interdict_domain::review::{next_state, FlagState, ReviewAction, ReviewError, Transition};
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::chains::shipment_for;
 use super::views::utc;
-use super::{etag, if_match_version};
+use super::{etag, IfMatch};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::pagination::{check_limit, Page};
@@ -101,7 +101,7 @@ pub struct FlagDetail {
     pub history: Vec<TransitionView>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
@@ -278,7 +278,7 @@ fn parse_transition(body: &TransitionRequest) -> Result<(Transition, Option<Stri
 pub async fn transition(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<Uuid>,
     body: web::Json<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -286,7 +286,7 @@ pub async fn transition(
     let mut event = caller.event_on("flag.transition", "flag", id);
     event.detail =
         Some(serde_json::json!({ "action": body.action, "reason": body.reason }).to_string());
-    let prepared = parse_transition(&body).and_then(|t| Ok((t, if_match_version(&req)?)));
+    let prepared = parse_transition(&body).and_then(|t| Ok((t, if_match.0?)));
     let ((transition, reason), version) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => return state.reject(event, e).await,

@@ -14,7 +14,7 @@ use super::die_molds::imprint_match;
 use super::equipment::serial_match;
 use super::registry::{base_search, choice_param, registry_endpoints};
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ShipmentQuery {

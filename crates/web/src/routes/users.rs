@@ -1,7 +1,7 @@
 //! User administration: agency admins manage their own agency's accounts;
 //! the system administrator manages every agency's.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use interdict_domain::policy::{self, Actor, UserDirectory};
 use interdict_domain::user::{check_password, parse_display_name, NewUser, Role};
 use interdict_domain::ValidationErrors;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::views::UserView;
-use super::{etag, if_match_version};
+use super::{etag, IfMatch};
 use crate::auth::{password, Caller};
 use crate::error::ApiError;
 use crate::pagination::{check_limit, Page};
@@ -109,7 +109,7 @@ pub async fn create(
         .json(UserView::from(created)))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
@@ -213,7 +213,7 @@ pub struct UpdateUserRequest {
 pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     path: web::Path<Uuid>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -223,7 +223,7 @@ pub async fn update(
         Ok(changes) => changes,
         Err(errors) => return state.reject(event, errors.into()).await,
     };
-    let version = match if_match_version(&req) {
+    let version = match if_match.0 {
         Ok(version) => version,
         Err(e) => return state.reject(event, e).await,
     };

@@ -1,0 +1,235 @@
+//! The auditors' pages: audit search, a record's access history, the
+//! chain's verification status, and the exports.
+
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup};
+
+use super::display::{pager, query_of, when};
+use super::error::PageError;
+use super::form::{any_of, select, Errors, Input};
+use super::layout::{notice, page_with};
+use super::session::Session;
+use crate::routes::audit::{self, AuditQuery, ObjectHistoryQuery, VerifyView};
+use crate::routes::reports::{self, ReportQuery};
+use crate::routes::summary::{self, SummaryQuery};
+use crate::routes::views::AuditEntryView;
+use crate::state::AppState;
+
+pub fn verdict(view: &VerifyView) -> Markup {
+    match view {
+        VerifyView::Intact { entries, .. } => notice(
+            "ok",
+            &format!("The audit chain is intact: all {entries} entries verify."),
+        ),
+        VerifyView::Broken {
+            first_bad_seq,
+            reason,
+            ..
+        } => notice(
+            "error",
+            &format!("The audit chain is BROKEN at entry {first_bad_seq}: {reason}"),
+        ),
+    }
+}
+
+fn entries_table(entries: &[AuditEntryView]) -> Markup {
+    html! {
+        div.table-wrap { table #audit-entries {
+            thead { tr { th { "#" } th { "When" } th { "Action" } th { "Outcome" } th { "User" } th { "Role" } th { "Object" } th { "Detail" } } }
+            tbody { @for e in entries {
+                tr {
+                    td { (e.seq) }
+                    td { (when(&e.occurred_at)) }
+                    td { (e.action) }
+                    td { (e.outcome) }
+                    td.mono { (e.user_id.map(|u| u.to_string()).unwrap_or_default()) }
+                    td { (e.role.clone().unwrap_or_default()) }
+                    td { @if let (Some(t), Some(id)) = (&e.object_type, &e.object_id) {
+                        a href={ "/audit/objects/" (t) "/" (id) } { (t) " " (id.get(..8).unwrap_or(id)) }
+                    } }
+                    td.mono { (e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
+                }
+            } }
+        } }
+        @if entries.is_empty() { p.muted { "No entries." } }
+    }
+}
+
+fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "from" | "to" if v.len() == 10 => (k.clone(), format!("{v}T00:00:00Z")),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let pairs = query.into_inner();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let mut errors = Errors::default();
+    let found = match query_of::<AuditQuery>(&with_times(&pairs)) {
+        Ok(q) => audit::search(state.clone(), session.caller.clone(), q)
+            .await
+            .map(|p| p.into_inner()),
+        Err(e) => Err(e),
+    };
+    let found = match found {
+        Ok(found) => Some(found),
+        Err(
+            e @ (crate::error::ApiError::BadRequest { .. } | crate::error::ApiError::Validation(_)),
+        ) => {
+            errors.absorb(&e, str::to_owned);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let verdict_view = audit::verify(
+        state,
+        session.caller.clone(),
+        web::Query(Default::default()),
+    )
+    .await?
+    .into_inner();
+    let export_query: String = pairs
+        .iter()
+        .filter(|(k, v)| k != "cursor" && k != "limit" && !v.is_empty())
+        .map(|(k, v)| format!("{}={}", super::layout::encode(k), super::layout::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let body = html! {
+        h1 { "Audit log" }
+        (verdict(&verdict_view))
+        form.stack method="get" action="/audit" role="search" {
+            div.row {
+                (Input::new("Action", "action", get("action")).hint("e.g. shipment.create").render(&errors))
+                (Input::new("User id", "user_id", get("user_id")).render(&errors))
+                (Input::new("Object type", "object_type", get("object_type")).render(&errors))
+                (Input::new("Object id", "object_id", get("object_id")).render(&errors))
+            }
+            div.row {
+                (select("Outcome", "outcome", &any_of(&["success", "denied", "error"]), get("outcome"), &errors))
+                (Input::new("From", "from", get("from")).kind("date").render(&errors))
+                (Input::new("Before", "to", get("to")).kind("date").render(&errors))
+            }
+            div.actions {
+                button type="submit" { "Search" }
+                a.button.secondary href={ "/reports/audit.csv?" (export_query) } download { "Download these entries (CSV)" }
+            }
+        }
+        (errors.summary())
+        @if let Some(found) = &found {
+            (entries_table(&found.items))
+            (pager("/audit", &pairs, found.next_cursor.as_deref()))
+        }
+        p { a href="/reports" { "All exports and the PDF report" } }
+    };
+    let status = if found.is_some() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::BAD_REQUEST
+    };
+    Ok(page_with(status, &session, "Audit log", body))
+}
+
+pub async fn object(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let (kind, id) = path.into_inner();
+    let pairs = query.into_inner();
+    let q = query_of::<ObjectHistoryQuery>(&pairs)?;
+    let found = audit::object_history(
+        state,
+        session.caller.clone(),
+        web::Path::from((kind.clone(), id.clone())),
+        q,
+    )
+    .await?
+    .into_inner();
+    let title = format!("Access history of {kind} {}", id.get(..8).unwrap_or(&id));
+    let body = html! {
+        h1 { (title) }
+        p.muted.mono { (id) }
+        (entries_table(&found.items))
+        (pager(&format!("/audit/objects/{kind}/{id}"), &pairs, found.next_cursor.as_deref()))
+    };
+    Ok(page_with(
+        actix_web::http::StatusCode::OK,
+        &session,
+        &title,
+        body,
+    ))
+}
+
+/// The exports, with the filters the reports take.
+pub async fn reports_page(session: Session) -> Result<HttpResponse, PageError> {
+    let errors = Errors::default();
+    let body = html! {
+        h1 { "Reports" }
+        p { "Exports contain what you may see, nothing more; each download is recorded in the audit log." }
+        form.stack method="get" action="/reports/shipments.csv" {
+            fieldset {
+                legend { "Filters (optional)" }
+                div.row {
+                    (Input::new("From", "from", "").kind("date").render(&errors))
+                    (Input::new("Before", "to", "").kind("date").render(&errors))
+                }
+                div.actions {
+                    button type="submit" formaction="/reports/shipments.csv" { "Shipments CSV" }
+                    button.secondary type="submit" formaction="/reports/shipments.ndjson" { "Shipments NDJSON" }
+                    button.secondary type="submit" formaction="/reports/links.csv" { "Links CSV" }
+                    button.secondary type="submit" formaction="/reports/flags.csv" { "Flags CSV" }
+                    button.secondary type="submit" formaction="/reports/audit.csv" { "Audit log CSV" }
+                    button.secondary type="submit" formaction="/reports/summary.pdf" { "Oversight report (PDF)" }
+                }
+            }
+        }
+    };
+    Ok(page_with(
+        actix_web::http::StatusCode::OK,
+        &session,
+        "Reports",
+        body,
+    ))
+}
+
+/// A download from a page: the report service's own streamed response.
+pub async fn download(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let name = path.into_inner();
+    let mut pairs = with_times(&query.into_inner());
+    if name == "summary.pdf" {
+        // The report needs a period; without one, the last quarter.
+        let now = chrono::Utc::now();
+        for (key, default) in [("from", now - chrono::Duration::days(91)), ("to", now)] {
+            if !pairs.iter().any(|(k, v)| k == key && !v.is_empty()) {
+                pairs.push((
+                    key.into(),
+                    default.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ));
+            }
+        }
+        let q = query_of::<SummaryQuery>(&pairs)?;
+        return Ok(summary::summary(state, session.caller, q).await?);
+    }
+    let q = query_of::<ReportQuery>(&pairs)?;
+    Ok(reports::export(state, session.caller, web::Path::from(name), q).await?)
+}

@@ -1,0 +1,82 @@
+//! Server-rendered pages for people in a browser. A page is one more
+//! client of the services the JSON API runs: it calls the same handlers
+//! with the caller of its session, so access, validation and audit are
+//! identical. Forms work without JavaScript.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+pub mod account;
+pub mod admin;
+pub mod audit;
+pub mod chain;
+pub mod dashboard;
+pub mod display;
+pub mod error;
+pub mod form;
+pub mod layout;
+pub mod reviews;
+pub mod session;
+pub mod shipment_form;
+pub mod shipments;
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(layout::STYLESHEET)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(session::FORM_LIMIT))
+        .service(web::resource("/assets/app.css").get(stylesheet))
+        .service(web::resource("/").get(dashboard::show))
+        .service(
+            web::resource("/login")
+                .get(account::show)
+                .post(account::submit),
+        )
+        .service(web::resource("/logout").post(account::logout))
+        .service(web::resource("/shipments").get(shipments::search))
+        .service(
+            web::resource("/shipments/new")
+                .get(shipment_form::new)
+                .post(shipment_form::create),
+        )
+        .service(web::resource("/shipments/{id}").get(shipments::show))
+        .service(web::resource("/shipments/{id}/chain").get(shipments::chain))
+        .service(web::resource("/shipments/{id}/links").post(shipments::link))
+        .service(web::resource("/shipments/{id}/flags").post(shipments::flag))
+        .service(
+            web::resource("/shipments/{id}/suggestions/{candidate}")
+                .post(shipments::decide_suggestion),
+        )
+        .service(web::resource("/reviews").get(reviews::queue))
+        .service(
+            web::resource("/flags/{id}")
+                .get(reviews::show)
+                .post(reviews::decide),
+        )
+        .service(web::resource("/audit").get(audit::search))
+        .service(web::resource("/audit/objects/{object_type}/{object_id}").get(audit::object))
+        .service(web::resource("/reports").get(audit::reports_page))
+        .service(web::resource("/reports/{report}").get(audit::download))
+        .service(
+            web::resource("/admin/users")
+                .get(admin::users_list)
+                .post(admin::user_add),
+        )
+        .service(web::resource("/admin/users/{id}").post(admin::user_change))
+        .service(web::resource("/admin/users/{id}/password").post(admin::user_password))
+        .service(
+            web::resource("/admin/agencies")
+                .get(admin::agencies_list)
+                .post(admin::agency_add),
+        )
+        .service(
+            web::resource("/admin/task-forces")
+                .get(admin::task_forces_list)
+                .post(admin::task_force_add),
+        )
+        .service(web::resource("/admin/task-forces/{id}/members").post(admin::task_force_member));
+}

@@ -1,0 +1,508 @@
+//! Shipment search, detail, and what can be done from the detail page:
+//! linking, flagging, and deciding link suggestions.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use interdict_domain::chain::LinkRelation;
+use interdict_domain::chemical::ControlStatus;
+use interdict_domain::shipment::{IncidentType, Mode, ShipmentStatus};
+use maud::html;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::dashboard::shipment_table;
+use super::display::{badge, body_of, day, pager, place, query_of, short, str_of, when};
+use super::error::PageError;
+use super::form::{any_of, choices, select, Errors, Input};
+use super::layout::{csrf, notice, page, page_with, see_other};
+use super::session::{Posted, Session};
+use crate::error::ApiError;
+use crate::routes::chains::{self, CreateLinkRequest};
+use crate::routes::parties;
+use crate::routes::shipments::{self, ShipmentQuery};
+use crate::routes::suggestions::{self, SuggestionDecision};
+use crate::routes::views::ReasonRequest;
+use crate::state::AppState;
+
+fn words(all: Vec<&'static str>) -> Vec<(String, String)> {
+    any_of(&all)
+}
+
+/// Date inputs give days; the API takes RFC 3339 times.
+fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "from" | "to" if v.len() == 10 => (k.clone(), format!("{v}T00:00:00Z")),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let pairs = query.into_inner();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let mut errors = Errors::default();
+    let result = match query_of::<ShipmentQuery>(&with_times(&pairs)) {
+        Ok(q) => shipments::list(state, session.caller.clone(), q)
+            .await
+            .map(|p| p.into_inner()),
+        Err(e) => Err(e),
+    };
+    let page_result = match result {
+        Ok(found) => Some(found),
+        Err(e @ (ApiError::BadRequest { .. } | ApiError::Validation(_))) => {
+            errors.absorb(&e, str::to_owned);
+            None
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let text = |label: &'static str, name: &'static str| Input::new(label, name, get(name));
+    let body = html! {
+        h1 { "Shipments" }
+        form.stack method="get" action="/shipments" role="search" {
+            div.row {
+                (text("Text", "q").hint("description, concealment, party names").render(&errors))
+                (text("Tracking number", "tracking_number").render(&errors))
+                (text("Press serial", "serial").render(&errors))
+                (text("Die imprint", "imprint").hint("e.g. M|30").render(&errors))
+                (text("Chemical (CAS)", "chemical").render(&errors))
+            }
+            div.row {
+                (select("Control status", "control_status", &words(ControlStatus::ALL.iter().map(|c| c.as_str()).collect()), get("control_status"), &errors))
+                (text("Origin country", "origin_country").render(&errors))
+                (text("Destination country", "destination_country").render(&errors))
+                (text("Destination state", "destination_state").hint("e.g. TX").render(&errors))
+            }
+            div.row {
+                (select("Incident type", "incident_type", &words(IncidentType::ALL.iter().map(|c| c.as_str()).collect()), get("incident_type"), &errors))
+                (select("Status", "status", &words(ShipmentStatus::ALL.iter().map(|c| c.as_str()).collect()), get("status"), &errors))
+                (select("Mode", "mode", &words(Mode::ALL.iter().map(|c| c.as_str()).collect()), get("mode"), &errors))
+                (Input::new("Shipped from", "from", get("from")).kind("date").render(&errors))
+                (Input::new("Shipped before", "to", get("to")).kind("date").render(&errors))
+            }
+            div.actions { button type="submit" { "Search" } a.button.secondary href="/shipments" { "Clear" } }
+        }
+        (errors.summary())
+        @if let Some(found) = &page_result {
+            (shipment_table(&found.items))
+            (pager("/shipments", &pairs, found.next_cursor.as_deref()))
+        }
+    };
+    let status = if page_result.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Ok(page_with(status, &session, "Shipments", body))
+}
+
+/// What the detail page shows after an action, or why the action failed.
+#[derive(Default)]
+struct Outcome {
+    notice: Option<(&'static str, String)>,
+    link_errors: Errors,
+    flag_errors: Errors,
+    link_values: (String, String, String),
+}
+
+fn done_message(done: &str) -> Option<&'static str> {
+    match done {
+        "recorded" => Some("The shipment was recorded."),
+        "linked" => Some("The link was recorded."),
+        "flagged" => Some("The chain was flagged for review."),
+        "accepted" => Some("The suggestion was accepted and the link recorded."),
+        "rejected" => Some("The suggestion was rejected."),
+        _ => None,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<Uuid>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, PageError> {
+    let mut outcome = Outcome::default();
+    if let Some(message) = query.done.as_deref().and_then(done_message) {
+        outcome.notice = Some(("ok", message.to_owned()));
+    }
+    detail(&state, &session, path.into_inner(), outcome, StatusCode::OK).await
+}
+
+async fn detail(
+    state: &web::Data<AppState>,
+    session: &Session,
+    id: Uuid,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let caller = &session.caller;
+    let shipment =
+        body_of(shipments::show(state.clone(), caller.clone(), web::Path::from(id)).await?).await?;
+    let history = shipments::history(state.clone(), caller.clone(), web::Path::from(id))
+        .await?
+        .into_inner();
+    let links = chains::list_links(state.clone(), caller.clone(), web::Path::from(id))
+        .await?
+        .into_inner();
+    // Suggestions are for those who may link; others simply see none.
+    let suggestions = suggestions::list(state.clone(), caller.clone(), web::Path::from(id))
+        .await
+        .map(|s| s.into_inner())
+        .unwrap_or_default();
+    let mut party_rows = Vec::new();
+    for party in shipment
+        .get("parties")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let role = str_of(party, "role").replace('_', " ");
+        let party_id = str_of(party, "party_id");
+        let name = match party_id.parse::<Uuid>() {
+            Ok(pid) => {
+                match parties::show(state.clone(), caller.clone(), web::Path::from(pid)).await {
+                    Ok(response) => body_of(response)
+                        .await
+                        .map(|p| str_of(&p, "name").to_owned())
+                        .unwrap_or_default(),
+                    Err(ApiError::NotFound) => "(not available to you)".to_owned(),
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            Err(_) => String::new(),
+        };
+        party_rows.push((role, name));
+    }
+    let risk = shipment.get("risk").cloned().unwrap_or(Value::Null);
+    let title = format!("Shipment {}", short(&id));
+    let (to, relation, evidence) = &outcome.link_values;
+    let body = html! {
+        h1 { (title) }
+        @if let Some((kind, text)) = &outcome.notice { (notice(kind, text)) }
+        p.actions {
+            a.button href={ "/shipments/" (id) "/chain" } { "View the chain" }
+            @if shipment.get("withdrawn").is_some() { (badge("dismissed", "withdrawn")) }
+        }
+        div.grid2 {
+            section {
+                h2 { "Facts" }
+                dl.facts {
+                    dt { "Incident type" } dd { (str_of(&shipment, "incident_type").replace('_', " ")) }
+                    dt { "Status" } dd { (str_of(&shipment, "status").replace('_', " ")) }
+                    dt { "Mode" } dd { (str_of(&shipment, "mode")) }
+                    dt { "From" } dd { (place(shipment.get("origin"))) }
+                    dt { "To" } dd { (place(shipment.get("destination"))) }
+                    dt { "Shipped" } dd { (day(shipment.get("shipped_at").and_then(Value::as_str))) }
+                    dt { "Declared" } dd { (str_of(&shipment, "declared_description")) " " (str_of(&shipment, "declared_hs_code")) }
+                    dt { "Tracking" } dd {
+                        @for t in shipment.get("tracking_numbers").and_then(Value::as_array).into_iter().flatten() {
+                            code { (str_of(t, "value")) } " (" (str_of(t, "kind")) ") "
+                        }
+                    }
+                    dt { "Shared with" } dd { (str_of(&shipment, "scope")) }
+                    dt { "Version" } dd { (shipment.get("version").and_then(Value::as_i64).unwrap_or(0)) }
+                }
+            }
+            section {
+                h2 { "Risk" }
+                p { "Score " strong #risk-score { (risk.get("score").and_then(Value::as_f64).unwrap_or(0.0)) } }
+                @let indicators: Vec<&Value> = risk.get("indicators").and_then(Value::as_array).into_iter().flatten().collect();
+                @if indicators.is_empty() { p.muted { "No indicator fires." } }
+                ul { @for i in indicators { li { (str_of(i, "sentence")) " " span.muted { "(" (str_of(i, "code")) ")" } } } }
+            }
+        }
+        section {
+            h2 { "Parties" }
+            table { thead { tr { th { "Role" } th { "Name" } } } tbody {
+                @for (role, name) in &party_rows { tr { td { (role) } td { (name) } } }
+            } }
+        }
+        section {
+            h2 { "Lines" }
+            table { thead { tr { th { "#" } th { "Item" } th { "Quantity" } th { "Count" } } } tbody {
+                @for (n, line) in shipment.get("lines").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                    tr {
+                        td { (n + 1) }
+                        td { @for key in ["chemical_id", "equipment_id", "die_mold_id"] {
+                            @if let Some(item) = line.get(key).and_then(Value::as_str) {
+                                (key.trim_end_matches("_id").replace('_', " ")) " " code { (item.get(..8).unwrap_or(item)) }
+                            }
+                        } }
+                        td { (line.get("quantity").map(|q| q.to_string()).unwrap_or_default()) " " (str_of(line, "unit")) }
+                        td { (line.get("count").map(|q| q.to_string()).unwrap_or_default()) }
+                    }
+                }
+            } }
+        }
+        section {
+            h2 { "Route" }
+            table { thead { tr { th { "Leg" } th { "From" } th { "To" } th { "Departed" } th { "Arrived" } th { "Carrier" } } } tbody {
+                @for (n, leg) in shipment.get("legs").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                    tr {
+                        td { (n + 1) }
+                        td { (place(leg.get("from"))) }
+                        td { (place(leg.get("to"))) }
+                        td { (day(leg.get("departure_at").and_then(Value::as_str))) }
+                        td { (day(leg.get("arrival_at").and_then(Value::as_str))) }
+                        td { (str_of(leg, "carrier")) }
+                    }
+                }
+            } }
+        }
+        section {
+            h2 { "Links" }
+            @if links.is_empty() { p.muted { "Not linked to another shipment." } }
+            @else {
+                table { thead { tr { th { "From" } th { "To" } th { "Relation" } th { "Evidence" } th { "Recorded" } } } tbody {
+                    @for l in &links {
+                        tr {
+                            td { a href={ "/shipments/" (l.from) } { (short(&l.from)) } }
+                            td { a href={ "/shipments/" (l.to) } { (short(&l.to)) } }
+                            td { (l.relation.replace('_', " ")) @if l.withdrawn_at.is_some() { " " (badge("dismissed", "withdrawn")) } }
+                            td { (l.evidence) }
+                            td { (when(&l.created_at)) }
+                        }
+                    }
+                } }
+            }
+            @if !suggestions.is_empty() {
+                h3 { "Suggested links" }
+                table { thead { tr { th { "Shipment" } th { "Why" } th { "Decision" } } } tbody {
+                    @for s in &suggestions {
+                        tr {
+                            td { a href={ "/shipments/" (s.to) } { (short(&s.to)) } }
+                            td { (s.reasons.join("; ")) }
+                            td {
+                                form.inline method="post" action={ "/shipments/" (id) "/suggestions/" (s.to) } {
+                                    (csrf(session))
+                                    label.muted for={ "rel-" (s.to) } { "Relation " }
+                                    select id={ "rel-" (s.to) } name="relation" {
+                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (r.as_str().replace('_', " ")) } }
+                                    }
+                                    " "
+                                    button type="submit" name="decision" value="accept" { "Accept" }
+                                    " "
+                                    button.secondary type="submit" name="decision" value="reject" { "Reject" }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            h3 { "Link to another shipment" }
+            (outcome.link_errors.summary())
+            form.stack method="post" action={ "/shipments/" (id) "/links" } {
+                (csrf(session))
+                div.row {
+                    (Input::new("Next shipment (id)", "to", to).hint("the shipment this one continues into").render(&outcome.link_errors))
+                    (select("Relation", "relation", &choices(&LinkRelation::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()), relation, &outcome.link_errors))
+                    (Input::new("Evidence", "evidence", evidence).render(&outcome.link_errors))
+                }
+                div.actions { button #link type="submit" { "Record link" } }
+            }
+            h3 { "Flag the chain for review" }
+            (outcome.flag_errors.summary())
+            form.stack method="post" action={ "/shipments/" (id) "/flags" } {
+                (csrf(session))
+                (Input::new("Reason", "reason", "").kind("textarea").render(&outcome.flag_errors))
+                div.actions { button.danger #flag type="submit" { "Flag chain" } }
+            }
+        }
+        section {
+            h2 { "History" }
+            table { thead { tr { th { "Version" } th { "Change" } th { "By" } th { "When" } th { "Fields" } } } tbody {
+                @for v in &history {
+                    tr {
+                        td { (v.version) }
+                        td { (v.change) }
+                        td { (v.changed_by_username.clone().unwrap_or_default()) }
+                        td { (when(&v.changed_at)) }
+                        td { (v.changed_fields.join(", ")) }
+                    }
+                }
+            } }
+            p { a href={ "/audit/objects/shipment/" (id) } { "Who read or changed this record" } }
+        }
+    };
+    Ok(page_with(status, session, &title, body))
+}
+
+fn refused(e: &ApiError) -> StatusCode {
+    use actix_web::ResponseError;
+    e.status_code()
+}
+
+/// A service refusal the page can explain in place; anything else (not
+/// found, unavailable) is the error page.
+fn explainable(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::Validation(_)
+            | ApiError::BadRequest { .. }
+            | ApiError::Conflict(_)
+            | ApiError::Forbidden
+    )
+}
+
+pub async fn link(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    posted: Posted,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let Posted { session, fields } = posted;
+    let values = (
+        fields.text("to"),
+        fields.text("relation"),
+        fields.text("evidence"),
+    );
+    let result = match values.0.parse::<Uuid>() {
+        Ok(to) => {
+            let request = CreateLinkRequest {
+                to,
+                relation: values.1.clone(),
+                evidence: values.2.clone(),
+            };
+            chains::create_link(
+                state.clone(),
+                session.caller.clone(),
+                web::Path::from(id),
+                web::Json(request),
+            )
+            .await
+            .map(|_| ())
+        }
+        Err(_) => Err(ApiError::bad_request("to", "must be a shipment id")),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/shipments/{id}?done=linked"))),
+        Err(e) if explainable(&e) => {
+            let mut outcome = Outcome {
+                link_values: values,
+                ..Outcome::default()
+            };
+            outcome.link_errors.absorb(&e, str::to_owned);
+            detail(&state, &session, id, outcome, refused(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn flag(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    posted: Posted,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let Posted { session, fields } = posted;
+    let request = ReasonRequest {
+        reason: fields.text("reason"),
+    };
+    match chains::raise_flag(
+        state.clone(),
+        session.caller.clone(),
+        web::Path::from(id),
+        web::Json(request),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/shipments/{id}?done=flagged"))),
+        Err(e) if explainable(&e) => {
+            let mut outcome = Outcome::default();
+            outcome.flag_errors.absorb(&e, str::to_owned);
+            detail(&state, &session, id, outcome, refused(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn decide_suggestion(
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    posted: Posted,
+) -> Result<HttpResponse, PageError> {
+    let (id, candidate) = path.into_inner();
+    let Posted { session, fields } = posted;
+    let decision = fields.text("decision");
+    let request = SuggestionDecision {
+        decision: decision.clone(),
+        relation: fields.opt("relation").filter(|_| decision == "accept"),
+    };
+    match suggestions::decide(
+        state.clone(),
+        session.caller.clone(),
+        web::Path::from((id, candidate)),
+        web::Json(request),
+    )
+    .await
+    {
+        Ok(_) => {
+            let done = if decision == "accept" {
+                "accepted"
+            } else {
+                "rejected"
+            };
+            Ok(see_other(&format!("/shipments/{id}?done={done}")))
+        }
+        Err(e) if explainable(&e) => {
+            let outcome = Outcome {
+                notice: Some(("error", e.detail().unwrap_or_else(|| e.kind().1.to_owned()))),
+                ..Outcome::default()
+            };
+            detail(&state, &session, id, outcome, refused(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn chain(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let view = chains::show_chain(
+        state,
+        session.caller.clone(),
+        web::Path::from(id),
+        web::Query(chains::ChainQuery {
+            max_depth: None,
+            max_nodes: None,
+        }),
+    )
+    .await?
+    .into_inner();
+    let title = format!("Chain of shipment {}", short(&id));
+    let body = html! {
+        h1 { (title) }
+        p { "Score " strong { (view.score) } " · " (view.nodes.len()) " shipments · " (view.edges.len()) " links"
+            @if !view.flags.is_empty() { " · " (badge("flagged", "flagged")) } }
+        @if view.truncated.depth || view.truncated.nodes { (notice("warn", "The chain is longer than the display limits; only part of it is shown.")) }
+        (super::chain::diagram(&view))
+        h2 #hops { "Hops" }
+        (super::chain::table(&view))
+        @if !view.flags.is_empty() {
+            h2 { "Flags" }
+            (super::reviews::queue_table(&view.flags))
+        }
+        p { a href={ "/shipments/" (id) } { "Back to the shipment" } }
+    };
+    Ok(page(&session, &title, body))
+}

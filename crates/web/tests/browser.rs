@@ -1,0 +1,427 @@
+//! End to end in a real browser: headless Chromium, driven over
+//! WebDriver, through the real binary on a scratch SQLite database.
+//!
+//! Runs when chromedriver is installed (CI installs Debian's `chromium`
+//! and `chromium-driver`, and sets `INTERDICT_REQUIRE_BROWSER=1` so a
+//! missing browser fails instead of skipping). Screenshots of each page
+//! land in `target/screenshots/`.
+
+mod common;
+#[path = "browser/webdriver.rs"]
+mod webdriver;
+
+use common::{serve, Server, Workdir};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use webdriver::{Browser, Driver};
+
+const PASSWORD: &str = "violet tractor umbrella quietly 42";
+
+fn screenshots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
+}
+
+fn driver() -> Option<Driver> {
+    match Driver::start() {
+        Some(driver) => Some(driver),
+        None if std::env::var_os("INTERDICT_REQUIRE_BROWSER").is_some() => {
+            panic!("INTERDICT_REQUIRE_BROWSER is set but chromedriver is not installed")
+        }
+        None => {
+            eprintln!("browser tests: SKIPPED (install chromium and chromium-driver to run them)");
+            None
+        }
+    }
+}
+
+fn admin_password(server: &Server) -> String {
+    server
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password: "))
+        .expect("first start prints the admin password")
+        .to_owned()
+}
+
+struct Visit<'a> {
+    browser: &'a Browser,
+    server: &'a Server,
+    shots: PathBuf,
+}
+
+impl Visit<'_> {
+    fn go(&self, path: &str) {
+        self.browser.goto(&self.server.url(path));
+    }
+
+    fn shot(&self, name: &str) {
+        self.browser.screenshot(&self.shots, name);
+    }
+
+    fn sign_in(&self, username: &str, password: &str) {
+        self.go("/login");
+        self.browser.fill("username", username);
+        self.browser.fill("password", password);
+        self.browser
+            .click("form[action='/login'] button[type=submit]");
+        self.wait_for(|b| !b.current_url().contains("/login"), "signing in");
+    }
+
+    fn sign_out(&self) {
+        self.browser.click(".who button[type=submit]");
+        self.wait_for(|b| b.current_url().contains("/login"), "signing out");
+    }
+
+    fn wait_for(&self, done: impl Fn(&Browser) -> bool, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !done(self.browser) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out {what}; at {}:\n{}",
+                self.browser.current_url(),
+                self.browser.source()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn submit(&self, css: &str) {
+        let before = self.browser.current_url();
+        let marker = self
+            .browser
+            .execute("document.body.dataset.seen = '1'; return 1;");
+        assert_eq!(marker, 1);
+        self.browser.click(css);
+        // A new document has no marker.
+        self.wait_for(
+            |b| b.execute("return document.body && document.body.dataset.seen !== '1' && document.readyState === 'complete';") == true,
+            &format!("submitting {css} from {before}"),
+        );
+    }
+
+    fn source(&self) -> String {
+        self.browser.source()
+    }
+
+    fn shipment_id(&self) -> String {
+        let url = self.browser.current_url();
+        let path = url.split("/shipments/").nth(1).expect("on a shipment page");
+        path.split(['?', '/']).next().unwrap_or_default().to_owned()
+    }
+}
+
+/// Status of a page fetched with a browser's session cookie.
+fn status_with_cookie(server: &Server, browser: &Browser, path: &str) -> u16 {
+    let cookie = browser.cookie("interdict_session").expect("signed in");
+    match ureq::get(&server.url(path))
+        .set("Cookie", &format!("interdict_session={cookie}"))
+        .call()
+    {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn add_agency(visit: &Visit, name: &str, level: &str, jurisdiction: &str, ori: &str) {
+    visit.go("/admin/agencies");
+    let b = visit.browser;
+    b.fill("name", name);
+    b.choose("level", level);
+    b.fill("jurisdiction", jurisdiction);
+    b.fill("ori", ori);
+    b.fill("contact", "Duty desk +1 555 0100");
+    visit.submit("#add-agency");
+    assert!(
+        visit.source().contains("The agency was created"),
+        "{}",
+        visit.source()
+    );
+}
+
+fn add_user(visit: &Visit, username: &str, role: &str, agency: &str) {
+    visit.go("/admin/users");
+    let b = visit.browser;
+    b.fill("username", username);
+    b.fill("display_name", &format!("{username} example"));
+    b.click(&format!(
+        "form[action='/admin/users'] select[name=role] option[value={role}]"
+    ));
+    let option = format!("select[name=\"agency_id\"] option");
+    let agency_value = b
+        .execute(&format!(
+            "return Array.from(document.querySelectorAll('{option}')).find(o => o.textContent.startsWith('{agency}')).value;"
+        ))
+        .as_str()
+        .expect("agency listed")
+        .to_owned();
+    b.choose("agency_id", &agency_value);
+    b.fill_css("form[action='/admin/users'] [name=password]", PASSWORD);
+    visit.submit("#add-user");
+    assert!(
+        visit.source().contains("The account was created"),
+        "{}",
+        visit.source()
+    );
+}
+
+fn record_first_shipment(visit: &Visit) {
+    let b = visit.browser;
+    visit.go("/shipments/new");
+    b.fill("tracking_numbers[0].value", "1Z999AA10123456784");
+    b.fill("declared_description", "industrial chemicals");
+    b.fill("parties[0].name", "Shenzhen Hua Trading Co., Ltd.");
+    b.fill("parties[0].country", "CN");
+    b.fill("parties[1].name", "Logistica del Norte SA");
+    b.fill("parties[1].country", "MX");
+    b.fill(
+        "lines[0].chemical",
+        "N-phenethyl-4-piperidone (CAS 39742-60-4)",
+    );
+    b.fill("lines[0].quantity", "25");
+    b.choose("lines[0].unit", "kg");
+    b.fill("legs[0].from.country", "CN");
+    b.fill("legs[0].from.city", "Shenzhen");
+    b.fill("legs[0].to.country", "MX");
+    b.fill("legs[0].to.city", "Manzanillo");
+    // More rows come back from the server, keeping what was typed.
+    visit.submit("button[name=add][value=line]");
+    assert!(visit.source().contains("Shenzhen Hua Trading"));
+    b.choose("lines[1].kind", "die_mold");
+    b.fill("lines[1].die_mold.front_imprint", "M");
+    b.fill("lines[1].die_mold.back_imprint", "30");
+    b.choose("lines[1].die_mold.shape", "round");
+    b.fill("lines[1].die_mold.imitated_product", "oxycodone 30 mg");
+    visit.submit("button[name=add][value=leg]");
+    b.fill("legs[1].to.country", "US");
+    b.fill("legs[1].to.subdivision", "TX");
+    b.fill("legs[1].to.city", "El Paso");
+    // A mistake first: the arrival comes back marked, nothing is saved.
+    b.set_date("legs[1].departure_at", "2026-03-10");
+    b.set_date("legs[1].arrival_at", "2026-03-01");
+    visit.shot("03-shipment-form");
+    visit.submit("#record");
+    let page = visit.source();
+    assert!(page.contains("Nothing was saved"), "{page}");
+    assert!(page.contains("is before the departure"), "{page}");
+    assert!(page.contains("Logistica del Norte SA"), "typed values kept");
+    visit.shot("04-shipment-form-error");
+    b.set_date("legs[1].arrival_at", "2026-03-12");
+    visit.submit("#record");
+    assert!(
+        b.current_url().contains("done=recorded"),
+        "{}",
+        visit.source()
+    );
+}
+
+fn record_second_shipment(visit: &Visit) {
+    let b = visit.browser;
+    visit.go("/shipments/new");
+    b.fill("parties[0].name", "Logistica del Norte S.A.");
+    b.fill("parties[0].country", "MX");
+    b.fill("parties[1].name", "Desert Supply LLC");
+    b.fill("parties[1].country", "US");
+    b.fill("lines[0].chemical", "39742-60-4");
+    b.fill("lines[0].quantity", "25");
+    b.choose("lines[0].unit", "kg");
+    b.fill("legs[0].from.country", "US");
+    b.fill("legs[0].from.subdivision", "TX");
+    b.fill("legs[0].from.city", "El Paso");
+    b.fill("legs[0].to.country", "US");
+    b.fill("legs[0].to.subdivision", "AZ");
+    b.fill("legs[0].to.city", "Phoenix");
+    b.set_date("legs[0].departure_at", "2026-03-14");
+    visit.submit("#record");
+    assert!(
+        b.current_url().contains("done=recorded"),
+        "{}",
+        visit.source()
+    );
+}
+
+#[test]
+fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = Workdir::new();
+    let server = serve(&dir.0);
+    assert!(
+        server.stdout.contains("open http://127.0.0.1:"),
+        "{}",
+        server.stdout
+    );
+    let downloads = dir.0.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let browser = driver.session(&downloads);
+    let visit = Visit {
+        browser: &browser,
+        server: &server,
+        shots: screenshots(),
+    };
+
+    // The bootstrap admin sets up two agencies and their people.
+    visit.go("/");
+    assert!(browser.current_url().contains("/login"), "sign-in first");
+    visit.shot("01-sign-in");
+    visit.sign_in("admin", &admin_password(&server));
+    add_agency(
+        &visit,
+        "Border Narcotics Unit",
+        "federal",
+        "US",
+        "TX0000001",
+    );
+    add_agency(
+        &visit,
+        "Maricopa County Sheriff",
+        "local",
+        "AZ",
+        "AZ0070000",
+    );
+    visit.shot("02-agencies");
+    add_user(
+        &visit,
+        "ivy.investigator",
+        "investigator",
+        "Border Narcotics Unit",
+    );
+    add_user(
+        &visit,
+        "sam.supervisor",
+        "supervisor",
+        "Border Narcotics Unit",
+    );
+    add_user(&visit, "ada.auditor", "auditor", "Border Narcotics Unit");
+    add_user(
+        &visit,
+        "otto.outsider",
+        "investigator",
+        "Maricopa County Sheriff",
+    );
+    visit.shot("02-users");
+    visit.sign_out();
+
+    // The investigator records, links and flags.
+    visit.sign_in("ivy.investigator", PASSWORD);
+    visit.shot("03-dashboard");
+    record_first_shipment(&visit);
+    let first = visit.shipment_id();
+    visit.shot("05-shipment");
+    record_second_shipment(&visit);
+    let second = visit.shipment_id();
+    visit.go(&format!("/shipments/{first}"));
+    browser.fill("to", &second);
+    browser.choose("relation", "transshipment");
+    browser.fill("evidence", "same tracking handed over at El Paso");
+    visit.submit("#link");
+    assert!(
+        visit.source().contains("The link was recorded"),
+        "{}",
+        visit.source()
+    );
+    browser.fill(
+        "reason",
+        "precursor moving with a die mold towards the border",
+    );
+    visit.submit("#flag");
+    assert!(
+        visit.source().contains("flagged for review"),
+        "{}",
+        visit.source()
+    );
+    visit.go(&format!("/shipments/{first}/chain"));
+    assert_eq!(browser.count("#chain-diagram g.node"), 2);
+    assert_eq!(browser.count("#chain-diagram g.node[data-flagged=true]"), 2);
+    assert_eq!(browser.count("#hops-table tbody tr"), 2);
+    assert!(browser.text("#chain-diagram").contains("transshipment"));
+    visit.shot("06-chain");
+    visit.go(&format!("/shipments?origin_country=CN"));
+    assert!(visit.source().contains(&first[..8]));
+    visit.shot("07-search");
+
+    // A form posted without its CSRF token is refused.
+    browser.execute(&format!(
+        "const f = document.createElement('form'); f.method = 'post'; f.action = '/shipments/{first}/flags';
+         const i = document.createElement('input'); i.name = 'reason'; i.value = 'forged'; f.appendChild(i);
+         document.body.appendChild(f); f.submit(); return 1;"
+    ));
+    visit.wait_for(
+        |b| b.title().starts_with("This form has expired"),
+        "the CSRF refusal",
+    );
+    visit.shot("08-csrf-refused");
+    visit.go("/");
+    visit.sign_out();
+
+    // Another agency's investigator cannot see the record at all.
+    visit.sign_in("otto.outsider", PASSWORD);
+    visit.go(&format!("/shipments/{first}"));
+    assert!(
+        browser.title().starts_with("Not found"),
+        "{}",
+        browser.title()
+    );
+    assert_eq!(
+        status_with_cookie(&server, &browser, &format!("/shipments/{first}")),
+        404
+    );
+    visit.shot("09-not-found");
+    visit.go("/");
+    visit.sign_out();
+
+    // The supervisor takes the flag and confirms it.
+    visit.sign_in("sam.supervisor", PASSWORD);
+    visit.go("/reviews");
+    visit.shot("10-review-queue");
+    browser.click("table.flags tbody tr td a");
+    visit.wait_for(|b| b.current_url().contains("/flags/"), "opening the flag");
+    visit.submit("button[value=start_review]");
+    visit.submit("#confirm");
+    assert!(visit.source().contains("confirmed"), "{}", visit.source());
+    visit.shot("11-flag-confirmed");
+    visit.sign_out();
+
+    // The auditor finds both in the audit log and downloads the export.
+    visit.sign_in("ada.auditor", PASSWORD);
+    visit.go("/audit");
+    let log = visit.source();
+    for action in [
+        "shipment.create",
+        "link.create",
+        "flag.raise",
+        "flag.transition",
+    ] {
+        assert!(log.contains(action), "{action} missing from the audit page");
+    }
+    assert!(log.contains("The audit chain is intact"));
+    visit.shot("12-audit");
+    visit.go("/reports");
+    visit.shot("13-reports");
+    browser.click("button[formaction='/reports/shipments.csv']");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let csv = loop {
+        let done = std::fs::read_dir(&downloads)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "csv"));
+        if let Some(path) = done {
+            break std::fs::read_to_string(path).unwrap();
+        }
+        assert!(Instant::now() < deadline, "the CSV was not downloaded");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "both shipments exported: {csv}");
+    assert!(csv.contains(&first) && csv.contains(&second));
+    visit.go("/audit?action=report.export");
+    assert!(visit.source().contains("report.export"));
+
+    // A narrow screen gets the same page, readable.
+    browser.set_width(400);
+    visit.go("/audit");
+    visit.shot("14-audit-narrow");
+    drop(browser);
+    assert!(server.terminate().success());
+}
