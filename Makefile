@@ -15,13 +15,17 @@ ifdef DEMO
 endif
 	$(CARGO) run --release -p interdict-web --bin interdict -- serve
 
-## Run the whole suite: unit, persistence and HTTP tests. PostgreSQL tests
-## run when INTERDICT_TEST_POSTGRES_URL is set.
+## Run the whole suite: unit, persistence, HTTP and browser tests.
+## PostgreSQL tests run when INTERDICT_TEST_POSTGRES_URL is set; browser
+## tests when chromedriver is installed (screenshots: target/screenshots/).
 test:
 	@if [ -z "$$INTERDICT_TEST_POSTGRES_URL" ]; then \
 		echo "PostgreSQL tests: SKIPPED (set INTERDICT_TEST_POSTGRES_URL=$(PG_HINT) to run them)"; \
 	else \
 		echo "PostgreSQL tests: running against $$INTERDICT_TEST_POSTGRES_URL"; \
+	fi
+	@if ! command -v chromedriver >/dev/null; then \
+		echo "Browser tests: SKIPPED (apt-get install chromium chromium-driver to run them)"; \
 	fi
 	$(CARGO) test --workspace
 

@@ -147,7 +147,7 @@ fn add_user(visit: &Visit, username: &str, role: &str, agency: &str) {
     b.click(&format!(
         "form[action='/admin/users'] select[name=role] option[value={role}]"
     ));
-    let option = format!("select[name=\"agency_id\"] option");
+    let option = "select[name=\"agency_id\"] option";
     let agency_value = b
         .execute(&format!(
             "return Array.from(document.querySelectorAll('{option}')).find(o => o.textContent.startsWith('{agency}')).value;"
@@ -335,7 +335,7 @@ fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
     assert_eq!(browser.count("#hops-table tbody tr"), 2);
     assert!(browser.text("#chain-diagram").contains("transshipment"));
     visit.shot("06-chain");
-    visit.go(&format!("/shipments?origin_country=CN"));
+    visit.go("/shipments?origin_country=CN");
     assert!(visit.source().contains(&first[..8]));
     visit.shot("07-search");
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use serde_json::Value;
 
+use super::layout::encode;
 use crate::error::ApiError;
 
 /// The JSON a service answered with, for services whose answer carries
@@ -52,17 +53,18 @@ pub fn short(id: &uuid::Uuid) -> String {
 
 /// "Next page" for cursor pagination: the current query with the cursor.
 pub fn pager(path: &str, query: &[(String, String)], next: Option<&str>) -> Markup {
+    let href = next.map(|cursor| {
+        let pairs: Vec<String> = query
+            .iter()
+            .filter(|(k, v)| k != "cursor" && !v.is_empty())
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .chain(std::iter::once(format!("cursor={}", encode(cursor))))
+            .collect();
+        format!("{path}?{}", pairs.join("&"))
+    });
     html! {
-        @if let Some(cursor) = next {
-            nav.pager aria-label="Pages" {
-                @let mut pairs: Vec<String> = query
-                    .iter()
-                    .filter(|(k, v)| k != "cursor" && !v.is_empty())
-                    .map(|(k, v)| format!("{}={}", super::layout::encode(k), super::layout::encode(v)))
-                    .collect();
-                @let _ = pairs.push(format!("cursor={}", super::layout::encode(cursor)));
-                a href={ (path) "?" (pairs.join("&")) } rel="next" { "Next page →" }
-            }
+        @if let Some(href) = href {
+            nav.pager aria-label="Pages" { a href=(href) rel="next" { "Next page →" } }
         }
     }
 }
@@ -80,7 +82,7 @@ pub fn query_of<T: serde::de::DeserializeOwned>(
         .collect();
     let encoded = filled
         .iter()
-        .map(|(k, v)| format!("{}={}", super::layout::encode(k), super::layout::encode(v)))
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect::<Vec<_>>()
         .join("&");
     actix_web::web::Query::<T>::from_query(&encoded)

@@ -115,11 +115,34 @@ pub fn field_id(name: &str) -> String {
     id.trim_end_matches('-').to_owned()
 }
 
+/// A person's name for a field: `legs[1].arrival_at` → "Leg 2 arrival at".
 fn label_of(name: &str) -> String {
-    name.replace(['[', ']', '.', '_'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut words = Vec::new();
+    for part in name.split('.') {
+        match part.split_once('[') {
+            Some((list, index)) => {
+                let singular = match list {
+                    "parties" => "Party",
+                    "lines" => "Line",
+                    "legs" => "Leg",
+                    "tracking_numbers" => "Tracking number",
+                    other => other,
+                };
+                let n = index.trim_end_matches(']').parse::<usize>().map(|i| i + 1);
+                words.push(match n {
+                    Ok(n) => format!("{singular} {n}"),
+                    Err(_) => singular.to_owned(),
+                });
+            }
+            None => words.push(part.replace('_', " ")),
+        }
+    }
+    let label = words.join(" ");
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => label,
+    }
 }
 
 /// What a field needs to draw itself.
@@ -226,6 +249,13 @@ pub fn any_of(values: &[&str]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_rows_as_people_count_them() {
+        assert_eq!(label_of("legs[1].arrival_at"), "Leg 2 arrival at");
+        assert_eq!(label_of("parties[0].name"), "Party 1 name");
+        assert_eq!(label_of("declared_value"), "Declared value");
+    }
 
     #[test]
     fn field_ids_are_stable_and_safe() {
