@@ -28,6 +28,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 3] = [Self::Allowed, Self::Denied, Self::Error];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Allowed => "allowed",

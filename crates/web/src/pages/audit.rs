@@ -2,6 +2,7 @@
 //! chain's verification status, and the exports.
 
 use actix_web::{web, HttpResponse};
+use interdict_domain::audit::Outcome;
 use maud::{html, Markup};
 
 use super::display::{pager, query_of, when};
@@ -119,7 +120,7 @@ pub async fn search(
                 (Input::new("Object id", "object_id", get("object_id")).render(&errors))
             }
             div.row {
-                (select("Outcome", "outcome", &any_of(&["success", "denied", "error"]), get("outcome"), &errors))
+                (select("Outcome", "outcome", &any_of(&Outcome::ALL.map(Outcome::as_str)), get("outcome"), &errors))
                 (Input::new("From", "from", get("from")).kind("date").render(&errors))
                 (Input::new("Before", "to", get("to")).kind("date").render(&errors))
             }
