@@ -5,6 +5,7 @@ use interdict_domain::policy::{self, Decision};
 use interdict_domain::user::Role;
 use maud::{html, Markup};
 
+use super::audit::since_checkpoint;
 use super::display::{place, short, when};
 use super::error::PageError;
 use super::layout::page;
@@ -121,7 +122,7 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
         let verdict = audit::verify(
             state.clone(),
             session.caller.clone(),
-            web::Query(Default::default()),
+            web::Query(since_checkpoint()),
         )
         .await?
         .into_inner();

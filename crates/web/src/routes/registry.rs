@@ -63,7 +63,7 @@ pub struct RecordView {
     pub document: Map<String, Value>,
 }
 
-pub fn view<D: Document>(row: RecordRow) -> Result<RecordView, ApiError> {
+fn view<D: Document>(row: RecordRow) -> Result<RecordView, ApiError> {
     let document: D = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
     let mut fields = match serde_json::to_value(&document).map_err(ApiError::internal)? {
         Value::Object(map) => map,
