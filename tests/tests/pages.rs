@@ -477,7 +477,55 @@ fn a_supervisor_who_decides_second_is_told_so(backend: Backend) {
     assert!(second.body.contains("under review"));
 }
 
+fn a_suggested_link_is_accepted_from_the_shipment_page(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    setup(&app);
+    let mut ivy = Visitor::new(&app);
+    ivy.sign_in("ivy", PASSWORD);
+    let csrf = ivy.csrf();
+    let path_of = |page: Page| {
+        let location = page
+            .location
+            .unwrap_or_else(|| panic!("not created: {}", page.body));
+        location.split('?').next().unwrap_or_default().to_owned()
+    };
+    let first = path_of(ivy.post(
+        "/shipments/new",
+        &shipment_form(&csrf, "Acme Chemical", "2026-03-07"),
+    ));
+    // The first one's consignee sends the second one on.
+    let second = path_of(ivy.post(
+        "/shipments/new",
+        &shipment_form(&csrf, "Desert Supply LLC", "2026-03-07"),
+    ));
+    let second_id = second.trim_start_matches("/shipments/");
+    let page = ivy.get(&first);
+    let action = format!("{first}/suggestions/{second_id}");
+    assert!(
+        page.body.contains(&format!("action=\"{action}\"")),
+        "{}",
+        page.body
+    );
+    let accepted = ivy.post(
+        &action,
+        &[
+            ("csrf", &csrf),
+            ("relation", "reconsignment"),
+            ("decision", "accept"),
+        ],
+    );
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    let page = ivy.get(accepted.location.as_deref().unwrap_or_default());
+    assert!(page.body.contains("The suggestion was accepted"));
+    assert!(page.body.contains("reconsignment"));
+    assert!(
+        !page.body.contains(&format!("action=\"{action}\"")),
+        "not proposed again"
+    );
+}
+
 both_backends!(
+    a_suggested_link_is_accepted_from_the_shipment_page,
     signing_in_sets_a_strict_session_and_every_form_needs_its_token,
     the_shipment_form_writes_all_or_nothing_with_the_apis_audit_entries,
     another_agencys_record_is_an_html_not_found,
