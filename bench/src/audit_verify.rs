@@ -43,7 +43,7 @@ fn main() {
         eprintln!("audit-verify-bench: {e}");
         std::process::exit(2)
     });
-    let db = Db::connect(&url, 2).unwrap_or_else(|e| {
+    let db = Db::connect(&url, interdict_persistence::PoolOptions::sized(2)).unwrap_or_else(|e| {
         eprintln!("audit-verify-bench: {e}");
         std::process::exit(1)
     });

@@ -103,7 +103,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let db = match Db::connect(&url, 2) {
+    let db = match Db::connect(&url, interdict_persistence::PoolOptions::sized(2)) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("trace-bench: {e}");

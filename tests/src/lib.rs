@@ -7,7 +7,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use interdict_persistence::{DatabaseUrl, Db, DbConnection};
+use interdict_persistence::{DatabaseUrl, Db, DbConnection, PoolOptions};
 use interdict_web::{Application, Config};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -120,7 +120,11 @@ impl TestDatabase {
 
     /// A migrated pool on this database.
     pub fn pool(&self) -> Db {
-        Db::connect(&DatabaseUrl::parse(&self.url).expect("url"), 2).expect("connect pool")
+        Db::connect(
+            &DatabaseUrl::parse(&self.url).expect("url"),
+            PoolOptions::sized(2),
+        )
+        .expect("connect pool")
     }
 }
 

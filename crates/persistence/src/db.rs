@@ -4,7 +4,7 @@
 //! than `MultiConnection::establish`, which tries every backend in turn and
 //! hides the real connection error.
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
@@ -94,17 +94,83 @@ fn redact_password(url: &str) -> String {
 
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    slow_query: Option<Duration>,
+}
+
+/// How the pool is built.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    pub size: u32,
+    /// Statements slower than this are logged (SQL text only).
+    pub slow_query: Option<Duration>,
+}
+
+impl PoolOptions {
+    /// A pool of `size` connections that logs nothing.
+    pub fn sized(size: u32) -> Self {
+        Self {
+            size,
+            slow_query: None,
+        }
+    }
+}
+
+/// Logs statements slower than a threshold with their SQL text, never
+/// their bound values (which are record content).
+struct SlowQueries {
+    threshold: Duration,
+    started: Option<std::time::Instant>,
+}
+
+impl Instrumentation for SlowQueries {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.started = Some(std::time::Instant::now());
+            }
+            InstrumentationEvent::FinishQuery { query, .. } => {
+                let Some(started) = self.started.take() else {
+                    return;
+                };
+                let elapsed = started.elapsed();
+                if elapsed >= self.threshold {
+                    let text = query.to_string();
+                    let sql = text.split(" -- binds").next().unwrap_or_default();
+                    tracing::warn!(
+                        elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+                        sql,
+                        "slow query"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl ConnectionManager {
+    fn instrument(&self, conn: &mut impl Connection) {
+        if let Some(threshold) = self.slow_query {
+            conn.set_instrumentation(SlowQueries {
+                threshold,
+                started: None,
+            });
+        }
+    }
+
     fn establish(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                self.instrument(&mut conn);
+                Ok(DbConnection::Postgres(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| {
                     ConnectionError::InvalidConnectionUrl("the SQLite path is not UTF-8".into())
                 })?;
                 let mut conn = SqliteConnection::establish(path)?;
+                self.instrument(&mut conn);
                 // WAL lets readers proceed while the audit writer commits;
                 // NORMAL is durable in WAL mode except on power loss mid-checkpoint.
                 // The busy timeout first: switching to WAL needs a lock
@@ -160,18 +226,21 @@ pub struct Db {
 
 impl Db {
     /// Connects, runs pending migrations, and builds the pool.
-    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, String> {
+    pub fn connect(url: &DatabaseUrl, options: PoolOptions) -> Result<Self, String> {
         if let DatabaseUrl::Sqlite(path) = url {
             ensure_parent_dir(path)?;
         }
-        let manager = ConnectionManager { url: url.clone() };
+        let manager = ConnectionManager {
+            url: url.clone(),
+            slow_query: options.slow_query,
+        };
         let mut conn = manager
             .establish()
             .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
         run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
         drop(conn);
         let pool = diesel::r2d2::Pool::builder()
-            .max_size(pool_size)
+            .max_size(options.size)
             .connection_timeout(Duration::from_secs(5))
             // diesel cannot tell that a PostgreSQL connection died (server
             // restart, failover); a ping on checkout replaces dead ones
@@ -267,6 +336,53 @@ pub fn refresh_statistics(conn: &mut DbConnection, batch: u64) -> diesel::QueryR
 #[cfg(test)]
 mod tests {
     use super::*;
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    use std::sync::{Arc, Mutex};
+
+    /// Collects what a tracing subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn slow_statements_are_logged_without_their_values() {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .finish();
+        let path = std::env::temp_dir().join(format!("slow-{}.db", uuid::Uuid::now_v7()));
+        tracing::subscriber::with_default(subscriber, || {
+            let manager = ConnectionManager {
+                url: DatabaseUrl::Sqlite(path.clone()),
+                slow_query: Some(Duration::ZERO),
+            };
+            let mut conn = manager.establish().unwrap();
+            let echoed: String =
+                diesel::select(diesel::dsl::sql::<Text>("").bind::<Text, _>("passport X1234567"))
+                    .get_result(&mut conn)
+                    .unwrap();
+            assert_eq!(echoed, "passport X1234567");
+        });
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("slow query"), "{log}");
+        assert!(log.contains("SELECT"), "{log}");
+        assert!(!log.contains("X1234567"), "a bound value was logged: {log}");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 
     #[test]
     fn parses_supported_urls() {

@@ -21,7 +21,7 @@ pub mod tokens;
 pub mod users;
 pub mod uuid_type;
 
-pub use db::{Backend, DatabaseUrl, Db, DbConnection, DbUnavailable};
+pub use db::{Backend, DatabaseUrl, Db, DbConnection, DbUnavailable, PoolOptions};
 pub use uuid_type::DbUuid;
 
 /// Current time at the microsecond precision both backends store.

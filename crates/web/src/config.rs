@@ -59,6 +59,7 @@ struct RawServer {
 struct RawDatabase {
     url: String,
     pool_size: u32,
+    slow_query_ms: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +113,8 @@ pub struct Config {
     pub workers: usize,
     pub database: DatabaseUrl,
     pub pool_size: u32,
+    /// Statements slower than this are logged.
+    pub slow_query: Option<std::time::Duration>,
     pub jwt_secret: Option<Secret>,
     pub token_ttl: chrono::Duration,
     pub issuer: String,
@@ -200,6 +203,21 @@ impl Config {
             .ok()
             .filter(|n| (1..=512).contains(n))
             .ok_or_else(|| error("INTERDICT_DATABASE_POOL_SIZE", "must be between 1 and 512"))?;
+        let slow_query_ms = number(
+            "INTERDICT_DATABASE_SLOW_QUERY_MS",
+            "database.slow_query_ms",
+            raw.database.slow_query_ms.into(),
+        )?;
+        let slow_query = match u64::try_from(slow_query_ms) {
+            Ok(0) => None,
+            Ok(ms) if ms <= 3_600_000 => Some(std::time::Duration::from_millis(ms)),
+            _ => {
+                return Err(error(
+                    "INTERDICT_DATABASE_SLOW_QUERY_MS",
+                    "must be between 0 (off) and 3600000",
+                ))
+            }
+        };
 
         let secret_text = pick("INTERDICT_JWT_SECRET", raw.auth.jwt_secret);
         let jwt_secret = if secret_text.is_empty() {
@@ -303,6 +321,7 @@ impl Config {
             workers,
             database,
             pool_size,
+            slow_query,
             jwt_secret,
             token_ttl: chrono::Duration::minutes(ttl),
             issuer,
@@ -361,6 +380,12 @@ mod tests {
         assert_eq!(config.token_ttl, chrono::Duration::minutes(30));
         assert!(config.jwt_secret.is_none());
         assert!(config.bootstrap_password.is_none());
+        assert_eq!(
+            config.slow_query,
+            Some(std::time::Duration::from_millis(500))
+        );
+        let quiet = load(&[("INTERDICT_DATABASE_SLOW_QUERY_MS", "0")]).unwrap();
+        assert_eq!(quiet.slow_query, None);
     }
 
     #[test]
@@ -390,6 +415,7 @@ mod tests {
             ("INTERDICT_TOKEN_TTL_MINUTES", "thirty"),
             ("INTERDICT_TOKEN_TTL_MINUTES", "0"),
             ("INTERDICT_DATABASE_POOL_SIZE", "0"),
+            ("INTERDICT_DATABASE_SLOW_QUERY_MS", "-5"),
             ("INTERDICT_AUDIT_MAX_BATCH", "-1"),
             ("INTERDICT_AUDIT_KEY", "short"),
             ("INTERDICT_AUDIT_CHECKPOINT_EVERY", "0"),

@@ -4,7 +4,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use interdict_persistence::audit::{AuditWriter, AuditWriterThread, Checkpointing};
-use interdict_persistence::Db;
+use interdict_persistence::{Db, PoolOptions};
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -20,11 +20,14 @@ use crate::{bootstrap, pages, routes};
 /// checks the bootstrap state. Shared by `serve` and the other commands.
 pub async fn open(config: &Config) -> Result<Opened, String> {
     let url = config.database.clone();
-    let pool_size = config.pool_size;
+    let pool = PoolOptions {
+        size: config.pool_size,
+        slow_query: config.slow_query,
+    };
     let (db, audit_key) = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
-            let db = Db::connect(&url, pool_size)?;
+            let db = Db::connect(&url, pool)?;
             let key = bootstrap::audit_key(&db, &config)?;
             Ok::<_, String>((db, key))
         })

@@ -122,7 +122,7 @@ fn database(dir: &Path) -> interdict_persistence::Db {
         dir.join("data/interdict.db").display()
     ))
     .unwrap();
-    interdict_persistence::Db::connect(&url, 1).unwrap()
+    interdict_persistence::Db::connect(&url, interdict_persistence::PoolOptions::sized(1)).unwrap()
 }
 
 fn count_records(conn: &mut interdict_persistence::DbConnection, kind: &str) -> i64 {
