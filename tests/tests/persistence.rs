@@ -530,3 +530,96 @@ mod chain_graphs {
         .unwrap();
     }
 }
+
+mod profiles {
+    use super::*;
+    use interdict_domain::party::PartyInput;
+    use interdict_domain::record::{Document, RecordKind};
+    use interdict_domain::sharing::Scope;
+    use interdict_domain::shipment::ShipmentInput;
+    use interdict_persistence::profiles::Profiler;
+    use interdict_persistence::records::{self, Write};
+    use interdict_persistence::DbConnection;
+
+    both_backends!(a_consignor_is_first_seen_only_on_its_earliest_shipment);
+
+    fn create<D: Document>(
+        conn: &mut DbConnection,
+        agency: &AgencyRow,
+        body: serde_json::Value,
+    ) -> (Uuid, String) {
+        let (document, index) = serde_json::from_value::<D>(body).unwrap().check().unwrap();
+        let body = serde_json::to_string(&document).unwrap();
+        let id = Uuid::now_v7();
+        let write = Write {
+            body: body.clone(),
+            index: &index,
+            scope: Scope::Agency,
+            actor: Uuid::now_v7(),
+        };
+        records::create(conn, id, D::KIND, agency.id.0, &write).unwrap();
+        (id, body)
+    }
+
+    fn shipment(conn: &mut DbConnection, agency: &AgencyRow, consignor: Uuid) -> (Uuid, String) {
+        create::<ShipmentInput>(
+            conn,
+            agency,
+            serde_json::json!({
+                "incident_type": "suspicious_shipment", "status": "reported", "mode": "air_express",
+                "parties": [{ "party_id": consignor, "role": "consignor" }],
+                "lines": [],
+                "legs": [{ "from": { "country": "CN" }, "to": { "country": "US" } }]
+            }),
+        )
+    }
+
+    /// Batched profiles (the export, imports) and single ones (a GET) agree:
+    /// only a consignor's earliest live shipment counts as first seen.
+    fn a_consignor_is_first_seen_only_on_its_earliest_shipment(backend: Backend) {
+        let (_database, db, _writer, agency) = setup(backend);
+        let mut conn = db.get().unwrap();
+        let party = |conn: &mut DbConnection, name: &str| {
+            create::<PartyInput>(
+                conn,
+                &agency,
+                serde_json::json!({ "kind": "company", "name": name }),
+            )
+            .0
+        };
+        let (a, b) = (
+            party(&mut conn, "Alpha Trading"),
+            party(&mut conn, "Beta Logistics"),
+        );
+        let _before = shipment(&mut conn, &agency, b);
+        let batch = [
+            shipment(&mut conn, &agency, a),
+            shipment(&mut conn, &agency, b),
+            shipment(&mut conn, &agency, a),
+        ];
+        let rows: Vec<(Uuid, &str)> = batch
+            .iter()
+            .map(|(id, body)| (*id, body.as_str()))
+            .collect();
+        let seen: Vec<bool> = Profiler::default()
+            .profiles(&mut conn, &rows)
+            .unwrap()
+            .iter()
+            .map(|p| p.consignor_first_seen)
+            .collect();
+        assert_eq!(seen, [true, false, false]);
+        for (row, expected) in rows.iter().zip([true, false, false]) {
+            let alone = Profiler::default().profiles(&mut conn, &[*row]).unwrap();
+            assert_eq!(alone[0].consignor_first_seen, expected);
+        }
+        // The batch the other way round, as a page newest first reads it.
+        let reversed: Vec<(Uuid, &str)> = rows.iter().rev().copied().collect();
+        let seen: Vec<bool> = Profiler::default()
+            .profiles(&mut conn, &reversed)
+            .unwrap()
+            .iter()
+            .map(|p| p.consignor_first_seen)
+            .collect();
+        assert_eq!(seen, [false, false, true]);
+    }
+}

@@ -228,13 +228,19 @@ pub fn parties_by_key(
     let ids: Vec<DbUuid> = candidates.iter().map(|c| c.2).collect();
     let mut owned = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<DbUuid> = records::table
+        // Ownership is checked here rather than in SQL: given the owner
+        // too, SQLite's planner walks the owner's index (every record the
+        // agency holds) instead of looking up these ids — a second per
+        // batch at a million records.
+        let rows: Vec<(DbUuid, DbUuid, Option<chrono::NaiveDateTime>)> = records::table
             .filter(records::id.eq_any(chunk))
-            .filter(records::owner_agency_id.eq(DbUuid(owner)))
-            .filter(records::withdrawn_at.is_null())
-            .select(records::id)
+            .select((records::id, records::owner_agency_id, records::withdrawn_at))
             .load(conn)?;
-        owned.extend(rows);
+        owned.extend(
+            rows.into_iter()
+                .filter(|(_, by, withdrawn)| by.0 == owner && withdrawn.is_none())
+                .map(|(id, _, _)| id),
+        );
     }
     candidates.sort_by_key(|c| c.2);
     let mut found = HashMap::new();

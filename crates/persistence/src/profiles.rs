@@ -176,8 +176,9 @@ impl Profiler {
 
     /// When each consignor of the batch was first named: consignors named
     /// before the batch's earliest shipment are settled with one EXISTS
-    /// each (the index stops at the first hit); only the others, rare and
-    /// recent, have their shipments read.
+    /// each (an index seek on consignor, role and shipment); only the
+    /// others have their shipments read, and only those in the batch's
+    /// range.
     fn load_first_shipments(
         &mut self,
         conn: &mut DbConnection,
@@ -185,7 +186,10 @@ impl Profiler {
         inputs: &[Option<ShipmentInput>],
     ) -> QueryResult<()> {
         self.first_shipment.clear();
-        let Some(earliest) = rows.iter().map(|(id, _)| *id).min() else {
+        let (Some(earliest), Some(latest)) = (
+            rows.iter().map(|(id, _)| *id).min(),
+            rows.iter().map(|(id, _)| *id).max(),
+        ) else {
             return Ok(());
         };
         let wanted: Vec<DbUuid> = inputs
@@ -219,10 +223,13 @@ impl Profiler {
                 .filter(|id| !named_before.contains(id))
                 .copied()
                 .collect();
+            // Not named before the batch, so the first naming shipment, if
+            // any, lies within the batch's id range.
             let naming: Vec<(DbUuid, DbUuid)> = record_refs::table
                 .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
                 .filter(record_refs::ref_id.eq_any(&rest))
                 .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
+                .filter(record_refs::record_id.between(DbUuid(earliest), DbUuid(latest)))
                 .filter(records::withdrawn_at.is_null())
                 .select((record_refs::ref_id, record_refs::record_id))
                 .load(conn)?;
