@@ -534,7 +534,7 @@ mod chain_graphs {
 mod profiles {
     use super::*;
     use interdict_domain::party::PartyInput;
-    use interdict_domain::record::{Document, RecordKind};
+    use interdict_domain::record::Document;
     use interdict_domain::sharing::Scope;
     use interdict_domain::shipment::ShipmentInput;
     use interdict_persistence::profiles::Profiler;
