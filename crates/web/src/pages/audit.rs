@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use interdict_domain::audit::Outcome;
 use maud::{html, Markup};
 
-use super::display::{pager, query_of, when};
+use super::display::{pager, query_of, when, with_times};
 use super::error::PageError;
 use super::form::{any_of, select, Errors, Input};
 use super::layout::{notice, page_with};
@@ -72,16 +72,6 @@ fn entries_table(entries: &[AuditEntryView]) -> Markup {
         } }
         @if entries.is_empty() { p.muted { "No entries." } }
     }
-}
-
-fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| match k.as_str() {
-            "from" | "to" if v.len() == 10 => (k.clone(), format!("{v}T00:00:00Z")),
-            _ => (k.clone(), v.clone()),
-        })
-        .collect()
 }
 
 pub async fn search(

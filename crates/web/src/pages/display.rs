@@ -88,3 +88,24 @@ pub fn query_of<T: serde::de::DeserializeOwned>(
     actix_web::web::Query::<T>::from_query(&encoded)
         .map_err(|e| ApiError::bad_request("query", e.to_string()))
 }
+
+/// A day from a date input as the RFC 3339 time the services take
+/// (midnight UTC); anything else is passed on for them to judge.
+pub fn day_start(value: &str) -> String {
+    if value.len() == 10 && value.as_bytes().get(4) == Some(&b'-') {
+        format!("{value}T00:00:00Z")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// A query with its `from` and `to` days as times.
+pub fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "from" | "to" => (k.clone(), day_start(v)),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
+}

@@ -24,6 +24,7 @@ use maud::html;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::display::day_start;
 use super::error::PageError;
 use super::form::{choices, select, Errors, Fields, Input};
 use super::layout::{csrf, page_with, see_other};
@@ -342,15 +343,6 @@ fn number(errors: &mut Errors, name: &str, value: &str) -> Option<Value> {
     }
 }
 
-/// A date from a date input as the RFC 3339 time documents hold.
-fn time(value: &str) -> String {
-    if value.len() == 10 && value.as_bytes().get(4) == Some(&b'-') {
-        format!("{value}T00:00:00Z")
-    } else {
-        value.to_owned()
-    }
-}
-
 /// `TX` next to country `US` means `US-TX`.
 fn subdivision(country: &str, value: &str) -> String {
     if !value.is_empty() && !value.contains('-') && !country.is_empty() {
@@ -525,8 +517,8 @@ impl ShipmentForm {
                     "to".into(),
                     location(&leg.to_country, &leg.to_subdivision, &leg.to_city),
                 );
-                opt_str(&mut map, "departure_at", &time(&leg.departure_at));
-                opt_str(&mut map, "arrival_at", &time(&leg.arrival_at));
+                opt_str(&mut map, "departure_at", &day_start(&leg.departure_at));
+                opt_str(&mut map, "arrival_at", &day_start(&leg.arrival_at));
                 opt_str(&mut map, "carrier", &leg.carrier);
                 Value::Object(map)
             })
@@ -854,8 +846,8 @@ mod tests {
 
     #[test]
     fn dates_and_regions_are_completed_as_documents_need_them() {
-        assert_eq!(time("2026-03-01"), "2026-03-01T00:00:00Z");
-        assert_eq!(time("2026-03-01T08:00:00Z"), "2026-03-01T08:00:00Z");
+        assert_eq!(day_start("2026-03-01"), "2026-03-01T00:00:00Z");
+        assert_eq!(day_start("2026-03-01T08:00:00Z"), "2026-03-01T08:00:00Z");
         assert_eq!(subdivision("US", "tx"), "US-TX");
         assert_eq!(subdivision("CN", "CN-GD"), "CN-GD");
     }

@@ -11,7 +11,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::dashboard::shipment_table;
-use super::display::{badge, body_of, day, pager, place, query_of, short, str_of, when};
+use super::display::{
+    badge, body_of, day, pager, place, query_of, short, str_of, when, with_times,
+};
 use super::error::PageError;
 use super::form::{any_of, choices, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
@@ -26,17 +28,6 @@ use crate::state::AppState;
 
 fn words(all: Vec<&'static str>) -> Vec<(String, String)> {
     any_of(&all)
-}
-
-/// Date inputs give days; the API takes RFC 3339 times.
-fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| match k.as_str() {
-            "from" | "to" if v.len() == 10 => (k.clone(), format!("{v}T00:00:00Z")),
-            _ => (k.clone(), v.clone()),
-        })
-        .collect()
 }
 
 pub async fn search(
