@@ -69,6 +69,15 @@ impl ApiError {
         }
     }
 
+    /// Logs what the answer will not say: the cause of a 500 or 503.
+    pub fn log_cause(&self) {
+        match self {
+            Self::Internal(cause) => tracing::error!(%cause, "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            _ => {}
+        }
+    }
+
     pub fn kind(&self) -> (&'static str, &'static str) {
         match self {
             Self::Validation(_) => ("validation", "The request has invalid fields"),
@@ -185,11 +194,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Internal(cause) => tracing::error!(%cause, "internal error"),
-            Self::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
-            _ => {}
-        }
+        self.log_cause();
         let (kind, title) = self.kind();
         let status = self.status_code();
         let mut response = HttpResponse::build(status);

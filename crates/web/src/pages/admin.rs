@@ -21,6 +21,7 @@ use crate::routes::task_forces::{self, CreateTaskForceRequest};
 use crate::routes::users::{
     self, CreateUserRequest, ResetPasswordRequest, UpdateUserRequest, UserListQuery,
 };
+use crate::routes::views::AgencyView;
 use crate::routes::IfMatch;
 use crate::state::AppState;
 
@@ -46,21 +47,25 @@ fn roles() -> Vec<(String, String)> {
     choices(&Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>())
 }
 
-async fn all_agencies(state: &web::Data<AppState>, session: &Session) -> Vec<(String, String)> {
+/// The agencies the caller may list, for choosing one; none for a role
+/// that may not list them.
+pub async fn listed_agencies(state: &web::Data<AppState>, session: &Session) -> Vec<AgencyView> {
     let query = PageQuery {
         limit: Some(crate::pagination::MAX_LIMIT),
         cursor: None,
     };
     agencies::list(state.clone(), session.caller.clone(), web::Query(query))
         .await
-        .map(|p| {
-            p.into_inner()
-                .items
-                .into_iter()
-                .map(|a| (a.id.to_string(), format!("{} ({})", a.name, a.ori)))
-                .collect()
-        })
+        .map(|p| p.into_inner().items)
         .unwrap_or_default()
+}
+
+async fn all_agencies(state: &web::Data<AppState>, session: &Session) -> Vec<(String, String)> {
+    listed_agencies(state, session)
+        .await
+        .into_iter()
+        .map(|a| (a.id.to_string(), format!("{} ({})", a.name, a.ori)))
+        .collect()
 }
 
 async fn users_page(
@@ -236,9 +241,7 @@ pub async fn user_change(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
-    let version = fields.text("version").parse::<i64>().map_err(|_| {
-        ApiError::bad_request("version", "the form lost the account's version; reload")
-    });
+    let version = fields.version();
     let request = match fields.get("change") {
         "disable" => UpdateUserRequest {
             display_name: None,

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 
 use super::display::{pager, query_of, when, with_times};
 use super::error::PageError;
-use super::form::{any_of, select, Errors, Input};
+use super::form::{any_of, param, select, Errors, Input};
 use super::layout::{notice, page_with};
 use super::session::Session;
 use crate::routes::audit::{self, AuditQuery, ObjectHistoryQuery, VerifyQuery, VerifyView};
@@ -80,30 +80,16 @@ pub async fn search(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let pairs = query.into_inner();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |k: &str| param(&pairs, k);
     let mut errors = Errors::default();
-    let found = match query_of::<AuditQuery>(&with_times(&pairs)) {
-        Ok(q) => audit::search(state.clone(), session.caller.clone(), q)
-            .await
-            .map(|p| p.into_inner()),
-        Err(e) => Err(e),
-    };
-    let found = match found {
-        Ok(found) => Some(found),
-        Err(
-            e @ (crate::error::ApiError::BadRequest { .. } | crate::error::ApiError::Validation(_)),
-        ) => {
-            errors.absorb(&e, str::to_owned);
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let result = async {
+        let q = query_of::<AuditQuery>(&with_times(&pairs))?;
+        Ok(audit::search(state.clone(), session.caller.clone(), q)
+            .await?
+            .into_inner())
+    }
+    .await;
+    let found = errors.filters(result)?;
     let verdict_view = audit::verify(
         state,
         session.caller.clone(),

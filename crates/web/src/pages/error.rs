@@ -40,8 +40,7 @@ impl ResponseError for PageError {
                 "The form was not sent from an Interdict page of your current session. Go back, reload the page and try again.",
             ),
             Self::Api(e) => {
-                // Logs internal causes exactly as the API does.
-                let _ = e.error_response();
+                e.log_cause();
                 let (_, title) = e.kind();
                 let detail = match e {
                     ApiError::NotFound => {

@@ -31,6 +31,17 @@ impl Fields {
         (!value.is_empty()).then(|| value.to_owned())
     }
 
+    /// The version the page was read at, from its hidden field, for the
+    /// service's `If-Match` check.
+    pub fn version(&self) -> Result<i64, ApiError> {
+        self.text("version").parse().map_err(|_| {
+            ApiError::bad_request(
+                "version",
+                "the form lost the version it was read at; reload the page",
+            )
+        })
+    }
+
     /// Every value of a repeated field (checkboxes).
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0
@@ -42,6 +53,15 @@ impl Fields {
     pub fn text(&self, name: &str) -> String {
         self.get(name).trim().to_owned()
     }
+}
+
+/// A query parameter's value, or "".
+pub fn param<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 /// Errors by form field name, plus those that belong to no one field.
@@ -80,6 +100,19 @@ impl Errors {
         }
         for FieldError { field, message } in fields {
             self.field(rename(&field), message);
+        }
+    }
+
+    /// A search's result; refused filters are noted beside their inputs
+    /// and give `None`, anything else is the error page.
+    pub fn filters<T>(&mut self, result: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+        match result {
+            Ok(found) => Ok(Some(found)),
+            Err(e @ (ApiError::BadRequest { .. } | ApiError::Validation(_))) => {
+                self.absorb(&e, str::to_owned);
+                Ok(None)
+            }
+            Err(other) => Err(other),
         }
     }
 

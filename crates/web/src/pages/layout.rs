@@ -4,7 +4,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use interdict_domain::policy::{self, Decision};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 use super::session::Session;
 
@@ -133,9 +133,4 @@ pub fn document(title: &str, session: Option<&Session>, body: Markup) -> Markup 
 /// A notice above the content: what just happened, or what went wrong.
 pub fn notice(kind: &str, text: &str) -> Markup {
     html! { p.notice.(kind) role=(if kind == "error" { "alert" } else { "status" }) { (text) } }
-}
-
-/// Inline SVG is served as markup the server built itself.
-pub fn trusted(svg: String) -> PreEscaped<String> {
-    PreEscaped(svg)
 }

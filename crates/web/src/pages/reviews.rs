@@ -13,9 +13,8 @@ use super::form::{any_of, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
 use super::session::{Posted, Session};
 use crate::error::ApiError;
-use crate::pagination::PageQuery;
 use crate::routes::reviews::{self, FlagView, QueueQuery, TransitionRequest};
-use crate::routes::{agencies, IfMatch};
+use crate::routes::IfMatch;
 use crate::state::AppState;
 
 pub fn queue_table(flags: &[FlagView]) -> Markup {
@@ -91,24 +90,12 @@ async fn flag_page(
             .await?;
     // Escalation needs a list of agencies; a role that cannot list them
     // simply does not get the choice.
-    let escalation_targets = agencies::list(
-        state.clone(),
-        session.caller.clone(),
-        web::Query(PageQuery {
-            limit: Some(crate::pagination::MAX_LIMIT),
-            cursor: None,
-        }),
-    )
-    .await
-    .map(|p| {
-        p.into_inner()
-            .items
-            .into_iter()
-            .filter(|a| a.id != session.caller.actor.agency_id && !a.is_system)
-            .map(|a| (a.id.to_string(), a.name))
-            .collect::<Vec<_>>()
-    })
-    .unwrap_or_default();
+    let escalation_targets: Vec<(String, String)> = super::admin::listed_agencies(state, session)
+        .await
+        .into_iter()
+        .filter(|a| a.id != session.caller.actor.agency_id && !a.is_system)
+        .map(|a| (a.id.to_string(), a.name))
+        .collect();
     let flag_state = str_of(&flag, "state").to_owned();
     let version = flag.get("version").and_then(Value::as_i64).unwrap_or(0);
     let decided = flag_state
@@ -192,10 +179,7 @@ pub async fn decide(
     let id = path.into_inner();
     let Posted { session, fields } = posted;
     let action = fields.text("action");
-    let version = fields
-        .text("version")
-        .parse::<i64>()
-        .map_err(|_| ApiError::bad_request("version", "the form lost the flag's version; reload"));
+    let version = fields.version();
     let request = TransitionRequest {
         action: action.clone(),
         reason: fields.opt("reason"),

@@ -85,12 +85,6 @@ pub struct Session {
     pub csrf: String,
 }
 
-impl Session {
-    pub fn role(&self) -> interdict_domain::user::Role {
-        self.caller.actor.role
-    }
-}
-
 fn sign_in_again(req: &HttpRequest) -> PageError {
     let next = req
         .uri()
@@ -145,7 +139,6 @@ impl FromRequest for Posted {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let session = Session::from_request(req, payload);
         let form = web::Form::<Vec<(String, String)>>::from_request(req, payload);
-        let meta = RequestMeta::of(req);
         let path = req.path().to_owned();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
@@ -161,7 +154,6 @@ impl FromRequest for Posted {
             let jti = session.caller.claims.jti;
             if !csrf_matches(&state.form_key, jti, fields.get("csrf")) {
                 let mut event = session.caller.event_on("page.form", "route", path);
-                event.request_id = meta.request_id;
                 event.outcome = Outcome::Denied;
                 event.detail = Some(r#"{"reason":"missing or wrong CSRF token"}"#.into());
                 state.audit.record(event).await.map_err(ApiError::from)?;

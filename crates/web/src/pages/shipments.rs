@@ -15,7 +15,7 @@ use super::display::{
     badge, body_of, day, pager, place, query_of, short, str_of, when, with_times,
 };
 use super::error::PageError;
-use super::form::{any_of, choices, select, Errors, Input};
+use super::form::{any_of, choices, param, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
 use super::session::{Posted, Session};
 use crate::error::ApiError;
@@ -36,28 +36,16 @@ pub async fn search(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let pairs = query.into_inner();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |k: &str| param(&pairs, k);
     let mut errors = Errors::default();
-    let result = match query_of::<ShipmentQuery>(&with_times(&pairs)) {
-        Ok(q) => shipments::list(state, session.caller.clone(), q)
-            .await
-            .map(|p| p.into_inner()),
-        Err(e) => Err(e),
-    };
-    let page_result = match result {
-        Ok(found) => Some(found),
-        Err(e @ (ApiError::BadRequest { .. } | ApiError::Validation(_))) => {
-            errors.absorb(&e, str::to_owned);
-            None
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let result = async {
+        let q = query_of::<ShipmentQuery>(&with_times(&pairs))?;
+        Ok(shipments::list(state, session.caller.clone(), q)
+            .await?
+            .into_inner())
+    }
+    .await;
+    let page_result = errors.filters(result)?;
     let text = |label: &'static str, name: &'static str| Input::new(label, name, get(name));
     let body = html! {
         h1 { "Shipments" }
