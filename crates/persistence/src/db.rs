@@ -180,7 +180,9 @@ impl ConnectionManager {
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA cache_size = -16384;",
+                     PRAGMA cache_size = -16384;
+                     PRAGMA temp_store = MEMORY;
+                     PRAGMA wal_autocheckpoint = 8192;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))

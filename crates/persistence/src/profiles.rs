@@ -31,8 +31,10 @@ enum Item {
 #[derive(Debug, Default)]
 pub struct Profiler {
     items: HashMap<Uuid, Item>,
-    /// Consignor → the earliest shipment naming it, for the current batch.
+    /// Consignor → the earliest live shipment naming it, if any.
     first_shipment: HashMap<Uuid, Option<DbUuid>>,
+    /// Record → whether a deconfliction notice names it.
+    hits: HashMap<Uuid, bool>,
 }
 
 /// One shipment's profile.
@@ -55,25 +57,44 @@ impl Profiler {
             .iter()
             .map(|(_, body)| serde_json::from_str(body).ok())
             .collect();
+        let parsed: Vec<(Uuid, Option<&ShipmentInput>)> = rows
+            .iter()
+            .zip(&inputs)
+            .map(|((id, _), input)| (*id, input.as_ref()))
+            .collect();
+        self.profiles_of(conn, &parsed)
+    }
+
+    /// As `profiles`, for documents the caller has already read; `None`
+    /// for one that could not be.
+    pub fn profiles_of(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, Option<&ShipmentInput>)],
+    ) -> QueryResult<Vec<ShipmentProfile>> {
+        let inputs: Vec<&ShipmentInput> = rows.iter().filter_map(|(_, input)| *input).collect();
         self.load_items(conn, &inputs)?;
-        self.load_first_shipments(conn, rows, &inputs)?;
-        let hits = deconfliction_hits(conn, rows, &inputs)?;
+        self.load_first_shipments(conn, &inputs)?;
+        self.load_hits(conn, rows)?;
         let onward = onward_counts(conn, rows)?;
         Ok(rows
             .iter()
-            .zip(&inputs)
-            .map(|((id, _), input)| {
+            .map(|(id, input)| {
                 let Some(input) = input else {
                     return ShipmentProfile::default();
                 };
                 let mut profile = self.profile_of(*id, input);
-                profile.deconfliction_hit = hits.contains(id)
-                    || input.parties.iter().any(|p| hits.contains(&p.party_id))
-                    || line_ids(input).any(|id| hits.contains(&id));
+                profile.deconfliction_hit = self.hit(*id)
+                    || input.parties.iter().any(|p| self.hit(p.party_id))
+                    || line_ids(input).any(|id| self.hit(id));
                 profile.onward_links = onward.get(id).copied().unwrap_or(0);
                 profile
             })
             .collect())
+    }
+
+    fn hit(&self, id: Uuid) -> bool {
+        self.hits.get(&id).copied().unwrap_or(false)
     }
 
     fn profile_of(&self, id: Uuid, input: &ShipmentInput) -> ShipmentProfile {
@@ -139,15 +160,10 @@ impl Profiler {
         profile
     }
 
-    fn load_items(
-        &mut self,
-        conn: &mut DbConnection,
-        inputs: &[Option<ShipmentInput>],
-    ) -> QueryResult<()> {
+    fn load_items(&mut self, conn: &mut DbConnection, inputs: &[&ShipmentInput]) -> QueryResult<()> {
         let missing: Vec<DbUuid> = inputs
             .iter()
-            .flatten()
-            .flat_map(line_ids)
+            .flat_map(|input| line_ids(input))
             .filter(|id| !self.items.contains_key(id))
             .collect::<HashSet<_>>()
             .into_iter()
@@ -174,73 +190,83 @@ impl Profiler {
         Ok(())
     }
 
-    /// When each consignor of the batch was first named: consignors named
-    /// before the batch's earliest shipment are settled with one EXISTS
-    /// each (an index seek on consignor, role and shipment); only the
-    /// others have their shipments read, and only those in the batch's
-    /// range.
+    /// The earliest live shipment naming each consignor of the batch: one
+    /// index seek per consignor on (consignor, role, shipment), stopping at
+    /// the first shipment not withdrawn. A consignor's first shipment only
+    /// changes if that shipment is withdrawn, so what was found is kept for
+    /// later pages of an export; a consignor not yet named is asked again.
     fn load_first_shipments(
         &mut self,
         conn: &mut DbConnection,
-        rows: &[(Uuid, &str)],
-        inputs: &[Option<ShipmentInput>],
+        inputs: &[&ShipmentInput],
     ) -> QueryResult<()> {
-        self.first_shipment.clear();
-        let (Some(earliest), Some(latest)) = (
-            rows.iter().map(|(id, _)| *id).min(),
-            rows.iter().map(|(id, _)| *id).max(),
-        ) else {
-            return Ok(());
-        };
         let wanted: Vec<DbUuid> = inputs
             .iter()
-            .flatten()
-            .flat_map(consignors)
+            .flat_map(|input| consignors(input))
+            .filter(|id| !matches!(self.first_shipment.get(id), Some(Some(_))))
             .collect::<HashSet<_>>()
             .into_iter()
             .map(DbUuid)
             .collect();
         for chunk in wanted.chunks(CHUNK) {
-            let named_before: Vec<DbUuid> = party_facts::table
-                .filter(party_facts::record_id.eq_any(chunk))
-                .filter(diesel::dsl::exists(
-                    record_refs::table
-                        .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
-                        .filter(record_refs::ref_id.eq(party_facts::record_id))
-                        .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
-                        .filter(records::withdrawn_at.is_null())
-                        .filter(record_refs::record_id.lt(DbUuid(earliest))),
-                ))
-                .select(party_facts::record_id)
-                .load(conn)?;
-            let named_before: HashSet<DbUuid> = named_before.into_iter().collect();
-            for id in &named_before {
-                // Any shipment before the batch will do: none in it is first.
-                self.first_shipment.insert(id.0, Some(DbUuid(Uuid::nil())));
-            }
-            let rest: Vec<DbUuid> = chunk
-                .iter()
-                .filter(|id| !named_before.contains(id))
-                .copied()
-                .collect();
-            // Not named before the batch, so the first naming shipment, if
-            // any, lies within the batch's id range.
-            let naming: Vec<(DbUuid, DbUuid)> = record_refs::table
+            let first = record_refs::table
                 .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
-                .filter(record_refs::ref_id.eq_any(&rest))
+                .filter(record_refs::ref_id.eq(party_facts::record_id))
                 .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
-                .filter(record_refs::record_id.between(DbUuid(earliest), DbUuid(latest)))
                 .filter(records::withdrawn_at.is_null())
-                .select((record_refs::ref_id, record_refs::record_id))
+                .order(record_refs::record_id)
+                .select(record_refs::record_id)
+                .limit(1)
+                .single_value();
+            let found: Vec<(DbUuid, Option<DbUuid>)> = party_facts::table
+                .filter(party_facts::record_id.eq_any(chunk))
+                .select((party_facts::record_id, first))
                 .load(conn)?;
-            for id in &rest {
+            for id in chunk {
                 self.first_shipment.insert(id.0, None);
             }
-            for (consignor, shipment) in naming {
-                let first = self.first_shipment.entry(consignor.0).or_default();
-                if first.is_none_or(|f| shipment < f) {
-                    *first = Some(shipment);
-                }
+            for (consignor, shipment) in found {
+                self.first_shipment.insert(consignor.0, shipment);
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of these shipments, or the records they refer to, another
+    /// agency also holds (a deconfliction notice names them). What is known
+    /// of parties and lines is kept for later pages: they recur.
+    fn load_hits(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, Option<&ShipmentInput>)],
+    ) -> QueryResult<()> {
+        let related: Vec<DbUuid> = rows
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(rows.iter().filter_map(|(_, input)| *input).flat_map(|input| {
+                input
+                    .parties
+                    .iter()
+                    .map(|p| p.party_id)
+                    .chain(line_ids(input))
+                    .collect::<Vec<_>>()
+            }))
+            .filter(|id| !self.hits.contains_key(id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(DbUuid)
+            .collect();
+        for chunk in related.chunks(CHUNK) {
+            let found: Vec<DbUuid> = deconfliction_notices::table
+                .filter(deconfliction_notices::record_id.eq_any(chunk))
+                .select(deconfliction_notices::record_id)
+                .distinct()
+                .load(conn)?;
+            for id in chunk {
+                self.hits.insert(id.0, false);
+            }
+            for id in found {
+                self.hits.insert(id.0, true);
             }
         }
         Ok(())
@@ -262,44 +288,10 @@ fn consignors(input: &ShipmentInput) -> impl Iterator<Item = Uuid> + '_ {
         .map(|p| p.party_id)
 }
 
-/// Which of these shipments, or the records they refer to, another agency
-/// also holds (a deconfliction notice names them).
-fn deconfliction_hits(
-    conn: &mut DbConnection,
-    rows: &[(Uuid, &str)],
-    inputs: &[Option<ShipmentInput>],
-) -> QueryResult<HashSet<Uuid>> {
-    let related: Vec<DbUuid> = rows
-        .iter()
-        .map(|(id, _)| *id)
-        .chain(inputs.iter().flatten().flat_map(|input| {
-            input
-                .parties
-                .iter()
-                .map(|p| p.party_id)
-                .chain(line_ids(input))
-                .collect::<Vec<_>>()
-        }))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .map(DbUuid)
-        .collect();
-    let mut hits = HashSet::new();
-    for chunk in related.chunks(CHUNK) {
-        let found: Vec<DbUuid> = deconfliction_notices::table
-            .filter(deconfliction_notices::record_id.eq_any(chunk))
-            .select(deconfliction_notices::record_id)
-            .distinct()
-            .load(conn)?;
-        hits.extend(found.into_iter().map(Uuid::from));
-    }
-    Ok(hits)
-}
-
 /// How many live links continue each of these shipments.
 fn onward_counts(
     conn: &mut DbConnection,
-    rows: &[(Uuid, &str)],
+    rows: &[(Uuid, Option<&ShipmentInput>)],
 ) -> QueryResult<HashMap<Uuid, usize>> {
     let ids: Vec<DbUuid> = rows.iter().map(|(id, _)| DbUuid(*id)).collect();
     let mut counts = HashMap::new();

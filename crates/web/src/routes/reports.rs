@@ -120,55 +120,90 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+/// Turns rows into the chosen format. Rows are gathered into chunks of
+/// about `CHUNK_BYTES`, so the stream carries a few large writes rather
+/// than one small one per row.
+struct Encoder {
+    columns: &'static [&'static str],
+    sink: Sink,
 }
 
-/// Turns rows into the chosen format, one chunk per row.
-struct Encoder {
-    format: Format,
-    columns: &'static [&'static str],
+enum Sink {
+    Csv(csv::Writer<Vec<u8>>),
+    Ndjson(Vec<u8>),
 }
+
+const CHUNK_BYTES: usize = 64 * 1024;
 
 impl Encoder {
-    fn header(&self) -> Option<Bytes> {
-        match self.format {
-            Format::Csv => {
-                Some(self.csv_line(self.columns.iter().map(|c| (*c).to_owned()).collect()))
-            }
-            Format::Ndjson => None,
+    fn new(format: Format, columns: &'static [&'static str]) -> Self {
+        let sink = match format {
+            Format::Csv => Sink::Csv(csv_writer()),
+            Format::Ndjson => Sink::Ndjson(Vec::with_capacity(CHUNK_BYTES * 2)),
+        };
+        Self { columns, sink }
+    }
+
+    /// The CSV header row; NDJSON has none.
+    fn header(&mut self) {
+        if let Sink::Csv(writer) = &mut self.sink {
+            // Writing to memory cannot fail.
+            let _ = writer.write_record(self.columns);
         }
     }
 
-    fn csv_line(&self, cells: Vec<String>) -> Bytes {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        // Writing to memory cannot fail.
-        let _ = writer.write_record(cells.iter().map(|c| neutralise(c)));
-        Bytes::from(writer.into_inner().unwrap_or_default())
-    }
-
-    fn row(&self, values: Vec<Value>) -> Bytes {
-        match self.format {
-            Format::Csv => self.csv_line(values.iter().map(text).collect()),
-            Format::Ndjson => {
-                let object: serde_json::Map<String, Value> = self
-                    .columns
-                    .iter()
-                    .map(|c| (*c).to_owned())
-                    .zip(values)
-                    .collect();
-                let mut line = serde_json::to_vec(&object).unwrap_or_default();
-                line.push(b'\n');
-                Bytes::from(line)
+    fn row(&mut self, values: Vec<Value>) {
+        match &mut self.sink {
+            Sink::Csv(writer) => {
+                for value in &values {
+                    let cell = match value {
+                        Value::Null => String::new(),
+                        Value::String(s) => neutralise(s),
+                        other => neutralise(&other.to_string()),
+                    };
+                    let _ = writer.write_field(cell);
+                }
+                let _ = writer.write_record(None::<&[u8]>);
+            }
+            Sink::Ndjson(out) => {
+                use serde::ser::{SerializeMap, Serializer};
+                let mut serializer = serde_json::Serializer::new(&mut *out);
+                // Serialising strings and numbers into memory cannot fail.
+                if let Ok(mut map) = serializer.serialize_map(Some(self.columns.len())) {
+                    for (column, value) in self.columns.iter().zip(&values) {
+                        let _ = map.serialize_entry(column, value);
+                    }
+                    let _ = map.end();
+                }
+                out.push(b'\n');
             }
         }
     }
+
+    /// Whether a chunk's worth of output is waiting.
+    fn full(&self) -> bool {
+        match &self.sink {
+            Sink::Csv(writer) => writer.get_ref().len() >= CHUNK_BYTES,
+            Sink::Ndjson(out) => out.len() >= CHUNK_BYTES,
+        }
+    }
+
+    /// Everything written so far, leaving the encoder empty.
+    fn take(&mut self) -> Bytes {
+        let out = match &mut self.sink {
+            Sink::Csv(writer) => std::mem::replace(writer, csv_writer())
+                .into_inner()
+                .unwrap_or_default(),
+            Sink::Ndjson(out) => std::mem::replace(out, Vec::with_capacity(CHUNK_BYTES * 2)),
+        };
+        Bytes::from(out)
+    }
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(CHUNK_BYTES * 2))
 }
 
 const SHIPMENT_COLUMNS: &[&str] = &[
@@ -392,8 +427,12 @@ fn shipment_rows(
         .flat_map(|i| i.parties.iter().map(|p| p.party_id))
         .collect();
     names.load_parties(conn, &parties)?;
-    let shipments: Vec<(Uuid, &str)> = page.iter().map(|r| (r.id.0, r.body.as_str())).collect();
-    let profiles = profiler.profiles(conn, &shipments)?;
+    let shipments: Vec<(Uuid, Option<&ShipmentInput>)> = page
+        .iter()
+        .zip(&inputs)
+        .map(|(row, input)| (row.id.0, Some(input)))
+        .collect();
+    let profiles = profiler.profiles_of(conn, &shipments)?;
     page.iter()
         .zip(inputs)
         .zip(profiles)
@@ -838,26 +877,28 @@ pub async fn export(
             return state.reject(event, e).await;
         }
     };
-    let encoder = Encoder { format, columns };
-    let (sender, receiver) = mpsc::channel::<Bytes>(32);
+    let mut encoder = Encoder::new(format, columns);
+    let (sender, receiver) = mpsc::channel::<Bytes>(8);
     let db = state.db.clone();
     let writer = state.audit.clone();
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let outcome = (|| -> Result<(u64, bool), ApiError> {
             let mut conn = db.get()?;
-            if let Some(header) = encoder.header() {
-                if sender.blocking_send(header).is_err() {
-                    return Ok((0, false));
-                }
-            }
+            encoder.header();
             let mut complete = true;
             let mut emit = |values: Vec<Value>| {
-                let ok = sender.blocking_send(encoder.row(values)).is_ok();
-                complete &= ok;
-                ok
+                encoder.row(values);
+                if encoder.full() {
+                    complete &= sender.blocking_send(encoder.take()).is_ok();
+                }
+                complete
             };
             let sent = producer(&mut conn, &mut emit)?;
+            let last = encoder.take();
+            if complete && !last.is_empty() {
+                complete = sender.blocking_send(last).is_ok();
+            }
             Ok((sent, complete))
         })();
         let (rows, complete, outcome) = match outcome {
@@ -904,24 +945,23 @@ mod tests {
 
     #[test]
     fn csv_round_trips_awkward_cells_and_defuses_formulas() {
-        let encoder = Encoder {
-            format: Format::Csv,
-            columns: &["a", "b", "c", "d"],
-        };
-        let mut bytes = encoder.header().unwrap().to_vec();
+        let mut encoder = Encoder::new(Format::Csv, &["a", "b", "c", "d"]);
+        encoder.header();
         let awkward = vec![
             Value::String("comma, inside".into()),
             Value::String("\"quoted\" text".into()),
             Value::String("two\nlines".into()),
             Value::String("=HYPERLINK(\"http://evil\")".into()),
         ];
-        bytes.extend_from_slice(&encoder.row(awkward));
-        bytes.extend_from_slice(&encoder.row(vec![
+        encoder.row(awkward);
+        encoder.row(vec![
             Value::String("+1".into()),
             Value::String("-2".into()),
             Value::String("@SUM(A1)".into()),
             Value::String("\tTAB".into()),
-        ]));
+        ]);
+        let bytes = encoder.take();
+        assert!(encoder.take().is_empty(), "take leaves the encoder empty");
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let rows: Vec<Vec<String>> = reader
             .records()
@@ -945,16 +985,31 @@ mod tests {
 
     #[test]
     fn ndjson_lines_are_objects() {
-        let encoder = Encoder {
-            format: Format::Ndjson,
-            columns: &["id", "n"],
-        };
-        assert!(encoder.header().is_none());
-        let line = encoder.row(vec![Value::String("x\ny".into()), serde_json::json!(3)]);
+        let mut encoder = Encoder::new(Format::Ndjson, &["id", "n"]);
+        encoder.header();
+        encoder.row(vec![Value::String("x\ny".into()), serde_json::json!(3)]);
+        let line = encoder.take();
         assert!(line.ends_with(b"\n"));
         assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
         let parsed: Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(parsed, serde_json::json!({ "id": "x\ny", "n": 3 }));
+    }
+
+    #[test]
+    fn rows_gather_into_chunks() {
+        let mut encoder = Encoder::new(Format::Csv, &["a"]);
+        encoder.header();
+        let mut rows = 0;
+        while !encoder.full() {
+            encoder.row(vec![Value::String("x".repeat(100))]);
+            rows += 1;
+        }
+        assert!(rows > 100, "a chunk holds many rows, not one: {rows}");
+        let chunk = encoder.take();
+        assert!(chunk.len() >= CHUNK_BYTES);
+        assert!(!encoder.full());
+        let mut reader = csv::Reader::from_reader(chunk.as_ref());
+        assert_eq!(reader.records().count(), rows);
     }
 
     #[test]
