@@ -107,7 +107,7 @@ fn each_request_leaves_exactly_one_entry(backend: Backend) {
         let stored: Option<String> = audit_entries::table
             .filter(audit_entries::seq.eq(entry.seq))
             .select(audit_entries::request_id)
-            .first(&mut app.database.connect())
+            .get_result(&mut app.database.connect())
             .unwrap();
         assert_eq!(stored.as_deref(), Some(request_id), "{name}");
     }
@@ -218,7 +218,7 @@ fn a_cut_tail_is_caught(backend: Backend) {
     history(&app);
     let last: i64 = audit_entries::table
         .select(diesel::dsl::max(audit_entries::seq))
-        .first::<Option<i64>>(&mut app.database.connect())
+        .get_result::<Option<i64>>(&mut app.database.connect())
         .unwrap()
         .unwrap();
     tamper(

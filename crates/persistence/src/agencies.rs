@@ -47,7 +47,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<AgencyRow>>
     agencies::table
         .find(DbUuid(id))
         .select(AgencyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -55,7 +55,7 @@ pub fn find_system(conn: &mut DbConnection) -> QueryResult<Option<AgencyRow>> {
     agencies::table
         .filter(agencies::is_system.eq(true))
         .select(AgencyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -96,7 +96,7 @@ pub fn find_task_force(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<
     task_forces::table
         .find(DbUuid(id))
         .select(TaskForceRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -171,6 +171,6 @@ pub fn find_by_ori(conn: &mut DbConnection, ori: &str) -> QueryResult<Option<Age
     agencies::table
         .filter(agencies::ori.eq(ori))
         .select(AgencyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

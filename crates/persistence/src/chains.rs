@@ -54,7 +54,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<LinkRow>> {
     links::table
         .find(DbUuid(id))
         .select(LinkRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

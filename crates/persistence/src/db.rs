@@ -200,8 +200,14 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
+    /// A PostgreSQL connection can die with the server or the network, so
+    /// it is pinged before use; an embedded SQLite connection cannot, and
+    /// pinging it would only cost a statement per checkout.
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        match conn {
+            DbConnection::Postgres(_) => conn.ping().map_err(diesel::r2d2::Error::QueryError),
+            DbConnection::Sqlite(_) => Ok(()),
+        }
     }
 
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {

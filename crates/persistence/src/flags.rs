@@ -96,7 +96,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<FlagRow>> {
     flags::table
         .find(DbUuid(id))
         .select(FlagRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -59,7 +59,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<ImportRow>>
     imports::table
         .find(DbUuid(id))
         .select(ImportRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

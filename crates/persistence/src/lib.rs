@@ -4,6 +4,10 @@
 //!
 //! Error policy: repositories return `diesel::QueryResult`; the web layer
 //! decides what a failure means to the client.
+//!
+//! Hot statements must stay in diesel's statement cache: lookups by key use
+//! `get_result` rather than `first` (see `clippy.toml`), and SQLite
+//! connections are not pinged on checkout.
 
 pub mod agencies;
 pub mod audit;

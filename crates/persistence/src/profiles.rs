@@ -160,7 +160,11 @@ impl Profiler {
         profile
     }
 
-    fn load_items(&mut self, conn: &mut DbConnection, inputs: &[&ShipmentInput]) -> QueryResult<()> {
+    fn load_items(
+        &mut self,
+        conn: &mut DbConnection,
+        inputs: &[&ShipmentInput],
+    ) -> QueryResult<()> {
         let missing: Vec<DbUuid> = inputs
             .iter()
             .flat_map(|input| line_ids(input))
@@ -243,14 +247,18 @@ impl Profiler {
         let related: Vec<DbUuid> = rows
             .iter()
             .map(|(id, _)| *id)
-            .chain(rows.iter().filter_map(|(_, input)| *input).flat_map(|input| {
-                input
-                    .parties
-                    .iter()
-                    .map(|p| p.party_id)
-                    .chain(line_ids(input))
-                    .collect::<Vec<_>>()
-            }))
+            .chain(
+                rows.iter()
+                    .filter_map(|(_, input)| *input)
+                    .flat_map(|input| {
+                        input
+                            .parties
+                            .iter()
+                            .map(|p| p.party_id)
+                            .chain(line_ids(input))
+                            .collect::<Vec<_>>()
+                    }),
+            )
             .filter(|id| !self.hits.contains_key(id))
             .collect::<HashSet<_>>()
             .into_iter()

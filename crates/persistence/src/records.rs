@@ -18,6 +18,9 @@ use crate::schema::{
 };
 use crate::{now, DbConnection, DbUuid};
 
+/// A record as read. The search columns are left out: only the search
+/// filters look at them, and reading them would double what every read of
+/// a record moves.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = records, treat_none_as_default_value = false)]
 pub struct RecordRow {
@@ -28,8 +31,6 @@ pub struct RecordRow {
     pub scope_task_force_id: Option<DbUuid>,
     pub version: i64,
     pub body: String,
-    pub search_text: String,
-    pub related_text: String,
     pub created_by: Option<DbUuid>,
     pub created_at: NaiveDateTime,
     pub updated_by: Option<DbUuid>,
@@ -135,7 +136,7 @@ pub fn find_visible(
         .filter(records::id.eq(DbUuid(id)))
         .filter(records::kind.eq(kind.as_str()))
         .select(RecordRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -218,6 +219,16 @@ macro_rules! insert_rows {
 }
 pub(crate) use insert_rows;
 
+/// A new record with the text its search filters look at.
+#[derive(Insertable)]
+#[diesel(table_name = records)]
+struct IndexedRow<'a> {
+    #[diesel(embed)]
+    row: RecordRow,
+    search_text: &'a str,
+    related_text: String,
+}
+
 /// Rows per multi-row INSERT: well under both backends' limits on bound
 /// parameters (SQLite 32,766; PostgreSQL 65,535) for the widest table.
 pub(crate) const CHUNK: usize = 1000;
@@ -238,11 +249,11 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
                 (new.id, DbUuid(new.owner), referenced)
             }),
     )?;
-    let rows: Vec<RecordRow> = batch
+    let rows: Vec<IndexedRow> = batch
         .iter()
         .map(|new| {
             let (scope_kind, scope_task_force_id) = scope_columns(new.scope);
-            RecordRow {
+            let row = RecordRow {
                 id: DbUuid(new.id),
                 kind: new.kind.as_str().to_owned(),
                 owner_agency_id: DbUuid(new.owner),
@@ -250,8 +261,6 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
                 scope_task_force_id,
                 version: 1,
                 body: new.body.clone(),
-                search_text: new.index.search_text.clone(),
-                related_text: inherited.related_text(new.id),
                 created_by: new.actor.map(DbUuid),
                 created_at: at,
                 updated_by: new.actor.map(DbUuid),
@@ -259,13 +268,18 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
                 withdrawn_at: None,
                 withdrawn_by: None,
                 withdrawn_reason: None,
+            };
+            IndexedRow {
+                row,
+                search_text: &new.index.search_text,
+                related_text: inherited.related_text(new.id),
             }
         })
         .collect();
     insert_rows!(conn, records::table, rows);
     let versions: Vec<_> = rows
         .iter()
-        .map(|row| version_values(row, "create", None))
+        .map(|indexed| version_values(&indexed.row, "create", None))
         .collect();
     insert_rows!(conn, record_versions::table, versions);
     insert_index(
@@ -347,7 +361,7 @@ fn reload(conn: &mut DbConnection, id: Uuid) -> QueryResult<RecordRow> {
     records::table
         .find(DbUuid(id))
         .select(RecordRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 type VersionValues<'a> = (
@@ -676,10 +690,7 @@ fn refresh(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<RecordRow> {
     )
     .execute(conn)?;
     inherited.insert_identifiers(conn)?;
-    Ok(RecordRow {
-        related_text,
-        ..row.clone()
-    })
+    Ok(row.clone())
 }
 
 /// The owner agency of any record, for placeholders that show whom to ask.
@@ -687,7 +698,7 @@ pub fn owner_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Uuid>> 
     records::table
         .find(DbUuid(id))
         .select(records::owner_agency_id)
-        .first::<DbUuid>(conn)
+        .get_result::<DbUuid>(conn)
         .optional()
         .map(|o| o.map(Uuid::from))
 }

@@ -259,7 +259,7 @@ pub fn chemical_by_cas(conn: &mut DbConnection, cas: &str) -> QueryResult<Option
     chemical_facts::table
         .filter(chemical_facts::cas.eq(cas))
         .select(chemical_facts::record_id)
-        .first::<DbUuid>(conn)
+        .get_result::<DbUuid>(conn)
         .optional()
         .map(|id| id.map(Uuid::from))
 }

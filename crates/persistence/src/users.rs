@@ -79,7 +79,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
     users::table
         .find(DbUuid(id))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -87,7 +87,7 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
     users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -96,7 +96,7 @@ pub fn find_principal(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<P
         .inner_join(agencies::table)
         .filter(users::id.eq(DbUuid(id)))
         .select((UserRow::as_select(), agencies::is_system))
-        .first::<(UserRow, bool)>(conn)
+        .get_result::<(UserRow, bool)>(conn)
         .optional()
         .map(|found| {
             found.map(|(user, agency_is_system)| Principal {
@@ -216,7 +216,7 @@ pub fn record_failed_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<boo
     let failed: i32 = users::table
         .find(DbUuid(id))
         .select(users::failed_logins)
-        .first(conn)?;
+        .get_result(conn)?;
     if failed >= MAX_FAILED_LOGINS {
         diesel::update(users::table.find(DbUuid(id)))
             .set((

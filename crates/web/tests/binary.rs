@@ -203,7 +203,7 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     loop {
         let written: Option<i64> = imports::table
             .select(imports::imported)
-            .first(&mut *watcher.get().unwrap())
+            .get_result(&mut *watcher.get().unwrap())
             .optional()
             .unwrap_or(None);
         if written.unwrap_or(0) > 0 {
@@ -231,7 +231,7 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     let shipments = count_records(&mut conn, "shipment");
     let recorded: i64 = imports::table
         .select(imports::imported)
-        .first(&mut conn)
+        .get_result(&mut conn)
         .unwrap();
     let keys: i64 = import_keys::table.count().get_result(&mut conn).unwrap();
     assert!(shipments > 0 && shipments < lines as i64, "{shipments}");

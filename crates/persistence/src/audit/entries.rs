@@ -89,7 +89,7 @@ pub fn head(conn: &mut DbConnection) -> QueryResult<(i64, Hash)> {
     audit_head::table
         .find(1i16)
         .select((audit_head::seq, audit_head::hash))
-        .first::<(i64, Vec<u8>)>(conn)
+        .get_result::<(i64, Vec<u8>)>(conn)
         .map(|(seq, hash)| (seq, to_hash(&hash)))
 }
 
@@ -164,7 +164,7 @@ pub fn verify(conn: &mut DbConnection, key: &[u8], mode: VerifyMode) -> QueryRes
             let stored: Option<Vec<u8>> = audit_entries::table
                 .find(checkpoint.seq)
                 .select(audit_entries::hash)
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
             let mut verifier = ChainVerifier::after(checkpoint);
             if stored.map(|h| to_hash(&h)) != Some(checkpoint.hash) {
@@ -293,7 +293,7 @@ pub fn proof(conn: &mut DbConnection, seq: i64) -> QueryResult<Option<Proof>> {
     let Some(entry) = audit_entries::table
         .find(seq)
         .select(AuditRow::as_select())
-        .first::<AuditRow>(conn)
+        .get_result::<AuditRow>(conn)
         .optional()?
     else {
         return Ok(None);

@@ -129,7 +129,7 @@ struct Encoder {
 }
 
 enum Sink {
-    Csv(csv::Writer<Vec<u8>>),
+    Csv(Box<csv::Writer<Vec<u8>>>),
     Ndjson(Vec<u8>),
 }
 
@@ -138,7 +138,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 impl Encoder {
     fn new(format: Format, columns: &'static [&'static str]) -> Self {
         let sink = match format {
-            Format::Csv => Sink::Csv(csv_writer()),
+            Format::Csv => Sink::Csv(Box::new(csv_writer())),
             Format::Ndjson => Sink::Ndjson(Vec::with_capacity(CHUNK_BYTES * 2)),
         };
         Self { columns, sink }
@@ -191,7 +191,7 @@ impl Encoder {
     /// Everything written so far, leaving the encoder empty.
     fn take(&mut self) -> Bytes {
         let out = match &mut self.sink {
-            Sink::Csv(writer) => std::mem::replace(writer, csv_writer())
+            Sink::Csv(writer) => std::mem::replace(writer.as_mut(), csv_writer())
                 .into_inner()
                 .unwrap_or_default(),
             Sink::Ndjson(out) => std::mem::replace(out, Vec::with_capacity(CHUNK_BYTES * 2)),
@@ -962,7 +962,7 @@ mod tests {
         ]);
         let bytes = encoder.take();
         assert!(encoder.take().is_empty(), "take leaves the encoder empty");
-        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let mut reader = csv::Reader::from_reader(bytes.as_ref());
         let rows: Vec<Vec<String>> = reader
             .records()
             .map(|r| r.unwrap().iter().map(str::to_owned).collect())
