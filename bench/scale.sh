@@ -106,7 +106,8 @@ for BACKEND in $BACKENDS; do
         DB_URL="sqlite://$SQLITE_PATH"
     fi
     t=$(seconds)
-    INTERDICT_DATABASE_URL=$DB_URL INTERDICT_LOG=warn "$BIN" demo --shipments "$SHIPMENTS" --seed "$SEED" 2>/dev/null | head -1
+    INTERDICT_DATABASE_URL=$DB_URL INTERDICT_LOG=warn "$BIN" demo --shipments "$SHIPMENTS" --seed "$SEED" >"$work/demo.out" 2>/dev/null
+    head -1 "$work/demo.out"
     echo "demo load: $(elapsed "$t") s"
     [ "$BACKEND" = postgres ] && psql -q "$DB_URL" -c "VACUUM ANALYZE" >/dev/null
 
