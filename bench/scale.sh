@@ -167,8 +167,10 @@ EOF
     echo "|---|---:|---:|---:|---|---|"
     measure "GET /healthz (framework ceiling)" "—" "http://127.0.0.1:$PORT/healthz" ""
     measure "GET /api/v1/shipments/{id} (audited)" "≥ 5,000/s, p99 ≤ 25 ms, 0 errors" "http://127.0.0.1:$PORT/api/v1/shipments/$id" "$investigator"
-    measure "GET /api/v1/shipments?origin_country=IN&destination_state=US-AZ" "—" "http://127.0.0.1:$PORT/api/v1/shipments?origin_country=IN&destination_state=US-AZ&limit=20" "$investigator"
     measure "POST /api/v1/shipments (audited write)" "≥ 1,000/s" "http://127.0.0.1:$PORT/api/v1/shipments" "$investigator" "$work/post.lua"
+    # Last: on SQLite the filtered search is slow enough that requests still
+    # queued when wrk stops would slow whatever ran next.
+    measure "GET /api/v1/shipments?origin_country=IN&destination_state=US-AZ" "—" "http://127.0.0.1:$PORT/api/v1/shipments?origin_country=IN&destination_state=US-AZ&limit=20" "$investigator"
     stop
 
     # 3. Bulk import of manifest lines, next to the database's own loader.
