@@ -75,7 +75,7 @@ impl Profiler {
         let inputs: Vec<&ShipmentInput> = rows.iter().filter_map(|(_, input)| *input).collect();
         self.load_items(conn, &inputs)?;
         self.load_first_shipments(conn, &inputs)?;
-        self.load_hits(conn, rows)?;
+        let noticed = self.load_hits(conn, rows)?;
         let onward = onward_counts(conn, rows)?;
         Ok(rows
             .iter()
@@ -84,7 +84,7 @@ impl Profiler {
                     return ShipmentProfile::default();
                 };
                 let mut profile = self.profile_of(*id, input);
-                profile.deconfliction_hit = self.hit(*id)
+                profile.deconfliction_hit = noticed.contains(id)
                     || input.parties.iter().any(|p| self.hit(p.party_id))
                     || line_ids(input).any(|id| self.hit(id));
                 profile.onward_links = onward.get(id).copied().unwrap_or(0);
@@ -165,14 +165,9 @@ impl Profiler {
         conn: &mut DbConnection,
         inputs: &[&ShipmentInput],
     ) -> QueryResult<()> {
-        let missing: Vec<DbUuid> = inputs
-            .iter()
-            .flat_map(|input| line_ids(input))
-            .filter(|id| !self.items.contains_key(id))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .map(DbUuid)
-            .collect();
+        let missing = unknown(inputs.iter().flat_map(|input| line_ids(input)), |id| {
+            self.items.contains_key(id)
+        });
         for chunk in missing.chunks(CHUNK) {
             let found: Vec<(DbUuid, String, String)> = records::table
                 .filter(records::id.eq_any(chunk))
@@ -204,14 +199,9 @@ impl Profiler {
         conn: &mut DbConnection,
         inputs: &[&ShipmentInput],
     ) -> QueryResult<()> {
-        let wanted: Vec<DbUuid> = inputs
-            .iter()
-            .flat_map(|input| consignors(input))
-            .filter(|id| !matches!(self.first_shipment.get(id), Some(Some(_))))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .map(DbUuid)
-            .collect();
+        let wanted = unknown(inputs.iter().flat_map(|input| consignors(input)), |id| {
+            matches!(self.first_shipment.get(id), Some(Some(_)))
+        });
         for chunk in wanted.chunks(CHUNK) {
             let first = record_refs::table
                 .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
@@ -238,47 +228,52 @@ impl Profiler {
 
     /// Which of these shipments, or the records they refer to, another
     /// agency also holds (a deconfliction notice names them). What is known
-    /// of parties and lines is kept for later pages: they recur.
+    /// of parties and lines is kept for later pages, as they recur; the
+    /// shipments' own answers are not, so an export's memory stays flat.
     fn load_hits(
         &mut self,
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
-    ) -> QueryResult<()> {
-        let related: Vec<DbUuid> = rows
+    ) -> QueryResult<HashSet<Uuid>> {
+        let related = rows
             .iter()
-            .map(|(id, _)| *id)
-            .chain(
-                rows.iter()
-                    .filter_map(|(_, input)| *input)
-                    .flat_map(|input| {
-                        input
-                            .parties
-                            .iter()
-                            .map(|p| p.party_id)
-                            .chain(line_ids(input))
-                            .collect::<Vec<_>>()
-                    }),
-            )
-            .filter(|id| !self.hits.contains_key(id))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .map(DbUuid)
+            .filter_map(|(_, input)| *input)
+            .flat_map(|input| {
+                input
+                    .parties
+                    .iter()
+                    .map(|p| p.party_id)
+                    .chain(line_ids(input))
+            });
+        let related = unknown(related, |id| self.hits.contains_key(id));
+        let asked: Vec<DbUuid> = related
+            .iter()
+            .copied()
+            .chain(rows.iter().map(|(id, _)| DbUuid(*id)))
             .collect();
-        for chunk in related.chunks(CHUNK) {
-            let found: Vec<DbUuid> = deconfliction_notices::table
+        let mut found = HashSet::new();
+        for chunk in asked.chunks(CHUNK) {
+            let named: Vec<DbUuid> = deconfliction_notices::table
                 .filter(deconfliction_notices::record_id.eq_any(chunk))
                 .select(deconfliction_notices::record_id)
                 .distinct()
                 .load(conn)?;
-            for id in chunk {
-                self.hits.insert(id.0, false);
-            }
-            for id in found {
-                self.hits.insert(id.0, true);
-            }
+            found.extend(named.into_iter().map(Uuid::from));
         }
-        Ok(())
+        for id in related {
+            self.hits.insert(id.0, found.contains(&id.0));
+        }
+        Ok(found)
     }
+}
+
+/// Those of `ids` not yet `known`, each once, ready for an `IN` list.
+fn unknown(ids: impl Iterator<Item = Uuid>, known: impl Fn(&Uuid) -> bool) -> Vec<DbUuid> {
+    ids.filter(|id| !known(id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(DbUuid)
+        .collect()
 }
 
 fn line_ids(input: &ShipmentInput) -> impl Iterator<Item = Uuid> + '_ {

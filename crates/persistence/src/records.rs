@@ -325,11 +325,12 @@ pub fn update(
         conn,
         std::iter::once((row.id, row.owner_agency_id, write.index)),
     )?;
-    let row = refresh(conn, &row)?;
+    if row.kind == RecordKind::Shipment.as_str() {
+        refresh(conn, row.id, row.owner_agency_id)?;
+    }
     // Shipments that mention this record search by its names and identifiers.
-    for shipment in referring_shipments(conn, row.id.0)? {
-        let shipment = reload(conn, shipment)?;
-        refresh(conn, &shipment)?;
+    for (shipment, owner) in referring_shipments(conn, row.id)? {
+        refresh(conn, shipment, owner)?;
     }
     Ok(Some(row))
 }
@@ -650,47 +651,42 @@ impl Inherited {
     }
 }
 
-fn referring_shipments(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
+/// The shipments that refer to record `id`, with their owners.
+fn referring_shipments(conn: &mut DbConnection, id: DbUuid) -> QueryResult<Vec<(DbUuid, DbUuid)>> {
     record_refs::table
         .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
-        .filter(record_refs::ref_id.eq(DbUuid(id)))
+        .filter(record_refs::ref_id.eq(id))
         .filter(records::kind.eq(RecordKind::Shipment.as_str()))
-        .select(record_refs::record_id)
+        .select((record_refs::record_id, records::owner_agency_id))
         .distinct()
-        .load::<DbUuid>(conn)
-        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+        .load(conn)
 }
 
-/// For a shipment, copies again what it inherits from the records it
-/// refers to, after it or one of them changed.
-fn refresh(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<RecordRow> {
-    if row.kind != RecordKind::Shipment.as_str() {
-        return Ok(row.clone());
-    }
+/// Copies again what a shipment inherits from the records it refers to,
+/// after it or one of them changed.
+fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> QueryResult<()> {
     let referenced: Vec<DbUuid> = record_refs::table
-        .filter(record_refs::record_id.eq(row.id))
+        .filter(record_refs::record_id.eq(shipment))
         .select(record_refs::ref_id)
         .load(conn)?;
     let inherited = Inherited::load(
         conn,
         std::iter::once((
-            row.id.0,
-            row.owner_agency_id,
+            shipment.0,
+            owner,
             referenced.into_iter().map(Uuid::from).collect(),
         )),
     )?;
-    let related_text = inherited.related_text(row.id.0);
-    diesel::update(records::table.filter(records::id.eq(row.id)))
-        .set(records::related_text.eq(&related_text))
+    diesel::update(records::table.filter(records::id.eq(shipment)))
+        .set(records::related_text.eq(inherited.related_text(shipment.0)))
         .execute(conn)?;
     diesel::delete(
         record_identifiers::table
-            .filter(record_identifiers::record_id.eq(row.id))
+            .filter(record_identifiers::record_id.eq(shipment))
             .filter(record_identifiers::derived.eq(true)),
     )
     .execute(conn)?;
-    inherited.insert_identifiers(conn)?;
-    Ok(row.clone())
+    inherited.insert_identifiers(conn)
 }
 
 /// The owner agency of any record, for placeholders that show whom to ask.
