@@ -8,18 +8,15 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use interdict_domain::audit::Outcome;
-use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Actor, AuditScope, Decision, Visibility};
 use interdict_domain::record::RecordKind;
-use interdict_domain::risk::{self, Assessment, RiskWeights};
-use interdict_domain::shipment::{IncidentType, ShipmentInput, ShipmentStatus};
+use interdict_domain::shipment::ShipmentInput;
 use interdict_persistence::audit::{self, AuditFilter};
-use interdict_persistence::profiles::Profiler;
-use interdict_persistence::records::{self, RecordRow};
-use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
+use interdict_persistence::records;
 use interdict_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
@@ -31,6 +28,8 @@ use super::views::AuditEntryView;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+mod shipments;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -112,11 +111,11 @@ impl ReportQuery {
 
 /// A cell as a spreadsheet will not execute it: anything that starts like a
 /// formula gets a leading apostrophe.
-pub fn neutralise(cell: &str) -> String {
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
+        Cow::Owned(format!("'{cell}"))
     } else {
-        cell.to_owned()
+        Cow::Borrowed(cell)
     }
 }
 
@@ -156,12 +155,11 @@ impl Encoder {
         match &mut self.sink {
             Sink::Csv(writer) => {
                 for value in &values {
-                    let cell = match value {
-                        Value::Null => String::new(),
-                        Value::String(s) => neutralise(s),
-                        other => neutralise(&other.to_string()),
+                    let _ = match value {
+                        Value::Null => writer.write_field(""),
+                        Value::String(s) => writer.write_field(neutralise(s).as_bytes()),
+                        other => writer.write_field(neutralise(&other.to_string()).as_bytes()),
                     };
-                    let _ = writer.write_field(cell);
                 }
                 let _ = writer.write_record(None::<&[u8]>);
             }
@@ -205,31 +203,6 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(CHUNK_BYTES * 2))
 }
-
-const SHIPMENT_COLUMNS: &[&str] = &[
-    "id",
-    "owner_agency",
-    "created_at",
-    "incident_type",
-    "status",
-    "mode",
-    "origin_country",
-    "origin_city",
-    "destination_country",
-    "destination_subdivision",
-    "destination_city",
-    "shipped_at",
-    "consignors",
-    "consignees",
-    "other_parties",
-    "lines",
-    "tracking_numbers",
-    "declared_description",
-    "risk_score",
-    "indicators",
-    "withdrawn_at",
-    "withdrawn_reason",
-];
 
 const LINK_COLUMNS: &[&str] = &[
     "id",
@@ -282,8 +255,6 @@ const AUDIT_COLUMNS: &[&str] = &[
 ];
 
 const PAGE: i64 = 500;
-/// Shipments are read in larger pages: their lookups are batched per page.
-const SHIPMENT_PAGE: i64 = 2000;
 
 /// Reads rows page by page and hands each to `emit`, which answers false
 /// once the client has gone. Returns how many rows were sent.
@@ -330,273 +301,21 @@ fn each<T>(
     move |conn, page| page.into_iter().map(|item| row(conn, item)).collect()
 }
 
-/// Names looked up once per export rather than once per row.
-struct Names {
-    visibility: Visibility,
-    parties: HashMap<Uuid, String>,
-    chemicals: HashMap<Uuid, String>,
-    agencies: HashMap<Uuid, String>,
-}
+/// Agency names, looked up once per export rather than once per row.
+#[derive(Default)]
+struct AgencyNames(HashMap<Uuid, String>);
 
-impl Names {
-    fn new(actor: &Actor) -> Self {
-        Self {
-            visibility: policy::visibility(actor, RecordKind::Party),
-            parties: HashMap::new(),
-            chemicals: HashMap::new(),
-            agencies: HashMap::new(),
-        }
-    }
-
-    /// Looks up, in one query, the names of the parties of `ids` not yet
-    /// known; parties the caller may not see are named as such.
-    fn load_parties(&mut self, conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), ApiError> {
-        let missing: Vec<Uuid> = ids
-            .iter()
-            .filter(|id| !self.parties.contains_key(id))
-            .copied()
-            .collect::<std::collections::HashSet<_>>()
-            .into_iter()
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        for (id, body) in
-            records::bodies_visible(conn, RecordKind::Party, &missing, &self.visibility)?
-        {
-            let name = serde_json::from_str::<Value>(&body)
-                .ok()
-                .and_then(|body| body["name"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            self.parties.insert(id, name);
-        }
-        for id in missing {
-            self.parties
-                .entry(id)
-                .or_insert_with(|| "(not visible)".into());
-        }
-        Ok(())
-    }
-
-    fn party(&self, id: Uuid) -> String {
-        self.parties.get(&id).cloned().unwrap_or_default()
-    }
-
-    fn chemical(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
-        if let Some(name) = self.chemicals.get(&id) {
-            return Ok(name.clone());
-        }
-        let everything = Visibility::Everything {
-            include_withdrawn: true,
-        };
-        let name = records::find_visible(conn, RecordKind::Chemical, id, &everything)?
-            .and_then(|row| serde_json::from_str::<ChemicalInput>(&row.body).ok())
-            .map(|c| c.name)
-            .unwrap_or_else(|| "chemical".into());
-        self.chemicals.insert(id, name.clone());
-        Ok(name)
-    }
-
-    fn agency(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
-        if let Some(name) = self.agencies.get(&id) {
+impl AgencyNames {
+    fn get(&mut self, conn: &mut DbConnection, id: Uuid) -> Result<String, ApiError> {
+        if let Some(name) = self.0.get(&id) {
             return Ok(name.clone());
         }
         let name = agencies::find(conn, id)?
             .map(|a| a.name)
             .unwrap_or_default();
-        self.agencies.insert(id, name.clone());
+        self.0.insert(id, name.clone());
         Ok(name)
     }
-}
-
-/// A page of shipments as export rows, with names and risk looked up for
-/// the whole page at once.
-fn shipment_rows(
-    conn: &mut DbConnection,
-    names: &mut Names,
-    profiler: &mut Profiler,
-    weights: &RiskWeights,
-    page: Vec<RecordRow>,
-) -> Result<Vec<Vec<Value>>, ApiError> {
-    let inputs: Vec<ShipmentInput> = page
-        .iter()
-        .map(|row| serde_json::from_str(&row.body).map_err(ApiError::internal))
-        .collect::<Result<_, _>>()?;
-    let parties: Vec<Uuid> = inputs
-        .iter()
-        .flat_map(|i| i.parties.iter().map(|p| p.party_id))
-        .collect();
-    names.load_parties(conn, &parties)?;
-    let shipments: Vec<(Uuid, Option<&ShipmentInput>)> = page
-        .iter()
-        .zip(&inputs)
-        .map(|(row, input)| (row.id.0, Some(input)))
-        .collect();
-    let profiles = profiler.profiles_of(conn, &shipments)?;
-    page.iter()
-        .zip(inputs)
-        .zip(profiles)
-        .map(|((row, input), profile)| {
-            let risk = risk::assess(&profile, weights);
-            shipment_row(conn, names, row, input, risk)
-        })
-        .collect()
-}
-
-fn shipment_row(
-    conn: &mut DbConnection,
-    names: &mut Names,
-    row: &RecordRow,
-    input: ShipmentInput,
-    risk: Assessment,
-) -> Result<Vec<Value>, ApiError> {
-    let mut by_role: HashMap<&str, Vec<String>> = HashMap::new();
-    for party in &input.parties {
-        let name = names.party(party.party_id);
-        let key = match party.role.as_str() {
-            "consignor" => "consignors",
-            "consignee" => "consignees",
-            _ => "others",
-        };
-        let entry = if key == "others" {
-            format!("{} ({})", name, party.role)
-        } else {
-            name
-        };
-        by_role.entry(key).or_default().push(entry);
-    }
-    let mut lines = Vec::new();
-    for line in &input.lines {
-        if let Some(id) = line.chemical_id {
-            let unit = line.unit.clone().unwrap_or_default();
-            lines.push(format!(
-                "{} {unit} {}",
-                line.quantity.unwrap_or_default(),
-                names.chemical(conn, id)?
-            ));
-        } else if line.equipment_id.is_some() {
-            lines.push(format!("{}× equipment", line.count));
-        } else {
-            lines.push(format!("{}× die mold", line.count));
-        }
-    }
-    let origin = input.legs.first().map(|l| &l.from);
-    let destination = input.legs.last().map(|l| &l.to);
-    let join = |v: Option<&Vec<String>>| Value::String(v.map(|v| v.join("; ")).unwrap_or_default());
-    Ok(vec![
-        Value::String(row.id.0.to_string()),
-        Value::String(names.agency(conn, row.owner_agency_id.0)?),
-        Value::String(super::views::utc(row.created_at).to_rfc3339()),
-        Value::String(input.incident_type.clone()),
-        Value::String(input.status.clone()),
-        Value::String(input.mode.clone()),
-        origin
-            .map(|o| Value::String(o.country.clone()))
-            .unwrap_or_default(),
-        origin
-            .and_then(|o| o.city.clone())
-            .map(Value::String)
-            .unwrap_or_default(),
-        destination
-            .map(|d| Value::String(d.country.clone()))
-            .unwrap_or_default(),
-        destination
-            .and_then(|d| d.subdivision.clone())
-            .map(Value::String)
-            .unwrap_or_default(),
-        destination
-            .and_then(|d| d.city.clone())
-            .map(Value::String)
-            .unwrap_or_default(),
-        input
-            .legs
-            .iter()
-            .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()))
-            .map(Value::String)
-            .unwrap_or_default(),
-        join(by_role.get("consignors")),
-        join(by_role.get("consignees")),
-        join(by_role.get("others")),
-        Value::String(lines.join("; ")),
-        Value::String(
-            input
-                .tracking_numbers
-                .iter()
-                .map(|t| t.value.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        input
-            .declared_description
-            .clone()
-            .map(Value::String)
-            .unwrap_or_default(),
-        serde_json::json!(risk.score),
-        Value::String(
-            risk.indicators
-                .iter()
-                .map(|i| i.code.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        row.withdrawn_at
-            .map(|t| Value::String(super::views::utc(t).to_rfc3339()))
-            .unwrap_or_default(),
-        row.withdrawn_reason
-            .clone()
-            .map(Value::String)
-            .unwrap_or_default(),
-    ])
-}
-
-fn shipments_producer(
-    actor: Actor,
-    query: &ReportQuery,
-    weights: RiskWeights,
-) -> Result<Producer, ApiError> {
-    if query.has_audit_filters() {
-        return Err(ApiError::bad_request(
-            "query",
-            "user, action, object and outcome filters apply to the audit export",
-        ));
-    }
-    no_flag_state(query)?;
-    let (from, to) = range(query)?;
-    let facts = ShipmentFacts {
-        incident_type: choice_param::<IncidentType>("incident_type", &query.incident_type)?,
-        status: choice_param::<ShipmentStatus>("status", &query.status)?,
-        shipped_from: from,
-        shipped_to: to,
-        ..ShipmentFacts::default()
-    };
-    let owner = query.owner_agency_id;
-    Ok(Box::new(move |conn, emit| {
-        let visibility = policy::visibility(&actor, RecordKind::Shipment);
-        let mut names = Names::new(&actor);
-        let mut profiler = Profiler::default();
-        pages(
-            conn,
-            emit,
-            SHIPMENT_PAGE,
-            |conn, before| {
-                let page = Search {
-                    owner_agency: owner,
-                    facts: FactFilter::Shipment(facts.clone()),
-                    before,
-                    limit: SHIPMENT_PAGE,
-                    ..Search::default()
-                };
-                Ok(search::search(
-                    conn,
-                    RecordKind::Shipment,
-                    &visibility,
-                    &page,
-                )?)
-            },
-            |row| row.id.0,
-            |conn, page| shipment_rows(conn, &mut names, &mut profiler, &weights, page),
-        )
-    }))
 }
 
 /// The `from`/`to` range, checked.
@@ -663,7 +382,7 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
     let created = range(query)?;
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
-        let mut names = Names::new(&actor);
+        let mut names = AgencyNames::default();
         pages(
             conn,
             emit,
@@ -696,7 +415,7 @@ fn links_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                 for end in [link.from_shipment_id.0, link.to_shipment_id.0] {
                     let owner = records::owner_of(conn, end)?;
                     let agency = match owner {
-                        Some(owner) => names.agency(conn, owner)?,
+                        Some(owner) => names.get(conn, owner)?,
                         None => String::new(),
                     };
                     let (origin, destination) = ends(conn, &visibility, end)?.unwrap_or_default();
@@ -720,7 +439,7 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
     let raised = range(query)?;
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
-        let mut names = Names::new(&actor);
+        let mut names = AgencyNames::default();
         pages(
             conn,
             emit,
@@ -754,7 +473,7 @@ fn flags_producer(actor: Actor, query: &ReportQuery) -> Result<Producer, ApiErro
                 let values = vec![
                     Value::String(flag.id.0.to_string()),
                     Value::String(flag.shipment_id.0.to_string()),
-                    Value::String(names.agency(conn, flag.owner_agency_id.0)?),
+                    Value::String(names.get(conn, flag.owner_agency_id.0)?),
                     Value::String(flag.state.clone()),
                     Value::String(flag.reason.clone()),
                     serde_json::json!(flag.score),
@@ -853,7 +572,7 @@ pub async fn export(
                 if actor.role == interdict_domain::user::Role::Admin {
                     return Err(ApiError::Forbidden);
                 }
-                shipments_producer(actor.clone(), &query, state.config.risk.clone())?
+                shipments::producer(actor.clone(), &query, state.config.risk.clone())?
             }
             Report::Links | Report::Flags if actor.role == interdict_domain::user::Role::Admin => {
                 return Err(ApiError::Forbidden)
@@ -863,7 +582,7 @@ pub async fn export(
             Report::Audit => audit_producer(actor.clone(), &query)?,
         };
         let columns = match report {
-            Report::Shipments => SHIPMENT_COLUMNS,
+            Report::Shipments => shipments::COLUMNS,
             Report::Links => LINK_COLUMNS,
             Report::Flags => FLAG_COLUMNS,
             Report::Audit => AUDIT_COLUMNS,
