@@ -59,12 +59,10 @@ struct Read {
     inputs: Vec<ShipmentInput>,
 }
 
-/// A page ready to write: what was read, each shipment's risk profile, and
-/// the names this page needs that earlier pages did not.
+/// A page ready to write: what was read and each shipment's risk profile.
 struct Profiled {
     read: Read,
     profiles: Vec<ShipmentProfile>,
-    names: NameBook,
 }
 
 pub fn producer(
@@ -97,11 +95,10 @@ pub fn producer(
         let mut search = search;
         let mut profiler = Profiler::default();
         let mut loader = NameLoader::new(&actor);
-        let mut book = NameBook::default();
         let mut sent = 0;
         while let Some((read, full)) = read_page(conn, &visibility, &mut search)? {
             let page = profile_page(conn, &mut profiler, &mut loader, read)?;
-            if !write_page(&mut book, page, &weights, emit, &mut sent) || !full {
+            if !write_page(&loader.book, page, &weights, emit, &mut sent) || !full {
                 break;
             }
         }
@@ -148,24 +145,19 @@ fn profile_page(
         .map(|(row, input)| (row.id.0, Some(input)))
         .collect();
     let profiles = profiler.profiles_of(conn, &shipments)?;
-    let names = names.load(conn, &read)?;
-    Ok(Profiled {
-        read,
-        profiles,
-        names,
-    })
+    names.load(conn, &read)?;
+    Ok(Profiled { read, profiles })
 }
 
 /// A page assessed, formatted and handed to `emit`, counting rows sent;
 /// false once the client has gone.
 fn write_page(
-    names: &mut NameBook,
+    names: &NameBook,
     page: Profiled,
     weights: &RiskWeights,
     emit: &mut dyn FnMut(Vec<Value>) -> bool,
     sent: &mut u64,
 ) -> bool {
-    names.extend(page.names);
     let shipments = page.read.rows.iter().zip(page.read.inputs);
     for ((row, input), profile) in shipments.zip(&page.profiles) {
         let risk = risk::assess(profile, weights);
@@ -185,14 +177,6 @@ struct NameBook {
     agencies: HashMap<Uuid, String>,
 }
 
-impl NameBook {
-    fn extend(&mut self, other: NameBook) {
-        self.parties.extend(other.parties);
-        self.chemicals.extend(other.chemicals);
-        self.agencies.extend(other.agencies);
-    }
-}
-
 fn name<'a>(names: &'a HashMap<Uuid, String>, id: &Uuid) -> &'a str {
     names.get(id).map_or("", String::as_str)
 }
@@ -200,40 +184,41 @@ fn name<'a>(names: &'a HashMap<Uuid, String>, id: &Uuid) -> &'a str {
 /// Looks names up a page at a time, each once per export.
 struct NameLoader {
     parties: Visibility,
-    known: NameBook,
+    book: NameBook,
 }
 
 impl NameLoader {
     fn new(actor: &Actor) -> Self {
         Self {
             parties: policy::visibility(actor, RecordKind::Party),
-            known: NameBook::default(),
+            book: NameBook::default(),
         }
     }
 
-    /// The names `page` needs that no earlier page did. Parties the caller
+    /// Adds the names `page` needs that no earlier page did. Parties the caller
     /// may not see are named as such; the catalogue is public.
-    fn load(&mut self, conn: &mut DbConnection, page: &Read) -> Result<NameBook, ApiError> {
-        let mut new = NameBook::default();
+    fn load(&mut self, conn: &mut DbConnection, page: &Read) -> Result<(), ApiError> {
         let parties = unknown(
             page.inputs
                 .iter()
                 .flat_map(|i| i.parties.iter().map(|p| p.party_id)),
-            &self.known.parties,
+            &self.book.parties,
         );
         if !parties.is_empty() {
             let found = records::bodies_visible(conn, RecordKind::Party, &parties, &self.parties)?;
-            new.parties = named(parties, found, "(not visible)", |body| {
-                serde_json::from_str::<Value>(body)
-                    .ok()
-                    .and_then(|body| body["name"].as_str().map(str::to_owned))
-            });
+            self.book
+                .parties
+                .extend(named(parties, found, "(not visible)", |body| {
+                    serde_json::from_str::<Value>(body)
+                        .ok()
+                        .and_then(|body| body["name"].as_str().map(str::to_owned))
+                }));
         }
         let chemicals = unknown(
             page.inputs
                 .iter()
                 .flat_map(|i| i.lines.iter().filter_map(|l| l.chemical_id)),
-            &self.known.chemicals,
+            &self.book.chemicals,
         );
         if !chemicals.is_empty() {
             let everything = Visibility::Everything {
@@ -241,25 +226,22 @@ impl NameLoader {
             };
             let found =
                 records::bodies_visible(conn, RecordKind::Chemical, &chemicals, &everything)?;
-            new.chemicals = named(chemicals, found, "chemical", |body| {
-                serde_json::from_str::<ChemicalInput>(body)
-                    .ok()
-                    .map(|c| c.name)
-            });
+            self.book
+                .chemicals
+                .extend(named(chemicals, found, "chemical", |body| {
+                    serde_json::from_str::<ChemicalInput>(body)
+                        .ok()
+                        .map(|c| c.name)
+                }));
         }
         for id in unknown(
             page.rows.iter().map(|r| r.owner_agency_id.0),
-            &self.known.agencies,
+            &self.book.agencies,
         ) {
             let agency = agencies::find(conn, id)?.map(|a| a.name);
-            new.agencies.insert(id, agency.unwrap_or_default());
+            self.book.agencies.insert(id, agency.unwrap_or_default());
         }
-        self.known.extend(NameBook {
-            parties: new.parties.clone(),
-            chemicals: new.chemicals.clone(),
-            agencies: new.agencies.clone(),
-        });
-        Ok(new)
+        Ok(())
     }
 }
 
