@@ -52,7 +52,7 @@ fn main() {
         std::process::exit(1);
     };
     let started = Instant::now();
-    let unlock = match &*conn {
+    let unlock = match &**conn {
         DbConnection::Postgres(_) => "ALTER TABLE audit_entries DISABLE TRIGGER USER;",
         DbConnection::Sqlite(_) => "PRAGMA synchronous = OFF;",
     };
@@ -124,7 +124,7 @@ fn main() {
         literal(&conn, &prev)
     );
     conn.batch_execute(&head).unwrap_or_else(|e| panic!("{e}"));
-    if let DbConnection::Postgres(_) = &*conn {
+    if let DbConnection::Postgres(_) = &**conn {
         conn.batch_execute("ALTER TABLE audit_entries ENABLE TRIGGER USER; ANALYZE audit_entries;")
             .unwrap_or_else(|e| panic!("{e}"));
     }

@@ -23,6 +23,7 @@ both_backends!(
     lockout_after_five_failures,
     settings_keep_the_first_value,
     revoked_tokens_are_found_and_pruned,
+    a_session_reads_user_revocation_and_task_forces_together,
     timestamps_and_ids_round_trip,
     checkpoints_are_signed_and_checked,
 );
@@ -290,6 +291,59 @@ fn revoked_tokens_are_found_and_pruned(backend: Backend) {
     assert!(!tokens::is_revoked(&mut conn, dead).unwrap());
 }
 
+fn a_session_reads_user_revocation_and_task_forces_together(backend: Backend) {
+    let (_database, db, _writer, agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    let alice = user(&agency, "alice");
+    users::insert(&mut conn, &alice).unwrap();
+    let jti = Uuid::now_v7();
+    let session = users::find_session(&mut conn, alice.id.0, jti)
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.principal.user.username, "alice");
+    assert!(!session.principal.agency_is_system);
+    assert!(!session.revoked);
+    assert!(session.task_forces.is_empty());
+
+    let mut task_forces = Vec::new();
+    for name in ["Ohio HIDTA", "Great Lakes"] {
+        let row = agencies::TaskForceRow {
+            id: Uuid::now_v7().into(),
+            name: name.into(),
+            description: String::new(),
+            created_at: interdict_persistence::now(),
+        };
+        agencies::insert_task_force(&mut conn, &row).unwrap();
+        agencies::add_member(&mut conn, row.id.0, agency.id.0).unwrap();
+        task_forces.push(row.id.0);
+    }
+    tokens::revoke(
+        &mut conn,
+        jti,
+        interdict_persistence::now() + chrono::Duration::minutes(5),
+    )
+    .unwrap();
+    let mut session = users::find_session(&mut conn, alice.id.0, jti)
+        .unwrap()
+        .unwrap();
+    assert!(session.revoked);
+    session.task_forces.sort();
+    assert_eq!(session.task_forces, task_forces);
+    assert_eq!(
+        session.principal.user.id, alice.id,
+        "one user however many task forces"
+    );
+    assert!(
+        !users::find_session(&mut conn, alice.id.0, Uuid::now_v7())
+            .unwrap()
+            .unwrap()
+            .revoked
+    );
+    assert!(users::find_session(&mut conn, Uuid::now_v7(), jti)
+        .unwrap()
+        .is_none());
+}
+
 fn timestamps_and_ids_round_trip(backend: Backend) {
     let (_database, db, writer, agency) = setup(backend);
     let mut conn = db.get().unwrap();
@@ -533,15 +587,26 @@ mod chain_graphs {
 
 mod profiles {
     use super::*;
+    use diesel::prelude::*;
+    use interdict_domain::equipment::EquipmentInput;
     use interdict_domain::party::PartyInput;
+    use interdict_domain::policy::Visibility;
     use interdict_domain::record::Document;
+    use interdict_domain::record::RecordKind;
+    use interdict_domain::risk::{self, Finding};
     use interdict_domain::sharing::Scope;
     use interdict_domain::shipment::ShipmentInput;
+    use interdict_persistence::chains::{self, LinkRow};
     use interdict_persistence::profiles::Profiler;
     use interdict_persistence::records::{self, Write};
-    use interdict_persistence::DbConnection;
+    use interdict_persistence::{deconfliction, findings};
+    use interdict_persistence::{DbConnection, DbUuid};
+    use std::collections::HashMap;
 
-    both_backends!(a_consignor_is_first_seen_only_on_its_earliest_shipment);
+    both_backends!(
+        a_consignor_is_first_seen_only_on_its_earliest_shipment,
+        kept_findings_follow_every_write_that_moves_them,
+    );
 
     fn create<D: Document>(
         conn: &mut DbConnection,
@@ -557,8 +622,200 @@ mod profiles {
             scope: Scope::Agency,
             actor: Uuid::now_v7(),
         };
-        records::create(conn, id, D::KIND, agency.id.0, &write).unwrap();
+        let row = records::create(conn, id, D::KIND, agency.id.0, &write).unwrap();
+        deconfliction::detect(conn, &row, &index.identifiers).unwrap();
         (id, body)
+    }
+
+    /// Replaces a record's document, as an edit does.
+    fn edit<D: Document>(conn: &mut DbConnection, id: Uuid, body: serde_json::Value) {
+        let (document, index) = serde_json::from_value::<D>(body).unwrap().check().unwrap();
+        let current = records::find_visible(conn, D::KIND, id, &everything())
+            .unwrap()
+            .unwrap();
+        let write = Write {
+            body: serde_json::to_string(&document).unwrap(),
+            index: &index,
+            scope: Scope::Agency,
+            actor: Uuid::now_v7(),
+        };
+        let row = records::update(conn, &current, current.version, &write)
+            .unwrap()
+            .unwrap();
+        deconfliction::detect(conn, &row, &index.identifiers).unwrap();
+    }
+
+    fn everything() -> Visibility {
+        Visibility::Everything {
+            include_withdrawn: true,
+        }
+    }
+
+    fn shipment_body(
+        consignor: Uuid,
+        tracking: &str,
+        lines: serde_json::Value,
+    ) -> serde_json::Value {
+        serde_json::json!({
+            "incident_type": "suspicious_shipment", "status": "reported", "mode": "air_express",
+            "tracking_numbers": [{ "kind": "air_waybill", "value": tracking }],
+            "parties": [{ "party_id": consignor, "role": "consignor" }],
+            "lines": lines,
+            "legs": [{ "from": { "country": "CN" }, "to": { "country": "US" } }]
+        })
+    }
+
+    /// Every shipment has kept findings, and they are what the rules find
+    /// on its profile now; returns the codes kept for each shipment.
+    fn kept_match_live(conn: &mut DbConnection) -> HashMap<Uuid, Vec<String>> {
+        use interdict_persistence::schema::{records as r, risk_findings as f};
+        let rows: Vec<(DbUuid, String)> = r::table
+            .filter(r::kind.eq("shipment"))
+            .select((r::id, r::body))
+            .load(conn)
+            .unwrap();
+        let bodies: Vec<(Uuid, &str)> = rows.iter().map(|(id, b)| (id.0, b.as_str())).collect();
+        let profiles = Profiler::default().profiles(conn, &bodies).unwrap();
+        let mut codes = HashMap::new();
+        for ((id, _), profile) in bodies.iter().zip(&profiles) {
+            let kept: String = f::table
+                .find(DbUuid(*id))
+                .select(f::findings)
+                .get_result(conn)
+                .unwrap_or_else(|e| panic!("no findings kept for {id}: {e}"));
+            let kept: Vec<Finding> = serde_json::from_str(&kept).unwrap();
+            assert_eq!(
+                kept,
+                risk::findings(profile),
+                "kept findings of {id} are stale"
+            );
+            codes.insert(
+                *id,
+                kept.iter().map(|f| f.code.as_str().to_owned()).collect(),
+            );
+        }
+        codes
+    }
+
+    fn fires(codes: &HashMap<Uuid, Vec<String>>, shipment: Uuid, code: &str) -> bool {
+        codes[&shipment].iter().any(|c| c == code)
+    }
+
+    /// The findings kept beside each shipment stay equal to what the rules
+    /// find on its profile through every kind of write that can move them.
+    fn kept_findings_follow_every_write_that_moves_them(backend: Backend) {
+        let (_database, db, _writer, agency) = setup(backend);
+        let mut conn = db.get().unwrap();
+        let conn = &mut conn;
+        let other = AgencyRow::new(
+            &NewAgency::parse("Indiana SP", "state", "IN", "IN0000000", "duty desk").unwrap(),
+            false,
+        );
+        agencies::insert(conn, &other).unwrap();
+        let party = |conn: &mut DbConnection, name: &str| {
+            create::<PartyInput>(
+                conn,
+                &agency,
+                serde_json::json!({ "kind": "company", "name": name }),
+            )
+            .0
+        };
+        let (a, b) = (party(conn, "Alpha Trading"), party(conn, "Beta Logistics"));
+        let press = serde_json::json!({ "kind": "tableting_machine", "serial_number": "TDP-0001" });
+        let (press_id, _) = create::<EquipmentInput>(conn, &agency, press.clone());
+        let press_line = serde_json::json!([{ "equipment_id": press_id, "count": 1 }]);
+        let (s1, _) =
+            create::<ShipmentInput>(conn, &agency, shipment_body(a, "AWB-1", press_line.clone()));
+        let (s2, _) = create::<ShipmentInput>(
+            conn,
+            &agency,
+            shipment_body(a, "AWB-2", serde_json::json!([])),
+        );
+        let (s3, _) = create::<ShipmentInput>(
+            conn,
+            &agency,
+            shipment_body(b, "AWB-3", serde_json::json!([])),
+        );
+        let (s4, _) = create::<ShipmentInput>(
+            conn,
+            &agency,
+            shipment_body(b, "AWB-4", serde_json::json!([])),
+        );
+        let codes = kept_match_live(conn);
+        assert!(fires(&codes, s1, "first_seen_consignor") && fires(&codes, s1, "pill_press"));
+        assert!(!fires(&codes, s2, "first_seen_consignor"));
+
+        // Withdrawing a consignor's first shipment makes the next one first.
+        let first = records::find_visible(conn, RecordKind::Shipment, s1, &everything())
+            .unwrap()
+            .unwrap();
+        records::withdraw(conn, &first, "entered twice", Uuid::now_v7()).unwrap();
+        assert!(fires(&kept_match_live(conn), s2, "first_seen_consignor"));
+
+        // Two onward links split the consignment; withdrawing one undoes it.
+        let link = |conn: &mut DbConnection, to: Uuid| {
+            let row = LinkRow {
+                id: Uuid::now_v7().into(),
+                from_shipment_id: s2.into(),
+                to_shipment_id: to.into(),
+                relation: "transshipment".into(),
+                evidence: "same pallet".into(),
+                owner_agency_id: agency.id,
+                created_by: Uuid::now_v7().into(),
+                created_at: interdict_persistence::now(),
+                withdrawn_at: None,
+                withdrawn_by: None,
+                withdrawn_reason: None,
+            };
+            chains::insert(conn, &row).unwrap();
+            row.id.0
+        };
+        link(conn, s3);
+        let second = link(conn, s4);
+        assert!(fires(&kept_match_live(conn), s2, "split_consignment"));
+        chains::withdraw(conn, second, Uuid::now_v7(), "wrong shipment").unwrap();
+        assert!(!fires(&kept_match_live(conn), s2, "split_consignment"));
+
+        // An edited press is read again by the shipments carrying it.
+        let mut filed = press.clone();
+        filed["markings_removed"] = true.into();
+        edit::<EquipmentInput>(conn, press_id, filed);
+        assert!(fires(&kept_match_live(conn), s1, "marks_removed"));
+
+        // Another agency files the same air waybill: a hit for s3.
+        create::<ShipmentInput>(
+            conn,
+            &other,
+            shipment_body(b, "AWB-3", serde_json::json!([])),
+        );
+        assert!(fires(&kept_match_live(conn), s3, "deconfliction_hit"));
+
+        // s4 changes consignor: b's first is still s3, and s4 is no longer
+        // a's first either (s2 is earlier).
+        edit::<ShipmentInput>(conn, s4, shipment_body(a, "AWB-4", press_line));
+        let codes = kept_match_live(conn);
+        assert!(!fires(&codes, s4, "first_seen_consignor") && fires(&codes, s4, "pill_press"));
+        // And s3 changes to a: b's next live shipment becomes its first.
+        edit::<ShipmentInput>(conn, s3, shipment_body(a, "AWB-3", serde_json::json!([])));
+        kept_match_live(conn);
+
+        // A batch of writes refreshes what it affects once, at its end.
+        let c = party(conn, "Gamma Chemicals");
+        let s5 = findings::batched(conn, |conn| {
+            let (s5, _) = create::<ShipmentInput>(
+                conn,
+                &agency,
+                shipment_body(c, "AWB-5", serde_json::json!([])),
+            );
+            let waiting = interdict_persistence::schema::risk_findings::table
+                .find(DbUuid(s5))
+                .count()
+                .get_result::<i64>(conn);
+            assert_eq!(waiting, Ok(0), "refreshed before the batch ended");
+            Ok::<_, diesel::result::Error>(s5)
+        })
+        .unwrap();
+        assert!(fires(&kept_match_live(conn), s5, "first_seen_consignor"));
     }
 
     fn shipment(conn: &mut DbConnection, agency: &AgencyRow, consignor: Uuid) -> (Uuid, String) {
@@ -622,4 +879,43 @@ mod profiles {
             .collect();
         assert_eq!(seen, [false, false, true]);
     }
+}
+
+/// A pooled PostgreSQL connection in steady use is not pinged; if the
+/// server drops the pool's connections, one statement fails and the pool
+/// replaces them all.
+#[test]
+fn a_lost_postgres_connection_fails_once_and_is_replaced() {
+    use diesel::prelude::*;
+    use diesel::sql_types::Integer;
+    use interdict_persistence::DbConnection;
+    if interdict_tests::postgres_base_url().is_none() {
+        assert!(std::env::var_os("INTERDICT_REQUIRE_POSTGRES").is_none());
+        println!("SKIPPED: postgres a_lost_postgres_connection_fails_once_and_is_replaced");
+        return;
+    }
+    let database = TestDatabase::create(Backend::Postgres);
+    let db = database.pool();
+    let pid = |db: &Db| -> QueryResult<i32> {
+        let mut pooled = db.get().unwrap();
+        let conn: &mut DbConnection = &mut pooled;
+        diesel::select(diesel::dsl::sql::<Integer>("pg_backend_pid()")).get_result(conn)
+    };
+    // Two sequential checkouts take the same idle connection.
+    let first = pid(&db).unwrap();
+    assert_eq!(pid(&db).unwrap(), first);
+    // The server drops every connection of the pool (a restart): the first
+    // statement to notice fails, and the pool checks the others.
+    let mut other = database.connect();
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut other)
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let failures = (0..4).filter(|_| pid(&db).is_err()).count();
+    assert_eq!(failures, 1, "statements failed on dead connections");
+    let replaced = pid(&db).unwrap();
+    assert_ne!(replaced, first);
 }

@@ -172,13 +172,44 @@ fn chapter(hs: &str) -> String {
     hs.chars().filter(char::is_ascii_digit).take(2).collect()
 }
 
+/// A rule that fired on a shipment, before weighting: what the rules found
+/// does not depend on the configured weights, so it can be kept with the
+/// shipment and weighed when read.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    pub code: IndicatorCode,
+    /// Multiplies the rule's weight (larger quantities weigh more).
+    pub factor: f64,
+    pub sentence: String,
+}
+
 /// Assesses one shipment.
 pub fn assess(profile: &ShipmentProfile, weights: &RiskWeights) -> Assessment {
+    weigh(findings(profile), weights)
+}
+
+/// Weighs what the rules found on one shipment.
+pub fn weigh(findings: Vec<Finding>, weights: &RiskWeights) -> Assessment {
+    Assessment::from(
+        findings
+            .into_iter()
+            .map(|f| Indicator {
+                code: f.code,
+                weight: weights.of(f.code) * f.factor,
+                sentence: f.sentence,
+            })
+            .collect(),
+    )
+}
+
+/// The rules that fire on one shipment.
+pub fn findings(profile: &ShipmentProfile) -> Vec<Finding> {
     let mut fired = Vec::new();
     let mut fire = |code: IndicatorCode, factor: f64, sentence: String| {
-        fired.push(Indicator {
+        fired.push(Finding {
             code,
-            weight: weights.of(code) * factor,
+            factor,
             sentence,
         });
     };
@@ -279,7 +310,7 @@ pub fn assess(profile: &ShipmentProfile, weights: &RiskWeights) -> Assessment {
             ),
         );
     }
-    Assessment::from(fired)
+    fired
 }
 
 fn misdeclaration(
@@ -380,6 +411,25 @@ mod tests {
 
     fn fires(profile: &ShipmentProfile, code: IndicatorCode) -> bool {
         assess(profile, &weights()).fired(code)
+    }
+
+    #[test]
+    fn findings_kept_as_json_weigh_the_same_under_any_weights() {
+        let mut p = plain();
+        p.chemicals.push(four_ap(12.0, Unit::Kilogram));
+        p.consignor_first_seen = true;
+        p.onward_links = 3;
+        let found = findings(&p);
+        assert_eq!(found.len(), 3);
+        let kept: Vec<Finding> =
+            serde_json::from_str(&serde_json::to_string(&found).unwrap()).unwrap();
+        assert_eq!(kept, found);
+        let mut heavier = weights();
+        heavier.controlled_chemical = 40.0;
+        for w in [weights(), heavier] {
+            assert_eq!(weigh(kept.clone(), &w), assess(&p, &w));
+        }
+        assert_eq!(weigh(kept, &weights()).score, 30.0 * 2.0 + 5.0 + 10.0);
     }
 
     #[test]

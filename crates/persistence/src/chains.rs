@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Integer};
 use interdict_domain::chain::{Edge, Limits};
 use uuid::Uuid;
 
+use crate::findings;
 use crate::schema::links;
 use crate::uuid_type::PortableUuid;
 use crate::{now, DbConnection, DbUuid};
@@ -37,17 +38,16 @@ impl LinkRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> QueryResult<()> {
-    diesel::insert_into(links::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    insert_many(conn, std::slice::from_ref(row))
 }
 
 /// Writes many links at once (bulk loads); the caller has made sure they
 /// close no cycle.
 pub fn insert_many(conn: &mut DbConnection, rows: &[LinkRow]) -> QueryResult<()> {
     crate::records::insert_rows!(conn, links::table, rows);
-    Ok(())
+    // Onward links count towards a split consignment.
+    let continued: Vec<Uuid> = rows.iter().map(|l| l.from_shipment_id.0).collect();
+    findings::refresh(conn, &continued)
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<LinkRow>> {
@@ -65,8 +65,13 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> Qu
             links::withdrawn_by.eq(Some(DbUuid(by))),
             links::withdrawn_reason.eq(Some(reason)),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    let continued: Vec<DbUuid> = links::table
+        .find(DbUuid(id))
+        .select(links::from_shipment_id)
+        .load(conn)?;
+    let continued: Vec<Uuid> = continued.into_iter().map(Uuid::from).collect();
+    findings::refresh(conn, &continued)
 }
 
 /// Active and withdrawn links touching a shipment, oldest first.

@@ -7,11 +7,15 @@
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::R2D2Connection;
+use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -95,6 +99,8 @@ fn redact_password(url: &str) -> String {
 pub struct ConnectionManager {
     url: DatabaseUrl,
     slow_query: Option<Duration>,
+    /// How many connections of this pool found the server gone.
+    losses: Arc<AtomicU64>,
 }
 
 /// How the pool is built.
@@ -115,25 +121,38 @@ impl PoolOptions {
     }
 }
 
-/// Logs statements slower than a threshold with their SQL text, never
-/// their bound values (which are record content).
-struct SlowQueries {
-    threshold: Duration,
-    started: Option<std::time::Instant>,
+/// Watches every statement on a connection: logs those slower than a
+/// threshold with their SQL text, never their bound values (which are
+/// record content), and notes when one found the server gone.
+struct Watch {
+    slow_query: Option<Duration>,
+    started: Option<Instant>,
+    lost: Arc<AtomicBool>,
+    losses: Arc<AtomicU64>,
 }
 
-impl Instrumentation for SlowQueries {
+impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
-            InstrumentationEvent::StartQuery { .. } => {
-                self.started = Some(std::time::Instant::now());
+            InstrumentationEvent::StartQuery { .. } if self.slow_query.is_some() => {
+                self.started = Some(Instant::now());
             }
-            InstrumentationEvent::FinishQuery { query, .. } => {
-                let Some(started) = self.started.take() else {
+            InstrumentationEvent::FinishQuery { query, error, .. } => {
+                if let Some(Error::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                    _,
+                )) = error
+                {
+                    if !self.lost.swap(true, Ordering::Relaxed) {
+                        self.losses.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                let (Some(threshold), Some(started)) = (self.slow_query, self.started.take())
+                else {
                     return;
                 };
                 let elapsed = started.elapsed();
-                if elapsed >= self.threshold {
+                if elapsed >= threshold {
                     let text = query.to_string();
                     let sql = text.split(" -- binds").next().unwrap_or_default();
                     tracing::warn!(
@@ -148,29 +167,61 @@ impl Instrumentation for SlowQueries {
     }
 }
 
-impl ConnectionManager {
-    fn instrument(&self, conn: &mut impl Connection) {
-        if let Some(threshold) = self.slow_query {
-            conn.set_instrumentation(SlowQueries {
-                threshold,
-                started: None,
-            });
-        }
-    }
+/// A connection as the pool holds it: when it was last handed back, and
+/// whether a statement on it found the server gone.
+pub struct PoolConnection {
+    conn: DbConnection,
+    lost: Arc<AtomicBool>,
+    returned: Instant,
+    /// The pool's losses when this connection was last known good.
+    losses_seen: u64,
+}
 
-    fn establish(&self) -> Result<DbConnection, ConnectionError> {
-        match &self.url {
+impl Deref for PoolConnection {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PoolConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// A PostgreSQL connection idle for longer than this is pinged before use:
+/// the server may have restarted meanwhile. One in steady use is not — a
+/// ping per checkout was a sixth of a read's round trips. If the server
+/// goes away under it, the failed statement marks it lost, so it fails that
+/// one request and is replaced, and every other connection of the pool is
+/// pinged before its next use, as they are likely gone too.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
+impl ConnectionManager {
+    /// A connection, and the flag its statements raise when the server is
+    /// gone.
+    fn establish(&self) -> Result<(DbConnection, Arc<AtomicBool>), ConnectionError> {
+        let lost = Arc::new(AtomicBool::new(false));
+        let watch = Watch {
+            slow_query: self.slow_query,
+            started: None,
+            lost: lost.clone(),
+            losses: self.losses.clone(),
+        };
+        let conn = match &self.url {
             DatabaseUrl::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
-                self.instrument(&mut conn);
-                Ok(DbConnection::Postgres(conn))
+                conn.set_instrumentation(watch);
+                DbConnection::Postgres(conn)
             }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| {
                     ConnectionError::InvalidConnectionUrl("the SQLite path is not UTF-8".into())
                 })?;
                 let mut conn = SqliteConnection::establish(path)?;
-                self.instrument(&mut conn);
+                conn.set_instrumentation(watch);
                 // WAL lets readers proceed while the audit writer commits;
                 // NORMAL is durable in WAL mode except on power loss mid-checkpoint.
                 // The busy timeout first: switching to WAL needs a lock
@@ -185,33 +236,48 @@ impl ConnectionManager {
                      PRAGMA wal_autocheckpoint = 8192;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                Ok(DbConnection::Sqlite(conn))
+                DbConnection::Sqlite(conn)
             }
-        }
+        };
+        Ok((conn, lost))
     }
 }
 
 impl diesel::r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PoolConnection;
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        self.establish()
-            .map_err(diesel::r2d2::Error::ConnectionError)
+        let (conn, lost) = self
+            .establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)?;
+        Ok(PoolConnection {
+            conn,
+            lost,
+            returned: Instant::now(),
+            losses_seen: self.losses.load(Ordering::Relaxed),
+        })
     }
 
-    /// A PostgreSQL connection can die with the server or the network, so
-    /// it is pinged before use; an embedded SQLite connection cannot, and
-    /// pinging it would only cost a statement per checkout.
+    /// An embedded SQLite connection cannot die the way a network one can,
+    /// so only an idle PostgreSQL connection is pinged.
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        match conn {
-            DbConnection::Postgres(_) => conn.ping().map_err(diesel::r2d2::Error::QueryError),
-            DbConnection::Sqlite(_) => Ok(()),
+        let DbConnection::Postgres(_) = conn.conn else {
+            return Ok(());
+        };
+        let losses = self.losses.load(Ordering::Relaxed);
+        if conn.returned.elapsed() < PING_AFTER_IDLE && conn.losses_seen == losses {
+            return Ok(());
         }
+        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)?;
+        conn.losses_seen = losses;
+        Ok(())
     }
 
+    /// Called as the connection is handed back.
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {
-        conn.is_broken()
+        conn.returned = Instant::now();
+        conn.lost.load(Ordering::Relaxed) || conn.conn.is_broken()
     }
 }
 
@@ -241,8 +307,9 @@ impl Db {
         let manager = ConnectionManager {
             url: url.clone(),
             slow_query: options.slow_query,
+            losses: Arc::default(),
         };
-        let mut conn = manager
+        let (mut conn, _) = manager
             .establish()
             .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
         run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
@@ -251,8 +318,7 @@ impl Db {
             .max_size(options.size)
             .connection_timeout(Duration::from_secs(5))
             // diesel cannot tell that a PostgreSQL connection died (server
-            // restart, failover); a ping on checkout replaces dead ones
-            // instead of failing one request per pooled connection forever.
+            // restart, failover): see `is_valid` and `has_broken`.
             .test_on_check_out(true)
             .build(manager)
             .map_err(|e| format!("cannot build the connection pool: {e}"))?;
@@ -375,8 +441,9 @@ mod tests {
             let manager = ConnectionManager {
                 url: DatabaseUrl::Sqlite(path.clone()),
                 slow_query: Some(Duration::ZERO),
+                losses: Arc::default(),
             };
-            let mut conn = manager.establish().unwrap();
+            let (mut conn, _) = manager.establish().unwrap();
             let echoed: String =
                 diesel::select(diesel::dsl::sql::<Text>("").bind::<Text, _>("passport X1234567"))
                     .get_result(&mut conn)

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::agencies::AgencyRow;
+use crate::findings;
 use crate::records::RecordRow;
 use crate::schema::{agencies, deconfliction_notices, record_identifiers, records};
 use crate::{now, DbConnection, DbUuid};
@@ -128,6 +129,12 @@ pub fn detect_many(
         })
         .collect();
     crate::records::insert_rows!(conn, deconfliction_notices::table, rows);
+    // A notice on a shipment, or on a record a shipment names, is a hit
+    // for that shipment's risk.
+    let named: Vec<Uuid> = notices.iter().map(|n| n.1 .0).collect();
+    let mut shipments = findings::referring(conn, &named)?;
+    shipments.extend(named);
+    findings::refresh(conn, &shipments)?;
     Ok(rows.len())
 }
 

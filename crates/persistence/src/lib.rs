@@ -6,14 +6,15 @@
 //! decides what a failure means to the client.
 //!
 //! Hot statements must stay in diesel's statement cache: lookups by key use
-//! `get_result` rather than `first` (see `clippy.toml`), and SQLite
-//! connections are not pinged on checkout.
+//! `get_result` rather than `first` (see `clippy.toml`), and a connection
+//! is pinged on checkout only if it is a PostgreSQL one that sat idle.
 
 pub mod agencies;
 pub mod audit;
 pub mod chains;
 pub mod db;
 pub mod deconfliction;
+pub mod findings;
 pub mod flags;
 pub mod imports;
 pub mod profiles;

@@ -15,7 +15,7 @@ use interdict_domain::shipment::{PartyRole, ShipmentInput, Unit};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::records::{RecordRow, CHUNK};
+use crate::records::CHUNK;
 use crate::schema::{deconfliction_notices, links, party_facts, record_refs, records};
 use crate::{DbConnection, DbUuid};
 
@@ -35,14 +35,6 @@ pub struct Profiler {
     first_shipment: HashMap<Uuid, Option<DbUuid>>,
     /// Record → whether a deconfliction notice names it.
     hits: HashMap<Uuid, bool>,
-}
-
-/// One shipment's profile.
-pub fn profile(conn: &mut DbConnection, row: &RecordRow) -> QueryResult<ShipmentProfile> {
-    Ok(Profiler::default()
-        .profiles(conn, &[(row.id.0, row.body.as_str())])?
-        .pop()
-        .unwrap_or_default())
 }
 
 impl Profiler {

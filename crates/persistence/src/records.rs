@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::db::MultiBackend;
+use crate::findings;
 use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     record_versions, records, shipment_facts, users,
@@ -288,7 +289,16 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
             .iter()
             .map(|new| (DbUuid(new.id), DbUuid(new.owner), &new.index)),
     )?;
-    inherited.insert_identifiers(conn)
+    inherited.insert_identifiers(conn)?;
+    let shipments: Vec<Uuid> = batch
+        .iter()
+        .filter(|new| new.kind == RecordKind::Shipment)
+        .map(|new| new.id)
+        .collect();
+    if shipments.is_empty() {
+        return Ok(());
+    }
+    findings::refresh_around(conn, &shipments, &[])
 }
 
 /// Replaces the document if the row is still at `expected_version`;
@@ -320,18 +330,29 @@ pub fn update(
     }
     let row = reload(conn, current.id.0)?;
     record_version(conn, &row, "update", None)?;
+    let is_shipment = row.kind == RecordKind::Shipment.as_str();
+    let former = if is_shipment {
+        findings::consignors_of(conn, &[row.id.0])?
+    } else {
+        Vec::new()
+    };
     clear_index(conn, row.id)?;
     insert_index(
         conn,
         std::iter::once((row.id, row.owner_agency_id, write.index)),
     )?;
-    if row.kind == RecordKind::Shipment.as_str() {
+    if is_shipment {
         refresh(conn, row.id, row.owner_agency_id)?;
+        findings::refresh_around(conn, &[row.id.0], &former)?;
     }
-    // Shipments that mention this record search by its names and identifiers.
-    for (shipment, owner) in referring_shipments(conn, row.id)? {
-        refresh(conn, shipment, owner)?;
+    // Shipments that mention this record search by its names and
+    // identifiers, and the rules read the presses and dies they carry.
+    let referring = referring_shipments(conn, row.id)?;
+    for (shipment, owner) in &referring {
+        refresh(conn, *shipment, *owner)?;
     }
+    let referring: Vec<Uuid> = referring.into_iter().map(|(id, _)| id.0).collect();
+    findings::refresh(conn, &referring)?;
     Ok(Some(row))
 }
 
@@ -355,6 +376,10 @@ pub fn withdraw(
         .execute(conn)?;
     let row = reload(conn, current.id.0)?;
     record_version(conn, &row, "withdraw", Some(reason))?;
+    if row.kind == RecordKind::Shipment.as_str() {
+        // A withdrawn shipment no longer makes its consignor "seen".
+        findings::refresh_around(conn, &[row.id.0], &[])?;
+    }
     Ok(row)
 }
 

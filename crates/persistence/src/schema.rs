@@ -293,6 +293,16 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::uuid_type::PortableUuid;
 
+    risk_findings (record_id) {
+        record_id -> PortableUuid,
+        findings -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
     deconfliction_notices (id) {
         id -> PortableUuid,
         agency_id -> PortableUuid,
@@ -311,6 +321,7 @@ diesel::joinable!(party_facts -> records (record_id));
 diesel::joinable!(equipment_facts -> records (record_id));
 diesel::joinable!(die_mold_facts -> records (record_id));
 diesel::joinable!(shipment_facts -> records (record_id));
+diesel::joinable!(risk_findings -> records (record_id));
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -402,6 +413,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     equipment_facts,
     die_mold_facts,
     shipment_facts,
+    risk_findings,
     deconfliction_notices,
     agencies,
     users,

@@ -6,7 +6,7 @@ use interdict_domain::policy::UserDirectory;
 use interdict_domain::user::{NewUser, Role, LOCKOUT, MAX_FAILED_LOGINS};
 use uuid::Uuid;
 
-use crate::schema::{agencies, users};
+use crate::schema::{agencies, revoked_tokens, task_force_members, users};
 use crate::{now, DbConnection, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -91,19 +91,52 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .optional()
 }
 
-pub fn find_principal(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Principal>> {
-    users::table
+/// Who a token speaks for, as every authenticated request needs it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub principal: Principal,
+    /// The token itself was revoked (signed out).
+    pub revoked: bool,
+    /// Task forces the user's agency belongs to.
+    pub task_forces: Vec<Uuid>,
+}
+
+/// The user, their agency, whether token `jti` was revoked and their
+/// agency's task forces, in one statement: it runs on every request, and
+/// on PostgreSQL each statement is a round trip.
+pub fn find_session(
+    conn: &mut DbConnection,
+    user: Uuid,
+    jti: Uuid,
+) -> QueryResult<Option<Session>> {
+    let revoked =
+        diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(DbUuid(jti))));
+    let rows: Vec<(UserRow, bool, bool, Option<DbUuid>)> = users::table
         .inner_join(agencies::table)
-        .filter(users::id.eq(DbUuid(id)))
-        .select((UserRow::as_select(), agencies::is_system))
-        .get_result::<(UserRow, bool)>(conn)
-        .optional()
-        .map(|found| {
-            found.map(|(user, agency_is_system)| Principal {
+        .left_join(task_force_members::table.on(task_force_members::agency_id.eq(users::agency_id)))
+        .filter(users::id.eq(DbUuid(user)))
+        .select((
+            UserRow::as_select(),
+            agencies::is_system,
+            revoked,
+            task_force_members::task_force_id.nullable(),
+        ))
+        .load(conn)?;
+    let task_forces = rows
+        .iter()
+        .filter_map(|(.., task_force)| task_force.map(Uuid::from))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|(user, agency_is_system, revoked, _)| Session {
+            principal: Principal {
                 user,
                 agency_is_system,
-            })
-        })
+            },
+            revoked,
+            task_forces,
+        }))
 }
 
 /// Users the caller may administer, ordered by id, after `cursor`.

@@ -8,8 +8,9 @@ use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, Trace};
+use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, RecordRow};
-use interdict_persistence::{flags, profiles, DbConnection};
+use interdict_persistence::{flags, DbConnection};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -20,8 +21,12 @@ pub fn shipment(
     row: &RecordRow,
     weights: &RiskWeights,
 ) -> Result<Assessment, ApiError> {
-    let profile = profiles::profile(conn, row)?;
-    Ok(risk::assess(&profile, weights))
+    let input = serde_json::from_str(&row.body).ok();
+    let findings = Profiler::default()
+        .findings_of(conn, &[(row.id.0, input.as_ref())])?
+        .pop()
+        .unwrap_or_default();
+    Ok(risk::weigh(findings, weights))
 }
 
 /// A traced chain, with the rows and assessments of the shipments the

@@ -103,7 +103,7 @@ pub async fn run(cli: Cli, config: Config) -> u8 {
     let result = match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => open(&config).await.map(|_| {
-            println!("migrations applied to {}", config.database.redacted());
+            say!("migrations applied to {}", config.database.redacted());
             0
         }),
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
@@ -136,14 +136,14 @@ async fn serve(config: Config) -> Result<u8, String> {
     let mut app = Application::build(config).await?;
     if let Some(password) = app.take_bootstrap_password() {
         // Printed, never logged: this is the only time it is shown.
-        println!("================================================================");
-        println!(" First start: created the system administrator.");
-        println!("   username: admin");
-        println!("   password: {}", password.expose());
-        println!(" Store it now; it will not be shown again.");
-        println!("================================================================");
+        say!("================================================================");
+        say!(" First start: created the system administrator.");
+        say!("   username: admin");
+        say!("   password: {}", password.expose());
+        say!(" Store it now; it will not be shown again.");
+        say!("================================================================");
     }
-    println!(
+    say!(
         "Interdict is running: open http://{host}:{}/ in your browser.",
         app.port()
     );
@@ -202,9 +202,11 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
             ApiError::BadRequest { detail, .. } => detail,
             other => other.to_string(),
         })?;
-    println!(
+    say!(
         "created {} ({}) with id {}",
-        created.username, created.role, created.id.0
+        created.username,
+        created.role,
+        created.id.0
     );
     Ok(0)
 }
@@ -287,12 +289,12 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
         .await
         .map_err(|e| e.to_string())?;
     for r in &rejections {
-        println!("row {}: {}: {}", r.row_number, r.field, r.reason);
+        say!("row {}: {}: {}", r.row_number, r.field, r.reason);
     }
     if totals.rejected as usize > rejections.len() {
-        println!("(first 1000 reasons shown; GET /api/v1/imports/{import_id}/rejections has all)");
+        say!("(first 1000 reasons shown; GET /api/v1/imports/{import_id}/rejections has all)");
     }
-    println!(
+    say!(
         "{} rows read, {} imported, {} already imported, {} refused in {:.1} s",
         totals.rows_read,
         totals.imported,
@@ -312,7 +314,7 @@ async fn audit_verify(config: Config, mode: VerifyMode) -> Result<u8, String> {
         })
         .await
         .map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "{}",
         serde_json::to_string(&report).map_err(|e| e.to_string())?
     );

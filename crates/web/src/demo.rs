@@ -9,6 +9,7 @@ use interdict_domain::demo::{self, Demo, Document as DemoDocument, Sharing};
 use interdict_domain::record::{Document, RecordIndex, RecordKind};
 use interdict_domain::risk::{self, RiskWeights};
 use interdict_domain::sharing::Scope;
+use interdict_domain::shipment::ShipmentInput;
 use interdict_domain::user::NewUser;
 use interdict_persistence::agencies::{self, AgencyRow};
 use interdict_persistence::audit::AuditContext;
@@ -16,7 +17,7 @@ use interdict_persistence::chains::{self, LinkRow};
 use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, NewRecord};
 use interdict_persistence::users::{self, UserRow};
-use interdict_persistence::{deconfliction, now, DbConnection, DbUuid};
+use interdict_persistence::{deconfliction, findings, now, DbConnection, DbUuid};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -103,7 +104,7 @@ pub async fn load(
         .map_err(|e| e.to_string())?;
     if present {
         if if_absent {
-            println!("demonstration data is already loaded");
+            say!("demonstration data is already loaded");
             return Ok(0);
         }
         return Err("demonstration data is already loaded in this database".into());
@@ -174,8 +175,10 @@ pub async fn load(
                     r
                 })
                 .collect();
-            records::insert_many(conn, &reference)?;
-            detect(conn, &reference)?;
+            findings::batched(conn, |conn| {
+                records::insert_many(conn, &reference)?;
+                detect(conn, &reference)
+            })?;
             Ok::<_, ApiError>(())
         })
         .await
@@ -223,9 +226,11 @@ pub async fn load(
         let event = demo_event("demo.batch", seed);
         let flags = writer
             .perform(event, move |conn, context: &mut AuditContext| {
-                records::insert_many(conn, &shipments)?;
-                chains::insert_many(conn, &links)?;
-                detect(conn, &shipments)?;
+                findings::batched(conn, |conn| {
+                    records::insert_many(conn, &shipments)?;
+                    chains::insert_many(conn, &links)?;
+                    detect(conn, &shipments)
+                })?;
                 let flags = flag_cases(conn, context, &shipments, &case_ids, &weights)?;
                 interdict_persistence::db::refresh_statistics(conn, number)?;
                 context.detail = Some(
@@ -249,7 +254,7 @@ pub async fn load(
     let mut event = demo_event("demo.load", seed);
     event.detail = Some(serde_json::json!({ "seed": seed, "loaded": loaded }).to_string());
     writer.record(event).await.map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "loaded {} agencies, {} users, {} reference records, {} shipments, {} links and {} flags in {:.1} s",
         loaded.agencies,
         loaded.users,
@@ -259,8 +264,8 @@ pub async fn load(
         loaded.flags,
         started.elapsed().as_secs_f64()
     );
-    println!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
-    println!("demo password: {password}");
+    say!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
+    say!("demo password: {password}");
     Ok(0)
 }
 
@@ -321,12 +326,14 @@ fn flag_cases(
     cases: &[Vec<Uuid>],
     weights: &RiskWeights,
 ) -> Result<usize, ApiError> {
-    let scored: Vec<(Uuid, &str)> = shipments.iter().map(|s| (s.id, s.body.as_str())).collect();
-    let profiles = Profiler::default().profiles(conn, &scored)?;
+    // Their findings were kept as they were written.
+    let scored: Vec<(Uuid, Option<&ShipmentInput>)> =
+        shipments.iter().map(|s| (s.id, None)).collect();
+    let found = Profiler::default().findings_of(conn, &scored)?;
     let assessed: std::collections::HashMap<Uuid, risk::Assessment> = scored
         .iter()
-        .zip(profiles)
-        .map(|((id, _), p)| (*id, risk::assess(&p, weights)))
+        .zip(found)
+        .map(|((id, _), f)| (*id, risk::weigh(f, weights)))
         .collect();
     let owners: std::collections::HashMap<Uuid, Uuid> =
         shipments.iter().map(|s| (s.id, s.owner)).collect();

@@ -15,11 +15,12 @@ use interdict_domain::policy::Actor;
 use interdict_domain::record::{Document, RecordKind};
 use interdict_domain::risk::{self, RiskWeights};
 use interdict_domain::sharing::Scope;
+use interdict_domain::shipment::ShipmentInput;
 use interdict_persistence::audit::{AuditContext, AuditWriter};
 use interdict_persistence::imports::{self, Counts, Rejection};
 use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, NewRecord};
-use interdict_persistence::{deconfliction, DbConnection};
+use interdict_persistence::{deconfliction, findings, DbConnection};
 use std::collections::HashSet;
 use std::io::Read;
 use std::sync::mpsc;
@@ -348,20 +349,24 @@ fn write_batch(
             })),
         }
     }
-    records::insert_many(conn, &shipments)?;
-    imports::insert_keys(conn, owner, &written_keys)?;
-    let identified: Vec<_> = shipments
-        .iter()
-        .map(|s| (s.id.into(), owner.into(), s.index.identifiers.as_slice()))
-        .collect();
-    deconfliction::detect_many(conn, &identified)?;
+    findings::batched(conn, |conn| {
+        records::insert_many(conn, &shipments)?;
+        imports::insert_keys(conn, owner, &written_keys)?;
+        let identified: Vec<_> = shipments
+            .iter()
+            .map(|s| (s.id.into(), owner.into(), s.index.identifiers.as_slice()))
+            .collect();
+        deconfliction::detect_many(conn, &identified)
+    })?;
 
     // Scored like any other shipment; new ones have no links yet, so the
-    // chain is the shipment itself.
-    let scored: Vec<(Uuid, &str)> = shipments.iter().map(|s| (s.id, s.body.as_str())).collect();
-    let profiles = Profiler::default().profiles(conn, &scored)?;
-    for ((id, _), profile) in scored.iter().zip(profiles) {
-        let assessment = risk::assess(&profile, weights);
+    // chain is the shipment itself. Their findings were just kept, so the
+    // documents are not needed again.
+    let scored: Vec<(Uuid, Option<&ShipmentInput>)> =
+        shipments.iter().map(|s| (s.id, None)).collect();
+    let found = Profiler::default().findings_of(conn, &scored)?;
+    for ((id, _), findings) in scored.iter().zip(found) {
+        let assessment = risk::weigh(findings, weights);
         if assessment.score >= weights.auto_flag_threshold {
             assessment::raise(conn, context, *id, owner, &assessment, weights)?;
         }

@@ -203,7 +203,7 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     loop {
         let written: Option<i64> = imports::table
             .select(imports::imported)
-            .get_result(&mut *watcher.get().unwrap())
+            .get_result(&mut **watcher.get().unwrap())
             .optional()
             .unwrap_or(None);
         if written.unwrap_or(0) > 0 {
@@ -227,13 +227,14 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     drop(watcher);
 
     let db = database(&dir.0);
-    let mut conn = db.get().unwrap();
-    let shipments = count_records(&mut conn, "shipment");
+    let mut pooled = db.get().unwrap();
+    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
+    let shipments = count_records(conn, "shipment");
     let recorded: i64 = imports::table
         .select(imports::imported)
-        .get_result(&mut conn)
+        .get_result(conn)
         .unwrap();
-    let keys: i64 = import_keys::table.count().get_result(&mut conn).unwrap();
+    let keys: i64 = import_keys::table.count().get_result(conn).unwrap();
     assert!(shipments > 0 && shipments < lines as i64, "{shipments}");
     assert_eq!(
         shipments % interdict_web::import::BATCH as i64,
@@ -242,7 +243,7 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     );
     assert_eq!(recorded, shipments, "the counts commit with their batch");
     assert_eq!(keys, shipments);
-    drop(conn);
+    drop(pooled);
     drop(db);
 
     let rerun = interdict(&dir.0)
@@ -276,21 +277,22 @@ fn demo_fingerprint(dir: &Path) -> (String, i64, i64) {
     use interdict_persistence::schema::{links, records};
     use sha2::{Digest, Sha256};
     let db = database(dir);
-    let mut conn = db.get().unwrap();
+    let mut pooled = db.get().unwrap();
+    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
     let rows: Vec<(String, String)> = records::table
         .order(records::id)
         .select((records::kind, records::body))
-        .load(&mut conn)
+        .load(conn)
         .unwrap();
     let mut hash = Sha256::new();
     for (kind, body) in &rows {
         hash.update(kind.as_bytes());
         hash.update(body.as_bytes());
     }
-    let links: i64 = links::table.count().get_result(&mut conn).unwrap();
+    let links: i64 = links::table.count().get_result(conn).unwrap();
     (
         hex::encode(hash.finalize()),
-        count_records(&mut conn, "shipment"),
+        count_records(conn, "shipment"),
         links,
     )
 }
@@ -334,4 +336,26 @@ fn the_demo_loader_is_deterministic_and_loads_once() {
         200
     );
     assert!(server.terminate().success());
+}
+
+#[test]
+fn a_command_whose_reader_has_gone_still_succeeds() {
+    // `interdict migrate | head -0`: the reader is gone before the command
+    // prints; the migrations are applied and the exit status says so.
+    let dir = Workdir::new();
+    let mut child = interdict(&dir.0)
+        .arg("migrate")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.0.join("data/interdict.db").exists());
 }

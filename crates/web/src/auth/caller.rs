@@ -7,7 +7,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use interdict_domain::audit::{AuditEvent, Outcome};
 use interdict_domain::policy::Actor;
-use interdict_persistence::{agencies, tokens, users};
+use interdict_persistence::users;
 use uuid::Uuid;
 
 use super::token::Claims;
@@ -127,21 +127,17 @@ async fn authenticate(
     let token = token.ok_or_else(|| denied("no token", None))?;
     let claims = state.tokens.verify(&token).map_err(|r| denied(r, None))?;
     let (user_id, jti) = (claims.sub, claims.jti);
-    let lookup = state
+    let session = state
         .db
-        .run(move |conn| -> Result<_, ApiError> {
-            let principal = users::find_principal(conn, user_id)?;
-            let revoked = tokens::is_revoked(conn, jti)?;
-            let task_forces = match &principal {
-                Some(p) => agencies::task_forces_of(conn, p.user.agency_id.0)?,
-                None => Vec::new(),
-            };
-            Ok((principal, revoked, task_forces))
-        })
-        .await;
-    let (principal, revoked, task_forces) = lookup.map_err(Rejection::Unavailable)?;
+        .run(move |conn| -> Result<_, ApiError> { Ok(users::find_session(conn, user_id, jti)?) })
+        .await
+        .map_err(Rejection::Unavailable)?;
     let subject = Some(user_id);
-    let principal = principal.ok_or_else(|| denied("unknown user", subject))?;
+    let users::Session {
+        principal,
+        revoked,
+        task_forces,
+    } = session.ok_or_else(|| denied("unknown user", subject))?;
     let user = &principal.user;
     if revoked {
         return Err(denied("token revoked", subject));

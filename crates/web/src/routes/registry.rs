@@ -14,7 +14,7 @@ use interdict_domain::ValidationErrors;
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::search::{self, Search};
-use interdict_persistence::{agencies, deconfliction, DbConnection};
+use interdict_persistence::{agencies, deconfliction, findings, DbConnection};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -265,9 +265,12 @@ pub fn write_new(
         scope,
         actor: actor.user_id,
     };
-    let row = records::create(conn, id, kind, owner, &write)
-        .map_err(|e| chemical_conflict(e.into(), &index))?;
-    deconfliction::detect(conn, &row, &index.identifiers)?;
+    let row = findings::batched(conn, |conn| {
+        let row = records::create(conn, id, kind, owner, &write)
+            .map_err(|e| chemical_conflict(e.into(), &index))?;
+        deconfliction::detect(conn, &row, &index.identifiers)?;
+        Ok::<_, ApiError>(row)
+    })?;
     if kind == RecordKind::Shipment {
         assessment::auto_flag(conn, context, id, &config.chain_limits, &config.risk)?;
     }
@@ -412,13 +415,16 @@ pub async fn update<D: Document>(
                 scope,
                 actor: actor.user_id,
             };
-            let row = records::update(conn, &current, version, &write)
-                .map_err(|e| chemical_conflict(e.into(), &index))?
-                .ok_or(ApiError::PreconditionFailed {
-                    current_version: current.version,
-                })?;
-            // Within the write transaction, so notices and record commit together.
-            deconfliction::detect(conn, &row, &index.identifiers)?;
+            let row = findings::batched(conn, |conn| {
+                let row = records::update(conn, &current, version, &write)
+                    .map_err(|e| chemical_conflict(e.into(), &index))?
+                    .ok_or(ApiError::PreconditionFailed {
+                        current_version: current.version,
+                    })?;
+                // Within the write transaction, so notices and record commit together.
+                deconfliction::detect(conn, &row, &index.identifiers)?;
+                Ok::<_, ApiError>(row)
+            })?;
             if kind == RecordKind::Shipment {
                 assessment::auto_flag(conn, event, id, &config.chain_limits, &config.risk)?;
             }

@@ -9,7 +9,7 @@
 use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Actor, Visibility};
 use interdict_domain::record::RecordKind;
-use interdict_domain::risk::{self, Assessment, RiskWeights, ShipmentProfile};
+use interdict_domain::risk::{self, Assessment, Finding, RiskWeights};
 use interdict_domain::shipment::{IncidentType, ShipmentInput, ShipmentStatus};
 use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, RecordRow};
@@ -59,10 +59,11 @@ struct Read {
     inputs: Vec<ShipmentInput>,
 }
 
-/// A page ready to write: what was read and each shipment's risk profile.
+/// A page ready to write: what was read and what the risk rules found on
+/// each shipment.
 struct Profiled {
     read: Read,
-    profiles: Vec<ShipmentProfile>,
+    findings: Vec<Vec<Finding>>,
 }
 
 pub fn producer(
@@ -131,7 +132,7 @@ fn read_page(
     Ok(Some((Read { rows, inputs }, full)))
 }
 
-/// A page's risk profiles and the names it needs.
+/// What the rules found on a page's shipments, and the names it needs.
 fn profile_page(
     conn: &mut DbConnection,
     profiler: &mut Profiler,
@@ -144,9 +145,9 @@ fn profile_page(
         .zip(&read.inputs)
         .map(|(row, input)| (row.id.0, Some(input)))
         .collect();
-    let profiles = profiler.profiles_of(conn, &shipments)?;
+    let findings = profiler.findings_of(conn, &shipments)?;
     names.load(conn, &read)?;
-    Ok(Profiled { read, profiles })
+    Ok(Profiled { read, findings })
 }
 
 /// A page assessed, formatted and handed to `emit`, counting rows sent;
@@ -159,8 +160,8 @@ fn write_page(
     sent: &mut u64,
 ) -> bool {
     let shipments = page.read.rows.iter().zip(page.read.inputs);
-    for ((row, input), profile) in shipments.zip(&page.profiles) {
-        let risk = risk::assess(profile, weights);
+    for ((row, input), findings) in shipments.zip(page.findings) {
+        let risk = risk::weigh(findings, weights);
         if !emit(row_values(names, row, input, risk)) {
             return false;
         }

@@ -1,0 +1,236 @@
+//! What the risk rules found on each shipment, kept beside it so a read or
+//! an export weighs it instead of gathering the shipment's profile again.
+//!
+//! A shipment's findings depend on more than its own document: the
+//! catalogue entries, presses and dies its lines name, whether another
+//! agency holds a record sharing one of its identifiers, whether its
+//! consignor was named on an earlier live shipment, and how many links
+//! continue it. Every write that changes one of those refreshes the
+//! shipments it affects, in the same transaction:
+//! - a shipment written, changed or withdrawn, and the first two live
+//!   shipments of each of its consignors, the only ones whose "first seen"
+//!   can change (`records`);
+//! - the shipments naming a changed record (`records::update`);
+//! - the shipments a new deconfliction notice touches (`deconfliction`);
+//! - the shipment a link continues (`chains`).
+//!
+//! A shipment without kept findings (written before they were kept) is
+//! assessed from its profile when read, so the answer is the same either way.
+
+use diesel::prelude::*;
+use interdict_domain::risk::{self, Finding};
+use interdict_domain::shipment::{PartyRole, ShipmentInput};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+use crate::profiles::Profiler;
+use crate::records::CHUNK;
+use crate::schema::{party_facts, record_refs, records, risk_findings};
+use crate::{DbConnection, DbUuid};
+
+thread_local! {
+    /// Inside [`batched`]: the shipments whose refresh waits for its end.
+    static PENDING: RefCell<Option<HashSet<Uuid>>> = const { RefCell::new(None) };
+}
+
+/// Runs `work`, a transaction's worth of writes, refreshing each shipment
+/// they affect once at the end instead of after every step: a bulk load
+/// writes a batch's shipments, then their links, then its deconfliction
+/// notices, and each step would otherwise assess the batch again. What
+/// reads findings must run after `work`. Nested calls join the outer one.
+pub fn batched<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let outermost = PENDING.with(|p| {
+        let mut pending = p.borrow_mut();
+        pending.is_none() && pending.replace(HashSet::new()).is_none()
+    });
+    if !outermost {
+        return work(conn);
+    }
+    /// Ends the batch however `work` ends, a panic included.
+    struct End;
+    impl Drop for End {
+        fn drop(&mut self) {
+            PENDING.with(|p| p.borrow_mut().take());
+        }
+    }
+    let end = End;
+    let done = work(conn)?;
+    let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    drop(end);
+    compute(conn, pending.into_iter().map(DbUuid).collect())?;
+    Ok(done)
+}
+
+/// Recomputes and keeps the findings of `shipments` (ids of other kinds
+/// are ignored), now or at the end of the enclosing [`batched`].
+pub fn refresh(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<()> {
+    let deferred = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(pending) => {
+            pending.extend(shipments.iter().copied());
+            true
+        }
+        None => false,
+    });
+    if deferred {
+        return Ok(());
+    }
+    compute(conn, distinct(shipments.iter().copied()))
+}
+
+fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
+    let mut profiler = Profiler::default();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(DbUuid, String)> = records::table
+            .filter(records::id.eq_any(chunk))
+            .filter(records::kind.eq("shipment"))
+            .select((records::id, records::body))
+            .load(conn)?;
+        let bodies: Vec<(Uuid, &str)> = rows.iter().map(|(id, b)| (id.0, b.as_str())).collect();
+        let profiles = profiler.profiles(conn, &bodies)?;
+        let mut kept = Vec::with_capacity(rows.len());
+        for ((id, _), profile) in rows.iter().zip(&profiles) {
+            let findings = serde_json::to_string(&risk::findings(profile))
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            kept.push((
+                risk_findings::record_id.eq(*id),
+                risk_findings::findings.eq(findings),
+            ));
+        }
+        diesel::delete(risk_findings::table.filter(risk_findings::record_id.eq_any(chunk)))
+            .execute(conn)?;
+        crate::records::insert_rows!(conn, risk_findings::table, kept);
+    }
+    Ok(())
+}
+
+/// [`refresh`] for `shipments` and for the first two live shipments of
+/// each consignor they name, plus of `former` consignors (named before a
+/// change): adding, changing or withdrawing a shipment can only change
+/// "first seen" on those.
+pub fn refresh_around(
+    conn: &mut DbConnection,
+    shipments: &[Uuid],
+    former: &[Uuid],
+) -> QueryResult<()> {
+    let mut consignors = consignors_of(conn, shipments)?;
+    consignors.extend_from_slice(former);
+    let mut affected = shipments.to_vec();
+    affected.extend(first_two(conn, &distinct(consignors.into_iter()))?);
+    refresh(conn, &affected)
+}
+
+/// The consignors `shipments` name, as indexed.
+pub fn consignors_of(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    let mut found = Vec::new();
+    for chunk in distinct(shipments.iter().copied()).chunks(CHUNK) {
+        let named: Vec<DbUuid> = record_refs::table
+            .filter(record_refs::record_id.eq_any(chunk))
+            .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
+            .select(record_refs::ref_id)
+            .load(conn)?;
+        found.extend(named.into_iter().map(Uuid::from));
+    }
+    Ok(found)
+}
+
+/// The first two live shipments naming each of `consignors`.
+fn first_two(conn: &mut DbConnection, consignors: &[DbUuid]) -> QueryResult<Vec<Uuid>> {
+    let mut found = Vec::new();
+    for chunk in consignors.chunks(CHUNK) {
+        let nth = |n: i64| {
+            record_refs::table
+                .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
+                .filter(record_refs::ref_id.eq(party_facts::record_id))
+                .filter(record_refs::role.eq(PartyRole::Consignor.as_str()))
+                .filter(records::withdrawn_at.is_null())
+                .order(record_refs::record_id)
+                .select(record_refs::record_id)
+                .limit(1)
+                .offset(n)
+                .single_value()
+        };
+        let pairs: Vec<(Option<DbUuid>, Option<DbUuid>)> = party_facts::table
+            .filter(party_facts::record_id.eq_any(chunk))
+            .select((nth(0), nth(1)))
+            .load(conn)?;
+        found.extend(
+            pairs
+                .into_iter()
+                .flat_map(|(a, b)| [a, b])
+                .flatten()
+                .map(Uuid::from),
+        );
+    }
+    Ok(found)
+}
+
+/// The shipments naming any of `ids` (through a party or a line).
+pub fn referring(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    let mut found = Vec::new();
+    for chunk in distinct(ids.iter().copied()).chunks(CHUNK) {
+        let named: Vec<DbUuid> = record_refs::table
+            .filter(record_refs::ref_id.eq_any(chunk))
+            .select(record_refs::record_id)
+            .load(conn)?;
+        found.extend(named.into_iter().map(Uuid::from));
+    }
+    Ok(found)
+}
+
+impl Profiler {
+    /// What the rules found on each of these shipments, in their order:
+    /// the kept findings where there are any, the profile's otherwise.
+    pub fn findings_of(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, Option<&ShipmentInput>)],
+    ) -> QueryResult<Vec<Vec<Finding>>> {
+        let mut kept = kept(conn, rows.iter().map(|(id, _)| *id))?;
+        let missing: Vec<(Uuid, Option<&ShipmentInput>)> = rows
+            .iter()
+            .filter(|(id, _)| !kept.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let profiles = self.profiles_of(conn, &missing)?;
+            for ((id, _), profile) in missing.iter().zip(&profiles) {
+                kept.insert(*id, risk::findings(profile));
+            }
+        }
+        Ok(rows
+            .iter()
+            .map(|(id, _)| kept.remove(id).unwrap_or_default())
+            .collect())
+    }
+}
+
+/// The kept findings of those of `ids` that have readable ones.
+fn kept(
+    conn: &mut DbConnection,
+    ids: impl Iterator<Item = Uuid>,
+) -> QueryResult<HashMap<Uuid, Vec<Finding>>> {
+    let ids: Vec<DbUuid> = ids.map(DbUuid).collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(DbUuid, String)> = risk_findings::table
+            .filter(risk_findings::record_id.eq_any(chunk))
+            .select((risk_findings::record_id, risk_findings::findings))
+            .load(conn)?;
+        found.extend(
+            rows.into_iter()
+                .filter_map(|(id, text)| serde_json::from_str(&text).ok().map(|f| (id.0, f))),
+        );
+    }
+    Ok(found)
+}
+
+fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<DbUuid> {
+    ids.collect::<HashSet<_>>()
+        .into_iter()
+        .map(DbUuid)
+        .collect()
+}
