@@ -81,6 +81,10 @@ impl std::ops::DerefMut for AuditContext {
 trait Job: Send {
     /// The entries to write, the action's own first.
     fn events(&mut self) -> Vec<AuditEvent>;
+    /// Whether there is an action to run, each in its own savepoint; an
+    /// entry alone needs none (on PostgreSQL, two round trips saved per
+    /// audited read on the writer's one connection).
+    fn acts(&self) -> bool;
     /// Runs the action; returns whether its effects are kept.
     fn run(&mut self, conn: &mut DbConnection) -> bool;
     fn finish(self: Box<Self>, committed: Result<(), String>);
@@ -104,6 +108,10 @@ where
             .take()
             .map(AuditContext::into_events)
             .unwrap_or_default()
+    }
+
+    fn acts(&self) -> bool {
+        true
     }
 
     fn run(&mut self, conn: &mut DbConnection) -> bool {
@@ -141,6 +149,10 @@ struct RecordJob {
 impl Job for RecordJob {
     fn events(&mut self) -> Vec<AuditEvent> {
         vec![self.event.clone()]
+    }
+
+    fn acts(&self) -> bool {
+        false
     }
 
     fn run(&mut self, _conn: &mut DbConnection) -> bool {
@@ -299,7 +311,7 @@ fn commit_batch(
         let (mut seq, mut prev_hash) = super::entries::head(conn)?;
         let start_seq = seq;
         let mut rows = Vec::with_capacity(batch.len());
-        for job in batch.iter_mut() {
+        for job in batch.iter_mut().filter(|job| job.acts()) {
             let outcome = conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 if job.run(conn) {
                     Ok(())
@@ -311,6 +323,8 @@ fn commit_batch(
                 Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
                 Err(e) => return Err(e),
             }
+        }
+        for job in batch.iter_mut() {
             for event in job.events() {
                 seq += 1;
                 let entry = ChainedEntry::chain(seq, event, prev_hash);
