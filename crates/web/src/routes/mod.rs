@@ -32,6 +32,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/readyz").get(health::readyz))
         .service(
             web::scope("/api/v1")
+                // Resources are tried in order, and each with a path
+                // parameter is a regular expression run on the path, so the
+                // records — the most requested — come first, shipments
+                // leading.
+                .configure(shipments::configure)
+                .configure(parties::configure)
+                .configure(chemicals::configure)
+                .configure(equipment::configure)
+                .configure(die_molds::configure)
                 .service(web::resource("/openapi.json").get(crate::openapi::document))
                 .service(web::resource("/auth/login").post(auth::login))
                 .service(web::resource("/auth/logout").post(auth::logout))
@@ -90,12 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/{report}").get(reports::export))
                 .service(web::resource("/reviews/queue").get(reviews::queue))
                 .service(web::resource("/flags/{id}").get(reviews::show))
-                .service(web::resource("/flags/{id}/transitions").post(reviews::transition))
-                .configure(parties::configure)
-                .configure(chemicals::configure)
-                .configure(equipment::configure)
-                .configure(die_molds::configure)
-                .configure(shipments::configure),
+                .service(web::resource("/flags/{id}/transitions").post(reviews::transition)),
         );
 }
 
