@@ -529,6 +529,19 @@ mod chain_graphs {
         assert!(capped.nodes_truncated);
         let alone = chains::trace(&mut conn, n[5], &Limits::default()).unwrap();
         assert_eq!(alone.nodes, [n[5]]);
+        assert!(alone.links.is_empty() && !alone.depth_truncated && !alone.nodes_truncated);
+        // Capped at one node, the head of a chain still says it was cut.
+        let one = chains::trace(
+            &mut conn,
+            n[0],
+            &Limits {
+                max_nodes: 1,
+                ..Limits::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(one.nodes, [n[0]]);
+        assert!(one.nodes_truncated && one.links.is_empty());
     }
 
     fn shipments(
@@ -704,7 +717,7 @@ mod profiles {
     /// The findings kept beside each shipment stay equal to what the rules
     /// find on its profile through every kind of write that can move them.
     fn kept_findings_follow_every_write_that_moves_them(backend: Backend) {
-        let (_database, db, _writer, agency) = setup(backend);
+        let (_database, db, writer, agency) = setup(backend);
         let mut conn = db.get().unwrap();
         let conn = &mut conn;
         let other = AgencyRow::new(
@@ -795,6 +808,7 @@ mod profiles {
         edit::<ShipmentInput>(conn, s4, shipment_body(a, "AWB-4", press_line));
         let codes = kept_match_live(conn);
         assert!(!fires(&codes, s4, "first_seen_consignor") && fires(&codes, s4, "pill_press"));
+        assert!(fires(&codes, s4, "marks_removed"));
         // And s3 changes to a: b's next live shipment becomes its first.
         edit::<ShipmentInput>(conn, s3, shipment_body(a, "AWB-3", serde_json::json!([])));
         kept_match_live(conn);
@@ -816,6 +830,37 @@ mod profiles {
         })
         .unwrap();
         assert!(fires(&kept_match_live(conn), s5, "first_seen_consignor"));
+
+        // Inside a batch a read computes what the rules find now: the kept
+        // findings, still waiting for the batch's end, would be stale.
+        let unmarked = |found: &[Finding]| found.iter().all(|f| f.code.as_str() != "marks_removed");
+        findings::batched(conn, |conn| {
+            edit::<EquipmentInput>(conn, press_id, press.clone());
+            let (row, found) =
+                findings::find_visible_shipment(conn, s4, &everything())?.expect("s4 is visible");
+            assert!(unmarked(&found), "a stale finding was read inside a batch");
+            let input: ShipmentInput = serde_json::from_str(&row.body).unwrap();
+            let found = Profiler::default().findings_of(conn, &[(s4, Some(&input))])?;
+            assert!(
+                unmarked(&found[0]),
+                "a stale finding was read inside a batch"
+            );
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+        assert!(!fires(&kept_match_live(conn), s4, "marks_removed"));
+
+        // The audit writer refreshes what its batch's actions affect.
+        let d = party(conn, "Delta Freight");
+        let filer = agency.clone();
+        let filed = block_on(
+            writer.perform(AuditEvent::now("shipment.create"), move |conn, _| {
+                let body = shipment_body(d, "AWB-6", serde_json::json!([]));
+                Ok::<_, TestError>(create::<ShipmentInput>(conn, &filer, body).0)
+            }),
+        );
+        let s6 = filed.unwrap();
+        assert!(fires(&kept_match_live(conn), s6, "first_seen_consignor"));
     }
 
     fn shipment(conn: &mut DbConnection, agency: &AgencyRow, consignor: Uuid) -> (Uuid, String) {

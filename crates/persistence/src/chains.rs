@@ -177,6 +177,16 @@ pub fn trace(conn: &mut DbConnection, start: Uuid, limits: &Limits) -> QueryResu
     let nodes_truncated = nodes.len() as i64 > cap;
     nodes.truncate(limits.max_nodes);
     let upstream = reach(conn, start, "up", limits.max_depth, cap + 1)?;
+    if nodes == [start] && upstream == [start] && limits.max_depth > 0 {
+        // No link touches `start` (one would have been walked), so nothing
+        // was cut and there are no links to list: most shipments.
+        return Ok(Trace {
+            nodes,
+            links: Vec::new(),
+            depth_truncated: false,
+            nodes_truncated,
+        });
+    }
     let ids: Vec<DbUuid> = nodes.iter().copied().map(DbUuid).collect();
     let up_ids: Vec<DbUuid> = upstream.iter().copied().map(DbUuid).collect();
     // A link leaving the set downstream, or entering an ancestor from

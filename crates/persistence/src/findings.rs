@@ -15,9 +15,13 @@
 //! - the shipment a link continues (`chains`).
 //!
 //! A shipment without kept findings (written before they were kept) is
-//! assessed from its profile when read, so the answer is the same either way.
+//! assessed from its profile when read, so the answer is the same either
+//! way; so is every shipment read inside a [`batched`] run, whose kept
+//! findings may be about to change.
 
 use diesel::prelude::*;
+use interdict_domain::policy::Visibility;
+use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Finding};
 use interdict_domain::shipment::{PartyRole, ShipmentInput};
 use std::cell::RefCell;
@@ -25,27 +29,41 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::profiles::Profiler;
-use crate::records::CHUNK;
+use crate::records::{visible, RecordRow, CHUNK};
 use crate::schema::{party_facts, record_refs, records, risk_findings};
 use crate::{DbConnection, DbUuid};
 
 thread_local! {
-    /// Inside [`batched`]: the shipments whose refresh waits for its end.
-    static PENDING: RefCell<Option<HashSet<Uuid>>> = const { RefCell::new(None) };
+    /// Inside [`batched`]: what waits for its end.
+    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+}
+
+/// The refreshes a batch has asked for, settled once at its end.
+#[derive(Default)]
+struct Pending {
+    /// Shipments to refresh.
+    shipments: HashSet<Uuid>,
+    /// Shipments whose consignors' first two live shipments to refresh too,
+    /// as named when the batch ends.
+    around: HashSet<Uuid>,
+    /// Consignors named before a change, whose first two to refresh too.
+    consignors: HashSet<Uuid>,
 }
 
 /// Runs `work`, a transaction's worth of writes, refreshing each shipment
 /// they affect once at the end instead of after every step: a bulk load
 /// writes a batch's shipments, then their links, then its deconfliction
-/// notices, and each step would otherwise assess the batch again. What
-/// reads findings must run after `work`. Nested calls join the outer one.
+/// notices, and each step would otherwise assess the batch again; the
+/// audit writer runs many requests' actions in one transaction. Inside,
+/// [`Profiler::findings_of`] computes findings rather than read kept ones,
+/// which may be about to change. Nested calls join the outer one.
 pub fn batched<T, E: From<diesel::result::Error>>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E> {
     let outermost = PENDING.with(|p| {
         let mut pending = p.borrow_mut();
-        pending.is_none() && pending.replace(HashSet::new()).is_none()
+        pending.is_none() && pending.replace(Pending::default()).is_none()
     });
     if !outermost {
         return work(conn);
@@ -61,24 +79,76 @@ pub fn batched<T, E: From<diesel::result::Error>>(
     let done = work(conn)?;
     let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
     drop(end);
-    compute(conn, pending.into_iter().map(DbUuid).collect())?;
+    settle(conn, pending)?;
     Ok(done)
+}
+
+/// Whether refreshes wait for the end of a [`batched`] run; if so, `defer`
+/// has been given its pending set.
+fn deferred(defer: impl FnOnce(&mut Pending)) -> bool {
+    PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(pending) => {
+            defer(pending);
+            true
+        }
+        None => false,
+    })
+}
+
+fn in_batch() -> bool {
+    PENDING.with(|p| p.borrow().is_some())
 }
 
 /// Recomputes and keeps the findings of `shipments` (ids of other kinds
 /// are ignored), now or at the end of the enclosing [`batched`].
 pub fn refresh(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<()> {
-    let deferred = PENDING.with(|p| match p.borrow_mut().as_mut() {
-        Some(pending) => {
-            pending.extend(shipments.iter().copied());
-            true
-        }
-        None => false,
-    });
-    if deferred {
+    if deferred(|pending| pending.shipments.extend(shipments)) {
         return Ok(());
     }
     compute(conn, distinct(shipments.iter().copied()))
+}
+
+/// [`refresh`] for `shipments` and for the first two live shipments of
+/// each consignor they name, plus of `former` consignors (named before a
+/// change): adding, changing or withdrawing a shipment can only change
+/// "first seen" on those.
+pub fn refresh_around(
+    conn: &mut DbConnection,
+    shipments: &[Uuid],
+    former: &[Uuid],
+) -> QueryResult<()> {
+    let waits = deferred(|pending| {
+        pending.shipments.extend(shipments);
+        pending.around.extend(shipments);
+        pending.consignors.extend(former);
+    });
+    if waits {
+        return Ok(());
+    }
+    settle(
+        conn,
+        Pending {
+            shipments: shipments.iter().copied().collect(),
+            around: shipments.iter().copied().collect(),
+            consignors: former.iter().copied().collect(),
+        },
+    )
+}
+
+fn settle(conn: &mut DbConnection, pending: Pending) -> QueryResult<()> {
+    let Pending {
+        mut shipments,
+        around,
+        mut consignors,
+    } = pending;
+    if !around.is_empty() {
+        let around: Vec<Uuid> = around.into_iter().collect();
+        consignors.extend(consignors_of(conn, &around)?);
+    }
+    if !consignors.is_empty() {
+        shipments.extend(first_two(conn, &distinct(consignors.into_iter()))?);
+    }
+    compute(conn, shipments.into_iter().map(DbUuid).collect())
 }
 
 fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
@@ -105,22 +175,6 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
         crate::records::insert_rows!(conn, risk_findings::table, kept);
     }
     Ok(())
-}
-
-/// [`refresh`] for `shipments` and for the first two live shipments of
-/// each consignor they name, plus of `former` consignors (named before a
-/// change): adding, changing or withdrawing a shipment can only change
-/// "first seen" on those.
-pub fn refresh_around(
-    conn: &mut DbConnection,
-    shipments: &[Uuid],
-    former: &[Uuid],
-) -> QueryResult<()> {
-    let mut consignors = consignors_of(conn, shipments)?;
-    consignors.extend_from_slice(former);
-    let mut affected = shipments.to_vec();
-    affected.extend(first_two(conn, &distinct(consignors.into_iter()))?);
-    refresh(conn, &affected)
 }
 
 /// The consignors `shipments` name, as indexed.
@@ -189,7 +243,21 @@ impl Profiler {
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
     ) -> QueryResult<Vec<Vec<Finding>>> {
-        let mut kept = kept(conn, rows.iter().map(|(id, _)| *id))?;
+        let kept = if in_batch() {
+            HashMap::new()
+        } else {
+            kept(conn, rows.iter().map(|(id, _)| *id))?
+        };
+        self.complete(conn, rows, kept)
+    }
+
+    /// The findings of `rows`: those in `kept`, the others from profiles.
+    fn complete(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, Option<&ShipmentInput>)],
+        mut kept: HashMap<Uuid, Vec<Finding>>,
+    ) -> QueryResult<Vec<Vec<Finding>>> {
         let missing: Vec<(Uuid, Option<&ShipmentInput>)> = rows
             .iter()
             .filter(|(id, _)| !kept.contains_key(id))
@@ -206,6 +274,46 @@ impl Profiler {
             .map(|(id, _)| kept.remove(id).unwrap_or_default())
             .collect())
     }
+}
+
+/// A shipment `visibility` lets the caller see, with what the rules found
+/// on it: the record and its kept findings in one statement (a read's
+/// round trips are most of its cost on PostgreSQL).
+pub fn find_visible_shipment(
+    conn: &mut DbConnection,
+    id: Uuid,
+    visibility: &Visibility,
+) -> QueryResult<Option<(RecordRow, Vec<Finding>)>> {
+    let kept_text = risk_findings::table
+        .filter(risk_findings::record_id.eq(records::id))
+        .select(risk_findings::findings)
+        .single_value();
+    let found: Option<(RecordRow, Option<String>)> =
+        visible(records::table.into_boxed(), visibility)
+            .filter(records::id.eq(DbUuid(id)))
+            .filter(records::kind.eq(RecordKind::Shipment.as_str()))
+            .select((RecordRow::as_select(), kept_text))
+            .get_result(conn)
+            .optional()?;
+    let Some((row, text)) = found else {
+        return Ok(None);
+    };
+    let mut kept = HashMap::new();
+    if let Some(findings) = text
+        .filter(|_| !in_batch())
+        .and_then(|text| serde_json::from_str(&text).ok())
+    {
+        kept.insert(id, findings);
+    }
+    let input: Option<ShipmentInput> = match kept.is_empty() {
+        true => serde_json::from_str(&row.body).ok(),
+        false => None,
+    };
+    let findings = Profiler::default()
+        .complete(conn, &[(id, input.as_ref())], kept)?
+        .pop()
+        .unwrap_or_default();
+    Ok(Some((row, findings)))
 }
 
 /// The kept findings of those of `ids` that have readable ones.

@@ -177,7 +177,7 @@ pub fn create(
     owner: Uuid,
     write: &Write<'_>,
 ) -> QueryResult<RecordRow> {
-    insert_many(
+    let written = insert_many(
         conn,
         &[NewRecord {
             id,
@@ -189,7 +189,10 @@ pub fn create(
             index: write.index.clone(),
         }],
     )?;
-    reload(conn, id)
+    written
+        .into_iter()
+        .next()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// A record written for the first time, alone or in a batch.
@@ -238,7 +241,9 @@ pub(crate) const CHUNK: usize = 1000;
 /// facts and what shipments inherit from the records they refer to — a
 /// few statements per batch, not per record, so imports stay fast. The
 /// referenced records must exist already (or earlier in `batch`).
-pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<()> {
+/// Returns the rows as written (timestamps are stored to the microsecond,
+/// as `now` gives them, so no reload is needed).
+pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<Vec<RecordRow>> {
     let at = now();
     let inherited = Inherited::load(
         conn,
@@ -295,10 +300,10 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
         .filter(|new| new.kind == RecordKind::Shipment)
         .map(|new| new.id)
         .collect();
-    if shipments.is_empty() {
-        return Ok(());
+    if !shipments.is_empty() {
+        findings::refresh_around(conn, &shipments, &[])?;
     }
-    findings::refresh_around(conn, &shipments, &[])
+    Ok(rows.into_iter().map(|indexed| indexed.row).collect())
 }
 
 /// Replaces the document if the row is still at `expected_version`;

@@ -8,25 +8,21 @@ use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, Trace};
-use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, RecordRow};
-use interdict_persistence::{flags, DbConnection};
+use interdict_persistence::{findings, flags, DbConnection};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 
-/// A shipment's own assessment.
-pub fn shipment(
+/// A shipment `visibility` lets the caller see, with its own assessment.
+pub fn visible_shipment(
     conn: &mut DbConnection,
-    row: &RecordRow,
+    id: Uuid,
+    visibility: &policy::Visibility,
     weights: &RiskWeights,
-) -> Result<Assessment, ApiError> {
-    let input = serde_json::from_str(&row.body).ok();
-    let findings = Profiler::default()
-        .findings_of(conn, &[(row.id.0, input.as_ref())])?
-        .pop()
-        .unwrap_or_default();
-    Ok(risk::weigh(findings, weights))
+) -> Result<Option<(RecordRow, Assessment)>, ApiError> {
+    Ok(findings::find_visible_shipment(conn, id, visibility)?
+        .map(|(row, findings)| (row, risk::weigh(findings, weights))))
 }
 
 /// A traced chain, with the rows and assessments of the shipments the
@@ -54,9 +50,8 @@ pub fn chain(
     };
     let mut visible = Vec::new();
     for id in &trace.nodes {
-        if let Some(row) = records::find_visible(conn, RecordKind::Shipment, *id, &visibility)? {
-            let assessment = shipment(conn, &row, weights)?;
-            visible.push((row, assessment));
+        if let Some(found) = visible_shipment(conn, *id, &visibility, weights)? {
+            visible.push(found);
         }
     }
     let assessment =

@@ -311,19 +311,23 @@ fn commit_batch(
         let (mut seq, mut prev_hash) = super::entries::head(conn)?;
         let start_seq = seq;
         let mut rows = Vec::with_capacity(batch.len());
-        for job in batch.iter_mut().filter(|job| job.acts()) {
-            let outcome = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                if job.run(conn) {
-                    Ok(())
-                } else {
-                    Err(diesel::result::Error::RollbackTransaction)
+        // The actions' risk findings are refreshed once for the batch.
+        crate::findings::batched(conn, |conn| {
+            for job in batch.iter_mut().filter(|job| job.acts()) {
+                let outcome = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                    if job.run(conn) {
+                        Ok(())
+                    } else {
+                        Err(diesel::result::Error::RollbackTransaction)
+                    }
+                });
+                match outcome {
+                    Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
+                    Err(e) => return Err(e),
                 }
-            });
-            match outcome {
-                Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
-                Err(e) => return Err(e),
             }
-        }
+            Ok(())
+        })?;
         for job in batch.iter_mut() {
             for event in job.events() {
                 seq += 1;
