@@ -16,8 +16,8 @@
 //!
 //! A shipment without kept findings (written before they were kept) is
 //! assessed from its profile when read, so the answer is the same either
-//! way; so is every shipment read inside a [`batched`] run, whose kept
-//! findings may be about to change.
+//! way; so is a shipment read while a refresh waits for the end of a
+//! [`batched`] run.
 
 use diesel::prelude::*;
 use interdict_domain::policy::Visibility;
@@ -54,9 +54,10 @@ struct Pending {
 /// they affect once at the end instead of after every step: a bulk load
 /// writes a batch's shipments, then their links, then its deconfliction
 /// notices, and each step would otherwise assess the batch again; the
-/// audit writer runs many requests' actions in one transaction. Inside,
-/// [`Profiler::findings_of`] computes findings rather than read kept ones,
-/// which may be about to change. Nested calls join the outer one.
+/// audit writer runs many requests' actions in one transaction. While a
+/// refresh waits, [`Profiler::findings_of`] computes findings rather than
+/// read kept ones, which may be stale; [`current`] settles first. Nested
+/// calls join the outer one.
 pub fn batched<T, E: From<diesel::result::Error>>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -95,8 +96,35 @@ fn deferred(defer: impl FnOnce(&mut Pending)) -> bool {
     })
 }
 
-fn in_batch() -> bool {
-    PENDING.with(|p| p.borrow().is_some())
+/// Whether a refresh is waiting for the end of a batch, so that kept
+/// findings may be stale.
+fn waiting() -> bool {
+    PENDING.with(|p| {
+        p.borrow()
+            .as_ref()
+            .is_some_and(|p| !(p.shipments.is_empty() && p.consignors.is_empty()))
+    })
+}
+
+/// Settles the refreshes waiting in the enclosing [`batched`] run now,
+/// so that kept findings are current again.
+pub fn flush(conn: &mut DbConnection) -> QueryResult<()> {
+    let pending = PENDING.with(|p| p.borrow_mut().as_mut().map(std::mem::take));
+    match pending {
+        Some(pending) => settle(conn, pending),
+        None => Ok(()),
+    }
+}
+
+/// What the rules find on each of `shipments` (just written), in their
+/// order: waiting refreshes are settled, then the kept findings read.
+pub fn current(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<Vec<Finding>>> {
+    flush(conn)?;
+    let mut kept = kept(conn, shipments.iter().copied())?;
+    Ok(shipments
+        .iter()
+        .map(|id| kept.remove(id).unwrap_or_default())
+        .collect())
 }
 
 /// Recomputes and keeps the findings of `shipments` (ids of other kinds
@@ -243,7 +271,7 @@ impl Profiler {
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
     ) -> QueryResult<Vec<Vec<Finding>>> {
-        let kept = if in_batch() {
+        let kept = if waiting() {
             HashMap::new()
         } else {
             kept(conn, rows.iter().map(|(id, _)| *id))?
@@ -300,7 +328,7 @@ pub fn find_visible_shipment(
     };
     let mut kept = HashMap::new();
     if let Some(findings) = text
-        .filter(|_| !in_batch())
+        .filter(|_| !waiting())
         .and_then(|text| serde_json::from_str(&text).ok())
     {
         kept.insert(id, findings);

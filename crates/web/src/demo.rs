@@ -9,12 +9,10 @@ use interdict_domain::demo::{self, Demo, Document as DemoDocument, Sharing};
 use interdict_domain::record::{Document, RecordIndex, RecordKind};
 use interdict_domain::risk::{self, RiskWeights};
 use interdict_domain::sharing::Scope;
-use interdict_domain::shipment::ShipmentInput;
 use interdict_domain::user::NewUser;
 use interdict_persistence::agencies::{self, AgencyRow};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, LinkRow};
-use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, NewRecord};
 use interdict_persistence::users::{self, UserRow};
 use interdict_persistence::{deconfliction, findings, now, DbConnection, DbUuid};
@@ -326,14 +324,12 @@ fn flag_cases(
     cases: &[Vec<Uuid>],
     weights: &RiskWeights,
 ) -> Result<usize, ApiError> {
-    // Their findings were kept as they were written.
-    let scored: Vec<(Uuid, Option<&ShipmentInput>)> =
-        shipments.iter().map(|s| (s.id, None)).collect();
-    let found = Profiler::default().findings_of(conn, &scored)?;
-    let assessed: std::collections::HashMap<Uuid, risk::Assessment> = scored
+    let ids: Vec<Uuid> = shipments.iter().map(|s| s.id).collect();
+    let found = findings::current(conn, &ids)?;
+    let assessed: std::collections::HashMap<Uuid, risk::Assessment> = ids
         .iter()
         .zip(found)
-        .map(|((id, _), f)| (*id, risk::weigh(f, weights)))
+        .map(|(id, f)| (*id, risk::weigh(f, weights)))
         .collect();
     let owners: std::collections::HashMap<Uuid, Uuid> =
         shipments.iter().map(|s| (s.id, s.owner)).collect();

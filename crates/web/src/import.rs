@@ -15,10 +15,8 @@ use interdict_domain::policy::Actor;
 use interdict_domain::record::{Document, RecordKind};
 use interdict_domain::risk::{self, RiskWeights};
 use interdict_domain::sharing::Scope;
-use interdict_domain::shipment::ShipmentInput;
 use interdict_persistence::audit::{AuditContext, AuditWriter};
 use interdict_persistence::imports::{self, Counts, Rejection};
-use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, NewRecord};
 use interdict_persistence::{deconfliction, findings, DbConnection};
 use std::collections::HashSet;
@@ -360,12 +358,10 @@ fn write_batch(
     })?;
 
     // Scored like any other shipment; new ones have no links yet, so the
-    // chain is the shipment itself. Their findings were just kept, so the
-    // documents are not needed again.
-    let scored: Vec<(Uuid, Option<&ShipmentInput>)> =
-        shipments.iter().map(|s| (s.id, None)).collect();
-    let found = Profiler::default().findings_of(conn, &scored)?;
-    for ((id, _), findings) in scored.iter().zip(found) {
+    // chain is the shipment itself.
+    let ids: Vec<Uuid> = shipments.iter().map(|s| s.id).collect();
+    let found = findings::current(conn, &ids)?;
+    for (id, findings) in ids.iter().zip(found) {
         let assessment = risk::weigh(findings, weights);
         if assessment.score >= weights.auto_flag_threshold {
             assessment::raise(conn, context, *id, owner, &assessment, weights)?;

@@ -297,6 +297,19 @@ fn demo_fingerprint(dir: &Path) -> (String, i64, i64) {
     )
 }
 
+/// How many flags were raised, and how many shipments have kept findings.
+fn flags_and_kept_findings(dir: &Path) -> (i64, i64) {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::{flags, risk_findings};
+    let db = database(dir);
+    let mut pooled = db.get().unwrap();
+    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
+    (
+        flags::table.count().get_result(conn).unwrap(),
+        risk_findings::table.count().get_result(conn).unwrap(),
+    )
+}
+
 #[test]
 fn the_demo_loader_is_deterministic_and_loads_once() {
     let load = |dir: &Path, extra: &[&str]| {
@@ -318,6 +331,9 @@ fn the_demo_loader_is_deterministic_and_loads_once() {
     assert_eq!(first, demo_fingerprint(&b.0));
     assert_eq!(first.1, 250);
     assert!(first.2 > 0, "chains are linked");
+    let (flags, kept) = flags_and_kept_findings(&a.0);
+    assert!(flags > 0, "the cases built to trip the rules are flagged");
+    assert_eq!(kept, 250, "every shipment's findings are kept");
 
     // A second load is refused, or skipped on request, and changes nothing.
     assert!(!load(&a.0, &[]).status.success());
