@@ -780,6 +780,16 @@ fn shipment_search_filters_narrow_and_pages_are_complete(backend: Backend) {
         expect(&[three]),
         "filters combine"
     );
+    // Filters on the same facts row combine in one subquery.
+    assert_eq!(
+        search("origin_country=MX&destination_state=CA&mode=truck"),
+        expect(&[two])
+    );
+    assert_eq!(search("origin_country=MX&destination_state=TX"), expect(&[]));
+    assert_eq!(
+        search("destination_country=US&from=2026-01-01T00:00:00Z&to=2026-05-01T00:00:00Z"),
+        expect(&[one])
+    );
 
     // Bad filters name themselves.
     for (query, field) in [

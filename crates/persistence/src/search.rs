@@ -2,7 +2,12 @@
 //! newest first, keyset-paginated on the (time-ordered) id.
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::expression::{is_aggregate, AppearsOnTable, SelectableExpression, ValidGrouping};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Bool, HasSqlType, Text, Timestamp};
 use interdict_domain::identifier::IdentifierKind;
 use interdict_domain::policy::Visibility;
 use interdict_domain::record::RecordKind;
@@ -11,7 +16,7 @@ use uuid::Uuid;
 use crate::records::{visible, RecordRow};
 use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
-    records, shipment_facts,
+    records,
 };
 use crate::{DbConnection, DbUuid};
 
@@ -199,33 +204,29 @@ fn shipment_filters<'a>(
     mut query: crate::records::BoxedRecords<'a>,
     f: &ShipmentFacts,
 ) -> crate::records::BoxedRecords<'a> {
-    query = narrow!(query, shipment_facts, incident_type, &f.incident_type);
-    query = narrow!(query, shipment_facts, status, &f.status);
-    query = narrow!(query, shipment_facts, mode, &f.mode);
-    query = narrow!(query, shipment_facts, origin_country, &f.origin_country);
-    query = narrow!(
-        query,
-        shipment_facts,
-        destination_country,
-        &f.destination_country
-    );
-    query = narrow!(
-        query,
-        shipment_facts,
-        destination_subdivision,
-        &f.destination_subdivision
-    );
-    if let Some(from) = f.shipped_from {
-        let ids = shipment_facts::table
-            .filter(shipment_facts::shipped_at.ge(from))
-            .select(shipment_facts::record_id);
-        query = query.filter(records::id.eq_any(ids));
-    }
-    if let Some(to) = f.shipped_to {
-        let ids = shipment_facts::table
-            .filter(shipment_facts::shipped_at.lt(to))
-            .select(shipment_facts::record_id);
-        query = query.filter(records::id.eq_any(ids));
+    let text = |column, value: &Option<String>| {
+        value
+            .clone()
+            .map(|v| Condition(column, "=", FactValue::Text(v)))
+    };
+    let time = |column, operator, value: Option<NaiveDateTime>| {
+        value.map(|t| Condition(column, operator, FactValue::Time(t)))
+    };
+    let conditions: Vec<Condition> = [
+        text("incident_type", &f.incident_type),
+        text("status", &f.status),
+        text("mode", &f.mode),
+        text("origin_country", &f.origin_country),
+        text("destination_country", &f.destination_country),
+        text("destination_subdivision", &f.destination_subdivision),
+        time("shipped_at", ">=", f.shipped_from),
+        time("shipped_at", "<", f.shipped_to),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !conditions.is_empty() {
+        query = query.filter(FactsMatch(conditions));
     }
     if let Some(chemical) = f.chemical {
         let ids = record_refs::table
@@ -252,6 +253,78 @@ fn shipment_filters<'a>(
         query = query.filter(records::id.eq_any(ids));
     }
     query
+}
+
+/// A comparison of a `shipment_facts` column with a value.
+#[derive(Debug, Clone)]
+struct Condition(&'static str, &'static str, FactValue);
+
+#[derive(Debug, Clone)]
+enum FactValue {
+    Text(String),
+    Time(NaiveDateTime),
+}
+
+/// `records.id IN (SELECT record_id FROM shipment_facts WHERE c1 AND c2 …)`:
+/// every condition on the facts row in one subquery, so the database
+/// reads one index and checks the rest on the row, instead of building a
+/// list of ids per filter and intersecting them (on SQLite, at 300,000
+/// shipments, 50 ms against 20 ms for two filters; the gap grows with the
+/// table). Written by hand because diesel's typed query builder needs a
+/// type per combination of filters, and a boxed condition cannot be used
+/// inside a subquery through the two-backend connection.
+#[derive(Debug, Clone)]
+struct FactsMatch(Vec<Condition>);
+
+impl Expression for FactsMatch {
+    type SqlType = Bool;
+}
+
+impl AppearsOnTable<records::table> for FactsMatch {}
+
+impl SelectableExpression<records::table> for FactsMatch {}
+
+impl ValidGrouping<()> for FactsMatch {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl QueryId for FactsMatch {
+    type QueryId = ();
+    // The SQL depends on which conditions are present.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> QueryFragment<DB> for FactsMatch
+where
+    DB: Backend + HasSqlType<Text> + HasSqlType<Timestamp>,
+    String: ToSql<Text, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_identifier("records")?;
+        out.push_sql(".");
+        out.push_identifier("id")?;
+        out.push_sql(" IN (SELECT ");
+        out.push_identifier("record_id")?;
+        out.push_sql(" FROM ");
+        out.push_identifier("shipment_facts")?;
+        out.push_sql(" WHERE ");
+        for (i, Condition(column, operator, value)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(" AND ");
+            }
+            out.push_identifier(column)?;
+            out.push_sql(" ");
+            out.push_sql(operator);
+            out.push_sql(" ");
+            match value {
+                FactValue::Text(v) => out.push_bind_param::<Text, _>(v)?,
+                FactValue::Time(t) => out.push_bind_param::<Timestamp, _>(t)?,
+            }
+        }
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 /// The catalogue entry with this CAS number, if any.
