@@ -88,6 +88,52 @@ fn each_request_leaves_exactly_one_entry(backend: Backend) {
             "auth.token",
             "denied",
         ),
+        // A bad token is the answer, whatever else is wrong.
+        (
+            "bad token, body not JSON (401)",
+            Box::new(|| {
+                app.request("POST", "/api/v1/shipments")
+                    .bearer("not-a-token")
+                    .raw("application/json", b"{\"incident_type\": ")
+            }),
+            "auth.token",
+            "denied",
+        ),
+        // Refused before the handler ran: still one entry, as the caller.
+        (
+            "POST /shipments, body not JSON (400)",
+            Box::new(|| {
+                app.request("POST", "/api/v1/shipments")
+                    .bearer(&token)
+                    .raw("application/json", b"{\"incident_type\": ")
+            }),
+            "request.refused",
+            "error",
+        ),
+        (
+            "POST /users, unknown field (400)",
+            Box::new(|| {
+                app.post(
+                    "/api/v1/users",
+                    &token,
+                    json!({"username":"x.y","display_name":"X","role":"admin","password":PASSWORD,"colour":"red"}),
+                )
+            }),
+            "request.refused",
+            "error",
+        ),
+        (
+            "GET /agencies/{not an id} (400)",
+            Box::new(|| app.get("/api/v1/agencies/not-an-id", &token)),
+            "request.refused",
+            "error",
+        ),
+        (
+            "GET /shipments?colour (400)",
+            Box::new(|| app.get("/api/v1/shipments?colour=red", &token)),
+            "request.refused",
+            "error",
+        ),
     ];
     for (name, act, action, outcome) in cases {
         let before = app.audit_count();
@@ -99,8 +145,20 @@ fn each_request_leaves_exactly_one_entry(backend: Backend) {
             (action, outcome),
             "{name}"
         );
-        if name != "no token" {
+        if name.starts_with("bad token") {
+            assert_eq!(response.status, 401, "{name}");
+        } else if name != "no token" {
             assert_eq!(entry.user_id, Some(inv), "{name}");
+        }
+        if action == "request.refused" {
+            assert!(response.status >= 400 && response.status < 500, "{name}");
+            assert_eq!(entry.object_type.as_deref(), Some("route"), "{name}");
+            // The field is named; what was sent in it is not kept.
+            let detail = entry.detail.as_deref().unwrap_or_default();
+            assert!(!detail.contains(PASSWORD), "{name}: {detail}");
+            if name.contains("unknown field") {
+                assert!(detail.contains("colour"), "{name}: {detail}");
+            }
         }
         // The entry carries the request id the client saw.
         let request_id = response.header("x-request-id").expect("X-Request-Id");

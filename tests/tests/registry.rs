@@ -785,7 +785,10 @@ fn shipment_search_filters_narrow_and_pages_are_complete(backend: Backend) {
         search("origin_country=MX&destination_state=CA&mode=truck"),
         expect(&[two])
     );
-    assert_eq!(search("origin_country=MX&destination_state=TX"), expect(&[]));
+    assert_eq!(
+        search("origin_country=MX&destination_state=TX"),
+        expect(&[])
+    );
     assert_eq!(
         search("destination_country=US&from=2026-01-01T00:00:00Z&to=2026-05-01T00:00:00Z"),
         expect(&[one])

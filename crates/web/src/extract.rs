@@ -1,17 +1,27 @@
-//! Extractor settings: body size limit, and problem documents that name the
-//! field when JSON, a path segment or a query string cannot be read.
+//! Extractor settings: body size limit, problem documents that name the
+//! field when JSON, a path segment or a query string cannot be read, and
+//! an audit entry for each request so refused: its handler, which audits
+//! its own refusals, never ran.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{web, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpRequest, ResponseError};
+use interdict_domain::audit::Outcome;
 
+use crate::auth::caller::{anonymous_event, bearer_token, TokenRefused};
+use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::request_meta::RequestMeta;
+use crate::state::AppState;
 
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(BODY_LIMIT)
-        .error_handler(|err, _req: &HttpRequest| json_error(err).into())
+        .error_handler(|err, req: &HttpRequest| refused(req, json_error(err)))
 }
 
 pub fn path_config() -> web::PathConfig {
@@ -27,19 +37,95 @@ pub fn path_config() -> web::PathConfig {
             .find(|(_, value)| uuid::Uuid::parse_str(value).is_err())
             .or(params.last())
             .map_or("path", |(name, _)| name);
-        ApiError::bad_request(field, format!("is not valid here: {cause}")).into()
+        refused(
+            req,
+            ApiError::bad_request(field, format!("is not valid here: {cause}")),
+        )
     })
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req: &HttpRequest| {
+    web::QueryConfig::default().error_handler(|err, req: &HttpRequest| {
         let QueryPayloadError::Deserialize(cause) = &err else {
-            return ApiError::bad_request("query", "cannot read the query string").into();
+            return refused(
+                req,
+                ApiError::bad_request("query", "cannot read the query string"),
+            );
         };
         let message = cause.to_string();
         let field = backticked(&message).unwrap_or_else(|| "query".to_owned());
-        ApiError::bad_request(field, message).into()
+        refused(req, ApiError::bad_request(field, message))
     })
+}
+
+/// Marks a request an extractor refused, naming the field (never the
+/// value, which could be a secret), for [`audit_refusals`].
+#[derive(Debug, Clone)]
+struct Refused {
+    field: Option<String>,
+}
+
+fn refused(req: &HttpRequest, error: ApiError) -> Error {
+    let field = match &error {
+        ApiError::Validation(errors) => errors.errors().first().map(|e| e.field.clone()),
+        ApiError::BadRequest { field, .. } => field.clone(),
+        _ => None,
+    };
+    req.extensions_mut().insert(Refused { field });
+    error.into()
+}
+
+/// Records a `request.refused` entry for a request an extractor refused,
+/// before answering: as the caller when its token is good (a bad one is
+/// refused as any other, 401), anonymously without one.
+pub async fn audit_refusals(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let marked = response.request().extensions().get::<Refused>().cloned();
+    let Some(Refused { field }) = marked else {
+        return Ok(response);
+    };
+    let request = response.request().clone();
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(response);
+    };
+    let unauthenticated = || Ok(response_with(&response, ApiError::Unauthenticated));
+    if request.extensions().get::<TokenRefused>().is_some() {
+        // The token extractor audited its refusal; that is the answer.
+        return unauthenticated();
+    }
+    let known = request.extensions().get::<Caller>().cloned();
+    let caller = match (known, bearer_token(&request)) {
+        (Some(caller), _) => Some(caller),
+        (None, Some(token)) => match Caller::from_token(&state, Some(token), &request).await {
+            Ok(caller) => Some(caller),
+            Err(ApiError::Unauthenticated) => return unauthenticated(),
+            Err(error) => return Ok(response_with(&response, error)),
+        },
+        (None, None) => None,
+    };
+    let meta = RequestMeta::of(&request);
+    let mut event = match &caller {
+        Some(caller) => caller.event("request.refused"),
+        None => anonymous_event("request.refused", &meta),
+    };
+    event.outcome = Outcome::Error;
+    event.object_type = Some("route".into());
+    event.object_id = Some(format!("{} {}", request.method(), request.path()));
+    event.detail = Some(
+        serde_json::json!({ "status": response.status().as_u16(), "field": field }).to_string(),
+    );
+    match state.audit.record(event).await {
+        Ok(()) => Ok(response),
+        Err(failure) => Ok(response_with(&response, failure.into())),
+    }
+}
+
+/// `error` answered instead of what `response` held, for the same request.
+fn response_with(response: &ServiceResponse<BoxBody>, error: ApiError) -> ServiceResponse<BoxBody> {
+    ServiceResponse::new(response.request().clone(), error.error_response())
 }
 
 fn json_error(err: JsonPayloadError) -> ApiError {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::auth::token::TokenKeys;
 use crate::config::{Config, Secret};
 use crate::error::problem_for_status;
-use crate::extract::{json_config, path_config, query_config, BODY_LIMIT};
+use crate::extract::{audit_refusals, json_config, path_config, query_config, BODY_LIMIT};
 use crate::request_meta::request_id;
 use crate::state::AppState;
 use crate::{bootstrap, pages, routes};
@@ -107,6 +107,7 @@ impl Application {
                 .app_data(path_config())
                 .app_data(query_config())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .wrap(from_fn(audit_refusals))
                 .wrap(from_fn(request_id))
                 .configure(routes::configure)
                 .configure(pages::configure)

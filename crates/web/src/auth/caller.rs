@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use interdict_domain::audit::{AuditEvent, Outcome};
 use interdict_domain::policy::Actor;
@@ -63,35 +63,45 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let meta = RequestMeta::of(req);
         let token = bearer_token(req);
-        let path = req.path().to_owned();
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            Caller::from_token(&state, token, meta, path).await
+            Caller::from_token(&state, token, &req).await
         })
     }
 }
 
+/// Left on a request whose token was refused and audited, so a refusal of
+/// its body that arrives first is not audited a second time.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRefused;
+
 impl Caller {
     /// Authenticates a token however it arrived (bearer header or session
     /// cookie); a refusal is audited against the route it was meant for.
+    /// The caller, or the refusal, is left on the request for the audit
+    /// entry of a request another extractor refuses.
     pub async fn from_token(
         state: &AppState,
         token: Option<String>,
-        meta: RequestMeta,
-        path: String,
+        req: &HttpRequest,
     ) -> Result<Self, ApiError> {
+        let meta = RequestMeta::of(req);
         match authenticate(state, token, &meta).await {
-            Ok(caller) => Ok(caller),
+            Ok(caller) => {
+                req.extensions_mut().insert(caller.clone());
+                Ok(caller)
+            }
             Err(Rejection::Unavailable(e)) => Err(e),
             Err(Rejection::Denied { reason, user }) => {
                 let mut event = anonymous_event("auth.token", &meta);
                 event.outcome = Outcome::Denied;
                 event.user_id = user;
                 event.object_type = Some("route".into());
-                event.object_id = Some(path);
+                event.object_id = Some(req.path().to_owned());
                 event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+                req.extensions_mut().insert(TokenRefused);
                 state.audit.record(event).await?;
                 Err(ApiError::Unauthenticated)
             }
@@ -99,7 +109,7 @@ impl Caller {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Option<String> {
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -16,7 +16,6 @@ use super::error::PageError;
 use super::form::Fields;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "interdict_session";
@@ -101,9 +100,8 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = cookie(req, SESSION_COOKIE).filter(|t| !t.is_empty());
-        let meta = RequestMeta::of(req);
-        let path = req.path().to_owned();
         let sign_in = sign_in_again(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             // Arriving without a session is how everyone starts; only a
@@ -111,7 +109,7 @@ impl FromRequest for Session {
             if token.is_none() {
                 return Err(sign_in);
             }
-            match Caller::from_token(&state, token, meta, path).await {
+            match Caller::from_token(&state, token, &req).await {
                 Ok(caller) => {
                     let csrf = csrf_token(&state.form_key, caller.claims.jti);
                     Ok(Session { caller, csrf })
