@@ -850,6 +850,25 @@ mod profiles {
         .unwrap();
         assert!(!fires(&kept_match_live(conn), s4, "marks_removed"));
 
+        // A step that settles what waits and is then rolled back to its
+        // savepoint leaves it waiting again, as the audit writer does for
+        // a failed action.
+        findings::batched(conn, |conn| {
+            let mut marked = press.clone();
+            marked["markings_removed"] = true.into();
+            edit::<EquipmentInput>(conn, press_id, marked);
+            let waiting = findings::waiting_at_savepoint();
+            let failed = conn.transaction::<(), _, _>(|conn| {
+                findings::flush(conn)?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert_eq!(failed, Err(diesel::result::Error::RollbackTransaction));
+            findings::rolled_back(waiting);
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+        assert!(fires(&kept_match_live(conn), s4, "marks_removed"));
+
         // The audit writer refreshes what its batch's actions affect.
         let d = party(conn, "Delta Freight");
         let filer = agency.clone();

@@ -39,7 +39,7 @@ thread_local! {
 }
 
 /// The refreshes a batch has asked for, settled once at its end.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct Pending {
     /// Shipments to refresh.
     shipments: HashSet<Uuid>,
@@ -104,6 +104,37 @@ fn waiting() -> bool {
             .as_ref()
             .is_some_and(|p| !(p.shipments.is_empty() && p.consignors.is_empty()))
     })
+}
+
+impl Pending {
+    fn absorb(&mut self, other: Pending) {
+        self.shipments.extend(other.shipments);
+        self.around.extend(other.around);
+        self.consignors.extend(other.consignors);
+    }
+}
+
+/// The refreshes waiting when a savepoint was taken; see [`rolled_back`].
+#[derive(Debug, Clone, Default)]
+pub struct Waiting(Option<Pending>);
+
+/// What waits now, to hand to [`rolled_back`] if the savepoint taken next
+/// is rolled back.
+pub fn waiting_at_savepoint() -> Waiting {
+    Waiting(PENDING.with(|p| p.borrow().clone()))
+}
+
+/// After a rollback to a savepoint: a [`flush`] inside it settled what was
+/// waiting, and that work is undone, so it waits again.
+pub fn rolled_back(waiting: Waiting) {
+    let Waiting(Some(before)) = waiting else {
+        return;
+    };
+    PENDING.with(|p| {
+        if let Some(pending) = p.borrow_mut().as_mut() {
+            pending.absorb(before);
+        }
+    });
 }
 
 /// Settles the refreshes waiting in the enclosing [`batched`] run now,

@@ -314,6 +314,7 @@ fn commit_batch(
         // The actions' risk findings are refreshed once for the batch.
         crate::findings::batched(conn, |conn| {
             for job in batch.iter_mut().filter(|job| job.acts()) {
+                let waiting = crate::findings::waiting_at_savepoint();
                 let outcome = conn.transaction::<_, diesel::result::Error, _>(|conn| {
                     if job.run(conn) {
                         Ok(())
@@ -322,7 +323,10 @@ fn commit_batch(
                     }
                 });
                 match outcome {
-                    Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
+                    Ok(()) => {}
+                    Err(diesel::result::Error::RollbackTransaction) => {
+                        crate::findings::rolled_back(waiting)
+                    }
                     Err(e) => return Err(e),
                 }
             }
