@@ -99,6 +99,15 @@ fn each_request_leaves_exactly_one_entry(backend: Backend) {
             "auth.token",
             "denied",
         ),
+        (
+            "no token, body not JSON (401)",
+            Box::new(|| {
+                app.request("POST", "/api/v1/shipments")
+                    .raw("application/json", b"{\"incident_type\": ")
+            }),
+            "auth.token",
+            "denied",
+        ),
         // Refused before the handler ran: still one entry, as the caller.
         (
             "POST /shipments, body not JSON (400)",
@@ -145,7 +154,7 @@ fn each_request_leaves_exactly_one_entry(backend: Backend) {
             (action, outcome),
             "{name}"
         );
-        if name.starts_with("bad token") {
+        if name.ends_with("(401)") {
             assert_eq!(response.status, 401, "{name}");
         } else if name != "no token" {
             assert_eq!(entry.user_id, Some(inv), "{name}");
