@@ -93,8 +93,12 @@ pub async fn audit_refusals(
     };
     let unauthenticated = || Ok(response_with(&response, ApiError::Unauthenticated));
     if request.extensions().get::<TokenRefused>().is_some() {
-        // The token extractor audited its refusal; that is the answer.
-        return unauthenticated();
+        // The token extractor queued its refusal's entry and was abandoned
+        // before the commit; that refusal is the answer, once committed.
+        return match state.audit.settled().await {
+            Ok(()) => unauthenticated(),
+            Err(failure) => Ok(response_with(&response, failure.into())),
+        };
     }
     let known = request.extensions().get::<Caller>().cloned();
     let caller = match (known, bearer_token(&request)) {

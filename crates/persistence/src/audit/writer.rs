@@ -141,14 +141,16 @@ where
     }
 }
 
+/// Entries with no action: one for a read or a refusal, none for a wait
+/// on what was queued before.
 struct RecordJob {
-    event: AuditEvent,
+    events: Vec<AuditEvent>,
     reply: oneshot::Sender<Result<(), AuditFailure>>,
 }
 
 impl Job for RecordJob {
     fn events(&mut self) -> Vec<AuditEvent> {
-        vec![self.event.clone()]
+        std::mem::take(&mut self.events)
     }
 
     fn acts(&self) -> bool {
@@ -243,9 +245,39 @@ impl AuditWriter {
     /// Records an entry for something that changed nothing (a read, a
     /// denied attempt) and waits until it is committed.
     pub async fn record(&self, event: AuditEvent) -> Result<(), AuditFailure> {
+        self.submit(event).await?.await
+    }
+
+    /// Queues an entry for something that changed nothing; once this
+    /// returns the entry will be committed in order even if the caller goes
+    /// away, and the future it returns says when it is.
+    pub async fn submit(
+        &self,
+        event: AuditEvent,
+    ) -> Result<impl std::future::Future<Output = Result<(), AuditFailure>>, AuditFailure> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Box::new(RecordJob { event, reply }))
+            .send(Box::new(RecordJob {
+                events: vec![event],
+                reply,
+            }))
+            .await
+            .map_err(|_| AuditFailure::Unavailable("the writer has stopped".into()))?;
+        Ok(async move {
+            answer
+                .await
+                .unwrap_or_else(|_| Err(AuditFailure::Unavailable("the writer has stopped".into())))
+        })
+    }
+
+    /// Waits until every entry queued before this call is committed.
+    pub async fn settled(&self) -> Result<(), AuditFailure> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Box::new(RecordJob {
+                events: Vec::new(),
+                reply,
+            }))
             .await
             .map_err(|_| AuditFailure::Unavailable("the writer has stopped".into()))?;
         answer

@@ -72,8 +72,9 @@ impl FromRequest for Caller {
     }
 }
 
-/// Left on a request whose token was refused and audited, so a refusal of
-/// its body that arrives first is not audited a second time.
+/// Left on a request whose token was refused, once the refusal's entry is
+/// queued, so a refusal of its body that arrives first is not audited a
+/// second time.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenRefused;
 
@@ -101,8 +102,11 @@ impl Caller {
                 event.object_type = Some("route".into());
                 event.object_id = Some(req.path().to_owned());
                 event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+                let committed = state.audit.submit(event).await?;
+                // Queued: the entry is committed even if this request's
+                // extraction is abandoned for another extractor's error.
                 req.extensions_mut().insert(TokenRefused);
-                state.audit.record(event).await?;
+                committed.await?;
                 Err(ApiError::Unauthenticated)
             }
         }
