@@ -19,6 +19,7 @@ both_backends!(
     concurrent_requests_keep_the_chain_intact,
     audit_search_filters_and_pages,
     an_entry_is_proven_against_a_checkpoint,
+    the_source_is_the_client_behind_a_trusted_proxy,
 );
 
 fn each_request_leaves_exactly_one_entry(backend: Backend) {
@@ -200,6 +201,52 @@ fn each_request_leaves_exactly_one_entry(backend: Backend) {
         .unwrap()
         .len();
     assert_eq!(users_before, users_after);
+}
+
+/// The source address of the newest entry after `GET /me` with these
+/// `X-Forwarded-For` hops.
+fn source_when_forwarded(app: &TestApp, hops: &str) -> Option<String> {
+    let token = app.admin_token();
+    let response = app
+        .request("GET", "/api/v1/me")
+        .bearer(&token)
+        .header("X-Forwarded-For", hops)
+        .send();
+    assert_eq!(response.status, 200, "{}", response.text);
+    let newest_first: Vec<Option<String>> = audit_entries::table
+        .order(audit_entries::seq.desc())
+        .select(audit_entries::source)
+        .load(&mut app.database.connect())
+        .unwrap();
+    newest_first.into_iter().next().flatten()
+}
+
+fn the_source_is_the_client_behind_a_trusted_proxy(backend: Backend) {
+    // Without configured proxies the header is not believed.
+    let direct = TestApp::spawn(backend);
+    assert_eq!(
+        source_when_forwarded(&direct, "203.0.113.9").as_deref(),
+        Some("127.0.0.1")
+    );
+    drop(direct);
+
+    let proxied = TestApp::spawn_with(
+        backend,
+        &[("INTERDICT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.2")],
+    );
+    // The nearest hop that is not one of ours; what it claims is not taken.
+    for (hops, client) in [
+        ("203.0.113.9", "203.0.113.9"),
+        ("198.51.100.7, 203.0.113.9", "203.0.113.9"),
+        ("198.51.100.7, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        ("203.0.113.9, not-an-address", "127.0.0.1"),
+    ] {
+        assert_eq!(
+            source_when_forwarded(&proxied, hops).as_deref(),
+            Some(client),
+            "{hops}"
+        );
+    }
 }
 
 fn tamper(db: &TestDatabase, sql: &str) {

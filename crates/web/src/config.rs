@@ -8,7 +8,7 @@ use interdict_domain::risk::RiskWeights;
 use interdict_persistence::DatabaseUrl;
 use serde::Deserialize;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
@@ -52,6 +52,7 @@ struct RawChains {
 struct RawServer {
     bind: String,
     workers: usize,
+    trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +112,8 @@ impl fmt::Debug for Secret {
 pub struct Config {
     pub bind: SocketAddr,
     pub workers: usize,
+    /// Proxies whose `X-Forwarded-For` names the client for audit entries.
+    pub trusted_proxies: Vec<IpAddr>,
     pub database: DatabaseUrl,
     pub pool_size: u32,
     /// Statements slower than this are logged.
@@ -190,6 +193,27 @@ impl Config {
             .ok()
             .filter(|w| *w <= 1024)
             .ok_or_else(|| error("INTERDICT_WORKERS", "must be between 0 and 1024"))?;
+
+        let trusted_proxies = match env("INTERDICT_TRUSTED_PROXIES") {
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => raw.server.trusted_proxies,
+        };
+        let trusted_proxies = trusted_proxies
+            .iter()
+            .map(|a| {
+                a.parse::<IpAddr>().map_err(|_| {
+                    error(
+                        "INTERDICT_TRUSTED_PROXIES",
+                        format!("`{a}` is not an IP address such as 10.0.0.2"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
 
         let url_text = pick("INTERDICT_DATABASE_URL", raw.database.url);
         let database =
@@ -319,6 +343,7 @@ impl Config {
         Ok(Self {
             bind,
             workers,
+            trusted_proxies,
             database,
             pool_size,
             slow_query,
@@ -420,6 +445,7 @@ mod tests {
             ("INTERDICT_AUDIT_KEY", "short"),
             ("INTERDICT_AUDIT_CHECKPOINT_EVERY", "0"),
             ("INTERDICT_CONFIG", "/nonexistent/interdict.toml"),
+            ("INTERDICT_TRUSTED_PROXIES", "10.0.0.2, proxy.local"),
         ];
         for (key, value) in cases {
             let err = load(&[(key, value)]).unwrap_err();

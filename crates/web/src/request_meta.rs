@@ -4,11 +4,13 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest};
+use actix_web::{web, Error, HttpMessage, HttpRequest};
+use std::net::IpAddr;
 use std::time::Instant;
 use uuid::Uuid;
 
 use crate::error::{problem_for_status, PROBLEM_JSON};
+use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -25,12 +27,50 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn of(req: &HttpRequest) -> Self {
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.config.trusted_proxies.as_slice())
+            .unwrap_or_default();
         Self {
             request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
-            source: req.peer_addr().map(|addr| addr.ip().to_string()),
+            source: req
+                .peer_addr()
+                .map(|addr| client_address(addr.ip(), trusted, req).to_string()),
         }
     }
 }
+
+/// The client's address: the peer, unless the peer is a trusted proxy; then
+/// the nearest address in `X-Forwarded-For` that is not one of ours. An
+/// address we cannot read stops the walk, as whoever wrote it is not
+/// trusted, and the last trusted hop is kept.
+fn client_address(peer: IpAddr, trusted: &[IpAddr], req: &HttpRequest) -> IpAddr {
+    let mut client = peer;
+    if !trusted.contains(&peer) {
+        return client;
+    }
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all(FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(address) => {
+                client = address;
+                if !trusted.contains(&address) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// Accepts a caller's id if it is short and plain, so ids can be traced
 /// through a proxy without letting clients inject into logs.
