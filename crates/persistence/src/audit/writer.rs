@@ -255,34 +255,25 @@ impl AuditWriter {
         &self,
         event: AuditEvent,
     ) -> Result<impl std::future::Future<Output = Result<(), AuditFailure>>, AuditFailure> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Box::new(RecordJob {
-                events: vec![event],
-                reply,
-            }))
-            .await
-            .map_err(|_| AuditFailure::Unavailable("the writer has stopped".into()))?;
-        Ok(async move {
-            answer
-                .await
-                .unwrap_or_else(|_| Err(AuditFailure::Unavailable("the writer has stopped".into())))
-        })
+        self.enqueue(vec![event]).await
     }
 
     /// Waits until every entry queued before this call is committed.
     pub async fn settled(&self) -> Result<(), AuditFailure> {
+        self.enqueue(Vec::new()).await?.await
+    }
+
+    async fn enqueue(
+        &self,
+        events: Vec<AuditEvent>,
+    ) -> Result<impl std::future::Future<Output = Result<(), AuditFailure>>, AuditFailure> {
+        let stopped = || AuditFailure::Unavailable("the writer has stopped".into());
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Box::new(RecordJob {
-                events: Vec::new(),
-                reply,
-            }))
+            .send(Box::new(RecordJob { events, reply }))
             .await
-            .map_err(|_| AuditFailure::Unavailable("the writer has stopped".into()))?;
-        answer
-            .await
-            .unwrap_or_else(|_| Err(AuditFailure::Unavailable("the writer has stopped".into())))
+            .map_err(|_| stopped())?;
+        Ok(async move { answer.await.unwrap_or_else(|_| Err(stopped())) })
     }
 }
 

@@ -81,8 +81,8 @@ pub struct TokenRefused;
 impl Caller {
     /// Authenticates a token however it arrived (bearer header or session
     /// cookie); a refusal is audited against the route it was meant for.
-    /// The caller, or the refusal, is left on the request for the audit
-    /// entry of a request another extractor refuses.
+    /// A refusal is left on the request for the audit entry of a request
+    /// another extractor refuses.
     pub async fn from_token(
         state: &AppState,
         token: Option<String>,
@@ -90,10 +90,7 @@ impl Caller {
     ) -> Result<Self, ApiError> {
         let meta = RequestMeta::of(req);
         match authenticate(state, token, &meta).await {
-            Ok(caller) => {
-                req.extensions_mut().insert(caller.clone());
-                Ok(caller)
-            }
+            Ok(caller) => Ok(caller),
             Err(Rejection::Unavailable(e)) => Err(e),
             Err(Rejection::Denied { reason, user }) => {
                 let mut event = anonymous_event("auth.token", &meta);
