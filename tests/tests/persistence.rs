@@ -839,8 +839,7 @@ mod profiles {
             let (row, found) =
                 findings::find_visible_shipment(conn, s4, &everything())?.expect("s4 is visible");
             assert!(unmarked(&found), "a stale finding was read inside a batch");
-            let input: ShipmentInput = serde_json::from_str(&row.body).unwrap();
-            let found = Profiler::default().findings_of(conn, &[(s4, Some(&input))])?;
+            let found = Profiler::default().findings_of(conn, &[(s4, row.body.as_str())])?;
             assert!(
                 unmarked(&found[0]),
                 "a stale finding was read inside a batch"

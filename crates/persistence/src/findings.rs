@@ -295,19 +295,31 @@ pub fn referring(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>
 }
 
 impl Profiler {
-    /// What the rules found on each of these shipments, in their order:
-    /// the kept findings where there are any, the profile's otherwise.
+    /// What the rules found on each of these shipments, given their
+    /// documents, in their order: the kept findings where there are any,
+    /// the profile's otherwise. Only the documents of the latter are parsed.
     pub fn findings_of(
         &mut self,
         conn: &mut DbConnection,
-        rows: &[(Uuid, Option<&ShipmentInput>)],
+        documents: &[(Uuid, &str)],
     ) -> QueryResult<Vec<Vec<Finding>>> {
         let kept = if waiting() {
             HashMap::new()
         } else {
-            kept(conn, rows.iter().map(|(id, _)| *id))?
+            kept(conn, documents.iter().map(|(id, _)| *id))?
         };
-        self.complete(conn, rows, kept)
+        let parsed: Vec<(Uuid, Option<ShipmentInput>)> = documents
+            .iter()
+            .map(|(id, body)| match kept.contains_key(id) {
+                true => (*id, None),
+                false => (*id, serde_json::from_str(body).ok()),
+            })
+            .collect();
+        let rows: Vec<(Uuid, Option<&ShipmentInput>)> = parsed
+            .iter()
+            .map(|(id, input)| (*id, input.as_ref()))
+            .collect();
+        self.complete(conn, &rows, kept)
     }
 
     /// The findings of `rows`: those in `kept`, the others from profiles.

@@ -119,6 +119,51 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// One cell of an exported row. Text may borrow from what the producer
+/// holds (the shipments export lends most of a row from the stored
+/// document), so a row need not copy what it shows.
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
+    Json(Value),
+}
+
+impl Cell<'_> {
+    pub const NULL: Cell<'static> = Cell::Json(Value::Null);
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(text: &'a str) -> Self {
+        Cell::Text(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Cell<'_> {
+    fn from(text: String) -> Self {
+        Cell::Text(Cow::Owned(text))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Cell<'a> {
+    fn from(text: Cow<'a, str>) -> Self {
+        Cell::Text(text)
+    }
+}
+
+impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Cell::NULL, Into::into)
+    }
+}
+
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Text(text) => serializer.serialize_str(text),
+            Cell::Json(value) => value.serialize(serializer),
+        }
+    }
+}
+
 /// Turns rows into the chosen format. Rows are gathered into chunks of
 /// about `CHUNK_BYTES`, so the stream carries a few large writes rather
 /// than one small one per row.
@@ -151,14 +196,19 @@ impl Encoder {
         }
     }
 
-    fn row(&mut self, values: Vec<Value>) {
+    fn row(&mut self, values: Vec<Cell>) {
         match &mut self.sink {
             Sink::Csv(writer) => {
                 for value in &values {
                     let _ = match value {
-                        Value::Null => writer.write_field(""),
-                        Value::String(s) => writer.write_field(neutralise(s).as_bytes()),
-                        other => writer.write_field(neutralise(&other.to_string()).as_bytes()),
+                        Cell::Text(s) => writer.write_field(neutralise(s).as_bytes()),
+                        Cell::Json(Value::Null) => writer.write_field(""),
+                        Cell::Json(Value::String(s)) => {
+                            writer.write_field(neutralise(s).as_bytes())
+                        }
+                        Cell::Json(other) => {
+                            writer.write_field(neutralise(&other.to_string()).as_bytes())
+                        }
                     };
                 }
                 let _ = writer.write_record(None::<&[u8]>);
@@ -259,7 +309,7 @@ const PAGE: i64 = 500;
 /// Reads rows page by page and hands each to `emit`, which answers false
 /// once the client has gone. Returns how many rows were sent.
 type Producer = Box<
-    dyn FnOnce(&mut DbConnection, &mut dyn FnMut(Vec<Value>) -> bool) -> Result<u64, ApiError>
+    dyn FnOnce(&mut DbConnection, &mut dyn FnMut(Vec<Cell>) -> bool) -> Result<u64, ApiError>
         + Send,
 >;
 
@@ -268,7 +318,7 @@ type Producer = Box<
 /// `rows` turns a whole page into output rows, so lookups can be batched.
 fn pages<T, C>(
     conn: &mut DbConnection,
-    emit: &mut dyn FnMut(Vec<Value>) -> bool,
+    emit: &mut dyn FnMut(Vec<Cell>) -> bool,
     page_size: i64,
     mut fetch: impl FnMut(&mut DbConnection, Option<C>) -> Result<Vec<T>, ApiError>,
     cursor: impl Fn(&T) -> C,
@@ -282,7 +332,7 @@ fn pages<T, C>(
         after = Some(cursor(last));
         let full = page.len() as i64 == page_size;
         for row in rows(conn, page)? {
-            if !emit(row) {
+            if !emit(row.into_iter().map(Cell::Json).collect()) {
                 return Ok(sent);
             }
             sent += 1;
@@ -606,7 +656,7 @@ pub async fn export(
             let mut conn = db.get()?;
             encoder.header();
             let mut complete = true;
-            let mut emit = |values: Vec<Value>| {
+            let mut emit = |values: Vec<Cell>| {
                 encoder.row(values);
                 if encoder.full() {
                     complete &= sender.blocking_send(encoder.take()).is_ok();
@@ -667,17 +717,18 @@ mod tests {
         let mut encoder = Encoder::new(Format::Csv, &["a", "b", "c", "d"]);
         encoder.header();
         let awkward = vec![
-            Value::String("comma, inside".into()),
-            Value::String("\"quoted\" text".into()),
-            Value::String("two\nlines".into()),
-            Value::String("=HYPERLINK(\"http://evil\")".into()),
+            Cell::from("comma, inside"),
+            Cell::from("\"quoted\" text".to_owned()),
+            Cell::from("two\nlines"),
+            Cell::from("=HYPERLINK(\"http://evil\")"),
         ];
         encoder.row(awkward);
+        // Owned JSON strings and numbers are neutralised the same way.
         encoder.row(vec![
-            Value::String("+1".into()),
-            Value::String("-2".into()),
-            Value::String("@SUM(A1)".into()),
-            Value::String("\tTAB".into()),
+            Cell::Json(Value::String("+1".into())),
+            Cell::Json(serde_json::json!(-2)),
+            Cell::from("@SUM(A1)"),
+            Cell::Json(Value::String("\tTAB".into())),
         ]);
         let bytes = encoder.take();
         assert!(encoder.take().is_empty(), "take leaves the encoder empty");
@@ -706,7 +757,7 @@ mod tests {
     fn ndjson_lines_are_objects() {
         let mut encoder = Encoder::new(Format::Ndjson, &["id", "n"]);
         encoder.header();
-        encoder.row(vec![Value::String("x\ny".into()), serde_json::json!(3)]);
+        encoder.row(vec![Cell::from("x\ny"), Cell::Json(serde_json::json!(3))]);
         let line = encoder.take();
         assert!(line.ends_with(b"\n"));
         assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
@@ -720,7 +771,7 @@ mod tests {
         encoder.header();
         let mut rows = 0;
         while !encoder.full() {
-            encoder.row(vec![Value::String("x".repeat(100))]);
+            encoder.row(vec![Cell::from("x".repeat(100))]);
             rows += 1;
         }
         assert!(rows > 100, "a chunk holds many rows, not one: {rows}");

@@ -3,23 +3,28 @@
 //!
 //! Each page goes through three steps — read (query and parse), profile
 //! (the lookups the risk rules and the names need, batched per page) and
-//! write (assess, format, encode) — so only one page is in memory whatever
-//! the export's size.
+//! write (assess, format, encode). Reading and profiling run on one thread
+//! and writing on another, a page apart, so an export uses both cores the
+//! way the database's own dump does (the server on one, the client on the
+//! other); at most three pages are in memory whatever the export's size.
 
 use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Actor, Visibility};
 use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Assessment, Finding, RiskWeights};
-use interdict_domain::shipment::{IncidentType, ShipmentInput, ShipmentStatus};
+use interdict_domain::shipment::{IncidentType, ShipmentStatus};
 use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records::{self, RecordRow};
 use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
 use interdict_persistence::{agencies, DbConnection};
+use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
 use uuid::Uuid;
 
-use super::{no_flag_state, range, Producer, ReportQuery};
+use super::{no_flag_state, range, Cell, Producer, ReportQuery};
 use crate::error::ApiError;
 use crate::routes::registry::choice_param;
 use crate::routes::views::utc;
@@ -53,17 +58,121 @@ pub const COLUMNS: &[&str] = &[
 /// are batched per page.
 const PAGE: i64 = 1000;
 
-/// A page as read: the rows and their parsed documents.
+/// A page as read: the rows, and what their documents name.
 struct Read {
     rows: Vec<RecordRow>,
-    inputs: Vec<ShipmentInput>,
+    mentions: Vec<Mentions>,
 }
 
-/// A page ready to write: what was read and what the risk rules found on
-/// each shipment.
+/// A page ready to write: what was read, what the risk rules found on
+/// each shipment, and the names it needs that no earlier page did.
 struct Profiled {
     read: Read,
     findings: Vec<Vec<Finding>>,
+    names: NameBook,
+}
+
+/// The records a shipment's document names, all the reader parses of it:
+/// the writer parses the document again into a [`Document`], which borrows
+/// from its text, so neither thread copies what it does not need.
+#[derive(Deserialize)]
+struct Mentions {
+    #[serde(default)]
+    parties: Vec<PartyMention>,
+    #[serde(default)]
+    lines: Vec<LineMention>,
+}
+
+#[derive(Deserialize)]
+struct PartyMention {
+    party_id: Uuid,
+}
+
+#[derive(Deserialize)]
+struct LineMention {
+    #[serde(default)]
+    chemical_id: Option<Uuid>,
+}
+
+/// What the export shows of a stored [`ShipmentInput`](interdict_domain::shipment::ShipmentInput),
+/// borrowed from the document's text where it needs no unescaping. The
+/// fields and defaults are the input's; those the export does not show are
+/// skipped.
+#[derive(Deserialize)]
+struct Document<'a> {
+    #[serde(borrow)]
+    incident_type: Cow<'a, str>,
+    #[serde(borrow, default = "reported")]
+    status: Cow<'a, str>,
+    #[serde(borrow)]
+    mode: Cow<'a, str>,
+    #[serde(borrow, default)]
+    tracking_numbers: Vec<Tracking<'a>>,
+    #[serde(borrow, default)]
+    parties: Vec<Party<'a>>,
+    #[serde(borrow, default)]
+    declared_description: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    lines: Vec<Line<'a>>,
+    #[serde(borrow)]
+    legs: Vec<Leg<'a>>,
+}
+
+fn reported() -> Cow<'static, str> {
+    Cow::Borrowed("reported")
+}
+
+#[derive(Deserialize)]
+struct Tracking<'a> {
+    #[serde(borrow)]
+    value: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct Party<'a> {
+    party_id: Uuid,
+    #[serde(borrow)]
+    role: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(default)]
+    chemical_id: Option<Uuid>,
+    #[serde(default)]
+    quantity: Option<f64>,
+    #[serde(borrow, default)]
+    unit: Option<Cow<'a, str>>,
+    #[serde(default)]
+    equipment_id: Option<Uuid>,
+    #[serde(default = "one")]
+    count: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[derive(Deserialize)]
+struct Leg<'a> {
+    #[serde(borrow)]
+    from: Place<'a>,
+    #[serde(borrow)]
+    to: Place<'a>,
+    #[serde(borrow, default)]
+    departure_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    arrival_at: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Place<'a> {
+    #[serde(borrow)]
+    country: Cow<'a, str>,
+    #[serde(borrow, default)]
+    subdivision: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    city: Option<Cow<'a, str>>,
 }
 
 pub fn producer(
@@ -92,19 +201,56 @@ pub fn producer(
         ..Search::default()
     };
     Ok(Box::new(move |conn, emit| {
-        let visibility = policy::visibility(&actor, RecordKind::Shipment);
-        let mut search = search;
-        let mut profiler = Profiler::default();
-        let mut loader = NameLoader::new(&actor);
-        let mut sent = 0;
-        while let Some((read, full)) = read_page(conn, &visibility, &mut search)? {
-            let page = profile_page(conn, &mut profiler, &mut loader, read)?;
-            if !write_page(&loader.book, page, &weights, emit, &mut sent) || !full {
-                break;
+        // One page waits between the threads while one is read and one
+        // written.
+        let (pages, ready) = mpsc::sync_channel(1);
+        std::thread::scope(|scope| {
+            let reader = std::thread::Builder::new()
+                .name("export-reader".into())
+                .spawn_scoped(scope, move || read_pages(conn, &actor, search, pages))
+                .map_err(ApiError::internal)?;
+            let mut names = NameBook::default();
+            let mut sent = 0;
+            let mut written = Ok(());
+            for page in ready.iter() {
+                match write_page(&mut names, page, &weights, emit, &mut sent) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        written = Err(e);
+                        break;
+                    }
+                }
             }
-        }
-        Ok(sent)
+            // A client that went away, or a failed write, stops the reader
+            // at its next page.
+            drop(ready);
+            let read = reader
+                .join()
+                .unwrap_or_else(|_| Err(ApiError::internal("the export's reader panicked")));
+            read.and(written).map(|()| sent)
+        })
     }))
+}
+
+/// Reads and profiles pages and hands each to `pages`, until none are left
+/// or the writer has stopped taking them.
+fn read_pages(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    mut search: Search,
+    pages: mpsc::SyncSender<Profiled>,
+) -> Result<(), ApiError> {
+    let visibility = policy::visibility(actor, RecordKind::Shipment);
+    let mut profiler = Profiler::default();
+    let mut loader = NameLoader::new(actor);
+    while let Some((read, full)) = read_page(conn, &visibility, &mut search)? {
+        let page = profile_page(conn, &mut profiler, &mut loader, read)?;
+        if pages.send(page).is_err() || !full {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The next page of visible shipments, newest first, parsed, and whether
@@ -114,22 +260,17 @@ fn read_page(
     visibility: &Visibility,
     search: &mut Search,
 ) -> Result<Option<(Read, bool)>, ApiError> {
-    let mut rows = search::search(conn, RecordKind::Shipment, visibility, search)?;
+    let rows = search::search(conn, RecordKind::Shipment, visibility, search)?;
     let Some(last) = rows.last() else {
         return Ok(None);
     };
     search.before = Some(last.id.0);
     let full = rows.len() as i64 == PAGE;
-    // The document is parsed here and its text dropped, so it is not
-    // carried through the other steps.
-    let inputs = rows
-        .iter_mut()
-        .map(|row| {
-            let body = std::mem::take(&mut row.body);
-            serde_json::from_str(&body).map_err(ApiError::internal)
-        })
+    let mentions = rows
+        .iter()
+        .map(|row| serde_json::from_str(&row.body).map_err(ApiError::internal))
         .collect::<Result<_, _>>()?;
-    Ok(Some((Read { rows, inputs }, full)))
+    Ok(Some((Read { rows, mentions }, full)))
 }
 
 /// What the rules found on a page's shipments, and the names it needs.
@@ -139,35 +280,39 @@ fn profile_page(
     names: &mut NameLoader,
     read: Read,
 ) -> Result<Profiled, ApiError> {
-    let shipments: Vec<(Uuid, Option<&ShipmentInput>)> = read
+    let documents: Vec<(Uuid, &str)> = read
         .rows
         .iter()
-        .zip(&read.inputs)
-        .map(|(row, input)| (row.id.0, Some(input)))
+        .map(|row| (row.id.0, row.body.as_str()))
         .collect();
-    let findings = profiler.findings_of(conn, &shipments)?;
-    names.load(conn, &read)?;
-    Ok(Profiled { read, findings })
+    let findings = profiler.findings_of(conn, &documents)?;
+    let names = names.load(conn, &read)?;
+    Ok(Profiled {
+        read,
+        findings,
+        names,
+    })
 }
 
 /// A page assessed, formatted and handed to `emit`, counting rows sent;
 /// false once the client has gone.
 fn write_page(
-    names: &NameBook,
+    names: &mut NameBook,
     page: Profiled,
     weights: &RiskWeights,
-    emit: &mut dyn FnMut(Vec<Value>) -> bool,
+    emit: &mut dyn FnMut(Vec<Cell>) -> bool,
     sent: &mut u64,
-) -> bool {
-    let shipments = page.read.rows.iter().zip(page.read.inputs);
-    for ((row, input), findings) in shipments.zip(page.findings) {
+) -> Result<bool, ApiError> {
+    names.extend(page.names);
+    for (row, findings) in page.read.rows.iter().zip(page.findings) {
+        let document = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
         let risk = risk::weigh(findings, weights);
-        if !emit(row_values(names, row, input, risk)) {
-            return false;
+        if !emit(row_values(names, row, document, risk)) {
+            return Ok(false);
         }
         *sent += 1;
     }
-    true
+    Ok(true)
 }
 
 /// Names of the parties, chemicals and agencies rows mention.
@@ -178,6 +323,14 @@ struct NameBook {
     agencies: HashMap<Uuid, String>,
 }
 
+impl NameBook {
+    fn extend(&mut self, more: NameBook) {
+        self.parties.extend(more.parties);
+        self.chemicals.extend(more.chemicals);
+        self.agencies.extend(more.agencies);
+    }
+}
+
 fn name<'a>(names: &'a HashMap<Uuid, String>, id: &Uuid) -> &'a str {
     names.get(id).map_or("", String::as_str)
 }
@@ -185,41 +338,38 @@ fn name<'a>(names: &'a HashMap<Uuid, String>, id: &Uuid) -> &'a str {
 /// Looks names up a page at a time, each once per export.
 struct NameLoader {
     parties: Visibility,
-    book: NameBook,
+    known: HashSet<Uuid>,
 }
 
 impl NameLoader {
     fn new(actor: &Actor) -> Self {
         Self {
             parties: policy::visibility(actor, RecordKind::Party),
-            book: NameBook::default(),
+            known: HashSet::new(),
         }
     }
 
-    /// Adds the names `page` needs that no earlier page did. Parties the caller
+    /// The names `page` needs that no earlier page did. Parties the caller
     /// may not see are named as such; the catalogue is public.
-    fn load(&mut self, conn: &mut DbConnection, page: &Read) -> Result<(), ApiError> {
-        let parties = unknown(
-            page.inputs
+    fn load(&mut self, conn: &mut DbConnection, page: &Read) -> Result<NameBook, ApiError> {
+        let mut book = NameBook::default();
+        let parties = self.unknown(
+            page.mentions
                 .iter()
-                .flat_map(|i| i.parties.iter().map(|p| p.party_id)),
-            &self.book.parties,
+                .flat_map(|m| m.parties.iter().map(|p| p.party_id)),
         );
         if !parties.is_empty() {
             let found = records::bodies_visible(conn, RecordKind::Party, &parties, &self.parties)?;
-            self.book
-                .parties
-                .extend(named(parties, found, "(not visible)", |body| {
-                    serde_json::from_str::<Value>(body)
-                        .ok()
-                        .and_then(|body| body["name"].as_str().map(str::to_owned))
-                }));
+            book.parties = named(parties, found, "(not visible)", |body| {
+                serde_json::from_str::<Value>(body)
+                    .ok()
+                    .and_then(|body| body["name"].as_str().map(str::to_owned))
+            });
         }
-        let chemicals = unknown(
-            page.inputs
+        let chemicals = self.unknown(
+            page.mentions
                 .iter()
-                .flat_map(|i| i.lines.iter().filter_map(|l| l.chemical_id)),
-            &self.book.chemicals,
+                .flat_map(|m| m.lines.iter().filter_map(|l| l.chemical_id)),
         );
         if !chemicals.is_empty() {
             let everything = Visibility::Everything {
@@ -227,31 +377,25 @@ impl NameLoader {
             };
             let found =
                 records::bodies_visible(conn, RecordKind::Chemical, &chemicals, &everything)?;
-            self.book
-                .chemicals
-                .extend(named(chemicals, found, "chemical", |body| {
-                    serde_json::from_str::<ChemicalInput>(body)
-                        .ok()
-                        .map(|c| c.name)
-                }));
+            book.chemicals = named(chemicals, found, "chemical", |body| {
+                serde_json::from_str::<ChemicalInput>(body)
+                    .ok()
+                    .map(|c| c.name)
+            });
         }
-        for id in unknown(
-            page.rows.iter().map(|r| r.owner_agency_id.0),
-            &self.book.agencies,
-        ) {
+        for id in self.unknown(page.rows.iter().map(|r| r.owner_agency_id.0)) {
             let agency = agencies::find(conn, id)?.map(|a| a.name);
-            self.book.agencies.insert(id, agency.unwrap_or_default());
+            book.agencies.insert(id, agency.unwrap_or_default());
         }
-        Ok(())
+        Ok(book)
     }
-}
 
-/// Those of `ids` not in `known`, each once.
-fn unknown(ids: impl Iterator<Item = Uuid>, known: &HashMap<Uuid, String>) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = ids.filter(|id| !known.contains_key(id)).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+    /// Those of `ids` no earlier call asked for, each once.
+    fn unknown(&mut self, ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = ids.filter(|id| self.known.insert(*id)).collect();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 /// Each of `ids` with the name read from its body, or `missing` where the
@@ -272,34 +416,28 @@ fn named(
     names
 }
 
-fn text(value: String) -> Value {
-    Value::String(value)
-}
-
-fn optional(value: Option<String>) -> Value {
-    value.map_or(Value::Null, Value::String)
-}
-
-fn row_values(
-    names: &NameBook,
-    row: &RecordRow,
-    input: ShipmentInput,
+/// A shipment's row. Its text is borrowed from the document and the names
+/// where it can be.
+fn row_values<'a>(
+    names: &'a NameBook,
+    row: &'a RecordRow,
+    input: Document<'a>,
     risk: Assessment,
-) -> Vec<Value> {
+) -> Vec<Cell<'a>> {
     let (mut consignors, mut consignees, mut others) = (Vec::new(), Vec::new(), Vec::new());
     for party in &input.parties {
         let name = name(&names.parties, &party.party_id);
-        match party.role.as_str() {
-            "consignor" => consignors.push(name.to_owned()),
-            "consignee" => consignees.push(name.to_owned()),
-            role => others.push(format!("{name} ({role})")),
+        match &*party.role {
+            "consignor" => consignors.push(Cow::Borrowed(name)),
+            "consignee" => consignees.push(Cow::Borrowed(name)),
+            role => others.push(Cow::Owned(format!("{name} ({role})"))),
         }
     }
-    let lines: Vec<String> = input
+    let lines: Vec<Cow<str>> = input
         .lines
         .iter()
         .map(|line| {
-            if let Some(id) = line.chemical_id {
+            Cow::Owned(if let Some(id) = line.chemical_id {
                 format!(
                     "{} {} {}",
                     line.quantity.unwrap_or_default(),
@@ -310,51 +448,243 @@ fn row_values(
                 format!("{}× equipment", line.count)
             } else {
                 format!("{}× die mold", line.count)
-            }
+            })
         })
+        .collect();
+    let tracking: Vec<Cow<str>> = input
+        .tracking_numbers
+        .into_iter()
+        .map(|t| t.value)
         .collect();
     let shipped_at = input
         .legs
         .iter()
         .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()));
-    let tracking: Vec<&str> = input
-        .tracking_numbers
-        .iter()
-        .map(|t| t.value.as_str())
-        .collect();
-    let tracking = tracking.join("; ");
     let mut legs = input.legs.into_iter();
     let first = legs.next();
-    let last = legs.next_back().or_else(|| first.clone());
-    let (origin_country, origin_city) =
-        first.map_or((None, None), |l| (Some(l.from.country), l.from.city));
-    let (destination_country, destination_subdivision, destination_city) = last
-        .map_or((None, None, None), |l| {
+    let last = legs.next_back();
+    let (origin_country, origin_city) = first.as_ref().map_or((None, None), |l| {
+        (Some(l.from.country.clone()), l.from.city.clone())
+    });
+    let (destination_country, destination_subdivision, destination_city) =
+        last.or(first).map_or((None, None, None), |l| {
             (Some(l.to.country), l.to.subdivision, l.to.city)
         });
     let indicators: Vec<&str> = risk.indicators.iter().map(|i| i.code.as_str()).collect();
     vec![
-        text(row.id.0.to_string()),
-        text(name(&names.agencies, &row.owner_agency_id.0).to_owned()),
-        text(utc(row.created_at).to_rfc3339()),
-        text(input.incident_type),
-        text(input.status),
-        text(input.mode),
-        optional(origin_country),
-        optional(origin_city),
-        optional(destination_country),
-        optional(destination_subdivision),
-        optional(destination_city),
-        optional(shipped_at),
-        text(consignors.join("; ")),
-        text(consignees.join("; ")),
-        text(others.join("; ")),
-        text(lines.join("; ")),
-        text(tracking),
-        optional(input.declared_description),
-        serde_json::json!(risk.score),
-        text(indicators.join("; ")),
-        optional(row.withdrawn_at.map(|t| utc(t).to_rfc3339())),
-        optional(row.withdrawn_reason.clone()),
+        row.id.0.to_string().into(),
+        name(&names.agencies, &row.owner_agency_id.0).into(),
+        utc(row.created_at).to_rfc3339().into(),
+        input.incident_type.into(),
+        input.status.into(),
+        input.mode.into(),
+        origin_country.into(),
+        origin_city.into(),
+        destination_country.into(),
+        destination_subdivision.into(),
+        destination_city.into(),
+        shipped_at.into(),
+        listed(consignors),
+        listed(consignees),
+        listed(others),
+        listed(lines),
+        listed(tracking),
+        input.declared_description.into(),
+        Cell::Json(serde_json::json!(risk.score)),
+        indicators.join("; ").into(),
+        row.withdrawn_at.map(|t| utc(t).to_rfc3339()).into(),
+        row.withdrawn_reason.as_deref().into(),
     ]
+}
+
+/// Items as one cell, separated by semicolons; one item is lent as it is.
+fn listed(mut items: Vec<Cow<'_, str>>) -> Cell<'_> {
+    match items.len() {
+        1 => Cell::Text(items.remove(0)),
+        _ => Cell::Text(Cow::Owned(items.join("; "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interdict_domain::shipment::{
+        LegInput, LineInput, LocationInput, ShipmentInput, ShipmentPartyInput, TrackingNumberInput,
+    };
+
+    fn place(country: &str, subdivision: Option<&str>, city: &str) -> LocationInput {
+        LocationInput {
+            country: country.into(),
+            subdivision: subdivision.map(Into::into),
+            city: Some(city.into()),
+            locode: Some("XXXXX".into()),
+        }
+    }
+
+    fn text(cell: &Cell) -> Option<String> {
+        match cell {
+            Cell::Text(text) => Some(text.to_string()),
+            Cell::Json(Value::Null) => None,
+            Cell::Json(other) => Some(other.to_string()),
+        }
+    }
+
+    /// The export reads stored documents through its own borrowed view; a
+    /// field renamed in the input must not go missing from the export.
+    #[test]
+    fn a_stored_shipment_exports_every_field_it_shows() {
+        let (consignor, consignee, broker, chemical) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let input = ShipmentInput {
+            incident_type: "seizure".into(),
+            status: "under_review".into(),
+            mode: "air".into(),
+            tracking_numbers: vec![
+                TrackingNumberInput {
+                    kind: "air_waybill".into(),
+                    value: "176-1".into(),
+                },
+                TrackingNumberInput {
+                    kind: "courier_tracking".into(),
+                    value: "1Z\"9".into(),
+                },
+            ],
+            parties: vec![
+                ShipmentPartyInput {
+                    party_id: consignor,
+                    role: "consignor".into(),
+                },
+                ShipmentPartyInput {
+                    party_id: consignee,
+                    role: "consignee".into(),
+                },
+                ShipmentPartyInput {
+                    party_id: broker,
+                    role: "broker".into(),
+                },
+            ],
+            declared_description: Some("industrial\n\"solvent\"".into()),
+            declared_hs_code: Some("2933".into()),
+            declared_value: Some("10.00".into()),
+            declared_currency: Some("USD".into()),
+            gross_weight_kg: Some(2.5),
+            concealment_method: Some("false bottom".into()),
+            narrative: Some("a long narrative".into()),
+            lines: vec![
+                LineInput {
+                    chemical_id: Some(chemical),
+                    quantity: Some(25.5),
+                    unit: Some("kg".into()),
+                    equipment_id: None,
+                    die_mold_id: None,
+                    count: 2,
+                },
+                LineInput {
+                    chemical_id: None,
+                    quantity: None,
+                    unit: None,
+                    equipment_id: Some(Uuid::now_v7()),
+                    die_mold_id: None,
+                    count: 3,
+                },
+            ],
+            legs: vec![
+                LegInput {
+                    from: place("CN", None, "Shanghai"),
+                    to: place("MX", Some("MX-JAL"), "Guadalajara"),
+                    carrier: Some("carrier".into()),
+                    departure_at: None,
+                    arrival_at: Some("2026-03-02T00:00:00Z".into()),
+                    document_number: Some("DOC".into()),
+                },
+                LegInput {
+                    from: place("MX", None, "Guadalajara"),
+                    to: place("US", Some("US-AZ"), "Phoenix"),
+                    carrier: None,
+                    departure_at: Some("2026-03-05T00:00:00Z".into()),
+                    arrival_at: None,
+                    document_number: None,
+                },
+            ],
+        };
+        let body = serde_json::to_string(&input).unwrap();
+        let mentions: Mentions = serde_json::from_str(&body).unwrap();
+        let mentioned: Vec<Uuid> = mentions.parties.iter().map(|p| p.party_id).collect();
+        assert_eq!(mentioned, [consignor, consignee, broker]);
+        assert_eq!(mentions.lines[0].chemical_id, Some(chemical));
+
+        let mut names = NameBook::default();
+        names.parties.insert(consignor, "Acme, Ltd.".into());
+        names.parties.insert(consignee, "Beta".into());
+        names.parties.insert(broker, "Gamma".into());
+        names.chemicals.insert(chemical, "Piperidine".into());
+        let row = RecordRow {
+            id: Uuid::now_v7().into(),
+            kind: "shipment".into(),
+            owner_agency_id: Uuid::now_v7().into(),
+            scope_kind: "agency".into(),
+            scope_task_force_id: None,
+            version: 1,
+            body: body.clone(),
+            created_by: None,
+            created_at: chrono::NaiveDateTime::default(),
+            updated_by: None,
+            updated_at: chrono::NaiveDateTime::default(),
+            withdrawn_at: None,
+            withdrawn_by: None,
+            withdrawn_reason: None,
+        };
+        let document = serde_json::from_str(&row.body).unwrap();
+        let risk = Assessment {
+            score: 35.0,
+            indicators: vec![],
+        };
+        let cells: Vec<Option<String>> = row_values(&names, &row, document, risk)
+            .iter()
+            .map(text)
+            .collect();
+        let shown: HashMap<&str, Option<&str>> = COLUMNS
+            .iter()
+            .copied()
+            .zip(cells.iter().map(Option::as_deref))
+            .collect();
+        assert_eq!(cells.len(), COLUMNS.len());
+        assert_eq!(shown["incident_type"], Some("seizure"));
+        assert_eq!(shown["status"], Some("under_review"));
+        assert_eq!(shown["mode"], Some("air"));
+        assert_eq!(shown["origin_country"], Some("CN"));
+        assert_eq!(shown["origin_city"], Some("Shanghai"));
+        assert_eq!(shown["destination_country"], Some("US"));
+        assert_eq!(shown["destination_subdivision"], Some("US-AZ"));
+        assert_eq!(shown["destination_city"], Some("Phoenix"));
+        assert_eq!(shown["shipped_at"], Some("2026-03-02T00:00:00Z"));
+        assert_eq!(shown["consignors"], Some("Acme, Ltd."));
+        assert_eq!(shown["consignees"], Some("Beta"));
+        assert_eq!(shown["other_parties"], Some("Gamma (broker)"));
+        assert_eq!(shown["lines"], Some("25.5 kg Piperidine; 3× equipment"));
+        assert_eq!(shown["tracking_numbers"], Some("176-1; 1Z\"9"));
+        assert_eq!(
+            shown["declared_description"],
+            Some("industrial\n\"solvent\"")
+        );
+        assert_eq!(shown["risk_score"], Some("35.0"));
+        assert_eq!(shown["withdrawn_at"], None);
+    }
+
+    /// A document with only what the input requires gets the input's
+    /// defaults.
+    #[test]
+    fn a_minimal_document_takes_the_inputs_defaults() {
+        let body = r#"{"incident_type":"seizure","mode":"sea","lines":[{"die_mold_id":"00000000-0000-0000-0000-000000000001"}],"legs":[{"from":{"country":"IN"},"to":{"country":"US"}}]}"#;
+        let document: Document = serde_json::from_str(body).unwrap();
+        assert_eq!(document.status, "reported");
+        assert_eq!(document.lines[0].count, 1);
+        let input: interdict_domain::shipment::ShipmentInput = serde_json::from_str(body).unwrap();
+        assert_eq!(document.status, input.status);
+        assert_eq!(document.lines[0].count, input.lines[0].count);
+    }
 }
