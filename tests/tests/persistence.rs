@@ -612,6 +612,7 @@ mod profiles {
     use interdict_persistence::chains::{self, LinkRow};
     use interdict_persistence::profiles::Profiler;
     use interdict_persistence::records::{self, Write};
+    use interdict_persistence::search::Search;
     use interdict_persistence::{deconfliction, findings};
     use interdict_persistence::{DbConnection, DbUuid};
     use std::collections::HashMap;
@@ -836,14 +837,19 @@ mod profiles {
         let unmarked = |found: &[Finding]| found.iter().all(|f| f.code.as_str() != "marks_removed");
         findings::batched(conn, |conn| {
             edit::<EquipmentInput>(conn, press_id, press.clone());
-            let (row, found) =
+            let (_, found) =
                 findings::find_visible_shipment(conn, s4, &everything())?.expect("s4 is visible");
             assert!(unmarked(&found), "a stale finding was read inside a batch");
-            let found = Profiler::default().findings_of(conn, &[(s4, row.body.as_str())])?;
-            assert!(
-                unmarked(&found[0]),
-                "a stale finding was read inside a batch"
-            );
+            let listed = Search {
+                limit: 1000,
+                ..Search::default()
+            };
+            let found = Profiler::default().search_shipments(conn, &everything(), &listed)?;
+            let (_, found) = found
+                .iter()
+                .find(|(row, _)| row.id == DbUuid(s4))
+                .expect("s4 is listed");
+            assert!(unmarked(found), "a stale finding was read inside a batch");
             Ok::<_, diesel::result::Error>(())
         })
         .unwrap();

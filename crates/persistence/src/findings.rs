@@ -19,6 +19,7 @@
 //! way; so is a shipment read while a refresh waits for the end of a
 //! [`batched`] run.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use interdict_domain::policy::Visibility;
 use interdict_domain::record::RecordKind;
@@ -31,6 +32,7 @@ use uuid::Uuid;
 use crate::profiles::Profiler;
 use crate::records::{visible, RecordRow, CHUNK};
 use crate::schema::{party_facts, record_refs, records, risk_findings};
+use crate::search::{self, Search};
 use crate::{DbConnection, DbUuid};
 
 thread_local! {
@@ -295,31 +297,45 @@ pub fn referring(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>
 }
 
 impl Profiler {
-    /// What the rules found on each of these shipments, given their
-    /// documents, in their order: the kept findings where there are any,
-    /// the profile's otherwise. Only the documents of the latter are parsed.
-    pub fn findings_of(
+    /// The page of shipments `search` finds, each with what the rules found
+    /// on it. Kept findings come in the same statement; only the shipments
+    /// without them have their documents parsed and profiled.
+    pub fn search_shipments(
         &mut self,
         conn: &mut DbConnection,
-        documents: &[(Uuid, &str)],
-    ) -> QueryResult<Vec<Vec<Finding>>> {
-        let kept = if waiting() {
-            HashMap::new()
-        } else {
-            kept(conn, documents.iter().map(|(id, _)| *id))?
-        };
-        let parsed: Vec<(Uuid, Option<ShipmentInput>)> = documents
+        visibility: &Visibility,
+        search: &Search,
+    ) -> QueryResult<Vec<(ListedShipment, Vec<Finding>)>> {
+        let found: Vec<(ListedShipment, Option<String>)> =
+            search::matching(RecordKind::Shipment, visibility, search)
+                .select((ListedShipment::as_select(), kept_text()))
+                .load(conn)?;
+        let trusted = !waiting();
+        let kept: HashMap<Uuid, Vec<Finding>> = found
             .iter()
-            .map(|(id, body)| match kept.contains_key(id) {
-                true => (*id, None),
-                false => (*id, serde_json::from_str(body).ok()),
+            .filter(|_| trusted)
+            .filter_map(|(row, text)| {
+                let findings = serde_json::from_str(text.as_deref()?).ok()?;
+                Some((row.id.0, findings))
+            })
+            .collect();
+        let parsed: Vec<(Uuid, Option<ShipmentInput>)> = found
+            .iter()
+            .map(|(row, _)| match kept.contains_key(&row.id.0) {
+                true => (row.id.0, None),
+                false => (row.id.0, serde_json::from_str(&row.body).ok()),
             })
             .collect();
         let rows: Vec<(Uuid, Option<&ShipmentInput>)> = parsed
             .iter()
             .map(|(id, input)| (*id, input.as_ref()))
             .collect();
-        self.complete(conn, &rows, kept)
+        let findings = self.complete(conn, &rows, kept)?;
+        Ok(found
+            .into_iter()
+            .map(|(row, _)| row)
+            .zip(findings)
+            .collect())
     }
 
     /// The findings of `rows`: those in `kept`, the others from profiles.
@@ -347,6 +363,28 @@ impl Profiler {
     }
 }
 
+/// The findings kept for the record of the enclosing query, as stored.
+#[diesel::dsl::auto_type]
+fn kept_text() -> _ {
+    risk_findings::table
+        .filter(risk_findings::record_id.eq(records::id))
+        .select(risk_findings::findings)
+        .single_value()
+}
+
+/// The columns a listing of shipments shows: not the search text nor who
+/// last changed what.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct ListedShipment {
+    pub id: DbUuid,
+    pub owner_agency_id: DbUuid,
+    pub created_at: NaiveDateTime,
+    pub body: String,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawn_reason: Option<String>,
+}
+
 /// A shipment `visibility` lets the caller see, with what the rules found
 /// on it: the record and its kept findings in one statement (a read's
 /// round trips are most of its cost on PostgreSQL).
@@ -355,15 +393,11 @@ pub fn find_visible_shipment(
     id: Uuid,
     visibility: &Visibility,
 ) -> QueryResult<Option<(RecordRow, Vec<Finding>)>> {
-    let kept_text = risk_findings::table
-        .filter(risk_findings::record_id.eq(records::id))
-        .select(risk_findings::findings)
-        .single_value();
     let found: Option<(RecordRow, Option<String>)> =
         visible(records::table.into_boxed(), visibility)
             .filter(records::id.eq(DbUuid(id)))
             .filter(records::kind.eq(RecordKind::Shipment.as_str()))
-            .select((RecordRow::as_select(), kept_text))
+            .select((RecordRow::as_select(), kept_text()))
             .get_result(conn)
             .optional()?;
     let Some((row, text)) = found else {

@@ -13,7 +13,7 @@ use interdict_domain::policy::Visibility;
 use interdict_domain::record::RecordKind;
 use uuid::Uuid;
 
-use crate::records::{visible, RecordRow};
+use crate::records::{visible, BoxedRecords, RecordRow};
 use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     records,
@@ -117,6 +117,18 @@ pub fn search(
     visibility: &Visibility,
     search: &Search,
 ) -> QueryResult<Vec<RecordRow>> {
+    matching(kind, visibility, search)
+        .select(RecordRow::as_select())
+        .load(conn)
+}
+
+/// The page of records of `kind` that `search` finds and `visibility`
+/// lets the caller see, newest first, for the caller to choose the columns.
+pub fn matching<'a>(
+    kind: RecordKind,
+    visibility: &Visibility,
+    search: &'a Search,
+) -> BoxedRecords<'a> {
     let mut query =
         visible(records::table.into_boxed(), visibility).filter(records::kind.eq(kind.as_str()));
     if let Some(text) = &search.text {
@@ -193,11 +205,7 @@ pub fn search(
         FactFilter::DieMold { shape } => narrow!(query, die_mold_facts, shape, shape),
         FactFilter::Shipment(facts) => shipment_filters(query, facts),
     };
-    query
-        .order(records::id.desc())
-        .limit(search.limit)
-        .select(RecordRow::as_select())
-        .load(conn)
+    query.order(records::id.desc()).limit(search.limit)
 }
 
 fn shipment_filters<'a>(
