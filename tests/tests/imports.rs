@@ -82,12 +82,13 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
         line("1Z005", "Wuhan Kang Biotech", "CN", "last tuesday"),
         line("1Z006", "Wuhan Kang Biotech", "CN", "2026-03-06"),
         "1Z007,DHL,air_express,too few cells".to_owned(),
+        line("", "Wuhan Kang Biotech", "ZZ", "someday"),
     ]);
     let (id, report) = import(&app, &token, &body);
     assert_eq!(report["state"], "completed", "{report}");
-    assert_eq!(report["rows_read"], 7);
+    assert_eq!(report["rows_read"], 8);
     assert_eq!(report["imported"], 3);
-    assert_eq!(report["rejected"], 4);
+    assert_eq!(report["rejected"], 5);
     assert_eq!(report["duplicates"], 0);
     assert_eq!(report["file_name"], "manifest.csv");
 
@@ -114,9 +115,37 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
         );
     }
     assert!(found.iter().any(|(row, _)| *row == 8), "{found:?}");
+    let reasons_of_9 = found.iter().filter(|(row, _)| *row == 9).count();
+    assert_eq!(reasons_of_9, 3, "{found:?}");
     assert!(items
         .iter()
         .all(|r| !r["reason"].as_str().unwrap().is_empty()));
+
+    // Paged a row at a time, each page holds one row with all its reasons,
+    // and together they hold every reason once.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app.get(
+            &format!("/api/v1/imports/{id}/rejections?limit=1{cursor}"),
+            &token,
+        );
+        assert_eq!(page.status, 200, "{}", page.text);
+        let page = page.json();
+        let rows: Vec<i64> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["row"].as_i64().unwrap())
+            .collect();
+        assert!(rows.windows(2).all(|w| w[0] == w[1]), "{rows:?}");
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, items);
 
     // Exactly the good rows, with one consignor for both spellings.
     assert_eq!(shipment_count(&app, &token), 3);
@@ -149,13 +178,13 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
     let summary = entries.iter().find(|e| e.action == "import").unwrap();
     let detail: Value = serde_json::from_str(summary.detail.as_deref().unwrap()).unwrap();
     assert_eq!(detail["imported"], 3);
-    assert_eq!(detail["rejected"], 4);
+    assert_eq!(detail["rejected"], 5);
 
     // Running it again adds nothing.
     let (_, again) = import(&app, &token, &body);
     assert_eq!(again["imported"], 0, "{again}");
     assert_eq!(again["duplicates"], 3);
-    assert_eq!(again["rejected"], 4);
+    assert_eq!(again["rejected"], 5);
     assert_eq!(shipment_count(&app, &token), 3);
 }
 

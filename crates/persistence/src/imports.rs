@@ -142,17 +142,29 @@ pub fn insert_rejections(
 }
 
 /// Rejections in row order, after `after_row`.
+/// The reasons of the first `rows` rejected rows after `after_row`, each
+/// row with all of its reasons, so a page never splits one.
 pub fn rejections(
     conn: &mut DbConnection,
     import: Uuid,
     after_row: i64,
-    limit: i64,
+    rows: i64,
 ) -> QueryResult<Vec<Rejection>> {
-    import_rejections::table
+    let wanted: Vec<i64> = import_rejections::table
         .filter(import_rejections::import_id.eq(DbUuid(import)))
         .filter(import_rejections::row_number.gt(after_row))
+        .select(import_rejections::row_number)
+        .distinct()
+        .order(import_rejections::row_number)
+        .limit(rows)
+        .load(conn)?;
+    let (Some(first), Some(last)) = (wanted.first(), wanted.last()) else {
+        return Ok(Vec::new());
+    };
+    import_rejections::table
+        .filter(import_rejections::import_id.eq(DbUuid(import)))
+        .filter(import_rejections::row_number.between(*first, *last))
         .order((import_rejections::row_number, import_rejections::field))
-        .limit(limit)
         .select((
             import_rejections::row_number,
             import_rejections::field,

@@ -76,7 +76,8 @@ pub struct UploadQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RejectionQuery {
-    /// Page size, 1 to 500 (default 50).
+    /// Rejected rows per page, each with all of its reasons: 1 to 500
+    /// (default 50).
     pub limit: Option<i64>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -239,32 +240,29 @@ pub async fn rejections(
                 .parse::<i64>()
                 .map_err(|_| ApiError::bad_request("cursor", "is not a cursor from this list"))?,
         };
-        // A row may have several reasons; page by row so none is split.
+        // A row may have several reasons: pages count rows, so none is split.
         let rows = state
             .db
             .run(move |conn| Ok::<_, ApiError>(imports::rejections(conn, id, after, limit + 1)?))
             .await?;
-        let more = rows.len() as i64 > limit;
         let mut items: Vec<RejectionView> = rows
             .into_iter()
-            .take(limit as usize)
             .map(|r| RejectionView {
                 row: r.row_number,
                 field: r.field,
                 reason: r.reason,
             })
             .collect();
-        let next_cursor = if more {
-            // Drop a row cut in half; the next page starts with it.
-            let last = items.last().map(|r| r.row).unwrap_or(after);
-            if items.iter().any(|r| r.row != last) {
-                items.retain(|r| r.row != last);
+        let mut seen = items.iter().map(|r| r.row).collect::<Vec<_>>();
+        seen.dedup();
+        let next_cursor = match seen.get(limit as usize) {
+            // One row more than asked for: the next page starts with it.
+            Some(extra) => {
+                let extra = *extra;
+                items.retain(|r| r.row != extra);
                 items.last().map(|r| r.row.to_string())
-            } else {
-                Some(last.to_string())
             }
-        } else {
-            None
+            None => None,
         };
         Ok(Page { items, next_cursor })
     }
