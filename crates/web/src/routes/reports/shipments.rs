@@ -199,42 +199,56 @@ pub fn producer(
         ..Search::default()
     };
     Ok(Box::new(move |conn, emit| {
-        // One page waits between the threads while one is read and one
-        // written.
-        let (pages, ready) = mpsc::sync_channel(1);
-        let (spent, freed) = mpsc::channel();
-        std::thread::scope(|scope| {
-            let reader = std::thread::Builder::new()
-                .name("export-reader".into())
-                .spawn_scoped(scope, move || {
-                    read_pages(conn, &actor, search, &weights, pages, freed)
-                })
-                .map_err(ApiError::internal)?;
-            let mut names = NameBook::default();
-            let mut sent = 0;
-            let mut written = Ok(());
-            for mut page in ready.iter() {
+        let mut names = NameBook::default();
+        let mut sent = 0;
+        pipelined(
+            move |pages, written| read_pages(conn, &actor, search, &weights, pages, written),
+            |page: &mut Page| {
                 names.extend(std::mem::take(&mut page.names));
-                match write_page(&names, &page, emit, &mut sent) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        written = Err(e);
-                        break;
-                    }
-                }
-                // Once the reader has finished, the page is freed here.
-                let _ = spent.send(page);
-            }
-            // A client that went away, or a failed write, stops the reader
-            // at its next page.
-            drop(ready);
-            let read = reader
-                .join()
-                .unwrap_or_else(|_| Err(ApiError::internal("the export's reader panicked")));
-            read.and(written).map(|()| sent)
-        })
+                write_page(&names, page, emit, &mut sent)
+            },
+        )?;
+        Ok(sent)
     }))
+}
+
+/// Runs `read` on a thread of its own and hands each page it sends to
+/// `write` on this one, a page behind; written pages go back to `read`
+/// (on its receiver) to be freed on the thread that allocated them. Ends
+/// when `read` is done, or when `write` answers false (the client left) or
+/// fails, which stops `read` at its next send.
+fn pipelined<P: Send>(
+    read: impl FnOnce(mpsc::SyncSender<P>, mpsc::Receiver<P>) -> Result<(), ApiError> + Send,
+    mut write: impl FnMut(&mut P) -> Result<bool, ApiError>,
+) -> Result<(), ApiError> {
+    // One page waits between the threads while one is read and one
+    // written.
+    let (pages, ready) = mpsc::sync_channel(1);
+    let (spent, written) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("export-reader".into())
+            .spawn_scoped(scope, move || read(pages, written))
+            .map_err(ApiError::internal)?;
+        let mut outcome = Ok(());
+        for mut page in ready.iter() {
+            match write(&mut page) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            // Once the reader has finished, the page is freed here.
+            let _ = spent.send(page);
+        }
+        drop(ready);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(ApiError::internal("the export's reader panicked")));
+        read.and(outcome)
+    })
 }
 
 /// Reads pages and hands each to `pages`, until none are left
@@ -496,6 +510,91 @@ mod tests {
     use interdict_domain::shipment::{
         LegInput, LineInput, LocationInput, ShipmentInput, ShipmentPartyInput, TrackingNumberInput,
     };
+
+    /// A reader that sends numbered pages until told to stop or `last`,
+    /// counting what it sent and what came back to be freed.
+    fn counting_reader<'a>(
+        last: Option<u32>,
+        sent: &'a std::sync::atomic::AtomicU32,
+        freed: &'a std::sync::atomic::AtomicU32,
+    ) -> impl FnOnce(mpsc::SyncSender<u32>, mpsc::Receiver<u32>) -> Result<(), ApiError> + Send + 'a
+    {
+        use std::sync::atomic::Ordering;
+        move |pages, written| {
+            for n in 1.. {
+                freed.fetch_add(written.try_iter().count() as u32, Ordering::SeqCst);
+                if last.is_some_and(|last| n > last) {
+                    return Err(ApiError::internal("the database went away"));
+                }
+                if pages.send(n).is_err() {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(())
+        }
+    }
+
+    /// A client that leaves stops the reader, which would otherwise read
+    /// the whole export for no one.
+    #[test]
+    fn a_writer_that_stops_stops_the_reader() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let (sent, freed) = (AtomicU32::new(0), AtomicU32::new(0));
+        let mut written = Vec::new();
+        let outcome = pipelined(counting_reader(None, &sent, &freed), |page: &mut u32| {
+            written.push(*page);
+            Ok(written.len() < 3)
+        });
+        assert!(outcome.is_ok());
+        assert_eq!(written, [1, 2, 3]);
+        // Read ahead by at most the page waiting and the one being read.
+        assert!(sent.load(Ordering::SeqCst) <= 5, "{sent:?}");
+        assert!(freed.load(Ordering::SeqCst) <= 2, "{freed:?}");
+    }
+
+    /// Every page is written once, in order, and the reader's failure is
+    /// the export's.
+    #[test]
+    fn a_failing_reader_fails_the_export_after_its_pages() {
+        let (sent, freed) = Default::default();
+        let mut written = Vec::new();
+        let outcome = pipelined(counting_reader(Some(4), &sent, &freed), |page: &mut u32| {
+            written.push(*page);
+            Ok(true)
+        });
+        assert!(matches!(outcome, Err(ApiError::Internal(_))), "{outcome:?}");
+        assert_eq!(written, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_failing_writer_fails_the_export_and_stops_the_reader() {
+        let (sent, freed) = Default::default();
+        let outcome = pipelined(
+            counting_reader(None, &sent, &freed),
+            |page: &mut u32| match *page {
+                2 => Err(ApiError::bad_request("page", "unwritable")),
+                _ => Ok(true),
+            },
+        );
+        assert!(
+            matches!(outcome, Err(ApiError::BadRequest { .. })),
+            "{outcome:?}"
+        );
+    }
+
+    /// Written pages go back to the reader, which frees them.
+    #[test]
+    fn written_pages_go_back_to_the_reader() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let (sent, freed) = (AtomicU32::new(0), AtomicU32::new(0));
+        let outcome = pipelined(counting_reader(Some(50), &sent, &freed), |_: &mut u32| {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            Ok(true)
+        });
+        assert!(outcome.is_err());
+        assert!(freed.load(Ordering::SeqCst) > 0, "none came back");
+    }
 
     fn place(country: &str, subdivision: Option<&str>, city: &str) -> LocationInput {
         LocationInput {
