@@ -178,6 +178,30 @@ fn exports_refuse_bad_requests_and_respect_scope(backend: Backend) {
     .assert_problem(400, "bad-request");
     app.get("/api/v1/reports/shipments.csv?from=yesterday", &inv)
         .assert_problem(400, "bad-request");
+    app.get("/api/v1/reports/shipments.csv?to=2026-02-30", &inv)
+        .assert_problem(400, "bad-request");
+    // A date alone is midnight UTC at its start, as the same time spelled out.
+    let by_date = app.get(
+        "/api/v1/reports/shipments.csv?from=2026-01-01&to=2027-01-01",
+        &inv,
+    );
+    assert_eq!(by_date.status, 200, "{}", by_date.text);
+    let by_time = app.get(
+        "/api/v1/reports/shipments.csv?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z",
+        &inv,
+    );
+    assert_eq!(by_date.text.lines().count(), by_time.text.lines().count());
+    assert!(by_date.text.lines().count() > 1, "{}", by_date.text);
+    // It left at midnight on 1 February: `to` that day leaves it out.
+    let rows = |query: &str| {
+        let response = app.get(&format!("/api/v1/reports/shipments.csv?{query}"), &inv);
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.text.lines().count() - 1
+    };
+    assert_eq!(rows("to=2026-02-01"), 0);
+    assert_eq!(rows("to=2026-02-02"), 1);
+    assert_eq!(rows("from=2026-02-01"), 1);
+    assert_eq!(rows("from=2026-02-02"), 0);
     app.get("/api/v1/reports/shipments.csv?colour=red", &inv)
         .assert_problem(400, "bad-request");
     // Filtering on an agency outside one's scope yields no rows, not an error.
@@ -217,7 +241,7 @@ fn exports_refuse_bad_requests_and_respect_scope(backend: Backend) {
         .get("/api/v1/audit?action=report.export&outcome=error", &auditor)
         .json();
     // (The unknown parameter is refused by the extractor, before the handler.)
-    assert_eq!(errors["items"].as_array().unwrap().len(), 4, "{errors}");
+    assert_eq!(errors["items"].as_array().unwrap().len(), 5, "{errors}");
 }
 
 fn links_and_flags_are_exported_with_their_history(backend: Backend) {

@@ -28,24 +28,31 @@ pub struct AuditQuery {
     pub object_id: Option<String>,
     /// `allowed`, `denied` or `error`.
     pub outcome: Option<String>,
-    /// Inclusive start, RFC 3339 (e.g. `2026-01-01T00:00:00Z`).
+    /// Inclusive start: RFC 3339 (e.g. `2026-01-01T00:00:00Z`), or a date
+    /// for midnight UTC.
     pub from: Option<String>,
-    /// Exclusive end, RFC 3339.
+    /// Exclusive end: RFC 3339, or a date for midnight UTC at its start.
     pub to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
-/// Parses an RFC 3339 time query parameter, naming it when it is wrong.
+/// Parses a time query parameter, naming it when it is wrong: an RFC 3339
+/// time, or a date alone for midnight UTC at its start (so
+/// `from=2026-07-01&to=2026-10-01` is the third quarter).
 pub fn parse_time(field: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     value
         .map(|text| {
             DateTime::parse_from_rfc3339(text)
                 .map(|t| t.with_timezone(&Utc))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                        .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
+                })
                 .map_err(|_| {
                     ApiError::bad_request(
                         field,
-                        "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
+                        "must be a date such as 2026-01-01 or an RFC 3339 time such as 2026-01-01T00:00:00Z",
                     )
                 })
         })

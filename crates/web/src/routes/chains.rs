@@ -604,9 +604,9 @@ pub struct ChainSearchQuery {
     pub equipment_kind: Option<String>,
     /// Whether any of its shipments carries a flag.
     pub flagged: Option<bool>,
-    /// The chain's first shipment left on or after (RFC 3339).
+    /// The chain's first shipment left on or after (RFC 3339, or a date).
     pub from: Option<String>,
-    /// The chain's first shipment left before (RFC 3339).
+    /// The chain's first shipment left before (RFC 3339, or a date).
     pub to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,

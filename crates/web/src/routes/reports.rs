@@ -81,9 +81,9 @@ fn parse_name(file: &str) -> Result<(Report, Format), ApiError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
-    /// From (inclusive, RFC 3339): when shipped, or when the audit entry was written.
+    /// From (inclusive; RFC 3339, or a date for midnight UTC): when shipped, or when the audit entry was written.
     pub from: Option<String>,
-    /// To (exclusive, RFC 3339).
+    /// To (exclusive; RFC 3339, or a date for midnight UTC at its start).
     pub to: Option<String>,
     /// Only records of this agency (within the caller's scope).
     pub owner_agency_id: Option<Uuid>,

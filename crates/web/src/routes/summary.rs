@@ -27,9 +27,9 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// Start of the period (RFC 3339), inclusive.
+    /// Start of the period, inclusive: RFC 3339, or a date for midnight UTC.
     pub from: String,
-    /// End of the period (RFC 3339), exclusive.
+    /// End of the period, exclusive: RFC 3339, or a date for midnight UTC at its start.
     pub to: String,
 }
 
