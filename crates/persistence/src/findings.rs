@@ -310,32 +310,45 @@ impl Profiler {
             search::matching(RecordKind::Shipment, visibility, search)
                 .select((ListedShipment::as_select(), kept_text()))
                 .load(conn)?;
+        let documents: Vec<(Uuid, &str, Option<&str>)> = found
+            .iter()
+            .map(|(row, text)| (row.id.0, row.body.as_str(), text.as_deref()))
+            .collect();
+        let findings = self.given_kept(conn, &documents)?;
+        Ok(found
+            .into_iter()
+            .map(|(row, _)| row)
+            .zip(findings)
+            .collect())
+    }
+
+    /// What the rules found on each of `documents` (id, document, kept
+    /// findings as stored, read with it): the kept findings unless a
+    /// refresh waits, the profile's otherwise. Only the documents without
+    /// usable kept findings are parsed.
+    fn given_kept(
+        &mut self,
+        conn: &mut DbConnection,
+        documents: &[(Uuid, &str, Option<&str>)],
+    ) -> QueryResult<Vec<Vec<Finding>>> {
         let trusted = !waiting();
-        let kept: HashMap<Uuid, Vec<Finding>> = found
+        let kept: HashMap<Uuid, Vec<Finding>> = documents
             .iter()
             .filter(|_| trusted)
-            .filter_map(|(row, text)| {
-                let findings = serde_json::from_str(text.as_deref()?).ok()?;
-                Some((row.id.0, findings))
-            })
+            .filter_map(|(id, _, text)| Some((*id, serde_json::from_str((*text)?).ok()?)))
             .collect();
-        let parsed: Vec<(Uuid, Option<ShipmentInput>)> = found
+        let parsed: Vec<(Uuid, Option<ShipmentInput>)> = documents
             .iter()
-            .map(|(row, _)| match kept.contains_key(&row.id.0) {
-                true => (row.id.0, None),
-                false => (row.id.0, serde_json::from_str(&row.body).ok()),
+            .map(|(id, body, _)| match kept.contains_key(id) {
+                true => (*id, None),
+                false => (*id, serde_json::from_str(body).ok()),
             })
             .collect();
         let rows: Vec<(Uuid, Option<&ShipmentInput>)> = parsed
             .iter()
             .map(|(id, input)| (*id, input.as_ref()))
             .collect();
-        let findings = self.complete(conn, &rows, kept)?;
-        Ok(found
-            .into_iter()
-            .map(|(row, _)| row)
-            .zip(findings)
-            .collect())
+        self.complete(conn, &rows, kept)
     }
 
     /// The findings of `rows`: those in `kept`, the others from profiles.
@@ -403,19 +416,8 @@ pub fn find_visible_shipment(
     let Some((row, text)) = found else {
         return Ok(None);
     };
-    let mut kept = HashMap::new();
-    if let Some(findings) = text
-        .filter(|_| !waiting())
-        .and_then(|text| serde_json::from_str(&text).ok())
-    {
-        kept.insert(id, findings);
-    }
-    let input: Option<ShipmentInput> = match kept.is_empty() {
-        true => serde_json::from_str(&row.body).ok(),
-        false => None,
-    };
     let findings = Profiler::default()
-        .complete(conn, &[(id, input.as_ref())], kept)?
+        .given_kept(conn, &[(id, row.body.as_str(), text.as_deref())])?
         .pop()
         .unwrap_or_default();
     Ok(Some((row, findings)))

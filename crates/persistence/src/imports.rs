@@ -141,7 +141,6 @@ pub fn insert_rejections(
     Ok(())
 }
 
-/// Rejections in row order, after `after_row`.
 /// The reasons of the first `rows` rejected rows after `after_row`, each
 /// row with all of its reasons, so a page never splits one.
 pub fn rejections(

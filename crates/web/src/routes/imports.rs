@@ -253,16 +253,14 @@ pub async fn rejections(
                 reason: r.reason,
             })
             .collect();
-        let mut seen = items.iter().map(|r| r.row).collect::<Vec<_>>();
-        seen.dedup();
-        let next_cursor = match seen.get(limit as usize) {
+        let more = items.chunk_by(|a, b| a.row == b.row).count() as i64 > limit;
+        let next_cursor = if more {
             // One row more than asked for: the next page starts with it.
-            Some(extra) => {
-                let extra = *extra;
-                items.retain(|r| r.row != extra);
-                items.last().map(|r| r.row.to_string())
-            }
-            None => None,
+            let extra = items.last().map(|r| r.row);
+            items.retain(|r| Some(r.row) != extra);
+            items.last().map(|r| r.row.to_string())
+        } else {
+            None
         };
         Ok(Page { items, next_cursor })
     }
