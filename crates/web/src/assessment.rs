@@ -42,6 +42,16 @@ pub fn chain(
     viewer: Option<&Actor>,
 ) -> Result<AssessedChain, ApiError> {
     let trace = chains::trace(conn, start, limits)?;
+    assess(conn, trace, weights, viewer)
+}
+
+/// Scores a traced chain as `viewer` may see it (all of it if `None`).
+fn assess(
+    conn: &mut DbConnection,
+    trace: Trace,
+    weights: &RiskWeights,
+    viewer: Option<&Actor>,
+) -> Result<AssessedChain, ApiError> {
     let visibility = match viewer {
         Some(actor) => policy::visibility(actor, RecordKind::Shipment),
         None => policy::Visibility::Everything {
@@ -64,17 +74,17 @@ pub fn chain(
 }
 
 /// After a shipment or link is written: if the chain through `shipment`
-/// now scores at or above the threshold and no flag on it is still under
-/// way, the system flags it, in the same transaction, with its own audit
-/// entry.
+/// (`trace`, traced after the write) now scores at or above the threshold
+/// and no flag on it is still under way, the system flags it, in the same
+/// transaction, with its own audit entry.
 pub fn auto_flag(
     conn: &mut DbConnection,
     context: &mut AuditContext,
     shipment: Uuid,
-    limits: &Limits,
+    trace: Trace,
     weights: &RiskWeights,
 ) -> Result<(), ApiError> {
-    let assessed = chain(conn, shipment, limits, weights, None)?;
+    let assessed = assess(conn, trace, weights, None)?;
     if assessed.assessment.score < weights.auto_flag_threshold {
         return Ok(());
     }

@@ -144,7 +144,8 @@ pub fn insert_link(
     })?;
     context.detail =
         Some(serde_json::json!({ "link_id": row.id.0, "from": from, "to": to }).to_string());
-    assessment::auto_flag(conn, context, to, &config.chain_limits, &config.risk)?;
+    let trace = links::trace(conn, to, &config.chain_limits)?;
+    assessment::auto_flag(conn, context, to, trace, &config.risk)?;
     Ok(row)
 }
 

@@ -12,6 +12,7 @@ use interdict_domain::record::{changed_fields, merge_patch, Document, RecordInde
 use interdict_domain::sharing::Scope;
 use interdict_domain::ValidationErrors;
 use interdict_persistence::audit::AuditContext;
+use interdict_persistence::chains::{self, Trace};
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::search::{self, Search};
 use interdict_persistence::{agencies, deconfliction, findings, DbConnection};
@@ -272,7 +273,8 @@ pub fn write_new(
         Ok::<_, ApiError>(row)
     })?;
     if kind == RecordKind::Shipment {
-        assessment::auto_flag(conn, context, id, &config.chain_limits, &config.risk)?;
+        // No link can name a shipment written just now.
+        assessment::auto_flag(conn, context, id, Trace::alone(id), &config.risk)?;
     }
     Ok(row)
 }
@@ -441,7 +443,8 @@ pub async fn update<D: Document>(
                 Ok::<_, ApiError>(row)
             })?;
             if kind == RecordKind::Shipment {
-                assessment::auto_flag(conn, event, id, &config.chain_limits, &config.risk)?;
+                let trace = chains::trace(conn, id, &config.chain_limits)?;
+                assessment::auto_flag(conn, event, id, trace, &config.risk)?;
             }
             Ok(row)
         })
