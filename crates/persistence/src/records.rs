@@ -210,13 +210,27 @@ pub struct NewRecord {
 
 /// Inserts rows in multi-row statements of `CHUNK` rows. diesel writes
 /// those only for a concrete backend, hence the dispatch.
+///
+/// A single row goes in by a statement of fixed text, which the connection
+/// prepares once and reuses; a multi-row one is prepared afresh each time,
+/// on PostgreSQL another round trip, and a single request writes one row
+/// to each of several tables.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         for chunk in $rows.chunks(crate::records::CHUNK) {
-            let statement = diesel::insert_into($table).values(chunk);
-            match &mut *$conn {
-                DbConnection::Postgres(c) => statement.execute(c)?,
-                DbConnection::Sqlite(c) => statement.execute(c)?,
+            match (chunk, &mut *$conn) {
+                ([row], DbConnection::Postgres(c)) => {
+                    diesel::insert_into($table).values(row).execute(c)?
+                }
+                ([row], DbConnection::Sqlite(c)) => {
+                    diesel::insert_into($table).values(row).execute(c)?
+                }
+                (_, DbConnection::Postgres(c)) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                (_, DbConnection::Sqlite(c)) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
             };
         }
     };
