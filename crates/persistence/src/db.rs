@@ -101,35 +101,7 @@ pub struct ConnectionManager {
     slow_query: Option<Duration>,
     /// How many connections of this pool found the server gone.
     losses: Arc<AtomicU64>,
-    sqlite: SqliteTuning,
 }
-
-/// How a SQLite connection uses memory and the write-ahead log.
-#[derive(Debug, Clone, Copy)]
-struct SqliteTuning {
-    /// Its page cache, in KiB.
-    cache_kib: u32,
-    /// The log's length, in pages, at which a commit copies it back into
-    /// the database.
-    checkpoint_pages: u32,
-}
-
-/// A reading connection: a small cache, as a pool holds several and an
-/// export must stay within its memory budget.
-const READING: SqliteTuning = SqliteTuning {
-    cache_kib: 16 * 1024,
-    checkpoint_pages: 8192,
-};
-
-/// The one writing connection. Every batch touches the indexes of several
-/// tables, spread over the file: a larger cache keeps their pages, and a
-/// longer log copies a page rewritten by many batches back once instead of
-/// at every checkpoint. Together they took a tenth off loading 200,000
-/// demonstration shipments. The log file is cut back to 64 MiB after.
-const WRITING: SqliteTuning = SqliteTuning {
-    cache_kib: 128 * 1024,
-    checkpoint_pages: 65536,
-};
 
 /// How the pool is built.
 #[derive(Debug, Clone, Copy)]
@@ -254,17 +226,15 @@ impl ConnectionManager {
                 // NORMAL is durable in WAL mode except on power loss mid-checkpoint.
                 // The busy timeout first: switching to WAL needs a lock
                 // another process starting at the same moment may hold.
-                conn.batch_execute(&format!(
+                conn.batch_execute(
                     "PRAGMA busy_timeout = 5000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA cache_size = -{};
+                     PRAGMA cache_size = -16384;
                      PRAGMA temp_store = MEMORY;
-                     PRAGMA wal_autocheckpoint = {};
-                     PRAGMA journal_size_limit = 67108864;",
-                    self.sqlite.cache_kib, self.sqlite.checkpoint_pages
-                ))
+                     PRAGMA wal_autocheckpoint = 8192;",
+                )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 DbConnection::Sqlite(conn)
             }
@@ -325,8 +295,7 @@ pub struct DbUnavailable(pub String);
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    url: DatabaseUrl,
-    slow_query: Option<Duration>,
+    backend: Backend,
 }
 
 impl Db {
@@ -339,7 +308,6 @@ impl Db {
             url: url.clone(),
             slow_query: options.slow_query,
             losses: Arc::default(),
-            sqlite: READING,
         };
         let (mut conn, _) = manager
             .establish()
@@ -356,36 +324,12 @@ impl Db {
             .map_err(|e| format!("cannot build the connection pool: {e}"))?;
         Ok(Self {
             pool,
-            url: url.clone(),
-            slow_query: options.slow_query,
+            backend: url.backend(),
         })
     }
 
-    /// A pool of one connection, for the one thread that writes (the audit
-    /// writer), tuned for writing on SQLite ([`WRITING`]). It connects when
-    /// first used; migrations have run.
-    pub fn for_writing(&self) -> Db {
-        let manager = ConnectionManager {
-            url: self.url.clone(),
-            slow_query: self.slow_query,
-            losses: Arc::default(),
-            sqlite: WRITING,
-        };
-        let pool = diesel::r2d2::Pool::builder()
-            .max_size(1)
-            .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(5))
-            .test_on_check_out(true)
-            .build_unchecked(manager);
-        Self {
-            pool,
-            url: self.url.clone(),
-            slow_query: self.slow_query,
-        }
-    }
-
     pub fn backend(&self) -> Backend {
-        self.url.backend()
+        self.backend
     }
 
     pub fn get(&self) -> Result<PooledConnection, DbUnavailable> {
@@ -484,38 +428,6 @@ mod tests {
         }
     }
 
-    /// A SQLite setting of a pooled connection, as the connection reports
-    /// it (a pragma's one column is named after it).
-    macro_rules! setting {
-        ($db:expr, $name:ident) => {{
-            #[derive(diesel::QueryableByName)]
-            struct Setting {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                $name: i64,
-            }
-            let found: Setting = diesel::sql_query(concat!("PRAGMA ", stringify!($name)))
-                .get_result(&mut **$db.get().unwrap())
-                .unwrap();
-            found.$name
-        }};
-    }
-
-    #[test]
-    fn the_writing_connection_is_tuned_for_writing_and_readers_are_not() {
-        let path = std::env::temp_dir().join(format!("tuning-{}.db", uuid::Uuid::now_v7()));
-        let db = Db::connect(&DatabaseUrl::Sqlite(path.clone()), PoolOptions::sized(2)).unwrap();
-        let writer = db.for_writing();
-        assert_eq!(setting!(db, cache_size), -16 * 1024);
-        assert_eq!(setting!(db, wal_autocheckpoint), 8192);
-        assert_eq!(setting!(writer, cache_size), -128 * 1024);
-        assert_eq!(setting!(writer, wal_autocheckpoint), 65536);
-        assert_eq!(setting!(writer, journal_size_limit), 64 << 20);
-        drop((db, writer));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-    }
-
     #[test]
     fn slow_statements_are_logged_without_their_values() {
         let captured = Captured::default();
@@ -530,7 +442,6 @@ mod tests {
                 url: DatabaseUrl::Sqlite(path.clone()),
                 slow_query: Some(Duration::ZERO),
                 losses: Arc::default(),
-                sqlite: READING,
             };
             let (mut conn, _) = manager.establish().unwrap();
             let echoed: String =

@@ -1,7 +1,6 @@
 //! The audit writer: group commit for actions and their audit entries.
 //!
-//! Every audited action is sent to one writer thread, which has a
-//! connection of its own ([`Db::for_writing`]). The writer takes
+//! Every audited action is sent to one writer thread. The writer takes
 //! whatever has queued up, opens one transaction, locks the chain head,
 //! runs each action in its own savepoint, appends each entry chained to the
 //! one before, and commits once. So:
@@ -201,7 +200,6 @@ impl AuditWriter {
         checkpointing: Checkpointing,
     ) -> (Self, AuditWriterThread) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let db = db.for_writing();
         let handle = std::thread::Builder::new()
             .name("audit-writer".into())
             .spawn(move || write_loop(db, receiver, max_batch.max(1), checkpointing))
