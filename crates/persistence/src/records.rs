@@ -218,19 +218,11 @@ pub struct NewRecord {
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         for chunk in $rows.chunks(crate::records::CHUNK) {
+            let statement = diesel::insert_into($table);
             match (chunk, &mut *$conn) {
-                ([row], DbConnection::Postgres(c)) => {
-                    diesel::insert_into($table).values(row).execute(c)?
-                }
-                ([row], DbConnection::Sqlite(c)) => {
-                    diesel::insert_into($table).values(row).execute(c)?
-                }
-                (_, DbConnection::Postgres(c)) => {
-                    diesel::insert_into($table).values(chunk).execute(c)?
-                }
-                (_, DbConnection::Sqlite(c)) => {
-                    diesel::insert_into($table).values(chunk).execute(c)?
-                }
+                ([row], conn) => statement.values(row).execute(conn)?,
+                (_, DbConnection::Postgres(c)) => statement.values(chunk).execute(c)?,
+                (_, DbConnection::Sqlite(c)) => statement.values(chunk).execute(c)?,
             };
         }
     };
