@@ -26,6 +26,7 @@ both_backends!(
     a_session_reads_user_revocation_and_task_forces_together,
     timestamps_and_ids_round_trip,
     checkpoints_are_signed_and_checked,
+    pooled_connections_are_configured,
 );
 
 #[derive(Debug)]
@@ -357,6 +358,54 @@ fn timestamps_and_ids_round_trip(backend: Backend) {
     block_on(writer.record(event.clone())).unwrap();
     let back = &entries(&db)[0];
     assert_eq!(back.event, event);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+fn setting(conn: &mut interdict_persistence::DbConnection, sql: &str) -> String {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(sql)
+        .get_result::<Setting>(conn)
+        .unwrap()
+        .value
+}
+
+/// What every connection the pool hands out is set up with: SQLite in WAL
+/// with foreign keys enforced; PostgreSQL with one plan kept per prepared
+/// statement (planning each execution afresh made the audit writer's
+/// round of statements for a new shipment a quarter slower).
+fn pooled_connections_are_configured(backend: Backend) {
+    let (_database, db, _writer, _agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    match backend {
+        Backend::Sqlite => {
+            assert_eq!(
+                setting(
+                    &mut conn,
+                    "SELECT journal_mode AS value FROM pragma_journal_mode"
+                ),
+                "wal"
+            );
+            assert_eq!(
+                setting(
+                    &mut conn,
+                    "SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"
+                ),
+                "1"
+            );
+        }
+        Backend::Postgres => assert_eq!(
+            setting(
+                &mut conn,
+                "SELECT current_setting('plan_cache_mode') AS value"
+            ),
+            "force_generic_plan"
+        ),
+    }
 }
 
 fn record_many(writer: &AuditWriter, n: usize) {

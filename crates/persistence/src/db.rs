@@ -214,6 +214,13 @@ impl ConnectionManager {
             DatabaseUrl::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
                 conn.set_instrumentation(watch);
+                // The statements diesel keeps prepared look rows up by key
+                // through an index, so one plan serves every value. Left to
+                // choose, the server plans most of them afresh on each
+                // execution, and on the audit writer's one connection that
+                // planning was a quarter of a shipment's create time.
+                conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 DbConnection::Postgres(conn)
             }
             DatabaseUrl::Sqlite(path) => {
