@@ -9,7 +9,7 @@ use crate::schema::{agencies, task_force_members, task_forces};
 use crate::{now, DbConnection, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = agencies)]
+#[diesel(table_name = agencies, treat_none_as_default_value = false)]
 pub struct AgencyRow {
     pub id: DbUuid,
     pub name: String,
@@ -77,7 +77,7 @@ pub fn list(
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = task_forces)]
+#[diesel(table_name = task_forces, treat_none_as_default_value = false)]
 pub struct TaskForceRow {
     pub id: DbUuid,
     pub name: String,

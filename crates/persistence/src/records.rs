@@ -230,8 +230,13 @@ macro_rules! insert_rows {
 pub(crate) use insert_rows;
 
 /// A new record with the text its search filters look at.
+///
+/// Like every row inserted here, it writes all its columns: left to
+/// default, diesel wraps each field as "value or DEFAULT", and a statement
+/// so built is neither kept prepared (PostgreSQL) nor sent as one
+/// multi-row insert (SQLite).
 #[derive(Insertable)]
-#[diesel(table_name = records)]
+#[diesel(table_name = records, treat_none_as_default_value = false)]
 struct IndexedRow<'a> {
     #[diesel(embed)]
     row: RecordRow,

@@ -10,7 +10,7 @@ use crate::schema::{agencies, revoked_tokens, task_force_members, users};
 use crate::{now, DbConnection, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct UserRow {
     pub id: DbUuid,
     pub agency_id: DbUuid,
