@@ -35,6 +35,7 @@ cargo build --release -q -p interdict-web --bin interdict
 cargo build --release -q -p interdict-bench --bin manifest-gen
 
 work=$(mktemp -d)
+SQLITE_PATH="$work/interdict.db"
 server_pid=""
 loads=()
 pg_db="interdict_scale_$$"
@@ -99,7 +100,7 @@ echo "dataset: interdict demo --shipments $SHIPMENTS --seed $SEED; import of $LI
 "$GEN" "$LINES" 3 >"$work/manifest.csv"
 
 db_url() {
-    if [ "$1" = postgres ]; then echo "${PG_URL%/*}/$pg_db"; else echo "sqlite://$work/interdict.db"; fi
+    if [ "$1" = postgres ]; then echo "${PG_URL%/*}/$pg_db"; else echo "sqlite://$SQLITE_PATH"; fi
 }
 
 # The datasets are where the figures are taken, not figures with targets:
@@ -126,7 +127,6 @@ for BACKEND in $BACKENDS; do
     echo
     echo "## $BACKEND"
     DB_URL=$(db_url "$BACKEND")
-    SQLITE_PATH="$work/interdict.db"
     head -1 "$work/demo-$BACKEND.out"
     echo "demo load, beside the other backend's: $(cat "$work/demo-$BACKEND.seconds") s"
 
