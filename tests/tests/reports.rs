@@ -9,7 +9,8 @@ both_backends!(
     exports_refuse_bad_requests_and_respect_scope,
     links_and_flags_are_exported_with_their_history,
     the_summary_pdf_has_the_totals,
-    a_client_that_leaves_halfway_is_recorded
+    a_client_that_leaves_halfway_is_recorded,
+    an_export_of_several_pages_has_every_shipment_once
 );
 
 fn setup(app: &TestApp) -> (Uuid, String, String, String) {
@@ -460,4 +461,76 @@ fn a_client_that_leaves_halfway_is_recorded(backend: Backend) {
     assert!(app.get("/api/v1/audit/verify", &auditor).json()["ok"]
         .as_bool()
         .unwrap());
+}
+
+/// More shipments than one page of the export (1,000), imported: every
+/// shipment comes once, newest first, each named with its consignor also
+/// on pages after the one that first looked the name up, and the risk of
+/// each is the same as the API shows.
+fn an_export_of_several_pages_has_every_shipment_once(backend: Backend) {
+    const LINES: usize = 2_345;
+    let app = TestApp::spawn(backend);
+    let (_, inv, auditor, _) = setup(&app);
+    let consignor = |i: usize| format!("Page Trading {} Co", i % 7);
+    let mut manifest = String::from("tracking_number,mode,consignor_name,consignor_country,consignee_name,consignee_country,description,origin,destination,shipped_at\n");
+    for i in 0..LINES {
+        manifest.push_str(&format!(
+            "1ZPAGE{i:05},air_express,{},CN,Desert Supply LLC,US,pigment,CNSZX,US-TX,2026-03-01\n",
+            consignor(i)
+        ));
+    }
+    let upload = app
+        .request("POST", "/api/v1/imports?file_name=pages.csv")
+        .bearer(&inv)
+        .raw("text/csv", manifest.as_bytes());
+    assert_eq!(upload.status, 202, "{}", upload.text);
+    let import = upload.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let state = app.get(&format!("/api/v1/imports/{import}"), &inv).json();
+        if state["state"] != "running" {
+            assert_eq!(state["imported"], LINES, "{state}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{state}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    let export = app.get("/api/v1/reports/shipments.csv", &inv);
+    assert_eq!(export.status, 200, "{}", export.text);
+    let mut reader = csv::Reader::from_reader(export.text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, consignors, tracking, score) = (
+        column("id"),
+        column("consignors"),
+        column("tracking_numbers"),
+        column("risk_score"),
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), LINES);
+    let ids: Vec<Uuid> = rows.iter().map(|r| r[id].parse().unwrap()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest first, each once"
+    );
+    for row in &rows {
+        let line: usize = row[tracking]["1ZPAGE".len()..].parse().unwrap();
+        assert_eq!(&row[consignors], consignor(line), "{row:?}");
+    }
+    // The risk on the last page is the one the API shows.
+    let last = rows.last().unwrap();
+    let shown = app.get(&format!("/api/v1/shipments/{}", &last[id]), &inv);
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(
+        last[score].parse::<f64>().unwrap(),
+        shown.json()["risk"]["score"].as_f64().unwrap()
+    );
+
+    let entries = app
+        .get("/api/v1/audit?action=report.export", &auditor)
+        .json();
+    let entry = &entries["items"][0];
+    assert_eq!(entry["detail"]["rows"], LINES, "{entry}");
+    assert_eq!(entry["detail"]["complete"], true, "{entry}");
 }

@@ -306,20 +306,27 @@ impl Profiler {
         visibility: &Visibility,
         search: &Search,
     ) -> QueryResult<Vec<(ListedShipment, Vec<Finding>)>> {
-        let found: Vec<(ListedShipment, Option<String>)> =
-            search::matching(RecordKind::Shipment, visibility, search)
-                .select((ListedShipment::as_select(), kept_text()))
-                .load(conn)?;
-        let documents: Vec<(Uuid, &str, Option<&str>)> = found
-            .iter()
-            .map(|(row, text)| (row.id.0, row.body.as_str(), text.as_deref()))
-            .collect();
-        let findings = self.given_kept(conn, &documents)?;
+        let found = search_kept(conn, visibility, search)?;
+        let findings = self.findings_of_kept(conn, &found)?;
         Ok(found
             .into_iter()
             .map(|(row, _)| row)
             .zip(findings)
             .collect())
+    }
+
+    /// What the rules found on each of `found`, as [`search_kept`] read
+    /// them, in their order.
+    pub fn findings_of_kept(
+        &mut self,
+        conn: &mut DbConnection,
+        found: &[(ListedShipment, Option<String>)],
+    ) -> QueryResult<Vec<Vec<Finding>>> {
+        let documents: Vec<(Uuid, &str, Option<&str>)> = found
+            .iter()
+            .map(|(row, text)| (row.id.0, row.body.as_str(), text.as_deref()))
+            .collect();
+        self.given_kept(conn, &documents)
     }
 
     /// What the rules found on each of `documents` (id, document, kept
@@ -374,6 +381,20 @@ impl Profiler {
             .map(|(id, _)| kept.remove(id).unwrap_or_default())
             .collect())
     }
+}
+
+/// The page of shipments `search` finds, each with its kept findings as
+/// stored (`None` if it has none), in one statement: the first half of
+/// [`Profiler::search_shipments`], for a caller that reads the next page
+/// while another thread weighs this one.
+pub fn search_kept(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    search: &Search,
+) -> QueryResult<Vec<(ListedShipment, Option<String>)>> {
+    search::matching(RecordKind::Shipment, visibility, search)
+        .select((ListedShipment::as_select(), kept_text()))
+        .load(conn)
 }
 
 /// The findings kept for the record of the enclosing query, as stored.

@@ -622,7 +622,12 @@ pub async fn export(
                 if actor.role == interdict_domain::user::Role::Admin {
                     return Err(ApiError::Forbidden);
                 }
-                shipments::producer(actor.clone(), &query, state.config.risk.clone())?
+                shipments::producer(
+                    actor.clone(),
+                    &query,
+                    state.config.risk.clone(),
+                    state.db.clone(),
+                )?
             }
             Report::Links | Report::Flags if actor.role == interdict_domain::user::Role::Admin => {
                 return Err(ApiError::Forbidden)

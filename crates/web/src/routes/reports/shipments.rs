@@ -1,26 +1,27 @@
 //! The shipments export: one row per shipment with its places, parties,
 //! lines and risk.
 //!
-//! Each page is read (the rows with their kept findings in one statement,
-//! then the names they mention, batched per page) and written (parsed,
-//! formatted, encoded). Reading runs on one thread and writing on another,
-//! a page apart, so an export uses both cores the way
-//! the database's own dump does (the server on one, the client on the
-//! other). A written page goes back to the reader to be freed: memory freed
-//! on the thread that allocated it does not contend for the allocator's
-//! locks, which cost the reader a tenth of its time. A few pages are in
-//! memory whatever the export's size.
+//! Three threads work a page apart: one runs the page queries back to
+//! back, one weighs each page's kept findings and looks up the names it
+//! mentions (on a second connection), and one formats and encodes the
+//! rows. The database's own dump keeps the server and its client busy at
+//! once; an export that queried, weighed and named on one thread left the
+//! server idle while it weighed, and was bound by that one thread on
+//! SQLite. Pages go back up the line once written, to be freed on the
+//! thread that allocated them: memory freed elsewhere contends for the
+//! allocator's locks, which cost a reader a tenth of its time. A few pages
+//! are in memory whatever the export's size.
 
 use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Actor, Visibility};
 use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_domain::shipment::{IncidentType, ShipmentStatus};
-use interdict_persistence::findings::ListedShipment;
+use interdict_persistence::findings::{self, ListedShipment};
 use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records;
 use interdict_persistence::search::{FactFilter, Search, ShipmentFacts};
-use interdict_persistence::{agencies, DbConnection};
+use interdict_persistence::{agencies, Db, DbConnection};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -62,10 +63,14 @@ pub const COLUMNS: &[&str] = &[
 /// are batched per page.
 const PAGE: i64 = 1000;
 
+/// A page as the query returns it: each shipment with its kept findings
+/// as stored.
+type Found = Vec<(ListedShipment, Option<String>)>;
+
 /// A page ready to write: the rows, each shipment's risk, and the names
 /// it needs that no earlier page did.
 struct Page {
-    rows: Vec<ListedShipment>,
+    rows: Found,
     risks: Vec<Assessment>,
     names: NameBook,
 }
@@ -177,6 +182,7 @@ pub fn producer(
     actor: Actor,
     query: &ReportQuery,
     weights: RiskWeights,
+    db: Db,
 ) -> Result<Producer, ApiError> {
     if query.has_audit_filters() {
         return Err(ApiError::bad_request(
@@ -202,7 +208,26 @@ pub fn producer(
         let mut names = NameBook::default();
         let mut sent = 0;
         pipelined(
-            move |pages, written| read_pages(conn, &actor, search, &weights, pages, written),
+            "export-weigh",
+            move |pages, written| {
+                let mut other = db.get()?;
+                let visibility = policy::visibility(&actor, RecordKind::Shipment);
+                let mut weigher = Weigher::new(&actor, &weights);
+                pipelined(
+                    "export-pages",
+                    |found, spent| search_pages(conn, &visibility, search, found, spent),
+                    |found: &mut Found| {
+                        // The rows the writer is done with go back to the
+                        // query thread in place of these.
+                        let rows = std::mem::take(found);
+                        written
+                            .try_iter()
+                            .for_each(|page: Page| found.extend(page.rows));
+                        let page = weigher.page(&mut other, rows)?;
+                        Ok(pages.send(page).is_ok())
+                    },
+                )
+            },
             |page: &mut Page| {
                 names.extend(std::mem::take(&mut page.names));
                 write_page(&names, page, emit, &mut sent)
@@ -212,12 +237,14 @@ pub fn producer(
     }))
 }
 
-/// Runs `read` on a thread of its own and hands each page it sends to
-/// `write` on this one, a page behind; written pages go back to `read`
-/// (on its receiver) to be freed on the thread that allocated them. Ends
+/// Runs `read` on a thread of its own, named `name`, and hands each page
+/// it sends to `write` on this one, a page behind; written pages go back
+/// to `read` (on its receiver) to be freed on the thread that allocated
+/// them. Ends
 /// when `read` is done, or when `write` answers false (the client left) or
 /// fails, which stops `read` at its next send.
 fn pipelined<P: Send>(
+    name: &str,
     read: impl FnOnce(mpsc::SyncSender<P>, mpsc::Receiver<P>) -> Result<(), ApiError> + Send,
     mut write: impl FnMut(&mut P) -> Result<bool, ApiError>,
 ) -> Result<(), ApiError> {
@@ -227,7 +254,7 @@ fn pipelined<P: Send>(
     let (spent, written) = mpsc::channel();
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
-            .name("export-reader".into())
+            .name(name.into())
             .spawn_scoped(scope, move || read(pages, written))
             .map_err(ApiError::internal)?;
         let mut outcome = Ok(());
@@ -251,40 +278,58 @@ fn pipelined<P: Send>(
     })
 }
 
-/// Reads pages and hands each to `pages`, until none are left
-/// or the writer has stopped taking them; frees the pages the writer has
-/// given back.
-fn read_pages(
+/// Runs the page queries and hands each page to `found`, until none are
+/// left or the next thread has stopped taking them; frees the pages given
+/// back on `spent`.
+fn search_pages(
     conn: &mut DbConnection,
-    actor: &Actor,
+    visibility: &Visibility,
     mut search: Search,
-    weights: &RiskWeights,
-    pages: mpsc::SyncSender<Page>,
-    written: mpsc::Receiver<Page>,
+    found: mpsc::SyncSender<Found>,
+    spent: mpsc::Receiver<Found>,
 ) -> Result<(), ApiError> {
-    let visibility = policy::visibility(actor, RecordKind::Shipment);
-    let mut profiler = Profiler::default();
-    let mut loader = NameLoader::new(actor);
     loop {
-        written.try_iter().for_each(drop);
-        let found = profiler.search_shipments(conn, &visibility, &search)?;
-        let Some((last, _)) = found.last() else {
+        spent.try_iter().for_each(drop);
+        let page = findings::search_kept(conn, visibility, &search)?;
+        let Some((last, _)) = page.last() else {
             break;
         };
         search.before = Some(last.id.0);
-        let full = found.len() as i64 == PAGE;
-        let (rows, findings): (Vec<_>, Vec<_>) = found.into_iter().unzip();
-        let risks = findings
-            .into_iter()
-            .map(|findings| risk::weigh(findings, weights))
-            .collect();
-        let names = loader.load(conn, &rows)?;
-        let page = Page { rows, risks, names };
-        if pages.send(page).is_err() || !full {
+        let full = page.len() as i64 == PAGE;
+        if found.send(page).is_err() || !full {
             break;
         }
     }
     Ok(())
+}
+
+/// Turns pages as read into pages to write: each shipment weighed, and the
+/// names the page mentions looked up.
+struct Weigher<'a> {
+    weights: &'a RiskWeights,
+    profiler: Profiler,
+    names: NameLoader,
+}
+
+impl<'a> Weigher<'a> {
+    fn new(actor: &Actor, weights: &'a RiskWeights) -> Self {
+        Self {
+            weights,
+            profiler: Profiler::default(),
+            names: NameLoader::new(actor),
+        }
+    }
+
+    fn page(&mut self, conn: &mut DbConnection, rows: Found) -> Result<Page, ApiError> {
+        let risks = self
+            .profiler
+            .findings_of_kept(conn, &rows)?
+            .into_iter()
+            .map(|findings| risk::weigh(findings, self.weights))
+            .collect();
+        let names = self.names.load(conn, &rows)?;
+        Ok(Page { rows, risks, names })
+    }
 }
 
 /// A page formatted and handed to `emit`, counting rows sent; false once
@@ -295,7 +340,7 @@ fn write_page(
     emit: &mut dyn FnMut(Vec<Cell>) -> bool,
     sent: &mut u64,
 ) -> Result<bool, ApiError> {
-    for (row, risk) in page.rows.iter().zip(&page.risks) {
+    for ((row, _), risk) in page.rows.iter().zip(&page.risks) {
         let document = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
         if !emit(row_values(names, row, document, risk)) {
             return Ok(false);
@@ -341,14 +386,10 @@ impl NameLoader {
 
     /// The names `rows` need that no earlier page's did. Parties the caller
     /// may not see are named as such; the catalogue is public.
-    fn load(
-        &mut self,
-        conn: &mut DbConnection,
-        rows: &[ListedShipment],
-    ) -> Result<NameBook, ApiError> {
+    fn load(&mut self, conn: &mut DbConnection, rows: &Found) -> Result<NameBook, ApiError> {
         let mentions = rows
             .iter()
-            .map(|row| serde_json::from_str::<Mentions>(&row.body))
+            .map(|(row, _)| serde_json::from_str::<Mentions>(&row.body))
             .collect::<Result<Vec<_>, _>>()
             .map_err(ApiError::internal)?;
         let mut book = NameBook::default();
@@ -382,7 +423,7 @@ impl NameLoader {
                     .map(|c| c.name)
             });
         }
-        for id in self.unknown(rows.iter().map(|r| r.owner_agency_id.0)) {
+        for id in self.unknown(rows.iter().map(|(r, _)| r.owner_agency_id.0)) {
             let agency = agencies::find(conn, id)?.map(|a| a.name);
             book.agencies.insert(id, agency.unwrap_or_default());
         }
@@ -542,10 +583,14 @@ mod tests {
         use std::sync::atomic::{AtomicU32, Ordering};
         let (sent, freed) = (AtomicU32::new(0), AtomicU32::new(0));
         let mut written = Vec::new();
-        let outcome = pipelined(counting_reader(None, &sent, &freed), |page: &mut u32| {
-            written.push(*page);
-            Ok(written.len() < 3)
-        });
+        let outcome = pipelined(
+            "test-reader",
+            counting_reader(None, &sent, &freed),
+            |page: &mut u32| {
+                written.push(*page);
+                Ok(written.len() < 3)
+            },
+        );
         assert!(outcome.is_ok());
         assert_eq!(written, [1, 2, 3]);
         // Read ahead by at most the page waiting and the one being read.
@@ -559,10 +604,14 @@ mod tests {
     fn a_failing_reader_fails_the_export_after_its_pages() {
         let (sent, freed) = Default::default();
         let mut written = Vec::new();
-        let outcome = pipelined(counting_reader(Some(4), &sent, &freed), |page: &mut u32| {
-            written.push(*page);
-            Ok(true)
-        });
+        let outcome = pipelined(
+            "test-reader",
+            counting_reader(Some(4), &sent, &freed),
+            |page: &mut u32| {
+                written.push(*page);
+                Ok(true)
+            },
+        );
         assert!(matches!(outcome, Err(ApiError::Internal(_))), "{outcome:?}");
         assert_eq!(written, [1, 2, 3, 4]);
     }
@@ -571,6 +620,7 @@ mod tests {
     fn a_failing_writer_fails_the_export_and_stops_the_reader() {
         let (sent, freed) = Default::default();
         let outcome = pipelined(
+            "test-reader",
             counting_reader(None, &sent, &freed),
             |page: &mut u32| match *page {
                 2 => Err(ApiError::bad_request("page", "unwritable")),
@@ -588,10 +638,14 @@ mod tests {
     fn written_pages_go_back_to_the_reader() {
         use std::sync::atomic::{AtomicU32, Ordering};
         let (sent, freed) = (AtomicU32::new(0), AtomicU32::new(0));
-        let outcome = pipelined(counting_reader(Some(50), &sent, &freed), |_: &mut u32| {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-            Ok(true)
-        });
+        let outcome = pipelined(
+            "test-reader",
+            counting_reader(Some(50), &sent, &freed),
+            |_: &mut u32| {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                Ok(true)
+            },
+        );
         assert!(outcome.is_err());
         assert!(freed.load(Ordering::SeqCst) > 0, "none came back");
     }
