@@ -376,7 +376,8 @@ fn setting(conn: &mut interdict_persistence::DbConnection, sql: &str) -> String 
 }
 
 /// What every connection the pool hands out is set up with: SQLite in WAL
-/// with foreign keys enforced; PostgreSQL with one plan kept per prepared
+/// with foreign keys enforced and its memory bounded across connections;
+/// PostgreSQL with one plan kept per prepared
 /// statement (planning each execution afresh made the audit writer's
 /// round of statements for a new shipment a quarter slower).
 fn pooled_connections_are_configured(backend: Backend) {
@@ -397,6 +398,13 @@ fn pooled_connections_are_configured(backend: Backend) {
                     "SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"
                 ),
                 "1"
+            );
+            assert_eq!(
+                setting(
+                    &mut conn,
+                    "SELECT CAST(soft_heap_limit AS TEXT) AS value FROM pragma_soft_heap_limit"
+                ),
+                interdict_persistence::db::SQLITE_HEAP_LIMIT.to_string()
             );
         }
         Backend::Postgres => assert_eq!(

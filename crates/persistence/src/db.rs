@@ -233,15 +233,16 @@ impl ConnectionManager {
                 // NORMAL is durable in WAL mode except on power loss mid-checkpoint.
                 // The busy timeout first: switching to WAL needs a lock
                 // another process starting at the same moment may hold.
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 5000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
                      PRAGMA cache_size = -16384;
                      PRAGMA temp_store = MEMORY;
-                     PRAGMA wal_autocheckpoint = 8192;",
-                )
+                     PRAGMA wal_autocheckpoint = 8192;
+                     PRAGMA soft_heap_limit = {SQLITE_HEAP_LIMIT};"
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 DbConnection::Sqlite(conn)
             }
@@ -249,6 +250,15 @@ impl ConnectionManager {
         Ok((conn, lost))
     }
 }
+
+/// Bytes of memory all SQLite connections of the process hold between
+/// them, page caches included, before they reuse pages rather than grow.
+/// The bundled SQLite keeps one page cache for every connection, bounded
+/// only by the sum of their `cache_size`s: two connections scanning at
+/// once (an export's page queries and its name lookups) took pages from
+/// each other, and each export grew the server by tens of megabytes
+/// until every pooled connection's share was used (320 MiB at 16).
+pub const SQLITE_HEAP_LIMIT: i64 = 32 << 20;
 
 impl diesel::r2d2::ManageConnection for ConnectionManager {
     type Connection = PoolConnection;
