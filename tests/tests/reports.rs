@@ -10,7 +10,8 @@ both_backends!(
     links_and_flags_are_exported_with_their_history,
     the_summary_pdf_has_the_totals,
     a_client_that_leaves_halfway_is_recorded,
-    an_export_of_several_pages_has_every_shipment_once
+    an_export_of_several_pages_has_every_shipment_once,
+    an_export_with_no_connection_to_spare_is_whole
 );
 
 fn setup(app: &TestApp) -> (Uuid, String, String, String) {
@@ -533,4 +534,31 @@ fn an_export_of_several_pages_has_every_shipment_once(backend: Backend) {
     let entry = &entries["items"][0];
     assert_eq!(entry["detail"]["rows"], LINES, "{entry}");
     assert_eq!(entry["detail"]["complete"], true, "{entry}");
+}
+
+/// The shipments export reads on a second connection when one is free; with
+/// a pool of one (the export holds it), it reads, weighs and names on one
+/// thread instead of waiting for a connection that cannot come.
+fn an_export_with_no_connection_to_spare_is_whole(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("INTERDICT_DATABASE_POOL_SIZE", "1")]);
+    let (_, inv, auditor, _) = setup(&app);
+    for i in 0..3 {
+        shipment(&app, &inv, &format!("lot {i}"), "CN", "seizure");
+    }
+    let export = app.get("/api/v1/reports/shipments.csv", &inv);
+    assert_eq!(export.status, 200, "{}", export.text);
+    let mut reader = csv::Reader::from_reader(export.text.as_bytes());
+    let consignors = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "consignors")
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "{}", export.text);
+    assert!(rows.iter().all(|r| r[consignors].contains("Quoted")));
+    let entries = app
+        .get("/api/v1/audit?action=report.export", &auditor)
+        .json();
+    assert_eq!(entries["items"][0]["detail"]["complete"], true, "{entries}");
 }

@@ -353,6 +353,12 @@ impl Db {
         self.pool.get().map_err(|e| DbUnavailable(e.to_string()))
     }
 
+    /// A connection if one is idle now, without waiting: for work that can
+    /// do without it.
+    pub fn try_get(&self) -> Option<PooledConnection> {
+        self.pool.try_get()
+    }
+
     /// Runs `work` on a pooled connection in the blocking thread pool.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where

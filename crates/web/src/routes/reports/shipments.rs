@@ -210,12 +210,30 @@ pub fn producer(
         pipelined(
             "export-weigh",
             move |pages, written| {
-                let mut other = db.get()?;
                 let visibility = policy::visibility(&actor, RecordKind::Shipment);
                 let mut weigher = Weigher::new(&actor, &weights);
+                let mut hand_on =
+                    |conn: &mut DbConnection, rows: Found| -> Result<bool, ApiError> {
+                        let page = weigher.page(conn, rows)?;
+                        Ok(pages.send(page).is_ok())
+                    };
+                // With no connection to spare, one thread queries, weighs
+                // and names: slower, rather than waiting for a connection
+                // other exports may be holding while they wait too.
+                let Some(mut other) = db.try_get() else {
+                    return search_pages(conn, &visibility, search, |conn, rows| {
+                        written.try_iter().for_each(drop);
+                        hand_on(conn, rows)
+                    });
+                };
                 pipelined(
                     "export-pages",
-                    |found, spent| search_pages(conn, &visibility, search, found, spent),
+                    |found, spent| {
+                        search_pages(conn, &visibility, search, |_, rows| {
+                            spent.try_iter().for_each(drop);
+                            Ok(found.send(rows).is_ok())
+                        })
+                    },
                     |found: &mut Found| {
                         // The rows the writer is done with go back to the
                         // query thread in place of these.
@@ -223,8 +241,7 @@ pub fn producer(
                         written
                             .try_iter()
                             .for_each(|page: Page| found.extend(page.rows));
-                        let page = weigher.page(&mut other, rows)?;
-                        Ok(pages.send(page).is_ok())
+                        hand_on(&mut other, rows)
                     },
                 )
             },
@@ -278,25 +295,22 @@ fn pipelined<P: Send>(
     })
 }
 
-/// Runs the page queries and hands each page to `found`, until none are
-/// left or the next thread has stopped taking them; frees the pages given
-/// back on `spent`.
+/// Runs the page queries and hands each page to `hand`, until none are
+/// left or `hand` answers false (whoever takes the pages has stopped).
 fn search_pages(
     conn: &mut DbConnection,
     visibility: &Visibility,
     mut search: Search,
-    found: mpsc::SyncSender<Found>,
-    spent: mpsc::Receiver<Found>,
+    mut hand: impl FnMut(&mut DbConnection, Found) -> Result<bool, ApiError>,
 ) -> Result<(), ApiError> {
     loop {
-        spent.try_iter().for_each(drop);
         let page = findings::search_kept(conn, visibility, &search)?;
         let Some((last, _)) = page.last() else {
             break;
         };
         search.before = Some(last.id.0);
         let full = page.len() as i64 == PAGE;
-        if found.send(page).is_err() || !full {
+        if !hand(conn, page)? || !full {
             break;
         }
     }
