@@ -376,7 +376,8 @@ fn setting(conn: &mut interdict_persistence::DbConnection, sql: &str) -> String 
 }
 
 /// What every connection the pool hands out is set up with: SQLite in WAL
-/// with foreign keys enforced and its memory bounded across connections;
+/// with foreign keys enforced, its memory bounded across connections and
+/// its log checkpointed in small steps;
 /// PostgreSQL with one plan kept per prepared
 /// statement (planning each execution afresh made the audit writer's
 /// round of statements for a new shipment a quarter slower).
@@ -405,6 +406,20 @@ fn pooled_connections_are_configured(backend: Backend) {
                     "SELECT CAST(soft_heap_limit AS TEXT) AS value FROM pragma_soft_heap_limit"
                 ),
                 interdict_persistence::db::SQLITE_HEAP_LIMIT.to_string()
+            );
+            #[derive(diesel::QueryableByName)]
+            struct Checkpoint {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                wal_autocheckpoint: i32,
+            }
+            let checkpoint: Checkpoint = diesel::RunQueryDsl::get_result(
+                diesel::sql_query("PRAGMA wal_autocheckpoint"),
+                &mut **conn,
+            )
+            .unwrap();
+            assert_eq!(
+                checkpoint.wal_autocheckpoint as u32,
+                interdict_persistence::db::SQLITE_CHECKPOINT_PAGES
             );
         }
         Backend::Postgres => assert_eq!(

@@ -240,7 +240,7 @@ impl ConnectionManager {
                      PRAGMA foreign_keys = ON;
                      PRAGMA cache_size = -16384;
                      PRAGMA temp_store = MEMORY;
-                     PRAGMA wal_autocheckpoint = 8192;
+                     PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES};
                      PRAGMA soft_heap_limit = {SQLITE_HEAP_LIMIT};"
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
@@ -250,6 +250,16 @@ impl ConnectionManager {
         Ok((conn, lost))
     }
 }
+
+/// Pages (4 KiB) of write-ahead log after which the committing connection
+/// copies the log into the database file. That connection is the audit
+/// writer's, so every request waiting on its batch waits for the copy too:
+/// at 8,192 pages, audited reads under load had a 99th percentile of about
+/// 32 ms and creates 40 ms; at 1,000 (SQLite's default), 9–13 ms and
+/// 16 ms, for about 5% fewer creates per second and a bulk load 4% slower.
+/// A checkpoint on a thread of its own cannot restart the log while
+/// commits keep coming, so it only moved the copy, not the wait.
+pub const SQLITE_CHECKPOINT_PAGES: u32 = 1000;
 
 /// Bytes of memory all SQLite connections of the process hold between
 /// them, page caches included, before they reuse pages rather than grow.
