@@ -257,9 +257,8 @@ pub fn producer(
 /// Runs `read` on a thread of its own, named `name`, and hands each page
 /// it sends to `write` on this one, a page behind; written pages go back
 /// to `read` (on its receiver) to be freed on the thread that allocated
-/// them. Ends
-/// when `read` is done, or when `write` answers false (the client left) or
-/// fails, which stops `read` at its next send.
+/// them. Ends when `read` is done, or when `write` answers false (the
+/// client left) or fails, which stops `read` at its next send.
 fn pipelined<P: Send>(
     name: &str,
     read: impl FnOnce(mpsc::SyncSender<P>, mpsc::Receiver<P>) -> Result<(), ApiError> + Send,
