@@ -377,10 +377,9 @@ fn setting(conn: &mut interdict_persistence::DbConnection, sql: &str) -> String 
 
 /// What every connection the pool hands out is set up with: SQLite in WAL
 /// with foreign keys enforced, its memory bounded across connections and
-/// its log checkpointed in small steps;
-/// PostgreSQL with one plan kept per prepared
-/// statement (planning each execution afresh made the audit writer's
-/// round of statements for a new shipment a quarter slower).
+/// its log checkpointed in small steps; PostgreSQL with one plan kept per
+/// prepared statement (planning each execution afresh made the audit
+/// writer's round of statements for a new shipment a quarter slower).
 fn pooled_connections_are_configured(backend: Backend) {
     let (_database, db, _writer, _agency) = setup(backend);
     let mut conn = db.get().unwrap();
@@ -960,10 +959,12 @@ mod profiles {
                 limit: 1000,
                 ..Search::default()
             };
-            let found = Profiler::default().search_shipments(conn, &everything(), &listed)?;
-            let (_, found) = found
+            let rows = findings::search_kept(conn, &everything(), &listed)?;
+            let kept = Profiler::default().findings_of_kept(conn, &rows)?;
+            let (_, found) = rows
                 .iter()
-                .find(|(row, _)| row.id == DbUuid(s4))
+                .zip(&kept)
+                .find(|((row, _), _)| row.id == DbUuid(s4))
                 .expect("s4 is listed");
             assert!(unmarked(found), "a stale finding was read inside a batch");
             Ok::<_, diesel::result::Error>(())

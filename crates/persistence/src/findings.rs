@@ -297,26 +297,9 @@ pub fn referring(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>
 }
 
 impl Profiler {
-    /// The page of shipments `search` finds, each with what the rules found
-    /// on it. Kept findings come in the same statement; only the shipments
-    /// without them have their documents parsed and profiled.
-    pub fn search_shipments(
-        &mut self,
-        conn: &mut DbConnection,
-        visibility: &Visibility,
-        search: &Search,
-    ) -> QueryResult<Vec<(ListedShipment, Vec<Finding>)>> {
-        let found = search_kept(conn, visibility, search)?;
-        let findings = self.findings_of_kept(conn, &found)?;
-        Ok(found
-            .into_iter()
-            .map(|(row, _)| row)
-            .zip(findings)
-            .collect())
-    }
-
     /// What the rules found on each of `found`, as [`search_kept`] read
-    /// them, in their order.
+    /// them, in their order: only the shipments without usable kept
+    /// findings have their documents parsed and profiled.
     pub fn findings_of_kept(
         &mut self,
         conn: &mut DbConnection,
@@ -384,9 +367,9 @@ impl Profiler {
 }
 
 /// The page of shipments `search` finds, each with its kept findings as
-/// stored (`None` if it has none), in one statement: the first half of
-/// [`Profiler::search_shipments`], for a caller that reads the next page
-/// while another thread weighs this one.
+/// stored (`None` if it has none), in one statement; weighed apart by
+/// [`Profiler::findings_of_kept`], so a caller can read the next page while
+/// another thread weighs this one.
 pub fn search_kept(
     conn: &mut DbConnection,
     visibility: &Visibility,
