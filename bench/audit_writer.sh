@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 
 BIN=target/release/interdict
 PG_URL=${INTERDICT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# The server is on this host, where TLS protects nothing and costs every
+# round trip (libpq's default is to use it when offered); a deployment
+# across a network keeps it. Set PGSSLMODE to measure otherwise.
+export PGSSLMODE=${PGSSLMODE:-disable}
 PORT=${BENCH_PORT:-18181}
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}

@@ -20,6 +20,10 @@ cd "$(dirname "$0")/.."
 BIN=target/release/interdict
 GEN=target/release/manifest-gen
 PG_URL=${INTERDICT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# The server is on this host, where TLS protects nothing and costs every
+# round trip (libpq's default is to use it when offered); a deployment
+# across a network keeps it. Set PGSSLMODE to measure otherwise.
+export PGSSLMODE=${PGSSLMODE:-disable}
 SHIPMENTS=${BENCH_SHIPMENTS:-1000000}
 LINES=${BENCH_IMPORT_LINES:-1000000}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}

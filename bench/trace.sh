@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${INTERDICT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# The server is on this host, where TLS protects nothing and costs every
+# round trip (libpq's default is to use it when offered); a deployment
+# across a network keeps it. Set PGSSLMODE to measure otherwise.
+export PGSSLMODE=${PGSSLMODE:-disable}
 SHIPMENTS=${BENCH_SHIPMENTS:-1000000}
 cargo build --release -q -p interdict-bench --bin trace-bench
 work=$(mktemp -d)
