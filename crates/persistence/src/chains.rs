@@ -169,18 +169,6 @@ pub struct Trace {
     pub nodes_truncated: bool,
 }
 
-impl Trace {
-    /// The chain of a shipment no link touches: the shipment alone.
-    pub fn alone(shipment: Uuid) -> Self {
-        Self {
-            nodes: vec![shipment],
-            links: Vec::new(),
-            depth_truncated: false,
-            nodes_truncated: false,
-        }
-    }
-}
-
 /// The chain through `start`: its ancestors, and everything downstream of
 /// them (so a split consignment's other branches are included).
 pub fn trace(conn: &mut DbConnection, start: Uuid, limits: &Limits) -> QueryResult<Trace> {

@@ -160,6 +160,15 @@ pub fn current(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<V
         .collect())
 }
 
+/// What the rules find on a shipment written in the running transaction,
+/// from its document as written: computed, as its kept findings wait for
+/// the end of the batch.
+pub fn of_new(conn: &mut DbConnection, id: Uuid, body: &str) -> QueryResult<Vec<Finding>> {
+    let input: Option<ShipmentInput> = serde_json::from_str(body).ok();
+    let profile = Profiler::default().profile_of_new(conn, id, input.as_ref())?;
+    Ok(risk::findings(&profile))
+}
+
 /// Recomputes and keeps the findings of `shipments` (ids of other kinds
 /// are ignored), now or at the end of the enclosing [`batched`].
 pub fn refresh(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<()> {

@@ -64,11 +64,35 @@ impl Profiler {
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
     ) -> QueryResult<Vec<ShipmentProfile>> {
+        let onward = onward_counts(conn, rows)?;
+        self.profiles_given(conn, rows, &onward)
+    }
+
+    /// The profile of a shipment written in the running transaction. No
+    /// link can continue it yet, so links are not asked for: on the audit
+    /// writer's one connection, each statement of a create is a round trip
+    /// every request behind it waits for.
+    pub fn profile_of_new(
+        &mut self,
+        conn: &mut DbConnection,
+        id: Uuid,
+        input: Option<&ShipmentInput>,
+    ) -> QueryResult<ShipmentProfile> {
+        let mut profiles = self.profiles_given(conn, &[(id, input)], &HashMap::new())?;
+        Ok(profiles.pop().unwrap_or_default())
+    }
+
+    /// The profiles of `rows`, given how many live links continue each.
+    fn profiles_given(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[(Uuid, Option<&ShipmentInput>)],
+        onward: &HashMap<Uuid, usize>,
+    ) -> QueryResult<Vec<ShipmentProfile>> {
         let inputs: Vec<&ShipmentInput> = rows.iter().filter_map(|(_, input)| *input).collect();
         self.load_items(conn, &inputs)?;
         self.load_first_shipments(conn, &inputs)?;
         let noticed = self.load_hits(conn, rows)?;
-        let onward = onward_counts(conn, rows)?;
         Ok(rows
             .iter()
             .map(|(id, input)| {

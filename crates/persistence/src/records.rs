@@ -8,7 +8,7 @@ use interdict_domain::identifier::IdentifierKind;
 use interdict_domain::policy::{RecordMeta, Visibility};
 use interdict_domain::record::{Facts, RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::db::MultiBackend;
@@ -262,7 +262,8 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
             .iter()
             .filter(|new| new.kind == RecordKind::Shipment)
             .map(|new| {
-                let referenced = new.index.references.iter().map(|r| r.id).collect();
+                let referenced = new.index.references.iter();
+                let referenced = referenced.map(|r| (r.id, r.kind.as_str())).collect();
                 (new.id, DbUuid(new.owner), referenced)
             }),
     )?;
@@ -606,29 +607,43 @@ struct Inherited {
 }
 
 impl Inherited {
-    /// `shipments`: (id, owner, referenced records).
-    fn load(
+    /// `shipments`: (id, owner, the records it refers to, each with its
+    /// kind). Only parties have names to inherit, and only presses and dies
+    /// serials or imprints, so neither is asked of the other kinds.
+    fn load<'a>(
         conn: &mut DbConnection,
-        shipments: impl Iterator<Item = (Uuid, DbUuid, Vec<Uuid>)>,
+        shipments: impl Iterator<Item = (Uuid, DbUuid, Vec<(Uuid, &'a str)>)>,
     ) -> QueryResult<Self> {
+        let mut parties = BTreeSet::new();
+        let mut marked = BTreeSet::new();
         let shipments: HashMap<Uuid, (DbUuid, Vec<Uuid>)> = shipments
-            .map(|(id, owner, referenced)| (id, (owner, referenced)))
-            .collect();
-        let referenced: Vec<DbUuid> = shipments
-            .values()
-            .flat_map(|(_, referenced)| referenced.iter().copied().map(DbUuid))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
+            .map(|(id, owner, referenced)| {
+                for &(record, kind) in &referenced {
+                    if kind == RecordKind::Party.as_str() {
+                        parties.insert(DbUuid(record));
+                    } else if kind == RecordKind::Equipment.as_str()
+                        || kind == RecordKind::DieMold.as_str()
+                    {
+                        marked.insert(DbUuid(record));
+                    }
+                }
+                (
+                    id,
+                    (owner, referenced.into_iter().map(|(r, _)| r).collect()),
+                )
+            })
             .collect();
         let mut names = HashMap::new();
-        let mut identifiers: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
-        for chunk in referenced.chunks(CHUNK) {
+        for chunk in parties.into_iter().collect::<Vec<_>>().chunks(CHUNK) {
             let found: Vec<(DbUuid, String)> = records::table
                 .filter(records::id.eq_any(chunk))
                 .filter(records::kind.eq(RecordKind::Party.as_str()))
                 .select((records::id, records::search_text))
                 .load(conn)?;
             names.extend(found.into_iter().map(|(id, name)| (id.0, name)));
+        }
+        let mut identifiers: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
+        for chunk in marked.into_iter().collect::<Vec<_>>().chunks(CHUNK) {
             let found: Vec<(DbUuid, String, String)> = record_identifiers::table
                 .filter(record_identifiers::record_id.eq_any(chunk))
                 .filter(record_identifiers::derived.eq(false))
@@ -706,16 +721,19 @@ fn referring_shipments(conn: &mut DbConnection, id: DbUuid) -> QueryResult<Vec<(
 /// Copies again what a shipment inherits from the records it refers to,
 /// after it or one of them changed.
 fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> QueryResult<()> {
-    let referenced: Vec<DbUuid> = record_refs::table
+    let referenced: Vec<(DbUuid, String)> = record_refs::table
         .filter(record_refs::record_id.eq(shipment))
-        .select(record_refs::ref_id)
+        .select((record_refs::ref_id, record_refs::ref_kind))
         .load(conn)?;
     let inherited = Inherited::load(
         conn,
         std::iter::once((
             shipment.0,
             owner,
-            referenced.into_iter().map(Uuid::from).collect(),
+            referenced
+                .iter()
+                .map(|(r, kind)| (r.0, kind.as_str()))
+                .collect(),
         )),
     )?;
     diesel::update(records::table.filter(records::id.eq(shipment)))

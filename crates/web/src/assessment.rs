@@ -115,6 +115,30 @@ pub fn auto_flag(
     )
 }
 
+/// After a shipment is created: its chain is the shipment alone, as no
+/// link can name it yet, and no flag is on it, so it is scored from the row
+/// just written, without reading it back or tracing anything.
+pub fn auto_flag_new(
+    conn: &mut DbConnection,
+    context: &mut AuditContext,
+    row: &RecordRow,
+    weights: &RiskWeights,
+) -> Result<(), ApiError> {
+    let findings = findings::of_new(conn, row.id.0, &row.body)?;
+    let assessment = risk::assess_chain(&[risk::weigh(findings, weights)]);
+    if assessment.score < weights.auto_flag_threshold {
+        return Ok(());
+    }
+    raise(
+        conn,
+        context,
+        row.id.0,
+        row.owner_agency_id.0,
+        &assessment,
+        weights,
+    )
+}
+
 /// The system flags `shipment` for `assessment`, with its own audit entry
 /// in the caller's transaction.
 pub fn raise(

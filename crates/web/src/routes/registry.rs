@@ -12,7 +12,7 @@ use interdict_domain::record::{changed_fields, merge_patch, Document, RecordInde
 use interdict_domain::sharing::Scope;
 use interdict_domain::ValidationErrors;
 use interdict_persistence::audit::AuditContext;
-use interdict_persistence::chains::{self, Trace};
+use interdict_persistence::chains;
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::search::{self, Search};
 use interdict_persistence::{agencies, deconfliction, findings, DbConnection};
@@ -273,8 +273,7 @@ pub fn write_new(
         Ok::<_, ApiError>(row)
     })?;
     if kind == RecordKind::Shipment {
-        // No link can name a shipment written just now.
-        assessment::auto_flag(conn, context, id, Trace::alone(id), &config.risk)?;
+        assessment::auto_flag_new(conn, context, &row, &config.risk)?;
     }
     Ok(row)
 }
