@@ -921,7 +921,7 @@ mod profiles {
 
         // s4 changes consignor: b's first is still s3, and s4 is no longer
         // a's first either (s2 is earlier).
-        edit::<ShipmentInput>(conn, s4, shipment_body(a, "AWB-4", press_line));
+        edit::<ShipmentInput>(conn, s4, shipment_body(a, "AWB-4", press_line.clone()));
         let codes = kept_match_live(conn);
         assert!(!fires(&codes, s4, "first_seen_consignor") && fires(&codes, s4, "pill_press"));
         assert!(fires(&codes, s4, "marks_removed"));
@@ -929,23 +929,40 @@ mod profiles {
         edit::<ShipmentInput>(conn, s3, shipment_body(a, "AWB-3", serde_json::json!([])));
         kept_match_live(conn);
 
-        // A batch of writes refreshes what it affects once, at its end.
+        // A batch of writes refreshes what it affects once, at its end. A
+        // shipment written in it is scored from its document meanwhile,
+        // as it will be kept: here a first-seen consignor, a press with its
+        // markings removed, and an air waybill another agency holds.
         let c = party(conn, "Gamma Chemicals");
-        let s5 = findings::batched(conn, |conn| {
-            let (s5, _) = create::<ShipmentInput>(
+        let (s5, scored) = findings::batched(conn, |conn| {
+            let (s5, body) = create::<ShipmentInput>(
                 conn,
                 &agency,
-                shipment_body(c, "AWB-5", serde_json::json!([])),
+                shipment_body(c, "AWB-3", press_line.clone()),
             );
             let waiting = interdict_persistence::schema::risk_findings::table
                 .find(DbUuid(s5))
                 .count()
                 .get_result::<i64>(conn);
             assert_eq!(waiting, Ok(0), "refreshed before the batch ended");
-            Ok::<_, diesel::result::Error>(s5)
+            let scored = findings::of_new(conn, s5, &body)?;
+            Ok::<_, diesel::result::Error>((s5, scored))
         })
         .unwrap();
-        assert!(fires(&kept_match_live(conn), s5, "first_seen_consignor"));
+        let codes = kept_match_live(conn);
+        let scored: Vec<String> = scored.iter().map(|f| f.code.as_str().to_owned()).collect();
+        assert_eq!(
+            scored, codes[&s5],
+            "a new shipment scored otherwise than kept"
+        );
+        for code in [
+            "first_seen_consignor",
+            "pill_press",
+            "marks_removed",
+            "deconfliction_hit",
+        ] {
+            assert!(fires(&codes, s5, code), "{code} not found on {scored:?}");
+        }
 
         // Inside a batch a read computes what the rules find now: the kept
         // findings, still waiting for the batch's end, would be stale.
