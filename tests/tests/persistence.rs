@@ -735,7 +735,86 @@ mod profiles {
     both_backends!(
         a_consignor_is_first_seen_only_on_its_earliest_shipment,
         kept_findings_follow_every_write_that_moves_them,
+        a_new_record_writes_its_rows_in_one_statement_on_postgres,
     );
+
+    /// A new shipment writes a row to five tables. On PostgreSQL they go
+    /// in as one statement, one round trip on the audit writer's single
+    /// connection instead of five; SQLite, with no round trip to save,
+    /// runs one statement per table. Every row is there either way.
+    fn a_new_record_writes_its_rows_in_one_statement_on_postgres(backend: Backend) {
+        use interdict_persistence::schema::{
+            self, record_identifiers, record_refs, record_versions, shipment_facts,
+        };
+        use std::sync::{Arc, Mutex};
+        let (_database, db, _writer, agency) = setup(backend);
+        let mut conn = db.get().unwrap();
+        let conn: &mut DbConnection = &mut conn;
+        let consignor = create::<PartyInput>(
+            conn,
+            &agency,
+            serde_json::json!({ "kind": "company", "name": "Alpha Trading" }),
+        )
+        .0;
+        let statements = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&statements);
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+        let (shipment, _) = create::<ShipmentInput>(
+            conn,
+            &agency,
+            shipment_body(consignor, "AWB-1", serde_json::json!([])),
+        );
+        let tables = [
+            "records",
+            "record_versions",
+            "record_identifiers",
+            "record_refs",
+            "shipment_facts",
+        ];
+        let writing: Vec<String> = statements
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|sql| {
+                // Quoted "so" on PostgreSQL, `so` on SQLite.
+                tables.iter().any(|t| {
+                    sql.contains(&format!("INSERT INTO \"{t}\""))
+                        || sql.contains(&format!("INSERT INTO `{t}`"))
+                })
+            })
+            .cloned()
+            .collect();
+        let expected = match backend {
+            Backend::Postgres => 1,
+            Backend::Sqlite => tables.len(),
+        };
+        assert_eq!(writing.len(), expected, "{writing:#?}");
+
+        let id = DbUuid(shipment);
+        let rows: [QueryResult<i64>; 5] = [
+            schema::records::table.find(id).count().get_result(conn),
+            record_versions::table
+                .filter(record_versions::record_id.eq(id))
+                .count()
+                .get_result(conn),
+            record_identifiers::table
+                .filter(record_identifiers::record_id.eq(id))
+                .count()
+                .get_result(conn),
+            record_refs::table
+                .filter(record_refs::record_id.eq(id))
+                .count()
+                .get_result(conn),
+            shipment_facts::table.find(id).count().get_result(conn),
+        ];
+        for (table, rows) in tables.iter().zip(rows) {
+            assert_eq!(rows, Ok(1), "rows in {table}");
+        }
+    }
 
     fn create<D: Document>(
         conn: &mut DbConnection,

@@ -44,7 +44,7 @@ pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> QueryResult<()> {
 /// Writes many links at once (bulk loads); the caller has made sure they
 /// close no cycle.
 pub fn insert_many(conn: &mut DbConnection, rows: &[LinkRow]) -> QueryResult<()> {
-    crate::records::insert_rows!(conn, links::table, rows);
+    crate::inserts::insert_rows!(conn, links::table, rows.iter().collect());
     // Onward links count towards a split consignment.
     let continued: Vec<Uuid> = rows.iter().map(|l| l.from_shipment_id.0).collect();
     findings::refresh(conn, &continued)

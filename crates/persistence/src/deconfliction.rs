@@ -128,14 +128,15 @@ pub fn detect_many(
             )
         })
         .collect();
-    crate::records::insert_rows!(conn, deconfliction_notices::table, rows);
+    let written = rows.len();
+    crate::inserts::insert_rows!(conn, deconfliction_notices::table, rows);
     // A notice on a shipment, or on a record a shipment names, is a hit
     // for that shipment's risk.
     let named: Vec<Uuid> = notices.iter().map(|n| n.1 .0).collect();
     let mut shipments = findings::referring(conn, &named)?;
     shipments.extend(named);
     findings::refresh(conn, &shipments)?;
-    Ok(rows.len())
+    Ok(written)
 }
 
 #[derive(Debug, Clone, Queryable)]

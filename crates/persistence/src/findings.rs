@@ -242,7 +242,7 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
         }
         diesel::delete(risk_findings::table.filter(risk_findings::record_id.eq_any(chunk)))
             .execute(conn)?;
-        crate::records::insert_rows!(conn, risk_findings::table, kept);
+        crate::inserts::insert_rows!(conn, risk_findings::table, kept);
     }
     Ok(())
 }

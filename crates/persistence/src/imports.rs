@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::records::{insert_rows, CHUNK};
+use crate::inserts::insert_rows;
+use crate::records::CHUNK;
 use crate::schema::{import_keys, import_rejections, imports, party_facts, records};
 use crate::{now, DbConnection, DbUuid};
 

@@ -17,6 +17,7 @@ pub mod deconfliction;
 pub mod findings;
 pub mod flags;
 pub mod imports;
+mod inserts;
 pub mod profiles;
 pub mod records;
 pub mod schema;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::db::MultiBackend;
 use crate::findings;
+use crate::inserts::{insert_rows, together, Inserts};
 use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     record_versions, records, shipment_facts, users,
@@ -208,27 +209,6 @@ pub struct NewRecord {
     pub index: RecordIndex,
 }
 
-/// Inserts rows in multi-row statements of `CHUNK` rows. diesel writes
-/// those only for a concrete backend, hence the dispatch.
-///
-/// A single row goes in by a statement of fixed text, which the connection
-/// prepares once and reuses; a multi-row one is prepared afresh each time,
-/// on PostgreSQL another round trip, and a single request writes one row
-/// to each of several tables.
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        for chunk in $rows.chunks(crate::records::CHUNK) {
-            let statement = diesel::insert_into($table);
-            match (chunk, &mut *$conn) {
-                ([row], conn) => statement.values(row).execute(conn)?,
-                (_, DbConnection::Postgres(c)) => statement.values(chunk).execute(c)?,
-                (_, DbConnection::Sqlite(c)) => statement.values(chunk).execute(c)?,
-            };
-        }
-    };
-}
-pub(crate) use insert_rows;
-
 /// A new record with the text its search filters look at.
 ///
 /// Like every row inserted here, it writes all its columns: left to
@@ -244,8 +224,9 @@ struct IndexedRow<'a> {
     related_text: String,
 }
 
-/// Rows per multi-row INSERT: well under both backends' limits on bound
-/// parameters (SQLite 32,766; PostgreSQL 65,535) for the widest table.
+/// Rows per multi-row INSERT, and per statement of several
+/// (`inserts`): well under both backends' limits on bound parameters
+/// (SQLite 32,766; PostgreSQL 65,535) for the widest table.
 pub(crate) const CHUNK: usize = 1000;
 
 /// Writes new records with their first version, identifiers, references,
@@ -294,19 +275,22 @@ pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<
             }
         })
         .collect();
-    insert_rows!(conn, records::table, rows);
-    let versions: Vec<_> = rows
-        .iter()
-        .map(|indexed| version_values(&indexed.row, "create", None))
-        .collect();
-    insert_rows!(conn, record_versions::table, versions);
-    insert_index(
-        conn,
-        batch
+    together(conn, |conn, inserts| {
+        insert_rows!(inserts, conn, records::table, rows.iter().collect());
+        let versions: Vec<_> = rows
             .iter()
-            .map(|new| (DbUuid(new.id), DbUuid(new.owner), &new.index)),
-    )?;
-    inherited.insert_identifiers(conn)?;
+            .map(|indexed| version_values(&indexed.row, "create", None))
+            .collect();
+        insert_rows!(inserts, conn, record_versions::table, versions);
+        insert_index(
+            conn,
+            inserts,
+            batch
+                .iter()
+                .map(|new| (DbUuid(new.id), DbUuid(new.owner), &new.index)),
+        )?;
+        inherited.insert_identifiers(conn, inserts)
+    })?;
     let shipments: Vec<Uuid> = batch
         .iter()
         .filter(|new| new.kind == RecordKind::Shipment)
@@ -354,10 +338,10 @@ pub fn update(
         Vec::new()
     };
     clear_index(conn, row.id)?;
-    insert_index(
-        conn,
-        std::iter::once((row.id, row.owner_agency_id, write.index)),
-    )?;
+    together(conn, |conn, inserts| {
+        let indexed = std::iter::once((row.id, row.owner_agency_id, write.index));
+        insert_index(conn, inserts, indexed)
+    })?;
     if is_shipment {
         refresh(conn, row.id, row.owner_agency_id)?;
         findings::refresh_around(conn, &[row.id.0], &former)?;
@@ -500,6 +484,7 @@ fn clear_index(conn: &mut DbConnection, id: DbUuid) -> QueryResult<()> {
 /// rows per statement.
 fn insert_index<'a>(
     conn: &mut DbConnection,
+    inserts: &mut Inserts<'a>,
     records: impl Iterator<Item = (DbUuid, DbUuid, &'a RecordIndex)>,
 ) -> QueryResult<()> {
     let mut identifiers = Vec::new();
@@ -586,13 +571,13 @@ fn insert_index<'a>(
             )),
         }
     }
-    insert_rows!(conn, record_identifiers::table, identifiers);
-    insert_rows!(conn, record_refs::table, references);
-    insert_rows!(conn, party_facts::table, parties);
-    insert_rows!(conn, chemical_facts::table, chemicals);
-    insert_rows!(conn, equipment_facts::table, equipment);
-    insert_rows!(conn, die_mold_facts::table, dies);
-    insert_rows!(conn, shipment_facts::table, shipments);
+    insert_rows!(inserts, conn, record_identifiers::table, identifiers);
+    insert_rows!(inserts, conn, record_refs::table, references);
+    insert_rows!(inserts, conn, party_facts::table, parties);
+    insert_rows!(inserts, conn, chemical_facts::table, chemicals);
+    insert_rows!(inserts, conn, equipment_facts::table, equipment);
+    insert_rows!(inserts, conn, die_mold_facts::table, dies);
+    insert_rows!(inserts, conn, shipment_facts::table, shipments);
     Ok(())
 }
 
@@ -682,7 +667,11 @@ impl Inherited {
     }
 
     /// Writes the derived identifiers of every shipment loaded.
-    fn insert_identifiers(&self, conn: &mut DbConnection) -> QueryResult<()> {
+    fn insert_identifiers<'a>(
+        &'a self,
+        conn: &mut DbConnection,
+        inserts: &mut Inserts<'a>,
+    ) -> QueryResult<()> {
         let mut rows = Vec::new();
         for (id, (owner, referenced)) in &self.shipments {
             let mut seen = HashSet::new();
@@ -702,7 +691,7 @@ impl Inherited {
                 }
             }
         }
-        insert_rows!(conn, record_identifiers::table, rows);
+        insert_rows!(inserts, conn, record_identifiers::table, rows);
         Ok(())
     }
 }
@@ -745,7 +734,9 @@ fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> QueryRes
             .filter(record_identifiers::derived.eq(true)),
     )
     .execute(conn)?;
-    inherited.insert_identifiers(conn)
+    together(conn, |conn, inserts| {
+        inherited.insert_identifiers(conn, inserts)
+    })
 }
 
 /// The owner agency of any record, for placeholders that show whom to ask.
