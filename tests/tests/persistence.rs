@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 both_backends!(
     failed_work_is_rolled_back_and_recorded_as_an_error,
+    a_failed_action_takes_only_its_own_writes_from_its_batch,
     denied_work_can_keep_its_effects,
     concurrent_jobs_chain_in_one_order,
     users_update_only_from_the_current_version,
@@ -137,6 +138,58 @@ fn failed_work_is_rolled_back_and_recorded_as_an_error(backend: Backend) {
         audit::verify(&mut db.get().unwrap(), AUDIT_KEY, VerifyMode::Full)
             .unwrap()
             .is_ok()
+    );
+}
+
+/// Actions committed together keep their effects apart. One failing on a
+/// database error (which on PostgreSQL aborts the whole transaction until
+/// it is rolled back to the action's savepoint) takes only its own writes
+/// with it, and those before and after it stay.
+fn a_failed_action_takes_only_its_own_writes_from_its_batch(backend: Backend) {
+    let (_database, db, writer, agency) = setup(backend);
+    users::insert(&mut db.get().unwrap(), &user(&agency, "taken.name")).unwrap();
+    // The failing action writes a user, then clashes on a taken name.
+    let rows = [
+        vec![user(&agency, "first.one")],
+        vec![user(&agency, "half.written"), user(&agency, "taken.name")],
+        vec![user(&agency, "last.one")],
+    ];
+    let ids = rows.clone().map(|rows| rows[0].id.0);
+    let create = |rows: Vec<UserRow>| {
+        writer.perform(AuditEvent::now("user.create"), move |conn, _| {
+            rows.iter()
+                .try_for_each(|row| users::insert(conn, row))
+                .map_err(TestError::from)
+        })
+    };
+    let [first, clash, last] = rows;
+    // The first action holds the writer while the three others queue, so
+    // they are taken as one batch.
+    let (_, first, clash, last) = block_on(async {
+        tokio::join!(
+            writer.perform(AuditEvent::now("test.hold"), |_, _| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                Ok::<_, TestError>(())
+            }),
+            create(first),
+            create(clash),
+            create(last),
+        )
+    });
+    assert!(first.is_ok() && last.is_ok(), "{first:?} {last:?}");
+    assert!(matches!(clash, Err(TestError::Db(_))), "{clash:?}");
+    let conn = &mut db.get().unwrap();
+    let kept = ids.map(|id| users::find(conn, id).unwrap().is_some());
+    assert_eq!(kept, [true, false, true]);
+    let mut outcomes: Vec<Outcome> = entries(&db)
+        .into_iter()
+        .filter(|entry| entry.event.action == "user.create")
+        .map(|entry| entry.event.outcome)
+        .collect();
+    outcomes.sort_by_key(|outcome| format!("{outcome:?}"));
+    assert_eq!(
+        outcomes,
+        [Outcome::Allowed, Outcome::Allowed, Outcome::Error]
     );
 }
 
