@@ -139,8 +139,9 @@ for BACKEND in $BACKENDS; do
     investigator=$(token investigator.dcfptu000)
 
     # 1. Export, first thing after start so the peak RSS is the export's.
-    # The database's own dump runs once before it, so both read a warm
-    # page cache, and once after; the second dump is the one compared.
+    # Each side runs twice and is compared on its second run, when both
+    # read warm caches: the dump runs once before the exports and once
+    # after them. The first export after a start is shown too.
     rows=$(sql "SELECT count(*) FROM records WHERE kind = 'shipment'")
     dump="SELECT r.id, r.owner_agency_id, r.created_at, r.body, r.withdrawn_at, r.withdrawn_reason, f.incident_type, f.status, f.mode, f.origin_country, f.destination_country, f.destination_subdivision, f.shipped_at FROM records r JOIN shipment_facts f ON f.record_id = r.id WHERE r.kind = 'shipment' ORDER BY r.id DESC"
     native_dump() {
@@ -151,10 +152,15 @@ for BACKEND in $BACKENDS; do
         fi
     }
     native_dump
-    t=$(seconds)
-    curl -sf -H "Authorization: Bearer $auditor" -o "$work/export.csv" \
-        "http://127.0.0.1:$PORT/api/v1/reports/shipments.csv"
-    export_s=$(elapsed "$t")
+    export_csv() {
+        local t
+        t=$(seconds)
+        curl -sf -H "Authorization: Bearer $auditor" -o "$work/export.csv" \
+            "http://127.0.0.1:$PORT/api/v1/reports/shipments.csv"
+        elapsed "$t"
+    }
+    first_export_s=$(export_csv)
+    export_s=$(export_csv)
     exported=$(($(wc -l <"$work/export.csv") - 1))
     rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
     t=$(seconds)
@@ -164,6 +170,7 @@ for BACKEND in $BACKENDS; do
     echo "| export of $rows shipments | seconds | rows/s | server peak RSS | target |"
     echo "|---|---:|---:|---:|---|"
     awk -v n="$exported" -v s="$export_s" -v r="$rss" 'BEGIN { printf "| GET /api/v1/reports/shipments.csv (%d rows) | %.2f | %.0f | %s MiB | RSS < 150 MiB |\n", n, s, n / s, r }'
+    awk -v n="$exported" -v s="$first_export_s" 'BEGIN { printf "| … the first after the server started | %.2f | %.0f | — | — |\n", s, n / s }'
     awk -v n="$rows" -v s="$copy_s" -v b="$BACKEND" 'BEGIN { printf "| %s dump of the same rows (COPY / sqlite3 -csv) | %.2f | %.0f | — | export ≥ ½ of this rate |\n", b, s, n / s }'
     awk -v n="$exported" -v s="$export_s" -v m="$rows" -v c="$copy_s" 'BEGIN { printf "export rate ÷ dump rate: %.2f (target ≥ 0.50)\n", (n / s) / (m / c) }'
 
