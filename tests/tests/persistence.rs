@@ -429,7 +429,8 @@ fn setting(conn: &mut interdict_persistence::DbConnection, sql: &str) -> String 
 }
 
 /// What every connection the pool hands out is set up with: SQLite in WAL
-/// with foreign keys enforced, its memory bounded across connections and
+/// with foreign keys enforced, a page cache of its own (not one shared
+/// behind a process-wide lock), its memory bounded across connections and
 /// its log checkpointed in small steps; PostgreSQL with one plan kept per
 /// prepared statement (planning each execution afresh made the audit
 /// writer's round of statements for a new shipment a quarter slower).
@@ -458,6 +459,26 @@ fn pooled_connections_are_configured(backend: Backend) {
                     "SELECT CAST(soft_heap_limit AS TEXT) AS value FROM pragma_soft_heap_limit"
                 ),
                 interdict_persistence::db::SQLITE_HEAP_LIMIT.to_string()
+            );
+            #[derive(diesel::QueryableByName)]
+            struct CompileOption {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                compile_options: String,
+            }
+            let options: Vec<CompileOption> =
+                diesel::RunQueryDsl::load(diesel::sql_query("PRAGMA compile_options"), &mut **conn)
+                    .unwrap();
+            assert!(
+                options
+                    .iter()
+                    .any(|o| o.compile_options.starts_with("THREADSAFE=1")),
+                "the options were not read"
+            );
+            assert!(
+                !options
+                    .iter()
+                    .any(|o| o.compile_options == "ENABLE_MEMORY_MANAGEMENT"),
+                "SQLite shares one page cache between connections"
             );
             #[derive(diesel::QueryableByName)]
             struct Checkpoint {

@@ -262,12 +262,12 @@ impl ConnectionManager {
 pub const SQLITE_CHECKPOINT_PAGES: u32 = 1000;
 
 /// Bytes of memory all SQLite connections of the process hold between
-/// them, page caches included, before they reuse pages rather than grow.
-/// The bundled SQLite keeps one page cache for every connection, bounded
-/// only by the sum of their `cache_size`s: two connections scanning at
-/// once (an export's page queries and its name lookups) took pages from
-/// each other, and each export grew the server by tens of megabytes
-/// until every pooled connection's share was used (320 MiB at 16).
+/// them, page caches included, before their caches reuse pages rather than
+/// grow. Each connection's cache is otherwise bounded only by its
+/// `cache_size`: an export's page queries and name lookups grew the server
+/// by tens of megabytes per export until every pooled connection's share
+/// was used (320 MiB at 16). SQLite is built with a cache per connection
+/// (`.cargo/config.toml`): one shared cache serialised them on its lock.
 pub const SQLITE_HEAP_LIMIT: i64 = 32 << 20;
 
 impl diesel::r2d2::ManageConnection for ConnectionManager {
