@@ -755,7 +755,15 @@ mod chain_graphs {
                     scope: Scope::Agency,
                     actor: Uuid::now_v7(),
                 };
-                records::create(conn, id, RecordKind::Shipment, agency.id.0, &write).unwrap();
+                records::create(
+                    conn,
+                    id,
+                    RecordKind::Shipment,
+                    agency.id.0,
+                    &write,
+                    &Default::default(),
+                )
+                .unwrap();
                 id
             })
             .collect()
@@ -904,7 +912,8 @@ mod profiles {
             scope: Scope::Agency,
             actor: Uuid::now_v7(),
         };
-        let row = records::create(conn, id, D::KIND, agency.id.0, &write).unwrap();
+        let row =
+            records::create(conn, id, D::KIND, agency.id.0, &write, &Default::default()).unwrap();
         deconfliction::detect(conn, &row, &index.identifiers).unwrap();
         (id, body)
     }

@@ -474,6 +474,24 @@ fn every_validation_rule_names_its_field(backend: Backend) {
         with(&["parties", "0", "party_id"], json!(hidden)),
     );
     assert_eq!(fields_of(&response, 422), ["parties[0].party_id"]);
+    // Nor one withdrawn since.
+    let gone = party(
+        app,
+        &w.a,
+        json!({ "kind": "person", "name": "Gone Person" }),
+    );
+    let withdrawn = app.post(
+        &format!("/api/v1/parties/{gone}/withdraw"),
+        &w.a,
+        json!({ "reason": "Entered twice" }),
+    );
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+    let response = app.post(
+        "/api/v1/shipments",
+        &w.a,
+        with(&["parties", "0", "party_id"], json!(gone)),
+    );
+    assert_eq!(fields_of(&response, 422), ["parties[0].party_id"]);
     // Nothing was half-written.
     assert_eq!(count(app), before);
     // An update that would break a rule changes nothing.

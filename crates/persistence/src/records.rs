@@ -142,6 +142,24 @@ pub fn find_visible(
         .optional()
 }
 
+/// The search text of a live record of `kind` that `visibility` lets the
+/// caller see, if there is one: whether a new record may refer to it, and
+/// for a party the names a shipment naming it inherits, in one statement.
+pub fn referable(
+    conn: &mut DbConnection,
+    kind: RecordKind,
+    id: Uuid,
+    visibility: &Visibility,
+) -> QueryResult<Option<String>> {
+    visible(records::table.into_boxed(), visibility)
+        .filter(records::id.eq(DbUuid(id)))
+        .filter(records::kind.eq(kind.as_str()))
+        .filter(records::withdrawn_at.is_null())
+        .select(records::search_text)
+        .get_result(conn)
+        .optional()
+}
+
 /// The bodies of those of `ids` of `kind` that `visibility` lets the
 /// caller see, in one query per chunk.
 pub fn bodies_visible(
@@ -171,15 +189,20 @@ pub struct Write<'a> {
     pub actor: Uuid,
 }
 
+/// Writes a new record. `names`: the search text of parties it refers to,
+/// as [`referable`] read them in this transaction, so they are not read
+/// again; a party missing from it is read.
 pub fn create(
     conn: &mut DbConnection,
     id: Uuid,
     kind: RecordKind,
     owner: Uuid,
     write: &Write<'_>,
+    names: &HashMap<Uuid, String>,
 ) -> QueryResult<RecordRow> {
-    let written = insert_many(
+    let written = insert_named(
         conn,
+        names,
         &[NewRecord {
             id,
             kind,
@@ -236,9 +259,20 @@ pub(crate) const CHUNK: usize = 1000;
 /// Returns the rows as written (timestamps are stored to the microsecond,
 /// as `now` gives them, so no reload is needed).
 pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<Vec<RecordRow>> {
+    insert_named(conn, &HashMap::new(), batch)
+}
+
+/// [`insert_many`], given the search text of some of the parties the batch
+/// refers to.
+fn insert_named(
+    conn: &mut DbConnection,
+    names: &HashMap<Uuid, String>,
+    batch: &[NewRecord],
+) -> QueryResult<Vec<RecordRow>> {
     let at = now();
     let inherited = Inherited::load(
         conn,
+        names,
         batch
             .iter()
             .filter(|new| new.kind == RecordKind::Shipment)
@@ -594,9 +628,11 @@ struct Inherited {
 impl Inherited {
     /// `shipments`: (id, owner, the records it refers to, each with its
     /// kind). Only parties have names to inherit, and only presses and dies
-    /// serials or imprints, so neither is asked of the other kinds.
+    /// serials or imprints, so neither is asked of the other kinds; nor are
+    /// the names of the parties in `known`.
     fn load<'a>(
         conn: &mut DbConnection,
+        known: &HashMap<Uuid, String>,
         shipments: impl Iterator<Item = (Uuid, DbUuid, Vec<(Uuid, &'a str)>)>,
     ) -> QueryResult<Self> {
         let mut parties = BTreeSet::new();
@@ -604,7 +640,7 @@ impl Inherited {
         let shipments: HashMap<Uuid, (DbUuid, Vec<Uuid>)> = shipments
             .map(|(id, owner, referenced)| {
                 for &(record, kind) in &referenced {
-                    if kind == RecordKind::Party.as_str() {
+                    if kind == RecordKind::Party.as_str() && !known.contains_key(&record) {
                         parties.insert(DbUuid(record));
                     } else if kind == RecordKind::Equipment.as_str()
                         || kind == RecordKind::DieMold.as_str()
@@ -618,7 +654,7 @@ impl Inherited {
                 )
             })
             .collect();
-        let mut names = HashMap::new();
+        let mut names = known.clone();
         for chunk in parties.into_iter().collect::<Vec<_>>().chunks(CHUNK) {
             let found: Vec<(DbUuid, String)> = records::table
                 .filter(records::id.eq_any(chunk))
@@ -716,6 +752,7 @@ fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> QueryRes
         .load(conn)?;
     let inherited = Inherited::load(
         conn,
+        &HashMap::new(),
         std::iter::once((
             shipment.0,
             owner,

@@ -18,6 +18,7 @@ use interdict_persistence::search::{self, Search};
 use interdict_persistence::{agencies, deconfliction, findings, DbConnection};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -165,28 +166,33 @@ fn check_scope(kind: RecordKind, actor: &Actor, scope: Scope) -> Result<(), ApiE
     }
 }
 
-/// Every record a document refers to must exist and be visible to the
-/// writer.
+/// Every record a document refers to must exist, be live and be visible to
+/// the writer. Returns the parties' search text, which a new shipment
+/// inherits, so the write need not read them again.
 fn check_references(
     conn: &mut DbConnection,
     actor: &Actor,
     index: &RecordIndex,
-) -> Result<(), ApiError> {
+) -> Result<HashMap<Uuid, String>, ApiError> {
     let mut errors = ValidationErrors::new();
+    let mut names = HashMap::new();
     for reference in &index.references {
         let visibility = policy::visibility(actor, reference.kind);
-        let found = records::find_visible(conn, reference.kind, reference.id, &visibility)?;
-        if found.is_none_or(|row| row.withdrawn_at.is_some()) {
-            errors.add(
+        match records::referable(conn, reference.kind, reference.id, &visibility)? {
+            Some(name) if reference.kind == RecordKind::Party => {
+                names.insert(reference.id, name);
+            }
+            Some(_) => {}
+            None => errors.add(
                 reference.field.clone(),
                 format!(
                     "no {} with this id is available to you",
                     reference.kind.as_str().replace('_', " ")
                 ),
-            );
+            ),
         }
     }
-    Ok(errors.into_result(|| ())?)
+    Ok(errors.into_result(|| names)?)
 }
 
 /// The audit event for `verb` (create, read, …) on a record of `kind`.
@@ -252,7 +258,7 @@ pub fn write_new(
         index,
         scope,
     } = prepared;
-    check_references(conn, actor, &index)?;
+    let names = check_references(conn, actor, &index)?;
     let owner = if kind == RecordKind::Chemical {
         agencies::find_system(conn)?
             .map(|a| a.id.0)
@@ -267,7 +273,7 @@ pub fn write_new(
         actor: actor.user_id,
     };
     let row = findings::batched(conn, |conn| {
-        let row = records::create(conn, id, kind, owner, &write)
+        let row = records::create(conn, id, kind, owner, &write, &names)
             .map_err(|e| chemical_conflict(e.into(), &index))?;
         deconfliction::detect(conn, &row, &index.identifiers)?;
         Ok::<_, ApiError>(row)
