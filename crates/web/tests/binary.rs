@@ -1,5 +1,7 @@
 //! The real `interdict` binary: configuration errors, first start, graceful
-//! shutdown and the maintenance commands, on the embedded SQLite default.
+//! shutdown and the maintenance commands, on the embedded SQLite default;
+//! an interrupted import on PostgreSQL too, when `INTERDICT_TEST_POSTGRES_URL`
+//! names a server.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -117,11 +119,15 @@ fn first_start_prints_the_admin_password_once_and_stops_gracefully() {
 
 /// The SQLite database `interdict` made in `dir`.
 fn database(dir: &Path) -> interdict_persistence::Db {
-    let url = interdict_persistence::DatabaseUrl::parse(&format!(
-        "sqlite://{}",
-        dir.join("data/interdict.db").display()
-    ))
-    .unwrap();
+    connect(&sqlite_url(dir))
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("data/interdict.db").display())
+}
+
+fn connect(url: &str) -> interdict_persistence::Db {
+    let url = interdict_persistence::DatabaseUrl::parse(url).unwrap();
     interdict_persistence::Db::connect(&url, interdict_persistence::PoolOptions::sized(1)).unwrap()
 }
 
@@ -137,7 +143,19 @@ fn count_records(conn: &mut interdict_persistence::DbConnection, kind: &str) -> 
 
 /// `interdict user add`, the password on standard input.
 fn user_add(dir: &Path, username: &str, role: &str, password: &str) -> std::process::Output {
+    user_add_to(&sqlite_url(dir), dir, username, role, password)
+}
+
+/// `interdict user add` on the database at `url`.
+fn user_add_to(
+    url: &str,
+    dir: &Path,
+    username: &str,
+    role: &str,
+    password: &str,
+) -> std::process::Output {
     let mut add = interdict(dir)
+        .env("INTERDICT_DATABASE_URL", url)
         .args([
             "user",
             "add",
@@ -163,11 +181,57 @@ fn user_add(dir: &Path, username: &str, role: &str, password: &str) -> std::proc
 
 #[test]
 fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
+    let dir = Workdir::new();
+    interrupted_import(&dir.0, &sqlite_url(&dir.0));
+}
+
+mod postgres {
+    use super::*;
+
+    /// The same on a database of its own on the PostgreSQL server the
+    /// other suites use; skipped as they are without one.
+    #[test]
+    fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let Some(server) = std::env::var("INTERDICT_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        else {
+            assert!(
+                std::env::var_os("INTERDICT_REQUIRE_POSTGRES").is_none(),
+                "INTERDICT_REQUIRE_POSTGRES is set but INTERDICT_TEST_POSTGRES_URL is not"
+            );
+            println!("SKIPPED (set INTERDICT_TEST_POSTGRES_URL to run): postgres::an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates");
+            return;
+        };
+        let name = format!("interdict_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = diesel::PgConnection::establish(&server).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let url = match server.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("INTERDICT_TEST_POSTGRES_URL names no database: {server}"),
+        };
+        let dir = Workdir::new();
+        let outcome = std::panic::catch_unwind(|| interrupted_import(&dir.0, &url));
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Kills an import of five batches into the database at `url` once its
+/// first batch has committed, checks that only whole batches were kept,
+/// and runs it again to the end without writing a line twice.
+fn interrupted_import(dir: &Path, url: &str) {
     use diesel::prelude::*;
     use interdict_persistence::schema::{import_keys, imports};
-    let dir = Workdir::new();
-    let added = user_add(
-        &dir.0,
+    let added = user_add_to(
+        url,
+        dir,
         "importer",
         "investigator",
         "quartz pelican ember lullaby",
@@ -188,11 +252,12 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
             n % 53
         ));
     }
-    let manifest = dir.0.join("manifest.csv");
+    let manifest = dir.join("manifest.csv");
     std::fs::write(&manifest, file).unwrap();
 
-    let watcher = database(&dir.0);
-    let mut child = interdict(&dir.0)
+    let watcher = connect(url);
+    let mut child = interdict(dir)
+        .env("INTERDICT_DATABASE_URL", url)
         .args(["import", "manifest.csv", "--as", "importer"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -226,7 +291,7 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     child.wait().unwrap();
     drop(watcher);
 
-    let db = database(&dir.0);
+    let db = connect(url);
     let mut pooled = db.get().unwrap();
     let conn: &mut interdict_persistence::DbConnection = &mut pooled;
     let shipments = count_records(conn, "shipment");
@@ -246,7 +311,8 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
     drop(pooled);
     drop(db);
 
-    let rerun = interdict(&dir.0)
+    let rerun = interdict(dir)
+        .env("INTERDICT_DATABASE_URL", url)
         .args(["import", "manifest.csv", "--as", "importer"])
         .output()
         .unwrap();
@@ -263,7 +329,7 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
         )),
         "{report}"
     );
-    let db = database(&dir.0);
+    let db = connect(url);
     assert_eq!(
         count_records(&mut db.get().unwrap(), "shipment"),
         lines as i64
