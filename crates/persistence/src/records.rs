@@ -134,9 +134,7 @@ pub fn find_visible(
     id: Uuid,
     visibility: &Visibility,
 ) -> QueryResult<Option<RecordRow>> {
-    visible(records::table.into_boxed(), visibility)
-        .filter(records::id.eq(DbUuid(id)))
-        .filter(records::kind.eq(kind.as_str()))
+    visible_one(kind, id, visibility)
         .select(RecordRow::as_select())
         .get_result(conn)
         .optional()
@@ -151,13 +149,18 @@ pub fn referable(
     id: Uuid,
     visibility: &Visibility,
 ) -> QueryResult<Option<String>> {
-    visible(records::table.into_boxed(), visibility)
-        .filter(records::id.eq(DbUuid(id)))
-        .filter(records::kind.eq(kind.as_str()))
+    visible_one(kind, id, visibility)
         .filter(records::withdrawn_at.is_null())
         .select(records::search_text)
         .get_result(conn)
         .optional()
+}
+
+/// The record `id` of `kind`, if `visibility` lets the caller see it.
+fn visible_one<'a>(kind: RecordKind, id: Uuid, visibility: &Visibility) -> BoxedRecords<'a> {
+    visible(records::table.into_boxed(), visibility)
+        .filter(records::id.eq(DbUuid(id)))
+        .filter(records::kind.eq(kind.as_str()))
 }
 
 /// The bodies of those of `ids` of `kind` that `visibility` lets the
