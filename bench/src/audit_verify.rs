@@ -6,7 +6,10 @@
 //! Usage: audit-verify-bench sqlite://PATH | postgres://…/DB [entries]
 
 use diesel::connection::SimpleConnection;
-use interdict_domain::audit::{AuditEvent, ChainedEntry, Checkpoint, Outcome, GENESIS};
+use interdict_domain::audit::{
+    AuditAction, AuditEvent, ChainedEntry, Checkpoint, Outcome, RecordVerb, GENESIS,
+};
+use interdict_domain::record::RecordKind;
 use interdict_persistence::audit::{self, VerifyMode};
 use interdict_persistence::{DatabaseUrl, Db, DbConnection};
 use std::time::Instant;
@@ -65,11 +68,12 @@ fn main() {
         let mut values = Vec::with_capacity(BATCH);
         for _ in 0..BATCH.min((total - seq) as usize) {
             seq += 1;
-            let mut event = AuditEvent::now(if seq % 3 == 0 {
-                "shipment.read"
+            let kind = if seq % 3 == 0 {
+                RecordKind::Shipment
             } else {
-                "party.read"
-            });
+                RecordKind::Party
+            };
+            let mut event = AuditEvent::now(AuditAction::Record(kind, RecordVerb::Read));
             event.user_id = Some(user);
             event.agency_id = Some(user);
             event.role = Some("investigator".into());

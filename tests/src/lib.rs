@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 pub use interdict_persistence::Backend;
 
+pub mod stored;
+
 pub const POSTGRES_ENV: &str = "INTERDICT_TEST_POSTGRES_URL";
 pub const ADMIN_PASSWORD: &str = "obsidian lantern meadow harpsichord";
 /// Tests sign tokens of their own (expired, tampered, …) with this key.

@@ -491,7 +491,7 @@ fn an_entry_is_proven_against_a_checkpoint(backend: Backend) {
         user_id: entry["user_id"].as_str().map(|u| u.parse().unwrap()),
         agency_id: entry["agency_id"].as_str().map(|u| u.parse().unwrap()),
         role: entry["role"].as_str().map(str::to_owned),
-        action: entry["action"].as_str().unwrap().to_owned(),
+        action: entry["action"].as_str().unwrap().parse().unwrap(),
         object_type: entry["object_type"].as_str().map(str::to_owned),
         object_id: entry["object_id"].as_str().map(str::to_owned),
         outcome: entry["outcome"].as_str().unwrap().parse().unwrap(),

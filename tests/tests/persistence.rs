@@ -3,7 +3,7 @@
 
 use chrono::{SubsecRound, Utc};
 use interdict_domain::agency::NewAgency;
-use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::audit::{AuditAction, AuditEvent, Outcome, RecordVerb};
 use interdict_domain::policy::{AuditScope, UserDirectory};
 use interdict_domain::user::NewUser;
 use interdict_persistence::agencies::{self, AgencyRow};
@@ -52,8 +52,8 @@ impl From<AuditFailure> for TestError {
     }
 }
 
-impl From<diesel::result::Error> for TestError {
-    fn from(e: diesel::result::Error) -> Self {
+impl From<interdict_persistence::Error> for TestError {
+    fn from(e: interdict_persistence::Error) -> Self {
         TestError::Db(e.to_string())
     }
 }
@@ -109,7 +109,7 @@ fn failed_work_is_rolled_back_and_recorded_as_an_error(backend: Backend) {
     let row = user(&agency, "half.written");
     let id = row.id.0;
     let result: Result<(), TestError> = block_on(writer.perform(
-        AuditEvent::now("user.create"),
+        AuditEvent::now(AuditAction::UserCreate),
         move |conn, _| {
             users::insert(conn, &row)?;
             // Fails after a successful write: the insert must not survive.
@@ -126,12 +126,15 @@ fn failed_work_is_rolled_back_and_recorded_as_an_error(backend: Backend) {
     );
     let recorded = entries(&db);
     assert_eq!(recorded.len(), 1);
-    assert_eq!(recorded[0].event.action, "user.create");
+    assert_eq!(recorded[0].event.action.as_str(), "user.create");
     assert_eq!(recorded[0].event.outcome, Outcome::Error);
 
     // A refusal is recorded as denied.
-    let refused: Result<(), TestError> =
-        block_on(writer.perform(AuditEvent::now("user.read"), |_, _| Err(TestError::Refused)));
+    let refused: Result<(), TestError> = block_on(
+        writer.perform(AuditEvent::now(AuditAction::UserRead), |_, _| {
+            Err(TestError::Refused)
+        }),
+    );
     assert!(matches!(refused, Err(TestError::Refused)));
     assert_eq!(entries(&db)[0].event.outcome, Outcome::Denied);
     assert!(
@@ -156,7 +159,7 @@ fn a_failed_action_takes_only_its_own_writes_from_its_batch(backend: Backend) {
     ];
     let ids = rows.clone().map(|rows| rows[0].id.0);
     let create = |rows: Vec<UserRow>| {
-        writer.perform(AuditEvent::now("user.create"), move |conn, _| {
+        writer.perform(AuditEvent::now(AuditAction::UserCreate), move |conn, _| {
             rows.iter()
                 .try_for_each(|row| users::insert(conn, row))
                 .map_err(TestError::from)
@@ -167,7 +170,7 @@ fn a_failed_action_takes_only_its_own_writes_from_its_batch(backend: Backend) {
     // they are taken as one batch.
     let (_, first, clash, last) = block_on(async {
         tokio::join!(
-            writer.perform(AuditEvent::now("test.hold"), |_, _| {
+            writer.perform(AuditEvent::now(AuditAction::UserList), |_, _| {
                 std::thread::sleep(std::time::Duration::from_millis(200));
                 Ok::<_, TestError>(())
             }),
@@ -183,7 +186,7 @@ fn a_failed_action_takes_only_its_own_writes_from_its_batch(backend: Backend) {
     assert_eq!(kept, [true, false, true]);
     let mut outcomes: Vec<Outcome> = entries(&db)
         .into_iter()
-        .filter(|entry| entry.event.action == "user.create")
+        .filter(|entry| entry.event.action.as_str() == "user.create")
         .map(|entry| entry.event.outcome)
         .collect();
     outcomes.sort_by_key(|outcome| format!("{outcome:?}"));
@@ -200,7 +203,7 @@ fn denied_work_can_keep_its_effects(backend: Backend) {
     users::insert(&mut db.get().unwrap(), &row).unwrap();
     // A failed login counts the failure and is recorded as denied.
     let result: Result<bool, TestError> = block_on(writer.perform(
-        AuditEvent::now("auth.login"),
+        AuditEvent::now(AuditAction::AuthLogin),
         move |conn, event| {
             event.outcome = Outcome::Denied;
             Ok(users::record_failed_login(conn, id)?)
@@ -228,7 +231,7 @@ fn concurrent_jobs_chain_in_one_order(backend: Backend) {
         for i in 0..400 {
             let writer = writer.clone();
             tasks.push(tokio::spawn(async move {
-                let mut event = AuditEvent::now("test.concurrent");
+                let mut event = AuditEvent::now(AuditAction::UserRead);
                 event.object_id = Some(i.to_string());
                 writer.record(event).await
             }));
@@ -405,7 +408,7 @@ fn timestamps_and_ids_round_trip(backend: Backend) {
     let stored = agencies::find(&mut conn, agency.id.0).unwrap().unwrap();
     assert_eq!(stored.id, agency.id);
     assert_eq!(stored.created_at, agency.created_at);
-    let mut event = AuditEvent::now("test.roundtrip");
+    let mut event = AuditEvent::now(AuditAction::AuditVerify);
     event.occurred_at = Utc::now().trunc_subsecs(6);
     event.user_id = Some(Uuid::now_v7());
     event.detail = Some("{\"ünïcode\":\"✓\"}".into());
@@ -554,7 +557,7 @@ fn record_many(writer: &AuditWriter, n: usize) {
         .unwrap();
     runtime.block_on(async {
         for i in 0..n {
-            let mut event = AuditEvent::now("test.checkpoint");
+            let mut event = AuditEvent::now(AuditAction::AuditSearch);
             event.object_id = Some(i.to_string());
             // One at a time, so batches are small and checkpoints regular.
             writer.record(event).await.unwrap();
@@ -1108,7 +1111,7 @@ mod profiles {
                 .get_result::<i64>(conn);
             assert_eq!(waiting, Ok(0), "refreshed before the batch ended");
             let scored = findings::of_new(conn, s5, &body)?;
-            Ok::<_, diesel::result::Error>((s5, scored))
+            Ok::<_, interdict_persistence::Error>((s5, scored))
         })
         .unwrap();
         let codes = kept_match_live(conn);
@@ -1146,7 +1149,7 @@ mod profiles {
                 .find(|((row, _), _)| row.id == DbUuid(s4))
                 .expect("s4 is listed");
             assert!(unmarked(found), "a stale finding was read inside a batch");
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, interdict_persistence::Error>(())
         })
         .unwrap();
         assert!(!fires(&kept_match_live(conn), s4, "marks_removed"));
@@ -1159,13 +1162,13 @@ mod profiles {
             marked["markings_removed"] = true.into();
             edit::<EquipmentInput>(conn, press_id, marked);
             let waiting = findings::waiting_at_savepoint();
-            let failed = conn.transaction::<(), _, _>(|conn| {
+            let failed = conn.transaction::<(), interdict_persistence::Error, _>(|conn| {
                 findings::flush(conn)?;
-                Err(diesel::result::Error::RollbackTransaction)
+                Err(diesel::result::Error::RollbackTransaction.into())
             });
-            assert_eq!(failed, Err(diesel::result::Error::RollbackTransaction));
+            assert!(failed.is_err());
             findings::rolled_back(waiting);
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, interdict_persistence::Error>(())
         })
         .unwrap();
         assert!(fires(&kept_match_live(conn), s4, "marks_removed"));
@@ -1173,12 +1176,16 @@ mod profiles {
         // The audit writer refreshes what its batch's actions affect.
         let d = party(conn, "Delta Freight");
         let filer = agency.clone();
-        let filed = block_on(
-            writer.perform(AuditEvent::now("shipment.create"), move |conn, _| {
+        let filed = block_on(writer.perform(
+            AuditEvent::now(AuditAction::Record(
+                RecordKind::Shipment,
+                RecordVerb::Create,
+            )),
+            move |conn, _| {
                 let body = shipment_body(d, "AWB-6", serde_json::json!([]));
                 Ok::<_, TestError>(create::<ShipmentInput>(conn, &filer, body).0)
-            }),
-        );
+            },
+        ));
         let s6 = filed.unwrap();
         assert!(fires(&kept_match_live(conn), s6, "first_seen_consignor"));
     }

@@ -398,7 +398,8 @@ fn the_summary_pdf_has_the_totals(backend: Backend) {
 }
 
 fn a_client_that_leaves_halfway_is_recorded(backend: Backend) {
-    use interdict_domain::audit::AuditEvent;
+    use interdict_domain::audit::{AuditAction, AuditEvent, RecordVerb};
+    use interdict_domain::record::RecordKind;
     use interdict_persistence::audit::{AuditWriter, Checkpointing};
     use std::io::{Read, Write};
     let app = TestApp::spawn(backend);
@@ -419,7 +420,8 @@ fn a_client_that_leaves_halfway_is_recorded(backend: Backend) {
         .block_on(async {
             let mut pending = Vec::new();
             for i in 0..20_000 {
-                let mut event = AuditEvent::now("bulk.read");
+                let mut event =
+                    AuditEvent::now(AuditAction::Record(RecordKind::Shipment, RecordVerb::Read));
                 event.agency_id = Some(agency);
                 event.object_type = Some("shipment".into());
                 event.object_id = Some(format!("padding-{i}-{}", "x".repeat(200)));

@@ -6,7 +6,7 @@ use interdict_domain::agency::NewAgency;
 use uuid::Uuid;
 
 use crate::schema::{agencies, task_force_members, task_forces};
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = agencies, treat_none_as_default_value = false)]
@@ -36,35 +36,31 @@ impl AgencyRow {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
+pub fn insert(conn: &mut DbConnection, row: &AgencyRow) -> Result<()> {
     diesel::insert_into(agencies::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<AgencyRow>> {
-    agencies::table
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<AgencyRow>> {
+    Ok(agencies::table
         .find(DbUuid(id))
         .select(AgencyRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
-pub fn find_system(conn: &mut DbConnection) -> QueryResult<Option<AgencyRow>> {
-    agencies::table
+pub fn find_system(conn: &mut DbConnection) -> Result<Option<AgencyRow>> {
+    Ok(agencies::table
         .filter(agencies::is_system.eq(true))
         .select(AgencyRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 /// Agencies ordered by id (creation order), after `cursor`.
-pub fn list(
-    conn: &mut DbConnection,
-    cursor: Option<Uuid>,
-    limit: i64,
-) -> QueryResult<Vec<AgencyRow>> {
+pub fn list(conn: &mut DbConnection, cursor: Option<Uuid>, limit: i64) -> Result<Vec<AgencyRow>> {
     let mut query = agencies::table
         .select(AgencyRow::as_select())
         .order(agencies::id.asc())
@@ -73,7 +69,7 @@ pub fn list(
     if let Some(cursor) = cursor {
         query = query.filter(agencies::id.gt(DbUuid(cursor)));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -85,26 +81,26 @@ pub struct TaskForceRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_task_force(conn: &mut DbConnection, row: &TaskForceRow) -> QueryResult<()> {
+pub fn insert_task_force(conn: &mut DbConnection, row: &TaskForceRow) -> Result<()> {
     diesel::insert_into(task_forces::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn find_task_force(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<TaskForceRow>> {
-    task_forces::table
+pub fn find_task_force(conn: &mut DbConnection, id: Uuid) -> Result<Option<TaskForceRow>> {
+    Ok(task_forces::table
         .find(DbUuid(id))
         .select(TaskForceRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 pub fn list_task_forces(
     conn: &mut DbConnection,
     cursor: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<TaskForceRow>> {
+) -> Result<Vec<TaskForceRow>> {
     let mut query = task_forces::table
         .select(TaskForceRow::as_select())
         .order(task_forces::id.asc())
@@ -113,21 +109,21 @@ pub fn list_task_forces(
     if let Some(cursor) = cursor {
         query = query.filter(task_forces::id.gt(DbUuid(cursor)));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }
 
 /// Member agency ids of a task force.
-pub fn members(conn: &mut DbConnection, task_force: Uuid) -> QueryResult<Vec<Uuid>> {
-    task_force_members::table
+pub fn members(conn: &mut DbConnection, task_force: Uuid) -> Result<Vec<Uuid>> {
+    Ok(task_force_members::table
         .filter(task_force_members::task_force_id.eq(DbUuid(task_force)))
         .select(task_force_members::agency_id)
         .order(task_force_members::agency_id.asc())
         .load::<DbUuid>(conn)
-        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())?)
 }
 
 /// Adds an agency to a task force; returns false if it was already a member.
-pub fn add_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> QueryResult<bool> {
+pub fn add_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> Result<bool> {
     let exists = diesel::select(diesel::dsl::exists(
         task_force_members::table
             .filter(task_force_members::task_force_id.eq(DbUuid(task_force)))
@@ -148,29 +144,29 @@ pub fn add_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> Qu
 }
 
 /// Removes an agency from a task force; returns false if it was not a member.
-pub fn remove_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> QueryResult<bool> {
-    diesel::delete(
+pub fn remove_member(conn: &mut DbConnection, task_force: Uuid, agency: Uuid) -> Result<bool> {
+    Ok(diesel::delete(
         task_force_members::table
             .filter(task_force_members::task_force_id.eq(DbUuid(task_force)))
             .filter(task_force_members::agency_id.eq(DbUuid(agency))),
     )
     .execute(conn)
-    .map(|n| n > 0)
+    .map(|n| n > 0)?)
 }
 
 /// Task forces an agency belongs to, for the access policy.
-pub fn task_forces_of(conn: &mut DbConnection, agency: Uuid) -> QueryResult<Vec<Uuid>> {
-    task_force_members::table
+pub fn task_forces_of(conn: &mut DbConnection, agency: Uuid) -> Result<Vec<Uuid>> {
+    Ok(task_force_members::table
         .filter(task_force_members::agency_id.eq(DbUuid(agency)))
         .select(task_force_members::task_force_id)
         .load::<DbUuid>(conn)
-        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())?)
 }
 
-pub fn find_by_ori(conn: &mut DbConnection, ori: &str) -> QueryResult<Option<AgencyRow>> {
-    agencies::table
+pub fn find_by_ori(conn: &mut DbConnection, ori: &str) -> Result<Option<AgencyRow>> {
+    Ok(agencies::table
         .filter(agencies::ori.eq(ori))
         .select(AgencyRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }

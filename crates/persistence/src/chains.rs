@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::findings;
 use crate::schema::links;
 use crate::uuid_type::PortableUuid;
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = links, treat_none_as_default_value = false)]
@@ -37,28 +37,28 @@ impl LinkRow {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> QueryResult<()> {
+pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> Result<()> {
     insert_many(conn, std::slice::from_ref(row))
 }
 
 /// Writes many links at once (bulk loads); the caller has made sure they
 /// close no cycle.
-pub fn insert_many(conn: &mut DbConnection, rows: &[LinkRow]) -> QueryResult<()> {
+pub fn insert_many(conn: &mut DbConnection, rows: &[LinkRow]) -> Result<()> {
     crate::inserts::insert_rows!(conn, links::table, rows.iter().collect());
     // Onward links count towards a split consignment.
     let continued: Vec<Uuid> = rows.iter().map(|l| l.from_shipment_id.0).collect();
     findings::refresh(conn, &continued)
 }
 
-pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<LinkRow>> {
-    links::table
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<LinkRow>> {
+    Ok(links::table
         .find(DbUuid(id))
         .select(LinkRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
-pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> QueryResult<()> {
+pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> Result<()> {
     diesel::update(links::table.find(DbUuid(id)))
         .set((
             links::withdrawn_at.eq(Some(now())),
@@ -75,8 +75,8 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> Qu
 }
 
 /// Active and withdrawn links touching a shipment, oldest first.
-pub fn links_of(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<Vec<LinkRow>> {
-    links::table
+pub fn links_of(conn: &mut DbConnection, shipment: Uuid) -> Result<Vec<LinkRow>> {
+    Ok(links::table
         .filter(
             links::from_shipment_id
                 .eq(DbUuid(shipment))
@@ -84,27 +84,27 @@ pub fn links_of(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<Vec<Link
         )
         .order(links::id.asc())
         .select(LinkRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
-pub fn active_between(conn: &mut DbConnection, nodes: &[Uuid]) -> QueryResult<Vec<LinkRow>> {
+pub fn active_between(conn: &mut DbConnection, nodes: &[Uuid]) -> Result<Vec<LinkRow>> {
     let ids: Vec<DbUuid> = nodes.iter().copied().map(DbUuid).collect();
-    links::table
+    Ok(links::table
         .filter(links::withdrawn_at.is_null())
         .filter(links::from_shipment_id.eq_any(&ids))
         .filter(links::to_shipment_id.eq_any(&ids))
         .order(links::id.asc())
         .select(LinkRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 /// Number of active links that continue a shipment.
-pub fn onward_count(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<i64> {
-    links::table
+pub fn onward_count(conn: &mut DbConnection, shipment: Uuid) -> Result<i64> {
+    Ok(links::table
         .filter(links::withdrawn_at.is_null())
         .filter(links::from_shipment_id.eq(DbUuid(shipment)))
         .count()
-        .get_result(conn)
+        .get_result(conn)?)
 }
 
 #[derive(QueryableByName)]
@@ -149,14 +149,14 @@ fn reach(
     set: &str,
     max_depth: u32,
     max_rows: i64,
-) -> QueryResult<Vec<Uuid>> {
+) -> Result<Vec<Uuid>> {
     let sql = trace_query(conn, set);
-    diesel::sql_query(sql)
+    Ok(diesel::sql_query(sql)
         .bind::<PortableUuid, _>(DbUuid(start))
         .bind::<Integer, _>(max_depth as i32)
         .bind::<BigInt, _>(max_rows)
         .load::<Reached>(conn)
-        .map(|rows| rows.into_iter().map(|r| r.id.0).collect())
+        .map(|rows| rows.into_iter().map(|r| r.id.0).collect())?)
 }
 
 /// What a trace found: the shipments (nearest first), the active links
@@ -171,7 +171,7 @@ pub struct Trace {
 
 /// The chain through `start`: its ancestors, and everything downstream of
 /// them (so a split consignment's other branches are included).
-pub fn trace(conn: &mut DbConnection, start: Uuid, limits: &Limits) -> QueryResult<Trace> {
+pub fn trace(conn: &mut DbConnection, start: Uuid, limits: &Limits) -> Result<Trace> {
     let cap = limits.max_nodes as i64;
     let mut nodes = reach(conn, start, "down", limits.max_depth, cap + 1)?;
     let nodes_truncated = nodes.len() as i64 > cap;
@@ -219,7 +219,7 @@ pub fn would_close_cycle(
     from: Uuid,
     to: Uuid,
     max_depth: u32,
-) -> QueryResult<Option<bool>> {
+) -> Result<Option<bool>> {
     if from == to {
         return Ok(Some(true));
     }
@@ -263,13 +263,13 @@ ORDER BY CASE WHEN id = ?3 THEN 0 ELSE 1 END LIMIT 1"
 }
 
 /// Suggestions an investigator already accepted or rejected for a shipment.
-pub fn decided_candidates(conn: &mut DbConnection, shipment: Uuid) -> QueryResult<Vec<Uuid>> {
+pub fn decided_candidates(conn: &mut DbConnection, shipment: Uuid) -> Result<Vec<Uuid>> {
     use crate::schema::link_suggestion_decisions as d;
-    d::table
+    Ok(d::table
         .filter(d::shipment_id.eq(DbUuid(shipment)))
         .select(d::candidate_id)
         .load::<DbUuid>(conn)
-        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())?)
 }
 
 pub fn decide_suggestion(
@@ -278,7 +278,7 @@ pub fn decide_suggestion(
     candidate: Uuid,
     decision: &str,
     by: Uuid,
-) -> QueryResult<()> {
+) -> Result<()> {
     use crate::schema::link_suggestion_decisions as d;
     diesel::delete(
         d::table
@@ -294,8 +294,8 @@ pub fn decide_suggestion(
             d::decided_by.eq(DbUuid(by)),
             d::decided_at.eq(now()),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Shipments sharing a serial or tracking number with `shipment`.
@@ -303,26 +303,27 @@ pub fn sharing_identifiers(
     conn: &mut DbConnection,
     shipment: Uuid,
     limit: i64,
-) -> QueryResult<Vec<(Uuid, String, String)>> {
+) -> Result<Vec<(Uuid, String, String)>> {
     use crate::schema::record_identifiers as ri;
     let (mine, theirs) = diesel::alias!(ri as mine, ri as theirs);
-    mine.inner_join(
-        theirs.on(theirs
-            .field(ri::kind)
-            .eq(mine.field(ri::kind))
-            .and(theirs.field(ri::value).eq(mine.field(ri::value)))),
-    )
-    .filter(mine.field(ri::record_id).eq(DbUuid(shipment)))
-    .filter(theirs.field(ri::record_id).ne(DbUuid(shipment)))
-    .filter(mine.field(ri::kind).eq_any(["serial", "tracking_number"]))
-    .select((
-        theirs.field(ri::record_id),
-        theirs.field(ri::kind),
-        theirs.field(ri::value),
-    ))
-    .limit(limit)
-    .load::<(DbUuid, String, String)>(conn)
-    .map(|rows| rows.into_iter().map(|(id, k, v)| (id.0, k, v)).collect())
+    Ok(mine
+        .inner_join(
+            theirs.on(theirs
+                .field(ri::kind)
+                .eq(mine.field(ri::kind))
+                .and(theirs.field(ri::value).eq(mine.field(ri::value)))),
+        )
+        .filter(mine.field(ri::record_id).eq(DbUuid(shipment)))
+        .filter(theirs.field(ri::record_id).ne(DbUuid(shipment)))
+        .filter(mine.field(ri::kind).eq_any(["serial", "tracking_number"]))
+        .select((
+            theirs.field(ri::record_id),
+            theirs.field(ri::kind),
+            theirs.field(ri::value),
+        ))
+        .limit(limit)
+        .load::<(DbUuid, String, String)>(conn)
+        .map(|rows| rows.into_iter().map(|(id, k, v)| (id.0, k, v)).collect())?)
 }
 
 /// Shipments that left `country` between `from` and `to`.
@@ -332,16 +333,16 @@ pub fn departing(
     from: NaiveDateTime,
     to: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<Uuid>> {
+) -> Result<Vec<Uuid>> {
     use crate::schema::shipment_facts as f;
-    f::table
+    Ok(f::table
         .filter(f::origin_country.eq(country))
         .filter(f::shipped_at.ge(from))
         .filter(f::shipped_at.le(to))
         .select(f::record_id)
         .limit(limit)
         .load::<DbUuid>(conn)
-        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())?)
 }
 
 /// Shipments naming one of `parties` in `role`.
@@ -350,17 +351,17 @@ pub fn naming_parties(
     parties: &[Uuid],
     role: &str,
     limit: i64,
-) -> QueryResult<Vec<Uuid>> {
+) -> Result<Vec<Uuid>> {
     use crate::schema::record_refs as r;
     let ids: Vec<DbUuid> = parties.iter().copied().map(DbUuid).collect();
-    r::table
+    Ok(r::table
         .filter(r::ref_id.eq_any(ids))
         .filter(r::role.eq(role))
         .select(r::record_id)
         .distinct()
         .limit(limit)
         .load::<DbUuid>(conn)
-        .map(|ids| ids.into_iter().map(Uuid::from).collect())
+        .map(|ids| ids.into_iter().map(Uuid::from).collect())?)
 }
 
 /// Visible shipments that start a chain — linked onward, with nothing
@@ -373,7 +374,7 @@ pub fn roots(
     shipped: (Option<NaiveDateTime>, Option<NaiveDateTime>),
     before: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<crate::records::RecordRow>> {
+) -> Result<Vec<crate::records::RecordRow>> {
     use crate::records::{visible, RecordRow};
     use crate::schema::{records, shipment_facts};
     let onward = links::table
@@ -407,11 +408,11 @@ pub fn roots(
     if let Some(before) = before {
         query = query.filter(records::id.lt(DbUuid(before)));
     }
-    query
+    Ok(query
         .order(records::id.desc())
         .limit(limit)
         .select(RecordRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 /// Ids of shipments `visibility` lets the caller see, as a subquery. Kept
@@ -440,7 +441,7 @@ pub fn visible_links_page(
     created: (Option<NaiveDateTime>, Option<NaiveDateTime>),
     after: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<LinkRow>> {
+) -> Result<Vec<LinkRow>> {
     let Some((agency, tfs, include_withdrawn)) = crate::records::scoped(visibility) else {
         return Ok(Vec::new());
     };
@@ -465,5 +466,5 @@ pub fn visible_links_page(
     if let Some(to) = created.1 {
         query = query.filter(links::created_at.lt(to));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }

@@ -4,10 +4,11 @@
 //! than `MultiConnection::establish`, which tries every backend in turn and
 //! hides the real connection error.
 
+use crate::{Error, Result};
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::R2D2Connection;
-use diesel::result::{DatabaseErrorKind, Error};
+use diesel::result::DatabaseErrorKind;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -41,6 +42,11 @@ pub enum Backend {
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
+/// Why a database URL was refused, in words for the person configuring it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidUrl(&'static str);
+
 /// A database location parsed from configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -51,20 +57,21 @@ pub enum DatabaseUrl {
 impl DatabaseUrl {
     /// Accepts `postgres://…`, `postgresql://…` and `sqlite://PATH`
     /// (relative, or absolute as `sqlite:///abs/path`).
-    pub fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, InvalidUrl> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.to_owned()));
         }
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() || path.contains(":memory:") {
-                return Err(
-                    "needs a file path (sqlite://data/interdict.db); an in-memory database would be lost on restart"
-                        .into(),
-                );
+                return Err(InvalidUrl(
+                    "needs a file path (sqlite://data/interdict.db); an in-memory database would be lost on restart",
+                ));
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
-        Err("must start with sqlite://, postgres:// or postgresql://".into())
+        Err(InvalidUrl(
+            "must start with sqlite://, postgres:// or postgresql://",
+        ))
     }
 
     pub fn backend(&self) -> Backend {
@@ -138,7 +145,7 @@ impl Instrumentation for Watch {
                 self.started = Some(Instant::now());
             }
             InstrumentationEvent::FinishQuery { query, error, .. } => {
-                if let Some(Error::DatabaseError(
+                if let Some(diesel::result::Error::DatabaseError(
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                     _,
                 )) = error
@@ -311,12 +318,6 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
 pub type Pool = diesel::r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager>;
 
-/// The database is unreachable or the pool is exhausted: the request cannot
-/// be served now, but nothing about it was wrong.
-#[derive(Debug, thiserror::Error)]
-#[error("database unavailable: {0}")]
-pub struct DbUnavailable(pub String);
-
 /// A connection pool plus a way to run blocking database work off the
 /// async workers.
 #[derive(Clone)]
@@ -327,7 +328,7 @@ pub struct Db {
 
 impl Db {
     /// Connects, runs pending migrations, and builds the pool.
-    pub fn connect(url: &DatabaseUrl, options: PoolOptions) -> Result<Self, String> {
+    pub fn connect(url: &DatabaseUrl, options: PoolOptions) -> Result<Self> {
         if let DatabaseUrl::Sqlite(path) = url {
             ensure_parent_dir(path)?;
         }
@@ -336,10 +337,10 @@ impl Db {
             slow_query: options.slow_query,
             losses: Arc::default(),
         };
-        let (mut conn, _) = manager
-            .establish()
-            .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
-        run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+        let (mut conn, _) = manager.establish().map_err(|e| {
+            Error::Unavailable(format!("cannot connect to {}: {e}", url.redacted()))
+        })?;
+        run_migrations(&mut conn)?;
         drop(conn);
         let pool = diesel::r2d2::Pool::builder()
             .max_size(options.size)
@@ -348,7 +349,7 @@ impl Db {
             // restart, failover): see `is_valid` and `has_broken`.
             .test_on_check_out(true)
             .build(manager)
-            .map_err(|e| format!("cannot build the connection pool: {e}"))?;
+            .map_err(|e| Error::Unavailable(format!("cannot build the connection pool: {e}")))?;
         Ok(Self {
             pool,
             backend: url.backend(),
@@ -359,8 +360,8 @@ impl Db {
         self.backend
     }
 
-    pub fn get(&self) -> Result<PooledConnection, DbUnavailable> {
-        self.pool.get().map_err(|e| DbUnavailable(e.to_string()))
+    pub fn get(&self) -> Result<PooledConnection> {
+        Ok(self.pool.get()?)
     }
 
     /// A connection if one is idle now, without waiting: for work that can
@@ -374,7 +375,7 @@ impl Db {
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbUnavailable> + Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -382,17 +383,17 @@ impl Db {
             work(&mut conn)
         })
         .await
-        .map_err(|e| E::from(DbUnavailable(format!("database task failed: {e}"))))?
+        .map_err(|e| E::from(Error::Other(format!("database task failed: {e}"))))?
     }
 }
 
-fn ensure_parent_dir(path: &Path) -> Result<(), String> {
+fn ensure_parent_dir(path: &Path) -> Result<()> {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
+            Error::Unavailable(format!(
                 "cannot create the database directory {}: {e}",
                 dir.display()
-            )
+            ))
         }),
         _ => Ok(()),
     }
@@ -400,24 +401,31 @@ fn ensure_parent_dir(path: &Path) -> Result<(), String> {
 
 /// Applies pending migrations. On PostgreSQL an advisory lock keeps several
 /// instances starting at once from racing each other.
-pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
+pub fn run_migrations(conn: &mut DbConnection) -> Result<()> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        Error::Other(format!("migrations failed: {e}"))
+    };
     match conn {
         DbConnection::Postgres(pg) => {
-            pg.batch_execute("SELECT pg_advisory_lock(7355608)")
-                .map_err(|e| e.to_string())?;
+            pg.batch_execute("SELECT pg_advisory_lock(7355608)")?;
             let result = pg
                 .run_pending_migrations(PG_MIGRATIONS)
                 .map(|_| ())
-                .map_err(|e| e.to_string());
-            pg.batch_execute("SELECT pg_advisory_unlock(7355608)")
-                .map_err(|e| e.to_string())?;
+                .map_err(failed);
+            pg.batch_execute("SELECT pg_advisory_unlock(7355608)")?;
             result
         }
         DbConnection::Sqlite(sqlite) => sqlite
             .run_pending_migrations(SQLITE_MIGRATIONS)
             .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .map_err(failed),
     }
+}
+
+/// Whether the database answers a trivial statement.
+pub fn ping(conn: &mut DbConnection) -> Result<()> {
+    conn.batch_execute("SELECT 1")
+        .map_err(|e| Error::Unavailable(e.to_string()))
 }
 
 /// During a bulk load, after batch number `batch` (from 1): refreshes the
@@ -426,16 +434,16 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
 /// keeps using its indexes instead of plans made for empty tables
 /// (PostgreSQL's autovacuum catches up only a minute later). SQLite plans
 /// without statistics; nothing to do there.
-pub fn refresh_statistics(conn: &mut DbConnection, batch: u64) -> diesel::QueryResult<()> {
+pub fn refresh_statistics(conn: &mut DbConnection, batch: u64) -> Result<()> {
     if !(batch.is_power_of_two() && batch.trailing_zeros().is_multiple_of(2)) {
         return Ok(());
     }
     match conn {
-        DbConnection::Postgres(_) => conn.batch_execute(
+        DbConnection::Postgres(_) => Ok(conn.batch_execute(
             "ANALYZE records; ANALYZE record_identifiers; ANALYZE record_refs; \
              ANALYZE party_facts; ANALYZE shipment_facts; ANALYZE import_keys; \
              ANALYZE links; ANALYZE deconfliction_notices;",
-        ),
+        )?),
         DbConnection::Sqlite(_) => Ok(()),
     }
 }

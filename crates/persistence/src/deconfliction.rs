@@ -12,7 +12,7 @@ use crate::agencies::AgencyRow;
 use crate::findings;
 use crate::records::RecordRow;
 use crate::schema::{agencies, deconfliction_notices, record_identifiers, records};
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Result};
 
 /// Matches `identifiers` of `row` against every other agency's records,
 /// shared or not, and notifies both sides of each match. Returns how many
@@ -21,7 +21,7 @@ pub fn detect(
     conn: &mut DbConnection,
     row: &RecordRow,
     identifiers: &[Identifier],
-) -> QueryResult<usize> {
+) -> Result<usize> {
     detect_many(conn, &[(row.id, row.owner_agency_id, identifiers)])
 }
 
@@ -30,7 +30,7 @@ pub fn detect(
 pub fn detect_many(
     conn: &mut DbConnection,
     batch: &[(DbUuid, DbUuid, &[Identifier])],
-) -> QueryResult<usize> {
+) -> Result<usize> {
     let mut wanted: HashMap<(&str, &str), Vec<(DbUuid, DbUuid)>> = HashMap::new();
     for (id, owner, identifiers) in batch {
         for identifier in *identifiers {
@@ -156,7 +156,7 @@ pub fn list(
     agency: Uuid,
     before: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<Notice>> {
+) -> Result<Vec<Notice>> {
     let mut query = deconfliction_notices::table
         .inner_join(records::table.on(records::id.eq(deconfliction_notices::record_id)))
         .inner_join(agencies::table.on(agencies::id.eq(deconfliction_notices::other_agency_id)))
@@ -176,5 +176,5 @@ pub fn list(
     if let Some(before) = before {
         query = query.filter(deconfliction_notices::id.lt(DbUuid(before)));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }

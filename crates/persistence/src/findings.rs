@@ -33,7 +33,7 @@ use crate::profiles::Profiler;
 use crate::records::{visible, RecordRow, CHUNK};
 use crate::schema::{party_facts, record_refs, records, risk_findings};
 use crate::search::{self, Search};
-use crate::{DbConnection, DbUuid};
+use crate::{DbConnection, DbUuid, Result};
 
 thread_local! {
     /// Inside [`batched`]: what waits for its end.
@@ -60,7 +60,7 @@ struct Pending {
 /// refresh waits, [`Profiler::findings_of`] computes findings rather than
 /// read kept ones, which may be stale; [`current`] settles first. Nested
 /// calls join the outer one.
-pub fn batched<T, E: From<diesel::result::Error>>(
+pub fn batched<T, E: From<crate::Error>>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E> {
@@ -141,7 +141,7 @@ pub fn rolled_back(waiting: Waiting) {
 
 /// Settles the refreshes waiting in the enclosing [`batched`] run now,
 /// so that kept findings are current again.
-pub fn flush(conn: &mut DbConnection) -> QueryResult<()> {
+pub fn flush(conn: &mut DbConnection) -> Result<()> {
     let pending = PENDING.with(|p| p.borrow_mut().as_mut().map(std::mem::take));
     match pending {
         Some(pending) => settle(conn, pending),
@@ -151,7 +151,7 @@ pub fn flush(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// What the rules find on each of `shipments` (just written), in their
 /// order: waiting refreshes are settled, then the kept findings read.
-pub fn current(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<Vec<Finding>>> {
+pub fn current(conn: &mut DbConnection, shipments: &[Uuid]) -> Result<Vec<Vec<Finding>>> {
     flush(conn)?;
     let mut kept = kept(conn, shipments.iter().copied())?;
     Ok(shipments
@@ -163,7 +163,7 @@ pub fn current(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<V
 /// What the rules find on a shipment written in the running transaction,
 /// from its document as written: computed, as its kept findings wait for
 /// the end of the batch.
-pub fn of_new(conn: &mut DbConnection, id: Uuid, body: &str) -> QueryResult<Vec<Finding>> {
+pub fn of_new(conn: &mut DbConnection, id: Uuid, body: &str) -> Result<Vec<Finding>> {
     let input: Option<ShipmentInput> = serde_json::from_str(body).ok();
     let profile = Profiler::default().profile_of_new(conn, id, input.as_ref())?;
     Ok(risk::findings(&profile))
@@ -171,7 +171,7 @@ pub fn of_new(conn: &mut DbConnection, id: Uuid, body: &str) -> QueryResult<Vec<
 
 /// Recomputes and keeps the findings of `shipments` (ids of other kinds
 /// are ignored), now or at the end of the enclosing [`batched`].
-pub fn refresh(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<()> {
+pub fn refresh(conn: &mut DbConnection, shipments: &[Uuid]) -> Result<()> {
     if deferred(|pending| pending.shipments.extend(shipments)) {
         return Ok(());
     }
@@ -182,11 +182,7 @@ pub fn refresh(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<()> {
 /// each consignor they name, plus of `former` consignors (named before a
 /// change): adding, changing or withdrawing a shipment can only change
 /// "first seen" on those.
-pub fn refresh_around(
-    conn: &mut DbConnection,
-    shipments: &[Uuid],
-    former: &[Uuid],
-) -> QueryResult<()> {
+pub fn refresh_around(conn: &mut DbConnection, shipments: &[Uuid], former: &[Uuid]) -> Result<()> {
     let waits = deferred(|pending| {
         pending.shipments.extend(shipments);
         pending.around.extend(shipments);
@@ -205,7 +201,7 @@ pub fn refresh_around(
     )
 }
 
-fn settle(conn: &mut DbConnection, pending: Pending) -> QueryResult<()> {
+fn settle(conn: &mut DbConnection, pending: Pending) -> Result<()> {
     let Pending {
         mut shipments,
         around,
@@ -221,7 +217,7 @@ fn settle(conn: &mut DbConnection, pending: Pending) -> QueryResult<()> {
     compute(conn, shipments.into_iter().map(DbUuid).collect())
 }
 
-fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
+fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
     let mut profiler = Profiler::default();
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<(DbUuid, String)> = records::table
@@ -234,7 +230,7 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
         let mut kept = Vec::with_capacity(rows.len());
         for ((id, _), profile) in rows.iter().zip(&profiles) {
             let findings = serde_json::to_string(&risk::findings(profile))
-                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+                .map_err(|e| crate::Error::Other(format!("cannot keep findings: {e}")))?;
             kept.push((
                 risk_findings::record_id.eq(*id),
                 risk_findings::findings.eq(findings),
@@ -248,7 +244,7 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> QueryResult<()> {
 }
 
 /// The consignors `shipments` name, as indexed.
-pub fn consignors_of(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+pub fn consignors_of(conn: &mut DbConnection, shipments: &[Uuid]) -> Result<Vec<Uuid>> {
     let mut found = Vec::new();
     for chunk in distinct(shipments.iter().copied()).chunks(CHUNK) {
         let named: Vec<DbUuid> = record_refs::table
@@ -262,7 +258,7 @@ pub fn consignors_of(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult
 }
 
 /// The first two live shipments naming each of `consignors`.
-fn first_two(conn: &mut DbConnection, consignors: &[DbUuid]) -> QueryResult<Vec<Uuid>> {
+fn first_two(conn: &mut DbConnection, consignors: &[DbUuid]) -> Result<Vec<Uuid>> {
     let mut found = Vec::new();
     for chunk in consignors.chunks(CHUNK) {
         let nth = |n: i64| {
@@ -293,7 +289,7 @@ fn first_two(conn: &mut DbConnection, consignors: &[DbUuid]) -> QueryResult<Vec<
 }
 
 /// The shipments naming any of `ids` (through a party or a line).
-pub fn referring(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+pub fn referring(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     let mut found = Vec::new();
     for chunk in distinct(ids.iter().copied()).chunks(CHUNK) {
         let named: Vec<DbUuid> = record_refs::table
@@ -313,7 +309,7 @@ impl Profiler {
         &mut self,
         conn: &mut DbConnection,
         found: &[(ListedShipment, Option<String>)],
-    ) -> QueryResult<Vec<Vec<Finding>>> {
+    ) -> Result<Vec<Vec<Finding>>> {
         let documents: Vec<(Uuid, &str, Option<&str>)> = found
             .iter()
             .map(|(row, text)| (row.id.0, row.body.as_str(), text.as_deref()))
@@ -329,7 +325,7 @@ impl Profiler {
         &mut self,
         conn: &mut DbConnection,
         documents: &[(Uuid, &str, Option<&str>)],
-    ) -> QueryResult<Vec<Vec<Finding>>> {
+    ) -> Result<Vec<Vec<Finding>>> {
         let trusted = !waiting();
         let kept: HashMap<Uuid, Vec<Finding>> = documents
             .iter()
@@ -356,7 +352,7 @@ impl Profiler {
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
         mut kept: HashMap<Uuid, Vec<Finding>>,
-    ) -> QueryResult<Vec<Vec<Finding>>> {
+    ) -> Result<Vec<Vec<Finding>>> {
         let missing: Vec<(Uuid, Option<&ShipmentInput>)> = rows
             .iter()
             .filter(|(id, _)| !kept.contains_key(id))
@@ -383,10 +379,10 @@ pub fn search_kept(
     conn: &mut DbConnection,
     visibility: &Visibility,
     search: &Search,
-) -> QueryResult<Vec<(ListedShipment, Option<String>)>> {
-    search::matching(RecordKind::Shipment, visibility, search)
+) -> Result<Vec<(ListedShipment, Option<String>)>> {
+    Ok(search::matching(RecordKind::Shipment, visibility, search)
         .select((ListedShipment::as_select(), kept_text()))
-        .load(conn)
+        .load(conn)?)
 }
 
 /// The findings kept for the record of the enclosing query, as stored.
@@ -418,7 +414,7 @@ pub fn find_visible_shipment(
     conn: &mut DbConnection,
     id: Uuid,
     visibility: &Visibility,
-) -> QueryResult<Option<(RecordRow, Vec<Finding>)>> {
+) -> Result<Option<(RecordRow, Vec<Finding>)>> {
     let found: Option<(RecordRow, Option<String>)> =
         visible(records::table.into_boxed(), visibility)
             .filter(records::id.eq(DbUuid(id)))
@@ -440,7 +436,7 @@ pub fn find_visible_shipment(
 fn kept(
     conn: &mut DbConnection,
     ids: impl Iterator<Item = Uuid>,
-) -> QueryResult<HashMap<Uuid, Vec<Finding>>> {
+) -> Result<HashMap<Uuid, Vec<Finding>>> {
     let ids: Vec<DbUuid> = ids.map(DbUuid).collect();
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {

@@ -6,7 +6,7 @@ use interdict_domain::review::FlagState;
 use uuid::Uuid;
 
 use crate::schema::{flag_transitions, flags, records};
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Error, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = flags, treat_none_as_default_value = false)]
@@ -27,9 +27,12 @@ pub struct FlagRow {
 }
 
 impl FlagRow {
-    /// The stored state; rows are only written from a `FlagState`.
-    pub fn state(&self) -> FlagState {
-        self.state.parse().unwrap_or(FlagState::Open)
+    /// The stored state. Rows are only written from a `FlagState`; any
+    /// other value is refused rather than read as some state.
+    pub fn state(&self) -> Result<FlagState> {
+        self.state
+            .parse()
+            .map_err(|_| Error::unreadable(format!("flag {} is `{}`", self.id.0, self.state)))
     }
 }
 
@@ -56,7 +59,7 @@ pub fn raise(
     score: f64,
     indicators: &str,
     raised_by: Option<Uuid>,
-) -> QueryResult<FlagRow> {
+) -> Result<FlagRow> {
     let at = now();
     let row = FlagRow {
         id: DbUuid(Uuid::now_v7()),
@@ -92,30 +95,30 @@ pub fn raise(
     Ok(row)
 }
 
-pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<FlagRow>> {
-    flags::table
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<FlagRow>> {
+    Ok(flags::table
         .find(DbUuid(id))
         .select(FlagRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
-pub fn history(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<TransitionRow>> {
-    flag_transitions::table
+pub fn history(conn: &mut DbConnection, id: Uuid) -> Result<Vec<TransitionRow>> {
+    Ok(flag_transitions::table
         .filter(flag_transitions::flag_id.eq(DbUuid(id)))
         .order(flag_transitions::version.asc())
         .select(TransitionRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 /// Flags on any of `shipments`, newest first.
-pub fn on_shipments(conn: &mut DbConnection, shipments: &[Uuid]) -> QueryResult<Vec<FlagRow>> {
+pub fn on_shipments(conn: &mut DbConnection, shipments: &[Uuid]) -> Result<Vec<FlagRow>> {
     let ids: Vec<DbUuid> = shipments.iter().copied().map(DbUuid).collect();
-    flags::table
+    Ok(flags::table
         .filter(flags::shipment_id.eq_any(ids))
         .order(flags::id.desc())
         .select(FlagRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 /// What a transition changes.
@@ -135,7 +138,7 @@ pub fn transition(
     current: &FlagRow,
     expected_version: i64,
     change: &Change<'_>,
-) -> QueryResult<Option<FlagRow>> {
+) -> Result<Option<FlagRow>> {
     let at = now();
     let assigned = change.assigned_to.map(DbUuid).or(current.assigned_to);
     let escalated = change.escalated_to.map(DbUuid).or(current.escalated_to);
@@ -185,7 +188,7 @@ pub fn queue(
     states: &[String],
     before: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<FlagRow>> {
+) -> Result<Vec<FlagRow>> {
     let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
     let mut query = flags::table
         .inner_join(records::table.on(records::id.eq(flags::shipment_id)))
@@ -202,7 +205,7 @@ pub fn queue(
     if let Some(before) = before {
         query = query.filter(flags::id.lt(DbUuid(before)));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }
 
 /// Flags on shipments the caller can see, oldest first, after `after`,
@@ -214,7 +217,7 @@ pub fn visible_page(
     raised: (Option<NaiveDateTime>, Option<NaiveDateTime>),
     after: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<FlagRow>> {
+) -> Result<Vec<FlagRow>> {
     let Some((agency, tfs, include_withdrawn)) = crate::records::scoped(visibility) else {
         return Ok(Vec::new());
     };
@@ -237,5 +240,5 @@ pub fn visible_page(
     if let Some(to) = raised.1 {
         query = query.filter(flags::raised_at.lt(to));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }

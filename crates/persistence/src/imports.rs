@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::inserts::insert_rows;
 use crate::records::CHUNK;
 use crate::schema::{import_keys, import_rejections, imports, party_facts, records};
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = imports, treat_none_as_default_value = false)]
@@ -49,19 +49,19 @@ impl ImportRow {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, row: &ImportRow) -> QueryResult<()> {
+pub fn insert(conn: &mut DbConnection, row: &ImportRow) -> Result<()> {
     diesel::insert_into(imports::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<ImportRow>> {
-    imports::table
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ImportRow>> {
+    Ok(imports::table
         .find(DbUuid(id))
         .select(ImportRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 /// Counts of one committed batch, added to the import's totals in the
@@ -84,7 +84,7 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
-pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> QueryResult<()> {
+pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> Result<()> {
     diesel::update(imports::table.find(DbUuid(id)))
         .set((
             imports::rows_read.eq(imports::rows_read + counts.rows_read),
@@ -92,11 +92,11 @@ pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> QueryRes
             imports::duplicates.eq(imports::duplicates + counts.duplicates),
             imports::rejected.eq(imports::rejected + counts.rejected),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn finish(conn: &mut DbConnection, id: Uuid, error: Option<&str>) -> QueryResult<()> {
+pub fn finish(conn: &mut DbConnection, id: Uuid, error: Option<&str>) -> Result<()> {
     diesel::update(imports::table.find(DbUuid(id)))
         .set((
             imports::state.eq(if error.is_some() {
@@ -107,8 +107,8 @@ pub fn finish(conn: &mut DbConnection, id: Uuid, error: Option<&str>) -> QueryRe
             imports::error.eq(error),
             imports::finished_at.eq(Some(now())),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Why one row was refused.
@@ -123,7 +123,7 @@ pub fn insert_rejections(
     conn: &mut DbConnection,
     import: Uuid,
     rejections: &[Rejection],
-) -> QueryResult<()> {
+) -> Result<()> {
     let mut seen = HashSet::new();
     let rows: Vec<_> = rejections
         .iter()
@@ -149,7 +149,7 @@ pub fn rejections(
     import: Uuid,
     after_row: i64,
     rows: i64,
-) -> QueryResult<Vec<Rejection>> {
+) -> Result<Vec<Rejection>> {
     let wanted: Vec<i64> = import_rejections::table
         .filter(import_rejections::import_id.eq(DbUuid(import)))
         .filter(import_rejections::row_number.gt(after_row))
@@ -161,7 +161,7 @@ pub fn rejections(
     let (Some(first), Some(last)) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
-    import_rejections::table
+    Ok(import_rejections::table
         .filter(import_rejections::import_id.eq(DbUuid(import)))
         .filter(import_rejections::row_number.between(*first, *last))
         .order((import_rejections::row_number, import_rejections::field))
@@ -170,15 +170,11 @@ pub fn rejections(
             import_rejections::field,
             import_rejections::reason,
         ))
-        .load(conn)
+        .load(conn)?)
 }
 
 /// Which of `keys` the agency has imported already.
-pub fn known_keys(
-    conn: &mut DbConnection,
-    owner: Uuid,
-    keys: &[&str],
-) -> QueryResult<HashSet<String>> {
+pub fn known_keys(conn: &mut DbConnection, owner: Uuid, keys: &[&str]) -> Result<HashSet<String>> {
     let mut known = HashSet::new();
     for chunk in keys.chunks(CHUNK) {
         let found: Vec<String> = import_keys::table
@@ -191,7 +187,7 @@ pub fn known_keys(
     Ok(known)
 }
 
-pub fn insert_keys(conn: &mut DbConnection, owner: Uuid, keys: &[(&str, Uuid)]) -> QueryResult<()> {
+pub fn insert_keys(conn: &mut DbConnection, owner: Uuid, keys: &[(&str, Uuid)]) -> Result<()> {
     let rows: Vec<_> = keys
         .iter()
         .map(|(key, shipment)| {
@@ -212,7 +208,7 @@ pub fn parties_by_key(
     conn: &mut DbConnection,
     owner: Uuid,
     keys: &[(String, String)],
-) -> QueryResult<HashMap<(String, String), Uuid>> {
+) -> Result<HashMap<(String, String), Uuid>> {
     let wanted: HashSet<&(String, String)> = keys.iter().collect();
     let names: Vec<&str> = keys
         .iter()

@@ -13,7 +13,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
 use crate::records::CHUNK;
-use crate::DbConnection;
+use crate::{DbConnection, Result};
 
 /// Inserts waiting to go to PostgreSQL together; see [`together`].
 #[derive(Default)]
@@ -26,8 +26,8 @@ pub(crate) struct Inserts<'a> {
 /// still waiting. The rows they borrow must outlive the call.
 pub(crate) fn together<'a, T>(
     conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection, &mut Inserts<'a>) -> QueryResult<T>,
-) -> QueryResult<T> {
+    work: impl FnOnce(&mut DbConnection, &mut Inserts<'a>) -> Result<T>,
+) -> Result<T> {
     let mut inserts = Inserts::default();
     let done = work(conn, &mut inserts)?;
     if let DbConnection::Postgres(pg) = conn {
@@ -44,7 +44,7 @@ impl<'a> Inserts<'a> {
         conn: &mut PgConnection,
         insert: Box<dyn QueryFragment<Pg> + 'a>,
         rows: usize,
-    ) -> QueryResult<()> {
+    ) -> Result<()> {
         if self.rows + rows > CHUNK {
             self.send(conn)?;
         }
@@ -53,13 +53,14 @@ impl<'a> Inserts<'a> {
         Ok(())
     }
 
-    fn send(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
+    fn send(&mut self, conn: &mut PgConnection) -> Result<()> {
         self.rows = 0;
         let pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
             return Ok(());
         }
-        Together(pending).execute(conn).map(drop)
+        Together(pending).execute(conn)?;
+        Ok(())
     }
 }
 

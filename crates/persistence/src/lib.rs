@@ -2,8 +2,10 @@
 //! PostgreSQL, repositories that turn the domain policy into SQL, and the
 //! audit writer that commits every action together with its audit entry.
 //!
-//! Error policy: repositories return `diesel::QueryResult`; the web layer
-//! decides what a failure means to the client.
+//! Error policy: every function answers with [`Error`], to which diesel's
+//! errors are mapped once (`error.rs`); the application layer decides what
+//! a failure means to the caller. No diesel type crosses this crate's
+//! boundary but the connection, which callers only hand back to it.
 //!
 //! Hot statements must stay in diesel's statement cache: lookups by key use
 //! `get_result` rather than `first` (see `clippy.toml`), and a connection
@@ -14,6 +16,7 @@ pub mod audit;
 pub mod chains;
 pub mod db;
 pub mod deconfliction;
+mod error;
 pub mod findings;
 pub mod flags;
 pub mod imports;
@@ -27,7 +30,8 @@ pub mod tokens;
 pub mod users;
 pub mod uuid_type;
 
-pub use db::{Backend, DatabaseUrl, Db, DbConnection, DbUnavailable, PoolOptions};
+pub use db::{Backend, DatabaseUrl, Db, DbConnection, InvalidUrl, PoolOptions};
+pub use error::{Error, Result};
 pub use uuid_type::DbUuid;
 
 /// Current time at the microsecond precision both backends store.

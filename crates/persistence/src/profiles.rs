@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::records::CHUNK;
 use crate::schema::{deconfliction_notices, links, party_facts, record_refs, records};
-use crate::{DbConnection, DbUuid};
+use crate::{DbConnection, DbUuid, Result};
 
 /// A record a shipment's line points to, as the rules see it.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl Profiler {
         &mut self,
         conn: &mut DbConnection,
         rows: &[(Uuid, &str)],
-    ) -> QueryResult<Vec<ShipmentProfile>> {
+    ) -> Result<Vec<ShipmentProfile>> {
         let inputs: Vec<Option<ShipmentInput>> = rows
             .iter()
             .map(|(_, body)| serde_json::from_str(body).ok())
@@ -63,7 +63,7 @@ impl Profiler {
         &mut self,
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
-    ) -> QueryResult<Vec<ShipmentProfile>> {
+    ) -> Result<Vec<ShipmentProfile>> {
         let onward = onward_counts(conn, rows)?;
         self.profiles_given(conn, rows, &onward)
     }
@@ -77,7 +77,7 @@ impl Profiler {
         conn: &mut DbConnection,
         id: Uuid,
         input: Option<&ShipmentInput>,
-    ) -> QueryResult<ShipmentProfile> {
+    ) -> Result<ShipmentProfile> {
         let mut profiles = self.profiles_given(conn, &[(id, input)], &HashMap::new())?;
         Ok(profiles.pop().unwrap_or_default())
     }
@@ -88,7 +88,7 @@ impl Profiler {
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
         onward: &HashMap<Uuid, usize>,
-    ) -> QueryResult<Vec<ShipmentProfile>> {
+    ) -> Result<Vec<ShipmentProfile>> {
         let inputs: Vec<&ShipmentInput> = rows.iter().filter_map(|(_, input)| *input).collect();
         self.load_items(conn, &inputs)?;
         self.load_first_shipments(conn, &inputs)?;
@@ -176,11 +176,7 @@ impl Profiler {
         profile
     }
 
-    fn load_items(
-        &mut self,
-        conn: &mut DbConnection,
-        inputs: &[&ShipmentInput],
-    ) -> QueryResult<()> {
+    fn load_items(&mut self, conn: &mut DbConnection, inputs: &[&ShipmentInput]) -> Result<()> {
         let missing = unknown(inputs.iter().flat_map(|input| line_ids(input)), |id| {
             self.items.contains_key(id)
         });
@@ -214,7 +210,7 @@ impl Profiler {
         &mut self,
         conn: &mut DbConnection,
         inputs: &[&ShipmentInput],
-    ) -> QueryResult<()> {
+    ) -> Result<()> {
         let wanted = unknown(inputs.iter().flat_map(|input| consignors(input)), |id| {
             matches!(self.first_shipment.get(id), Some(Some(_)))
         });
@@ -250,7 +246,7 @@ impl Profiler {
         &mut self,
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
-    ) -> QueryResult<HashSet<Uuid>> {
+    ) -> Result<HashSet<Uuid>> {
         let related = rows
             .iter()
             .filter_map(|(_, input)| *input)
@@ -311,7 +307,7 @@ fn consignors(input: &ShipmentInput) -> impl Iterator<Item = Uuid> + '_ {
 fn onward_counts(
     conn: &mut DbConnection,
     rows: &[(Uuid, Option<&ShipmentInput>)],
-) -> QueryResult<HashMap<Uuid, usize>> {
+) -> Result<HashMap<Uuid, usize>> {
     let ids: Vec<DbUuid> = rows.iter().map(|(id, _)| DbUuid(*id)).collect();
     let mut counts = HashMap::new();
     for chunk in ids.chunks(CHUNK) {

@@ -18,7 +18,7 @@ use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     record_versions, records, shipment_facts, users,
 };
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Error, Result};
 
 /// A record as read. The search columns are left out: only the search
 /// filters look at them, and reading them would double what every read of
@@ -43,20 +43,26 @@ pub struct RecordRow {
 }
 
 impl RecordRow {
-    pub fn scope(&self) -> Scope {
+    /// The stored sharing scope. Rows are only written from a `Scope`; any
+    /// other value is refused rather than read as some scope.
+    pub fn scope(&self) -> Result<Scope> {
         match (self.scope_kind.as_str(), self.scope_task_force_id) {
-            ("all", _) => Scope::All,
-            ("task_force", Some(tf)) => Scope::TaskForce(tf.0),
-            _ => Scope::Agency,
+            ("agency", None) => Ok(Scope::Agency),
+            ("all", None) => Ok(Scope::All),
+            ("task_force", Some(tf)) => Ok(Scope::TaskForce(tf.0)),
+            (kind, tf) => Err(Error::unreadable(format!(
+                "record {} is shared as `{kind}` with {tf:?}",
+                self.id.0
+            ))),
         }
     }
 
-    pub fn meta(&self) -> RecordMeta {
-        RecordMeta {
+    pub fn meta(&self) -> Result<RecordMeta> {
+        Ok(RecordMeta {
             owner_agency: self.owner_agency_id.0,
-            scope: self.scope(),
+            scope: self.scope()?,
             withdrawn: self.withdrawn_at.is_some(),
-        }
+        })
     }
 }
 
@@ -133,11 +139,11 @@ pub fn find_visible(
     kind: RecordKind,
     id: Uuid,
     visibility: &Visibility,
-) -> QueryResult<Option<RecordRow>> {
-    visible_one(kind, id, visibility)
+) -> Result<Option<RecordRow>> {
+    Ok(visible_one(kind, id, visibility)
         .select(RecordRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 /// The search text of a live record of `kind` that `visibility` lets the
@@ -148,12 +154,12 @@ pub fn referable(
     kind: RecordKind,
     id: Uuid,
     visibility: &Visibility,
-) -> QueryResult<Option<String>> {
-    visible_one(kind, id, visibility)
+) -> Result<Option<String>> {
+    Ok(visible_one(kind, id, visibility)
         .filter(records::withdrawn_at.is_null())
         .select(records::search_text)
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 /// The record `id` of `kind`, if `visibility` lets the caller see it.
@@ -170,7 +176,7 @@ pub fn bodies_visible(
     kind: RecordKind,
     ids: &[Uuid],
     visibility: &Visibility,
-) -> QueryResult<Vec<(Uuid, String)>> {
+) -> Result<Vec<(Uuid, String)>> {
     let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
     let mut bodies = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
@@ -202,7 +208,7 @@ pub fn create(
     owner: Uuid,
     write: &Write<'_>,
     names: &HashMap<Uuid, String>,
-) -> QueryResult<RecordRow> {
+) -> Result<RecordRow> {
     let written = insert_named(
         conn,
         names,
@@ -216,10 +222,7 @@ pub fn create(
             index: write.index.clone(),
         }],
     )?;
-    written
-        .into_iter()
-        .next()
-        .ok_or(diesel::result::Error::NotFound)
+    written.into_iter().next().ok_or(crate::Error::NotFound)
 }
 
 /// A record written for the first time, alone or in a batch.
@@ -261,7 +264,7 @@ pub(crate) const CHUNK: usize = 1000;
 /// referenced records must exist already (or earlier in `batch`).
 /// Returns the rows as written (timestamps are stored to the microsecond,
 /// as `now` gives them, so no reload is needed).
-pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> QueryResult<Vec<RecordRow>> {
+pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> Result<Vec<RecordRow>> {
     insert_named(conn, &HashMap::new(), batch)
 }
 
@@ -271,7 +274,7 @@ fn insert_named(
     conn: &mut DbConnection,
     names: &HashMap<Uuid, String>,
     batch: &[NewRecord],
-) -> QueryResult<Vec<RecordRow>> {
+) -> Result<Vec<RecordRow>> {
     let at = now();
     let inherited = Inherited::load(
         conn,
@@ -314,10 +317,10 @@ fn insert_named(
         .collect();
     together(conn, |conn, inserts| {
         insert_rows!(inserts, conn, records::table, rows.iter().collect());
-        let versions: Vec<_> = rows
+        let versions = rows
             .iter()
             .map(|indexed| version_values(&indexed.row, "create", None))
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         insert_rows!(inserts, conn, record_versions::table, versions);
         insert_index(
             conn,
@@ -346,7 +349,7 @@ pub fn update(
     current: &RecordRow,
     expected_version: i64,
     write: &Write<'_>,
-) -> QueryResult<Option<RecordRow>> {
+) -> Result<Option<RecordRow>> {
     let (scope_kind, scope_task_force_id) = scope_columns(write.scope);
     let changed = diesel::update(
         records::table
@@ -400,7 +403,7 @@ pub fn withdraw(
     current: &RecordRow,
     reason: &str,
     actor: Uuid,
-) -> QueryResult<RecordRow> {
+) -> Result<RecordRow> {
     let at = now();
     diesel::update(records::table.filter(records::id.eq(current.id)))
         .set((
@@ -421,11 +424,11 @@ pub fn withdraw(
     Ok(row)
 }
 
-fn reload(conn: &mut DbConnection, id: Uuid) -> QueryResult<RecordRow> {
-    records::table
+fn reload(conn: &mut DbConnection, id: Uuid) -> Result<RecordRow> {
+    Ok(records::table
         .find(DbUuid(id))
         .select(RecordRow::as_select())
-        .get_result(conn)
+        .get_result(conn)?)
 }
 
 type VersionValues<'a> = (
@@ -443,17 +446,17 @@ fn version_values<'a>(
     row: &'a RecordRow,
     change: &'a str,
     reason: Option<&'a str>,
-) -> VersionValues<'a> {
-    (
+) -> Result<VersionValues<'a>> {
+    Ok((
         record_versions::record_id.eq(row.id),
         record_versions::version.eq(row.version),
         record_versions::change.eq(change),
         record_versions::changed_by.eq(row.updated_by),
         record_versions::changed_at.eq(row.updated_at),
         record_versions::reason.eq(reason),
-        record_versions::scope.eq(row.scope().to_string()),
+        record_versions::scope.eq(row.scope()?.to_string()),
         record_versions::body.eq(row.body.as_str()),
-    )
+    ))
 }
 
 fn record_version(
@@ -461,11 +464,11 @@ fn record_version(
     row: &RecordRow,
     change: &str,
     reason: Option<&str>,
-) -> QueryResult<()> {
+) -> Result<()> {
     diesel::insert_into(record_versions::table)
-        .values(version_values(row, change, reason))
-        .execute(conn)
-        .map(|_| ())
+        .values(version_values(row, change, reason)?)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// One entry of a record's history.
@@ -481,8 +484,8 @@ pub struct VersionRow {
     pub body: String,
 }
 
-pub fn history(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<VersionRow>> {
-    record_versions::table
+pub fn history(conn: &mut DbConnection, id: Uuid) -> Result<Vec<VersionRow>> {
+    Ok(record_versions::table
         .left_join(users::table.on(record_versions::changed_by.eq(users::id.nullable())))
         .filter(record_versions::record_id.eq(DbUuid(id)))
         .order(record_versions::version.asc())
@@ -496,12 +499,12 @@ pub fn history(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<VersionRow>
             record_versions::scope,
             record_versions::body,
         ))
-        .load(conn)
+        .load(conn)?)
 }
 
 /// Removes a record's own identifiers, references and facts before they
 /// are written again.
-fn clear_index(conn: &mut DbConnection, id: DbUuid) -> QueryResult<()> {
+fn clear_index(conn: &mut DbConnection, id: DbUuid) -> Result<()> {
     diesel::delete(
         record_identifiers::table
             .filter(record_identifiers::record_id.eq(id))
@@ -523,7 +526,7 @@ fn insert_index<'a>(
     conn: &mut DbConnection,
     inserts: &mut Inserts<'a>,
     records: impl Iterator<Item = (DbUuid, DbUuid, &'a RecordIndex)>,
-) -> QueryResult<()> {
+) -> Result<()> {
     let mut identifiers = Vec::new();
     let mut references = Vec::new();
     let mut parties = Vec::new();
@@ -637,7 +640,7 @@ impl Inherited {
         conn: &mut DbConnection,
         known: &HashMap<Uuid, String>,
         shipments: impl Iterator<Item = (Uuid, DbUuid, Vec<(Uuid, &'a str)>)>,
-    ) -> QueryResult<Self> {
+    ) -> Result<Self> {
         let mut parties = BTreeSet::new();
         let mut marked = BTreeSet::new();
         let shipments: HashMap<Uuid, (DbUuid, Vec<Uuid>)> = shipments
@@ -710,7 +713,7 @@ impl Inherited {
         &'a self,
         conn: &mut DbConnection,
         inserts: &mut Inserts<'a>,
-    ) -> QueryResult<()> {
+    ) -> Result<()> {
         let mut rows = Vec::new();
         for (id, (owner, referenced)) in &self.shipments {
             let mut seen = HashSet::new();
@@ -736,19 +739,19 @@ impl Inherited {
 }
 
 /// The shipments that refer to record `id`, with their owners.
-fn referring_shipments(conn: &mut DbConnection, id: DbUuid) -> QueryResult<Vec<(DbUuid, DbUuid)>> {
-    record_refs::table
+fn referring_shipments(conn: &mut DbConnection, id: DbUuid) -> Result<Vec<(DbUuid, DbUuid)>> {
+    Ok(record_refs::table
         .inner_join(records::table.on(records::id.eq(record_refs::record_id)))
         .filter(record_refs::ref_id.eq(id))
         .filter(records::kind.eq(RecordKind::Shipment.as_str()))
         .select((record_refs::record_id, records::owner_agency_id))
         .distinct()
-        .load(conn)
+        .load(conn)?)
 }
 
 /// Copies again what a shipment inherits from the records it refers to,
 /// after it or one of them changed.
-fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> QueryResult<()> {
+fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> Result<()> {
     let referenced: Vec<(DbUuid, String)> = record_refs::table
         .filter(record_refs::record_id.eq(shipment))
         .select((record_refs::ref_id, record_refs::ref_kind))
@@ -780,11 +783,11 @@ fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> QueryRes
 }
 
 /// The owner agency of any record, for placeholders that show whom to ask.
-pub fn owner_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Uuid>> {
-    records::table
+pub fn owner_of(conn: &mut DbConnection, id: Uuid) -> Result<Option<Uuid>> {
+    Ok(records::table
         .find(DbUuid(id))
         .select(records::owner_agency_id)
         .get_result::<DbUuid>(conn)
         .optional()
-        .map(|o| o.map(Uuid::from))
+        .map(|o| o.map(Uuid::from))?)
 }

@@ -18,7 +18,7 @@ use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     records,
 };
-use crate::{DbConnection, DbUuid};
+use crate::{DbConnection, DbUuid, Result};
 
 /// Normalised identifiers to look for: a record matches if it has any of
 /// them (at most three). `prefix` matches the start of the value (an
@@ -116,10 +116,10 @@ pub fn search(
     kind: RecordKind,
     visibility: &Visibility,
     search: &Search,
-) -> QueryResult<Vec<RecordRow>> {
-    matching(kind, visibility, search)
+) -> Result<Vec<RecordRow>> {
+    Ok(matching(kind, visibility, search)
         .select(RecordRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 /// The page of records of `kind` that `search` finds and `visibility`
@@ -335,12 +335,24 @@ where
     }
 }
 
+/// The catalogue's controlled chemicals, live ones, in a stable order.
+pub fn controlled_chemicals(conn: &mut DbConnection) -> Result<Vec<Uuid>> {
+    let ids: Vec<DbUuid> = chemical_facts::table
+        .inner_join(records::table)
+        .filter(chemical_facts::us_control.ne("none"))
+        .filter(records::withdrawn_at.is_null())
+        .order(records::id)
+        .select(records::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(Uuid::from).collect())
+}
+
 /// The catalogue entry with this CAS number, if any.
-pub fn chemical_by_cas(conn: &mut DbConnection, cas: &str) -> QueryResult<Option<Uuid>> {
-    chemical_facts::table
+pub fn chemical_by_cas(conn: &mut DbConnection, cas: &str) -> Result<Option<Uuid>> {
+    Ok(chemical_facts::table
         .filter(chemical_facts::cas.eq(cas))
         .select(chemical_facts::record_id)
         .get_result::<DbUuid>(conn)
         .optional()
-        .map(|id| id.map(Uuid::from))
+        .map(|id| id.map(Uuid::from))?)
 }

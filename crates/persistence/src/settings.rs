@@ -4,14 +4,14 @@
 use diesel::prelude::*;
 
 use crate::schema::settings;
-use crate::DbConnection;
+use crate::{DbConnection, Error, Result};
 
-pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    settings::table
+pub fn get(conn: &mut DbConnection, key: &str) -> Result<Option<String>> {
+    Ok(settings::table
         .find(key)
         .select(settings::value)
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 /// Returns the stored value, storing `generate()` first if there is none.
@@ -20,20 +20,17 @@ pub fn get_or_insert(
     conn: &mut DbConnection,
     key: &str,
     generate: impl FnOnce() -> String,
-) -> QueryResult<String> {
+) -> Result<String> {
     if let Some(value) = get(conn, key)? {
         return Ok(value);
     }
     let inserted = diesel::insert_into(settings::table)
         .values((settings::key.eq(key), settings::value.eq(generate())))
-        .execute(conn);
+        .execute(conn)
+        .map_err(Error::from);
     match inserted {
-        Ok(_) => {}
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => {}
+        Ok(_) | Err(Error::Conflict { .. }) => {}
         Err(e) => return Err(e),
     }
-    get(conn, key)?.ok_or(diesel::result::Error::NotFound)
+    get(conn, key)?.ok_or(Error::NotFound)
 }

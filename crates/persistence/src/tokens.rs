@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::schema::revoked_tokens;
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Result};
 
-pub fn revoke(conn: &mut DbConnection, jti: Uuid, expires_at: NaiveDateTime) -> QueryResult<()> {
+pub fn revoke(conn: &mut DbConnection, jti: Uuid, expires_at: NaiveDateTime) -> Result<()> {
     if is_revoked(conn, jti)? {
         return Ok(());
     }
@@ -17,18 +17,21 @@ pub fn revoke(conn: &mut DbConnection, jti: Uuid, expires_at: NaiveDateTime) -> 
             revoked_tokens::jti.eq(DbUuid(jti)),
             revoked_tokens::expires_at.eq(expires_at),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn is_revoked(conn: &mut DbConnection, jti: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+pub fn is_revoked(conn: &mut DbConnection, jti: Uuid) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
         revoked_tokens::table.filter(revoked_tokens::jti.eq(DbUuid(jti))),
     ))
-    .get_result(conn)
+    .get_result(conn)?)
 }
 
 /// Drops entries for tokens that have expired on their own.
-pub fn prune(conn: &mut DbConnection) -> QueryResult<usize> {
-    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now()))).execute(conn)
+pub fn prune(conn: &mut DbConnection) -> Result<usize> {
+    Ok(
+        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now())))
+            .execute(conn)?,
+    )
 }

@@ -7,7 +7,7 @@ use interdict_domain::user::{NewUser, Role, LOCKOUT, MAX_FAILED_LOGINS};
 use uuid::Uuid;
 
 use crate::schema::{agencies, revoked_tokens, task_force_members, users};
-use crate::{now, DbConnection, DbUuid};
+use crate::{now, DbConnection, DbUuid, Error, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users, treat_none_as_default_value = false)]
@@ -47,9 +47,13 @@ impl UserRow {
         }
     }
 
-    /// The stored role; rows are only written from a parsed `Role`.
-    pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Investigator)
+    /// The stored role. Rows are only written from a parsed `Role`, so
+    /// any other value was not written by this program, and is refused
+    /// rather than read as some role.
+    pub fn role(&self) -> Result<Role> {
+        self.role
+            .parse()
+            .map_err(|_| Error::unreadable(format!("user {} has role `{}`", self.id.0, self.role)))
     }
 
     pub fn is_locked(&self, at: NaiveDateTime) -> bool {
@@ -64,31 +68,31 @@ pub struct Principal {
     pub agency_is_system: bool,
 }
 
-pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<()> {
     diesel::insert_into(users::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table.count().get_result(conn)
+pub fn count(conn: &mut DbConnection) -> Result<i64> {
+    Ok(users::table.count().get_result(conn)?)
 }
 
-pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
-    users::table
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<UserRow>> {
+    Ok(users::table
         .find(DbUuid(id))
         .select(UserRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
-pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
-    users::table
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> Result<Option<UserRow>> {
+    Ok(users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?)
 }
 
 /// Who a token speaks for, as every authenticated request needs it.
@@ -104,11 +108,7 @@ pub struct Session {
 /// The user, their agency, whether token `jti` was revoked and their
 /// agency's task forces, in one statement: it runs on every request, and
 /// on PostgreSQL each statement is a round trip.
-pub fn find_session(
-    conn: &mut DbConnection,
-    user: Uuid,
-    jti: Uuid,
-) -> QueryResult<Option<Session>> {
+pub fn find_session(conn: &mut DbConnection, user: Uuid, jti: Uuid) -> Result<Option<Session>> {
     let revoked =
         diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(DbUuid(jti))));
     let rows: Vec<(UserRow, bool, bool, Option<DbUuid>)> = users::table
@@ -145,7 +145,7 @@ pub fn list(
     directory: UserDirectory,
     cursor: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<UserRow>> {
+) -> Result<Vec<UserRow>> {
     let mut query = users::table
         .select(UserRow::as_select())
         .order(users::id.asc())
@@ -159,7 +159,7 @@ pub fn list(
     if let Some(cursor) = cursor {
         query = query.filter(users::id.gt(DbUuid(cursor)));
     }
-    query.load(conn)
+    Ok(query.load(conn)?)
 }
 
 /// Changes an administrator may make to an account.
@@ -184,7 +184,7 @@ pub fn update(
     id: Uuid,
     expected_version: i64,
     changes: &UserChanges,
-) -> QueryResult<UpdateOutcome> {
+) -> Result<UpdateOutcome> {
     let Some(current) = find(conn, id)? else {
         return Ok(UpdateOutcome::Missing);
     };
@@ -226,8 +226,8 @@ pub fn update(
 }
 
 /// Replaces the password hash, clears any lockout and ends every session.
-pub fn set_password(conn: &mut DbConnection, id: Uuid, password_hash: &str) -> QueryResult<bool> {
-    diesel::update(users::table.find(DbUuid(id)))
+pub fn set_password(conn: &mut DbConnection, id: Uuid, password_hash: &str) -> Result<bool> {
+    Ok(diesel::update(users::table.find(DbUuid(id)))
         .set((
             users::password_hash.eq(password_hash),
             users::session_version.eq(users::session_version + 1),
@@ -237,12 +237,12 @@ pub fn set_password(conn: &mut DbConnection, id: Uuid, password_hash: &str) -> Q
             users::updated_at.eq(now()),
         ))
         .execute(conn)
-        .map(|n| n > 0)
+        .map(|n| n > 0)?)
 }
 
 /// Counts a failed login; the fifth in a row locks the account. Returns
 /// whether the account is now locked.
-pub fn record_failed_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<bool> {
+pub fn record_failed_login(conn: &mut DbConnection, id: Uuid) -> Result<bool> {
     diesel::update(users::table.find(DbUuid(id)))
         .set(users::failed_logins.eq(users::failed_logins + 1))
         .execute(conn)?;
@@ -262,7 +262,7 @@ pub fn record_failed_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<boo
     Ok(false)
 }
 
-pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> QueryResult<()> {
+pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> Result<()> {
     diesel::update(users::table.find(DbUuid(id)))
         .filter(
             users::failed_logins
@@ -273,6 +273,6 @@ pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> QueryResult
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }

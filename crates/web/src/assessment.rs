@@ -1,7 +1,7 @@
 //! Scoring shipments and chains with the risk rules, and flagging a chain
 //! automatically when its score crosses the configured threshold.
 
-use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::audit::{AuditAction, AuditEvent, Outcome};
 use interdict_domain::chain::Limits;
 use interdict_domain::policy::{self, Actor};
 use interdict_domain::record::RecordKind;
@@ -88,9 +88,10 @@ pub fn auto_flag(
     if assessed.assessment.score < weights.auto_flag_threshold {
         return Ok(());
     }
-    let pending = flags::on_shipments(conn, &assessed.trace.nodes)?
-        .iter()
-        .any(|f| !f.state().is_decided());
+    let mut pending = false;
+    for flag in flags::on_shipments(conn, &assessed.trace.nodes)? {
+        pending |= !flag.state()?.is_decided();
+    }
     if pending {
         return Ok(());
     }
@@ -163,7 +164,7 @@ pub fn raise(
         &indicators,
         None,
     )?;
-    let mut event = AuditEvent::now("flag.raise");
+    let mut event = AuditEvent::now(AuditAction::FlagRaise);
     event.agency_id = Some(owner);
     event.role = Some("system".into());
     event.object_type = Some("flag".into());

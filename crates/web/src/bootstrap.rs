@@ -1,6 +1,6 @@
 //! First start: the system administrator and the token signing secret.
 
-use interdict_domain::audit::AuditEvent;
+use interdict_domain::audit::{AuditAction, AuditEvent};
 use interdict_domain::user::{check_password, NewUser};
 use interdict_persistence::agencies;
 use interdict_persistence::audit::AuditWriter;
@@ -89,7 +89,7 @@ pub async fn ensure_admin(
         .await
         .map_err(|e| e.to_string())?;
 
-    let mut event = AuditEvent::now("system.bootstrap");
+    let mut event = AuditEvent::now(AuditAction::SystemBootstrap);
     event.source = Some("startup".into());
     let created = audit
         .perform(event, move |conn, event| -> Result<bool, ApiError> {

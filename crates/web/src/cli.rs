@@ -1,7 +1,7 @@
 //! The `interdict` command line.
 
 use clap::{Args, Parser, Subcommand};
-use interdict_domain::audit::AuditEvent;
+use interdict_domain::audit::{AuditAction, AuditEvent};
 use interdict_domain::user::NewUser;
 use interdict_persistence::audit::VerifyMode;
 use interdict_persistence::users::{self, UserRow};
@@ -174,7 +174,7 @@ async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
     let hash = password::hash_blocking(password_text)
         .await
         .map_err(|e| e.to_string())?;
-    let mut event = AuditEvent::now("user.create");
+    let mut event = AuditEvent::now(AuditAction::UserCreate);
     event.source = Some("cli".into());
     drop(db);
     let created = writer
@@ -232,7 +232,7 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
             let actor = interdict_domain::policy::Actor {
                 user_id: user.id.0,
                 agency_id: user.agency_id.0,
-                role: user.role(),
+                role: user.role()?,
                 task_forces: agencies::task_forces_of(conn, user.agency_id.0)?,
                 system_agency: false,
             };
@@ -253,7 +253,7 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
             ApiError::BadRequest { detail, .. } => detail,
             other => other.to_string(),
         })?;
-    let mut event = AuditEvent::now("import");
+    let mut event = AuditEvent::now(AuditAction::Import);
     event.user_id = Some(actor.user_id);
     event.agency_id = Some(actor.agency_id);
     event.role = Some(actor.role.as_str().to_owned());
@@ -308,10 +308,7 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
 async fn audit_verify(config: Config, mode: VerifyMode) -> Result<u8, String> {
     let Opened { db, audit_key, .. } = open(&config).await?;
     let report = db
-        .run(move |conn| {
-            audit::verify(conn, &audit_key, mode)
-                .map_err(|e| interdict_persistence::DbUnavailable(e.to_string()))
-        })
+        .run(move |conn| audit::verify(conn, &audit_key, mode))
         .await
         .map_err(|e| e.to_string())?;
     say!(

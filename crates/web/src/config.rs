@@ -216,8 +216,8 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
 
         let url_text = pick("INTERDICT_DATABASE_URL", raw.database.url);
-        let database =
-            DatabaseUrl::parse(&url_text).map_err(|m| error("INTERDICT_DATABASE_URL", m))?;
+        let database = DatabaseUrl::parse(&url_text)
+            .map_err(|m| error("INTERDICT_DATABASE_URL", m.to_string()))?;
         let pool_size = number(
             "INTERDICT_DATABASE_POOL_SIZE",
             "database.pool_size",

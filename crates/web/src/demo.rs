@@ -3,8 +3,7 @@
 //! and deconflicted like any other records, in audited batches.
 
 use chrono::Utc;
-use diesel::prelude::*;
-use interdict_domain::audit::AuditEvent;
+use interdict_domain::audit::{AuditAction, AuditEvent};
 use interdict_domain::demo::{self, Demo, Document as DemoDocument, Sharing};
 use interdict_domain::record::{Document, RecordIndex, RecordKind};
 use interdict_domain::risk::{self, RiskWeights};
@@ -15,7 +14,7 @@ use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, LinkRow};
 use interdict_persistence::records::{self, NewRecord};
 use interdict_persistence::users::{self, UserRow};
-use interdict_persistence::{deconfliction, findings, now, DbConnection, DbUuid};
+use interdict_persistence::{deconfliction, findings, now, search, DbConnection};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -96,7 +95,7 @@ pub async fn load(
     let (present, controlled) = db
         .run(move |conn| -> Result<_, ApiError> {
             let present = agencies::find_by_ori(conn, &first_ori)?.is_some();
-            Ok((present, controlled_chemicals(conn)?))
+            Ok((present, search::controlled_chemicals(conn)?))
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -152,7 +151,7 @@ pub async fn load(
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     loaded.reference_records = reference.len();
-    let event = demo_event("demo.setup", seed);
+    let event = demo_event(AuditAction::DemoSetup, seed);
     writer
         .perform(event, move |conn, _: &mut AuditContext| {
             let system = agencies::find_system(conn)?
@@ -221,7 +220,7 @@ pub async fn load(
         loaded.shipments += shipments.len();
         loaded.links += links.len();
         let weights = config.risk.clone();
-        let event = demo_event("demo.batch", seed);
+        let event = demo_event(AuditAction::DemoBatch, seed);
         let flags = writer
             .perform(event, move |conn, context: &mut AuditContext| {
                 findings::batched(conn, |conn| {
@@ -249,7 +248,7 @@ pub async fn load(
         );
     }
     eprintln!();
-    let mut event = demo_event("demo.load", seed);
+    let mut event = demo_event(AuditAction::DemoLoad, seed);
     event.detail = Some(serde_json::json!({ "seed": seed, "loaded": loaded }).to_string());
     writer.record(event).await.map_err(|e| e.to_string())?;
     say!(
@@ -267,7 +266,7 @@ pub async fn load(
     Ok(0)
 }
 
-fn demo_event(action: &str, seed: u64) -> AuditEvent {
+fn demo_event(action: AuditAction, seed: u64) -> AuditEvent {
     let mut event = AuditEvent::now(action);
     event.occurred_at = Utc::now();
     event.role = Some("system".into());
@@ -275,19 +274,6 @@ fn demo_event(action: &str, seed: u64) -> AuditEvent {
     event.object_type = Some("demo".into());
     event.object_id = Some(seed.to_string());
     event
-}
-
-/// The catalogue's controlled chemicals, in a stable order.
-fn controlled_chemicals(conn: &mut DbConnection) -> Result<Vec<Uuid>, ApiError> {
-    use interdict_persistence::schema::{chemical_facts, records as r};
-    let ids: Vec<DbUuid> = chemical_facts::table
-        .inner_join(r::table)
-        .filter(chemical_facts::us_control.ne("none"))
-        .filter(r::withdrawn_at.is_null())
-        .order(r::id)
-        .select(r::id)
-        .load(conn)?;
-    Ok(ids.into_iter().map(Uuid::from).collect())
 }
 
 fn detect(conn: &mut DbConnection, written: &[NewRecord]) -> Result<(), ApiError> {

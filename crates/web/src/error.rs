@@ -10,7 +10,6 @@ use interdict_domain::audit::Outcome;
 use interdict_domain::policy::Decision;
 use interdict_domain::{FieldError, ValidationErrors};
 use interdict_persistence::audit::{AuditFailure, Audited};
-use interdict_persistence::DbUnavailable;
 use serde::Serialize;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -238,23 +237,38 @@ impl From<AuditFailure> for ApiError {
     }
 }
 
-impl From<DbUnavailable> for ApiError {
-    fn from(e: DbUnavailable) -> Self {
-        Self::Unavailable(e.0)
-    }
-}
+/// What a unique constraint means to whoever ran into it, by the
+/// constraint's name (persistence names them alike on both backends).
+const CONFLICTS: &[(&str, &str)] = &[
+    (
+        "agencies_ori_key",
+        "an agency with this ORI is already registered",
+    ),
+    ("task_forces_name_key", "a task force with this name exists"),
+    ("users_username_key", "this username is already taken"),
+    (
+        "chemical_facts_cas_key",
+        "the catalogue already has an entry with this CAS number",
+    ),
+    ("links_active_pair", "these shipments are already linked"),
+];
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<interdict_persistence::Error> for ApiError {
+    fn from(e: interdict_persistence::Error) -> Self {
+        use interdict_persistence::Error;
         match e {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::Conflict("a record with the same unique value already exists".into())
-            }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(info.message().to_owned())
-            }
-            other => Self::Internal(other.to_string()),
+            Error::Conflict { constraint } => Self::Conflict(
+                CONFLICTS
+                    .iter()
+                    .find(|(name, _)| *name == constraint)
+                    .map_or("a record with the same unique value already exists", |c| {
+                        c.1
+                    })
+                    .to_owned(),
+            ),
+            Error::Unavailable(cause) => Self::Unavailable(cause),
+            Error::NotFound => Self::NotFound,
+            Error::Other(cause) => Self::Internal(cause),
         }
     }
 }

@@ -8,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpRequest, ResponseError};
-use interdict_domain::audit::Outcome;
+use interdict_domain::audit::{AuditAction, Outcome};
 
 use crate::auth::caller::{anonymous_event, bearer_token, TokenRefused};
 use crate::auth::Caller;
@@ -113,8 +113,8 @@ pub async fn audit_refusals(
     };
     let meta = RequestMeta::of(&request);
     let mut event = match &caller {
-        Some(caller) => caller.event("request.refused"),
-        None => anonymous_event("request.refused", &meta),
+        Some(caller) => caller.event(AuditAction::RequestRefused),
+        None => anonymous_event(AuditAction::RequestRefused, &meta),
     };
     event.outcome = Outcome::Error;
     event.object_type = Some("route".into());

@@ -9,7 +9,7 @@
 //! running it again skips the lines already written (same tracking number
 //! and consignor). The import ends with one `import` entry and its totals.
 
-use interdict_domain::audit::AuditEvent;
+use interdict_domain::audit::{AuditAction, AuditEvent};
 use interdict_domain::manifest::{ManifestLine, ManifestRow, COLUMNS, REQUIRED};
 use interdict_domain::policy::Actor;
 use interdict_domain::record::{Document, RecordKind};
@@ -179,7 +179,7 @@ pub async fn run(
         Err((totals, error)) => (*totals, Some(error.clone())),
     };
     let mut event = base_event;
-    event.action = "import".into();
+    event.action = AuditAction::Import;
     event.occurred_at = chrono::Utc::now();
     event.object_type = Some("import".into());
     event.object_id = Some(import.to_string());
@@ -223,7 +223,7 @@ async fn write_batches(
         let Some(batch) = next else { break };
         let (lines, bytes_read) = batch.map_err(|e| (totals, e))?;
         let mut event = base_event.clone();
-        event.action = "import.batch".into();
+        event.action = AuditAction::ImportBatch;
         event.occurred_at = chrono::Utc::now();
         event.object_type = Some("import".into());
         event.object_id = Some(import.to_string());

@@ -27,7 +27,7 @@ pub async fn open(config: &Config) -> Result<Opened, String> {
     let (db, audit_key) = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
-            let db = Db::connect(&url, pool)?;
+            let db = Db::connect(&url, pool).map_err(|e| e.to_string())?;
             let key = bootstrap::audit_key(&db, &config)?;
             Ok::<_, String>((db, key))
         })

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{interdict, serve, Server, Workdir};
+use interdict_tests::stored::Stored;
 
 fn login(server: &Server, username: &str, password: &str) -> u16 {
     let response = ureq::post(&server.url("/api/v1/auth/login"))
@@ -118,27 +119,12 @@ fn first_start_prints_the_admin_password_once_and_stops_gracefully() {
 }
 
 /// The SQLite database `interdict` made in `dir`.
-fn database(dir: &Path) -> interdict_persistence::Db {
-    connect(&sqlite_url(dir))
+fn database(dir: &Path) -> Stored {
+    Stored::open(&sqlite_url(dir))
 }
 
 fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("data/interdict.db").display())
-}
-
-fn connect(url: &str) -> interdict_persistence::Db {
-    let url = interdict_persistence::DatabaseUrl::parse(url).unwrap();
-    interdict_persistence::Db::connect(&url, interdict_persistence::PoolOptions::sized(1)).unwrap()
-}
-
-fn count_records(conn: &mut interdict_persistence::DbConnection, kind: &str) -> i64 {
-    use diesel::prelude::*;
-    use interdict_persistence::schema::records;
-    records::table
-        .filter(records::kind.eq(kind))
-        .count()
-        .get_result(conn)
-        .unwrap()
 }
 
 /// `interdict user add`, the password on standard input.
@@ -187,39 +173,23 @@ fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
 
 mod postgres {
     use super::*;
+    use interdict_tests::{Backend, TestDatabase};
 
     /// The same on a database of its own on the PostgreSQL server the
     /// other suites use; skipped as they are without one.
     #[test]
     fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        let Some(server) = std::env::var("INTERDICT_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|v| !v.is_empty())
-        else {
+        if interdict_tests::postgres_base_url().is_none() {
             assert!(
                 std::env::var_os("INTERDICT_REQUIRE_POSTGRES").is_none(),
                 "INTERDICT_REQUIRE_POSTGRES is set but INTERDICT_TEST_POSTGRES_URL is not"
             );
             println!("SKIPPED (set INTERDICT_TEST_POSTGRES_URL to run): postgres::an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates");
             return;
-        };
-        let name = format!("interdict_test_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = diesel::PgConnection::establish(&server).unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let url = match server.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{name}"),
-            None => panic!("INTERDICT_TEST_POSTGRES_URL names no database: {server}"),
-        };
-        let dir = Workdir::new();
-        let outcome = std::panic::catch_unwind(|| interrupted_import(&dir.0, &url));
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        if let Err(panic) = outcome {
-            std::panic::resume_unwind(panic);
         }
+        let database = TestDatabase::create(Backend::Postgres);
+        let dir = Workdir::new();
+        interrupted_import(&dir.0, &database.url);
     }
 }
 
@@ -227,8 +197,6 @@ mod postgres {
 /// first batch has committed, checks that only whole batches were kept,
 /// and runs it again to the end without writing a line twice.
 fn interrupted_import(dir: &Path, url: &str) {
-    use diesel::prelude::*;
-    use interdict_persistence::schema::{import_keys, imports};
     let added = user_add_to(
         url,
         dir,
@@ -255,7 +223,7 @@ fn interrupted_import(dir: &Path, url: &str) {
     let manifest = dir.join("manifest.csv");
     std::fs::write(&manifest, file).unwrap();
 
-    let watcher = connect(url);
+    let watcher = Stored::open(url);
     let mut child = interdict(dir)
         .env("INTERDICT_DATABASE_URL", url)
         .args(["import", "manifest.csv", "--as", "importer"])
@@ -266,12 +234,7 @@ fn interrupted_import(dir: &Path, url: &str) {
     // Kill it once the first batch has committed, mid-file.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let written: Option<i64> = imports::table
-            .select(imports::imported)
-            .get_result(&mut **watcher.get().unwrap())
-            .optional()
-            .unwrap_or(None);
-        if written.unwrap_or(0) > 0 {
+        if watcher.imported().unwrap_or(0) > 0 {
             break;
         }
         assert!(Instant::now() < deadline, "no batch committed in time");
@@ -291,15 +254,10 @@ fn interrupted_import(dir: &Path, url: &str) {
     child.wait().unwrap();
     drop(watcher);
 
-    let db = connect(url);
-    let mut pooled = db.get().unwrap();
-    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
-    let shipments = count_records(conn, "shipment");
-    let recorded: i64 = imports::table
-        .select(imports::imported)
-        .get_result(conn)
-        .unwrap();
-    let keys: i64 = import_keys::table.count().get_result(conn).unwrap();
+    let db = Stored::open(url);
+    let shipments = db.records("shipment");
+    let recorded = db.imported().expect("the import was recorded");
+    let keys = db.import_keys();
     assert!(shipments > 0 && shipments < lines as i64, "{shipments}");
     assert_eq!(
         shipments % interdict_web::import::BATCH as i64,
@@ -308,7 +266,6 @@ fn interrupted_import(dir: &Path, url: &str) {
     );
     assert_eq!(recorded, shipments, "the counts commit with their batch");
     assert_eq!(keys, shipments);
-    drop(pooled);
     drop(db);
 
     let rerun = interdict(dir)
@@ -329,51 +286,7 @@ fn interrupted_import(dir: &Path, url: &str) {
         )),
         "{report}"
     );
-    let db = connect(url);
-    assert_eq!(
-        count_records(&mut db.get().unwrap(), "shipment"),
-        lines as i64
-    );
-}
-
-/// The demonstration data as stored: every record's kind and body in id
-/// order, hashed, with the number of links.
-fn demo_fingerprint(dir: &Path) -> (String, i64, i64) {
-    use diesel::prelude::*;
-    use interdict_persistence::schema::{links, records};
-    use sha2::{Digest, Sha256};
-    let db = database(dir);
-    let mut pooled = db.get().unwrap();
-    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
-    let rows: Vec<(String, String)> = records::table
-        .order(records::id)
-        .select((records::kind, records::body))
-        .load(conn)
-        .unwrap();
-    let mut hash = Sha256::new();
-    for (kind, body) in &rows {
-        hash.update(kind.as_bytes());
-        hash.update(body.as_bytes());
-    }
-    let links: i64 = links::table.count().get_result(conn).unwrap();
-    (
-        hex::encode(hash.finalize()),
-        count_records(conn, "shipment"),
-        links,
-    )
-}
-
-/// How many flags were raised, and how many shipments have kept findings.
-fn flags_and_kept_findings(dir: &Path) -> (i64, i64) {
-    use diesel::prelude::*;
-    use interdict_persistence::schema::{flags, risk_findings};
-    let db = database(dir);
-    let mut pooled = db.get().unwrap();
-    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
-    (
-        flags::table.count().get_result(conn).unwrap(),
-        risk_findings::table.count().get_result(conn).unwrap(),
-    )
+    assert_eq!(Stored::open(url).records("shipment"), lines as i64);
 }
 
 #[test]
@@ -393,11 +306,11 @@ fn the_demo_loader_is_deterministic_and_loads_once() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("250 shipments"));
     }
-    let first = demo_fingerprint(&a.0);
-    assert_eq!(first, demo_fingerprint(&b.0));
+    let first = database(&a.0).fingerprint();
+    assert_eq!(first, database(&b.0).fingerprint());
     assert_eq!(first.1, 250);
     assert!(first.2 > 0, "chains are linked");
-    let (flags, kept) = flags_and_kept_findings(&a.0);
+    let (flags, kept) = database(&a.0).flags_and_kept_findings();
     assert!(flags > 0, "the cases built to trip the rules are flagged");
     assert_eq!(kept, 250, "every shipment's findings are kept");
 
@@ -405,7 +318,7 @@ fn the_demo_loader_is_deterministic_and_loads_once() {
     assert!(!load(&a.0, &[]).status.success());
     let skipped = load(&a.0, &["--if-absent"]);
     assert!(skipped.status.success());
-    assert_eq!(demo_fingerprint(&a.0), first);
+    assert_eq!(database(&a.0).fingerprint(), first);
 
     // The demo accounts sign in with the printed password.
     let server = serve(&a.0);

@@ -3,14 +3,14 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use interdict_domain::audit::{
-    content_digest, AuditEvent, ChainVerifier, ChainedEntry, Checkpoint, Hash, Outcome, ProofLink,
-    VerifyReport,
+    content_digest, AuditAction, AuditEvent, ChainVerifier, ChainedEntry, Checkpoint, Hash,
+    Outcome, ProofLink, VerifyReport,
 };
 use interdict_domain::policy::AuditScope;
 use uuid::Uuid;
 
 use crate::schema::{audit_checkpoints, audit_entries, audit_head};
-use crate::{DbConnection, DbUuid};
+use crate::{DbConnection, DbUuid, Error, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_entries, treat_none_as_default_value = false)]
@@ -40,7 +40,7 @@ impl From<&ChainedEntry> for AuditRow {
             user_id: e.user_id.map(DbUuid),
             agency_id: e.agency_id.map(DbUuid),
             role: e.role.clone(),
-            action: e.action.clone(),
+            action: e.action.as_str().to_owned(),
             object_type: e.object_type.clone(),
             object_id: e.object_id.clone(),
             outcome: e.outcome.as_str().to_owned(),
@@ -59,46 +59,57 @@ fn to_hash(bytes: &[u8]) -> Hash {
     bytes.try_into().unwrap_or([0xff; 32])
 }
 
-impl From<AuditRow> for ChainedEntry {
-    fn from(row: AuditRow) -> Self {
-        Self {
+/// An entry as stored. An action or outcome the program never writes can
+/// only come from tampering (or a newer version): it is an error, never
+/// read as some other action.
+impl TryFrom<AuditRow> for ChainedEntry {
+    type Error = Error;
+
+    fn try_from(row: AuditRow) -> Result<Self> {
+        let unreadable = |what: &str, value: &str| {
+            Error::unreadable(format!("audit entry {} has {what} `{value}`", row.seq))
+        };
+        let action: AuditAction = row
+            .action
+            .parse()
+            .map_err(|_| unreadable("action", &row.action))?;
+        let outcome: Outcome = row
+            .outcome
+            .parse()
+            .map_err(|_| unreadable("outcome", &row.outcome))?;
+        Ok(Self {
             seq: row.seq,
             event: AuditEvent {
                 occurred_at: Utc.from_utc_datetime(&row.occurred_at),
                 user_id: row.user_id.map(Uuid::from),
                 agency_id: row.agency_id.map(Uuid::from),
                 role: row.role,
-                action: row.action,
+                action,
                 object_type: row.object_type,
                 object_id: row.object_id,
-                // An unknown outcome string can only come from tampering;
-                // `Error` keeps the entry loadable and the hash check fails.
-                outcome: row.outcome.parse().unwrap_or(Outcome::Error),
+                outcome,
                 request_id: row.request_id,
                 source: row.source,
                 detail: row.detail,
             },
             prev_hash: to_hash(&row.prev_hash),
             hash: to_hash(&row.hash),
-        }
+        })
     }
 }
 
 /// The last sequence number and hash the writers recorded.
-pub fn head(conn: &mut DbConnection) -> QueryResult<(i64, Hash)> {
-    audit_head::table
+pub fn head(conn: &mut DbConnection) -> Result<(i64, Hash)> {
+    let (seq, hash) = audit_head::table
         .find(1i16)
         .select((audit_head::seq, audit_head::hash))
-        .get_result::<(i64, Vec<u8>)>(conn)
-        .map(|(seq, hash)| (seq, to_hash(&hash)))
+        .get_result::<(i64, Vec<u8>)>(conn)?;
+    Ok((seq, to_hash(&hash)))
 }
 
 const VERIFY_PAGE: i64 = 5_000;
 
-pub(crate) fn insert_checkpoint(
-    conn: &mut DbConnection,
-    checkpoint: &Checkpoint,
-) -> QueryResult<()> {
+pub(crate) fn insert_checkpoint(conn: &mut DbConnection, checkpoint: &Checkpoint) -> Result<()> {
     diesel::insert_into(audit_checkpoints::table)
         .values((
             audit_checkpoints::seq.eq(checkpoint.seq),
@@ -106,13 +117,13 @@ pub(crate) fn insert_checkpoint(
             audit_checkpoints::created_at.eq(checkpoint.at.naive_utc()),
             audit_checkpoints::signature.eq(checkpoint.signature.to_vec()),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Checkpoints in ascending order.
-pub fn checkpoints(conn: &mut DbConnection) -> QueryResult<Vec<Checkpoint>> {
-    audit_checkpoints::table
+pub fn checkpoints(conn: &mut DbConnection) -> Result<Vec<Checkpoint>> {
+    let rows = audit_checkpoints::table
         .order(audit_checkpoints::seq.asc())
         .select((
             audit_checkpoints::seq,
@@ -120,17 +131,16 @@ pub fn checkpoints(conn: &mut DbConnection) -> QueryResult<Vec<Checkpoint>> {
             audit_checkpoints::created_at,
             audit_checkpoints::signature,
         ))
-        .load::<(i64, Vec<u8>, NaiveDateTime, Vec<u8>)>(conn)
-        .map(|rows| {
-            rows.into_iter()
-                .map(|(seq, hash, at, signature)| Checkpoint {
-                    seq,
-                    hash: to_hash(&hash),
-                    at: Utc.from_utc_datetime(&at),
-                    signature: to_hash(&signature),
-                })
-                .collect()
+        .load::<(i64, Vec<u8>, NaiveDateTime, Vec<u8>)>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, hash, at, signature)| Checkpoint {
+            seq,
+            hash: to_hash(&hash),
+            at: Utc.from_utc_datetime(&at),
+            signature: to_hash(&signature),
         })
+        .collect())
 }
 
 /// How much of the chain to re-hash.
@@ -144,7 +154,7 @@ pub enum VerifyMode {
 
 /// Re-hashes the chain in pages, in constant memory, and checks every
 /// checkpoint's signature and its place in the chain.
-pub fn verify(conn: &mut DbConnection, key: &[u8], mode: VerifyMode) -> QueryResult<VerifyReport> {
+pub fn verify(conn: &mut DbConnection, key: &[u8], mode: VerifyMode) -> Result<VerifyReport> {
     let head = head(conn)?;
     let checkpoints = checkpoints(conn)?;
     if let Some(bad) = checkpoints.iter().find(|c| !c.is_valid(key)) {
@@ -193,7 +203,15 @@ pub fn verify(conn: &mut DbConnection, key: &[u8], mode: VerifyMode) -> QueryRes
         after = last.seq;
         let full_page = page.len() as i64 == VERIFY_PAGE;
         for row in page {
-            if !verifier.feed(&ChainedEntry::from(row)) {
+            let seq = row.seq;
+            let entry = match ChainedEntry::try_from(row) {
+                Ok(entry) => entry,
+                Err(unreadable) => {
+                    verifier.fail(seq, unreadable.to_string());
+                    break 'pages;
+                }
+            };
+            if !verifier.feed(&entry) {
                 break 'pages;
             }
             let (seq, hash) = verifier.position();
@@ -239,7 +257,7 @@ pub fn search(
     conn: &mut DbConnection,
     scope: AuditScope,
     filter: &AuditFilter,
-) -> QueryResult<Vec<ChainedEntry>> {
+) -> Result<Vec<ChainedEntry>> {
     let mut query = audit_entries::table
         .select(AuditRow::as_select())
         .order(audit_entries::seq.desc())
@@ -277,8 +295,10 @@ pub fn search(
         query = query.filter(audit_entries::seq.lt(before));
     }
     query
-        .load::<AuditRow>(conn)
-        .map(|rows| rows.into_iter().map(ChainedEntry::from).collect())
+        .load::<AuditRow>(conn)?
+        .into_iter()
+        .map(ChainedEntry::try_from)
+        .collect()
 }
 
 /// An entry, the links from it to the first checkpoint at or after it, and
@@ -289,7 +309,7 @@ pub struct Proof {
     pub checkpoint: Option<Checkpoint>,
 }
 
-pub fn proof(conn: &mut DbConnection, seq: i64) -> QueryResult<Option<Proof>> {
+pub fn proof(conn: &mut DbConnection, seq: i64) -> Result<Option<Proof>> {
     let Some(entry) = audit_entries::table
         .find(seq)
         .select(AuditRow::as_select())
@@ -309,18 +329,18 @@ pub fn proof(conn: &mut DbConnection, seq: i64) -> QueryResult<Option<Proof>> {
             .load::<AuditRow>(conn)?
             .into_iter()
             .map(|row| {
-                let entry = ChainedEntry::from(row);
-                ProofLink {
+                let entry = ChainedEntry::try_from(row)?;
+                Ok(ProofLink {
                     seq: entry.seq,
                     prev_hash: entry.prev_hash,
                     digest: content_digest(&entry.event),
                     hash: entry.hash,
-                }
+                })
             })
-            .collect(),
+            .collect::<Result<_>>()?,
     };
     Ok(Some(Proof {
-        entry: ChainedEntry::from(entry),
+        entry: ChainedEntry::try_from(entry)?,
         links,
         checkpoint,
     }))

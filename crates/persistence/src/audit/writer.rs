@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::entries::AuditRow;
 use crate::schema::{audit_entries, audit_head};
-use crate::{Db, DbConnection, DbUnavailable};
+use crate::{Db, DbConnection, Result};
 
 /// Why an action could not be recorded. Nothing about it was committed.
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +35,9 @@ pub enum AuditFailure {
     Commit(String),
 }
 
-impl From<DbUnavailable> for AuditFailure {
-    fn from(e: DbUnavailable) -> Self {
-        Self::Unavailable(e.0)
+impl From<crate::Error> for AuditFailure {
+    fn from(e: crate::Error) -> Self {
+        Self::Unavailable(e.to_string())
     }
 }
 
@@ -309,7 +309,7 @@ const INSERT_CHUNK: usize = 500;
 
 /// Multi-row inserts are not available through the multi-backend
 /// connection, so this is done on the inner one.
-fn insert_rows(conn: &mut DbConnection, rows: &[AuditRow]) -> QueryResult<()> {
+fn insert_rows(conn: &mut DbConnection, rows: &[AuditRow]) -> Result<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         let insert = diesel::insert_into(audit_entries::table).values(chunk);
         match conn {
@@ -325,7 +325,7 @@ fn commit_batch(
     batch: &mut [Box<dyn Job>],
     checkpointing: &Checkpointing,
 ) -> Result<(), String> {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+    conn.transaction::<_, crate::Error, _>(|conn| {
         // Writing first takes the write lock before any read (SQLite) and
         // locks the head row against other instances (PostgreSQL).
         diesel::update(audit_head::table.find(1i16))
@@ -354,7 +354,7 @@ fn commit_batch(
                     crate::findings::rolled_back(waiting);
                 }
             }
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, crate::Error>(())
         })?;
         for job in batch.iter_mut() {
             for event in job.events() {

@@ -5,7 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::audit::{AuditAction, AuditEvent, Outcome};
 use interdict_domain::policy::Actor;
 use interdict_persistence::users;
 use uuid::Uuid;
@@ -25,7 +25,7 @@ pub struct Caller {
 
 impl Caller {
     /// An audit event for this caller and request.
-    pub fn event(&self, action: &str) -> AuditEvent {
+    pub fn event(&self, action: AuditAction) -> AuditEvent {
         let mut event = AuditEvent::now(action);
         event.user_id = Some(self.actor.user_id);
         event.agency_id = Some(self.actor.agency_id);
@@ -38,7 +38,7 @@ impl Caller {
     /// An audit event about one object.
     pub fn event_on(
         &self,
-        action: &str,
+        action: AuditAction,
         object_type: &str,
         object_id: impl ToString,
     ) -> AuditEvent {
@@ -50,7 +50,7 @@ impl Caller {
 }
 
 /// An audit event for a request with no authenticated caller.
-pub fn anonymous_event(action: &str, meta: &RequestMeta) -> AuditEvent {
+pub fn anonymous_event(action: AuditAction, meta: &RequestMeta) -> AuditEvent {
     let mut event = AuditEvent::now(action);
     event.request_id = meta.request_id.clone();
     event.source = meta.source.clone();
@@ -93,7 +93,7 @@ impl Caller {
             Ok(caller) => Ok(caller),
             Err(Rejection::Unavailable(e)) => Err(e),
             Err(Rejection::Denied { reason, user }) => {
-                let mut event = anonymous_event("auth.token", &meta);
+                let mut event = anonymous_event(AuditAction::AuthToken, &meta);
                 event.outcome = Outcome::Denied;
                 event.user_id = user;
                 event.object_type = Some("route".into());
@@ -150,15 +150,14 @@ async fn authenticate(
         task_forces,
     } = session.ok_or_else(|| denied("unknown user", subject))?;
     let user = &principal.user;
+    let role = user.role().map_err(|e| Rejection::Unavailable(e.into()))?;
     if revoked {
         return Err(denied("token revoked", subject));
     }
     if !user.active {
         return Err(denied("account disabled", subject));
     }
-    if user.session_version != claims.sv
-        || user.role() != claims.role
-        || user.agency_id.0 != claims.agency
+    if user.session_version != claims.sv || role != claims.role || user.agency_id.0 != claims.agency
     {
         return Err(denied(
             "account changed since the token was issued",
@@ -169,7 +168,7 @@ async fn authenticate(
         actor: Actor {
             user_id: user.id.0,
             agency_id: user.agency_id.0,
-            role: user.role(),
+            role,
             task_forces,
             system_agency: principal.agency_is_system,
         },

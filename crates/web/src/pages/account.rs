@@ -4,7 +4,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use interdict_domain::audit::Outcome;
+use interdict_domain::audit::{AuditAction, Outcome};
 use maud::html;
 use rand::RngCore;
 
@@ -81,7 +81,7 @@ pub async fn submit(
     let username = fields.text("username");
     let expected = cookie(&req, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || expected != fields.get("csrf") {
-        let mut event = anonymous_event("auth.login", &RequestMeta::of(&req));
+        let mut event = anonymous_event(AuditAction::AuthLogin, &RequestMeta::of(&req));
         event.outcome = Outcome::Denied;
         event.detail = Some(r#"{"reason":"login form without its CSRF cookie"}"#.into());
         state.audit.record(event).await.map_err(ApiError::from)?;

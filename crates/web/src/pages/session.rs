@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use hmac::{Hmac, Mac};
-use interdict_domain::audit::Outcome;
+use interdict_domain::audit::{AuditAction, Outcome};
 use sha2::Sha256;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -151,7 +151,9 @@ impl FromRequest for Posted {
             };
             let jti = session.caller.claims.jti;
             if !csrf_matches(&state.form_key, jti, fields.get("csrf")) {
-                let mut event = session.caller.event_on("page.form", "route", path);
+                let mut event = session
+                    .caller
+                    .event_on(AuditAction::PageForm, "route", path);
                 event.outcome = Outcome::Denied;
                 event.detail = Some(r#"{"reason":"missing or wrong CSRF token"}"#.into());
                 state.audit.record(event).await.map_err(ApiError::from)?;

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use interdict_domain::agency::NewAgency;
+use interdict_domain::audit::AuditAction;
 use interdict_domain::policy;
 use interdict_persistence::agencies::{self, AgencyRow};
 use serde::Deserialize;
@@ -46,7 +47,7 @@ pub async fn create(
     body: web::Json<CreateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::now_v7();
-    let event = caller.event_on("agency.create", "agency", id);
+    let event = caller.event_on(AuditAction::AgencyCreate, "agency", id);
     if let Err(e) = ApiError::from_decision(policy::decide_directory_admin(&caller.actor)) {
         return state.reject(event, e).await;
     }
@@ -60,16 +61,8 @@ pub async fn create(
         .perform(event, move |conn, _| {
             let mut row = AgencyRow::new(&agency, false);
             row.id = id.into();
-            match agencies::insert(conn, &row) {
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => Err(ApiError::Conflict(format!(
-                    "an agency with ORI {} is already registered",
-                    row.ori
-                ))),
-                other => other.map(|_| row).map_err(ApiError::from),
-            }
+            agencies::insert(conn, &row)?;
+            Ok::<_, ApiError>(row)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -102,7 +95,10 @@ pub async fn list(
     }
     .await;
     state
-        .audited(caller.event_on("agency.list", "agency", "*"), page)
+        .audited(
+            caller.event_on(AuditAction::AgencyList, "agency", "*"),
+            page,
+        )
         .await
         .map(web::Json)
 }
@@ -124,7 +120,10 @@ pub async fn show(
         .run(move |conn| agencies::find(conn, id)?.ok_or(ApiError::NotFound))
         .await;
     state
-        .audited(caller.event_on("agency.read", "agency", id), found)
+        .audited(
+            caller.event_on(AuditAction::AgencyRead, "agency", id),
+            found,
+        )
         .await
         .map(|row| web::Json(row.into()))
 }

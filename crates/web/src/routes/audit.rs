@@ -2,7 +2,7 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use interdict_domain::audit::{Outcome, VerifyReport};
+use interdict_domain::audit::{AuditAction, Outcome, VerifyReport};
 use interdict_domain::policy::{self, AuditScope};
 use interdict_domain::record::RecordKind;
 use interdict_persistence::audit::{self, AuditFilter, VerifyMode};
@@ -104,7 +104,7 @@ pub async fn search(
     caller: Caller,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntryView>>, ApiError> {
-    let mut event = caller.event_on("audit.search", "audit", "*");
+    let mut event = caller.event_on(AuditAction::AuditSearch, "audit", "*");
     let query = query.into_inner();
     event.detail = Some(
         serde_json::json!({
@@ -213,7 +213,7 @@ pub async fn verify(
             .await
     }
     .await;
-    let mut event = caller.event_on("audit.verify", "audit", "*");
+    let mut event = caller.event_on(AuditAction::AuditVerify, "audit", "*");
     if let Ok(report) = &report {
         event.detail = serde_json::to_string(report).ok();
     }
@@ -247,7 +247,7 @@ pub async fn object_history(
     query: web::Query<ObjectHistoryQuery>,
 ) -> Result<web::Json<Page<AuditEntryView>>, ApiError> {
     let (object_type, object_id) = path.into_inner();
-    let event = caller.event_on("audit.object_history", &object_type, &object_id);
+    let event = caller.event_on(AuditAction::AuditObjectHistory, &object_type, &object_id);
     let actor = caller.actor.clone();
     let page = async {
         ApiError::from_decision(policy::decide_audit_search(&actor))?;
@@ -386,7 +386,10 @@ pub async fn proof(
     }
     .await;
     state
-        .audited(caller.event_on("audit.proof", "audit_entry", seq), found)
+        .audited(
+            caller.event_on(AuditAction::AuditProof, "audit_entry", seq),
+            found,
+        )
         .await
         .map(web::Json)
 }

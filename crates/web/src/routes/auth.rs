@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{TimeZone, Utc};
-use interdict_domain::audit::{AuditEvent, Outcome};
+use interdict_domain::audit::{AuditAction, AuditEvent, Outcome};
 use interdict_domain::user::PASSWORD_MAX_CHARS;
 use interdict_persistence::{tokens, users};
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,7 @@ pub async fn login(
         acceptable && password::verify_blocking(checked, verified_hash.clone()).await?;
     let account_id = account.map(|u| u.id.0);
 
-    let event = anonymous_event("auth.login", &RequestMeta::of(&req));
+    let event = anonymous_event(AuditAction::AuthLogin, &RequestMeta::of(&req));
     let decision = state
         .audit
         .perform(event, move |conn, event| {
@@ -108,7 +108,7 @@ pub async fn login(
             Ok(LoginDecision::Granted(Subject {
                 user_id: user.id.0,
                 agency_id: user.agency_id.0,
-                role: user.role(),
+                role: user.role()?,
                 session_version: user.session_version,
             }))
         })
@@ -138,7 +138,7 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
         .single()
         .map(|at| at.naive_utc())
         .unwrap_or_else(interdict_persistence::now);
-    let event = caller.event_on("auth.logout", "user", caller.actor.user_id);
+    let event = caller.event_on(AuditAction::AuthLogout, "user", caller.actor.user_id);
     state
         .audit
         .perform(event, move |conn, _| {

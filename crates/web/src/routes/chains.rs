@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
+use interdict_domain::audit::AuditAction;
 use interdict_domain::chain::{self, Limits, LinkRelation};
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::RecordKind;
@@ -41,7 +42,7 @@ pub fn shipment_for(
         actor,
         RecordKind::Shipment,
         action,
-        &row.meta(),
+        &row.meta()?,
     ))?;
     Ok(row)
 }
@@ -166,7 +167,7 @@ pub async fn create_link(
     body: web::Json<CreateLinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let from = path.into_inner();
-    let mut event = caller.event_on("link.create", "shipment", from);
+    let mut event = caller.event_on(AuditAction::LinkCreate, "shipment", from);
     event.detail = Some(serde_json::json!({ "from": from, "to": body.to }).to_string());
     let event = event;
     let mut errors = ValidationErrors::new();
@@ -205,7 +206,10 @@ pub async fn list_links(
         })
         .await;
     let rows = state
-        .audited(caller.event_on("link.list", "shipment", id), found)
+        .audited(
+            caller.event_on(AuditAction::LinkList, "shipment", id),
+            found,
+        )
         .await?;
     Ok(web::Json(rows.into_iter().map(LinkView::from).collect()))
 }
@@ -221,7 +225,7 @@ pub async fn withdraw_link(
     body: web::Json<ReasonRequest>,
 ) -> Result<web::Json<LinkView>, ApiError> {
     let id = path.into_inner();
-    let mut event = caller.event_on("link.withdraw", "link", id);
+    let mut event = caller.event_on(AuditAction::LinkWithdraw, "link", id);
     let reason = match body.reason() {
         Ok(reason) => reason,
         Err(e) => return state.reject(event, e).await,
@@ -526,7 +530,7 @@ pub async fn show_chain(
         )),
         _ => None,
     };
-    let event = caller.event_on("chain.read", "shipment", id);
+    let event = caller.event_on(AuditAction::ChainRead, "shipment", id);
     if let Some(error) = bad {
         return state.reject(event, error).await;
     }
@@ -553,7 +557,7 @@ pub async fn raise_flag(
     body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let event = caller.event_on("flag.raise", "shipment", id);
+    let event = caller.event_on(AuditAction::FlagRaise, "shipment", id);
     let reason = match body.reason() {
         Ok(reason) => reason,
         Err(e) => return state.reject(event, e).await,
@@ -771,7 +775,7 @@ pub async fn search(
     query: web::Query<ChainSearchQuery>,
 ) -> Result<web::Json<crate::pagination::Page<ChainSummary>>, ApiError> {
     use super::shipments::ChemicalRef;
-    let mut event = caller.event_on("chain.search", "chain", "*");
+    let mut event = caller.event_on(AuditAction::ChainSearch, "chain", "*");
     event.detail = serde_json::to_string(&*query).ok();
     let actor = caller.actor.clone();
     let config = state.config.clone();

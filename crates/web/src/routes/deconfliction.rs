@@ -3,6 +3,7 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use interdict_domain::audit::AuditAction;
 use interdict_domain::policy;
 use interdict_persistence::deconfliction;
 use serde::Serialize;
@@ -86,7 +87,7 @@ pub async fn list(
     .await;
     state
         .audited(
-            caller.event_on("deconfliction.list", "deconfliction", "*"),
+            caller.event_on(AuditAction::DeconflictionList, "deconfliction", "*"),
             page,
         )
         .await

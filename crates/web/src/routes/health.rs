@@ -1,7 +1,6 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
 use actix_web::{web, HttpResponse};
-use diesel::connection::SimpleConnection;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,10 +19,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .db
-        .run(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| ApiError::Unavailable(e.to_string()))
-        })
+        .run(|conn| Ok::<_, ApiError>(interdict_persistence::db::ping(conn)?))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
 }

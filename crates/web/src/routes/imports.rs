@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use interdict_domain::audit::AuditAction;
 use interdict_domain::policy;
 use interdict_persistence::imports::{self, ImportRow};
 use serde::{Deserialize, Serialize};
@@ -109,7 +110,7 @@ pub async fn create(
         query.file_name.as_deref().unwrap_or("upload.csv"),
     );
     let id = row.id.0;
-    let mut event = caller.event_on("import.create", "import", id);
+    let mut event = caller.event_on(AuditAction::ImportCreate, "import", id);
     let csv = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -170,7 +171,7 @@ pub async fn create(
     let audit = state.audit.clone();
     let weights = state.config.risk.clone();
     let actor = caller.actor.clone();
-    let base = caller.event("import");
+    let base = caller.event(AuditAction::Import);
     tokio::spawn(async move {
         let file = match std::fs::File::open(&path) {
             Ok(file) => file,
@@ -214,7 +215,10 @@ pub async fn show(
     let id = path.into_inner();
     let found = find_allowed(&state, &caller, id).await;
     state
-        .audited(caller.event_on("import.read", "import", id), found)
+        .audited(
+            caller.event_on(AuditAction::ImportRead, "import", id),
+            found,
+        )
         .await
         .map(|row| web::Json(row.into()))
 }
@@ -266,7 +270,10 @@ pub async fn rejections(
     }
     .await;
     state
-        .audited(caller.event_on("import.rejections", "import", id), page)
+        .audited(
+            caller.event_on(AuditAction::ImportRejections, "import", id),
+            page,
+        )
         .await
         .map(web::Json)
 }

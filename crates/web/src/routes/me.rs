@@ -1,6 +1,7 @@
 //! The caller's own account.
 
 use actix_web::{web, HttpResponse};
+use interdict_domain::audit::AuditAction;
 use interdict_domain::user::check_password;
 use interdict_domain::ValidationErrors;
 use interdict_persistence::{agencies, users};
@@ -42,7 +43,10 @@ pub async fn show(
         })
         .await;
     let (user, agency) = state
-        .audited(caller.event_on("user.read", "user", user_id), found)
+        .audited(
+            caller.event_on(AuditAction::UserRead, "user", user_id),
+            found,
+        )
         .await?;
     Ok(web::Json(MeView {
         user: user.into(),
@@ -75,7 +79,11 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
-    let event = caller.event_on("user.password_change", "user", caller.actor.user_id);
+    let event = caller.event_on(
+        AuditAction::UserPasswordChange,
+        "user",
+        caller.actor.user_id,
+    );
     let user_id = caller.actor.user_id;
     let user = state
         .db

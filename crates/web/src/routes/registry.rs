@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use interdict_domain::audit::AuditEvent;
+use interdict_domain::audit::{AuditAction, AuditEvent, RecordVerb};
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::{changed_fields, merge_patch, Document, RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
@@ -76,7 +76,7 @@ fn view<D: Document>(row: RecordRow) -> Result<RecordView, ApiError> {
         id: row.id.0,
         kind: row.kind.clone(),
         owner_agency_id: row.owner_agency_id.0,
-        scope: row.scope(),
+        scope: row.scope()?,
         version: row.version,
         created_at: utc(row.created_at),
         created_by: row.created_by.map(|u| u.0),
@@ -196,8 +196,13 @@ fn check_references(
 }
 
 /// The audit event for `verb` (create, read, …) on a record of `kind`.
-fn record_event(caller: &Caller, kind: RecordKind, verb: &str, id: impl ToString) -> AuditEvent {
-    caller.event_on(&format!("{}.{verb}", kind.as_str()), kind.as_str(), id)
+fn record_event(
+    caller: &Caller,
+    kind: RecordKind,
+    verb: RecordVerb,
+    id: impl ToString,
+) -> AuditEvent {
+    caller.event_on(AuditAction::Record(kind, verb), kind.as_str(), id)
 }
 
 fn chemical_conflict(error: ApiError, index: &RecordIndex) -> ApiError {
@@ -286,7 +291,7 @@ pub fn write_new(
 
 /// The audit event for creating a record.
 pub fn create_event(caller: &Caller, kind: RecordKind, id: Uuid) -> AuditEvent {
-    record_event(caller, kind, "create", id)
+    record_event(caller, kind, RecordVerb::Create, id)
 }
 
 pub async fn create<D: Document>(
@@ -332,7 +337,7 @@ fn permitted(
     action: RecordAction,
     row: &RecordRow,
 ) -> Result<(), ApiError> {
-    ApiError::from_decision(policy::decide(actor, kind, action, &row.meta()))
+    ApiError::from_decision(policy::decide(actor, kind, action, &row.meta()?))
 }
 
 pub async fn show<D: Document>(
@@ -361,7 +366,7 @@ pub async fn show<D: Document>(
         })
         .await;
     let (row, risk) = state
-        .audited(record_event(&caller, kind, "read", id), found)
+        .audited(record_event(&caller, kind, RecordVerb::Read, id), found)
         .await?;
     let version = row.version;
     let mut view = view::<D>(row)?;
@@ -382,7 +387,7 @@ pub async fn update<D: Document>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = (D::KIND, path.into_inner());
-    let event = record_event(&caller, kind, "update", id);
+    let event = record_event(&caller, kind, RecordVerb::Update, id);
     let prepared =
         if_match_version(&req).and_then(|version| Ok((version, split_scope(body.into_inner())?)));
     let (version, (patch, new_scope)) = match prepared {
@@ -395,17 +400,18 @@ pub async fn update<D: Document>(
         .audit
         .perform(event, move |conn, event| {
             let current = authorised(conn, &actor, kind, id, RecordAction::Update)?;
-            let scope = new_scope.unwrap_or(current.scope());
-            if scope != current.scope() {
+            let current_scope = current.scope()?;
+            let scope = new_scope.unwrap_or(current_scope);
+            if scope != current_scope {
                 ApiError::from_decision(policy::decide(
                     &actor,
                     kind,
                     RecordAction::ChangeScope,
-                    &current.meta(),
+                    &current.meta()?,
                 ))?;
                 check_scope(kind, &actor, scope)?;
                 event.detail = Some(
-                    serde_json::json!({ "scope": { "from": current.scope(), "to": scope } })
+                    serde_json::json!({ "scope": { "from": current_scope, "to": scope } })
                         .to_string(),
                 );
             }
@@ -427,7 +433,7 @@ pub async fn update<D: Document>(
             };
             let (document, index) = parse::<D>(fields)?;
             let body = serde_json::to_string(&document).map_err(ApiError::internal)?;
-            if body == current.body && scope == current.scope() {
+            if body == current.body && scope == current_scope {
                 return Ok(current);
             }
             check_references(conn, &actor, &index)?;
@@ -465,7 +471,7 @@ pub async fn withdraw<D: Document>(
     body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = (D::KIND, path.into_inner());
-    let mut event = record_event(&caller, kind, "withdraw", id);
+    let mut event = record_event(&caller, kind, RecordVerb::Withdraw, id);
     let reason = match body.reason() {
         Ok(reason) => reason,
         Err(e) => return state.reject(event, e).await,
@@ -531,7 +537,7 @@ pub async fn history<D: Document>(
         })
         .await;
     let versions = state
-        .audited(record_event(&caller, kind, "history", id), found)
+        .audited(record_event(&caller, kind, RecordVerb::History, id), found)
         .await?;
     let mut previous = Value::Null;
     let mut previous_scope = String::new();
@@ -572,7 +578,7 @@ pub async fn list<D: Document>(
     detail: Value,
 ) -> Result<web::Json<Page<RecordView>>, ApiError> {
     let kind = D::KIND;
-    let mut event = record_event(&caller, kind, "search", "*");
+    let mut event = record_event(&caller, kind, RecordVerb::Search, "*");
     event.detail = Some(detail.to_string());
     let actor = caller.actor.clone();
     let page = async {

@@ -7,7 +7,7 @@
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
-use interdict_domain::audit::Outcome;
+use interdict_domain::audit::{AuditAction, Outcome};
 use interdict_domain::policy::{self, Actor, AuditScope, Decision, Visibility};
 use interdict_domain::record::RecordKind;
 use interdict_domain::shipment::ShipmentInput;
@@ -613,7 +613,7 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let file = path.into_inner();
     let download = file.clone();
-    let mut event = caller.event_on("report.export", "report", &file);
+    let mut event = caller.event_on(AuditAction::ReportExport, "report", &file);
     let filter = serde_json::to_value(&*query).unwrap_or_default();
     let actor = caller.actor.clone();
     let prepared = parse_name(&file).and_then(|(report, format)| {

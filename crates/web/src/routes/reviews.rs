@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
+use interdict_domain::audit::AuditAction;
 use interdict_domain::policy::{self, RecordAction};
 use interdict_domain::review::{next_state, FlagState, ReviewAction, ReviewError, Transition};
 use interdict_domain::user::Role;
@@ -160,7 +161,7 @@ pub async fn queue(
     }
     .await;
     state
-        .audited(caller.event_on("review.queue", "flag", "*"), page)
+        .audited(caller.event_on(AuditAction::ReviewQueue, "flag", "*"), page)
         .await
         .map(web::Json)
 }
@@ -198,7 +199,7 @@ pub async fn show(
         })
         .await;
     let (flag, history) = state
-        .audited(caller.event_on("flag.read", "flag", id), found)
+        .audited(caller.event_on(AuditAction::FlagRead, "flag", id), found)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(flag.version))
@@ -283,7 +284,7 @@ pub async fn transition(
     body: web::Json<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let mut event = caller.event_on("flag.transition", "flag", id);
+    let mut event = caller.event_on(AuditAction::FlagTransition, "flag", id);
     event.detail =
         Some(serde_json::json!({ "action": body.action, "reason": body.reason }).to_string());
     let prepared = parse_transition(&body).and_then(|t| Ok((t, if_match.0?)));
@@ -302,7 +303,7 @@ pub async fn transition(
                 });
             }
             let to = next_state(
-                flag.state(),
+                flag.state()?,
                 &transition,
                 actor.user_id,
                 flag.raised_by.map(|u| u.0),
@@ -316,11 +317,14 @@ pub async fn transition(
             let (assigned_to, escalated_to) = match &transition {
                 Transition::Assign { assignee } => {
                     let user = users::find(conn, *assignee)?;
-                    let reviewer = user.is_some_and(|u| {
-                        u.active
-                            && u.role() == Role::Supervisor
-                            && u.agency_id == flag.owner_agency_id
-                    });
+                    let reviewer = match user {
+                        Some(u) => {
+                            u.active
+                                && u.role()? == Role::Supervisor
+                                && u.agency_id == flag.owner_agency_id
+                        }
+                        None => false,
+                    };
                     if !reviewer {
                         return Err(ValidationErrors::single(
                             "assignee_id",

@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
+use interdict_domain::audit::AuditAction;
 use interdict_domain::chain::LinkRelation;
 use interdict_domain::party::normalise_name;
 use interdict_domain::policy::{self, Actor, RecordAction};
@@ -255,7 +256,10 @@ pub async fn list(
         })
         .await;
     state
-        .audited(caller.event_on("link.suggestions", "shipment", id), found)
+        .audited(
+            caller.event_on(AuditAction::LinkSuggestions, "shipment", id),
+            found,
+        )
         .await
         .map(web::Json)
 }
@@ -287,7 +291,7 @@ pub async fn decide(
     body: web::Json<SuggestionDecision>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, candidate) = path.into_inner();
-    let mut event = caller.event_on("link.suggestion", "shipment", id);
+    let mut event = caller.event_on(AuditAction::LinkSuggestion, "shipment", id);
     event.detail =
         Some(serde_json::json!({ "candidate": candidate, "decision": body.decision }).to_string());
     let mut errors = ValidationErrors::new();

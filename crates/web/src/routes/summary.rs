@@ -5,7 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
-use interdict_domain::audit::VerifyReport;
+use interdict_domain::audit::{AuditAction, VerifyReport};
 use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Decision, Visibility};
 use interdict_domain::record::RecordKind;
@@ -152,7 +152,7 @@ fn gather(
                 .flags_by_state
                 .entry(flag.state.clone())
                 .or_default() += 1;
-            if flag.state().is_decided() {
+            if flag.state()?.is_decided() {
                 if let Some(decided) = flags::history(conn, flag.id.0)?.last() {
                     hours.push((decided.at - flag.raised_at).num_seconds() as f64 / 3600.0);
                 }
@@ -327,7 +327,7 @@ pub async fn summary(
     caller: Caller,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut event = caller.event_on("report.export", "report", "summary.pdf");
+    let mut event = caller.event_on(AuditAction::ReportExport, "report", "summary.pdf");
     event.detail = Some(
         serde_json::json!({ "from": query.from, "to": query.to, "format": "pdf" }).to_string(),
     );

@@ -1,6 +1,7 @@
 //! Task forces: groups of agencies that records can be shared with.
 
 use actix_web::{web, HttpResponse};
+use interdict_domain::audit::AuditAction;
 use interdict_domain::policy;
 use interdict_domain::validation::bounded_text;
 use interdict_domain::ValidationErrors;
@@ -40,7 +41,7 @@ pub async fn create(
     body: web::Json<CreateTaskForceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::now_v7();
-    let event = caller.event_on("task_force.create", "task_force", id);
+    let event = caller.event_on(AuditAction::TaskForceCreate, "task_force", id);
     if let Err(e) = ApiError::from_decision(policy::decide_directory_admin(&caller.actor)) {
         return state.reject(event, e).await;
     }
@@ -80,23 +81,12 @@ pub async fn create(
                 description,
                 created_at: interdict_persistence::now(),
             };
-            match agencies::insert_task_force(conn, &row) {
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    return Err(ApiError::Conflict(format!(
-                        "a task force named `{}` exists",
-                        row.name
-                    )))
-                }
-                other => other?,
-            }
+            agencies::insert_task_force(conn, &row)?;
             for agency in &members {
                 agencies::add_member(conn, id, *agency)?;
             }
             let members = agencies::members(conn, id)?;
-            Ok(TaskForceView::new(row, members))
+            Ok::<_, ApiError>(TaskForceView::new(row, members))
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -134,7 +124,10 @@ pub async fn list(
     }
     .await;
     state
-        .audited(caller.event_on("task_force.list", "task_force", "*"), page)
+        .audited(
+            caller.event_on(AuditAction::TaskForceList, "task_force", "*"),
+            page,
+        )
         .await
         .map(web::Json)
 }
@@ -159,7 +152,10 @@ pub async fn show(
         })
         .await;
     state
-        .audited(caller.event_on("task_force.read", "task_force", id), found)
+        .audited(
+            caller.event_on(AuditAction::TaskForceRead, "task_force", id),
+            found,
+        )
         .await
         .map(web::Json)
 }
@@ -172,9 +168,9 @@ async fn change_membership(
 ) -> Result<HttpResponse, ApiError> {
     let (task_force, agency) = path.into_inner();
     let action = if add {
-        "task_force.member_add"
+        AuditAction::TaskForceMemberAdd
     } else {
-        "task_force.member_remove"
+        AuditAction::TaskForceMemberRemove
     };
     let mut event = caller.event_on(action, "task_force", task_force);
     event.detail = Some(serde_json::json!({ "agency_id": agency }).to_string());

@@ -2,6 +2,7 @@
 //! the system administrator manages every agency's.
 
 use actix_web::{web, HttpResponse};
+use interdict_domain::audit::AuditAction;
 use interdict_domain::policy::{self, Actor, UserDirectory};
 use interdict_domain::user::{check_password, parse_display_name, NewUser, Role};
 use interdict_domain::ValidationErrors;
@@ -70,7 +71,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new_id = Uuid::now_v7();
-    let event = caller.event_on("user.create", "user", new_id);
+    let event = caller.event_on(AuditAction::UserCreate, "user", new_id);
     let agency_id = body.agency_id.unwrap_or(caller.actor.agency_id);
     if let Err(e) = ApiError::from_decision(policy::decide_user_admin(&caller.actor, agency_id)) {
         return state.reject(event, e).await;
@@ -130,7 +131,7 @@ pub async fn list(
     caller: Caller,
     query: web::Query<UserListQuery>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
-    let event = caller.event_on("user.list", "user", "*");
+    let event = caller.event_on(AuditAction::UserList, "user", "*");
     let actor = caller.actor.clone();
     let query = query.into_inner();
     let page = async {
@@ -179,7 +180,7 @@ pub async fn show(
         .run(move |conn| administered_user(conn, &actor, id))
         .await;
     let user = state
-        .audited(caller.event_on("user.read", "user", id), found)
+        .audited(caller.event_on(AuditAction::UserRead, "user", id), found)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(user.version))
@@ -218,7 +219,7 @@ pub async fn update(
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let event = caller.event_on("user.update", "user", id);
+    let event = caller.event_on(AuditAction::UserUpdate, "user", id);
     let changes = match parse_changes(body.into_inner()) {
         Ok(changes) => changes,
         Err(errors) => return state.reject(event, errors.into()).await,
@@ -293,7 +294,7 @@ pub async fn reset_password(
     body: web::Json<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let event = caller.event_on("user.password_reset", "user", id);
+    let event = caller.event_on(AuditAction::UserPasswordReset, "user", id);
     let actor = caller.actor.clone();
     let target = state
         .db

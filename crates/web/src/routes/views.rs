@@ -155,7 +155,7 @@ impl From<ChainedEntry> for AuditEntryView {
             user_id: event.user_id,
             agency_id: event.agency_id,
             role: event.role,
-            action: event.action,
+            action: event.action.as_str().to_owned(),
             object_type: event.object_type,
             object_id: event.object_id,
             outcome: event.outcome.as_str().to_owned(),

@@ -12,6 +12,10 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+mod action;
+
+pub use action::{AuditAction, RecordVerb, UnknownAction};
+
 pub type Hash = [u8; 32];
 
 /// The hash before the first entry.
@@ -64,7 +68,7 @@ pub struct AuditEvent {
     pub user_id: Option<Uuid>,
     pub agency_id: Option<Uuid>,
     pub role: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     pub outcome: Outcome,
@@ -77,13 +81,13 @@ pub struct AuditEvent {
 impl AuditEvent {
     /// A new event stamped now, at the microsecond precision both databases
     /// store, so the hash survives a round trip.
-    pub fn now(action: impl Into<String>) -> Self {
+    pub fn now(action: AuditAction) -> Self {
         Self {
             occurred_at: Utc::now().trunc_subsecs(6),
             user_id: None,
             agency_id: None,
             role: None,
-            action: action.into(),
+            action,
             object_type: None,
             object_id: None,
             outcome: Outcome::Allowed,
@@ -143,7 +147,7 @@ pub fn content_digest(event: &AuditEvent) -> Hash {
         event.agency_id.as_ref().map(|u| u.as_bytes().as_slice()),
     );
     put_field(&mut hasher, event.role.as_deref().map(str::as_bytes));
-    put_field(&mut hasher, Some(event.action.as_bytes()));
+    put_field(&mut hasher, Some(event.action.as_str().as_bytes()));
     put_field(&mut hasher, event.object_type.as_deref().map(str::as_bytes));
     put_field(&mut hasher, event.object_id.as_deref().map(str::as_bytes));
     put_field(&mut hasher, Some(event.outcome.as_str().as_bytes()));
@@ -392,7 +396,8 @@ mod tests {
         let mut prev = GENESIS;
         (1..=n)
             .map(|seq| {
-                let mut event = AuditEvent::now(format!("action.{seq}"));
+                let mut event = AuditEvent::now(AuditAction::UserRead);
+                event.object_type = Some(format!("action.{seq}"));
                 event.user_id = Some(Uuid::from_u128(seq as u128));
                 event.object_id = Some(format!("obj-{seq}"));
                 let entry = ChainedEntry::chain(seq, event, prev);
@@ -496,7 +501,7 @@ mod tests {
         let mut prev = GENESIS;
         for mut entry in entries {
             if entry.seq == 2 {
-                entry.event.action = "nothing.to.see".into();
+                entry.event.action = AuditAction::UserUpdate;
             }
             let chained = ChainedEntry::chain(entry.seq, entry.event, prev);
             prev = chained.hash;
@@ -535,7 +540,7 @@ mod tests {
         }
         assert!(verifier.finish(head(&entries)).is_ok());
         let mut tampered = entries.clone();
-        tampered[4].event.action = "changed".into();
+        tampered[4].event.action = AuditAction::UserUpdate;
         let mut verifier = ChainVerifier::after(&cp);
         for entry in &tampered[3..] {
             verifier.feed(entry);
@@ -570,7 +575,7 @@ mod tests {
 
     #[test]
     fn field_boundaries_are_unambiguous() {
-        let mut a = AuditEvent::now("x");
+        let mut a = AuditEvent::now(AuditAction::UserRead);
         a.object_type = Some("ab".into());
         a.object_id = Some("c".into());
         let mut b = a.clone();
