@@ -648,6 +648,7 @@ mod chain_graphs {
     use interdict_domain::sharing::Scope;
     use interdict_persistence::chains::{self, LinkRow};
     use interdict_persistence::records::{self, Write};
+    use interdict_persistence::risk::settled;
 
     both_backends!(
         the_database_refuses_exactly_the_links_that_close_cycles,
@@ -758,14 +759,17 @@ mod chain_graphs {
                     scope: Scope::Agency,
                     actor: Uuid::now_v7(),
                 };
-                records::create(
-                    conn,
-                    id,
-                    RecordKind::Shipment,
-                    agency.id.0,
-                    &write,
-                    &Default::default(),
-                )
+                settled(conn, |conn, refresh| {
+                    records::create(
+                        conn,
+                        refresh,
+                        id,
+                        RecordKind::Shipment,
+                        agency.id.0,
+                        &write,
+                        &Default::default(),
+                    )
+                })
                 .unwrap();
                 id
             })
@@ -778,22 +782,25 @@ mod chain_graphs {
         from: Uuid,
         to: Uuid,
     ) {
-        chains::insert(
-            conn,
-            &LinkRow {
-                id: Uuid::now_v7().into(),
-                from_shipment_id: from.into(),
-                to_shipment_id: to.into(),
-                relation: "transshipment".into(),
-                evidence: "test".into(),
-                owner_agency_id: agency.id,
-                created_by: agency.id,
-                created_at: interdict_persistence::now(),
-                withdrawn_at: None,
-                withdrawn_by: None,
-                withdrawn_reason: None,
-            },
-        )
+        settled(conn, |conn, refresh| {
+            chains::insert(
+                conn,
+                refresh,
+                &LinkRow {
+                    id: Uuid::now_v7().into(),
+                    from_shipment_id: from.into(),
+                    to_shipment_id: to.into(),
+                    relation: "transshipment".into(),
+                    evidence: "test".into(),
+                    owner_agency_id: agency.id,
+                    created_by: agency.id,
+                    created_at: interdict_persistence::now(),
+                    withdrawn_at: None,
+                    withdrawn_by: None,
+                    withdrawn_reason: None,
+                },
+            )
+        })
         .unwrap();
     }
 }
@@ -810,10 +817,10 @@ mod profiles {
     use interdict_domain::sharing::Scope;
     use interdict_domain::shipment::ShipmentInput;
     use interdict_persistence::chains::{self, LinkRow};
-    use interdict_persistence::profiles::Profiler;
+    use interdict_persistence::deconfliction;
     use interdict_persistence::records::{self, Write};
+    use interdict_persistence::risk::{self as findings, settled, Profiler, Refresh};
     use interdict_persistence::search::Search;
-    use interdict_persistence::{deconfliction, findings};
     use interdict_persistence::{DbConnection, DbUuid};
     use std::collections::HashMap;
 
@@ -901,8 +908,23 @@ mod profiles {
         }
     }
 
+    /// Writes a record, settling the refreshes it asks for, as a
+    /// transaction of its own would.
     fn create<D: Document>(
         conn: &mut DbConnection,
+        agency: &AgencyRow,
+        body: serde_json::Value,
+    ) -> (Uuid, String) {
+        let created = settled(conn, |conn, refresh| {
+            Ok(create_in::<D>(conn, refresh, agency, body))
+        });
+        created.unwrap()
+    }
+
+    /// Writes a record in a transaction whose refreshes wait in `refresh`.
+    fn create_in<D: Document>(
+        conn: &mut DbConnection,
+        refresh: &mut Refresh,
         agency: &AgencyRow,
         body: serde_json::Value,
     ) -> (Uuid, String) {
@@ -915,14 +937,38 @@ mod profiles {
             scope: Scope::Agency,
             actor: Uuid::now_v7(),
         };
-        let row =
-            records::create(conn, id, D::KIND, agency.id.0, &write, &Default::default()).unwrap();
-        deconfliction::detect(conn, &row, &index.identifiers).unwrap();
+        let row = records::create(
+            conn,
+            refresh,
+            id,
+            D::KIND,
+            agency.id.0,
+            &write,
+            &Default::default(),
+        )
+        .unwrap();
+        deconfliction::detect(conn, refresh, &row, &index.identifiers).unwrap();
         (id, body)
     }
 
-    /// Replaces a record's document, as an edit does.
+    /// Replaces a record's document, as an edit in a transaction of its
+    /// own does.
     fn edit<D: Document>(conn: &mut DbConnection, id: Uuid, body: serde_json::Value) {
+        settled(conn, |conn, refresh| {
+            edit_in::<D>(conn, refresh, id, body);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Replaces a record's document in a transaction whose refreshes wait
+    /// in `refresh`.
+    fn edit_in<D: Document>(
+        conn: &mut DbConnection,
+        refresh: &mut Refresh,
+        id: Uuid,
+        body: serde_json::Value,
+    ) {
         let (document, index) = serde_json::from_value::<D>(body).unwrap().check().unwrap();
         let current = records::find_visible(conn, D::KIND, id, &everything())
             .unwrap()
@@ -933,10 +979,10 @@ mod profiles {
             scope: Scope::Agency,
             actor: Uuid::now_v7(),
         };
-        let row = records::update(conn, &current, current.version, &write)
+        let row = records::update(conn, refresh, &current, current.version, &write)
             .unwrap()
             .unwrap();
-        deconfliction::detect(conn, &row, &index.identifiers).unwrap();
+        deconfliction::detect(conn, refresh, &row, &index.identifiers).unwrap();
     }
 
     fn everything() -> Visibility {
@@ -1043,7 +1089,10 @@ mod profiles {
         let first = records::find_visible(conn, RecordKind::Shipment, s1, &everything())
             .unwrap()
             .unwrap();
-        records::withdraw(conn, &first, "entered twice", Uuid::now_v7()).unwrap();
+        settled(conn, |conn, refresh| {
+            records::withdraw(conn, refresh, &first, "entered twice", Uuid::now_v7())
+        })
+        .unwrap();
         assert!(fires(&kept_match_live(conn), s2, "first_seen_consignor"));
 
         // Two onward links split the consignment; withdrawing one undoes it.
@@ -1061,13 +1110,16 @@ mod profiles {
                 withdrawn_by: None,
                 withdrawn_reason: None,
             };
-            chains::insert(conn, &row).unwrap();
+            settled(conn, |conn, refresh| chains::insert(conn, refresh, &row)).unwrap();
             row.id.0
         };
         link(conn, s3);
         let second = link(conn, s4);
         assert!(fires(&kept_match_live(conn), s2, "split_consignment"));
-        chains::withdraw(conn, second, Uuid::now_v7(), "wrong shipment").unwrap();
+        settled(conn, |conn, refresh| {
+            chains::withdraw(conn, refresh, second, Uuid::now_v7(), "wrong shipment")
+        })
+        .unwrap();
         assert!(!fires(&kept_match_live(conn), s2, "split_consignment"));
 
         // An edited press is read again by the shipments carrying it.
@@ -1099,9 +1151,10 @@ mod profiles {
         // as it will be kept: here a first-seen consignor, a press with its
         // markings removed, and an air waybill another agency holds.
         let c = party(conn, "Gamma Chemicals");
-        let (s5, scored) = findings::batched(conn, |conn| {
-            let (s5, body) = create::<ShipmentInput>(
+        let (s5, scored) = settled(conn, |conn, refresh| {
+            let (s5, body) = create_in::<ShipmentInput>(
                 conn,
+                refresh,
                 &agency,
                 shipment_body(c, "AWB-3", press_line.clone()),
             );
@@ -1111,7 +1164,7 @@ mod profiles {
                 .get_result::<i64>(conn);
             assert_eq!(waiting, Ok(0), "refreshed before the batch ended");
             let scored = findings::of_new(conn, s5, &body)?;
-            Ok::<_, interdict_persistence::Error>((s5, scored))
+            Ok((s5, scored))
         })
         .unwrap();
         let codes = kept_match_live(conn);
@@ -1132,24 +1185,25 @@ mod profiles {
         // Inside a batch a read computes what the rules find now: the kept
         // findings, still waiting for the batch's end, would be stale.
         let unmarked = |found: &[Finding]| found.iter().all(|f| f.code.as_str() != "marks_removed");
-        findings::batched(conn, |conn| {
-            edit::<EquipmentInput>(conn, press_id, press.clone());
+        settled(conn, |conn, refresh| {
+            edit_in::<EquipmentInput>(conn, refresh, press_id, press.clone());
             let (_, found) =
-                findings::find_visible_shipment(conn, s4, &everything())?.expect("s4 is visible");
+                findings::find_visible_shipment(conn, s4, &everything(), Some(refresh))?
+                    .expect("s4 is visible");
             assert!(unmarked(&found), "a stale finding was read inside a batch");
             let listed = Search {
                 limit: 1000,
                 ..Search::default()
             };
             let rows = findings::search_kept(conn, &everything(), &listed)?;
-            let kept = Profiler::default().findings_of_kept(conn, &rows)?;
+            let kept = Profiler::default().findings_of_kept(conn, &rows, Some(refresh))?;
             let (_, found) = rows
                 .iter()
                 .zip(&kept)
                 .find(|((row, _), _)| row.id == DbUuid(s4))
                 .expect("s4 is listed");
             assert!(unmarked(found), "a stale finding was read inside a batch");
-            Ok::<_, interdict_persistence::Error>(())
+            Ok(())
         })
         .unwrap();
         assert!(!fires(&kept_match_live(conn), s4, "marks_removed"));
@@ -1157,18 +1211,18 @@ mod profiles {
         // A step that settles what waits and is then rolled back to its
         // savepoint leaves it waiting again, as the audit writer does for
         // a failed action.
-        findings::batched(conn, |conn| {
+        settled(conn, |conn, refresh| {
             let mut marked = press.clone();
             marked["markings_removed"] = true.into();
-            edit::<EquipmentInput>(conn, press_id, marked);
-            let waiting = findings::waiting_at_savepoint();
+            edit_in::<EquipmentInput>(conn, refresh, press_id, marked);
+            let waiting = refresh.clone();
             let failed = conn.transaction::<(), interdict_persistence::Error, _>(|conn| {
-                findings::flush(conn)?;
+                refresh.settle(conn)?;
                 Err(diesel::result::Error::RollbackTransaction.into())
             });
             assert!(failed.is_err());
-            findings::rolled_back(waiting);
-            Ok::<_, interdict_persistence::Error>(())
+            refresh.rolled_back(waiting);
+            Ok(())
         })
         .unwrap();
         assert!(fires(&kept_match_live(conn), s4, "marks_removed"));
@@ -1181,9 +1235,11 @@ mod profiles {
                 RecordKind::Shipment,
                 RecordVerb::Create,
             )),
-            move |conn, _| {
+            move |conn, context| {
                 let body = shipment_body(d, "AWB-6", serde_json::json!([]));
-                Ok::<_, TestError>(create::<ShipmentInput>(conn, &filer, body).0)
+                Ok::<_, TestError>(
+                    create_in::<ShipmentInput>(conn, context.refresh, &filer, body).0,
+                )
             },
         ));
         let s6 = filed.unwrap();

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer};
 use interdict_domain::chain::{Edge, Limits};
 use uuid::Uuid;
 
-use crate::findings;
+use crate::risk::Refresh;
 use crate::schema::links;
 use crate::uuid_type::PortableUuid;
 use crate::{now, DbConnection, DbUuid, Result};
@@ -37,17 +37,18 @@ impl LinkRow {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, row: &LinkRow) -> Result<()> {
-    insert_many(conn, std::slice::from_ref(row))
+pub fn insert(conn: &mut DbConnection, refresh: &mut Refresh, row: &LinkRow) -> Result<()> {
+    insert_many(conn, refresh, std::slice::from_ref(row))
 }
 
 /// Writes many links at once (bulk loads); the caller has made sure they
 /// close no cycle.
-pub fn insert_many(conn: &mut DbConnection, rows: &[LinkRow]) -> Result<()> {
+pub fn insert_many(conn: &mut DbConnection, refresh: &mut Refresh, rows: &[LinkRow]) -> Result<()> {
     crate::inserts::insert_rows!(conn, links::table, rows.iter().collect());
     // Onward links count towards a split consignment.
     let continued: Vec<Uuid> = rows.iter().map(|l| l.from_shipment_id.0).collect();
-    findings::refresh(conn, &continued)
+    refresh.shipments(&continued);
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<LinkRow>> {
@@ -58,7 +59,13 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<LinkRow>> {
         .optional()?)
 }
 
-pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> Result<()> {
+pub fn withdraw(
+    conn: &mut DbConnection,
+    refresh: &mut Refresh,
+    id: Uuid,
+    by: Uuid,
+    reason: &str,
+) -> Result<()> {
     diesel::update(links::table.find(DbUuid(id)))
         .set((
             links::withdrawn_at.eq(Some(now())),
@@ -71,7 +78,8 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid, by: Uuid, reason: &str) -> Re
         .select(links::from_shipment_id)
         .load(conn)?;
     let continued: Vec<Uuid> = continued.into_iter().map(Uuid::from).collect();
-    findings::refresh(conn, &continued)
+    refresh.shipments(&continued);
+    Ok(())
 }
 
 /// Active and withdrawn links touching a shipment, oldest first.

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::agencies::AgencyRow;
-use crate::findings;
 use crate::records::RecordRow;
+use crate::risk::{self, Refresh};
 use crate::schema::{agencies, deconfliction_notices, record_identifiers, records};
 use crate::{now, DbConnection, DbUuid, Result};
 
@@ -19,16 +19,18 @@ use crate::{now, DbConnection, DbUuid, Result};
 /// new notices were written.
 pub fn detect(
     conn: &mut DbConnection,
+    refresh: &mut Refresh,
     row: &RecordRow,
     identifiers: &[Identifier],
 ) -> Result<usize> {
-    detect_many(conn, &[(row.id, row.owner_agency_id, identifiers)])
+    detect_many(conn, refresh, &[(row.id, row.owner_agency_id, identifiers)])
 }
 
 /// [`detect`] for a batch of records already written: (id, owner, their
 /// identifiers). Matches inside the batch count too.
 pub fn detect_many(
     conn: &mut DbConnection,
+    refresh: &mut Refresh,
     batch: &[(DbUuid, DbUuid, &[Identifier])],
 ) -> Result<usize> {
     let mut wanted: HashMap<(&str, &str), Vec<(DbUuid, DbUuid)>> = HashMap::new();
@@ -133,9 +135,9 @@ pub fn detect_many(
     // A notice on a shipment, or on a record a shipment names, is a hit
     // for that shipment's risk.
     let named: Vec<Uuid> = notices.iter().map(|n| n.1 .0).collect();
-    let mut shipments = findings::referring(conn, &named)?;
+    let mut shipments = risk::referring(conn, &named)?;
     shipments.extend(named);
-    findings::refresh(conn, &shipments)?;
+    refresh.shipments(&shipments);
     Ok(written)
 }
 

@@ -12,8 +12,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::db::MultiBackend;
-use crate::findings;
 use crate::inserts::{insert_rows, together, Inserts};
+use crate::risk::{self, Refresh};
 use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     record_versions, records, shipment_facts, users,
@@ -203,6 +203,7 @@ pub struct Write<'a> {
 /// again; a party missing from it is read.
 pub fn create(
     conn: &mut DbConnection,
+    refresh: &mut Refresh,
     id: Uuid,
     kind: RecordKind,
     owner: Uuid,
@@ -211,6 +212,7 @@ pub fn create(
 ) -> Result<RecordRow> {
     let written = insert_named(
         conn,
+        refresh,
         names,
         &[NewRecord {
             id,
@@ -264,14 +266,19 @@ pub(crate) const CHUNK: usize = 1000;
 /// referenced records must exist already (or earlier in `batch`).
 /// Returns the rows as written (timestamps are stored to the microsecond,
 /// as `now` gives them, so no reload is needed).
-pub fn insert_many(conn: &mut DbConnection, batch: &[NewRecord]) -> Result<Vec<RecordRow>> {
-    insert_named(conn, &HashMap::new(), batch)
+pub fn insert_many(
+    conn: &mut DbConnection,
+    refresh: &mut Refresh,
+    batch: &[NewRecord],
+) -> Result<Vec<RecordRow>> {
+    insert_named(conn, refresh, &HashMap::new(), batch)
 }
 
 /// [`insert_many`], given the search text of some of the parties the batch
 /// refers to.
 fn insert_named(
     conn: &mut DbConnection,
+    refresh: &mut Refresh,
     names: &HashMap<Uuid, String>,
     batch: &[NewRecord],
 ) -> Result<Vec<RecordRow>> {
@@ -337,7 +344,7 @@ fn insert_named(
         .map(|new| new.id)
         .collect();
     if !shipments.is_empty() {
-        findings::refresh_around(conn, &shipments, &[])?;
+        refresh.around(&shipments, &[]);
     }
     Ok(rows.into_iter().map(|indexed| indexed.row).collect())
 }
@@ -346,6 +353,7 @@ fn insert_named(
 /// `None` when someone else changed it first.
 pub fn update(
     conn: &mut DbConnection,
+    refresh: &mut Refresh,
     current: &RecordRow,
     expected_version: i64,
     write: &Write<'_>,
@@ -373,7 +381,7 @@ pub fn update(
     record_version(conn, &row, "update", None)?;
     let is_shipment = row.kind == RecordKind::Shipment.as_str();
     let former = if is_shipment {
-        findings::consignors_of(conn, &[row.id.0])?
+        risk::consignors_of(conn, &[row.id.0])?
     } else {
         Vec::new()
     };
@@ -383,23 +391,24 @@ pub fn update(
         insert_index(conn, inserts, indexed)
     })?;
     if is_shipment {
-        refresh(conn, row.id, row.owner_agency_id)?;
-        findings::refresh_around(conn, &[row.id.0], &former)?;
+        inherit_again(conn, row.id, row.owner_agency_id)?;
+        refresh.around(&[row.id.0], &former);
     }
     // Shipments that mention this record search by its names and
     // identifiers, and the rules read the presses and dies they carry.
     let referring = referring_shipments(conn, row.id)?;
     for (shipment, owner) in &referring {
-        refresh(conn, *shipment, *owner)?;
+        inherit_again(conn, *shipment, *owner)?;
     }
     let referring: Vec<Uuid> = referring.into_iter().map(|(id, _)| id.0).collect();
-    findings::refresh(conn, &referring)?;
+    refresh.shipments(&referring);
     Ok(Some(row))
 }
 
 /// Withdraws a record: it stays, with the reason, visible to auditors.
 pub fn withdraw(
     conn: &mut DbConnection,
+    refresh: &mut Refresh,
     current: &RecordRow,
     reason: &str,
     actor: Uuid,
@@ -419,7 +428,7 @@ pub fn withdraw(
     record_version(conn, &row, "withdraw", Some(reason))?;
     if row.kind == RecordKind::Shipment.as_str() {
         // A withdrawn shipment no longer makes its consignor "seen".
-        findings::refresh_around(conn, &[row.id.0], &[])?;
+        refresh.around(&[row.id.0], &[]);
     }
     Ok(row)
 }
@@ -751,7 +760,7 @@ fn referring_shipments(conn: &mut DbConnection, id: DbUuid) -> Result<Vec<(DbUui
 
 /// Copies again what a shipment inherits from the records it refers to,
 /// after it or one of them changed.
-fn refresh(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> Result<()> {
+fn inherit_again(conn: &mut DbConnection, shipment: DbUuid, owner: DbUuid) -> Result<()> {
     let referenced: Vec<(DbUuid, String)> = record_refs::table
         .filter(record_refs::record_id.eq(shipment))
         .select((record_refs::ref_id, record_refs::ref_kind))

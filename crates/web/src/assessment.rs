@@ -9,20 +9,26 @@ use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, Trace};
 use interdict_persistence::records::{self, RecordRow};
-use interdict_persistence::{findings, flags, DbConnection};
+use interdict_persistence::risk::{self as findings, Refresh};
+use interdict_persistence::{flags, DbConnection};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 
 /// A shipment `visibility` lets the caller see, with its own assessment.
+/// `pending`: the refreshes waiting in the caller's transaction, if it
+/// writes.
 pub fn visible_shipment(
     conn: &mut DbConnection,
     id: Uuid,
     visibility: &policy::Visibility,
     weights: &RiskWeights,
+    pending: Option<&Refresh>,
 ) -> Result<Option<(RecordRow, Assessment)>, ApiError> {
-    Ok(findings::find_visible_shipment(conn, id, visibility)?
-        .map(|(row, findings)| (row, risk::weigh(findings, weights))))
+    Ok(
+        findings::find_visible_shipment(conn, id, visibility, pending)?
+            .map(|(row, findings)| (row, risk::weigh(findings, weights))),
+    )
 }
 
 /// A traced chain, with the rows and assessments of the shipments the
@@ -40,9 +46,10 @@ pub fn chain(
     limits: &Limits,
     weights: &RiskWeights,
     viewer: Option<&Actor>,
+    pending: Option<&Refresh>,
 ) -> Result<AssessedChain, ApiError> {
     let trace = chains::trace(conn, start, limits)?;
-    assess(conn, trace, weights, viewer)
+    assess(conn, trace, weights, viewer, pending)
 }
 
 /// Scores a traced chain as `viewer` may see it (all of it if `None`).
@@ -51,6 +58,7 @@ fn assess(
     trace: Trace,
     weights: &RiskWeights,
     viewer: Option<&Actor>,
+    pending: Option<&Refresh>,
 ) -> Result<AssessedChain, ApiError> {
     let visibility = match viewer {
         Some(actor) => policy::visibility(actor, RecordKind::Shipment),
@@ -60,7 +68,7 @@ fn assess(
     };
     let mut visible = Vec::new();
     for id in &trace.nodes {
-        if let Some(found) = visible_shipment(conn, *id, &visibility, weights)? {
+        if let Some(found) = visible_shipment(conn, *id, &visibility, weights, pending)? {
             visible.push(found);
         }
     }
@@ -84,7 +92,7 @@ pub fn auto_flag(
     trace: Trace,
     weights: &RiskWeights,
 ) -> Result<(), ApiError> {
-    let assessed = assess(conn, trace, weights, None)?;
+    let assessed = assess(conn, trace, weights, None, Some(context.refresh))?;
     if assessed.assessment.score < weights.auto_flag_threshold {
         return Ok(());
     }

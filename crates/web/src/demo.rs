@@ -13,8 +13,9 @@ use interdict_persistence::agencies::{self, AgencyRow};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, LinkRow};
 use interdict_persistence::records::{self, NewRecord};
+use interdict_persistence::risk::{self as findings, Refresh};
 use interdict_persistence::users::{self, UserRow};
-use interdict_persistence::{deconfliction, findings, now, search, DbConnection};
+use interdict_persistence::{deconfliction, now, search, DbConnection};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -153,7 +154,7 @@ pub async fn load(
     loaded.reference_records = reference.len();
     let event = demo_event(AuditAction::DemoSetup, seed);
     writer
-        .perform(event, move |conn, _: &mut AuditContext| {
+        .perform(event, move |conn, context: &mut AuditContext| {
             let system = agencies::find_system(conn)?
                 .ok_or_else(|| ApiError::internal("no system agency"))?;
             for row in &rows {
@@ -172,10 +173,8 @@ pub async fn load(
                     r
                 })
                 .collect();
-            findings::batched(conn, |conn| {
-                records::insert_many(conn, &reference)?;
-                detect(conn, &reference)
-            })?;
+            records::insert_many(conn, context.refresh, &reference)?;
+            detect(conn, context.refresh, &reference)?;
             Ok::<_, ApiError>(())
         })
         .await
@@ -223,11 +222,9 @@ pub async fn load(
         let event = demo_event(AuditAction::DemoBatch, seed);
         let flags = writer
             .perform(event, move |conn, context: &mut AuditContext| {
-                findings::batched(conn, |conn| {
-                    records::insert_many(conn, &shipments)?;
-                    chains::insert_many(conn, &links)?;
-                    detect(conn, &shipments)
-                })?;
+                records::insert_many(conn, context.refresh, &shipments)?;
+                chains::insert_many(conn, context.refresh, &links)?;
+                detect(conn, context.refresh, &shipments)?;
                 let flags = flag_cases(conn, context, &shipments, &case_ids, &weights)?;
                 interdict_persistence::db::refresh_statistics(conn, number)?;
                 context.detail = Some(
@@ -276,12 +273,16 @@ fn demo_event(action: AuditAction, seed: u64) -> AuditEvent {
     event
 }
 
-fn detect(conn: &mut DbConnection, written: &[NewRecord]) -> Result<(), ApiError> {
+fn detect(
+    conn: &mut DbConnection,
+    refresh: &mut Refresh,
+    written: &[NewRecord],
+) -> Result<(), ApiError> {
     let identified: Vec<_> = written
         .iter()
         .map(|r| (r.id.into(), r.owner.into(), r.index.identifiers.as_slice()))
         .collect();
-    deconfliction::detect_many(conn, &identified)?;
+    deconfliction::detect_many(conn, refresh, &identified)?;
     Ok(())
 }
 
@@ -311,7 +312,7 @@ fn flag_cases(
     weights: &RiskWeights,
 ) -> Result<usize, ApiError> {
     let ids: Vec<Uuid> = shipments.iter().map(|s| s.id).collect();
-    let found = findings::current(conn, &ids)?;
+    let found = findings::current(conn, context.refresh, &ids)?;
     let assessed: std::collections::HashMap<Uuid, risk::Assessment> = ids
         .iter()
         .zip(found)

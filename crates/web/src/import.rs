@@ -18,7 +18,8 @@ use interdict_domain::sharing::Scope;
 use interdict_persistence::audit::{AuditContext, AuditWriter};
 use interdict_persistence::imports::{self, Counts, Rejection};
 use interdict_persistence::records::{self, NewRecord};
-use interdict_persistence::{deconfliction, findings, DbConnection};
+use interdict_persistence::risk as findings;
+use interdict_persistence::{deconfliction, DbConnection};
 use std::collections::HashSet;
 use std::io::Read;
 use std::sync::mpsc;
@@ -310,7 +311,7 @@ fn write_batch(
             });
         }
     }
-    records::insert_many(conn, &new_parties)?;
+    records::insert_many(conn, context.refresh, &new_parties)?;
 
     let mut shipments = Vec::with_capacity(fresh.len());
     let mut written_keys = Vec::with_capacity(fresh.len());
@@ -347,20 +348,18 @@ fn write_batch(
             })),
         }
     }
-    findings::batched(conn, |conn| {
-        records::insert_many(conn, &shipments)?;
-        imports::insert_keys(conn, owner, &written_keys)?;
-        let identified: Vec<_> = shipments
-            .iter()
-            .map(|s| (s.id.into(), owner.into(), s.index.identifiers.as_slice()))
-            .collect();
-        deconfliction::detect_many(conn, &identified)
-    })?;
+    records::insert_many(conn, context.refresh, &shipments)?;
+    imports::insert_keys(conn, owner, &written_keys)?;
+    let identified: Vec<_> = shipments
+        .iter()
+        .map(|s| (s.id.into(), owner.into(), s.index.identifiers.as_slice()))
+        .collect();
+    deconfliction::detect_many(conn, context.refresh, &identified)?;
 
     // Scored like any other shipment; new ones have no links yet, so the
     // chain is the shipment itself.
     let ids: Vec<Uuid> = shipments.iter().map(|s| s.id).collect();
-    let found = findings::current(conn, &ids)?;
+    let found = findings::current(conn, context.refresh, &ids)?;
     for (id, findings) in ids.iter().zip(found) {
         let assessment = risk::weigh(findings, weights);
         if assessment.score >= weights.auto_flag_threshold {

@@ -23,6 +23,7 @@ use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
 use super::entries::AuditRow;
+use crate::risk::Refresh;
 use crate::schema::{audit_entries, audit_head};
 use crate::{Db, DbConnection, Result};
 
@@ -46,33 +47,33 @@ pub trait Audited {
     fn outcome(&self) -> Outcome;
 }
 
-/// The audit entry of an action being performed, plus any entries for
-/// things the action set off (a flag the system raised because of it).
+/// What an action being performed writes besides its own changes: its
+/// audit entry, entries for things it set off (a flag the system raised
+/// because of it), and the risk-finding refreshes its writes ask for.
 /// Dereferences to the action's own event.
-pub struct AuditContext {
+pub struct AuditContext<'a> {
     event: AuditEvent,
     also: Vec<AuditEvent>,
+    /// The refreshes the writer's whole batch has asked for, settled once
+    /// when the batch's actions have run: hand it to every write.
+    pub refresh: &'a mut Refresh,
 }
 
-impl AuditContext {
+impl AuditContext<'_> {
     /// Records a further entry in the same transaction, after the action's.
     pub fn also(&mut self, event: AuditEvent) {
         self.also.push(event);
     }
-
-    fn into_events(self) -> Vec<AuditEvent> {
-        std::iter::once(self.event).chain(self.also).collect()
-    }
 }
 
-impl std::ops::Deref for AuditContext {
+impl std::ops::Deref for AuditContext<'_> {
     type Target = AuditEvent;
     fn deref(&self) -> &AuditEvent {
         &self.event
     }
 }
 
-impl std::ops::DerefMut for AuditContext {
+impl std::ops::DerefMut for AuditContext<'_> {
     fn deref_mut(&mut self) -> &mut AuditEvent {
         &mut self.event
     }
@@ -85,13 +86,15 @@ trait Job: Send {
     /// entry alone needs none (on PostgreSQL, two round trips saved per
     /// audited read on the writer's one connection).
     fn acts(&self) -> bool;
-    /// Runs the action; returns whether its effects are kept.
-    fn run(&mut self, conn: &mut DbConnection) -> bool;
+    /// Runs the action, its writes asking `refresh` for what they make
+    /// stale; returns whether its effects are kept.
+    fn run(&mut self, conn: &mut DbConnection, refresh: &mut Refresh) -> bool;
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
 struct ActionJob<T, E, F> {
-    context: Option<AuditContext>,
+    event: Option<AuditEvent>,
+    also: Vec<AuditEvent>,
     work: Option<F>,
     result: Option<Result<T, E>>,
     reply: oneshot::Sender<Result<T, E>>,
@@ -99,31 +102,44 @@ struct ActionJob<T, E, F> {
 
 impl<T, E, F> Job for ActionJob<T, E, F>
 where
-    F: FnOnce(&mut DbConnection, &mut AuditContext) -> Result<T, E> + Send,
+    F: FnOnce(&mut DbConnection, &mut AuditContext<'_>) -> Result<T, E> + Send,
     T: Send,
     E: Audited + From<AuditFailure> + Send,
 {
     fn events(&mut self) -> Vec<AuditEvent> {
-        self.context
+        self.event
             .take()
-            .map(AuditContext::into_events)
-            .unwrap_or_default()
+            .into_iter()
+            .chain(std::mem::take(&mut self.also))
+            .collect()
     }
 
     fn acts(&self) -> bool {
         true
     }
 
-    fn run(&mut self, conn: &mut DbConnection) -> bool {
-        let (Some(work), Some(context)) = (self.work.take(), self.context.as_mut()) else {
+    fn run(&mut self, conn: &mut DbConnection, refresh: &mut Refresh) -> bool {
+        let (Some(work), Some(event)) = (self.work.take(), self.event.take()) else {
             return true;
         };
-        let result = work(conn, context);
+        let mut context = AuditContext {
+            event,
+            also: Vec::new(),
+            refresh,
+        };
+        let result = work(conn, &mut context);
+        let AuditContext {
+            mut event,
+            mut also,
+            ..
+        } = context;
         if let Err(error) = &result {
-            context.outcome = error.outcome();
+            event.outcome = error.outcome();
             // What the action set off was rolled back with it.
-            context.also.clear();
+            also.clear();
         }
+        self.event = Some(event);
+        self.also = also;
         let keep = result.is_ok();
         self.result = Some(result);
         keep
@@ -157,7 +173,7 @@ impl Job for RecordJob {
         false
     }
 
-    fn run(&mut self, _conn: &mut DbConnection) -> bool {
+    fn run(&mut self, _conn: &mut DbConnection, _refresh: &mut Refresh) -> bool {
         true
     }
 
@@ -217,16 +233,14 @@ impl AuditWriter {
     /// user found, a denied outcome for changes that must still be kept).
     pub async fn perform<T, E, F>(&self, event: AuditEvent, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection, &mut AuditContext) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &mut AuditContext<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Audited + From<AuditFailure> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(ActionJob {
-            context: Some(AuditContext {
-                event,
-                also: Vec::new(),
-            }),
+            event: Some(event),
+            also: Vec::new(),
             work: Some(work),
             result: None,
             reply,
@@ -335,27 +349,26 @@ fn commit_batch(
         let start_seq = seq;
         let mut rows = Vec::with_capacity(batch.len());
         // The actions' risk findings are refreshed once for the batch.
-        crate::findings::batched(conn, |conn| {
-            // Each action runs in a savepoint of its own, released when the
-            // next one is taken, in the same round trip (COMMIT releases
-            // the last): on PostgreSQL a RELEASE of its own was one more
-            // round trip per action on this one connection.
-            let mut taken = false;
-            for job in batch.iter_mut().filter(|job| job.acts()) {
-                let waiting = crate::findings::waiting_at_savepoint();
-                conn.batch_execute(if taken {
-                    "RELEASE SAVEPOINT action; SAVEPOINT action"
-                } else {
-                    "SAVEPOINT action"
-                })?;
-                taken = true;
-                if !job.run(conn) {
-                    conn.batch_execute("ROLLBACK TO SAVEPOINT action")?;
-                    crate::findings::rolled_back(waiting);
-                }
+        let mut refresh = Refresh::new();
+        // Each action runs in a savepoint of its own, released when the
+        // next one is taken, in the same round trip (COMMIT releases the
+        // last): on PostgreSQL a RELEASE of its own was one more round trip
+        // per action on this one connection.
+        let mut taken = false;
+        for job in batch.iter_mut().filter(|job| job.acts()) {
+            let waiting = refresh.clone();
+            conn.batch_execute(if taken {
+                "RELEASE SAVEPOINT action; SAVEPOINT action"
+            } else {
+                "SAVEPOINT action"
+            })?;
+            taken = true;
+            if !job.run(conn, &mut refresh) {
+                conn.batch_execute("ROLLBACK TO SAVEPOINT action")?;
+                refresh.rolled_back(waiting);
             }
-            Ok::<_, crate::Error>(())
-        })?;
+        }
+        refresh.settle(conn)?;
         for job in batch.iter_mut() {
             for event in job.events() {
                 seq += 1;

@@ -139,7 +139,7 @@ pub fn insert_link(
         withdrawn_by: None,
         withdrawn_reason: None,
     };
-    links::insert(conn, &row).map_err(|e| match ApiError::from(e) {
+    links::insert(conn, context.refresh, &row).map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict("these shipments are already linked".into()),
         other => other,
     })?;
@@ -234,7 +234,7 @@ pub async fn withdraw_link(
     let actor = caller.actor.clone();
     let row = state
         .audit
-        .perform(event, move |conn, _| {
+        .perform(event, move |conn, context| {
             let link = links::find(conn, id)?.ok_or(ApiError::NotFound)?;
             // Seeing either end is what makes a link known to the caller.
             shipment_for(conn, &actor, link.from_shipment_id.0, RecordAction::Read).or_else(
@@ -248,7 +248,7 @@ pub async fn withdraw_link(
             if link.withdrawn_at.is_some() {
                 return Err(ApiError::Conflict("the link is already withdrawn".into()));
             }
-            links::withdraw(conn, id, actor.user_id, &reason)?;
+            links::withdraw(conn, context.refresh, id, actor.user_id, &reason)?;
             links::find(conn, id)?.ok_or(ApiError::NotFound)
         })
         .await?;
@@ -446,7 +446,7 @@ pub fn chain_view(
     limits: &Limits,
     weights: &interdict_domain::risk::RiskWeights,
 ) -> Result<ChainView, ApiError> {
-    let assessed = assessment::chain(conn, start, limits, weights, Some(actor))?;
+    let assessed = assessment::chain(conn, start, limits, weights, Some(actor), None)?;
     let chain_flags = flags::on_shipments(conn, &assessed.trace.nodes)?;
     let mut nodes = Vec::with_capacity(assessed.trace.nodes.len());
     for id in &assessed.trace.nodes {
@@ -568,8 +568,14 @@ pub async fn raise_flag(
         .audit
         .perform(event, move |conn, event| -> Result<_, ApiError> {
             let row = shipment_for(conn, &actor, id, RecordAction::Flag)?;
-            let assessed =
-                assessment::chain(conn, id, &config.chain_limits, &config.risk, Some(&actor))?;
+            let assessed = assessment::chain(
+                conn,
+                id,
+                &config.chain_limits,
+                &config.risk,
+                Some(&actor),
+                Some(event.refresh),
+            )?;
             let indicators = serde_json::to_string(&assessed.assessment.indicators)
                 .map_err(ApiError::internal)?;
             let flag = flags::raise(
@@ -851,6 +857,7 @@ pub async fn search(
                         &config.chain_limits,
                         &config.risk,
                         Some(&actor),
+                        None,
                     )?;
                     if let Some(summary) = chain_matches(conn, &filter, &assessed)? {
                         items.push(summary);

@@ -15,7 +15,7 @@ use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains;
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::search::{self, Search};
-use interdict_persistence::{agencies, deconfliction, findings, DbConnection};
+use interdict_persistence::{agencies, deconfliction, DbConnection};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -277,12 +277,9 @@ pub fn write_new(
         scope,
         actor: actor.user_id,
     };
-    let row = findings::batched(conn, |conn| {
-        let row = records::create(conn, id, kind, owner, &write, &names)
-            .map_err(|e| chemical_conflict(e.into(), &index))?;
-        deconfliction::detect(conn, &row, &index.identifiers)?;
-        Ok::<_, ApiError>(row)
-    })?;
+    let row = records::create(conn, context.refresh, id, kind, owner, &write, &names)
+        .map_err(|e| chemical_conflict(e.into(), &index))?;
+    deconfliction::detect(conn, context.refresh, &row, &index.identifiers)?;
     if kind == RecordKind::Shipment {
         assessment::auto_flag_new(conn, context, &row, &config.risk)?;
     }
@@ -359,7 +356,7 @@ pub async fn show<D: Document>(
                 ));
             }
             let visibility = policy::visibility(&actor, kind);
-            let (row, risk) = assessment::visible_shipment(conn, id, &visibility, &weights)?
+            let (row, risk) = assessment::visible_shipment(conn, id, &visibility, &weights, None)?
                 .ok_or(ApiError::NotFound)?;
             permitted(&actor, kind, RecordAction::Read, &row)?;
             Ok((row, Some(risk)))
@@ -443,16 +440,13 @@ pub async fn update<D: Document>(
                 scope,
                 actor: actor.user_id,
             };
-            let row = findings::batched(conn, |conn| {
-                let row = records::update(conn, &current, version, &write)
-                    .map_err(|e| chemical_conflict(e.into(), &index))?
-                    .ok_or(ApiError::PreconditionFailed {
-                        current_version: current.version,
-                    })?;
-                // Within the write transaction, so notices and record commit together.
-                deconfliction::detect(conn, &row, &index.identifiers)?;
-                Ok::<_, ApiError>(row)
-            })?;
+            let row = records::update(conn, event.refresh, &current, version, &write)
+                .map_err(|e| chemical_conflict(e.into(), &index))?
+                .ok_or(ApiError::PreconditionFailed {
+                    current_version: current.version,
+                })?;
+            // Within the write transaction, so notices and record commit together.
+            deconfliction::detect(conn, event.refresh, &row, &index.identifiers)?;
             if kind == RecordKind::Shipment {
                 let trace = chains::trace(conn, id, &config.chain_limits)?;
                 assessment::auto_flag(conn, event, id, trace, &config.risk)?;
@@ -487,7 +481,7 @@ pub async fn withdraw<D: Document>(
     let actor = caller.actor.clone();
     let row = state
         .audit
-        .perform(event, move |conn, _| {
+        .perform(event, move |conn, context| {
             let current = authorised(conn, &actor, kind, id, RecordAction::Withdraw)?;
             if current.withdrawn_at.is_some() {
                 return Err(ApiError::Conflict("the record is already withdrawn".into()));
@@ -497,7 +491,13 @@ pub async fn withdraw<D: Document>(
                     current_version: current.version,
                 });
             }
-            Ok(records::withdraw(conn, &current, &reason, actor.user_id)?)
+            Ok(records::withdraw(
+                conn,
+                context.refresh,
+                &current,
+                &reason,
+                actor.user_id,
+            )?)
         })
         .await?;
     respond::<D>(actix_web::http::StatusCode::OK, row)

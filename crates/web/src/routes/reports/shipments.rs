@@ -17,9 +17,8 @@ use interdict_domain::policy::{self, Actor, Visibility};
 use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_domain::shipment::{IncidentType, ShipmentStatus};
-use interdict_persistence::findings::{self, ListedShipment};
-use interdict_persistence::profiles::Profiler;
 use interdict_persistence::records;
+use interdict_persistence::risk::{self as findings, ListedShipment, Profiler};
 use interdict_persistence::search::{FactFilter, Search, ShipmentFacts};
 use interdict_persistence::{agencies, Db, DbConnection};
 use memchr::memmem;
@@ -343,7 +342,7 @@ impl<'a> Weigher<'a> {
     fn page(&mut self, conn: &mut DbConnection, rows: Found) -> Result<Page, ApiError> {
         let risks = self
             .profiler
-            .findings_of_kept(conn, &rows)?
+            .findings_of_kept(conn, &rows, None)?
             .into_iter()
             .map(|findings| risk::weigh(findings, self.weights))
             .collect();
