@@ -4,7 +4,7 @@
 //!
 //! Usage: manifest-gen LINES [SEED] > manifest.csv
 
-use interdict_domain::demo::Rng;
+use interdict_app::demo::Rng;
 use interdict_domain::manifest::COLUMNS;
 use std::io::{BufWriter, Write};
 

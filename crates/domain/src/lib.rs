@@ -7,7 +7,6 @@ pub mod audit;
 pub mod chain;
 pub mod chemical;
 pub mod codes;
-pub mod demo;
 pub mod die_mold;
 pub mod equipment;
 pub mod identifier;

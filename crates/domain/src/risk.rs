@@ -372,6 +372,24 @@ pub fn assess_chain(shipments: &[Assessment]) -> Assessment {
     )
 }
 
+/// Whether the system flags a chain after a write: its score has reached
+/// the configured threshold, and no flag on it is still under way. The
+/// answer is the flag's reason. `under_way` is asked only once the score is
+/// reached (finding it out costs a query).
+pub fn auto_flag<E>(
+    chain: &Assessment,
+    weights: &RiskWeights,
+    under_way: impl FnOnce() -> Result<bool, E>,
+) -> Result<Option<String>, E> {
+    if chain.score < weights.auto_flag_threshold || under_way()? {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "Risk score {} reached the threshold of {}",
+        chain.score, weights.auto_flag_threshold
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,6 +568,36 @@ mod tests {
         assert!(a.fired(IndicatorCode::DeconflictionHit));
         assert!(a.fired(IndicatorCode::SplitConsignment));
         assert_eq!(a.score, 30.0);
+    }
+
+    fn scored(score: f64) -> Assessment {
+        Assessment {
+            score,
+            indicators: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_chain_is_flagged_at_the_threshold_unless_a_flag_is_under_way() {
+        let threshold = weights().auto_flag_threshold;
+        let mut asked = false;
+        let below = auto_flag(&scored(threshold - 0.01), &weights(), || {
+            asked = true;
+            Ok::<_, ()>(false)
+        });
+        assert_eq!(below, Ok(None));
+        assert!(!asked, "flags were looked up below the threshold");
+        let reached = auto_flag(&scored(threshold), &weights(), || Ok::<_, ()>(false));
+        assert_eq!(
+            reached,
+            Ok(Some(format!(
+                "Risk score {threshold} reached the threshold of {threshold}"
+            )))
+        );
+        let above = auto_flag(&scored(threshold + 20.0), &weights(), || Ok::<_, ()>(true));
+        assert_eq!(above, Ok(None), "a flag is still under way");
+        let failed = auto_flag(&scored(threshold), &weights(), || Err("no database"));
+        assert_eq!(failed, Err("no database"));
     }
 
     #[test]

@@ -1,17 +1,13 @@
-//! The `interdict` command line.
+//! The `interdict` command line: each command opens the installation and
+//! calls the application's use cases, as the API does.
 
 use clap::{Args, Parser, Subcommand};
-use interdict_domain::audit::{AuditAction, AuditEvent};
+use indicatif::{ProgressBar, ProgressStyle};
+use interdict_app::{audit_trail, auth, demo, imports, users, AppError, Config, Ctx, RequestMeta};
 use interdict_domain::user::NewUser;
-use interdict_persistence::audit::VerifyMode;
-use interdict_persistence::users::{self, UserRow};
-use interdict_persistence::{agencies, audit, imports};
 use std::io::BufRead;
 
-use crate::auth::password;
-use crate::config::Config;
-use crate::error::ApiError;
-use crate::startup::{open, Application, Opened};
+use crate::startup::Application;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,36 +93,50 @@ pub enum AuditCommand {
     },
 }
 
+/// What a command's failure says to the person who ran it.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Start(#[from] crate::startup::StartError),
+    #[error(transparent)]
+    Open(#[from] interdict_app::OpenError),
+    #[error("{}", explain(.0))]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// An application error in words: a refusal says why, anything else what
+/// failed.
+fn explain(error: &AppError) -> String {
+    match error {
+        AppError::BadRequest { detail, .. } | AppError::Conflict(detail) => detail.clone(),
+        AppError::Validation(errors) => format!("refused: {errors}"),
+        AppError::Internal(cause) | AppError::Unavailable(cause) => cause.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Runs a command; returns the process exit code (0 success, 1 failure or a
 /// broken audit chain).
 pub async fn run(cli: Cli, config: Config) -> u8 {
     let result = match cli.command {
         Command::Serve => serve(config).await,
-        Command::Migrate => open(&config).await.map(|_| {
-            say!("migrations applied to {}", config.database.redacted());
-            0
-        }),
+        Command::Migrate => migrate(config).await,
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
         Command::Import(args) => import(config, args).await,
-        Command::Demo(args) => {
-            crate::demo::load(config, args.shipments, args.seed, args.if_absent).await
-        }
+        Command::Demo(args) => load_demo(config, args).await,
         Command::Audit(AuditCommand::Verify { since_checkpoint }) => {
-            let mode = if since_checkpoint {
-                VerifyMode::SinceCheckpoint
-            } else {
-                VerifyMode::Full
-            };
-            audit_verify(config, mode).await
+            audit_verify(config, since_checkpoint).await
         }
     };
-    result.unwrap_or_else(|message| {
-        eprintln!("interdict: {message}");
+    result.unwrap_or_else(|failure| {
+        eprintln!("interdict: {failure}");
         1
     })
 }
 
-async fn serve(config: Config) -> Result<u8, String> {
+async fn serve(config: Config) -> Result<u8, Failure> {
     let database = config.database.redacted();
     let host = match config.bind.ip() {
         ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
@@ -148,151 +158,89 @@ async fn serve(config: Config) -> Result<u8, String> {
         app.port()
     );
     tracing::info!(port = app.port(), %database, "interdict listening");
-    app.run_until_stopped().await.map_err(|e| e.to_string())?;
+    app.run_until_stopped()
+        .await
+        .map_err(|e| Failure::Io(e.to_string()))?;
     tracing::info!("interdict stopped");
     Ok(0)
 }
 
-async fn user_add(config: Config, args: UserAdd) -> Result<u8, String> {
+async fn migrate(config: Config) -> Result<u8, Failure> {
+    let database = config.database.redacted();
+    interdict_app::open(config).await?;
+    say!("migrations applied to {database}");
+    Ok(0)
+}
+
+async fn user_add(config: Config, args: UserAdd) -> Result<u8, Failure> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-    let password_text = line.trim_end_matches(['\r', '\n']).to_owned();
-    let new_user = NewUser::parse(
-        &args.username,
-        &args.display_name,
-        &args.role,
-        &password_text,
-    )
-    .map_err(|e| format!("refused: {e}"))?;
-    let Opened {
-        db, audit: writer, ..
-    } = open(&config).await?;
-    let ori = args.agency_ori.map(|o| o.trim().to_ascii_uppercase());
-    let hash = password::hash_blocking(password_text)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut event = AuditEvent::now(AuditAction::UserCreate);
-    event.source = Some("cli".into());
-    drop(db);
-    let created = writer
-        .perform(event, move |conn, event| -> Result<UserRow, ApiError> {
-            let agency = match &ori {
-                Some(ori) => agencies::find_by_ori(conn, ori)?,
-                None => agencies::find_system(conn)?,
-            }
-            .ok_or_else(|| ApiError::bad_request("agency_ori", "no agency has this ORI"))?;
-            if users::find_by_username(conn, new_user.username.as_str())?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "the username `{}` is already taken",
-                    new_user.username
-                )));
-            }
-            let row = UserRow::new(&new_user, agency.id.0, hash);
-            users::insert(conn, &row)?;
-            event.object_type = Some("user".into());
-            event.object_id = Some(row.id.0.to_string());
-            event.agency_id = Some(agency.id.0);
-            Ok(row)
-        })
-        .await
-        .map_err(|e| match e {
-            ApiError::BadRequest { detail, .. } => detail,
-            other => other.to_string(),
-        })?;
+        .map_err(|e| Failure::Io(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    let new_user = NewUser::parse(&args.username, &args.display_name, &args.role, &password)
+        .map_err(AppError::from)?;
+    let opened = interdict_app::open(config).await?;
+    let created = users::add_by_operator(&opened.app, new_user, password, args.agency_ori).await?;
     say!(
         "created {} ({}) with id {}",
         created.username,
         created.role,
-        created.id.0
+        created.id
     );
     Ok(0)
 }
 
-async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
+/// A progress bar on standard error, drawn only on a terminal.
+fn progress_bar(length: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length.max(1));
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+async fn import(config: Config, args: ImportArgs) -> Result<u8, Failure> {
     let file = std::fs::File::open(&args.file)
-        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
-    let Opened {
-        db, audit: writer, ..
-    } = open(&config).await?;
-    let username = args.username.trim().to_ascii_lowercase();
+        .map_err(|e| Failure::Io(format!("cannot open {}: {e}", args.file.display())))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let opened = interdict_app::open(config).await?;
+    let ctx: Ctx = auth::operator(&opened.app, &args.username).await?;
     let file_name = args
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (actor, import_id) = db
-        .run(move |conn| -> Result<_, ApiError> {
-            let user = users::find_by_username(conn, &username)?
-                .filter(|u| u.active)
-                .ok_or_else(|| ApiError::bad_request("as", "no active user has this username"))?;
-            let actor = interdict_domain::policy::Actor {
-                user_id: user.id.0,
-                agency_id: user.agency_id.0,
-                role: user.role()?,
-                task_forces: agencies::task_forces_of(conn, user.agency_id.0)?,
-                system_agency: false,
-            };
-            if interdict_domain::policy::decide_create_record(&actor)
-                != interdict_domain::policy::Decision::Allow
-            {
-                return Err(ApiError::bad_request(
-                    "as",
-                    "only investigators and supervisors record shipments",
-                ));
-            }
-            let row = imports::ImportRow::start(actor.agency_id, actor.user_id, &file_name);
-            imports::insert(conn, &row)?;
-            Ok((actor, row.id.0))
-        })
-        .await
-        .map_err(|e| match e {
-            ApiError::BadRequest { detail, .. } => detail,
-            other => other.to_string(),
-        })?;
-    let mut event = AuditEvent::now(AuditAction::Import);
-    event.user_id = Some(actor.user_id);
-    event.agency_id = Some(actor.agency_id);
-    event.role = Some(actor.role.as_str().to_owned());
-    event.source = Some("cli".into());
-    eprintln!("import {import_id}: {}", args.file.display());
     let started = std::time::Instant::now();
-    let result = crate::import::run(
-        &writer,
-        &config.risk,
-        &actor,
-        event,
-        import_id,
+    let bar = progress_bar(size, "{percent:>3}% [{bar:30}] {msg} ({elapsed})");
+    let shown = args.file.display().to_string();
+    let report = imports::run_file(
+        &ctx,
+        &file_name,
         Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+        |id| bar.println(format!("import {id}: {shown}")),
         |p| {
+            bar.set_position(p.bytes_read);
             let rate = p.totals.rows_read as f64 / started.elapsed().as_secs_f64().max(1e-3);
-            eprint!(
-                "\r{:>5.1}%  {} rows: {} imported, {} already there, {} refused  ({rate:.0} rows/s)   ",
-                100.0 * p.bytes_read as f64 / size as f64,
-                p.totals.rows_read,
-                p.totals.imported,
-                p.totals.duplicates,
-                p.totals.rejected,
-            );
+            bar.set_message(format!(
+                "{} rows: {} imported, {} already there, {} refused ({rate:.0} rows/s)",
+                p.totals.rows_read, p.totals.imported, p.totals.duplicates, p.totals.rejected,
+            ));
         },
     )
     .await;
-    eprintln!();
-    let totals = result?;
-    let rejections = db
-        .run(move |conn| -> Result<_, ApiError> {
-            Ok(imports::rejections(conn, import_id, 0, 1000)?)
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-    for r in &rejections {
+    bar.finish_and_clear();
+    let report = report?;
+    for r in &report.rejections {
         say!("row {}: {}: {}", r.row_number, r.field, r.reason);
     }
-    if totals.rejected as usize > rejections.len() {
-        say!("(first 1000 reasons shown; GET /api/v1/imports/{import_id}/rejections has all)");
+    let totals = report.totals;
+    if totals.rejected as usize > report.rejections.len() {
+        say!(
+            "(first 1000 reasons shown; GET /api/v1/imports/{}/rejections has all)",
+            report.id
+        );
     }
     say!(
         "{} rows read, {} imported, {} already imported, {} refused in {:.1} s",
@@ -305,15 +253,53 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, String> {
     Ok(0)
 }
 
-async fn audit_verify(config: Config, mode: VerifyMode) -> Result<u8, String> {
-    let Opened { db, audit_key, .. } = open(&config).await?;
-    let report = db
-        .run(move |conn| audit::verify(conn, &audit_key, mode))
-        .await
-        .map_err(|e| e.to_string())?;
+async fn load_demo(config: Config, args: DemoArgs) -> Result<u8, Failure> {
+    let opened = interdict_app::open(config).await?;
+    let started = std::time::Instant::now();
+    let bar = progress_bar(1, "{percent:>3}% [{bar:30}] {msg} ({elapsed})");
+    let outcome = demo::load(
+        &opened.app,
+        args.shipments,
+        args.seed,
+        args.if_absent,
+        |p| {
+            bar.set_length(p.cases.max(1));
+            bar.set_position(p.cases_done);
+            bar.set_message(format!(
+                "{} shipments, {} links, {} flags",
+                p.loaded.shipments, p.loaded.links, p.loaded.flags
+            ));
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    match outcome? {
+        demo::Outcome::AlreadyLoaded => say!("demonstration data is already loaded"),
+        demo::Outcome::Loaded { loaded, password } => {
+            say!(
+                "loaded {} agencies, {} users, {} reference records, {} shipments, {} links and {} flags in {:.1} s",
+                loaded.agencies,
+                loaded.users,
+                loaded.reference_records,
+                loaded.shipments,
+                loaded.links,
+                loaded.flags,
+                started.elapsed().as_secs_f64()
+            );
+            say!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
+            say!("demo password: {password}");
+        }
+    }
+    Ok(0)
+}
+
+async fn audit_verify(config: Config, since_checkpoint: bool) -> Result<u8, Failure> {
+    let opened = interdict_app::open(config).await?;
+    let ctx = Ctx::anonymous(&opened.app, RequestMeta::local("cli"));
+    let report = audit_trail::verified(&ctx, since_checkpoint).await?;
     say!(
         "{}",
-        serde_json::to_string(&report).map_err(|e| e.to_string())?
+        serde_json::to_string(&report).map_err(|e| Failure::Io(e.to_string()))?
     );
     Ok(if report.is_ok() { 0 } else { 1 })
 }

@@ -1,20 +1,19 @@
 //! Extractor settings: body size limit, problem documents that name the
-//! field when JSON, a path segment or a query string cannot be read, and
-//! an audit entry for each request so refused: its handler, which audits
-//! its own refusals, never ran.
+//! field when JSON, a path segment or a query string cannot be read, the
+//! `If-Match` version, and an audit entry for each request so refused:
+//! its use case, which audits its own refusals, never ran.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpMessage, HttpRequest, ResponseError};
-use interdict_domain::audit::{AuditAction, Outcome};
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use interdict_app::{App, AppError};
 
-use crate::auth::caller::{anonymous_event, bearer_token, TokenRefused};
-use crate::auth::Caller;
+use crate::caller::{bearer_token, TokenRefused};
 use crate::error::ApiError;
-use crate::request_meta::RequestMeta;
-use crate::state::AppState;
+use crate::request_meta;
 
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
@@ -39,7 +38,7 @@ pub fn path_config() -> web::PathConfig {
             .map_or("path", |(name, _)| name);
         refused(
             req,
-            ApiError::bad_request(field, format!("is not valid here: {cause}")),
+            AppError::bad_request(field, format!("is not valid here: {cause}")),
         )
     })
 }
@@ -49,12 +48,12 @@ pub fn query_config() -> web::QueryConfig {
         let QueryPayloadError::Deserialize(cause) = &err else {
             return refused(
                 req,
-                ApiError::bad_request("query", "cannot read the query string"),
+                AppError::bad_request("query", "cannot read the query string"),
             );
         };
         let message = cause.to_string();
         let field = backticked(&message).unwrap_or_else(|| "query".to_owned());
-        refused(req, ApiError::bad_request(field, message))
+        refused(req, AppError::bad_request(field, message))
     })
 }
 
@@ -65,14 +64,14 @@ struct Refused {
     field: Option<String>,
 }
 
-fn refused(req: &HttpRequest, error: ApiError) -> Error {
+fn refused(req: &HttpRequest, error: AppError) -> Error {
     let field = match &error {
-        ApiError::Validation(errors) => errors.errors().first().map(|e| e.field.clone()),
-        ApiError::BadRequest { field, .. } => field.clone(),
+        AppError::Validation(errors) => errors.errors().first().map(|e| e.field.clone()),
+        AppError::BadRequest { field, .. } => field.clone(),
         _ => None,
     };
     req.extensions_mut().insert(Refused { field });
-    error.into()
+    ApiError(error).into()
 }
 
 /// Records a `request.refused` entry for a request an extractor refused,
@@ -88,86 +87,119 @@ pub async fn audit_refusals(
         return Ok(response);
     };
     let request = response.request().clone();
-    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(app) = request.app_data::<web::Data<App>>().cloned() else {
         return Ok(response);
     };
-    let unauthenticated = || Ok(response_with(&response, ApiError::Unauthenticated));
-    if request.extensions().get::<TokenRefused>().is_some() {
+    let recorded = if request.extensions().get::<TokenRefused>().is_some() {
         // The token extractor queued its refusal's entry and was abandoned
         // before the commit; that refusal is the answer, once committed.
-        return match state.audit.settled().await {
-            Ok(()) => unauthenticated(),
-            Err(failure) => Ok(response_with(&response, failure.into())),
-        };
-    }
-    // The token extractor, if the route has one, was abandoned before it
-    // finished; rare enough to check the token again here than to keep
-    // every request's caller on it.
-    let caller = match bearer_token(&request) {
-        Some(token) => match Caller::from_token(&state, Some(token), &request).await {
-            Ok(caller) => Some(caller),
-            Err(ApiError::Unauthenticated) => return unauthenticated(),
-            Err(error) => return Ok(response_with(&response, error)),
-        },
-        None => None,
+        interdict_app::refusals::queued_committed(&app)
+            .await
+            .and(Err(AppError::Unauthenticated))
+    } else {
+        // The token extractor, if the route has one, was abandoned before
+        // it finished; rare enough to check the token again here than to
+        // keep every request's caller on it.
+        interdict_app::refusals::record(
+            &app,
+            bearer_token(&request),
+            request_meta::of(&request),
+            request.method().as_str(),
+            request.path(),
+            response.status().as_u16(),
+            field,
+        )
+        .await
     };
-    let meta = RequestMeta::of(&request);
-    let mut event = match &caller {
-        Some(caller) => caller.event(AuditAction::RequestRefused),
-        None => anonymous_event(AuditAction::RequestRefused, &meta),
-    };
-    event.outcome = Outcome::Error;
-    event.object_type = Some("route".into());
-    event.object_id = Some(format!("{} {}", request.method(), request.path()));
-    event.detail = Some(
-        serde_json::json!({ "status": response.status().as_u16(), "field": field }).to_string(),
-    );
-    match state.audit.record(event).await {
+    match recorded {
         Ok(()) => Ok(response),
-        Err(failure) => Ok(response_with(&response, failure.into())),
+        Err(error) => Ok(response_with(&response, error)),
     }
 }
 
 /// `error` answered instead of what `response` held, for the same request.
-fn response_with(response: &ServiceResponse<BoxBody>, error: ApiError) -> ServiceResponse<BoxBody> {
-    ServiceResponse::new(response.request().clone(), error.error_response())
+fn response_with(response: &ServiceResponse<BoxBody>, error: AppError) -> ServiceResponse<BoxBody> {
+    ServiceResponse::new(response.request().clone(), ApiError(error).error_response())
 }
 
-fn json_error(err: JsonPayloadError) -> ApiError {
+fn json_error(err: JsonPayloadError) -> AppError {
     match err {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::PayloadTooLarge
+            AppError::PayloadTooLarge
         }
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
         JsonPayloadError::Deserialize(cause) if cause.is_data() => {
             // serde names the offending field in backticks: unknown field
             // `x`, missing field `y`, invalid value for `z`.
             let message = cause.to_string();
             let field = backticked(&message).unwrap_or_else(|| "body".to_owned());
-            ApiError::Validation(interdict_domain::ValidationErrors::single(
-                field,
-                strip_position(&message),
-            ))
+            AppError::invalid(field, strip_position(&message))
         }
-        JsonPayloadError::Deserialize(cause) => ApiError::bad_request(
+        JsonPayloadError::Deserialize(cause) => AppError::bad_request(
             "body",
             format!("is not valid JSON: {}", strip_position(&cause.to_string())),
         ),
-        other => ApiError::bad_request("body", other.to_string()),
+        other => AppError::bad_request("body", other.to_string()),
     }
 }
 
-pub fn backticked(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_owned())
-}
+pub use interdict_app::records::backticked;
 
 fn strip_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),
     }
+}
+
+/// The `If-Match` version as an extractor that never fails, so the use
+/// case answers (and audits) a missing or malformed header itself; the
+/// pages pass the version from a hidden form field instead.
+pub struct IfMatch(pub Result<i64, AppError>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self(if_match_version(req))))
+    }
+}
+
+/// The version an update is based on, from `If-Match: "N"`.
+fn if_match_version(req: &HttpRequest) -> Result<i64, AppError> {
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(AppError::PreconditionRequired)?
+        .to_str()
+        .map_err(|_| AppError::bad_request("If-Match", "must be a quoted version number"))?;
+    value
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map_err(|_| {
+            AppError::bad_request(
+                "If-Match",
+                "must be the quoted version from the ETag header",
+            )
+        })
+}
+
+impl IfMatch {
+    /// The version if the header was sent at all (a withdrawal may go
+    /// without one).
+    pub fn if_sent(self) -> Option<Result<i64, AppError>> {
+        match self.0 {
+            Err(AppError::PreconditionRequired) => None,
+            sent => Some(sent),
+        }
+    }
+}
+
+pub fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
 }
 
 #[cfg(test)]

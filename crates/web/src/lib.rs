@@ -1,5 +1,7 @@
-//! Interdict's HTTP service: the JSON API, the pages, authentication, error mapping,
-//! the OpenAPI document, and the `interdict` command line.
+//! Interdict's adapters for HTTP and the command line: the JSON API
+//! (`routes`), the pages (`pages`), the error mapping, the OpenAPI
+//! document, and the `interdict` binary. Every request is decided by a use
+//! case of `interdict_app`; nothing here speaks SQL.
 
 /// Prints a line of command output. Unlike `println!`, a closed stdout
 /// (`interdict demo | head -1`) is not a panic: the command has done its
@@ -11,23 +13,18 @@ macro_rules! say {
     }};
 }
 
-pub mod assessment;
-pub mod auth;
-pub mod bootstrap;
+pub mod caller;
 pub mod cli;
-pub mod config;
-pub mod demo;
 pub mod error;
 pub mod extract;
-pub mod import;
 pub mod openapi;
 pub mod pages;
-pub mod pagination;
-pub mod pdf;
 pub mod request_meta;
 pub mod routes;
 pub mod startup;
-pub mod state;
 
-pub use config::Config;
+pub use interdict_app::Config;
 pub use startup::Application;
+
+/// Lines of a manifest written per transaction by an import.
+pub use interdict_app::imports::BATCH;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 use crate::error::{problem_for_status, PROBLEM_JSON};
-use crate::state::AppState;
+use interdict_app::{App, RequestMeta};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -18,25 +18,17 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Where a request came from, for audit entries.
-#[derive(Debug, Clone, Default)]
-pub struct RequestMeta {
-    pub request_id: Option<String>,
-    pub source: Option<String>,
-}
-
-impl RequestMeta {
-    pub fn of(req: &HttpRequest) -> Self {
-        let trusted = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.config.trusted_proxies.as_slice())
-            .unwrap_or_default();
-        Self {
-            request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
-            source: req
-                .peer_addr()
-                .map(|addr| client_address(addr.ip(), trusted, req).to_string()),
-        }
+/// Where a request came from, for its audit entry.
+pub fn of(req: &HttpRequest) -> RequestMeta {
+    let trusted = req
+        .app_data::<web::Data<App>>()
+        .map(|app| app.config().trusted_proxies.as_slice())
+        .unwrap_or_default();
+    RequestMeta {
+        request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
+        source: req
+            .peer_addr()
+            .map(|addr| client_address(addr.ip(), trusted, req).to_string()),
     }
 }
 

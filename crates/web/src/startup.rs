@@ -2,58 +2,27 @@
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
-use interdict_persistence::audit::{AuditWriter, AuditWriterThread, Checkpointing};
-use interdict_persistence::{Db, PoolOptions};
+use actix_web::{web, App as HttpApp, HttpServer};
+use interdict_app::bootstrap::{ensure_admin, AuditThread, OpenError};
+use interdict_app::config::Secret;
+use interdict_app::{open, Config, Opened};
 use std::net::TcpListener;
-use std::sync::Arc;
 
-use crate::auth::token::TokenKeys;
-use crate::config::{Config, Secret};
 use crate::error::problem_for_status;
 use crate::extract::{audit_refusals, json_config, path_config, query_config, BODY_LIMIT};
 use crate::request_meta::request_id;
-use crate::state::AppState;
-use crate::{bootstrap, pages, routes};
+use crate::{pages, routes};
 
-/// Opens the database (running migrations), starts the audit writer and
-/// checks the bootstrap state. Shared by `serve` and the other commands.
-pub async fn open(config: &Config) -> Result<Opened, String> {
-    let url = config.database.clone();
-    let pool = PoolOptions {
-        size: config.pool_size,
-        slow_query: config.slow_query,
-    };
-    let (db, audit_key) = {
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || {
-            let db = Db::connect(&url, pool).map_err(|e| e.to_string())?;
-            let key = bootstrap::audit_key(&db, &config)?;
-            Ok::<_, String>((db, key))
-        })
-        .await
-        .map_err(|e| e.to_string())??
-    };
-    let checkpointing = Checkpointing {
-        key: audit_key.clone(),
-        every: config.audit_checkpoint_every,
-    };
-    let (audit, audit_thread) =
-        AuditWriter::start(db.clone(), config.audit_max_batch, checkpointing);
-    Ok(Opened {
-        db,
-        audit,
-        audit_thread,
-        audit_key: Arc::from(audit_key),
-    })
-}
-
-/// An open database with its audit writer running.
-pub struct Opened {
-    pub db: Db,
-    pub audit: AuditWriter,
-    pub audit_thread: AuditWriterThread,
-    pub audit_key: Arc<[u8]>,
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot listen on {address}: {cause}")]
+    Listen {
+        address: std::net::SocketAddr,
+        cause: std::io::Error,
+    },
 }
 
 /// Unknown paths: a problem document under the API, a page elsewhere.
@@ -68,41 +37,30 @@ async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
 pub struct Application {
     server: Server,
     port: u16,
-    audit_thread: AuditWriterThread,
+    audit_thread: AuditThread,
     bootstrap_password: Option<Secret>,
 }
 
 impl Application {
-    pub async fn build(config: Config) -> Result<Self, String> {
-        let Opened {
-            db,
-            audit,
-            audit_thread,
-            audit_key,
-        } = open(&config).await?;
-        let bootstrap_password = bootstrap::ensure_admin(&db, &audit, &config).await?;
-        let secret = {
-            let (db, config) = (db.clone(), config.clone());
-            tokio::task::spawn_blocking(move || bootstrap::jwt_secret(&db, &config))
-                .await
-                .map_err(|e| e.to_string())??
-        };
-        let tokens = TokenKeys::new(&secret, &config.issuer, &config.audience, config.token_ttl);
-        let listener = TcpListener::bind(config.bind)
-            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let workers = config.workers;
-        let state = AppState {
-            db,
-            audit,
-            audit_key,
-            tokens,
-            form_key: crate::pages::session::form_key(&secret),
-            config: Arc::new(config),
-        };
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let Opened { app, audit_thread } = open(config).await?;
+        let bootstrap_password = ensure_admin(&app).await?;
+        let bind = app.config().bind;
+        let listener = TcpListener::bind(bind).map_err(|cause| StartError::Listen {
+            address: bind,
+            cause,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|cause| StartError::Listen {
+                address: bind,
+                cause,
+            })?
+            .port();
+        let workers = app.config().workers;
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(state.clone()))
+            HttpApp::new()
+                .app_data(web::Data::new(app.clone()))
                 .app_data(json_config())
                 .app_data(path_config())
                 .app_data(query_config())
@@ -117,7 +75,13 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        let server = server
+            .listen(listener)
+            .map_err(|cause| StartError::Listen {
+                address: bind,
+                cause,
+            })?
+            .run();
         Ok(Self {
             server,
             port,

@@ -209,7 +209,7 @@ fn interrupted_import(dir: &Path, url: &str) {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let lines = 5 * interdict_web::import::BATCH;
+    let lines = 5 * interdict_web::BATCH;
     let mut file = String::from(
         "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,shipped_at\n",
     );
@@ -260,7 +260,7 @@ fn interrupted_import(dir: &Path, url: &str) {
     let keys = db.import_keys();
     assert!(shipments > 0 && shipments < lines as i64, "{shipments}");
     assert_eq!(
-        shipments % interdict_web::import::BATCH as i64,
+        shipments % interdict_web::BATCH as i64,
         0,
         "only whole batches"
     );

@@ -82,8 +82,13 @@ impl AuditEvent {
     /// A new event stamped now, at the microsecond precision both databases
     /// store, so the hash survives a round trip.
     pub fn now(action: AuditAction) -> Self {
+        Self::at(action, Utc::now())
+    }
+
+    /// A new event stamped `occurred_at`, to the microsecond.
+    pub fn at(action: AuditAction, occurred_at: DateTime<Utc>) -> Self {
         Self {
-            occurred_at: Utc::now().trunc_subsecs(6),
+            occurred_at: occurred_at.trunc_subsecs(6),
             user_id: None,
             agency_id: None,
             role: None,
@@ -263,6 +268,7 @@ impl Checkpoint {
 
 /// The result of checking a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum VerifyReport {
     Intact {

@@ -2,21 +2,19 @@
 //! so lockout, auditing and token issue are the same; the token is then
 //! kept in the session cookie.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use interdict_domain::audit::{AuditAction, Outcome};
+use interdict_app::auth::{self, LoginRequest};
+use interdict_app::{App, AppError};
 use maud::html;
 use rand::RngCore;
 
 use super::error::PageError;
 use super::form::{Errors, Fields, Input};
 use super::layout::{self, document, see_other};
-use super::session::{cookie, session_cookie, Posted};
-use crate::auth::caller::anonymous_event;
-use crate::error::ApiError;
-use crate::request_meta::RequestMeta;
-use crate::routes::auth::{self, LoginRequest};
-use crate::state::AppState;
+use super::session::{session_cookie, Posted};
+use crate::request_meta;
 
 /// Before there is a session, the login form is protected by a random
 /// value in a cookie that the form must repeat (double submit).
@@ -58,12 +56,18 @@ fn login_page(status: StatusCode, next: &str, username: &str, errors: &Errors) -
         status,
         &document("Sign in", None, login_form(next, &nonce, username, errors)),
     );
-    if let Ok(value) = header::HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={nonce}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
-    )) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    let _ = response.add_cookie(&login_cookie(nonce, 3600));
     response
+}
+
+/// The login form's nonce cookie; `max_age` 0 removes it.
+fn login_cookie(nonce: String, max_age: i64) -> Cookie<'static> {
+    Cookie::build(LOGIN_COOKIE, nonce)
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(Duration::seconds(max_age))
+        .finish()
 }
 
 pub async fn show(query: web::Query<NextQuery>) -> HttpResponse {
@@ -72,39 +76,34 @@ pub async fn show(query: web::Query<NextQuery>) -> HttpResponse {
 }
 
 pub async fn submit(
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     req: HttpRequest,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::new(form.into_inner());
     let next = safe_next(fields.get("next")).to_owned();
     let username = fields.text("username");
-    let expected = cookie(&req, LOGIN_COOKIE).unwrap_or_default();
+    let expected = req
+        .cookie(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if expected.is_empty() || expected != fields.get("csrf") {
-        let mut event = anonymous_event(AuditAction::AuthLogin, &RequestMeta::of(&req));
-        event.outcome = Outcome::Denied;
-        event.detail = Some(r#"{"reason":"login form without its CSRF cookie"}"#.into());
-        state.audit.record(event).await.map_err(ApiError::from)?;
+        auth::record_login_form_refusal(&app, request_meta::of(&req)).await?;
         return Err(PageError::Csrf);
     }
     let request = LoginRequest {
         username: username.clone(),
         password: fields.get("password").to_owned(),
     };
-    match auth::login(state, req.clone(), web::Json(request)).await {
+    match auth::login(&app, request_meta::of(&req), request).await {
         Ok(token) => {
             let mut response = see_other(&next);
-            let session = session_cookie(&req, &token.access_token, token.expires_in);
-            let forget_nonce =
-                format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
-            for value in [session, forget_nonce] {
-                if let Ok(value) = header::HeaderValue::from_str(&value) {
-                    response.headers_mut().append(header::SET_COOKIE, value);
-                }
-            }
+            let _ =
+                response.add_cookie(&session_cookie(&req, &token.access_token, token.expires_in));
+            let _ = response.add_cookie(&login_cookie(String::new(), 0));
             Ok(response)
         }
-        Err(ApiError::InvalidCredentials) | Err(ApiError::Validation(_)) => {
+        Err(AppError::InvalidCredentials) | Err(AppError::Validation(_)) => {
             let mut errors = Errors::default();
             errors.general(
                 "The username or password is wrong, or the account is locked or disabled.",
@@ -120,16 +119,10 @@ pub async fn submit(
     }
 }
 
-pub async fn logout(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
-    auth::logout(state, posted.session.caller).await?;
+pub async fn logout(req: HttpRequest, posted: Posted) -> Result<HttpResponse, PageError> {
+    auth::logout(&posted.session).await?;
     let mut response = see_other("/login");
-    if let Ok(value) = header::HeaderValue::from_str(&session_cookie(&req, "", 0)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    let _ = response.add_cookie(&session_cookie(&req, "", 0));
     Ok(response)
 }
 

@@ -14,16 +14,14 @@ use super::error::PageError;
 use super::form::{choices, select, Errors, Fields, Input};
 use super::layout::{csrf, notice, page_with, see_other};
 use super::session::{Posted, Session};
-use crate::error::ApiError;
-use crate::pagination::PageQuery;
-use crate::routes::agencies::{self, CreateAgencyRequest};
-use crate::routes::task_forces::{self, CreateTaskForceRequest};
-use crate::routes::users::{
+use crate::error::{detail, kind};
+use interdict_app::agencies::{self, AgencyView, CreateAgencyRequest};
+use interdict_app::pagination::{PageQuery, MAX_LIMIT};
+use interdict_app::task_forces::{self, CreateTaskForceRequest};
+use interdict_app::users::{
     self, CreateUserRequest, ResetPasswordRequest, UpdateUserRequest, UserListQuery,
 };
-use crate::routes::views::AgencyView;
-use crate::routes::IfMatch;
-use crate::state::AppState;
+use interdict_app::AppError;
 
 #[derive(serde::Deserialize)]
 pub struct DoneQuery {
@@ -49,19 +47,19 @@ fn roles() -> Vec<(String, String)> {
 
 /// The agencies the caller may list, for choosing one; none for a role
 /// that may not list them.
-pub async fn listed_agencies(state: &web::Data<AppState>, session: &Session) -> Vec<AgencyView> {
+pub async fn listed_agencies(session: &Session) -> Vec<AgencyView> {
     let query = PageQuery {
-        limit: Some(crate::pagination::MAX_LIMIT),
+        limit: Some(MAX_LIMIT),
         cursor: None,
     };
-    agencies::list(state.clone(), session.caller.clone(), web::Query(query))
+    agencies::list(session, &query)
         .await
-        .map(|p| p.into_inner().items)
+        .map(|p| p.items)
         .unwrap_or_default()
 }
 
-async fn all_agencies(state: &web::Data<AppState>, session: &Session) -> Vec<(String, String)> {
-    listed_agencies(state, session)
+async fn all_agencies(session: &Session) -> Vec<(String, String)> {
+    listed_agencies(session)
         .await
         .into_iter()
         .map(|a| (a.id.to_string(), format!("{} ({})", a.name, a.ori)))
@@ -69,7 +67,6 @@ async fn all_agencies(state: &web::Data<AppState>, session: &Session) -> Vec<(St
 }
 
 async fn users_page(
-    state: &web::Data<AppState>,
     session: &Session,
     pairs: &[(String, String)],
     message: Option<maud::Markup>,
@@ -78,12 +75,10 @@ async fn users_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let query = query_of::<UserListQuery>(pairs)?;
-    let found = users::list(state.clone(), session.caller.clone(), query)
-        .await?
-        .into_inner();
-    let everyone = policy::decide_directory_admin(&session.caller.actor) == Decision::Allow;
+    let found = users::list(session, &query).await?;
+    let everyone = policy::decide_directory_admin(session.actor()?) == Decision::Allow;
     let agencies = if everyone {
-        all_agencies(state, session).await
+        all_agencies(session).await
     } else {
         Vec::new()
     };
@@ -147,7 +142,6 @@ async fn users_page(
 }
 
 pub async fn users_list(
-    state: web::Data<AppState>,
     session: Session,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
@@ -158,7 +152,6 @@ pub async fn users_list(
         .map(|(_, v)| v.clone());
     let pairs: Vec<_> = pairs.into_iter().filter(|(k, _)| k != "done").collect();
     users_page(
-        &state,
         &session,
         &pairs,
         done_notice(done.as_deref()),
@@ -169,20 +162,17 @@ pub async fn users_list(
     .await
 }
 
-fn explainable(e: &ApiError) -> bool {
+fn explainable(e: &AppError) -> bool {
     matches!(
         e,
-        ApiError::Validation(_)
-            | ApiError::BadRequest { .. }
-            | ApiError::Conflict(_)
-            | ApiError::PreconditionFailed { .. }
+        AppError::Validation(_)
+            | AppError::BadRequest { .. }
+            | AppError::Conflict(_)
+            | AppError::PreconditionFailed { .. }
     )
 }
 
-pub async fn user_add(
-    state: web::Data<AppState>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn user_add(posted: Posted) -> Result<HttpResponse, PageError> {
     let Posted { session, fields } = posted;
     let request = CreateUserRequest {
         username: fields.text("username"),
@@ -191,13 +181,12 @@ pub async fn user_add(
         password: fields.get("password").to_owned(),
         agency_id: fields.opt("agency_id").and_then(|v| v.parse().ok()),
     };
-    match users::create(state.clone(), session.caller.clone(), web::Json(request)).await {
+    match users::create(&session, request).await {
         Ok(_) => Ok(see_other("/admin/users?done=added")),
         Err(e) if explainable(&e) => {
             let mut errors = Errors::default();
             errors.absorb(&e, str::to_owned);
             users_page(
-                &state,
                 &session,
                 &[],
                 None,
@@ -211,19 +200,14 @@ pub async fn user_add(
     }
 }
 
-async fn refused_change(
-    state: &web::Data<AppState>,
-    session: &Session,
-    e: &ApiError,
-) -> Result<HttpResponse, PageError> {
+async fn refused_change(session: &Session, e: &AppError) -> Result<HttpResponse, PageError> {
     let text = match e {
-        ApiError::PreconditionFailed { .. } => {
+        AppError::PreconditionFailed { .. } => {
             "Someone changed this account first; the list shows it as it is now.".to_owned()
         }
-        other => other.detail().unwrap_or_else(|| other.kind().1.to_owned()),
+        other => detail(other).unwrap_or_else(|| kind(other).1.to_owned()),
     };
     users_page(
-        state,
         session,
         &[],
         Some(notice("error", &text)),
@@ -234,11 +218,7 @@ async fn refused_change(
     .await
 }
 
-pub async fn user_change(
-    state: web::Data<AppState>,
-    path: web::Path<Uuid>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn user_change(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
     let version = fields.version();
@@ -259,23 +239,14 @@ pub async fn user_change(
             active: None,
         },
     };
-    match users::update(
-        state.clone(),
-        session.caller.clone(),
-        IfMatch(version),
-        web::Path::from(id),
-        web::Json(request),
-    )
-    .await
-    {
+    match users::update(&session, id, version, request).await {
         Ok(_) => Ok(see_other("/admin/users?done=changed")),
-        Err(e) if explainable(&e) => refused_change(&state, &session, &e).await,
+        Err(e) if explainable(&e) => refused_change(&session, &e).await,
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn user_password(
-    state: web::Data<AppState>,
     path: web::Path<Uuid>,
     posted: Posted,
 ) -> Result<HttpResponse, PageError> {
@@ -284,22 +255,14 @@ pub async fn user_password(
     let request = ResetPasswordRequest {
         password: fields.get("password").to_owned(),
     };
-    match users::reset_password(
-        state.clone(),
-        session.caller.clone(),
-        web::Path::from(id),
-        web::Json(request),
-    )
-    .await
-    {
+    match users::reset_password(&session, id, request).await {
         Ok(_) => Ok(see_other("/admin/users?done=reset")),
-        Err(e) if explainable(&e) => refused_change(&state, &session, &e).await,
+        Err(e) if explainable(&e) => refused_change(&session, &e).await,
         Err(e) => Err(e.into()),
     }
 }
 
 async fn agencies_page(
-    state: &web::Data<AppState>,
     session: &Session,
     message: Option<maud::Markup>,
     form: &Fields,
@@ -307,12 +270,10 @@ async fn agencies_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let query = PageQuery {
-        limit: Some(crate::pagination::MAX_LIMIT),
+        limit: Some(MAX_LIMIT),
         cursor: None,
     };
-    let found = agencies::list(state.clone(), session.caller.clone(), web::Query(query))
-        .await?
-        .into_inner();
+    let found = agencies::list(session, &query).await?;
     let levels = choices(
         &AgencyLevel::ALL
             .iter()
@@ -346,12 +307,10 @@ async fn agencies_page(
 }
 
 pub async fn agencies_list(
-    state: web::Data<AppState>,
     session: Session,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     agencies_page(
-        &state,
         &session,
         done_notice(query.done.as_deref()),
         &Fields::default(),
@@ -361,10 +320,7 @@ pub async fn agencies_list(
     .await
 }
 
-pub async fn agency_add(
-    state: web::Data<AppState>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn agency_add(posted: Posted) -> Result<HttpResponse, PageError> {
     let Posted { session, fields } = posted;
     let request = CreateAgencyRequest {
         name: fields.text("name"),
@@ -373,13 +329,12 @@ pub async fn agency_add(
         ori: fields.text("ori"),
         contact: fields.text("contact"),
     };
-    match agencies::create(state.clone(), session.caller.clone(), web::Json(request)).await {
+    match agencies::create(&session, &request).await {
         Ok(_) => Ok(see_other("/admin/agencies?done=agency")),
         Err(e) if explainable(&e) => {
             let mut errors = Errors::default();
             errors.absorb(&e, str::to_owned);
             agencies_page(
-                &state,
                 &session,
                 None,
                 &fields,
@@ -393,7 +348,6 @@ pub async fn agency_add(
 }
 
 async fn task_forces_page(
-    state: &web::Data<AppState>,
     session: &Session,
     message: Option<maud::Markup>,
     form: &Fields,
@@ -401,13 +355,11 @@ async fn task_forces_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let query = PageQuery {
-        limit: Some(crate::pagination::MAX_LIMIT),
+        limit: Some(MAX_LIMIT),
         cursor: None,
     };
-    let found = task_forces::list(state.clone(), session.caller.clone(), web::Query(query))
-        .await?
-        .into_inner();
-    let agencies = all_agencies(state, session).await;
+    let found = task_forces::list(session, &query).await?;
+    let agencies = all_agencies(session).await;
     let name_of = |id: &Uuid| {
         agencies
             .iter()
@@ -458,12 +410,10 @@ async fn task_forces_page(
 }
 
 pub async fn task_forces_list(
-    state: web::Data<AppState>,
     session: Session,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     task_forces_page(
-        &state,
         &session,
         done_notice(query.done.as_deref()),
         &Fields::default(),
@@ -473,10 +423,7 @@ pub async fn task_forces_list(
     .await
 }
 
-pub async fn task_force_add(
-    state: web::Data<AppState>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn task_force_add(posted: Posted) -> Result<HttpResponse, PageError> {
     let Posted { session, fields } = posted;
     let members = fields
         .all("members")
@@ -487,13 +434,12 @@ pub async fn task_force_add(
         description: fields.text("description"),
         members,
     };
-    match task_forces::create(state.clone(), session.caller.clone(), web::Json(request)).await {
+    match task_forces::create(&session, &request).await {
         Ok(_) => Ok(see_other("/admin/task-forces?done=task_force")),
         Err(e) if explainable(&e) => {
             let mut errors = Errors::default();
             errors.absorb(&e, str::to_owned);
             task_forces_page(
-                &state,
                 &session,
                 None,
                 &fields,
@@ -507,7 +453,6 @@ pub async fn task_force_add(
 }
 
 pub async fn task_force_member(
-    state: web::Data<AppState>,
     path: web::Path<Uuid>,
     posted: Posted,
 ) -> Result<HttpResponse, PageError> {
@@ -516,7 +461,7 @@ pub async fn task_force_member(
     let agency = fields
         .text("agency_id")
         .parse::<Uuid>()
-        .map_err(|_| ApiError::bad_request("agency_id", "choose an agency"))?;
-    task_forces::add_member(state, session.caller, web::Path::from((task_force, agency))).await?;
+        .map_err(|_| AppError::bad_request("agency_id", "choose an agency"))?;
+    task_forces::set_membership(&session, task_force, agency, true).await?;
     Ok(see_other("/admin/task-forces?done=member"))
 }

@@ -2,7 +2,9 @@
 //! chain's verification status, and the exports.
 
 use actix_web::{web, HttpResponse};
-use interdict_domain::audit::Outcome;
+use interdict_app::audit_trail::{self, AuditEntryView, AuditQuery, ObjectHistoryQuery};
+use interdict_app::reports::{self, ReportQuery, SummaryQuery};
+use interdict_domain::audit::{Outcome, VerifyReport};
 use maud::{html, Markup};
 
 use super::display::{pager, query_of, when, with_times};
@@ -10,24 +12,15 @@ use super::error::PageError;
 use super::form::{any_of, param, select, Errors, Input};
 use super::layout::{notice, page_with};
 use super::session::Session;
-use crate::routes::audit::{self, AuditQuery, ObjectHistoryQuery, VerifyQuery, VerifyView};
-use crate::routes::reports::{self, ReportQuery};
-use crate::routes::summary::{self, SummaryQuery};
-use crate::routes::views::AuditEntryView;
-use crate::state::AppState;
 
 /// Pages show the incremental check (from the last signed checkpoint),
 /// which stays fast however long the log grows; `interdict audit verify`
 /// and the API offer the full one.
-pub fn since_checkpoint() -> VerifyQuery {
-    VerifyQuery {
-        since_checkpoint: Some(true),
-    }
-}
+const SINCE_CHECKPOINT: bool = true;
 
-pub fn verdict(view: &VerifyView) -> Markup {
+pub fn verdict(view: &VerifyReport) -> Markup {
     match view {
-        VerifyView::Intact {
+        VerifyReport::Intact {
             entries,
             from_checkpoint,
             ..
@@ -40,7 +33,7 @@ pub fn verdict(view: &VerifyView) -> Markup {
                 None => format!("The audit chain is intact: all {entries} entries verify."),
             },
         ),
-        VerifyView::Broken {
+        VerifyReport::Broken {
             first_bad_seq,
             reason,
             ..
@@ -75,7 +68,6 @@ fn entries_table(entries: &[AuditEntryView]) -> Markup {
 }
 
 pub async fn search(
-    state: web::Data<AppState>,
     session: Session,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
@@ -84,19 +76,11 @@ pub async fn search(
     let mut errors = Errors::default();
     let result = async {
         let q = query_of::<AuditQuery>(&with_times(&pairs))?;
-        Ok(audit::search(state.clone(), session.caller.clone(), q)
-            .await?
-            .into_inner())
+        audit_trail::search(&session, q).await
     }
     .await;
     let found = errors.filters(result)?;
-    let verdict_view = audit::verify(
-        state,
-        session.caller.clone(),
-        web::Query(since_checkpoint()),
-    )
-    .await?
-    .into_inner();
+    let verdict_view = audit_trail::verify(&session, SINCE_CHECKPOINT).await?;
     let export_query: String = pairs
         .iter()
         .filter(|(k, v)| k != "cursor" && k != "limit" && !v.is_empty())
@@ -139,7 +123,6 @@ pub async fn search(
 }
 
 pub async fn object(
-    state: web::Data<AppState>,
     session: Session,
     path: web::Path<(String, String)>,
     query: web::Query<Vec<(String, String)>>,
@@ -147,14 +130,7 @@ pub async fn object(
     let (kind, id) = path.into_inner();
     let pairs = query.into_inner();
     let q = query_of::<ObjectHistoryQuery>(&pairs)?;
-    let found = audit::object_history(
-        state,
-        session.caller.clone(),
-        web::Path::from((kind.clone(), id.clone())),
-        q,
-    )
-    .await?
-    .into_inner();
+    let found = audit_trail::object_history(&session, kind.clone(), id.clone(), &q).await?;
     let title = format!("Access history of {kind} {}", id.get(..8).unwrap_or(&id));
     let body = html! {
         h1 { (title) }
@@ -202,9 +178,8 @@ pub async fn reports_page(session: Session) -> Result<HttpResponse, PageError> {
     ))
 }
 
-/// A download from a page: the report service's own streamed response.
+/// A download from a page: the report, streamed as the API streams it.
 pub async fn download(
-    state: web::Data<AppState>,
     session: Session,
     path: web::Path<String>,
     query: web::Query<Vec<(String, String)>>,
@@ -223,8 +198,12 @@ pub async fn download(
             }
         }
         let q = query_of::<SummaryQuery>(&pairs)?;
-        return Ok(summary::summary(state, session.caller, q).await?);
+        return Ok(crate::routes::reports::pdf(
+            reports::summary(&session, &q).await?,
+        ));
     }
     let q = query_of::<ReportQuery>(&pairs)?;
-    Ok(reports::export(state, session.caller, web::Path::from(name), q).await?)
+    Ok(crate::routes::reports::download(
+        reports::export(&session, &name, q).await?,
+    ))
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::display::{day, place, short};
-use crate::routes::chains::{ChainView, NodeView};
+use interdict_app::chains::{ChainView, NodeView};
 
 const NODE_W: i64 = 240;
 const NODE_H: i64 = 118;

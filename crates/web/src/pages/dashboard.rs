@@ -1,32 +1,30 @@
 //! The start page: what needs the signed-in user's attention.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
+use interdict_app::pagination::PageQuery;
+use interdict_app::records::{self, Record};
+use interdict_app::reviews::QueueQuery;
+use interdict_app::shipments::ShipmentQuery;
+use interdict_app::{audit_trail, deconfliction, reviews};
 use interdict_domain::policy::{self, Decision};
-use interdict_domain::user::Role;
+use interdict_domain::shipment::ShipmentInput;
 use maud::{html, Markup};
 
-use super::audit::since_checkpoint;
 use super::display::{place, short, when};
 use super::error::PageError;
 use super::layout::page;
 use super::session::Session;
-use crate::pagination::PageQuery;
-use crate::routes::registry::RecordView;
-use crate::routes::reviews::QueueQuery;
-use crate::routes::shipments::ShipmentQuery;
-use crate::routes::{audit, deconfliction, reviews, shipments};
-use crate::state::AppState;
 
-fn text(item: &RecordView, key: &str) -> String {
-    item.document
-        .get(key)
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("")
-        .replace('_', " ")
+/// When a shipment was shipped: the first leg's departure, or arrival.
+pub fn shipped_at(shipment: &ShipmentInput) -> Option<&str> {
+    shipment
+        .legs
+        .iter()
+        .find_map(|l| l.departure_at.as_deref().or(l.arrival_at.as_deref()))
 }
 
 /// A table of shipments, shared by the dashboard and the search page.
-pub fn shipment_table(items: &[RecordView]) -> Markup {
+pub fn shipment_table(items: &[Record<ShipmentInput>]) -> Markup {
     html! {
         @if items.is_empty() {
             p.muted { "No shipments." }
@@ -35,13 +33,14 @@ pub fn shipment_table(items: &[RecordView]) -> Markup {
                 thead { tr { th { "Shipment" } th { "Shipped" } th { "From" } th { "To" } th { "Type" } th { "Status" } } }
                 tbody {
                     @for item in items {
+                        @let shipment = &item.document;
                         tr {
                             td { a href={ "/shipments/" (item.id) } { (short(&item.id)) } }
-                            td { (super::display::day(item.document.get("shipped_at").and_then(|v| v.as_str()))) }
-                            td { (place(item.document.get("origin"))) }
-                            td { (place(item.document.get("destination"))) }
-                            td { (text(item, "incident_type")) }
-                            td { (text(item, "status")) }
+                            td { (super::display::day(shipped_at(shipment))) }
+                            td { (place(shipment.legs.first().map(|l| &l.from))) }
+                            td { (place(shipment.legs.last().map(|l| &l.to))) }
+                            td { (shipment.incident_type.replace('_', " ")) }
+                            td { (shipment.status.replace('_', " ")) }
                         }
                     }
                 }
@@ -50,8 +49,8 @@ pub fn shipment_table(items: &[RecordView]) -> Markup {
     }
 }
 
-pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let actor = session.caller.actor.clone();
+pub async fn show(session: Session) -> Result<HttpResponse, PageError> {
+    let actor = session.actor()?.clone();
     let mut sections = Vec::new();
     if policy::decide_deconfliction(&actor) == Decision::Allow {
         let query = ShipmentQuery {
@@ -59,19 +58,15 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
             limit: Some(15),
             ..ShipmentQuery::default()
         };
-        let recent = shipments::list(state.clone(), session.caller.clone(), web::Query(query))
-            .await?
-            .into_inner();
+        let recent = records::search::<ShipmentInput, _>(&session, &query).await?;
         let notices = deconfliction::list(
-            state.clone(),
-            session.caller.clone(),
-            web::Query(PageQuery {
+            &session,
+            &PageQuery {
                 limit: Some(15),
                 cursor: None,
-            }),
+            },
         )
-        .await?
-        .into_inner();
+        .await?;
         sections.push(html! {
             section aria-labelledby="recent" {
                 h2 #recent { "My agency's recent shipments" }
@@ -99,17 +94,15 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
             }
         });
     }
-    if actor.role == Role::Supervisor {
+    if policy::decide_review_queue(&actor) == Decision::Allow {
         let queue = reviews::queue(
-            state.clone(),
-            session.caller.clone(),
-            web::Query(QueueQuery {
+            &session,
+            &QueueQuery {
                 limit: Some(10),
                 ..QueueQuery::default()
-            }),
+            },
         )
-        .await?
-        .into_inner();
+        .await?;
         sections.push(html! {
             section {
                 h2 { "Flags waiting for review" }
@@ -119,13 +112,7 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
         });
     }
     if policy::decide_audit_verify(&actor) == Decision::Allow {
-        let verdict = audit::verify(
-            state.clone(),
-            session.caller.clone(),
-            web::Query(since_checkpoint()),
-        )
-        .await?
-        .into_inner();
+        let verdict = audit_trail::verify(&session, true).await?;
         sections.push(html! {
             section {
                 h2 { "Audit log" }

@@ -1,37 +1,32 @@
 //! Small renderings shared by the pages: places, times, badges, pagers.
 
-use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
+use interdict_app::AppError;
+use interdict_domain::shipment::LocationInput;
 use maud::{html, Markup};
-use serde_json::Value;
 
 use super::layout::encode;
-use crate::error::ApiError;
 
-/// The JSON a service answered with, for services whose answer carries
-/// headers (ETag, Location) as well as a body.
-pub async fn body_of(response: HttpResponse) -> Result<Value, ApiError> {
-    let bytes = actix_web::body::to_bytes(response.into_body())
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(ApiError::internal)
-}
-
-pub fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-/// `City, US-TX, US` from a location object.
-pub fn place(location: Option<&Value>) -> String {
-    let Some(location) = location.filter(|l| l.is_object()) else {
+/// `City, US-TX, US` from a location.
+pub fn place(location: Option<&LocationInput>) -> String {
+    let Some(location) = location else {
         return "—".into();
     };
-    ["city", "subdivision", "country"]
-        .iter()
-        .map(|k| str_of(location, k))
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+    [
+        location.city.as_deref(),
+        location.subdivision.as_deref(),
+        Some(location.country.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// A quantity as documents write it (`500.0`, `25.5`).
+pub fn number(value: f64) -> String {
+    serde_json::Number::from_f64(value).map_or_else(|| value.to_string(), |n| n.to_string())
 }
 
 pub fn when(at: &DateTime<Utc>) -> String {
@@ -69,12 +64,10 @@ pub fn pager(path: &str, query: &[(String, String)], next: Option<&str>) -> Mark
     }
 }
 
-/// A query for a service, from a page's query string with its blank
-/// fields dropped (a search form sends every field, filled or not); a
-/// parameter the service does not know is refused just as on the API.
-pub fn query_of<T: serde::de::DeserializeOwned>(
-    pairs: &[(String, String)],
-) -> Result<actix_web::web::Query<T>, ApiError> {
+/// A use case's query, from a page's query string with its blank fields
+/// dropped (a search form sends every field, filled or not); a parameter
+/// the use case does not know is refused just as on the API.
+pub fn query_of<T: serde::de::DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, AppError> {
     let filled: Vec<(&str, &str)> = pairs
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
@@ -86,18 +79,11 @@ pub fn query_of<T: serde::de::DeserializeOwned>(
         .collect::<Vec<_>>()
         .join("&");
     actix_web::web::Query::<T>::from_query(&encoded)
-        .map_err(|e| ApiError::bad_request("query", e.to_string()))
+        .map(actix_web::web::Query::into_inner)
+        .map_err(|e| AppError::bad_request("query", e.to_string()))
 }
 
-/// A day from a date input as the RFC 3339 time the services take
-/// (midnight UTC); anything else is passed on for them to judge.
-pub fn day_start(value: &str) -> String {
-    if value.len() == 10 && value.as_bytes().get(4) == Some(&b'-') {
-        format!("{value}T00:00:00Z")
-    } else {
-        value.to_owned()
-    }
-}
+pub use interdict_app::shipment_entry::day_start;
 
 /// A query with its `from` and `to` days as times.
 pub fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {

@@ -5,8 +5,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use maud::html;
 
+use interdict_app::AppError;
+
 use super::layout;
-use crate::error::ApiError;
+use crate::error::{detail, kind, log_cause, status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -17,7 +19,7 @@ pub enum PageError {
     #[error("form not accepted")]
     Csrf,
     #[error(transparent)]
-    Api(#[from] ApiError),
+    App(#[from] AppError),
 }
 
 impl ResponseError for PageError {
@@ -25,7 +27,7 @@ impl ResponseError for PageError {
         match self {
             Self::SignIn { .. } => StatusCode::SEE_OTHER,
             Self::Csrf => StatusCode::FORBIDDEN,
-            Self::Api(e) => e.status_code(),
+            Self::App(e) => status(e),
         }
     }
 
@@ -39,17 +41,17 @@ impl ResponseError for PageError {
                 "This form has expired",
                 "The form was not sent from an Interdict page of your current session. Go back, reload the page and try again.",
             ),
-            Self::Api(e) => {
-                e.log_cause();
-                let (_, title) = e.kind();
+            Self::App(e) => {
+                log_cause(e);
+                let (_, title) = kind(e);
                 let detail = match e {
-                    ApiError::NotFound => {
+                    AppError::NotFound => {
                         "There is no such page, or what it shows is not available to you.".into()
                     }
-                    ApiError::Forbidden => "Your account's role does not allow this. Ask your agency's administrator if your work needs it.".into(),
-                    _ => e.detail().unwrap_or_default(),
+                    AppError::Forbidden => "Your account's role does not allow this. Ask your agency's administrator if your work needs it.".into(),
+                    _ => detail(e).unwrap_or_default(),
                 };
-                error_page(e.status_code(), title, &detail)
+                error_page(status(e), title, &detail)
             }
         }
     }

@@ -1,11 +1,12 @@
 //! Reading submitted forms and drawing their fields, each with its label
 //! and, after a refused submission, its error beside it.
 
+use interdict_app::AppError;
 use interdict_domain::FieldError;
 use maud::{html, Markup};
 use std::collections::BTreeMap;
 
-use crate::error::ApiError;
+use crate::error::{detail, field_errors, kind};
 
 /// The fields of a submitted form, in order.
 #[derive(Debug, Default)]
@@ -33,9 +34,9 @@ impl Fields {
 
     /// The version the page was read at, from its hidden field, for the
     /// service's `If-Match` check.
-    pub fn version(&self) -> Result<i64, ApiError> {
+    pub fn version(&self) -> Result<i64, AppError> {
         self.text("version").parse().map_err(|_| {
-            ApiError::bad_request(
+            AppError::bad_request(
                 "version",
                 "the form lost the version it was read at; reload the page",
             )
@@ -91,11 +92,11 @@ impl Errors {
     /// Takes a service's refusal apart: named fields go beside their
     /// inputs (through `rename`, which maps the document's field names to
     /// the form's), anything else to the summary.
-    pub fn absorb(&mut self, error: &ApiError, rename: impl Fn(&str) -> String) {
-        let fields: Vec<FieldError> = error.field_errors();
+    pub fn absorb(&mut self, error: &AppError, rename: impl Fn(&str) -> String) {
+        let fields: Vec<FieldError> = field_errors(error);
         if fields.is_empty() {
-            let (_, title) = error.kind();
-            let text = error.detail().unwrap_or_else(|| title.to_owned());
+            let (_, title) = kind(error);
+            let text = detail(error).unwrap_or_else(|| title.to_owned());
             self.general(text);
         }
         for FieldError { field, message } in fields {
@@ -105,10 +106,10 @@ impl Errors {
 
     /// A search's result; refused filters are noted beside their inputs
     /// and give `None`, anything else is the error page.
-    pub fn filters<T>(&mut self, result: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    pub fn filters<T>(&mut self, result: Result<T, AppError>) -> Result<Option<T>, AppError> {
         match result {
             Ok(found) => Ok(Some(found)),
-            Err(e @ (ApiError::BadRequest { .. } | ApiError::Validation(_))) => {
+            Err(e @ (AppError::BadRequest { .. } | AppError::Validation(_))) => {
                 self.absorb(&e, str::to_owned);
                 Ok(None)
             }
@@ -299,7 +300,7 @@ mod tests {
     #[test]
     fn a_refusal_lands_beside_the_renamed_field() {
         let mut errors = Errors::default();
-        let refusal = ApiError::Validation(interdict_domain::ValidationErrors::single(
+        let refusal = AppError::Validation(interdict_domain::ValidationErrors::single(
             "address.country",
             "is not a country",
         ));
@@ -308,7 +309,7 @@ mod tests {
         });
         assert_eq!(errors.get("parties[1].country"), Some("is not a country"));
         let mut errors = Errors::default();
-        errors.absorb(&ApiError::Conflict("taken".into()), str::to_owned);
+        errors.absorb(&AppError::Conflict("taken".into()), str::to_owned);
         assert!(!errors.is_empty());
         assert!(errors.summary().0.contains("taken"));
     }

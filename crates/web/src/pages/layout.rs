@@ -62,7 +62,10 @@ fn allowed(decision: Decision) -> bool {
 }
 
 fn navigation(session: &Session) -> Markup {
-    let actor = &session.caller.actor;
+    let Some(user) = session.signed_in() else {
+        return html! {};
+    };
+    let actor = &user.actor;
     let sees_records = allowed(policy::decide_deconfliction(actor));
     html! {
         nav aria-label="Main" {
@@ -74,7 +77,7 @@ fn navigation(session: &Session) -> Markup {
                 @if allowed(policy::decide_create_record(actor)) {
                     li { a href="/shipments/new" { "New shipment" } }
                 }
-                @if actor.role == interdict_domain::user::Role::Supervisor {
+                @if allowed(policy::decide_review_queue(actor)) {
                     li { a href="/reviews" { "Review queue" } }
                 }
                 @if allowed(policy::decide_audit_search(actor)) {
@@ -93,7 +96,7 @@ fn navigation(session: &Session) -> Markup {
             }
         }
         div.who {
-            span { (session.caller.username) " · " (actor.role.as_str()) }
+            span { (user.username) " · " (actor.role.as_str()) }
             form method="post" action="/logout" {
                 (csrf(session))
                 button.link type="submit" { "Sign out" }

@@ -2,20 +2,19 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use chrono::SecondsFormat;
+use interdict_app::flags::{self, FlagIndicator, FlagView};
+use interdict_app::reviews::{self, QueueQuery, TransitionRequest};
+use interdict_app::AppError;
 use interdict_domain::review::FlagState;
 use maud::{html, Markup};
-use serde_json::Value;
 use uuid::Uuid;
 
-use super::display::{badge, body_of, pager, query_of, short, str_of, when};
+use super::display::{badge, pager, query_of, short, when};
 use super::error::PageError;
 use super::form::{any_of, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
 use super::session::{Posted, Session};
-use crate::error::ApiError;
-use crate::routes::reviews::{self, FlagView, QueueQuery, TransitionRequest};
-use crate::routes::IfMatch;
-use crate::state::AppState;
 
 pub fn queue_table(flags: &[FlagView]) -> Markup {
     html! {
@@ -39,29 +38,22 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
     }
 }
 
-fn indicator_codes(indicators: &Value) -> String {
+fn indicator_codes(indicators: &[FlagIndicator]) -> String {
     indicators
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|i| str_of(i, "code").replace('_', " "))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
+        .iter()
+        .map(|i| i.code.replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn queue(
-    state: web::Data<AppState>,
     session: Session,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let pairs = query.into_inner();
     let q = query_of::<QueueQuery>(&pairs)?;
     let chosen = q.state.clone().unwrap_or_default();
-    let found = reviews::queue(state, session.caller.clone(), q)
-        .await?
-        .into_inner();
+    let found = reviews::queue(&session, &q).await?;
     let states: Vec<&str> = FlagState::ALL.iter().map(|s| s.as_str()).collect();
     let body = html! {
         h1 { "Review queue" }
@@ -78,26 +70,25 @@ pub async fn queue(
 }
 
 async fn flag_page(
-    state: &web::Data<AppState>,
     session: &Session,
     id: Uuid,
     message: Option<(&str, String)>,
     errors: &Errors,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let flag =
-        body_of(reviews::show(state.clone(), session.caller.clone(), web::Path::from(id)).await?)
-            .await?;
+    let detail = flags::show(session, id).await?;
+    let actor = session.actor()?;
     // Escalation needs a list of agencies; a role that cannot list them
     // simply does not get the choice.
-    let escalation_targets: Vec<(String, String)> = super::admin::listed_agencies(state, session)
+    let escalation_targets: Vec<(String, String)> = super::admin::listed_agencies(session)
         .await
         .into_iter()
-        .filter(|a| a.id != session.caller.actor.agency_id && !a.is_system)
+        .filter(|a| a.id != actor.agency_id && !a.is_system)
         .map(|a| (a.id.to_string(), a.name))
         .collect();
-    let flag_state = str_of(&flag, "state").to_owned();
-    let version = flag.get("version").and_then(Value::as_i64).unwrap_or(0);
+    let flag = &detail.flag;
+    let flag_state = flag.state.clone();
+    let version = flag.version;
     let decided = flag_state
         .parse::<FlagState>()
         .map(FlagState::is_decided)
@@ -108,10 +99,10 @@ async fn flag_page(
         @if let Some((kind, text)) = &message { (notice(kind, text)) }
         (errors.summary())
         dl.facts {
-            dt { "Shipment" } dd { a href={ "/shipments/" (str_of(&flag, "shipment_id")) "/chain" } { "chain of " (str_of(&flag, "shipment_id")) } }
-            dt { "Reason" } dd { (str_of(&flag, "reason")) }
-            dt { "Score" } dd { (flag.get("score").and_then(Value::as_f64).unwrap_or(0.0)) }
-            dt { "Indicators" } dd { (indicator_codes(flag.get("indicators").unwrap_or(&Value::Null))) }
+            dt { "Shipment" } dd { a href={ "/shipments/" (flag.shipment_id) "/chain" } { "chain of " (flag.shipment_id) } }
+            dt { "Reason" } dd { (flag.reason) }
+            dt { "Score" } dd { (flag.score) }
+            dt { "Indicators" } dd { (indicator_codes(&flag.indicators)) }
             dt { "Version" } dd { (version) }
         }
         @if !decided {
@@ -119,7 +110,7 @@ async fn flag_page(
             form.stack method="post" action={ "/flags/" (id) } {
                 (csrf(session))
                 input type="hidden" name="version" value=(version);
-                input type="hidden" name="assignee_id" value=(session.caller.actor.user_id);
+                input type="hidden" name="assignee_id" value=(actor.user_id);
                 (Input::new("Reason (required to dismiss)", "reason", "").kind("textarea").render(errors))
                 @if !escalation_targets.is_empty() {
                     (select("Escalate to", "agency_id", &escalation_targets, "", errors))
@@ -140,14 +131,14 @@ async fn flag_page(
         }
         h2 { "History" }
         table { thead { tr { th { "Version" } th { "Action" } th { "From" } th { "To" } th { "When" } th { "Reason" } } } tbody {
-            @for t in flag.get("history").and_then(Value::as_array).into_iter().flatten() {
+            @for t in &detail.history {
                 tr {
-                    td { (t.get("version").and_then(Value::as_i64).unwrap_or(0)) }
-                    td { (str_of(t, "action").replace('_', " ")) }
-                    td { (str_of(t, "from_state").replace('_', " ")) }
-                    td { (str_of(t, "to_state").replace('_', " ")) }
-                    td { (str_of(t, "at")) }
-                    td { (str_of(t, "reason")) }
+                    td { (t.version) }
+                    td { (t.action.replace('_', " ")) }
+                    td { (t.from_state.as_deref().unwrap_or_default().replace('_', " ")) }
+                    td { (t.to_state.replace('_', " ")) }
+                    td { (t.at.to_rfc3339_opts(SecondsFormat::AutoSi, true)) }
+                    td { (t.reason.as_deref().unwrap_or_default()) }
                 }
             }
         } }
@@ -155,13 +146,8 @@ async fn flag_page(
     Ok(page_with(status, session, &title, body))
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, PageError> {
+pub async fn show(session: Session, path: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
     flag_page(
-        &state,
         &session,
         path.into_inner(),
         None,
@@ -171,11 +157,7 @@ pub async fn show(
     .await
 }
 
-pub async fn decide(
-    state: web::Data<AppState>,
-    path: web::Path<Uuid>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn decide(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
     let action = fields.text("action");
@@ -189,20 +171,12 @@ pub async fn decide(
             .and_then(|v| v.parse().ok())
             .filter(|_| action == "escalate"),
     };
-    let result = reviews::transition(
-        state.clone(),
-        session.caller.clone(),
-        IfMatch(version),
-        web::Path::from(id),
-        web::Json(request),
-    )
-    .await;
+    let result = reviews::transition(&session, id, version, &request).await;
     match result {
         Ok(_) => Ok(see_other(&format!("/flags/{id}"))),
-        Err(ApiError::PreconditionFailed { .. }) => {
+        Err(AppError::PreconditionFailed { .. }) => {
             let message = "Another supervisor decided or changed this flag first. Here is its current state; nothing of yours was saved.".to_owned();
             flag_page(
-                &state,
                 &session,
                 id,
                 Some(("warn", message)),
@@ -212,15 +186,15 @@ pub async fn decide(
             .await
         }
         Err(
-            e @ (ApiError::Validation(_)
-            | ApiError::BadRequest { .. }
-            | ApiError::Conflict(_)
-            | ApiError::Forbidden),
+            e @ (AppError::Validation(_)
+            | AppError::BadRequest { .. }
+            | AppError::Conflict(_)
+            | AppError::Forbidden),
         ) => {
             let mut errors = Errors::default();
             errors.absorb(&e, str::to_owned);
-            use actix_web::ResponseError;
-            flag_page(&state, &session, id, None, &errors, e.status_code()).await
+            let status = crate::error::status(&e);
+            flag_page(&session, id, None, &errors, status).await
         }
         Err(e) => Err(e.into()),
     }

@@ -3,35 +3,32 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use interdict_app::chains::{self, ChainQuery};
+use interdict_app::links::{self, CreateLinkRequest};
+use interdict_app::records::{self, ReasonRequest};
+use interdict_app::shipments::{self, ShipmentQuery};
+use interdict_app::suggestions::{self, SuggestionDecision};
+use interdict_app::{flags, AppError};
 use interdict_domain::chain::LinkRelation;
 use interdict_domain::chemical::ControlStatus;
-use interdict_domain::shipment::{IncidentType, Mode, ShipmentStatus};
+use interdict_domain::party::PartyInput;
+use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
 use maud::html;
-use serde_json::Value;
 use uuid::Uuid;
 
-use super::dashboard::shipment_table;
-use super::display::{
-    badge, body_of, day, pager, place, query_of, short, str_of, when, with_times,
-};
+use super::dashboard::{shipment_table, shipped_at};
+use super::display::{badge, day, number, pager, place, query_of, short, when, with_times};
 use super::error::PageError;
 use super::form::{any_of, choices, param, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
 use super::session::{Posted, Session};
-use crate::error::ApiError;
-use crate::routes::chains::{self, CreateLinkRequest};
-use crate::routes::parties;
-use crate::routes::shipments::{self, ShipmentQuery};
-use crate::routes::suggestions::{self, SuggestionDecision};
-use crate::routes::views::ReasonRequest;
-use crate::state::AppState;
+use crate::error::{detail, kind, status};
 
 fn words(all: Vec<&'static str>) -> Vec<(String, String)> {
     any_of(&all)
 }
 
 pub async fn search(
-    state: web::Data<AppState>,
     session: Session,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
@@ -40,9 +37,7 @@ pub async fn search(
     let mut errors = Errors::default();
     let result = async {
         let q = query_of::<ShipmentQuery>(&with_times(&pairs))?;
-        Ok(shipments::list(state, session.caller.clone(), q)
-            .await?
-            .into_inner())
+        records::search::<ShipmentInput, _>(&session, &q).await
     }
     .await;
     let page_result = errors.filters(result)?;
@@ -112,7 +107,6 @@ pub struct DoneQuery {
 }
 
 pub async fn show(
-    state: web::Data<AppState>,
     session: Session,
     path: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
@@ -121,55 +115,32 @@ pub async fn show(
     if let Some(message) = query.done.as_deref().and_then(done_message) {
         outcome.notice = Some(("ok", message.to_owned()));
     }
-    detail(&state, &session, path.into_inner(), outcome, StatusCode::OK).await
+    shipment_page(&session, path.into_inner(), outcome, StatusCode::OK).await
 }
 
-async fn detail(
-    state: &web::Data<AppState>,
+async fn shipment_page(
     session: &Session,
     id: Uuid,
     outcome: Outcome,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let caller = &session.caller;
-    let shipment =
-        body_of(shipments::show(state.clone(), caller.clone(), web::Path::from(id)).await?).await?;
-    let history = shipments::history(state.clone(), caller.clone(), web::Path::from(id))
-        .await?
-        .into_inner();
-    let links = chains::list_links(state.clone(), caller.clone(), web::Path::from(id))
-        .await?
-        .into_inner();
+    let detail = shipments::detail(session, id).await?;
+    let history = records::history::<ShipmentInput>(session, id).await?;
+    let links = links::of_shipment(session, id).await?;
     // Suggestions are for those who may link; others simply see none.
-    let suggestions = suggestions::list(state.clone(), caller.clone(), web::Path::from(id))
-        .await
-        .map(|s| s.into_inner())
-        .unwrap_or_default();
+    let suggestions = suggestions::list(session, id).await.unwrap_or_default();
+    let shipment = &detail.record.document;
     let mut party_rows = Vec::new();
-    for party in shipment
-        .get("parties")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let role = str_of(party, "role").replace('_', " ");
-        let party_id = str_of(party, "party_id");
-        let name = match party_id.parse::<Uuid>() {
-            Ok(pid) => {
-                match parties::show(state.clone(), caller.clone(), web::Path::from(pid)).await {
-                    Ok(response) => body_of(response)
-                        .await
-                        .map(|p| str_of(&p, "name").to_owned())
-                        .unwrap_or_default(),
-                    Err(ApiError::NotFound) => "(not available to you)".to_owned(),
-                    Err(other) => return Err(other.into()),
-                }
-            }
-            Err(_) => String::new(),
+    for party in &shipment.parties {
+        let role = party.role.replace('_', " ");
+        let name = match records::show::<PartyInput>(session, party.party_id).await {
+            Ok(record) => record.document.name,
+            Err(AppError::NotFound) => "(not available to you)".to_owned(),
+            Err(other) => return Err(other.into()),
         };
         party_rows.push((role, name));
     }
-    let risk = shipment.get("risk").cloned().unwrap_or(Value::Null);
+    let risk = &detail.risk;
     let title = format!("Shipment {}", short(&id));
     let (to, relation, evidence) = &outcome.link_values;
     let body = html! {
@@ -177,34 +148,33 @@ async fn detail(
         @if let Some((kind, text)) = &outcome.notice { (notice(kind, text)) }
         p.actions {
             a.button href={ "/shipments/" (id) "/chain" } { "View the chain" }
-            @if shipment.get("withdrawn").is_some() { (badge("dismissed", "withdrawn")) }
+            @if detail.record.withdrawn.is_some() { (badge("dismissed", "withdrawn")) }
         }
         div.grid2 {
             section {
                 h2 { "Facts" }
                 dl.facts {
-                    dt { "Incident type" } dd { (str_of(&shipment, "incident_type").replace('_', " ")) }
-                    dt { "Status" } dd { (str_of(&shipment, "status").replace('_', " ")) }
-                    dt { "Mode" } dd { (str_of(&shipment, "mode")) }
-                    dt { "From" } dd { (place(shipment.get("origin"))) }
-                    dt { "To" } dd { (place(shipment.get("destination"))) }
-                    dt { "Shipped" } dd { (day(shipment.get("shipped_at").and_then(Value::as_str))) }
-                    dt { "Declared" } dd { (str_of(&shipment, "declared_description")) " " (str_of(&shipment, "declared_hs_code")) }
+                    dt { "Incident type" } dd { (shipment.incident_type.replace('_', " ")) }
+                    dt { "Status" } dd { (shipment.status.replace('_', " ")) }
+                    dt { "Mode" } dd { (shipment.mode) }
+                    dt { "From" } dd { (place(shipment.legs.first().map(|l| &l.from))) }
+                    dt { "To" } dd { (place(shipment.legs.last().map(|l| &l.to))) }
+                    dt { "Shipped" } dd { (day(shipped_at(shipment))) }
+                    dt { "Declared" } dd { (shipment.declared_description.as_deref().unwrap_or_default()) " " (shipment.declared_hs_code.as_deref().unwrap_or_default()) }
                     dt { "Tracking" } dd {
-                        @for t in shipment.get("tracking_numbers").and_then(Value::as_array).into_iter().flatten() {
-                            code { (str_of(t, "value")) } " (" (str_of(t, "kind")) ") "
+                        @for t in &shipment.tracking_numbers {
+                            code { (t.value) } " (" (t.kind) ") "
                         }
                     }
-                    dt { "Shared with" } dd { (str_of(&shipment, "scope")) }
-                    dt { "Version" } dd { (shipment.get("version").and_then(Value::as_i64).unwrap_or(0)) }
+                    dt { "Shared with" } dd { (detail.record.scope) }
+                    dt { "Version" } dd { (detail.record.version) }
                 }
             }
             section {
                 h2 { "Risk" }
-                p { "Score " strong #risk-score { (risk.get("score").and_then(Value::as_f64).unwrap_or(0.0)) } }
-                @let indicators: Vec<&Value> = risk.get("indicators").and_then(Value::as_array).into_iter().flatten().collect();
-                @if indicators.is_empty() { p.muted { "No indicator fires." } }
-                ul { @for i in indicators { li { (str_of(i, "sentence")) " " span.muted { "(" (str_of(i, "code")) ")" } } } }
+                p { "Score " strong #risk-score { (risk.score) } }
+                @if risk.indicators.is_empty() { p.muted { "No indicator fires." } }
+                ul { @for i in &risk.indicators { li { (i.sentence) " " span.muted { "(" (i.code.as_str()) ")" } } } }
             }
         }
         section {
@@ -216,16 +186,16 @@ async fn detail(
         section {
             h2 { "Lines" }
             table { thead { tr { th { "#" } th { "Item" } th { "Quantity" } th { "Count" } } } tbody {
-                @for (n, line) in shipment.get("lines").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                @for (n, line) in shipment.lines.iter().enumerate() {
                     tr {
                         td { (n + 1) }
-                        td { @for key in ["chemical_id", "equipment_id", "die_mold_id"] {
-                            @if let Some(item) = line.get(key).and_then(Value::as_str) {
-                                (key.trim_end_matches("_id").replace('_', " ")) " " code { (item.get(..8).unwrap_or(item)) }
+                        td { @for (item, id) in [("chemical", line.chemical_id), ("equipment", line.equipment_id), ("die mold", line.die_mold_id)] {
+                            @if let Some(id) = id {
+                                (item) " " code { (short(&id)) }
                             }
                         } }
-                        td { (line.get("quantity").map(|q| q.to_string()).unwrap_or_default()) " " (str_of(line, "unit")) }
-                        td { (line.get("count").map(|q| q.to_string()).unwrap_or_default()) }
+                        td { (line.quantity.map(number).unwrap_or_default()) " " (line.unit.as_deref().unwrap_or_default()) }
+                        td { (line.count) }
                     }
                 }
             } }
@@ -233,14 +203,14 @@ async fn detail(
         section {
             h2 { "Route" }
             table { thead { tr { th { "Leg" } th { "From" } th { "To" } th { "Departed" } th { "Arrived" } th { "Carrier" } } } tbody {
-                @for (n, leg) in shipment.get("legs").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                @for (n, leg) in shipment.legs.iter().enumerate() {
                     tr {
                         td { (n + 1) }
-                        td { (place(leg.get("from"))) }
-                        td { (place(leg.get("to"))) }
-                        td { (day(leg.get("departure_at").and_then(Value::as_str))) }
-                        td { (day(leg.get("arrival_at").and_then(Value::as_str))) }
-                        td { (str_of(leg, "carrier")) }
+                        td { (place(Some(&leg.from))) }
+                        td { (place(Some(&leg.to))) }
+                        td { (day(leg.departure_at.as_deref())) }
+                        td { (day(leg.arrival_at.as_deref())) }
+                        td { (leg.carrier.as_deref().unwrap_or_default()) }
                     }
                 }
             } }
@@ -323,28 +293,19 @@ async fn detail(
     Ok(page_with(status, session, &title, body))
 }
 
-fn refused(e: &ApiError) -> StatusCode {
-    use actix_web::ResponseError;
-    e.status_code()
-}
-
-/// A service refusal the page can explain in place; anything else (not
-/// found, unavailable) is the error page.
-fn explainable(e: &ApiError) -> bool {
+/// A refusal the page can explain in place; anything else (not found,
+/// unavailable) is the error page.
+fn explainable(e: &AppError) -> bool {
     matches!(
         e,
-        ApiError::Validation(_)
-            | ApiError::BadRequest { .. }
-            | ApiError::Conflict(_)
-            | ApiError::Forbidden
+        AppError::Validation(_)
+            | AppError::BadRequest { .. }
+            | AppError::Conflict(_)
+            | AppError::Forbidden
     )
 }
 
-pub async fn link(
-    state: web::Data<AppState>,
-    path: web::Path<Uuid>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
     let values = (
@@ -359,16 +320,9 @@ pub async fn link(
                 relation: values.1.clone(),
                 evidence: values.2.clone(),
             };
-            chains::create_link(
-                state.clone(),
-                session.caller.clone(),
-                web::Path::from(id),
-                web::Json(request),
-            )
-            .await
-            .map(|_| ())
+            links::create(&session, id, request).await.map(|_| ())
         }
-        Err(_) => Err(ApiError::bad_request("to", "must be a shipment id")),
+        Err(_) => Err(AppError::bad_request("to", "must be a shipment id")),
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/shipments/{id}?done=linked"))),
@@ -378,42 +332,28 @@ pub async fn link(
                 ..Outcome::default()
             };
             outcome.link_errors.absorb(&e, str::to_owned);
-            detail(&state, &session, id, outcome, refused(&e)).await
+            shipment_page(&session, id, outcome, status(&e)).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn flag(
-    state: web::Data<AppState>,
-    path: web::Path<Uuid>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
+pub async fn flag(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
-    let request = ReasonRequest {
-        reason: fields.text("reason"),
-    };
-    match chains::raise_flag(
-        state.clone(),
-        session.caller.clone(),
-        web::Path::from(id),
-        web::Json(request),
-    )
-    .await
-    {
+    let request = ReasonRequest::new(fields.text("reason"));
+    match flags::raise(&session, id, &request).await {
         Ok(_) => Ok(see_other(&format!("/shipments/{id}?done=flagged"))),
         Err(e) if explainable(&e) => {
             let mut outcome = Outcome::default();
             outcome.flag_errors.absorb(&e, str::to_owned);
-            detail(&state, &session, id, outcome, refused(&e)).await
+            shipment_page(&session, id, outcome, status(&e)).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn decide_suggestion(
-    state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     posted: Posted,
 ) -> Result<HttpResponse, PageError> {
@@ -424,14 +364,7 @@ pub async fn decide_suggestion(
         decision: decision.clone(),
         relation: fields.opt("relation").filter(|_| decision == "accept"),
     };
-    match suggestions::decide(
-        state.clone(),
-        session.caller.clone(),
-        web::Path::from((id, candidate)),
-        web::Json(request),
-    )
-    .await
-    {
+    match suggestions::decide(&session, id, candidate, &request).await {
         Ok(_) => {
             let done = if decision == "accept" {
                 "accepted"
@@ -442,32 +375,18 @@ pub async fn decide_suggestion(
         }
         Err(e) if explainable(&e) => {
             let outcome = Outcome {
-                notice: Some(("error", e.detail().unwrap_or_else(|| e.kind().1.to_owned()))),
+                notice: Some(("error", detail(&e).unwrap_or_else(|| kind(&e).1.to_owned()))),
                 ..Outcome::default()
             };
-            detail(&state, &session, id, outcome, refused(&e)).await
+            shipment_page(&session, id, outcome, status(&e)).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn chain(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, PageError> {
+pub async fn chain(session: Session, path: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let view = chains::show_chain(
-        state,
-        session.caller.clone(),
-        web::Path::from(id),
-        web::Query(chains::ChainQuery {
-            max_depth: None,
-            max_nodes: None,
-        }),
-    )
-    .await?
-    .into_inner();
+    let view = chains::show(&session, id, &ChainQuery::default()).await?;
     let title = format!("Chain of shipment {}", short(&id));
     let body = html! {
         h1 { (title) }

@@ -2,45 +2,11 @@
 //! identifier — call them", never what that record says.
 
 use actix_web::web;
-use chrono::{DateTime, Utc};
-use interdict_domain::audit::AuditAction;
-use interdict_domain::policy;
-use interdict_persistence::deconfliction;
-use serde::Serialize;
-use utoipa::ToSchema;
-use uuid::Uuid;
+use interdict_app::deconfliction::{self, NoticeView};
+use interdict_app::pagination::{Page, PageQuery};
 
-use super::views::utc;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::pagination::{Page, PageQuery};
-use crate::state::AppState;
-
-/// The agency to contact about a match.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactView {
-    pub id: Uuid,
-    pub name: String,
-    pub ori: String,
-    pub contact: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NoticeView {
-    pub id: Uuid,
-    /// Your agency's record that matched.
-    pub record_id: Uuid,
-    #[schema(example = "equipment")]
-    pub record_kind: String,
-    #[schema(example = "serial")]
-    pub identifier_kind: String,
-    /// The identifier, normalised.
-    #[schema(example = "TDP520230042")]
-    pub identifier_value: String,
-    /// The agency that holds a record with the same identifier.
-    pub other_agency: ContactView,
-    pub created_at: DateTime<Utc>,
-}
 
 /// Deconfliction notices for the caller's agency, newest first.
 #[utoipa::path(get, operation_id = "deconfliction_list", path = "/api/v1/deconfliction", tag = "deconfliction", security(("bearer" = [])), params(PageQuery), responses(
@@ -48,48 +14,8 @@ pub struct NoticeView {
     (status = 403, content_type = "application/problem+json"),
 ))]
 pub async fn list(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<NoticeView>>, ApiError> {
-    let actor = caller.actor.clone();
-    let page = async {
-        ApiError::from_decision(policy::decide_deconfliction(&actor))?;
-        let limit = query.limit()?;
-        let cursor = query.uuid_cursor()?;
-        let agency = actor.agency_id;
-        let notices = state
-            .db
-            .run(move |conn| {
-                Ok::<_, ApiError>(deconfliction::list(conn, agency, cursor, limit + 1)?)
-            })
-            .await?;
-        Ok(Page::from_rows(
-            notices,
-            limit,
-            |n| n.id.0.to_string(),
-            |n| NoticeView {
-                id: n.id.0,
-                record_id: n.record_id.0,
-                record_kind: n.record_kind,
-                identifier_kind: n.identifier_kind,
-                identifier_value: n.identifier_value,
-                other_agency: ContactView {
-                    id: n.other_agency.id.0,
-                    name: n.other_agency.name,
-                    ori: n.other_agency.ori,
-                    contact: n.other_agency.contact,
-                },
-                created_at: utc(n.created_at),
-            },
-        ))
-    }
-    .await;
-    state
-        .audited(
-            caller.event_on(AuditAction::DeconflictionList, "deconfliction", "*"),
-            page,
-        )
-        .await
-        .map(web::Json)
+    Ok(web::Json(deconfliction::list(&caller, &query).await?))
 }

@@ -1,9 +1,9 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
 use actix_web::{web, HttpResponse};
+use interdict_app::App;
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The process is up.
 #[utoipa::path(get, operation_id = "health_healthz", path = "/healthz", tag = "operations", responses((status = 200, description = "The process is running")))]
@@ -16,10 +16,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 200, description = "The database is reachable"),
     (status = 503, description = "The database is unreachable", content_type = "application/problem+json"),
 ))]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .run(|conn| Ok::<_, ApiError>(interdict_persistence::db::ping(conn)?))
-        .await?;
+pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    interdict_app::refusals::database_ready(&app).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
 }

@@ -1,9 +1,8 @@
-//! The JSON API under `/api/v1`, one module per resource.
+//! The JSON API under `/api/v1`, one module per resource. Each handler
+//! reads its request, calls one use case of `interdict_app` and writes its
+//! answer; the decision is the use case's.
 
-use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
-
-use crate::error::ApiError;
+use actix_web::web;
 
 pub mod agencies;
 pub mod audit;
@@ -15,17 +14,16 @@ pub mod die_molds;
 pub mod equipment;
 pub mod health;
 pub mod imports;
+pub mod links;
 pub mod me;
 pub mod parties;
-pub mod registry;
+pub mod records;
 pub mod reports;
 pub mod reviews;
 pub mod shipments;
 pub mod suggestions;
-pub mod summary;
 pub mod task_forces;
 pub mod users;
-pub mod views;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(health::healthz))
@@ -80,8 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/deconfliction").get(deconfliction::list))
                 .service(
                     web::resource("/shipments/{id}/links")
-                        .get(chains::list_links)
-                        .post(chains::create_link),
+                        .get(links::list_links)
+                        .post(links::create_link),
                 )
                 .service(web::resource("/shipments/{id}/chain").get(chains::show_chain))
                 .service(web::resource("/shipments/{id}/suggestions").get(suggestions::list))
@@ -89,10 +87,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/shipments/{id}/suggestions/{candidate}")
                         .post(suggestions::decide),
                 )
-                .service(web::resource("/shipments/{id}/flags").post(chains::raise_flag))
-                .service(web::resource("/links/{id}/withdraw").post(chains::withdraw_link))
+                .service(web::resource("/shipments/{id}/flags").post(reviews::raise_flag))
+                .service(web::resource("/links/{id}/withdraw").post(links::withdraw_link))
                 .service(web::resource("/chains").get(chains::search))
-                .service(web::resource("/reports/summary.pdf").get(summary::summary))
+                .service(web::resource("/reports/summary.pdf").get(reports::summary))
                 .service(web::resource("/imports").post(imports::create))
                 .service(web::resource("/imports/{id}").get(imports::show))
                 .service(web::resource("/imports/{id}/rejections").get(imports::rejections))
@@ -101,43 +99,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/flags/{id}").get(reviews::show))
                 .service(web::resource("/flags/{id}/transitions").post(reviews::transition)),
         );
-}
-
-/// The `If-Match` version as an extractor that never fails, so the
-/// handler answers (and audits) a missing or malformed header itself; the
-/// pages pass the version from a hidden form field instead.
-pub struct IfMatch(pub Result<i64, ApiError>);
-
-impl FromRequest for IfMatch {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(Ok(Self(if_match_version(req))))
-    }
-}
-
-/// The version an update is based on, from `If-Match: "N"`.
-pub fn if_match_version(req: &HttpRequest) -> Result<i64, ApiError> {
-    let value = req
-        .headers()
-        .get(header::IF_MATCH)
-        .ok_or(ApiError::PreconditionRequired)?
-        .to_str()
-        .map_err(|_| ApiError::bad_request("If-Match", "must be a quoted version number"))?;
-    value
-        .trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse()
-        .map_err(|_| {
-            ApiError::bad_request(
-                "If-Match",
-                "must be the quoted version from the ETag header",
-            )
-        })
-}
-
-pub fn etag(version: i64) -> (header::HeaderName, String) {
-    (header::ETAG, format!("\"{version}\""))
 }

@@ -1,0 +1,349 @@
+//! The oversight report: a PDF of what was recorded in the auditor's scope
+//! over a period, what was flagged and decided, and the state of the audit
+//! trail.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
+use interdict_domain::audit::{AuditAction, VerifyReport};
+use interdict_domain::chemical::ChemicalInput;
+use interdict_domain::policy::{self, Report, Visibility};
+use interdict_domain::record::RecordKind;
+use interdict_domain::shipment::ShipmentInput;
+use interdict_persistence::audit::{self, VerifyMode};
+use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
+use interdict_persistence::{flags, records, DbConnection};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use utoipa::IntoParams;
+
+use super::pdf::{Document, Page, HEIGHT, WIDTH};
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::filters::parse_time;
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// Start of the period, inclusive: RFC 3339, or a date for midnight UTC.
+    pub from: String,
+    /// End of the period, exclusive: RFC 3339, or a date for midnight UTC at its start.
+    pub to: String,
+}
+
+/// The figures the report shows.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub shipments: u64,
+    pub by_incident: BTreeMap<String, u64>,
+    pub by_control: BTreeMap<String, u64>,
+    pub by_origin: BTreeMap<String, u64>,
+    pub by_state: BTreeMap<String, u64>,
+    /// Shipments per week, keyed by the Monday that starts it.
+    pub per_week: BTreeMap<String, u64>,
+    pub flags_raised: u64,
+    pub flags_by_state: BTreeMap<String, u64>,
+    pub median_hours_to_decision: Option<f64>,
+    pub audit: Option<VerifyReport>,
+    pub audit_head: String,
+}
+
+const PAGE: i64 = 500;
+
+fn gather(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    audit_key: &[u8],
+) -> Result<Summary, AppError> {
+    let mut summary = Summary::default();
+    let mut chemicals: BTreeMap<uuid::Uuid, String> = BTreeMap::new();
+    let mut before = None;
+    let mut ids = Vec::new();
+    loop {
+        let page = Search {
+            facts: FactFilter::Shipment(ShipmentFacts {
+                shipped_from: Some(from),
+                shipped_to: Some(to),
+                ..ShipmentFacts::default()
+            }),
+            before,
+            limit: PAGE,
+            ..Search::default()
+        };
+        let rows = search::search(conn, RecordKind::Shipment, visibility, &page)?;
+        let Some(last) = rows.last() else { break };
+        before = Some(last.id.0);
+        let full = rows.len() as i64 == PAGE;
+        for row in rows {
+            let Ok(input) = serde_json::from_str::<ShipmentInput>(&row.body) else {
+                continue;
+            };
+            ids.push(row.id.0);
+            summary.shipments += 1;
+            *summary
+                .by_incident
+                .entry(input.incident_type.clone())
+                .or_default() += 1;
+            if let Some(origin) = input.legs.first() {
+                *summary
+                    .by_origin
+                    .entry(origin.from.country.clone())
+                    .or_default() += 1;
+            }
+            if let Some(state) = input.legs.last().and_then(|l| l.to.subdivision.clone()) {
+                *summary.by_state.entry(state).or_default() += 1;
+            }
+            let mut controls: Vec<String> = Vec::new();
+            for chemical in input.lines.iter().filter_map(|l| l.chemical_id) {
+                let control = match chemicals.get(&chemical) {
+                    Some(control) => control.clone(),
+                    None => {
+                        let everything = Visibility::Everything {
+                            include_withdrawn: true,
+                        };
+                        let control = records::find_visible(
+                            conn,
+                            RecordKind::Chemical,
+                            chemical,
+                            &everything,
+                        )?
+                        .and_then(|r| serde_json::from_str::<ChemicalInput>(&r.body).ok())
+                        .map(|c| c.us_control)
+                        .unwrap_or_else(|| "none".into());
+                        chemicals.insert(chemical, control.clone());
+                        control
+                    }
+                };
+                if !controls.contains(&control) {
+                    controls.push(control);
+                }
+            }
+            for control in controls {
+                *summary.by_control.entry(control).or_default() += 1;
+            }
+            if let Some(at) = input
+                .legs
+                .iter()
+                .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()))
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            {
+                let day = at.with_timezone(&Utc).date_naive();
+                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+                *summary.per_week.entry(monday.to_string()).or_default() += 1;
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    // Flags on those shipments raised in the period, and how long decisions took.
+    let mut hours = Vec::new();
+    for chunk in ids.chunks(500) {
+        for flag in flags::on_shipments(conn, chunk)? {
+            if flag.raised_at < from || flag.raised_at >= to {
+                continue;
+            }
+            summary.flags_raised += 1;
+            *summary
+                .flags_by_state
+                .entry(flag.state.clone())
+                .or_default() += 1;
+            if flag.state()?.is_decided() {
+                if let Some(decided) = flags::history(conn, flag.id.0)?.last() {
+                    hours.push((decided.at - flag.raised_at).num_seconds() as f64 / 3600.0);
+                }
+            }
+        }
+    }
+    hours.sort_by(f64::total_cmp);
+    summary.median_hours_to_decision = match hours.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(hours[n / 2]),
+        n => Some((hours[n / 2 - 1] + hours[n / 2]) / 2.0),
+    };
+    summary.audit = Some(audit::verify(conn, audit_key, VerifyMode::Full)?);
+    summary.audit_head = hex::encode(audit::head(conn)?.1);
+    Ok(summary)
+}
+
+fn table(page: &mut Page<'_>, y: &mut f64, title: &str, rows: &BTreeMap<String, u64>) {
+    page.text(72.0, *y, 12.0, true, title);
+    *y -= 16.0;
+    if rows.is_empty() {
+        page.text(84.0, *y, 10.0, false, "none");
+        *y -= 14.0;
+    }
+    let mut sorted: Vec<(&String, &u64)> = rows.iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (name, count) in sorted.into_iter().take(12) {
+        page.text(84.0, *y, 10.0, false, &name.replace('_', " "));
+        page.text(360.0, *y, 10.0, false, &count.to_string());
+        *y -= 14.0;
+    }
+    *y -= 8.0;
+}
+
+pub fn render(summary: &Summary, from: &str, to: &str, scope: &str) -> Vec<u8> {
+    let mut doc = Document::new();
+    let mut page = doc.page();
+    let mut y = HEIGHT - 72.0;
+    page.text(72.0, y, 18.0, true, "Interdict oversight report");
+    y -= 22.0;
+    page.text(72.0, y, 10.0, false, &format!("Period: {from} to {to}"));
+    y -= 14.0;
+    page.text(72.0, y, 10.0, false, &format!("Scope: {scope}"));
+    y -= 14.0;
+    page.text(
+        72.0,
+        y,
+        10.0,
+        false,
+        &format!("Generated: {}", Utc::now().format("%Y-%m-%d %H:%M UTC")),
+    );
+    y -= 26.0;
+    page.text(
+        72.0,
+        y,
+        12.0,
+        true,
+        &format!("Shipments recorded: {}", summary.shipments),
+    );
+    y -= 24.0;
+    table(&mut page, &mut y, "By incident type", &summary.by_incident);
+    table(
+        &mut page,
+        &mut y,
+        "By control status of chemicals carried",
+        &summary.by_control,
+    );
+    table(&mut page, &mut y, "By origin country", &summary.by_origin);
+    table(&mut page, &mut y, "By destination state", &summary.by_state);
+
+    let mut page = doc.page();
+    let mut y = HEIGHT - 72.0;
+    page.text(72.0, y, 12.0, true, "Flags and review");
+    y -= 18.0;
+    page.text(
+        84.0,
+        y,
+        10.0,
+        false,
+        &format!("Flags raised: {}", summary.flags_raised),
+    );
+    y -= 14.0;
+    for state in [
+        "open",
+        "under_review",
+        "confirmed",
+        "dismissed",
+        "escalated",
+    ] {
+        let count = summary.flags_by_state.get(state).copied().unwrap_or(0);
+        page.text(
+            84.0,
+            y,
+            10.0,
+            false,
+            &format!("{}: {count}", state.replace('_', " ")),
+        );
+        y -= 14.0;
+    }
+    let median = summary
+        .median_hours_to_decision
+        .map_or("no decisions yet".to_owned(), |h| format!("{h:.1} hours"));
+    page.text(
+        84.0,
+        y,
+        10.0,
+        false,
+        &format!("Median time to decision: {median}"),
+    );
+    y -= 30.0;
+
+    page.text(72.0, y, 12.0, true, "Shipments per week");
+    y -= 16.0;
+    let max = summary.per_week.values().copied().max().unwrap_or(0).max(1) as f64;
+    let weeks: Vec<(&String, &u64)> = summary
+        .per_week
+        .iter()
+        .rev()
+        .take(26)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let bar_width = ((WIDTH - 144.0) / weeks.len().max(1) as f64).min(40.0);
+    let base = y - 160.0;
+    page.line(72.0, base, WIDTH - 72.0, base);
+    for (i, (week, count)) in weeks.iter().enumerate() {
+        let x = 72.0 + i as f64 * bar_width;
+        let height = 150.0 * (**count as f64) / max;
+        page.rect(x + 2.0, base, bar_width - 4.0, height, 0.45);
+        page.text(x + 2.0, base + height + 3.0, 7.0, false, &count.to_string());
+        if weeks.len() <= 13 || i % 2 == 0 {
+            page.text(x + 2.0, base - 10.0, 6.0, false, &week[5..]);
+        }
+    }
+    y = base - 40.0;
+
+    page.text(72.0, y, 12.0, true, "Audit trail");
+    y -= 16.0;
+    let verdict = match &summary.audit {
+        Some(VerifyReport::Intact { entries, .. }) => {
+            format!("Verified: intact, {entries} entries re-hashed")
+        }
+        Some(VerifyReport::Broken {
+            first_bad_seq,
+            reason,
+            ..
+        }) => {
+            format!("BROKEN at entry {first_bad_seq}: {reason}")
+        }
+        None => "not checked".into(),
+    };
+    page.text(84.0, y, 10.0, false, &verdict);
+    y -= 14.0;
+    page.text(
+        84.0,
+        y,
+        8.0,
+        false,
+        &format!("Head hash: {}", summary.audit_head),
+    );
+    doc.finish("Interdict oversight report")
+}
+
+/// The oversight report for a period, as a PDF (auditors).
+pub async fn summary(ctx: &Ctx, query: &SummaryQuery) -> Result<Vec<u8>, AppError> {
+    let mut event = ctx.event_on(AuditAction::ReportExport, "report", "summary.pdf");
+    event.detail = Some(
+        serde_json::json!({ "from": query.from, "to": query.to, "format": "pdf" }).to_string(),
+    );
+    let key = ctx.app.keys.audit.clone();
+    let built = async {
+        let actor = ctx.actor()?;
+        AppError::from_decision(policy::decide_export(actor, Report::Summary))?;
+        let from = parse_time("from", Some(&query.from))?
+            .ok_or_else(|| AppError::bad_request("from", "is required"))?;
+        let to = parse_time("to", Some(&query.to))?
+            .ok_or_else(|| AppError::bad_request("to", "is required"))?;
+        if from >= to {
+            return Err(AppError::bad_request("to", "must be after `from`"));
+        }
+        let visibility = policy::visibility(actor, RecordKind::Shipment);
+        let scope = if actor.system_agency {
+            "all agencies' shared records"
+        } else {
+            "your agency and what is shared with it"
+        };
+        let summary = ctx
+            .app
+            .db
+            .run(move |conn| gather(conn, &visibility, from.naive_utc(), to.naive_utc(), &key))
+            .await?;
+        Ok(render(&summary, &query.from, &query.to, scope))
+    }
+    .await;
+    ctx.audited(event, built).await
+}

@@ -1,0 +1,341 @@
+//! Link suggestions: shipments that look like the continuation (or the
+//! start) of another, each with its reasons. Investigators accept one,
+//! which links the two, or reject it, and it is not proposed again.
+
+use chrono::NaiveDateTime;
+use interdict_domain::audit::AuditAction;
+use interdict_domain::chain::LinkRelation;
+use interdict_domain::party::normalise_name;
+use interdict_domain::policy::{self, Actor, RecordAction};
+use interdict_domain::record::RecordKind;
+use interdict_domain::shipment::{PartyRole, Shipment, ShipmentInput};
+use interdict_domain::validation::pick;
+use interdict_domain::ValidationErrors;
+use interdict_persistence::chains;
+use interdict_persistence::records;
+use interdict_persistence::search::{self, FactFilter, Search};
+use interdict_persistence::DbConnection;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::links::{self, LinkView};
+use crate::records::shipment_for;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// The proposed link: `to` continues `from`.
+    pub from: Uuid,
+    pub to: Uuid,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+}
+
+const PER_REASON: i64 = 50;
+
+struct Loaded {
+    shipment: Shipment,
+}
+
+fn load(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Option<Loaded>, AppError> {
+    let visibility = policy::visibility(actor, RecordKind::Shipment);
+    let Some(row) = records::find_visible(conn, RecordKind::Shipment, id, &visibility)? else {
+        return Ok(None);
+    };
+    let input: ShipmentInput = serde_json::from_str(&row.body).map_err(AppError::internal)?;
+    Ok(Shipment::validate(&input)
+        .ok()
+        .map(|shipment| Loaded { shipment }))
+}
+
+fn party_names(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    shipment: &Shipment,
+    role: PartyRole,
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    let visibility = policy::visibility(actor, RecordKind::Party);
+    let mut names = Vec::new();
+    for (id, _) in shipment.parties.iter().filter(|(_, r)| *r == role) {
+        if let Some(row) = records::find_visible(conn, RecordKind::Party, *id, &visibility)? {
+            let body: serde_json::Value =
+                serde_json::from_str(&row.body).map_err(AppError::internal)?;
+            names.push((*id, body["name"].as_str().unwrap_or_default().to_owned()));
+        }
+    }
+    Ok(names)
+}
+
+/// Parties visible to the actor whose name normalises to `name`'s.
+fn same_named_parties(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    name: &str,
+) -> Result<Vec<Uuid>, AppError> {
+    let wanted = normalise_name(name);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first_word = wanted.split(' ').next().unwrap_or_default().to_owned();
+    let query = Search {
+        text: Some(first_word),
+        facts: FactFilter::None,
+        limit: PER_REASON,
+        ..Search::default()
+    };
+    let visibility = policy::visibility(actor, RecordKind::Party);
+    let rows = search::search(conn, RecordKind::Party, &visibility, &query)?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| {
+            serde_json::from_str::<serde_json::Value>(&row.body)
+                .ok()
+                .and_then(|b| b["name"].as_str().map(normalise_name))
+                .is_some_and(|n| n == wanted)
+        })
+        .map(|row| row.id.0)
+        .collect())
+}
+
+/// Every suggestion for `id`, not yet decided and not already linked.
+fn suggestions(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+    window: chrono::Duration,
+) -> Result<Vec<Suggestion>, AppError> {
+    let Some(me) = load(conn, actor, id)? else {
+        return Err(AppError::NotFound);
+    };
+    let mut found: BTreeMap<(Uuid, Uuid), Vec<String>> = BTreeMap::new();
+    let mut add =
+        |from: Uuid, to: Uuid, reason: String| found.entry((from, to)).or_default().push(reason);
+
+    // Shared identifiers: earlier shipment first.
+    let my_time = me.shipment.shipped_at();
+    for (other, kind, value) in chains::sharing_identifiers(conn, id, PER_REASON)? {
+        let Some(them) = load(conn, actor, other)? else {
+            continue;
+        };
+        let (from, to) = if them.shipment.shipped_at() < my_time {
+            (other, id)
+        } else {
+            (id, other)
+        };
+        add(
+            from,
+            to,
+            format!("Both carry the {} {value}.", kind.replace('_', " ")),
+        );
+    }
+
+    // The consignee of one is the consignor of the other.
+    for (mine, other_role, forward) in [
+        (PartyRole::Consignee, PartyRole::Consignor, true),
+        (PartyRole::Consignor, PartyRole::Consignee, false),
+    ] {
+        for (party, name) in party_names(conn, actor, &me.shipment, mine)? {
+            let mut parties = same_named_parties(conn, actor, &name)?;
+            parties.push(party);
+            for other in chains::naming_parties(conn, &parties, other_role.as_str(), PER_REASON)? {
+                if other == id || load(conn, actor, other)?.is_none() {
+                    continue;
+                }
+                let reason = format!(
+                    "{name} is the {} of one and the {} of the other.",
+                    mine.as_str(),
+                    other_role.as_str()
+                );
+                if forward {
+                    add(id, other, reason);
+                } else {
+                    add(other, id, reason);
+                }
+            }
+        }
+    }
+
+    // It departs from where this one arrived, soon after.
+    if let (Some(last), Some(arrived)) = (
+        me.shipment.legs.last(),
+        me.shipment
+            .legs
+            .last()
+            .and_then(|l| l.arrival_at.or(l.departure_at)),
+    ) {
+        let from: NaiveDateTime = arrived.naive_utc();
+        for other in chains::departing(
+            conn,
+            last.to.country.as_str(),
+            from,
+            from + window,
+            PER_REASON,
+        )? {
+            if other == id {
+                continue;
+            }
+            let Some(them) = load(conn, actor, other)? else {
+                continue;
+            };
+            let Some(first) = them.shipment.legs.first() else {
+                continue;
+            };
+            let same_city = match (&last.to.city, &first.from.city) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            };
+            if same_city {
+                let days = them
+                    .shipment
+                    .shipped_at()
+                    .map(|t| (t - arrived).num_days())
+                    .unwrap_or(0);
+                let place = last
+                    .to
+                    .city
+                    .clone()
+                    .unwrap_or_else(|| last.to.country.to_string());
+                let when = match days {
+                    0 => "the day".to_owned(),
+                    1 => "1 day after".to_owned(),
+                    n => format!("{n} days after"),
+                };
+                add(
+                    id,
+                    other,
+                    format!("Departs from {place} {when} this shipment arrived there."),
+                );
+            }
+        }
+    }
+
+    let decided = chains::decided_candidates(conn, id)?;
+    let linked: Vec<(Uuid, Uuid)> = chains::links_of(conn, id)?
+        .into_iter()
+        .filter(|l| l.withdrawn_at.is_none())
+        .map(|l| (l.from_shipment_id.0, l.to_shipment_id.0))
+        .collect();
+    let mut list: Vec<Suggestion> = found
+        .into_iter()
+        .filter(|((from, to), _)| {
+            let other = if *from == id { *to } else { *from };
+            !decided.contains(&other)
+                && !linked
+                    .iter()
+                    .any(|(a, b)| (a == from && b == to) || (a == to && b == from))
+        })
+        .map(|((from, to), mut reasons)| {
+            reasons.dedup();
+            Suggestion { from, to, reasons }
+        })
+        .collect();
+    list.sort_by_key(|s| std::cmp::Reverse(s.reasons.len()));
+    Ok(list)
+}
+
+/// Proposed links for a shipment, each with its reasons.
+pub async fn list(ctx: &Ctx, id: Uuid) -> Result<Vec<Suggestion>, AppError> {
+    let actor = ctx.actor()?.clone();
+    let window = ctx.app.config.suggestion_window;
+    let found = ctx
+        .app
+        .db
+        .run(move |conn| {
+            shipment_for(conn, &actor, id, RecordAction::Link)?;
+            suggestions(conn, &actor, id, window)
+        })
+        .await;
+    ctx.audited(
+        ctx.event_on(AuditAction::LinkSuggestions, "shipment", id),
+        found,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionDecision {
+    /// `accept` (links the two) or `reject` (never proposed again).
+    pub decision: String,
+    /// With `accept`: the relation, `transshipment` by default.
+    pub relation: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SuggestionOutcome {
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkView>,
+}
+
+/// Accepts or rejects the suggestion linking a shipment and a candidate.
+pub async fn decide(
+    ctx: &Ctx,
+    id: Uuid,
+    candidate: Uuid,
+    request: &SuggestionDecision,
+) -> Result<SuggestionOutcome, AppError> {
+    let mut event = ctx.event_on(AuditAction::LinkSuggestion, "shipment", id);
+    event.detail = Some(
+        serde_json::json!({ "candidate": candidate, "decision": request.decision }).to_string(),
+    );
+    let mut errors = ValidationErrors::new();
+    let accept = match request.decision.as_str() {
+        "accept" => Some(true),
+        "reject" => Some(false),
+        _ => {
+            errors.add("decision", "must be accept or reject");
+            None
+        }
+    };
+    let relation = errors.check(
+        "relation",
+        pick::<LinkRelation>(request.relation.as_deref().unwrap_or("transshipment")),
+    );
+    let (Some(accept), Some(relation)) = (accept, relation) else {
+        return ctx.reject(event, errors.into()).await;
+    };
+    let actor = ctx.actor()?.clone();
+    let config = ctx.app.config.clone();
+    let link = ctx
+        .app
+        .audit
+        .perform(event, move |conn, context| {
+            shipment_for(conn, &actor, id, RecordAction::Link)?;
+            let suggestion = suggestions(conn, &actor, id, config.suggestion_window)?
+                .into_iter()
+                .find(|s| s.from == candidate || s.to == candidate)
+                .ok_or(AppError::NotFound)?;
+            let link = if accept {
+                let evidence = format!("Accepted suggestion: {}", suggestion.reasons.join(" "));
+                Some(links::insert(
+                    conn,
+                    context,
+                    &actor,
+                    &config,
+                    suggestion.from,
+                    suggestion.to,
+                    relation,
+                    evidence,
+                )?)
+            } else {
+                None
+            };
+            let decision = if accept { "accepted" } else { "rejected" };
+            chains::decide_suggestion(conn, id, candidate, decision, actor.user_id)?;
+            Ok::<_, AppError>(link)
+        })
+        .await?;
+    Ok(SuggestionOutcome {
+        decision: if link.is_some() {
+            "accepted"
+        } else {
+            "rejected"
+        }
+        .into(),
+        link: link.map(LinkView::from),
+    })
+}

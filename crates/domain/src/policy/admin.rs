@@ -1,0 +1,73 @@
+//! Decisions about accounts, the agency directory and the audit trail.
+
+use uuid::Uuid;
+
+use super::{Actor, Decision};
+use crate::user::Role;
+
+/// Which user accounts a caller may administer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserDirectory {
+    Nothing,
+    Agency(Uuid),
+    Everyone,
+}
+
+pub fn user_directory(actor: &Actor) -> UserDirectory {
+    match actor.role {
+        Role::Admin if actor.system_agency => UserDirectory::Everyone,
+        Role::Admin => UserDirectory::Agency(actor.agency_id),
+        _ => UserDirectory::Nothing,
+    }
+}
+
+/// Reading, creating or changing a user account of `target_agency`.
+pub fn decide_user_admin(actor: &Actor, target_agency: Uuid) -> Decision {
+    match user_directory(actor) {
+        UserDirectory::Nothing => Decision::Forbidden,
+        UserDirectory::Everyone => Decision::Allow,
+        UserDirectory::Agency(own) if own == target_agency => Decision::Allow,
+        UserDirectory::Agency(_) => Decision::NotFound,
+    }
+}
+
+/// Creating agencies and task forces and changing task force membership:
+/// only the system administrator.
+pub fn decide_directory_admin(actor: &Actor) -> Decision {
+    if actor.role == Role::Admin && actor.system_agency {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// Which audit entries a caller may search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    Nothing,
+    Agency(Uuid),
+    Everything,
+}
+
+pub fn audit_scope(actor: &Actor) -> AuditScope {
+    match actor.role {
+        Role::Auditor if actor.system_agency => AuditScope::Everything,
+        Role::Auditor => AuditScope::Agency(actor.agency_id),
+        _ => AuditScope::Nothing,
+    }
+}
+
+pub fn decide_audit_search(actor: &Actor) -> Decision {
+    match audit_scope(actor) {
+        AuditScope::Nothing => Decision::Forbidden,
+        _ => Decision::Allow,
+    }
+}
+
+/// Verifying the hash chain reveals only its integrity and length.
+pub fn decide_audit_verify(actor: &Actor) -> Decision {
+    match actor.role {
+        Role::Auditor | Role::Admin => Decision::Allow,
+        _ => Decision::Forbidden,
+    }
+}
