@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use interdict_domain::agency::is_state_or_territory;
 use interdict_domain::chemical::CasNumber;
 use interdict_domain::codes::CountryCode;
+use interdict_domain::validation::Invalid;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -98,7 +99,7 @@ pub fn chemical_ref(value: &Option<String>) -> Result<Option<ChemicalRef>, AppEr
 }
 
 /// An optional closed-set filter value, checked, naming the parameter.
-pub fn choice<T: std::str::FromStr<Err = String>>(
+pub fn choice<T: std::str::FromStr<Err = Invalid>>(
     name: &str,
     value: &Option<String>,
 ) -> Result<Option<String>, AppError> {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 use crate::choice;
-use crate::validation::{bounded_text, pick, ValidationErrors};
+use crate::validation::{bounded_text, pick, Invalid, ValidationErrors};
 
 choice!(AgencyLevel {
     Federal => "federal",
@@ -40,14 +40,15 @@ pub fn is_territory(code: &str) -> bool {
 pub struct Jurisdiction(String);
 
 impl Jurisdiction {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         let code = value.trim().to_ascii_uppercase();
         if code == "US" || is_state_or_territory(&code) {
             Ok(Self(code))
         } else {
-            Err(format!(
-                "`{value}` is not a US state or territory code (e.g. TX, PR) or `US`"
-            ))
+            Err(
+                format!("`{value}` is not a US state or territory code (e.g. TX, PR) or `US`")
+                    .into(),
+            )
         }
     }
 
@@ -73,16 +74,16 @@ impl fmt::Display for Jurisdiction {
 pub struct Ori(String);
 
 impl Ori {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         let ori = value.trim().to_ascii_uppercase();
         if ori.len() != 9 || !ori.is_ascii() {
             return Err("must be exactly 9 characters".into());
         }
         let (state, rest) = ori.split_at(2);
         if !is_state_or_territory(state) {
-            return Err(format!(
-                "must start with a US state or territory code, not `{state}`"
-            ));
+            return Err(
+                format!("must start with a US state or territory code, not `{state}`").into(),
+            );
         }
         if !rest.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err("characters 3 to 9 must be letters or digits".into());
@@ -152,16 +153,18 @@ impl NewAgency {
 
 /// Only federal agencies act nationwide, and territorial agencies belong to
 /// a territory.
-fn check_level_fits(level: AgencyLevel, jurisdiction: &Jurisdiction) -> Result<(), String> {
+fn check_level_fits(level: AgencyLevel, jurisdiction: &Jurisdiction) -> Result<(), Invalid> {
     match level {
         AgencyLevel::Federal => Ok(()),
         _ if jurisdiction.is_national() => Err(format!(
             "a {} agency needs a state or territory code, not US",
             level.as_str()
-        )),
+        )
+        .into()),
         AgencyLevel::Territorial if !is_territory(jurisdiction.as_str()) => Err(format!(
             "a territorial agency needs a territory code (AS, GU, MP, PR, VI), not {jurisdiction}"
-        )),
+        )
+        .into()),
         _ => Ok(()),
     }
 }

@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-use crate::validation::{bounded_text, optional, ValidationErrors};
+use crate::validation::{bounded_text, optional, Invalid, ValidationErrors};
 
 /// A CAS Registry Number, `NNNNNNN-NN-N`, with its check digit verified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CasNumber(String);
 
 impl CasNumber {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         let cas = value.trim();
         let parts: Vec<&str> = cas.split('-').collect();
         let well_formed = parts.len() == 3
@@ -20,9 +20,9 @@ impl CasNumber {
             && parts[2].len() == 1
             && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()));
         if !well_formed {
-            return Err(format!(
-                "`{value}` is not a CAS number (digits in the form 1234-56-7)"
-            ));
+            return Err(
+                format!("`{value}` is not a CAS number (digits in the form 1234-56-7)").into(),
+            );
         }
         let body: Vec<u32> = parts[0]
             .chars()
@@ -44,7 +44,8 @@ impl CasNumber {
             return Err(format!(
                 "`{value}` fails the CAS check digit (expected {})",
                 sum % 10
-            ));
+            )
+            .into());
         }
         Ok(Self(cas.to_owned()))
     }
@@ -93,13 +94,15 @@ impl ControlStatus {
 }
 
 impl FromStr for ControlStatus {
-    type Err = String;
+    type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| {
-                "must be one of list_i, list_ii, schedule_ii_immediate_precursor, none".to_owned()
+                Invalid::new(
+                    "must be one of list_i, list_ii, schedule_ii_immediate_precursor, none",
+                )
             })
     }
 }
@@ -122,7 +125,7 @@ impl UnTable {
 }
 
 impl FromStr for UnTable {
-    type Err = String;
+    type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "table_i" => Ok(Self::TableI),
@@ -133,7 +136,7 @@ impl FromStr for UnTable {
 }
 
 /// Harmonized System code: 4 to 10 digits, dots allowed (`2933.39`).
-pub fn parse_hs_code(value: &str) -> Result<String, String> {
+pub fn parse_hs_code(value: &str) -> Result<String, Invalid> {
     let code = value.trim();
     let digits = code.chars().filter(char::is_ascii_digit).count();
     let shape_ok = code.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -142,9 +145,7 @@ pub fn parse_hs_code(value: &str) -> Result<String, String> {
     if shape_ok && (4..=10).contains(&digits) {
         Ok(code.to_owned())
     } else {
-        Err(format!(
-            "`{value}` is not an HS code (4 to 10 digits, e.g. 2933.39)"
-        ))
+        Err(format!("`{value}` is not an HS code (4 to 10 digits, e.g. 2933.39)").into())
     }
 }
 

@@ -1,5 +1,6 @@
 //! ISO code lists: countries (3166-1 alpha-2) and currencies (4217).
 
+use crate::validation::Invalid;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -43,15 +44,13 @@ const CURRENCIES: &[&str] = &[
 pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         let code = value.trim().to_ascii_uppercase();
         if COUNTRIES.binary_search(&code.as_str()).is_ok() {
             let bytes = code.as_bytes();
             Ok(Self([bytes[0], bytes[1]]))
         } else {
-            Err(format!(
-                "`{value}` is not an ISO 3166-1 alpha-2 country code"
-            ))
+            Err(format!("`{value}` is not an ISO 3166-1 alpha-2 country code").into())
         }
     }
 
@@ -65,13 +64,13 @@ impl CountryCode {
 pub struct CurrencyCode([u8; 3]);
 
 impl CurrencyCode {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         let code = value.trim().to_ascii_uppercase();
         if CURRENCIES.binary_search(&code.as_str()).is_ok() {
             let b = code.as_bytes();
             Ok(Self([b[0], b[1], b[2]]))
         } else {
-            Err(format!("`{value}` is not an ISO 4217 currency code"))
+            Err(format!("`{value}` is not an ISO 4217 currency code").into())
         }
     }
 

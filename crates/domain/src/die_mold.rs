@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::choice;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, optional, pick, search_text, ValidationErrors};
+use crate::validation::{bounded_text, optional, pick, search_text, Invalid, ValidationErrors};
 
 choice!(Shape {
     Round => "round",
@@ -50,7 +50,7 @@ pub struct DieMold {
     pub equipment_id: Option<Uuid>,
 }
 
-fn imprint(value: &str) -> Result<String, String> {
+fn imprint(value: &str) -> Result<String, Invalid> {
     bounded_text(value, 40)
 }
 

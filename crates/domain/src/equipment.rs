@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::choice;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, optional, pick, search_text, ValidationErrors};
+use crate::validation::{bounded_text, optional, pick, search_text, Invalid, ValidationErrors};
 
 choice!(EquipmentKind {
     TabletingMachine => "tableting_machine",
@@ -60,7 +60,7 @@ impl Equipment {
             IdentifierKind::Serial
                 .normalise(&text)
                 .map(|_| text)
-                .ok_or_else(|| "needs at least 3 letters or digits".to_owned())
+                .ok_or_else(|| Invalid::new("needs at least 3 letters or digits"))
         });
         let power = optional(&mut errors, "power", &input.power, pick::<Power>);
         if let Some(capacity) = input.capacity_per_hour {

@@ -2,6 +2,7 @@
 //! form used for search and deconfliction: `AB 123-456` and `ab123456` are
 //! the same tracking number.
 
+use crate::validation::Invalid;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -66,12 +67,12 @@ fn alphanumeric_upper(value: &str) -> String {
 }
 
 impl FromStr for IdentifierKind {
-    type Err = String;
+    type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| "is not an identifier kind".to_owned())
+            .ok_or_else(|| Invalid::new("is not an identifier kind"))
     }
 }
 

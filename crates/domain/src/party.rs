@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::choice;
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, each, optional, pick, search_text, ValidationErrors};
+use crate::validation::{
+    bounded_text, each, optional, pick, search_text, Invalid, ValidationErrors,
+};
 
 choice!(PartyKind { Company => "company", Person => "person" });
 
@@ -63,7 +65,7 @@ pub struct Party {
     pub registration_numbers: Vec<String>,
 }
 
-pub fn parse_email(value: &str) -> Result<String, String> {
+pub fn parse_email(value: &str) -> Result<String, Invalid> {
     let email = value.trim();
     let valid = email.len() <= 254
         && !email.contains(char::is_whitespace)
@@ -77,11 +79,11 @@ pub fn parse_email(value: &str) -> Result<String, String> {
     if valid {
         Ok(email.to_owned())
     } else {
-        Err(format!("`{value}` is not an email address"))
+        Err(format!("`{value}` is not an email address").into())
     }
 }
 
-pub fn parse_phone(value: &str) -> Result<String, String> {
+pub fn parse_phone(value: &str) -> Result<String, Invalid> {
     let phone = value.trim();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone
@@ -90,13 +92,14 @@ pub fn parse_phone(value: &str) -> Result<String, String> {
     if allowed && (6..=20).contains(&digits) {
         Ok(phone.to_owned())
     } else {
-        Err(format!(
-            "`{value}` is not a phone number (6 to 20 digits, with + - ( ) . or spaces)"
-        ))
+        Err(
+            format!("`{value}` is not a phone number (6 to 20 digits, with + - ( ) . or spaces)")
+                .into(),
+        )
     }
 }
 
-fn identifier_text(value: &str) -> Result<String, String> {
+fn identifier_text(value: &str) -> Result<String, Invalid> {
     let text = bounded_text(value, 100)?;
     if IdentifierKind::Registration.normalise(&text).is_none() {
         return Err("needs at least 3 letters or digits".into());

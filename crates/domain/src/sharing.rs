@@ -1,5 +1,6 @@
 //! Sharing scope of a record: who besides the owner agency may see it.
 
+use crate::validation::Invalid;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -16,13 +17,13 @@ pub enum Scope {
 
 impl Scope {
     /// Parses the wire form: `agency`, `all`, or a task force id.
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         match value {
             "agency" => Ok(Self::Agency),
             "all" => Ok(Self::All),
             other => Uuid::parse_str(other)
                 .map(Self::TaskForce)
-                .map_err(|_| "must be `agency`, `all` or a task force id".to_owned()),
+                .map_err(|_| Invalid::new("must be `agency`, `all` or a task force id")),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::chemical::parse_hs_code;
 use crate::choice;
 use crate::codes::{CountryCode, CurrencyCode};
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::validation::{bounded_text, optional, pick, ValidationErrors};
+use crate::validation::{bounded_text, optional, pick, Invalid, ValidationErrors};
 
 choice!(IncidentType {
     SuspiciousShipment => "suspicious_shipment",
@@ -238,28 +238,28 @@ pub struct Shipment {
 pub const MAX_LEGS: usize = 50;
 pub const MAX_LINES: usize = 200;
 
-fn parse_subdivision(country: Option<CountryCode>, value: &str) -> Result<String, String> {
+fn parse_subdivision(country: Option<CountryCode>, value: &str) -> Result<String, Invalid> {
     let code = value.trim().to_ascii_uppercase();
     let Some((prefix, local)) = code.split_once('-') else {
-        return Err(format!("`{value}` is not an ISO 3166-2 code such as US-TX"));
+        return Err(format!("`{value}` is not an ISO 3166-2 code such as US-TX").into());
     };
     let local_ok =
         (1..=3).contains(&local.len()) && local.chars().all(|c| c.is_ascii_alphanumeric());
     if !local_ok {
-        return Err(format!("`{value}` is not an ISO 3166-2 code such as US-TX"));
+        return Err(format!("`{value}` is not an ISO 3166-2 code such as US-TX").into());
     }
     if let Some(country) = country {
         if prefix != country.as_str() {
-            return Err(format!("`{value}` is not in {country}"));
+            return Err(format!("`{value}` is not in {country}").into());
         }
     }
     if prefix == "US" && !is_state_or_territory(local) {
-        return Err(format!("`{local}` is not a US state or territory"));
+        return Err(format!("`{local}` is not a US state or territory").into());
     }
     Ok(code)
 }
 
-fn parse_locode(country: Option<CountryCode>, value: &str) -> Result<String, String> {
+fn parse_locode(country: Option<CountryCode>, value: &str) -> Result<String, Invalid> {
     let code: String = value
         .trim()
         .to_ascii_uppercase()
@@ -272,23 +272,27 @@ fn parse_locode(country: Option<CountryCode>, value: &str) -> Result<String, Str
             .chars()
             .all(|c| c.is_ascii_uppercase() || ('2'..='9').contains(&c));
     if !valid {
-        return Err(format!("`{value}` is not a UN/LOCODE such as CNSHA"));
+        return Err(format!("`{value}` is not a UN/LOCODE such as CNSHA").into());
     }
     if let Some(country) = country {
         if &code[..2] != country.as_str() {
-            return Err(format!("`{value}` is not in {country}"));
+            return Err(format!("`{value}` is not in {country}").into());
         }
     }
     Ok(code)
 }
 
-pub fn parse_time(value: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_time(value: &str) -> Result<DateTime<Utc>, Invalid> {
     DateTime::parse_from_rfc3339(value.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("`{value}` is not an RFC 3339 time such as 2026-03-01T08:00:00Z"))
+        .map_err(|_| {
+            Invalid::new(format!(
+                "`{value}` is not an RFC 3339 time such as 2026-03-01T08:00:00Z"
+            ))
+        })
 }
 
-fn parse_decimal(value: &str) -> Result<String, String> {
+fn parse_decimal(value: &str) -> Result<String, Invalid> {
     let text = value.trim();
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let valid = !whole.is_empty()
@@ -300,9 +304,7 @@ fn parse_decimal(value: &str) -> Result<String, String> {
     if valid {
         Ok(text.to_owned())
     } else {
-        Err(format!(
-            "`{value}` is not a non-negative decimal amount such as 1250.00"
-        ))
+        Err(format!("`{value}` is not a non-negative decimal amount such as 1250.00").into())
     }
 }
 
@@ -456,7 +458,7 @@ impl Shipment {
                     IdentifierKind::TrackingNumber
                         .normalise(&v)
                         .map(|_| v)
-                        .ok_or_else(|| "needs at least 3 letters or digits".to_owned())
+                        .ok_or_else(|| Invalid::new("needs at least 3 letters or digits"))
                 })
             });
             if let (Some(kind), Some(value)) = (kind, value) {

@@ -4,7 +4,7 @@ use serde::Serialize;
 use std::fmt;
 
 use crate::choice;
-use crate::validation::{bounded_text, pick, ValidationErrors};
+use crate::validation::{bounded_text, pick, Invalid, ValidationErrors};
 
 choice!(Role {
     Investigator => "investigator",
@@ -20,7 +20,7 @@ choice!(Role {
 pub struct Username(String);
 
 impl Username {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
         let name = value.trim().to_ascii_lowercase();
         let len = name.chars().count();
         if !(3..=64).contains(&len) {
@@ -59,21 +59,21 @@ pub const PASSWORD_MIN_CHARS: usize = 15;
 /// Bounds the work an attacker can make the server do per login attempt.
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
-pub fn parse_display_name(value: &str) -> Result<String, String> {
+pub fn parse_display_name(value: &str) -> Result<String, Invalid> {
     bounded_text(value, DISPLAY_NAME_MAX)
 }
 
 /// NIST SP 800-63B style: long enough, no composition rules, and not
 /// guessable — judged by zxcvbn with the account's own names as hints.
-pub fn check_password(password: &str, hints: &[&str]) -> Result<(), String> {
+pub fn check_password(password: &str, hints: &[&str]) -> Result<(), Invalid> {
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
         return Err(format!(
             "must be at least {PASSWORD_MIN_CHARS} characters (a passphrase of several words works well)"
-        ));
+        ).into());
     }
     if chars > PASSWORD_MAX_CHARS {
-        return Err(format!("must be at most {PASSWORD_MAX_CHARS} characters"));
+        return Err(format!("must be at most {PASSWORD_MAX_CHARS} characters").into());
     }
     let estimate = zxcvbn::zxcvbn(password, hints);
     if (estimate.score() as u8) < 3 {
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn short_passwords_are_refused() {
         let err = check_password("Xk9#mQ2!vL", &[]).unwrap_err();
-        assert!(err.contains("15"));
+        assert!(err.message().contains("15"));
     }
 
     #[test]

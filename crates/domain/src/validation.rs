@@ -4,6 +4,47 @@
 use serde::Serialize;
 use std::fmt;
 
+/// Why one value was refused, in words fit to show beside its field
+/// ("must be one of …"). Every parser in the domain answers with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+impl From<String> for Invalid {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<Invalid> for String {
+    fn from(invalid: Invalid) -> Self {
+        invalid.0
+    }
+}
+
+impl From<&str> for Invalid {
+    fn from(message: &str) -> Self {
+        Self(message.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// JSON path of the offending field, e.g. `ori` or `legs[2].arrival`.
@@ -77,13 +118,13 @@ impl fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// Trims and bounds a free-text field; empty means missing.
-pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, String> {
+pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Invalid> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err("must not be empty".into());
     }
     if trimmed.chars().count() > max_chars {
-        return Err(format!("must be at most {max_chars} characters"));
+        return Err(format!("must be at most {max_chars} characters").into());
     }
     if trimmed.chars().any(|c| c.is_control()) {
         return Err("must not contain control characters".into());
@@ -109,11 +150,11 @@ macro_rules! choice {
         }
 
         impl std::str::FromStr for $name {
-            type Err = String;
+            type Err = $crate::validation::Invalid;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(format!("must be one of {}", [$($text),+].join(", "))),
+                    _ => Err(format!("must be one of {}", [$($text),+].join(", ")).into()),
                 }
             }
         }
@@ -181,7 +222,7 @@ pub fn optional<T, E: fmt::Display>(
 }
 
 /// Parses a closed-set value with `FromStr`, for use with `check`.
-pub fn pick<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, String> {
+pub fn pick<T: std::str::FromStr<Err = Invalid>>(value: &str) -> Result<T, Invalid> {
     value.trim().parse()
 }
 

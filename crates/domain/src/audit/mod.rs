@@ -5,6 +5,7 @@
 //! entry breaks every hash after it. The encoding is length-prefixed and
 //! versioned: it does not depend on how a database renders values.
 
+use crate::validation::Invalid;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,7 +45,7 @@ impl Outcome {
 }
 
 impl FromStr for Outcome {
-    type Err = String;
+    type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "allowed" => Ok(Self::Allowed),
@@ -186,6 +187,11 @@ pub struct ProofLink {
     pub hash: Hash,
 }
 
+/// Where a proof fails to reach its checkpoint, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrokenProof(pub String);
+
 /// Checks that `entry`, followed by `links`, leads to `checkpoint`'s hash:
 /// the entry's content hashes to its hash, each link continues the one
 /// before, and the last reaches the checkpoint. (The checkpoint's signature
@@ -194,25 +200,34 @@ pub fn verify_proof(
     entry: &ChainedEntry,
     links: &[ProofLink],
     checkpoint: &Checkpoint,
-) -> Result<(), String> {
+) -> Result<(), BrokenProof> {
     if entry_hash(entry.seq, &entry.event, &entry.prev_hash) != entry.hash {
-        return Err(format!("entry {} does not match its hash", entry.seq));
+        return Err(BrokenProof(format!(
+            "entry {} does not match its hash",
+            entry.seq
+        )));
     }
     let (mut seq, mut hash) = (entry.seq, entry.hash);
     for link in links {
         if link.seq != seq + 1 || link.prev_hash != hash {
-            return Err(format!("entry {} does not continue entry {seq}", link.seq));
+            return Err(BrokenProof(format!(
+                "entry {} does not continue entry {seq}",
+                link.seq
+            )));
         }
         if link_hash(link.seq, &link.digest, &link.prev_hash) != link.hash {
-            return Err(format!("entry {} does not match its hash", link.seq));
+            return Err(BrokenProof(format!(
+                "entry {} does not match its hash",
+                link.seq
+            )));
         }
         (seq, hash) = (link.seq, link.hash);
     }
     if seq != checkpoint.seq || hash != checkpoint.hash {
-        return Err(format!(
+        return Err(BrokenProof(format!(
             "the proof ends at entry {seq}, not at checkpoint {}",
             checkpoint.seq
-        ));
+        )));
     }
     Ok(())
 }
