@@ -1,5 +1,6 @@
 # Interdict — the two commands are `make run` and `make test`.
 
+SHELL := /bin/bash
 CARGO ?= cargo
 PG_HINT := postgres://postgres@127.0.0.1:5432/postgres
 
@@ -15,19 +16,23 @@ ifdef DEMO
 endif
 	$(CARGO) run --release -p interdict-web --bin interdict -- serve
 
-## Run the whole suite: unit, persistence, HTTP and browser tests.
-## PostgreSQL tests run when INTERDICT_TEST_POSTGRES_URL is set; browser
-## tests when chromedriver is installed (screenshots: target/screenshots/).
+## Run the whole suite: unit, persistence, HTTP and browser tests, then one
+## line on what ran. PostgreSQL tests run when INTERDICT_TEST_POSTGRES_URL
+## is set, browser tests when chromedriver is installed (screenshots:
+## target/screenshots/); otherwise the harness lists them as ignored.
 test:
 	@if [ -z "$$INTERDICT_TEST_POSTGRES_URL" ]; then \
-		echo "PostgreSQL tests: SKIPPED (set INTERDICT_TEST_POSTGRES_URL=$(PG_HINT) to run them)"; \
-	else \
-		echo "PostgreSQL tests: running against $$INTERDICT_TEST_POSTGRES_URL"; \
+		echo "PostgreSQL tests: not run (set INTERDICT_TEST_POSTGRES_URL=$(PG_HINT) to run them)"; \
 	fi
 	@if ! command -v chromedriver >/dev/null; then \
-		echo "Browser tests: SKIPPED (apt-get install chromium chromium-driver to run them)"; \
+		echo "Browser tests: not run (apt-get install chromium chromium-driver to run them)"; \
 	fi
-	$(CARGO) test --workspace
+	@mkdir -p target
+	@set -o pipefail; status=0; \
+		INTERDICT_CHROMEDRIVER="$$(command -v chromedriver || true)" \
+		$(CARGO) test --workspace 2>&1 | tee target/test.log || status=$$?; \
+		scripts/test-summary.sh target/test.log; \
+		exit $$status
 
 ## Formatting and lints, as CI runs them.
 lint:
