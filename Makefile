@@ -9,12 +9,18 @@ PG_HINT := postgres://postgres@127.0.0.1:5432/postgres
 DEMO_SHIPMENTS ?= 2000
 
 ## Start the service on the embedded SQLite database (./data/interdict.db).
-## `make run DEMO=1` first loads a small demonstration dataset (once).
+## `make run DEMO=1` loads a demonstration dataset (once) into a database of
+## its own, ./data/demo.db (or INTERDICT_DATABASE_URL, if you set it), and
+## serves that, so demo records never mix with real ones.
 run:
 ifdef DEMO
-	$(CARGO) run --release -p interdict-web --bin interdict -- demo --shipments $(DEMO_SHIPMENTS) --seed 1 --if-absent
-endif
+	INTERDICT_DATABASE_URL="$${INTERDICT_DATABASE_URL:-sqlite://data/demo.db}" \
+		$(CARGO) run --release -p interdict-web --bin interdict -- demo --shipments $(DEMO_SHIPMENTS) --seed 1 --if-absent
+	INTERDICT_DATABASE_URL="$${INTERDICT_DATABASE_URL:-sqlite://data/demo.db}" \
+		$(CARGO) run --release -p interdict-web --bin interdict -- serve
+else
 	$(CARGO) run --release -p interdict-web --bin interdict -- serve
+endif
 
 ## Run the whole suite: unit, persistence, HTTP and browser tests, then one
 ## line on what ran. PostgreSQL tests run when INTERDICT_TEST_POSTGRES_URL
