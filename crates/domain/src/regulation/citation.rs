@@ -64,7 +64,7 @@ pub struct Citation {
 }
 
 impl Citation {
-    /// One line for a page or a finding: "72 FR 20039 (interim rule, 2007-04-23)".
+    /// One line for a page or a finding: "72 FR 20039, interim rule of 2007-04-23".
     pub fn short(&self) -> String {
         let what = self
             .fr
@@ -73,8 +73,8 @@ impl Citation {
             .or_else(|| self.reference.clone())
             .unwrap_or_default();
         match (self.kind.is_federal_register(), self.published) {
-            (true, Some(day)) => format!("{what} ({}, {day})", self.kind.describe()),
-            (true, None) => format!("{what} ({})", self.kind.describe()),
+            (true, Some(day)) => format!("{what}, {} of {day}", self.kind.describe()),
+            (true, None) => format!("{what}, {}", self.kind.describe()),
             _ => what,
         }
     }
@@ -178,6 +178,6 @@ mod tests {
             title: None,
             seen: None,
         };
-        assert_eq!(c.short(), "72 FR 20039 (interim rule, 2007-04-23)");
+        assert_eq!(c.short(), "72 FR 20039, interim rule of 2007-04-23");
     }
 }

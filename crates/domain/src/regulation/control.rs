@@ -55,7 +55,7 @@ pub enum ControlAt {
         /// The start of the unbroken run of this tier.
         since: Dating,
         basis: Basis,
-        /// The act that started the run, e.g. "72 FR 20039 (interim rule, 2007-04-23)".
+        /// The act that started the run, e.g. "72 FR 20039, interim rule of 2007-04-23".
         citation: String,
         confirmed: bool,
     },

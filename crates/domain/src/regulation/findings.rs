@@ -124,10 +124,12 @@ pub fn assess_line(
     } else {
         ""
     };
-    let neat = if content.assumed_neat {
-        " No concentration is recorded, so it is counted as undiluted."
-    } else {
-        ""
+    // Undiluted is assumed only where it changes the measure.
+    let neat = match &comparison {
+        Some(Ok(Comparison::Multiple { .. })) if content.assumed_neat => {
+            " No concentration is recorded, so it is counted as undiluted."
+        }
+        _ => "",
     };
     let (factor, measure) = match &comparison {
         Some(Ok(Comparison::AnyQuantity)) => (
@@ -149,7 +151,7 @@ pub fn assess_line(
         tier: Some(tier),
         factor,
         sentence: format!(
-            "Carries {amount} of {name}, {}; {measure}.{caveat}{neat}",
+            "Carries {amount} of {name}: {}; {measure}.{caveat}{neat}",
             control.describe()
         ),
     }];

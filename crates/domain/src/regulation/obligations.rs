@@ -274,7 +274,7 @@ pub fn notice_findings(report: &ObligationReport) -> Vec<RegulatoryFinding> {
                 code,
                 tier: None,
                 factor: 1.0,
-                sentence: format!("{}: {} {}", o.citation, o.what, o.explanation),
+                sentence: format!("{} ({}): {}", o.what, o.citation, o.explanation),
             })
         })
         .collect()
