@@ -74,11 +74,13 @@ fn a_line_over_its_threshold_fires_threshold_exceeded() {
     let table = table();
     let big = line(&table, "piperonal", 40.0, Unit::Kilogram);
     let a = assess_line(&table, &big, day("2026-03-02"), Direction::Domestic);
-    let exceeded = a
-        .findings
-        .iter()
-        .find(|f| f.code == RegulatoryCode::ThresholdExceeded)
+    let exceeded = threshold_exceeded(&table, &big, day("2026-03-02"), Direction::Domestic)
         .expect("threshold_exceeded");
+    let under = line(&table, "piperonal", 3.0, Unit::Kilogram);
+    assert_eq!(
+        threshold_exceeded(&table, &under, day("2026-03-02"), Direction::Domestic),
+        None
+    );
     assert!(exceeded.sentence.contains("10×"), "{}", exceeded.sentence);
     assert!(
         exceeded.sentence.contains("not confirmed"),

@@ -156,7 +156,7 @@ pub fn assess_line(
         ),
     }];
     if let Some(Ok(c)) = &comparison {
-        findings.extend(threshold_exceeded(name, &amount, c, caveat));
+        findings.extend(exceeded(name, &amount, c, caveat));
     }
     findings.extend(unlisted_family_member(table, &line.subject, day));
     let explanation = format!("{name}: {}.", control.describe());
@@ -168,8 +168,21 @@ pub fn assess_line(
     }
 }
 
-/// `threshold_exceeded`: a single line at or over its threshold.
+/// `threshold_exceeded`: a single line, controlled on the day, at or over its
+/// threshold in the shipment's direction.
 pub fn threshold_exceeded(
+    table: &ControlTable,
+    line: &ChemicalLine,
+    day: NaiveDate,
+    direction: Direction,
+) -> Option<RegulatoryFinding> {
+    assess_line(table, line, day, direction)
+        .findings
+        .into_iter()
+        .find(|f| f.code == RegulatoryCode::ThresholdExceeded)
+}
+
+fn exceeded(
     name: &str,
     amount: &str,
     comparison: &Comparison,
@@ -232,8 +245,11 @@ pub struct OtherLine {
 
 /// `cumulative_threshold`: a line below its threshold that, with the
 /// consignee's earlier lines of the same calendar month, reaches it
-/// (21 CFR 1310.04(f)). Lines later in the month are not counted, so the
-/// indicator fires on the shipment that crossed the threshold.
+/// (21 CFR 1310.04(f)). `others` are the consignee's other lines of the same
+/// chemical (the caller picks them: one consignee, or one party profile);
+/// those later in the month are not counted, so the indicator fires on the
+/// shipment that crossed the threshold. The month's total is compared with
+/// this line's direction's threshold.
 pub fn cumulative_threshold(
     table: &ControlTable,
     line: &ChemicalLine,
