@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod party;
 pub mod policy;
 pub mod record;
+pub mod regulation;
 pub mod review;
 pub mod risk;
 pub mod sharing;
