@@ -109,9 +109,11 @@ def main(source):
         country, sub, sub_name, _type = (c.strip() for c in row)
         if (country, sub) not in used or (country, sub) in subdivisions:
             continue
-        if "?" in sub_name:
-            # UNECE's own conversion lost a letter it could not write in
-            # Windows-1252 ("Debubawi K'eyyi? Ba?ri"): show the code instead.
+        if "?" in sub_name or any(c in sub_name for c in "\t\r\n"):
+            # UNECE's own export damaged these: a letter it could not write
+            # in Windows-1252 became `?` ("Debubawi K'eyyi? Ba?ri"), or a
+            # line break landed inside the name (three names). The code is
+            # shown instead.
             dropped_names += 1
             continue
         subdivisions[(country, sub)] = sub_name

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod die_mold;
 pub mod equipment;
 pub mod identifier;
+pub mod locode;
 pub mod manifest;
 pub mod party;
 pub mod policy;
