@@ -14,6 +14,7 @@ pub mod identifier;
 pub mod locode;
 pub mod manifest;
 pub mod party;
+pub mod phone;
 pub mod policy;
 pub mod record;
 pub mod review;
