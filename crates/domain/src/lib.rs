@@ -2,6 +2,7 @@
 //! database: validated value types, the one access policy, and the audit
 //! hash chain.
 
+pub mod advance_data;
 pub mod agency;
 pub mod audit;
 pub mod chain;
