@@ -34,7 +34,10 @@ impl Locode {
             .chars()
             .filter(|c| *c != ' ')
             .collect();
+        // ASCII first: slicing `code[..2]` inside a multi-byte letter
+        // (`XÄZL` is five bytes) would panic.
         let valid = code.len() == 5
+            && code.is_ascii()
             && code[..2].chars().all(|c| c.is_ascii_uppercase())
             && code[2..]
                 .chars()

@@ -86,8 +86,10 @@ fn a_well_formed_code_the_list_lacks_is_unknown_not_an_error() {
 
 #[test]
 fn malformed_codes_are_refused() {
+    // `XÄZL` is five bytes; `shipment.rs` and `manifest.rs` panic on it
+    // today (they slice `code[..2]` inside the `Ä`).
     for bad in [
-        "", "MXZL", "MXZLOO", "MXZL0", "MXZL1", "MX-ZLO", "M2ZLO", "MXZ.O", "ÄXZLO",
+        "", "MXZL", "MXZLOO", "MXZL0", "MXZL1", "MX-ZLO", "M2ZLO", "MXZ.O", "ÄXZLO", "XÄZL", "MXÄZ",
     ] {
         let error = Locode::parse(bad).unwrap_err();
         assert!(error.contains("is not a UN/LOCODE"), "{bad}: {error}");
