@@ -4,6 +4,8 @@
 
 pub mod advance_data;
 pub mod agency;
+#[cfg(test)]
+mod agreement;
 pub mod audit;
 pub mod chain;
 pub mod chemical;

@@ -194,5 +194,38 @@ impl AdvanceData {
     }
 }
 
+/// Up to 35 characters, as UN/EDIFACT and the air cargo messages allow for
+/// a document reference; carriers' account numbers and forwarders' house
+/// waybill numbers fit with room to spare.
+pub const MAX_REFERENCE: usize = 35;
+
+/// A reference someone made up (an account, a house waybill): upper-case
+/// letters and digits, without the spaces and `- . /` people add, so
+/// `sha/2026-00417` and `SHA 2026 00417` are one reference. `what` names it
+/// in the message (`an account number`).
+fn compact_reference(value: &str, what: &str) -> Result<String, String> {
+    if value.chars().count() > 2 * MAX_REFERENCE {
+        return Err(format!("must be at most {MAX_REFERENCE} letters or digits"));
+    }
+    let mut reference = String::new();
+    for c in value.trim().chars() {
+        match c {
+            ' ' | '-' | '.' | '/' => {}
+            c if c.is_ascii_alphanumeric() => reference.push(c.to_ascii_uppercase()),
+            c => {
+                return Err(format!(
+                    "`{value}` is not {what}: `{c}` is neither a letter, a digit nor one of - . /"
+                ))
+            }
+        }
+    }
+    if !(3..=MAX_REFERENCE).contains(&reference.len()) {
+        return Err(format!(
+            "`{value}` is not {what}: it needs 3 to {MAX_REFERENCE} letters or digits"
+        ));
+    }
+    Ok(reference)
+}
+
 #[cfg(test)]
 mod tests;

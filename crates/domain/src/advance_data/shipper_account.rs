@@ -3,10 +3,6 @@
 
 use std::fmt;
 
-/// Carriers' account numbers are 6 to 12 letters or digits; 35 is the
-/// UN/EDIFACT bound for a reference and leaves room for any carrier.
-pub const MAX_ACCOUNT: usize = 35;
-
 /// Upper-case letters and digits, without the spaces and separators
 /// people add (`123-456-789` is `123456789`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -14,27 +10,7 @@ pub struct ShipperAccount(String);
 
 impl ShipperAccount {
     pub fn parse(value: &str) -> Result<Self, String> {
-        if value.chars().count() > 2 * MAX_ACCOUNT {
-            return Err(format!("must be at most {MAX_ACCOUNT} letters or digits"));
-        }
-        let mut account = String::new();
-        for c in value.trim().chars() {
-            match c {
-                ' ' | '-' | '.' | '/' => {}
-                c if c.is_ascii_alphanumeric() => account.push(c.to_ascii_uppercase()),
-                c => {
-                    return Err(format!(
-                        "`{value}` is not an account number: `{c}` is neither a letter, a digit nor one of - . /"
-                    ))
-                }
-            }
-        }
-        if !(3..=MAX_ACCOUNT).contains(&account.len()) {
-            return Err(format!(
-                "`{value}` is not an account number: it needs 3 to {MAX_ACCOUNT} letters or digits"
-            ));
-        }
-        Ok(Self(account))
+        super::compact_reference(value, "an account number").map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -73,33 +73,9 @@ impl fmt::Display for MasterAwb {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HouseAwb(String);
 
-/// Up to 35 characters, as UN/EDIFACT and the air cargo messages allow
-/// for a document reference.
-pub const MAX_HOUSE_AWB: usize = 35;
-
 impl HouseAwb {
     pub fn parse(value: &str) -> Result<Self, String> {
-        if value.chars().count() > 2 * MAX_HOUSE_AWB {
-            return Err(format!("must be at most {MAX_HOUSE_AWB} letters or digits"));
-        }
-        let mut number = String::new();
-        for c in value.trim().chars() {
-            match c {
-                ' ' | '-' | '/' | '.' => {}
-                c if c.is_ascii_alphanumeric() => number.push(c.to_ascii_uppercase()),
-                c => {
-                    return Err(format!(
-                        "`{value}` is not a house air waybill number: `{c}` is neither a letter, a digit nor one of - / ."
-                    ))
-                }
-            }
-        }
-        if !(3..=MAX_HOUSE_AWB).contains(&number.len()) {
-            return Err(format!(
-                "`{value}` is not a house air waybill number: it needs 3 to {MAX_HOUSE_AWB} letters or digits"
-            ));
-        }
-        Ok(Self(number))
+        super::compact_reference(value, "a house air waybill number").map(Self)
     }
 
     pub fn as_str(&self) -> &str {
