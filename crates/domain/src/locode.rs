@@ -3,11 +3,11 @@
 //! and airports from the release in `reference/unlocode/` (its README says
 //! which release, where from and on what terms).
 //!
-//! The table is compiled in. It is not parsed up front: the first lookup
-//! indexes where each line starts (one pass, about 400 KB of offsets), and
-//! each lookup binary-searches that index and reads one line, so a process
-//! that never names a place pays nothing and one that does pays about a
-//! millisecond once.
+//! The table is compiled in (3.9 MB). It is not parsed up front: the first
+//! lookup indexes where each line starts (one pass, 420 KB of offsets), and
+//! each lookup binary-searches that index and reads one line. A process
+//! that never names a place pays nothing; one that does pays about 4 ms
+//! once, then about a microsecond a lookup (release build, 2-core EPYC).
 
 use std::fmt;
 use std::sync::LazyLock;
