@@ -144,3 +144,30 @@ fn identifiers_of_a_full_line() {
         .iter()
         .all(|(kind, _)| *kind != "ip_address"));
 }
+
+/// The wiring keys stored values again (`IdentifierKind::normalise`), so a
+/// key must be its own key: these are the functions the new kinds call.
+#[test]
+fn keys_are_their_own_keys() {
+    use crate::identifier::IdentifierKind;
+    let mut ethereum = line();
+    ethereum.payment_crypto_address = text("0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359");
+    let mut bitcoin = line();
+    bitcoin.payment_crypto_address =
+        text("BC1P0XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQZK5JJ0");
+    for input in [line(), ethereum, bitcoin] {
+        let data = AdvanceData::validate(&input, country("CN"), country("MX")).unwrap();
+        for (kind, key) in data.identifiers() {
+            let again = match kind {
+                "tracking_number" => IdentifierKind::TrackingNumber.normalise(&key),
+                "phone" => IdentifierKind::Phone.normalise(&key),
+                "email" => email_key(&key),
+                "shipper_account" => shipper_account_key(&key),
+                "ip_address" => ip_address_key(&key),
+                "crypto_address" => crypto_address_key(&key),
+                other => panic!("unexpected kind {other}"),
+            };
+            assert_eq!(again.as_deref(), Some(key.as_str()), "{kind}");
+        }
+    }
+}
