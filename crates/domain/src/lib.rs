@@ -2,7 +2,10 @@
 //! database: validated value types, the one access policy, and the audit
 //! hash chain.
 
+pub mod advance_data;
 pub mod agency;
+#[cfg(test)]
+mod agreement;
 pub mod audit;
 pub mod chain;
 pub mod chemical;
@@ -10,10 +13,13 @@ pub mod codes;
 pub mod die_mold;
 pub mod equipment;
 pub mod identifier;
+pub mod locode;
 pub mod manifest;
 pub mod party;
+pub mod phone;
 pub mod policy;
 pub mod record;
+pub mod regulation;
 pub mod review;
 pub mod risk;
 pub mod sharing;

@@ -274,7 +274,10 @@ async fn load_demo(config: Config, args: DemoArgs) -> Result<u8, Failure> {
     .await;
     bar.finish_and_clear();
     match outcome? {
-        demo::Outcome::AlreadyLoaded => say!("demonstration data is already loaded"),
+        demo::Outcome::AlreadyLoaded { password } => {
+            say!("demonstration data is already loaded");
+            say_accounts(&password);
+        }
         demo::Outcome::Loaded { loaded, password } => {
             say!(
                 "loaded {} agencies, {} users, {} reference records, {} shipments, {} links and {} flags in {:.1} s",
@@ -286,11 +289,17 @@ async fn load_demo(config: Config, args: DemoArgs) -> Result<u8, Failure> {
                 loaded.flags,
                 started.elapsed().as_secs_f64()
             );
-            say!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
-            say!("demo password: {password}");
+            say_accounts(&password);
         }
     }
     Ok(0)
+}
+
+/// Who to sign in as: shown after every load, and again when the data is
+/// already there, so `make run DEMO=1` always says how to get in.
+fn say_accounts(password: &str) {
+    say!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
+    say!("demo password: {password}");
 }
 
 async fn audit_verify(config: Config, since_checkpoint: bool) -> Result<u8, Failure> {

@@ -65,13 +65,18 @@ struct Refused {
 }
 
 fn refused(req: &HttpRequest, error: AppError) -> Error {
-    let field = match &error {
+    mark_refused(req, &error);
+    ApiError(error).into()
+}
+
+/// Marks `req` as refused before its handler ran, for [`audit_refusals`].
+pub fn mark_refused(req: &HttpRequest, error: &AppError) {
+    let field = match error {
         AppError::Validation(errors) => errors.errors().first().map(|e| e.field.clone()),
         AppError::BadRequest { field, .. } => field.clone(),
         _ => None,
     };
     req.extensions_mut().insert(Refused { field });
-    ApiError(error).into()
 }
 
 /// Records a `request.refused` entry for a request an extractor refused,

@@ -17,6 +17,7 @@ pub mod caller;
 pub mod cli;
 pub mod error;
 pub mod extract;
+pub mod input_guard;
 pub mod openapi;
 pub mod pages;
 pub mod request_meta;

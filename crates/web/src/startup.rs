@@ -10,6 +10,7 @@ use std::net::TcpListener;
 
 use crate::error::problem_for_status;
 use crate::extract::{audit_refusals, json_config, path_config, query_config, BODY_LIMIT};
+use crate::input_guard::refuse_unreadable_input;
 use crate::request_meta::request_id;
 use crate::{pages, routes};
 
@@ -65,6 +66,7 @@ impl Application {
                 .app_data(path_config())
                 .app_data(query_config())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .wrap(from_fn(refuse_unreadable_input))
                 .wrap(from_fn(audit_refusals))
                 .wrap(from_fn(request_id))
                 .configure(routes::configure)

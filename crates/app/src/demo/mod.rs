@@ -92,7 +92,11 @@ pub enum Outcome {
         password: String,
     },
     /// The data was there already, and the load was asked to skip then.
-    AlreadyLoaded,
+    AlreadyLoaded {
+        /// The password of every demonstration account, so the caller
+        /// can say how to sign in either way.
+        password: String,
+    },
 }
 
 /// Where a load has got to: cases written of all, and what so far.
@@ -127,7 +131,9 @@ pub async fn load(
         .await?;
     if present {
         if if_absent {
-            return Ok(Outcome::AlreadyLoaded);
+            return Ok(Outcome::AlreadyLoaded {
+                password: demo_password(seed),
+            });
         }
         return Err(AppError::Conflict(
             "demonstration data is already loaded in this database".into(),
