@@ -15,6 +15,7 @@ both_backends!(
     task_force_supervisors_share_the_queue,
     suggestions_propose_and_remember_decisions,
     chain_search_filters,
+    a_hidden_press_cannot_be_found_by_its_kind,
 );
 
 struct World {
@@ -1000,4 +1001,53 @@ fn chain_search_filters(backend: Backend) {
         .is_empty());
     app.get("/api/v1/chains?equipment_kind=cannon", t)
         .assert_problem(400, "bad-request");
+}
+
+/// A chain shared with everyone may carry a press its agency keeps to
+/// itself; filtering chains by equipment kind must not tell another agency
+/// what that press is.
+fn a_hidden_press_cannot_be_found_by_its_kind(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let t = &w.inv_a;
+    let press = created(app.post(
+        "/api/v1/equipment",
+        t,
+        json!({ "scope": "agency", "kind": "tableting_machine", "serial_number": "TP-HIDDEN-1" }),
+    ));
+    let leg_one = created(app.post("/api/v1/shipments", t, json!({
+        "scope": "all", "incident_type": "stopped_shipment", "mode": "truck", "declared_description": "machine",
+        "lines": [{ "equipment_id": press }],
+        "legs": [{ "from": place("MX", "Nogales"), "to": place("US", "Nogales"), "departure_at": "2026-04-01T08:00:00Z" }] })));
+    let leg_two = created(app.post("/api/v1/shipments", t, json!({
+        "scope": "all", "incident_type": "stopped_shipment", "mode": "truck", "declared_description": "machine",
+        "legs": [{ "from": place("US", "Nogales"), "to": place("US", "Tucson"), "departure_at": "2026-04-02T08:00:00Z" }] })));
+    assert_eq!(link(app, t, leg_one, leg_two).status, 201);
+
+    let roots = |token: &str, query: &str| -> Vec<Uuid> {
+        let response = app.get(&format!("/api/v1/chains?{query}"), token);
+        assert_eq!(response.status, 200, "{query}: {}", response.text);
+        response.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| Uuid::parse_str(c["root_id"].as_str().unwrap()).unwrap())
+            .collect()
+    };
+    // The owner finds its chain by the press's kind.
+    assert_eq!(roots(t, "equipment_kind=tableting_machine"), [leg_one]);
+    // Another agency sees the shared chain, but not the press...
+    let other = &w.inv_c;
+    app.get(&format!("/api/v1/equipment/{press}"), other)
+        .assert_problem(404, "not-found");
+    assert_eq!(roots(other, ""), [leg_one]);
+    // ...so filtering by its kind finds nothing, as for any other kind.
+    assert_eq!(
+        roots(other, "equipment_kind=tableting_machine"),
+        Vec::<Uuid>::new()
+    );
+    assert_eq!(
+        roots(other, "equipment_kind=encapsulating_machine"),
+        Vec::<Uuid>::new()
+    );
 }
