@@ -44,7 +44,7 @@ pub fn insert(conn: &mut DbConnection, refresh: &mut Refresh, row: &LinkRow) -> 
 /// Writes many links at once (bulk loads); the caller has made sure they
 /// close no cycle.
 pub fn insert_many(conn: &mut DbConnection, refresh: &mut Refresh, rows: &[LinkRow]) -> Result<()> {
-    crate::inserts::insert_rows!(conn, links::table, rows.iter().collect());
+    crate::bulk_insert::insert_rows!(conn, links::table, rows.iter().collect());
     // Onward links count towards a split consignment.
     let continued: Vec<Uuid> = rows.iter().map(|l| l.from_shipment_id.0).collect();
     refresh.shipments(&continued);
@@ -383,8 +383,9 @@ pub fn roots(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<crate::records::RecordRow>> {
-    use crate::records::{visible, RecordRow};
+    use crate::records::RecordRow;
     use crate::schema::{records, shipment_facts};
+    use crate::visibility::visible;
     let onward = links::table
         .filter(links::withdrawn_at.is_null())
         .select(links::from_shipment_id);
@@ -430,7 +431,7 @@ macro_rules! visible_shipment_ids {
         use diesel::IntoSql;
         crate::schema::records::table
             .filter(crate::schema::records::kind.eq("shipment"))
-            .filter(crate::records::shared_with!($agency, $task_forces))
+            .filter(crate::visibility::shared_with!($agency, $task_forces))
             .filter(
                 crate::schema::records::withdrawn_at
                     .is_null()
@@ -450,7 +451,7 @@ pub fn visible_links_page(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<LinkRow>> {
-    let Some((agency, tfs, include_withdrawn)) = crate::records::scoped(visibility) else {
+    let Some((agency, tfs, include_withdrawn)) = crate::visibility::scoped(visibility) else {
         return Ok(Vec::new());
     };
     let from_visible = visible_shipment_ids!(agency, tfs.clone(), include_withdrawn);

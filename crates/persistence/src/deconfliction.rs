@@ -49,7 +49,7 @@ pub fn detect_many(
     // (agency, record, other agency, kind, value)
     let mut notices: HashSet<(DbUuid, DbUuid, DbUuid, String, String)> = HashSet::new();
     for (kind, values) in by_kind {
-        for chunk in values.chunks(crate::records::CHUNK) {
+        for chunk in values.chunks(crate::CHUNK) {
             let found: Vec<(DbUuid, DbUuid, String)> = record_identifiers::table
                 .inner_join(records::table)
                 .filter(record_identifiers::kind.eq(kind))
@@ -97,7 +97,7 @@ pub fn detect_many(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    for chunk in records.chunks(crate::records::CHUNK) {
+    for chunk in records.chunks(crate::CHUNK) {
         let existing: Vec<(DbUuid, DbUuid, DbUuid, String, String)> = deconfliction_notices::table
             .filter(deconfliction_notices::record_id.eq_any(chunk))
             .select((
@@ -131,7 +131,7 @@ pub fn detect_many(
         })
         .collect();
     let written = rows.len();
-    crate::inserts::insert_rows!(conn, deconfliction_notices::table, rows);
+    crate::bulk_insert::insert_rows!(conn, deconfliction_notices::table, rows);
     // A notice on a shipment, or on a record a shipment names, is a hit
     // for that shipment's risk.
     let named: Vec<Uuid> = notices.iter().map(|n| n.1 .0).collect();

@@ -218,7 +218,7 @@ pub fn visible_page(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<FlagRow>> {
-    let Some((agency, tfs, include_withdrawn)) = crate::records::scoped(visibility) else {
+    let Some((agency, tfs, include_withdrawn)) = crate::visibility::scoped(visibility) else {
         return Ok(Vec::new());
     };
     let visible = crate::chains::visible_shipment_ids!(agency, tfs, include_withdrawn);

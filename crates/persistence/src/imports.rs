@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::inserts::insert_rows;
-use crate::records::CHUNK;
+use crate::bulk_insert::insert_rows;
 use crate::schema::{import_keys, import_rejections, imports, party_facts, records};
+use crate::CHUNK;
 use crate::{now, DbConnection, DbUuid, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -13,13 +13,13 @@
 
 pub mod agencies;
 pub mod audit;
+mod bulk_insert;
 pub mod chains;
 pub mod db;
 pub mod deconfliction;
 mod error;
 pub mod flags;
 pub mod imports;
-mod inserts;
 pub mod records;
 pub mod risk;
 pub mod schema;
@@ -28,10 +28,16 @@ pub mod settings;
 pub mod tokens;
 pub mod users;
 pub mod uuid_type;
+pub mod visibility;
 
 pub use db::{Backend, DatabaseUrl, Db, DbConnection, InvalidUrl, PoolOptions};
 pub use error::{Error, Result};
 pub use uuid_type::DbUuid;
+
+/// Rows per multi-row INSERT and per statement of several (`bulk_insert`),
+/// and ids per `IN (…)` list: well under both backends' limits on bound
+/// parameters (SQLite 32,766; PostgreSQL 65,535) for the widest table.
+pub(crate) const CHUNK: usize = 1000;
 
 /// Current time at the microsecond precision both backends store.
 pub fn now() -> chrono::NaiveDateTime {

@@ -13,11 +13,12 @@ use interdict_domain::policy::Visibility;
 use interdict_domain::record::RecordKind;
 use uuid::Uuid;
 
-use crate::records::{visible, BoxedRecords, RecordRow};
+use crate::records::RecordRow;
 use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     records,
 };
+use crate::visibility::{visible, BoxedRecords};
 use crate::{DbConnection, DbUuid, Result};
 
 /// Normalised identifiers to look for: a record matches if it has any of
@@ -209,9 +210,9 @@ pub fn matching<'a>(
 }
 
 fn shipment_filters<'a>(
-    mut query: crate::records::BoxedRecords<'a>,
+    mut query: crate::visibility::BoxedRecords<'a>,
     f: &ShipmentFacts,
-) -> crate::records::BoxedRecords<'a> {
+) -> crate::visibility::BoxedRecords<'a> {
     let text = |column, value: &Option<String>| {
         value
             .clone()

@@ -17,9 +17,11 @@ use uuid::Uuid;
 
 use super::profile::Profiler;
 use super::refresh::Refresh;
-use crate::records::{visible, RecordRow, CHUNK};
+use crate::records::RecordRow;
 use crate::schema::{records, risk_findings};
 use crate::search::{self, Search};
+use crate::visibility::visible;
+use crate::CHUNK;
 use crate::{DbConnection, DbUuid, Result};
 
 /// What the rules find on each of `shipments` (just written), in their

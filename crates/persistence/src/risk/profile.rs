@@ -15,8 +15,8 @@ use interdict_domain::shipment::{PartyRole, ShipmentInput, Unit};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::records::CHUNK;
 use crate::schema::{deconfliction_notices, links, party_facts, record_refs, records};
+use crate::CHUNK;
 use crate::{DbConnection, DbUuid, Result};
 
 /// A record a shipment's line points to, as the rules see it.

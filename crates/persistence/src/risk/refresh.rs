@@ -28,8 +28,8 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::profile::Profiler;
-use crate::records::CHUNK;
 use crate::schema::{party_facts, record_refs, records, risk_findings};
+use crate::CHUNK;
 use crate::{DbConnection, DbUuid, Error, Result};
 
 /// The refreshes a transaction's writes have asked for, settled once at
@@ -133,7 +133,7 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
         }
         diesel::delete(risk_findings::table.filter(risk_findings::record_id.eq_any(chunk)))
             .execute(conn)?;
-        crate::inserts::insert_rows!(conn, risk_findings::table, kept);
+        crate::bulk_insert::insert_rows!(conn, risk_findings::table, kept);
     }
     Ok(())
 }

@@ -1,15 +1,23 @@
-//! Shipments: what moved, between whom, by which route.
+//! Shipments: what moved, between whom, by which route. The route's
+//! places and legs are in `route`, the goods' lines in `lines`.
+
+mod lines;
+mod route;
+
+pub use lines::{Line, LineItem};
+pub use route::{Leg, Location};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::agency::is_state_or_territory;
 use crate::chemical::parse_hs_code;
 use crate::choice;
-use crate::codes::{CountryCode, CurrencyCode};
+use crate::codes::CurrencyCode;
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::validation::{bounded_text, optional, pick, Invalid, ValidationErrors};
+use lines::line;
+use route::{describe, leg};
 
 choice!(IncidentType {
     SuspiciousShipment => "suspicious_shipment",
@@ -164,60 +172,6 @@ fn reported() -> String {
     "reported".into()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub country: CountryCode,
-    pub subdivision: Option<String>,
-    pub city: Option<String>,
-    pub locode: Option<String>,
-}
-
-impl Location {
-    /// The same place, comparing what both sides name.
-    fn continues(&self, next: &Location) -> bool {
-        let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
-            (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
-            _ => true,
-        };
-        self.country == next.country
-            && same(&self.subdivision, &next.subdivision)
-            && same(&self.city, &next.city)
-            && same(&self.locode, &next.locode)
-    }
-
-    fn to_input(&self) -> LocationInput {
-        LocationInput {
-            country: self.country.to_string(),
-            subdivision: self.subdivision.clone(),
-            city: self.city.clone(),
-            locode: self.locode.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Leg {
-    pub from: Location,
-    pub to: Location,
-    pub carrier: Option<String>,
-    pub departure_at: Option<DateTime<Utc>>,
-    pub arrival_at: Option<DateTime<Utc>>,
-    pub document_number: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LineItem {
-    Chemical { id: Uuid, quantity: f64, unit: Unit },
-    Equipment { id: Uuid },
-    DieMold { id: Uuid },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Line {
-    pub item: LineItem,
-    pub count: i64,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shipment {
     pub incident_type: IncidentType,
@@ -237,37 +191,6 @@ pub struct Shipment {
 
 pub const MAX_LEGS: usize = 50;
 pub const MAX_LINES: usize = 200;
-
-fn parse_subdivision(country: Option<CountryCode>, value: &str) -> Result<String, Invalid> {
-    let code = value.trim().to_ascii_uppercase();
-    let Some((prefix, local)) = code.split_once('-') else {
-        return Err(format!("`{value}` is not an ISO 3166-2 code such as US-TX").into());
-    };
-    let local_ok =
-        (1..=3).contains(&local.len()) && local.chars().all(|c| c.is_ascii_alphanumeric());
-    if !local_ok {
-        return Err(format!("`{value}` is not an ISO 3166-2 code such as US-TX").into());
-    }
-    if let Some(country) = country {
-        if prefix != country.as_str() {
-            return Err(format!("`{value}` is not in {country}").into());
-        }
-    }
-    if prefix == "US" && !is_state_or_territory(local) {
-        return Err(format!("`{local}` is not a US state or territory").into());
-    }
-    Ok(code)
-}
-
-fn parse_locode(country: Option<CountryCode>, value: &str) -> Result<String, Invalid> {
-    let code = crate::locode::Locode::parse(value)?;
-    if let Some(country) = country {
-        if code.country() != country.as_str() {
-            return Err(format!("`{value}` is not in {country}").into());
-        }
-    }
-    Ok(code.to_string())
-}
 
 pub fn parse_time(value: &str) -> Result<DateTime<Utc>, Invalid> {
     DateTime::parse_from_rfc3339(value.trim())
@@ -293,134 +216,6 @@ fn parse_decimal(value: &str) -> Result<String, Invalid> {
     } else {
         Err(format!("`{value}` is not a non-negative decimal amount such as 1250.00").into())
     }
-}
-
-fn location(errors: &mut ValidationErrors, field: &str, input: &LocationInput) -> Option<Location> {
-    let country = errors.check(
-        &format!("{field}.country"),
-        CountryCode::parse(&input.country),
-    );
-    let subdivision = optional(
-        errors,
-        &format!("{field}.subdivision"),
-        &input.subdivision,
-        |s| parse_subdivision(country, s),
-    );
-    let city = optional(errors, &format!("{field}.city"), &input.city, |s| {
-        bounded_text(s, 200)
-    });
-    let locode = optional(errors, &format!("{field}.locode"), &input.locode, |s| {
-        parse_locode(country, s)
-    });
-    Some(Location {
-        country: country?,
-        subdivision,
-        city,
-        locode,
-    })
-}
-
-fn leg(errors: &mut ValidationErrors, i: usize, input: &LegInput) -> Option<Leg> {
-    let field = format!("legs[{i}]");
-    let from = location(errors, &format!("{field}.from"), &input.from);
-    let to = location(errors, &format!("{field}.to"), &input.to);
-    let carrier = optional(errors, &format!("{field}.carrier"), &input.carrier, |s| {
-        bounded_text(s, 200)
-    });
-    let departure_at = optional(
-        errors,
-        &format!("{field}.departure_at"),
-        &input.departure_at,
-        parse_time,
-    );
-    let arrival_at = optional(
-        errors,
-        &format!("{field}.arrival_at"),
-        &input.arrival_at,
-        parse_time,
-    );
-    let document_number = optional(
-        errors,
-        &format!("{field}.document_number"),
-        &input.document_number,
-        |s| bounded_text(s, 100),
-    );
-    if let (Some(dep), Some(arr)) = (departure_at, arrival_at) {
-        if arr < dep {
-            errors.add(format!("{field}.arrival_at"), "is before the departure");
-        }
-    }
-    Some(Leg {
-        from: from?,
-        to: to?,
-        carrier,
-        departure_at,
-        arrival_at,
-        document_number,
-    })
-}
-
-fn line(errors: &mut ValidationErrors, i: usize, input: &LineInput) -> Option<Line> {
-    let field = format!("lines[{i}]");
-    if !(1..=1_000_000).contains(&input.count) {
-        errors.add(format!("{field}.count"), "must be between 1 and 1,000,000");
-    }
-    let refs = [
-        input.chemical_id.is_some(),
-        input.equipment_id.is_some(),
-        input.die_mold_id.is_some(),
-    ];
-    if refs.iter().filter(|r| **r).count() != 1 {
-        errors.add(
-            field,
-            "needs exactly one of chemical_id, equipment_id, die_mold_id",
-        );
-        return None;
-    }
-    let item = if let Some(id) = input.chemical_id {
-        let quantity = match input.quantity {
-            None => {
-                errors.add(format!("{field}.quantity"), "is required for a chemical");
-                None
-            }
-            Some(q) if !(q.is_finite() && q > 0.0 && q <= 1e9) => {
-                errors.add(format!("{field}.quantity"), "must be more than 0");
-                None
-            }
-            Some(q) => Some(q),
-        };
-        let unit = match &input.unit {
-            None => {
-                errors.add(
-                    format!("{field}.unit"),
-                    "is required for a chemical (g, kg, mL or L)",
-                );
-                None
-            }
-            Some(u) => errors.check(&format!("{field}.unit"), pick::<Unit>(u)),
-        };
-        LineItem::Chemical {
-            id,
-            quantity: quantity?,
-            unit: unit?,
-        }
-    } else {
-        if input.quantity.is_some() || input.unit.is_some() {
-            errors.add(
-                format!("{field}.quantity"),
-                "quantity and unit apply to chemicals only; use count",
-            );
-        }
-        match (input.equipment_id, input.die_mold_id) {
-            (Some(id), _) => LineItem::Equipment { id },
-            (_, Some(id)) => LineItem::DieMold { id },
-            _ => return None,
-        }
-    };
-    Some(Line {
-        item,
-        count: input.count,
-    })
 }
 
 impl Shipment {
@@ -700,210 +495,5 @@ impl Shipment {
     }
 }
 
-fn describe(location: &Location) -> String {
-    match (&location.city, &location.subdivision) {
-        (Some(city), _) => format!("{city}, {}", location.country),
-        (None, Some(sub)) => sub.clone(),
-        _ => location.country.to_string(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn place(country: &str, city: &str) -> LocationInput {
-        LocationInput {
-            country: country.into(),
-            subdivision: None,
-            city: Some(city.into()),
-            locode: None,
-        }
-    }
-
-    fn leg(from: LocationInput, to: LocationInput, dep: &str, arr: &str) -> LegInput {
-        LegInput {
-            from,
-            to,
-            carrier: Some("Express carrier".into()),
-            departure_at: Some(dep.into()),
-            arrival_at: Some(arr.into()),
-            document_number: None,
-        }
-    }
-
-    /// 25 kg of 4-AP declared as industrial dye, CN → HK → US (TX).
-    pub fn four_ap() -> ShipmentInput {
-        let mut houston = place("US", "Houston");
-        houston.subdivision = Some("US-TX".into());
-        ShipmentInput {
-            incident_type: "seizure".into(),
-            status: "seized".into(),
-            mode: "air_express".into(),
-            tracking_numbers: vec![TrackingNumberInput {
-                kind: "courier_tracking".into(),
-                value: "1Z 999 AA1 0123456784".into(),
-            }],
-            parties: vec![ShipmentPartyInput {
-                party_id: Uuid::from_u128(1),
-                role: "consignor".into(),
-            }],
-            declared_description: Some("industrial dye".into()),
-            declared_hs_code: Some("3204.17".into()),
-            declared_value: Some("1250.00".into()),
-            declared_currency: Some("usd".into()),
-            gross_weight_kg: Some(26.5),
-            concealment_method: Some("drums labelled as pigment".into()),
-            narrative: None,
-            lines: vec![LineInput {
-                chemical_id: Some(Uuid::from_u128(2)),
-                quantity: Some(25.0),
-                unit: Some("kg".into()),
-                equipment_id: None,
-                die_mold_id: None,
-                count: 1,
-            }],
-            legs: vec![
-                leg(
-                    place("CN", "Shanghai"),
-                    place("HK", "Hong Kong"),
-                    "2026-03-01T08:00:00Z",
-                    "2026-03-01T12:00:00Z",
-                ),
-                leg(
-                    place("HK", "Hong Kong"),
-                    houston,
-                    "2026-03-02T01:00:00Z",
-                    "2026-03-03T06:00:00+00:00",
-                ),
-            ],
-        }
-    }
-
-    #[test]
-    fn a_realistic_shipment_validates_and_derives_its_ends() {
-        let shipment = Shipment::validate(&four_ap()).unwrap();
-        assert_eq!(shipment.origin().unwrap().country.as_str(), "CN");
-        let destination = shipment.destination().unwrap();
-        assert_eq!(destination.subdivision.as_deref(), Some("US-TX"));
-        assert_eq!(shipment.declared_value.as_ref().unwrap().1.as_str(), "USD");
-        assert_eq!(shipment.identifiers()[0].value, "1Z999AA10123456784");
-        assert_eq!(Shipment::validate(&shipment.to_input()).unwrap(), shipment);
-        assert_eq!(shipment.references().len(), 2);
-    }
-
-    fn fields(input: &ShipmentInput) -> Vec<String> {
-        Shipment::validate(input)
-            .unwrap_err()
-            .errors()
-            .iter()
-            .map(|e| e.field.clone())
-            .collect()
-    }
-
-    #[test]
-    fn route_rules() {
-        let mut empty = four_ap();
-        empty.legs.clear();
-        assert_eq!(fields(&empty), ["legs"]);
-
-        let mut gap = four_ap();
-        gap.legs[1].from = place("KR", "Incheon");
-        assert_eq!(fields(&gap), ["legs[1].from"]);
-
-        let mut backwards = four_ap();
-        backwards.legs[0].arrival_at = Some("2026-02-28T00:00:00Z".into());
-        assert_eq!(fields(&backwards), ["legs[0].arrival_at"]);
-
-        let mut overlap = four_ap();
-        overlap.legs[1].departure_at = Some("2026-03-01T11:00:00Z".into());
-        assert_eq!(fields(&overlap), ["legs[1].departure_at"]);
-
-        let mut bad_places = four_ap();
-        bad_places.legs[1].to.subdivision = Some("US-ZZ".into());
-        bad_places.legs[0].from.locode = Some("HKHKG".into());
-        bad_places.legs[0].to.country = "XX".into();
-        bad_places.legs[0].departure_at = Some("yesterday".into());
-        let got = fields(&bad_places);
-        assert_eq!(
-            got,
-            [
-                "legs[0].from.locode",
-                "legs[0].to.country",
-                "legs[0].departure_at",
-                "legs[1].to.subdivision"
-            ]
-        );
-
-        // Five bytes, but not five letters: refused, not sliced mid-letter.
-        let mut multibyte = four_ap();
-        multibyte.legs[0].from.locode = Some("XÄZL".into());
-        assert_eq!(fields(&multibyte), ["legs[0].from.locode"]);
-    }
-
-    #[test]
-    fn line_rules() {
-        let mut bad = four_ap();
-        bad.lines[0].quantity = Some(0.0);
-        bad.lines[0].unit = Some("lb".into());
-        bad.lines.push(LineInput {
-            chemical_id: None,
-            quantity: None,
-            unit: None,
-            equipment_id: None,
-            die_mold_id: None,
-            count: 1,
-        });
-        bad.lines.push(LineInput {
-            chemical_id: None,
-            quantity: None,
-            unit: None,
-            equipment_id: Some(Uuid::from_u128(3)),
-            die_mold_id: None,
-            count: 0,
-        });
-        assert_eq!(
-            fields(&bad),
-            [
-                "lines[0].quantity",
-                "lines[0].unit",
-                "lines[1]",
-                "lines[2].count"
-            ]
-        );
-        let mut negative = four_ap();
-        negative.lines[0].quantity = Some(-5.0);
-        assert_eq!(fields(&negative), ["lines[0].quantity"]);
-    }
-
-    #[test]
-    fn declared_fields() {
-        let mut bad = four_ap();
-        bad.declared_currency = Some("DOLLARS".into());
-        bad.declared_value = Some("-1".into());
-        bad.declared_hs_code = Some("dye".into());
-        bad.gross_weight_kg = Some(0.0);
-        bad.incident_type = "accident".into();
-        bad.mode = "teleport".into();
-        bad.tracking_numbers[0].kind = "parcel".into();
-        bad.parties[0].role = "friend".into();
-        bad.declared_description = Some("x".repeat(1001));
-        assert_eq!(
-            fields(&bad),
-            [
-                "incident_type",
-                "mode",
-                "tracking_numbers[0].kind",
-                "parties[0].role",
-                "declared_description",
-                "declared_hs_code",
-                "declared_value",
-                "declared_currency",
-                "gross_weight_kg"
-            ]
-        );
-        let mut lonely = four_ap();
-        lonely.declared_currency = None;
-        assert_eq!(fields(&lonely), ["declared_currency"]);
-    }
-}
+mod tests;

@@ -12,7 +12,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
-use crate::records::CHUNK;
+use crate::CHUNK;
 use crate::{DbConnection, Result};
 
 /// Inserts waiting to go to PostgreSQL together; see [`together`].
@@ -84,7 +84,7 @@ pub(crate) fn chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
 /// time, another round trip.
 macro_rules! insert_rows {
     ($inserts:expr, $conn:expr, $table:expr, $rows:expr) => {
-        for mut chunk in crate::inserts::chunks($rows) {
+        for mut chunk in crate::bulk_insert::chunks($rows) {
             let statement = diesel::insert_into($table);
             match (&mut *$conn, chunk.len()) {
                 (crate::DbConnection::Postgres(c), 1) => {
@@ -105,8 +105,8 @@ macro_rules! insert_rows {
         }
     };
     ($conn:expr, $table:expr, $rows:expr) => {
-        crate::inserts::together($conn, |conn, inserts| {
-            crate::inserts::insert_rows!(inserts, conn, $table, $rows);
+        crate::bulk_insert::together($conn, |conn, inserts| {
+            crate::bulk_insert::insert_rows!(inserts, conn, $table, $rows);
             Ok(())
         })?
     };
