@@ -424,24 +424,6 @@ pub fn roots(
         .load(conn)?)
 }
 
-/// Ids of shipments `visibility` lets the caller see, as a subquery. Kept
-/// unboxed so it can sit inside another query on both backends.
-macro_rules! visible_shipment_ids {
-    ($agency:expr, $task_forces:expr, $include_withdrawn:expr) => {{
-        use diesel::IntoSql;
-        crate::schema::records::table
-            .filter(crate::schema::records::kind.eq("shipment"))
-            .filter(crate::visibility::shared_with!($agency, $task_forces))
-            .filter(
-                crate::schema::records::withdrawn_at
-                    .is_null()
-                    .or($include_withdrawn.into_sql::<diesel::sql_types::Bool>()),
-            )
-            .select(crate::schema::records::id)
-    }};
-}
-pub(crate) use visible_shipment_ids;
-
 /// Links touching a shipment the caller can see, oldest first, after
 /// `after`, created within `created`.
 pub fn visible_links_page(
@@ -454,8 +436,9 @@ pub fn visible_links_page(
     let Some((agency, tfs, include_withdrawn)) = crate::visibility::scoped(visibility) else {
         return Ok(Vec::new());
     };
-    let from_visible = visible_shipment_ids!(agency, tfs.clone(), include_withdrawn);
-    let to_visible = visible_shipment_ids!(agency, tfs, include_withdrawn);
+    let from_visible =
+        crate::visibility::visible_shipment_ids!(agency, tfs.clone(), include_withdrawn);
+    let to_visible = crate::visibility::visible_shipment_ids!(agency, tfs, include_withdrawn);
     let mut query = links::table
         .filter(
             links::from_shipment_id

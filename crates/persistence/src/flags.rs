@@ -221,7 +221,7 @@ pub fn visible_page(
     let Some((agency, tfs, include_withdrawn)) = crate::visibility::scoped(visibility) else {
         return Ok(Vec::new());
     };
-    let visible = crate::chains::visible_shipment_ids!(agency, tfs, include_withdrawn);
+    let visible = crate::visibility::visible_shipment_ids!(agency, tfs, include_withdrawn);
     let mut query = flags::table
         .filter(flags::shipment_id.eq_any(visible))
         .order(flags::id.asc())

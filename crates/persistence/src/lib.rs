@@ -25,6 +25,7 @@ pub mod risk;
 pub mod schema;
 pub mod search;
 pub mod settings;
+pub mod summary;
 pub mod tokens;
 pub mod users;
 pub mod uuid_type;

@@ -25,8 +25,11 @@ macro_rules! shared_with {
 }
 pub(crate) use shared_with;
 
-/// The parts of a `Scoped` visibility as column values; `None` for the
-/// other kinds, which no scoped query needs.
+/// The parts of a `Scoped` visibility as column values, for
+/// [`visible_shipment_ids!`]; `None` for the other kinds. Registry records
+/// other than the chemical catalogue are only ever `Scoped` or `Nothing`
+/// (`policy::record_visibility`, whose matrix test holds it to that), so
+/// for shipments `None` means the caller sees none.
 pub(crate) fn scoped(visibility: &Visibility) -> Option<(DbUuid, Vec<DbUuid>, bool)> {
     match visibility {
         Visibility::Scoped {
@@ -67,3 +70,21 @@ pub fn visible<'a>(query: BoxedRecords<'a>, visibility: &Visibility) -> BoxedRec
         }
     }
 }
+
+/// Ids of shipments `visibility` lets the caller see, as a subquery. Kept
+/// unboxed so it can sit inside another query on both backends.
+macro_rules! visible_shipment_ids {
+    ($agency:expr, $task_forces:expr, $include_withdrawn:expr) => {{
+        use diesel::IntoSql;
+        crate::schema::records::table
+            .filter(crate::schema::records::kind.eq("shipment"))
+            .filter(crate::visibility::shared_with!($agency, $task_forces))
+            .filter(
+                crate::schema::records::withdrawn_at
+                    .is_null()
+                    .or($include_withdrawn.into_sql::<diesel::sql_types::Bool>()),
+            )
+            .select(crate::schema::records::id)
+    }};
+}
+pub(crate) use visible_shipment_ids;

@@ -2,15 +2,13 @@
 //! over a period, what was flagged and decided, and the state of the audit
 //! trail.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
+use chrono::Utc;
 use interdict_domain::audit::{AuditAction, VerifyReport};
-use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::policy::{self, Report, Visibility};
 use interdict_domain::record::RecordKind;
-use interdict_domain::shipment::ShipmentInput;
 use interdict_persistence::audit::{self, VerifyMode};
-use interdict_persistence::search::{self, FactFilter, Search, ShipmentFacts};
-use interdict_persistence::{flags, records, DbConnection};
+use interdict_persistence::summary::{self, Period};
+use interdict_persistence::DbConnection;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use utoipa::IntoParams;
@@ -47,124 +45,46 @@ pub struct Summary {
     pub audit_head: String,
 }
 
-const PAGE: i64 = 500;
-
 fn gather(
     conn: &mut DbConnection,
     visibility: &Visibility,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
+    period: Period,
     audit_key: &[u8],
 ) -> Result<Summary, AppError> {
-    let mut summary = Summary::default();
-    let mut chemicals: BTreeMap<uuid::Uuid, String> = BTreeMap::new();
-    let mut before = None;
-    let mut ids = Vec::new();
-    loop {
-        let page = Search {
-            facts: FactFilter::Shipment(ShipmentFacts {
-                shipped_from: Some(from),
-                shipped_to: Some(to),
-                ..ShipmentFacts::default()
-            }),
-            before,
-            limit: PAGE,
-            ..Search::default()
-        };
-        let rows = search::search(conn, RecordKind::Shipment, visibility, &page)?;
-        let Some(last) = rows.last() else { break };
-        before = Some(last.id.0);
-        let full = rows.len() as i64 == PAGE;
-        for row in rows {
-            let Ok(input) = serde_json::from_str::<ShipmentInput>(&row.body) else {
-                continue;
-            };
-            ids.push(row.id.0);
-            summary.shipments += 1;
-            *summary
-                .by_incident
-                .entry(input.incident_type.clone())
-                .or_default() += 1;
-            if let Some(origin) = input.legs.first() {
-                *summary
-                    .by_origin
-                    .entry(origin.from.country.clone())
-                    .or_default() += 1;
-            }
-            if let Some(state) = input.legs.last().and_then(|l| l.to.subdivision.clone()) {
-                *summary.by_state.entry(state).or_default() += 1;
-            }
-            let mut controls: Vec<String> = Vec::new();
-            for chemical in input.lines.iter().filter_map(|l| l.chemical_id) {
-                let control = match chemicals.get(&chemical) {
-                    Some(control) => control.clone(),
-                    None => {
-                        let everything = Visibility::Everything {
-                            include_withdrawn: true,
-                        };
-                        let control = records::find_visible(
-                            conn,
-                            RecordKind::Chemical,
-                            chemical,
-                            &everything,
-                        )?
-                        .and_then(|r| serde_json::from_str::<ChemicalInput>(&r.body).ok())
-                        .map(|c| c.us_control)
-                        .unwrap_or_else(|| "none".into());
-                        chemicals.insert(chemical, control.clone());
-                        control
-                    }
-                };
-                if !controls.contains(&control) {
-                    controls.push(control);
-                }
-            }
-            for control in controls {
-                *summary.by_control.entry(control).or_default() += 1;
-            }
-            if let Some(at) = input
-                .legs
-                .iter()
-                .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()))
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            {
-                let day = at.with_timezone(&Utc).date_naive();
-                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-                *summary.per_week.entry(monday.to_string()).or_default() += 1;
-            }
-        }
-        if !full {
-            break;
-        }
-    }
-    // Flags on those shipments raised in the period, and how long decisions took.
-    let mut hours = Vec::new();
-    for chunk in ids.chunks(500) {
-        for flag in flags::on_shipments(conn, chunk)? {
-            if flag.raised_at < from || flag.raised_at >= to {
-                continue;
-            }
-            summary.flags_raised += 1;
-            *summary
-                .flags_by_state
-                .entry(flag.state.clone())
-                .or_default() += 1;
-            if flag.state()?.is_decided() {
-                if let Some(decided) = flags::history(conn, flag.id.0)?.last() {
-                    hours.push((decided.at - flag.raised_at).num_seconds() as f64 / 3600.0);
-                }
-            }
-        }
-    }
+    let figures = summary::figures(conn, visibility, period)?;
+    let map = |counts: Vec<(String, u64)>| counts.into_iter().collect::<BTreeMap<_, _>>();
+    let mut hours: Vec<f64> = figures
+        .decisions
+        .iter()
+        .map(|(raised, decided)| (*decided - *raised).num_seconds() as f64 / 3600.0)
+        .collect();
     hours.sort_by(f64::total_cmp);
-    summary.median_hours_to_decision = match hours.len() {
+    Ok(Summary {
+        shipments: figures.shipments,
+        by_incident: map(figures.by_incident),
+        by_control: map(figures.by_control),
+        by_origin: map(figures.by_origin),
+        by_state: map(figures.by_state),
+        per_week: figures
+            .per_week
+            .into_iter()
+            .map(|(monday, n)| (monday.to_string(), n))
+            .collect(),
+        flags_raised: figures.flags_by_state.iter().map(|(_, n)| n).sum(),
+        flags_by_state: map(figures.flags_by_state),
+        median_hours_to_decision: median(&hours),
+        audit: Some(audit::verify(conn, audit_key, VerifyMode::Full)?),
+        audit_head: hex::encode(audit::head(conn)?.1),
+    })
+}
+
+/// The middle of sorted `values`, or the mean of the middle two.
+fn median(values: &[f64]) -> Option<f64> {
+    match values.len() {
         0 => None,
-        n if n % 2 == 1 => Some(hours[n / 2]),
-        n => Some((hours[n / 2 - 1] + hours[n / 2]) / 2.0),
-    };
-    summary.audit = Some(audit::verify(conn, audit_key, VerifyMode::Full)?);
-    summary.audit_head = hex::encode(audit::head(conn)?.1);
-    Ok(summary)
+        n if n % 2 == 1 => Some(values[n / 2]),
+        n => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
 
 fn table(page: &mut Page<'_>, y: &mut f64, title: &str, rows: &BTreeMap<String, u64>) {
@@ -340,7 +260,13 @@ pub async fn summary(ctx: &Ctx, query: &SummaryQuery) -> Result<Vec<u8>, AppErro
         let summary = ctx
             .app
             .db
-            .run(move |conn| gather(conn, &visibility, from.naive_utc(), to.naive_utc(), &key))
+            .run(move |conn| {
+                let period = Period {
+                    from: from.naive_utc(),
+                    to: to.naive_utc(),
+                };
+                gather(conn, &visibility, period, &key)
+            })
             .await?;
         Ok(render(&summary, &query.from, &query.to, scope))
     }

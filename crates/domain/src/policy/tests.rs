@@ -130,6 +130,28 @@ fn withdrawn_records_are_visible_to_auditors_only() {
 }
 
 #[test]
+fn no_role_sees_every_case_record() {
+    // Persistence's subqueries over visible shipments (exports, the
+    // summary) are written for `Scoped` and `Nothing` only.
+    for &role in Role::ALL {
+        for kind in [
+            RecordKind::Party,
+            RecordKind::Equipment,
+            RecordKind::DieMold,
+            RecordKind::Shipment,
+        ] {
+            assert!(
+                !matches!(
+                    visibility(&actor(role), kind),
+                    Visibility::Everything { .. }
+                ),
+                "{role:?} {kind:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn visibility_matches_can_see() {
     // The SQL form and the single-record form must never disagree.
     for &role in Role::ALL {
