@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Secret};
 use crate::context::{App, Ctx, Keys, RequestMeta};
 use crate::error::AppError;
+use crate::jobs::Jobs;
 
 pub const ADMIN_USERNAME: &str = "admin";
 
@@ -88,6 +89,7 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
             config,
             keys: Arc::new(keys),
             clock: Clock::System,
+            jobs: Jobs::default(),
         },
         audit_thread: AuditThread(audit_thread),
     })

@@ -12,9 +12,11 @@ use crate::auth::tokens::{Claims, TokenKeys};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::jobs::Jobs;
 
 /// The services: the database, the audit writer, the configuration, the
-/// keys and the clock. Cheap to clone (handles and shared pointers).
+/// keys, the clock and the background jobs. Cheap to clone (handles and
+/// shared pointers).
 #[derive(Clone)]
 pub struct App {
     pub(crate) db: Db,
@@ -22,6 +24,7 @@ pub struct App {
     pub(crate) config: Arc<Config>,
     pub(crate) keys: Arc<Keys>,
     pub(crate) clock: Clock,
+    pub(crate) jobs: Jobs,
 }
 
 /// The installation's secrets, each for one purpose.
@@ -52,6 +55,10 @@ impl App {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 }
 

@@ -23,6 +23,7 @@ pub mod error;
 pub mod filters;
 pub mod flags;
 pub mod imports;
+pub mod jobs;
 pub mod links;
 pub mod pagination;
 pub mod records;

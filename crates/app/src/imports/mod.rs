@@ -166,19 +166,20 @@ where
         return Err(e);
     }
     let importer = ctx.clone();
-    tokio::spawn(async move {
-        let file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot reopen a spooled import");
-                return;
-            }
+    ctx.app.jobs.spawn(format!("import {id}"), async move {
+        let reader = std::fs::File::open(&path)
+            .map(|file| Box::new(std::io::BufReader::with_capacity(1 << 20, file)));
+        let ran = match reader {
+            Ok(reader) => job::run(&importer, id, reader, |_| {})
+                .await
+                .map(|_| ())
+                .map_err(|stopped| AppError::Internal(stopped.0)),
+            Err(e) => Err(AppError::Internal(format!(
+                "cannot reopen the spooled file: {e}"
+            ))),
         };
-        let reader = Box::new(std::io::BufReader::with_capacity(1 << 20, file));
-        if let Err(e) = job::run(&importer, id, reader, |_| {}).await {
-            tracing::warn!(import = %id, error = %e, "import stopped");
-        }
         let _ = std::fs::remove_file(&path);
+        ran
     });
     Ok(row.into())
 }
