@@ -1,6 +1,6 @@
 //! Interdict's business rules, free of I/O so they can be tested without a
-//! database: validated value types, the one access policy, and the audit
-//! hash chain.
+//! database: validated value types, the one access policy, the audit hash
+//! chain, party matching and sanctions screening.
 
 pub mod agency;
 pub mod audit;
@@ -12,11 +12,13 @@ pub mod die_mold;
 pub mod equipment;
 pub mod identifier;
 pub mod manifest;
+pub mod matching;
 pub mod party;
 pub mod policy;
 pub mod record;
 pub mod review;
 pub mod risk;
+pub mod sanctions;
 pub mod sharing;
 pub mod shipment;
 pub mod user;

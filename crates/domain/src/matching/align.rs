@@ -1,0 +1,374 @@
+//! Comparing two names: their words are paired up regardless of order —
+//! one to one (equal, same sound, one typo, abbreviation), several to one
+//! (a compound written split or merged, an initialism) — and the score is
+//! the share of the two names' weight that the pairs cover.
+//!
+//! Weights come from word rarity, so two names that share only generic
+//! words ("International Trading") score low, and two names that differ
+//! in one distinctive word score low however much else they share.
+
+use super::name::{Name, NameKind, Token, TokenClass};
+
+/// How two names' words were paired: what a person reads as the reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evidence {
+    pub phonetic: bool,
+    pub typo: bool,
+    pub compound: bool,
+    pub abbreviation: bool,
+    pub initialism: bool,
+    pub initial: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NameComparison {
+    /// Share of both names' weight covered by paired words, each pair
+    /// counted by its similarity: 0 to 1.
+    pub score: f32,
+    /// Significant words (not legal forms or particles) of the longer
+    /// name that found a pair, and how many it has.
+    pub matched: usize,
+    pub total: usize,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Exact,
+    Phonetic,
+    Typo,
+    Compound,
+    Abbreviation,
+    Initialism,
+    Initial,
+}
+
+/// A pairing of `a.tokens[a0..a1]` with `b.tokens[b0..b1]`.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    a0: usize,
+    a1: usize,
+    b0: usize,
+    b1: usize,
+    sim: f32,
+    how: How,
+}
+
+const EXACT: f32 = 1.0;
+const COMPOUND: f32 = 0.96;
+const PHONETIC: f32 = 0.92;
+const INITIALISM: f32 = 0.9;
+const PREFIX: f32 = 0.86;
+const CONTRACTION: f32 = 0.82;
+const COMPOUND_TYPO: f32 = 0.86;
+const INITIAL: f32 = 0.75;
+/// The share of its weight a person's middle name keeps when the other
+/// name leaves it out.
+const PERSON_EXTRA: f32 = 0.4;
+
+/// Compares two prepared names.
+pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
+    let persons = a.kind == NameKind::Person || b.kind == NameKind::Person;
+    let mut links: Vec<Link> = Vec::with_capacity(a.tokens.len() * b.tokens.len() / 2 + 4);
+    for (i, ta) in a.tokens.iter().enumerate() {
+        for (j, tb) in b.tokens.iter().enumerate() {
+            if let Some((sim, how)) = token_similarity(ta, tb, persons) {
+                links.push(Link {
+                    a0: i,
+                    a1: i + 1,
+                    b0: j,
+                    b1: j + 1,
+                    sim,
+                    how,
+                });
+            }
+        }
+    }
+    compounds(&a.tokens, &b.tokens, false, &mut links);
+    compounds(&b.tokens, &a.tokens, true, &mut links);
+    if !persons {
+        initialisms(&a.tokens, &b.tokens, false, &mut links);
+        initialisms(&b.tokens, &a.tokens, true, &mut links);
+    }
+    links.sort_by(|x, y| {
+        y.sim
+            .total_cmp(&x.sim)
+            .then((y.a1 - y.a0 + y.b1 - y.b0).cmp(&(x.a1 - x.a0 + x.b1 - x.b0)))
+    });
+
+    let mut used_a = vec![false; a.tokens.len()];
+    let mut used_b = vec![false; b.tokens.len()];
+    let (mut covered, mut weight) = (0.0f32, 0.0f32);
+    let mut evidence = Evidence::default();
+    for link in &links {
+        if used_a[link.a0..link.a1].iter().any(|&u| u)
+            || used_b[link.b0..link.b1].iter().any(|&u| u)
+        {
+            continue;
+        }
+        used_a[link.a0..link.a1].iter_mut().for_each(|u| *u = true);
+        used_b[link.b0..link.b1].iter_mut().for_each(|u| *u = true);
+        let wa: f32 = a.tokens[link.a0..link.a1].iter().map(|t| t.weight).sum();
+        let wb: f32 = b.tokens[link.b0..link.b1].iter().map(|t| t.weight).sum();
+        // A misspelt word is unknown to the statistics and so looks rare:
+        // a pair weighs what its lighter side weighs.
+        let w = 2.0 * wa.min(wb);
+        covered += link.sim * w;
+        weight += w;
+        match link.how {
+            How::Exact => {}
+            How::Phonetic => evidence.phonetic = true,
+            How::Typo => evidence.typo = true,
+            How::Compound => evidence.compound = true,
+            How::Abbreviation => evidence.abbreviation = true,
+            How::Initialism => evidence.initialism = true,
+            How::Initial => evidence.initial = true,
+        }
+    }
+    let unpaired = |tokens: &[Token], used: &[bool]| -> f32 {
+        tokens
+            .iter()
+            .zip(used)
+            .filter(|(_, &u)| !u)
+            .map(|(t, _)| t.weight)
+            .sum()
+    };
+    // A person's name is often given without its middle names: what the
+    // longer name has beyond the shorter one counts for less, once the
+    // shorter one's words have been found.
+    let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, &used_a), unpaired(&b.tokens, &used_b));
+    if persons && weight > 0.0 {
+        if a.significant() > b.significant() {
+            extra_a *= PERSON_EXTRA;
+        } else if b.significant() > a.significant() {
+            extra_b *= PERSON_EXTRA;
+        }
+    }
+    weight += extra_a + extra_b;
+    let score = if weight > 0.0 { covered / weight } else { 0.0 };
+
+    let significant = |t: &Token| !matches!(t.class, TokenClass::Legal | TokenClass::Particle);
+    let count = |tokens: &[Token], used: &[bool]| {
+        let total = tokens.iter().filter(|t| significant(t)).count();
+        let matched = tokens
+            .iter()
+            .zip(used)
+            .filter(|(t, &u)| u && significant(t))
+            .count();
+        (matched, total)
+    };
+    let (ma, ta) = count(&a.tokens, &used_a);
+    let (mb, tb) = count(&b.tokens, &used_b);
+    let (matched, total) = if ta >= tb { (ma, ta) } else { (mb, tb) };
+    NameComparison {
+        score: score.clamp(0.0, 1.0),
+        matched,
+        total,
+        evidence,
+    }
+}
+
+/// The similarity of two words on their own, if they can be the same word.
+fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
+    if a.class == TokenClass::Legal || b.class == TokenClass::Legal {
+        return None;
+    }
+    if a.text == b.text {
+        return Some((EXACT, How::Exact));
+    }
+    if a.class == TokenClass::Number || b.class == TokenClass::Number {
+        return None;
+    }
+    let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    if short.len() == 1 {
+        // An initial stands for a person's given name, never for a word.
+        return (persons && long.len() > 1 && short[0] == long[0])
+            .then_some((INITIAL, How::Initial));
+    }
+    let mut best: Option<(f32, How)> = None;
+    let mut offer = |sim: f32, how: How| {
+        if best.is_none_or(|(s, _)| sim > s) {
+            best = Some((sim, how));
+        }
+    };
+    if short.len() >= 3 && a.key == b.key {
+        offer(PHONETIC, How::Phonetic);
+    }
+    let allowed = match short.len() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    if allowed > 0 && long.len() - short.len() <= allowed {
+        if let Some(d) = bounded_osa(x, y, allowed) {
+            // One typo in a long word says less than one in a short word.
+            let sim = 1.0 - 0.35 * d as f32 / (short.len() as f32).sqrt();
+            offer(sim.max(0.7), How::Typo);
+        }
+    }
+    if short.len() >= 4
+        && long.len() >= short.len() + 2
+        && long.starts_with(short)
+        && 2 * short.len() >= long.len()
+    {
+        offer(PREFIX, How::Abbreviation);
+    } else if short.len() >= 3
+        && long.len() >= 2 * short.len() - 1
+        && short[0] == long[0]
+        && short.last() == long.last()
+        && is_subsequence(short, long)
+    {
+        offer(CONTRACTION, How::Abbreviation);
+    }
+    best
+}
+
+fn is_subsequence(short: &[u8], long: &[u8]) -> bool {
+    let mut rest = long.iter();
+    short.iter().all(|c| rest.any(|l| l == c))
+}
+
+/// Optimal-string-alignment distance (edits and adjacent swaps), or `None`
+/// when it exceeds `max`.
+pub(crate) fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut prev2 = vec![0usize; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur = vec![0usize; width];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
+/// Runs of two or three words on one side written as one word on the other:
+/// "Bio Tech" / "Biotech", "Al Qaida" / "Alqaeda".
+fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
+    let joinable = |t: &Token| t.class != TokenClass::Legal && t.class != TokenClass::Number;
+    for start in 0..x.len() {
+        let mut joined = String::new();
+        for end in start..x.len().min(start + 3) {
+            if !joinable(&x[end]) {
+                break;
+            }
+            joined.push_str(&x[end].raw);
+            if end == start {
+                continue;
+            }
+            for (j, t) in y.iter().enumerate() {
+                if !joinable(t) || joined.len().abs_diff(t.raw.len()) > 1 {
+                    continue;
+                }
+                let sim = if joined == t.raw {
+                    COMPOUND
+                } else if joined.len() >= 6
+                    && bounded_osa(joined.as_bytes(), t.raw.as_bytes(), 1).is_some()
+                {
+                    COMPOUND_TYPO
+                } else {
+                    continue;
+                };
+                links.push(oriented(
+                    start,
+                    end + 1,
+                    j,
+                    j + 1,
+                    sim,
+                    How::Compound,
+                    swapped,
+                ));
+            }
+        }
+    }
+}
+
+/// A word on one side made of the initials of a run of words on the other:
+/// "IRGC" / "Islamic Revolutionary Guard Corps". Particles and legal forms
+/// in the run may be skipped or counted.
+fn initialisms(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
+    for (i, t) in x.iter().enumerate() {
+        let letters = t.raw.as_bytes();
+        let candidate = matches!(t.class, TokenClass::Word | TokenClass::Generic)
+            && (2..=6).contains(&letters.len())
+            && letters.iter().all(u8::is_ascii_alphabetic);
+        if !candidate {
+            continue;
+        }
+        for start in 0..y.len() {
+            if y[start].raw.as_bytes().first() != Some(&letters[0]) {
+                continue;
+            }
+            if let Some(end) = run_end(&letters[1..], y, start + 1) {
+                if end - start >= 2 {
+                    links.push(oriented(
+                        i,
+                        i + 1,
+                        start,
+                        end,
+                        INITIALISM,
+                        How::Initialism,
+                        swapped,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn run_end(letters: &[u8], y: &[Token], j: usize) -> Option<usize> {
+    let Some(&first) = letters.first() else {
+        return Some(j);
+    };
+    let token = y.get(j)?;
+    if token.raw.as_bytes().first() == Some(&first) {
+        if let Some(end) = run_end(&letters[1..], y, j + 1) {
+            return Some(end);
+        }
+    }
+    if matches!(token.class, TokenClass::Particle | TokenClass::Legal) {
+        return run_end(letters, y, j + 1);
+    }
+    None
+}
+
+fn oriented(x0: usize, x1: usize, y0: usize, y1: usize, sim: f32, how: How, swapped: bool) -> Link {
+    if swapped {
+        Link {
+            a0: y0,
+            a1: y1,
+            b0: x0,
+            b1: x1,
+            sim,
+            how,
+        }
+    } else {
+        Link {
+            a0: x0,
+            a1: x1,
+            b0: y0,
+            b1: y1,
+            sim,
+            how,
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Blocking keys: the few keys under which a party is filed in an index, so
+//! that finding the candidates for one party reads a handful of short
+//! postings instead of every party.
+//!
+//! Two names that the matcher would call the same should share a key:
+//! - every distinctive word is a key, and so is its phonetic key
+//!   (transliterations);
+//! - a name with one or two distinctive words also files each of them with
+//!   one letter deleted, so a typo in its only rare word still meets the
+//!   original (both sides delete the letter that differs);
+//! - adjacent words are also filed joined (`bio tech` under `biotech`), so
+//!   split and merged compounds meet;
+//! - an organisation's initials are a key, and so is a short word that
+//!   could be initials (`IRGC`);
+//! - identifiers are keys of their own (`tel:+86…`, `email:…`, `reg:…`).
+//!
+//! Keys depend on the name alone, not on statistics, so stored keys stay
+//! valid as the parties table grows. Generic words are not keys unless a
+//! name has nothing else.
+
+use std::collections::BTreeSet;
+
+use super::identifiers::{email_key, phone_e164, registration_key};
+use super::name::{tokenise, NameKind, Token, TokenClass};
+use super::profile::PartyFacts;
+
+/// The blocking keys of one name.
+pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
+    let tokens = tokenise(name, kind);
+    let mut keys = BTreeSet::new();
+    let distinctive: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| matches!(t.class, TokenClass::Word | TokenClass::Number))
+        .collect();
+    let fallback: Vec<&Token>;
+    let filed = if distinctive.is_empty() {
+        fallback = tokens
+            .iter()
+            .filter(|t| t.class == TokenClass::Generic)
+            .collect();
+        &fallback
+    } else {
+        &distinctive
+    };
+    let few = filed.len() <= 2;
+    for token in filed {
+        keys.insert(format!("w:{}", token.text));
+        if token.class == TokenClass::Number {
+            continue;
+        }
+        if token.key.len() >= 3 {
+            keys.insert(format!("p:{}", token.key));
+        }
+        if few && token.text.len() >= 5 {
+            for i in 0..token.text.len() {
+                let mut deleted = token.text.clone();
+                deleted.remove(i);
+                keys.insert(format!("w:{deleted}"));
+            }
+        }
+        if few && kind != NameKind::Person && (2..=6).contains(&token.raw.len()) {
+            keys.insert(format!("i:{}", token.raw));
+        }
+    }
+    let joinable: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !matches!(t.class, TokenClass::Legal | TokenClass::Number))
+        .collect();
+    for pair in joinable.windows(2) {
+        if pair.iter().all(|t| t.class != TokenClass::Word) {
+            continue;
+        }
+        let joined = format!("{}{}", pair[0].raw, pair[1].raw);
+        let key = super::phonetic::phonetic_key(&joined);
+        keys.insert(format!("w:{joined}"));
+        keys.insert(format!("p:{key}"));
+    }
+    if kind != NameKind::Person {
+        let initials: String = tokens
+            .iter()
+            .filter(|t| !matches!(t.class, TokenClass::Particle | TokenClass::Legal))
+            .filter_map(|t| t.raw.chars().next())
+            .collect();
+        if (2..=6).contains(&initials.len()) && tokens.len() >= 2 {
+            keys.insert(format!("i:{initials}"));
+        }
+    }
+    keys.into_iter().collect()
+}
+
+/// The blocking keys of a party: those of each of its names, and one per
+/// identifier.
+pub fn party_keys(facts: &PartyFacts) -> Vec<String> {
+    let kind = facts.kind.unwrap_or(NameKind::Unknown);
+    let country = facts.countries.first().copied();
+    let mut keys: BTreeSet<String> = facts
+        .names
+        .iter()
+        .flat_map(|n| name_keys(n, kind))
+        .collect();
+    keys.extend(
+        facts
+            .phones
+            .iter()
+            .filter_map(|p| phone_e164(p, country))
+            .map(|p| format!("tel:{p}")),
+    );
+    keys.extend(
+        facts
+            .emails
+            .iter()
+            .filter_map(|e| email_key(e))
+            .map(|e| format!("email:{e}")),
+    );
+    keys.extend(
+        facts
+            .registration_numbers
+            .iter()
+            .filter_map(|r| registration_key(r))
+            .map(|r| format!("reg:{r}")),
+    );
+    keys.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(a: &str, b: &str, kind: NameKind) -> bool {
+        let ka: BTreeSet<String> = name_keys(a, kind).into_iter().collect();
+        name_keys(b, kind).iter().any(|k| ka.contains(k))
+    }
+
+    #[test]
+    fn spellings_of_one_name_share_a_key() {
+        let org = NameKind::Organisation;
+        assert!(share(
+            "Hebei Shengxue Bio-Tech Co., Ltd",
+            "HEBEI SHENGXUE BIOTECH",
+            org
+        ));
+        assert!(share("Cubatabaco", "Cuba Tabaco", org));
+        assert!(share("Cubatabaco", "Cubatabcao", org));
+        assert!(share("Islamic Revolutionary Guard Corps", "I.R.G.C.", org));
+        assert!(share("Muhammad Yusuf", "Mohammad Yousef", NameKind::Person));
+    }
+
+    #[test]
+    fn generic_words_are_not_keys_when_a_name_has_others() {
+        let keys = name_keys("Hebei International Trading Co", NameKind::Organisation);
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k == "w:international" || k == "w:trading"),
+            "{keys:?}"
+        );
+        assert!(!share(
+            "Hebei International Trading",
+            "Wanda International Trading",
+            NameKind::Organisation
+        ));
+    }
+
+    #[test]
+    fn identifiers_are_keys() {
+        let facts = PartyFacts {
+            names: vec!["Acme".into()],
+            countries: vec![crate::codes::CountryCode::parse("CN").unwrap()],
+            phones: vec!["021 5555 0100".into()],
+            emails: vec![" Sales@Acme.CN".into()],
+            registration_numbers: vec!["91-1101".into()],
+            ..PartyFacts::default()
+        };
+        let keys = party_keys(&facts);
+        for key in [
+            "tel:+862155550100",
+            "email:sales@acme.cn",
+            "reg:911101",
+            "w:acme",
+        ] {
+            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+        }
+    }
+}
