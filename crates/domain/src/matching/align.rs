@@ -267,11 +267,11 @@ fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
     let joinable = |t: &Token| t.class != TokenClass::Legal && t.class != TokenClass::Number;
     for start in 0..x.len() {
         let mut joined = String::new();
-        for end in start..x.len().min(start + 3) {
-            if !joinable(&x[end]) {
+        for (end, part) in x.iter().enumerate().skip(start).take(3) {
+            if !joinable(part) {
                 break;
             }
-            joined.push_str(&x[end].raw);
+            joined.push_str(&part.raw);
             if end == start {
                 continue;
             }

@@ -99,6 +99,11 @@ impl Profile {
     pub fn kind(&self) -> NameKind {
         self.kind
     }
+
+    /// The prepared names, primary first.
+    pub fn names(&self) -> impl Iterator<Item = &Name> {
+        self.names.iter().map(|(_, name)| name)
+    }
 }
 
 /// The facts of a recorded party.
