@@ -90,9 +90,17 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
         initialisms(&a.tokens, &b.tokens, false, &mut links);
         initialisms(&b.tokens, &a.tokens, true, &mut links);
     }
+    // Words spelt the same come first, then compounds spelt the same ("Sci
+    // Entific" / "Scientific" must not pair "Sci" with "Scientific" as an
+    // abbreviation and leave "Entific" alone), then the rest by similarity.
+    let rank = |l: &Link| match l.how {
+        How::Exact if l.a1 - l.a0 == 1 && a.tokens[l.a0].raw == b.tokens[l.b0].raw => 3.0,
+        How::Compound if l.sim >= COMPOUND => 2.0,
+        _ => l.sim,
+    };
     links.sort_by(|x, y| {
-        y.sim
-            .total_cmp(&x.sim)
+        rank(y)
+            .total_cmp(&rank(x))
             .then((y.a1 - y.a0 + y.b1 - y.b0).cmp(&(x.a1 - x.a0 + x.b1 - x.b0)))
     });
 
@@ -187,41 +195,54 @@ fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
             .then_some((INITIAL, How::Initial));
     }
     let mut best: Option<(f32, How)> = None;
-    let mut offer = |sim: f32, how: How| {
-        if best.is_none_or(|(s, _)| sim > s) {
-            best = Some((sim, how));
-        }
-    };
     if short.len() >= 3 && a.key == b.key {
-        offer(PHONETIC, How::Phonetic);
+        best = Some((PHONETIC, How::Phonetic));
     }
-    let allowed = match short.len() {
+    // Misspellings and abbreviations are judged on the canonical and on
+    // the written forms: "Invs" abbreviates "Investments" as written.
+    let written = (a.raw.as_bytes(), b.raw.as_bytes());
+    let forms = if written == (x, y) { 1 } else { 2 };
+    for (x, y) in [(x, y), written].into_iter().take(forms) {
+        for candidate in [typo(x, y), abbreviation(x, y)].into_iter().flatten() {
+            if best.is_none_or(|(s, _)| candidate.0 > s) {
+                best = Some(candidate);
+            }
+        }
+    }
+    best
+}
+
+fn typo(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    if short.len() < 3 {
+        return None;
+    }
+    let allowed = match long.len() {
         0..=3 => 0,
-        4..=7 => 1,
+        4..=8 => 1,
         _ => 2,
     };
-    if allowed > 0 && long.len() - short.len() <= allowed {
-        if let Some(d) = bounded_osa(x, y, allowed) {
-            // One typo in a long word says less than one in a short word.
-            let sim = 1.0 - 0.35 * d as f32 / (short.len() as f32).sqrt();
-            offer(sim.max(0.7), How::Typo);
-        }
-    }
+    let d = bounded_osa(x, y, allowed).filter(|&d| d > 0)?;
+    // One typo in a long word says less than one in a short word.
+    let sim = 1.0 - 0.35 * d as f32 / (short.len() as f32).sqrt();
+    Some((sim.max(0.7), How::Typo))
+}
+
+fn abbreviation(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
     if short.len() >= 4
         && long.len() >= short.len() + 2
         && long.starts_with(short)
         && 2 * short.len() >= long.len()
     {
-        offer(PREFIX, How::Abbreviation);
-    } else if short.len() >= 3
+        return Some((PREFIX, How::Abbreviation));
+    }
+    let contraction = short.len() >= 3
         && long.len() >= 2 * short.len() - 1
         && short[0] == long[0]
         && short.last() == long.last()
-        && is_subsequence(short, long)
-    {
-        offer(CONTRACTION, How::Abbreviation);
-    }
-    best
+        && is_subsequence(short, long);
+    contraction.then_some((CONTRACTION, How::Abbreviation))
 }
 
 fn is_subsequence(short: &[u8], long: &[u8]) -> bool {
@@ -264,19 +285,15 @@ pub(crate) fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
 /// Runs of two or three words on one side written as one word on the other:
 /// "Bio Tech" / "Biotech", "Al Qaida" / "Alqaeda".
 fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
-    let joinable = |t: &Token| t.class != TokenClass::Legal && t.class != TokenClass::Number;
     for start in 0..x.len() {
         let mut joined = String::new();
         for (end, part) in x.iter().enumerate().skip(start).take(3) {
-            if !joinable(part) {
-                break;
-            }
             joined.push_str(&part.raw);
             if end == start {
                 continue;
             }
             for (j, t) in y.iter().enumerate() {
-                if !joinable(t) || joined.len().abs_diff(t.raw.len()) > 1 {
+                if joined.len().abs_diff(t.raw.len()) > 1 {
                     continue;
                 }
                 let sim = if joined == t.raw {

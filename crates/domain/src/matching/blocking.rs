@@ -67,7 +67,9 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         .filter(|t| !matches!(t.class, TokenClass::Legal | TokenClass::Number))
         .collect();
     for pair in joinable.windows(2) {
-        if pair.iter().all(|t| t.class != TokenClass::Word) {
+        // Two generic words joined are a key only for a name that has
+        // nothing rarer ("Global Energy" / "Globalenergy").
+        if !distinctive.is_empty() && pair.iter().all(|t| t.class != TokenClass::Word) {
             continue;
         }
         let joined = format!("{}{}", pair[0].raw, pair[1].raw);

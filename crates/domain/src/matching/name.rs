@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fold::fold_words;
-use super::lexicon::{is_generic, is_particle, lexicon};
+use super::lexicon::{is_generic, is_particle, lexicon, unglue};
 use super::phonetic::phonetic_key;
 use super::stats::TokenStats;
 
@@ -49,8 +49,17 @@ pub(crate) struct Token {
 /// and their single letters are initials, not particles.
 pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
     let person = kind == NameKind::Person;
-    let words = fold_words(text);
     let lexicon = lexicon();
+    let mut words: Vec<String> = Vec::new();
+    for word in fold_words(text) {
+        match unglue(&word).filter(|_| !person) {
+            Some((a, b)) => {
+                words.push(a.to_owned());
+                words.push(b.to_owned());
+            }
+            None => words.push(word),
+        }
+    }
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
@@ -66,7 +75,27 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             continue;
         }
         let raw = words[i].clone();
-        let text = lexicon.canonical(&raw).to_owned();
+        let mut text = lexicon.canonical(&raw).to_owned();
+        if text == raw && !is_particle(&raw) && !is_generic(&raw) {
+            // "Compnay", "Limted", "Tradnig": a misspelt legal form or
+            // business word is that word, not a rare one.
+            if let Some(known) = lexicon.near_miss(&raw) {
+                if let Some(legal) = known.legal.filter(|_| !person) {
+                    tokens.push(Token {
+                        raw,
+                        text: legal.to_owned(),
+                        key: String::new(),
+                        class: TokenClass::Legal,
+                        weight: 0.0,
+                    });
+                    i += 1;
+                    continue;
+                }
+                if known.legal.is_none() {
+                    text = known.canonical.to_owned();
+                }
+            }
+        }
         let class = if text.bytes().any(|b| b.is_ascii_digit()) {
             TokenClass::Number
         } else if text.len() == 1 && person {
@@ -183,6 +212,22 @@ mod tests {
             ["international", "technology", "pharmaceutical", "chemical"]
         );
         assert_eq!(texts("Int'l Mfg."), ["international", "manufacturing"]);
+    }
+
+    #[test]
+    fn misspelt_legal_forms_and_business_words_are_recognised() {
+        assert_eq!(
+            texts("Taesong Tradnig Compnay Limted"),
+            ["taesong", "trading", "co", "ltd"]
+        );
+        assert_eq!(texts("Taesong Internatonal"), ["taesong", "international"]);
+    }
+
+    #[test]
+    fn legal_forms_glued_to_a_name_come_apart() {
+        assert_eq!(texts("CITICARLTDA."), ["citicar", "ltd"]);
+        assert_eq!(texts("OOOROMASHKA"), ["llc", "romashka"]);
+        assert_eq!(texts("LIVELIHOOD"), ["livelihood"]);
     }
 
     #[test]

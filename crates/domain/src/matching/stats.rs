@@ -12,6 +12,7 @@ const PRIOR_NAMES: f64 = 200.0;
 pub(crate) const GENERIC_WEIGHT: f32 = 0.3;
 const PARTICLE_WEIGHT: f32 = 0.1;
 const MIN_WEIGHT: f32 = 0.12;
+const NUMBER_WEIGHT: f32 = 0.9;
 
 /// Document frequencies of canonical name words: in how many names each
 /// word occurs. Built from the loaded list for screening, from the parties
@@ -86,6 +87,11 @@ impl TokenStats {
         let weight = idf.clamp(MIN_WEIGHT, 1.0);
         match class {
             TokenClass::Generic | TokenClass::Initial => weight.min(GENERIC_WEIGHT),
+            // Two letters identify little, whatever the statistics say.
+            _ if word.len() <= 2 => weight.min(GENERIC_WEIGHT),
+            // "77th" and "99th", "Vabo 2005" and "Vabo 2008": a number that
+            // differs tells two entities apart even when it is common.
+            TokenClass::Number => weight.max(NUMBER_WEIGHT),
             _ => weight,
         }
     }
