@@ -8,6 +8,7 @@
 //! in one distinctive word score low however much else they share.
 
 use super::name::{Name, NameKind, Token, TokenClass};
+use super::phonetic::phonetic_key;
 
 /// How two names' words were paired: what a person reads as the reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,7 +58,10 @@ struct Link {
 const EXACT: f32 = 1.0;
 const COMPOUND: f32 = 0.96;
 const PHONETIC: f32 = 0.92;
-const INITIALISM: f32 = 0.9;
+/// Below the match threshold on purpose: three or four initials coincide
+/// with some listed acronym for thousands of unrelated names, so an
+/// initialism is a reason to look, never a match by itself.
+const INITIALISM: f32 = 0.7;
 const PREFIX: f32 = 0.86;
 const CONTRACTION: f32 = 0.82;
 const COMPOUND_TYPO: f32 = 0.86;
@@ -65,10 +69,13 @@ const INITIAL: f32 = 0.75;
 /// The share of its weight a person's middle name keeps when the other
 /// name leaves it out.
 const PERSON_EXTRA: f32 = 0.4;
+/// The most two names sharing only generic words can score.
+const GENERIC_ONLY: f32 = 0.7;
 
 /// Compares two prepared names.
 pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
-    let persons = a.kind == NameKind::Person || b.kind == NameKind::Person;
+    let kinds = [a.kind, b.kind];
+    let persons = kinds.contains(&NameKind::Person) && !kinds.contains(&NameKind::Organisation);
     let mut links: Vec<Link> = Vec::with_capacity(a.tokens.len() * b.tokens.len() / 2 + 4);
     for (i, ta) in a.tokens.iter().enumerate() {
         for (j, tb) in b.tokens.iter().enumerate() {
@@ -145,7 +152,10 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     // longer name has beyond the shorter one counts for less, once the
     // shorter one's words have been found.
     let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, &used_a), unpaired(&b.tokens, &used_b));
-    if persons && weight > 0.0 {
+    let paired_words = |tokens: &[Token], used: &[bool]| {
+        tokens.iter().zip(used).filter(|(t, &u)| u && !matches!(t.class, TokenClass::Legal | TokenClass::Particle)).count()
+    };
+    if persons && paired_words(&a.tokens, &used_a).min(paired_words(&b.tokens, &used_b)) >= 2 {
         if a.significant() > b.significant() {
             extra_a *= PERSON_EXTRA;
         } else if b.significant() > a.significant() {
@@ -153,7 +163,18 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
         }
     }
     weight += extra_a + extra_b;
-    let score = if weight > 0.0 { covered / weight } else { 0.0 };
+    let mut score = if weight > 0.0 { covered / weight } else { 0.0 };
+    // Names that share only generic words ("Chemical Group") are the same
+    // name only when nothing else is left over on either side.
+    let distinctive = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Number);
+    let paired_distinctive = a.tokens.iter().zip(&used_a).any(|(t, &u)| u && distinctive(t))
+        || b.tokens.iter().zip(&used_b).any(|(t, &u)| u && distinctive(t));
+    let left_over = |tokens: &[Token], used: &[bool]| {
+        tokens.iter().zip(used).any(|(t, &u)| !u && matches!(t.class, TokenClass::Word | TokenClass::Number | TokenClass::Generic))
+    };
+    if !paired_distinctive && (left_over(&a.tokens, &used_a) || left_over(&b.tokens, &used_b)) {
+        score = score.min(GENERIC_ONLY);
+    }
 
     let significant = |t: &Token| !matches!(t.class, TokenClass::Legal | TokenClass::Particle);
     let count = |tokens: &[Token], used: &[bool]| {
@@ -178,8 +199,16 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
 
 /// The similarity of two words on their own, if they can be the same word.
 fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
-    if a.class == TokenClass::Legal || b.class == TokenClass::Legal {
-        return None;
+    match (a.class == TokenClass::Legal, b.class == TokenClass::Legal) {
+        (true, true) => return None,
+        // "Ltad" against "Ltda": a misspelt legal form pairs with the legal
+        // form it misspells, and both weigh nothing.
+        (true, false) | (false, true) => {
+            let close = a.raw.len().min(b.raw.len()) >= 3
+                && bounded_osa(a.raw.as_bytes(), b.raw.as_bytes(), 1).is_some();
+            return close.then_some((EXACT, How::Exact));
+        }
+        (false, false) => {}
     }
     if a.text == b.text {
         return Some((EXACT, How::Exact));
@@ -195,7 +224,16 @@ fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
             .then_some((INITIAL, How::Initial));
     }
     let mut best: Option<(f32, How)> = None;
-    if short.len() >= 3 && a.key == b.key {
+    // Short names share sounds by chance (Liu / Lee): below five letters
+    // a shared sound needs two consonants or a spelling within one edit.
+    let sounds_alike = |ka: &str, kb: &str, x: &[u8], y: &[u8]| {
+        ka == kb
+            && x.len().min(y.len()) >= 3
+            && (x.len().min(y.len()) >= 5
+                || ka.bytes().filter(|&c| c != b'a').count() >= 2
+                || bounded_osa(x, y, 1).is_some())
+    };
+    if sounds_alike(&a.key, &b.key, x, y) || sounds_alike(&a.raw_key, &b.raw_key, a.raw.as_bytes(), b.raw.as_bytes()) {
         best = Some((PHONETIC, How::Phonetic));
     }
     // Misspellings and abbreviations are judged on the canonical and on
@@ -223,9 +261,10 @@ fn typo(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
         _ => 2,
     };
     let d = bounded_osa(x, y, allowed).filter(|&d| d > 0)?;
-    // One typo in a long word says less than one in a short word.
-    let sim = 1.0 - 0.35 * d as f32 / (short.len() as f32).sqrt();
-    Some((sim.max(0.7), How::Typo))
+    // One typo in a long word says less than one in a short word, and two
+    // typos much more than twice one.
+    let sim = 1.0 - 0.35 * (d as f32).powf(1.5) / (short.len() as f32).sqrt();
+    Some((sim.max(0.65), How::Typo))
 }
 
 fn abbreviation(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
@@ -292,14 +331,16 @@ fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
             if end == start {
                 continue;
             }
+            let mut joined_key: Option<String> = None;
             for (j, t) in y.iter().enumerate() {
-                if joined.len().abs_diff(t.raw.len()) > 1 {
+                if joined.len().abs_diff(t.raw.len()) > 2 {
                     continue;
                 }
                 let sim = if joined == t.raw {
                     COMPOUND
                 } else if joined.len() >= 6
-                    && bounded_osa(joined.as_bytes(), t.raw.as_bytes(), 1).is_some()
+                    && (bounded_osa(joined.as_bytes(), t.raw.as_bytes(), 1).is_some()
+                        || *joined_key.get_or_insert_with(|| phonetic_key(&joined)) == t.raw_key)
                 {
                     COMPOUND_TYPO
                 } else {

@@ -5,9 +5,9 @@
 //! Two names that the matcher would call the same should share a key:
 //! - every distinctive word is a key, and so is its phonetic key
 //!   (transliterations);
-//! - a name with one or two distinctive words also files each of them with
-//!   one letter deleted, so a typo in its only rare word still meets the
-//!   original (both sides delete the letter that differs);
+//! - a name's two longest distinctive words are also filed with each
+//!   letter deleted in turn, so a typo in them still meets the original
+//!   (both sides delete the letter that differs);
 //! - adjacent words are also filed joined (`bio tech` under `biotech`), so
 //!   split and merged compounds meet;
 //! - an organisation's initials are a key, and so is a short word that
@@ -22,6 +22,7 @@ use std::collections::BTreeSet;
 
 use super::identifiers::{email_key, phone_e164, registration_key};
 use super::name::{tokenise, NameKind, Token, TokenClass};
+use super::phonetic::phonetic_key;
 use super::profile::PartyFacts;
 
 /// The blocking keys of one name.
@@ -34,15 +35,19 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         .collect();
     let fallback: Vec<&Token>;
     let filed = if distinctive.is_empty() {
-        fallback = tokens
-            .iter()
-            .filter(|t| t.class == TokenClass::Generic)
-            .collect();
+        fallback = tokens.iter().filter(|t| t.class == TokenClass::Generic).collect();
         &fallback
     } else {
         &distinctive
     };
     let few = filed.len() <= 2;
+    // The two longest words are also filed misspelt: a typo in a name's
+    // longest word is the one most likely to leave it without a key.
+    let mut by_length: Vec<&&Token> = filed.iter().filter(|t| t.class != TokenClass::Number).collect();
+    by_length.sort_by_key(|t| std::cmp::Reverse(t.text.len()));
+    for token in by_length.into_iter().take(2) {
+        insert_deletions(&mut keys, &token.text);
+    }
     for token in filed {
         keys.insert(format!("w:{}", token.text));
         if token.class == TokenClass::Number {
@@ -51,31 +56,26 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         if token.key.len() >= 3 {
             keys.insert(format!("p:{}", token.key));
         }
-        if few && token.text.len() >= 5 {
-            for i in 0..token.text.len() {
-                let mut deleted = token.text.clone();
-                deleted.remove(i);
-                keys.insert(format!("w:{deleted}"));
-            }
-        }
         if few && kind != NameKind::Person && (2..=6).contains(&token.raw.len()) {
             keys.insert(format!("i:{}", token.raw));
         }
     }
-    let joinable: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| !matches!(t.class, TokenClass::Legal | TokenClass::Number))
-        .collect();
-    for pair in joinable.windows(2) {
-        // Two generic words joined are a key only for a name that has
-        // nothing rarer ("Global Energy" / "Globalenergy").
-        if !distinctive.is_empty() && pair.iter().all(|t| t.class != TokenClass::Word) {
+    for pair in tokens.windows(2) {
+        // A name's own word joined to a neighbour ("Debbiye 143", "Decart
+        // OOD", "Bio Tech"); two generic words joined only for a name that
+        // has nothing rarer ("Global Energy" / "Globalenergy").
+        let own = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Number);
+        let any_own = pair.iter().any(own);
+        let all_generic = pair.iter().all(|t| t.class == TokenClass::Generic);
+        if !(any_own || distinctive.is_empty() && all_generic) {
             continue;
         }
         let joined = format!("{}{}", pair[0].raw, pair[1].raw);
-        let key = super::phonetic::phonetic_key(&joined);
+        keys.insert(format!("p:{}", phonetic_key(&joined)));
+        if few {
+            insert_deletions(&mut keys, &joined);
+        }
         keys.insert(format!("w:{joined}"));
-        keys.insert(format!("p:{key}"));
     }
     if kind != NameKind::Person {
         let initials: String = tokens
@@ -88,6 +88,20 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         }
     }
     keys.into_iter().collect()
+}
+
+/// A word with each of its letters deleted in turn: two words one edit
+/// apart share one of these (or one is the other), whichever letter
+/// differs.
+fn insert_deletions(keys: &mut BTreeSet<String>, word: &str) {
+    if word.len() < 5 || !word.is_ascii() {
+        return;
+    }
+    for i in 0..word.len() {
+        let mut deleted = word.to_owned();
+        deleted.remove(i);
+        keys.insert(format!("w:{deleted}"));
+    }
 }
 
 /// The blocking keys of a party: those of each of its names, and one per

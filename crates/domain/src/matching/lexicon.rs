@@ -124,7 +124,7 @@ const CANONICAL: &[(&str, &[&str])] = &[
     ("department", &["dept", "dpt"]),
     ("services", &["svc", "svcs", "service", "servicios", "servicos"]),
     ("management", &["mgmt", "mgt"]),
-    ("investment", &["invest", "investments", "inversiones", "investimentos"]),
+    ("investment", &["inv", "invest", "investments", "inversiones", "investimentos"]),
     ("logistics", &["logistic", "logistica"]),
     ("equipment", &["equip", "equipments", "equipos"]),
     ("machinery", &["mach", "machineries"]),
@@ -156,7 +156,7 @@ const GENERIC: &[&str] = &[
     "office", "partners", "associates", "overseas", "economic", "commerce", "business",
     "consulting", "construction", "textile", "foods", "food", "energy", "petroleum", "oil", "gas",
     "marine", "line", "lines", "express", "star", "bank", "sanat", "tejarat", "bazargani",
-    "joint", "stock", "public", "open", "closed",
+    "joint", "stock", "public", "open", "closed", "liability",
 ];
 
 /// Particles and conjunctions: kept so initialisms and word order still

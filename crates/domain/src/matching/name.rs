@@ -41,6 +41,9 @@ pub(crate) struct Token {
     /// Its canonical spelling.
     pub text: String,
     pub key: String,
+    /// The phonetic key of the written form (`pharm` sounds like `farm`,
+    /// though it stands for `pharmaceutical`).
+    pub raw_key: String,
     pub class: TokenClass,
     pub weight: f32,
 }
@@ -68,6 +71,7 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                 raw: words[i..i + span].concat(),
                 text: canon.to_owned(),
                 key: String::new(),
+                raw_key: String::new(),
                 class: TokenClass::Legal,
                 weight: 0.0,
             });
@@ -85,6 +89,7 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                         raw,
                         text: legal.to_owned(),
                         key: String::new(),
+                raw_key: String::new(),
                         class: TokenClass::Legal,
                         weight: 0.0,
                     });
@@ -110,10 +115,12 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             TokenClass::Word
         };
         let key = phonetic_key(&text);
+        let raw_key = if raw == text { key.clone() } else { phonetic_key(&raw) };
         tokens.push(Token {
             raw,
             text,
             key,
+            raw_key,
             class,
             weight: 0.0,
         });

@@ -65,12 +65,23 @@ fn spellings_of_one_company_match() {
         ("Korea Taesong Trading Company", "TAESONG TRADING KOREA"),
         ("Korea Taesong Trading Company", "Korea Taesong Trdaing Co"),
         ("Korea Taesong Trading Company", "Korea Taesung Trading"),
-        ("Islamic Revolutionary Guard Corps", "IRGC"),
         ("Cubatabaco", "Cuba Tabaco S.A."),
     ] {
         let m = score(&org(a), &org(b));
         assert!(m.is_match(), "{a} / {b}: {m:?}");
     }
+}
+
+#[test]
+fn initials_are_a_reason_to_look_not_a_match() {
+    let m = score(&org("Islamic Revolutionary Guard Corps"), &org("IRGC"));
+    assert!(kinds(&m).contains(&&SignalKind::NameInitialism), "{m:?}");
+    assert!(!m.is_match() && m.score >= 0.6, "{m:?}");
+    // With the same phone, it is.
+    let (mut a, mut b) = (cn(org("Islamic Revolutionary Guard Corps")), cn(org("IRGC")));
+    a.phones = vec!["+86 21 5555 0100".into()];
+    b.phones = vec!["021 5555 0100".into()];
+    assert!(score(&a, &b).is_match());
 }
 
 #[test]
