@@ -262,7 +262,17 @@ fn main() -> anyhow::Result<()> {
     let show: usize = arg("--show").map(|s| s.parse()).transpose()?.unwrap_or(0);
     for query in queries.iter().take(show * 50) {
         if let Some(hit) = index.screen(query).first() {
-            println!("  {:?} → {} ({:.2}): {}", query.names[0], hit.listed_name, hit.score, hit.signals.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("; "));
+            println!(
+                "  {:?} → {} ({:.2}): {}",
+                query.names[0],
+                hit.listed_name,
+                hit.score,
+                hit.signals
+                    .iter()
+                    .map(|s| s.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
         }
     }
 

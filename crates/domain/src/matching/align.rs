@@ -111,8 +111,21 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
             .then((y.a1 - y.a0 + y.b1 - y.b0).cmp(&(x.a1 - x.a0 + x.b1 - x.b0)))
     });
 
-    let mut used_a = vec![false; a.tokens.len()];
-    let mut used_b = vec![false; b.tokens.len()];
+    let (mut used_a_buf, mut used_b_buf) = ([false; 64], [false; 64]);
+    let mut used_a_vec;
+    let mut used_b_vec;
+    let used_a: &mut [bool] = if a.tokens.len() <= 64 {
+        &mut used_a_buf[..a.tokens.len()]
+    } else {
+        used_a_vec = vec![false; a.tokens.len()];
+        &mut used_a_vec
+    };
+    let used_b: &mut [bool] = if b.tokens.len() <= 64 {
+        &mut used_b_buf[..b.tokens.len()]
+    } else {
+        used_b_vec = vec![false; b.tokens.len()];
+        &mut used_b_vec
+    };
     let (mut covered, mut weight) = (0.0f32, 0.0f32);
     let mut evidence = Evidence::default();
     for link in &links {
@@ -151,11 +164,15 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     // A person's name is often given without its middle names: what the
     // longer name has beyond the shorter one counts for less, once the
     // shorter one's words have been found.
-    let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, &used_a), unpaired(&b.tokens, &used_b));
+    let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, used_a), unpaired(&b.tokens, used_b));
     let paired_words = |tokens: &[Token], used: &[bool]| {
-        tokens.iter().zip(used).filter(|(t, &u)| u && !matches!(t.class, TokenClass::Legal | TokenClass::Particle)).count()
+        tokens
+            .iter()
+            .zip(used)
+            .filter(|(t, &u)| u && !matches!(t.class, TokenClass::Legal | TokenClass::Particle))
+            .count()
     };
-    if persons && paired_words(&a.tokens, &used_a).min(paired_words(&b.tokens, &used_b)) >= 2 {
+    if persons && paired_words(&a.tokens, used_a).min(paired_words(&b.tokens, used_b)) >= 2 {
         if a.significant() > b.significant() {
             extra_a *= PERSON_EXTRA;
         } else if b.significant() > a.significant() {
@@ -167,12 +184,24 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     // Names that share only generic words ("Chemical Group") are the same
     // name only when nothing else is left over on either side.
     let distinctive = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Number);
-    let paired_distinctive = a.tokens.iter().zip(&used_a).any(|(t, &u)| u && distinctive(t))
-        || b.tokens.iter().zip(&used_b).any(|(t, &u)| u && distinctive(t));
+    let paired_distinctive = a
+        .tokens
+        .iter()
+        .zip(used_a.iter())
+        .any(|(t, &u)| u && distinctive(t))
+        || b.tokens
+            .iter()
+            .zip(used_b.iter())
+            .any(|(t, &u)| u && distinctive(t));
     let left_over = |tokens: &[Token], used: &[bool]| {
-        tokens.iter().zip(used).any(|(t, &u)| !u && matches!(t.class, TokenClass::Word | TokenClass::Number | TokenClass::Generic))
+        tokens.iter().zip(used).any(|(t, &u)| {
+            !u && matches!(
+                t.class,
+                TokenClass::Word | TokenClass::Number | TokenClass::Generic
+            )
+        })
     };
-    if !paired_distinctive && (left_over(&a.tokens, &used_a) || left_over(&b.tokens, &used_b)) {
+    if !paired_distinctive && (left_over(&a.tokens, used_a) || left_over(&b.tokens, used_b)) {
         score = score.min(GENERIC_ONLY);
     }
 
@@ -186,8 +215,8 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
             .count();
         (matched, total)
     };
-    let (ma, ta) = count(&a.tokens, &used_a);
-    let (mb, tb) = count(&b.tokens, &used_b);
+    let (ma, ta) = count(&a.tokens, used_a);
+    let (mb, tb) = count(&b.tokens, used_b);
     let (matched, total) = if ta >= tb { (ma, ta) } else { (mb, tb) };
     NameComparison {
         score: score.clamp(0.0, 1.0),
@@ -233,7 +262,9 @@ fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
                 || ka.bytes().filter(|&c| c != b'a').count() >= 2
                 || bounded_osa(x, y, 1).is_some())
     };
-    if sounds_alike(&a.key, &b.key, x, y) || sounds_alike(&a.raw_key, &b.raw_key, a.raw.as_bytes(), b.raw.as_bytes()) {
+    if sounds_alike(&a.key, &b.key, x, y)
+        || sounds_alike(&a.raw_key, &b.raw_key, a.raw.as_bytes(), b.raw.as_bytes())
+    {
         best = Some((PHONETIC, How::Phonetic));
     }
     // Misspellings and abbreviations are judged on the canonical and on
@@ -295,13 +326,70 @@ pub(crate) fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    if a == b {
+        return Some(0);
+    }
+    // Letters one word has and the other lacks each need an edit (a swap
+    // changes none, a substitution one on each side): most pairs of words
+    // are told apart here, before the table.
+    let mut counts = [0i8; 64];
+    for &c in a {
+        counts[usize::from(c & 63)] += 1;
+    }
+    for &c in b {
+        counts[usize::from(c & 63)] -= 1;
+    }
+    let surplus: usize = counts.iter().filter(|&&n| n > 0).map(|&n| n as usize).sum();
+    let deficit: usize = counts
+        .iter()
+        .filter(|&&n| n < 0)
+        .map(|&n| n.unsigned_abs() as usize)
+        .sum();
+    if surplus.max(deficit) > max {
+        return None;
+    }
+    // Rows on the stack: this runs for every pair of words compared.
+    const ROW: usize = 48;
+    if b.len() >= ROW {
+        return (strsim_osa(a, b) <= max).then(|| strsim_osa(a, b));
+    }
+    let width = b.len() + 1;
+    let mut rows = [[0u8; ROW]; 3];
+    let (mut prev2, mut prev, mut cur) = (0, 1, 2);
+    for (j, cell) in rows[prev][..width].iter_mut().enumerate() {
+        *cell = j as u8;
+    }
+    for i in 1..=a.len() {
+        rows[cur][0] = i as u8;
+        let mut row_min = i as u8;
+        for j in 1..=b.len() {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[prev][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = v;
+            row_min = row_min.min(v);
+        }
+        if usize::from(row_min) > max {
+            return None;
+        }
+        (prev2, prev, cur) = (prev, cur, prev2);
+    }
+    let d = usize::from(rows[prev][b.len()]);
+    (d <= max).then_some(d)
+}
+
+/// The plain distance for words too long for the stack rows.
+fn strsim_osa(a: &[u8], b: &[u8]) -> usize {
     let width = b.len() + 1;
     let mut prev2 = vec![0usize; width];
     let mut prev: Vec<usize> = (0..width).collect();
     let mut cur = vec![0usize; width];
     for i in 1..=a.len() {
         cur[0] = i;
-        let mut row_min = cur[0];
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
@@ -309,23 +397,19 @@ pub(crate) fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
                 v = v.min(prev2[j - 2] + 1);
             }
             cur[j] = v;
-            row_min = row_min.min(v);
-        }
-        if row_min > max {
-            return None;
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    let d = prev[b.len()];
-    (d <= max).then_some(d)
+    prev[b.len()]
 }
 
 /// Runs of two or three words on one side written as one word on the other:
 /// "Bio Tech" / "Biotech", "Al Qaida" / "Alqaeda".
 fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
+    let mut joined = String::new();
     for start in 0..x.len() {
-        let mut joined = String::new();
+        joined.clear();
         for (end, part) in x.iter().enumerate().skip(start).take(3) {
             joined.push_str(&part.raw);
             if end == start {

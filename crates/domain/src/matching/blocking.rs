@@ -35,7 +35,10 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         .collect();
     let fallback: Vec<&Token>;
     let filed = if distinctive.is_empty() {
-        fallback = tokens.iter().filter(|t| t.class == TokenClass::Generic).collect();
+        fallback = tokens
+            .iter()
+            .filter(|t| t.class == TokenClass::Generic)
+            .collect();
         &fallback
     } else {
         &distinctive
@@ -43,7 +46,10 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
     let few = filed.len() <= 2;
     // The two longest words are also filed misspelt: a typo in a name's
     // longest word is the one most likely to leave it without a key.
-    let mut by_length: Vec<&&Token> = filed.iter().filter(|t| t.class != TokenClass::Number).collect();
+    let mut by_length: Vec<&&Token> = filed
+        .iter()
+        .filter(|t| t.class != TokenClass::Number)
+        .collect();
     by_length.sort_by_key(|t| std::cmp::Reverse(t.text.len()));
     for token in by_length.into_iter().take(2) {
         insert_deletions(&mut keys, &token.text);

@@ -89,7 +89,7 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                         raw,
                         text: legal.to_owned(),
                         key: String::new(),
-                raw_key: String::new(),
+                        raw_key: String::new(),
                         class: TokenClass::Legal,
                         weight: 0.0,
                     });
@@ -115,7 +115,11 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             TokenClass::Word
         };
         let key = phonetic_key(&text);
-        let raw_key = if raw == text { key.clone() } else { phonetic_key(&raw) };
+        let raw_key = if raw == text {
+            key.clone()
+        } else {
+            phonetic_key(&raw)
+        };
         tokens.push(Token {
             raw,
             text,

@@ -78,7 +78,10 @@ fn initials_are_a_reason_to_look_not_a_match() {
     assert!(kinds(&m).contains(&&SignalKind::NameInitialism), "{m:?}");
     assert!(!m.is_match() && m.score >= 0.6, "{m:?}");
     // With the same phone, it is.
-    let (mut a, mut b) = (cn(org("Islamic Revolutionary Guard Corps")), cn(org("IRGC")));
+    let (mut a, mut b) = (
+        cn(org("Islamic Revolutionary Guard Corps")),
+        cn(org("IRGC")),
+    );
     a.phones = vec!["+86 21 5555 0100".into()];
     b.phones = vec!["021 5555 0100".into()];
     assert!(score(&a, &b).is_match());

@@ -2,8 +2,8 @@
 //! and alias is filed under its blocking keys, so a query reads a few short
 //! postings, and only the names that share the most keys are compared.
 
+use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 use crate::matching::{
     compare, compare_names, name_keys, party_keys, Name, PartyFacts, Profile, Signal, TokenStats,
@@ -127,7 +127,7 @@ impl ScreeningIndex {
         let profile = Profile::new(query, &self.stats);
 
         // Candidates by shared keys, a rare key counting more than a common one.
-        let mut votes: HashMap<u32, f32> = HashMap::new();
+        let mut votes: HashMap<u32, f32> = HashMap::with_capacity(256);
         for key in party_keys(query) {
             if let Some(posting) = self.postings.get(&key) {
                 let vote = 1.0 / (2.0 + posting.len() as f32).ln();
