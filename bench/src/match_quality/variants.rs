@@ -413,14 +413,14 @@ fn apply(op: Op, text: &str, person: bool, rng: &mut StdRng) -> Option<String> {
         }
         Op::DropGeneric => {
             if person {
-                // A middle name left out.
-                let parts = words(&text.replace(',', " "));
-                if parts.len() < 3 {
+                // A middle name left out: a given name other than the first.
+                let (last, first) = text.split_once(',')?;
+                let mut given = words(first);
+                if given.len() < 2 {
                     return None;
                 }
-                let mut parts = parts;
-                parts.remove(rng.gen_range(1..parts.len() - 1));
-                return Some(parts.join(" "));
+                given.remove(rng.gen_range(1..given.len()));
+                return Some(format!("{}, {}", last.trim(), given.join(" ")));
             }
             let droppable: Vec<usize> = (0..w.len())
                 .filter(|&i| GENERIC.contains(&w[i].trim_end_matches(',').to_uppercase().as_str()))
@@ -432,12 +432,31 @@ fn apply(op: Op, text: &str, person: bool, rng: &mut StdRng) -> Option<String> {
             w.remove(i);
             Some(w.join(" "))
         }
+        Op::Compound if person => {
+            // Within one part of the name: a hyphen dropped or two given
+            // names run together, never the surname into a given name.
+            let (last, first) = text.split_once(',').unwrap_or((text, ""));
+            let mut parts = [words(last), words(first)];
+            let side =
+                usize::from(parts[1].len() >= 2 && (parts[0].len() < 2 || rng.gen_bool(0.5)));
+            let joined = compound(&mut parts[side], rng)?;
+            parts[side] = words(&joined);
+            let [last, first] = parts;
+            Some(if first.is_empty() {
+                last.join(" ")
+            } else {
+                format!("{}, {}", last.join(" "), first.join(" "))
+            })
+        }
         Op::Compound => compound(&mut w, rng),
         Op::Abbreviate => {
             if person {
-                // A given name as its initial.
+                // A given name as its initial, another one kept whole.
                 let (last, first) = text.split_once(',')?;
                 let given = words(first);
+                if given.len() < 2 {
+                    return None;
+                }
                 let &i = (0..given.len()).collect::<Vec<_>>().choose(rng)?;
                 let mut given = given;
                 given[i] = format!("{}.", given[i].chars().next()?);

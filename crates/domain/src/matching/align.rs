@@ -69,6 +69,9 @@ const INITIAL: f32 = 0.75;
 /// The share of its weight a person's middle name keeps when the other
 /// name leaves it out.
 const PERSON_EXTRA: f32 = 0.4;
+/// How much a distinctive word left over on each side costs, per unit of
+/// the lighter side's left-over weight.
+const CONFLICT: f32 = 0.25;
 /// The most two names sharing only generic words can score.
 const GENERIC_ONLY: f32 = 0.7;
 
@@ -162,9 +165,13 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
             .sum()
     };
     // A person's name is often given without its middle names: what the
-    // longer name has beyond the shorter one counts for less, once the
-    // shorter one's words have been found.
+    // longer name has beyond the shorter one counts for less, once all of
+    // the shorter one's words have been found.
     let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, used_a), unpaired(&b.tokens, used_b));
+    let (distinct_a, distinct_b) = (
+        unpaired_words(&a.tokens, used_a),
+        unpaired_words(&b.tokens, used_b),
+    );
     let paired_words = |tokens: &[Token], used: &[bool]| {
         tokens
             .iter()
@@ -173,14 +180,18 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
             .count()
     };
     if persons && paired_words(&a.tokens, used_a).min(paired_words(&b.tokens, used_b)) >= 2 {
-        if a.significant() > b.significant() {
+        if distinct_b == 0.0 && a.significant() > b.significant() {
             extra_a *= PERSON_EXTRA;
-        } else if b.significant() > a.significant() {
+        } else if distinct_a == 0.0 && b.significant() > a.significant() {
             extra_b *= PERSON_EXTRA;
         }
     }
     weight += extra_a + extra_b;
     let mut score = if weight > 0.0 { covered / weight } else { 0.0 };
+    // Each name keeps a distinctive word the other lacks ("Korea Taesong" /
+    // "Korea Heungjin", "Noor Barzan" / "Ali Barzan"): two actors that
+    // share the rest, not one actor spelt two ways.
+    score *= 1.0 - CONFLICT * distinct_a.min(distinct_b).min(1.0);
     // Names that share only generic words ("Chemical Group") are the same
     // name only when nothing else is left over on either side.
     let distinctive = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Number);
@@ -224,6 +235,16 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
         total,
         evidence,
     }
+}
+
+/// The weight of the distinctive words left unpaired.
+fn unpaired_words(tokens: &[Token], used: &[bool]) -> f32 {
+    tokens
+        .iter()
+        .zip(used)
+        .filter(|(t, &u)| !u && matches!(t.class, TokenClass::Word | TokenClass::Number))
+        .map(|(t, _)| t.weight)
+        .sum()
 }
 
 /// The similarity of two words on their own, if they can be the same word.
@@ -424,7 +445,9 @@ fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
                     COMPOUND
                 } else if joined.len() >= 6
                     && (bounded_osa(joined.as_bytes(), t.raw.as_bytes(), 1).is_some()
-                        || *joined_key.get_or_insert_with(|| phonetic_key(&joined)) == t.raw_key)
+                        // By sound only when long: "Su Yong" is not "Song".
+                        || joined.len() >= 8
+                            && *joined_key.get_or_insert_with(|| phonetic_key(&joined)) == t.raw_key)
                 {
                     COMPOUND_TYPO
                 } else {
