@@ -114,6 +114,8 @@ fn main() -> anyhow::Result<()> {
         build(&list, false, &Config::other(), 3, size),
         build(&list, true, &Config::tuning(), 1, size),
         build(&list, true, &Config::other(), 3, size),
+        build(&list, false, &Config::mild(), 6, size),
+        build(&list, true, &Config::mild(), 6, size),
         build(&list, false, &Config::stress(), 5, size),
         build(&list, true, &Config::stress(), 5, size),
     ];

@@ -242,7 +242,7 @@ pub fn build(
         let negatives: Vec<usize> = scored
             .iter()
             .filter(|(_, c)| fair(&a_names, &names[c]))
-            .take(2)
+            .take(config.negatives)
             .map(|(_, c)| *c)
             .collect();
         pairs.push(Pair {

@@ -36,6 +36,8 @@ pub struct Config {
     pub weights: Vec<(Op, u32)>,
     /// Whether positives may start from OFAC's weak (remarks) aliases.
     pub weak_aliases: bool,
+    /// Hard negatives drawn per query.
+    pub negatives: usize,
 }
 
 impl Config {
@@ -60,6 +62,7 @@ impl Config {
                 (Transliterate, 12),
             ],
             weak_aliases: false,
+            negatives: 2,
         }
     }
 
@@ -85,6 +88,7 @@ impl Config {
                 (Transliterate, 18),
             ],
             weak_aliases: true,
+            negatives: 2,
         }
     }
 
@@ -95,6 +99,33 @@ impl Config {
             min_ops: 2,
             max_ops: 3,
             ..Self::other()
+        }
+    }
+
+    /// A milder mix, closer to the sets the figures describe:
+    /// cosmetic changes (legal form, punctuation, case, spacing) twice as
+    /// likely, one hardest negative per query.
+    pub fn mild() -> Self {
+        use Op::*;
+        Self {
+            name: "D",
+            min_ops: 1,
+            max_ops: 1,
+            weights: vec![
+                (LegalForm, 20),
+                (Punctuation, 20),
+                (Case, 20),
+                (Spacing, 20),
+                (WordOrder, 10),
+                (Typo, 10),
+                (DropGeneric, 10),
+                (Compound, 10),
+                (Abbreviate, 10),
+                (Accents, 10),
+                (Transliterate, 10),
+            ],
+            weak_aliases: false,
+            negatives: 1,
         }
     }
 }
@@ -432,6 +463,7 @@ fn apply(op: Op, text: &str, person: bool, rng: &mut StdRng) -> Option<String> {
             w.remove(i);
             Some(w.join(" "))
         }
+        Op::Compound if person && !text.contains(',') && !text.contains('-') => None,
         Op::Compound if person => {
             // Within one part of the name: a hyphen dropped or two given
             // names run together, never the surname into a given name.
@@ -533,7 +565,10 @@ fn legal_form(text: &str, rng: &mut StdRng) -> Option<String> {
     for family in LEGAL {
         for form in *family {
             let form_upper = form.to_uppercase();
-            if upper.ends_with(&form_upper) && upper.len() > form_upper.len() {
+            let boundary = upper.len() > form_upper.len()
+                && !upper[..upper.len() - form_upper.len()]
+                    .ends_with(|c: char| c.is_alphanumeric());
+            if upper.ends_with(&form_upper) && boundary {
                 let chars: Vec<char> = text.chars().collect();
                 let stem: String = chars[..chars.len() - form.chars().count()].iter().collect();
                 let stem = stem.trim_end().trim_end_matches(',').trim_end();

@@ -58,6 +58,7 @@ struct Link {
 const EXACT: f32 = 1.0;
 const COMPOUND: f32 = 0.96;
 const PHONETIC: f32 = 0.92;
+const PHONETIC_SHORT: f32 = 0.84;
 /// Below the match threshold on purpose: three or four initials coincide
 /// with some listed acronym for thousands of unrelated names, so an
 /// initialism is a reason to look, never a match by itself.
@@ -72,6 +73,8 @@ const PERSON_EXTRA: f32 = 0.4;
 /// How much a distinctive word left over on each side costs, per unit of
 /// the lighter side's left-over weight.
 const CONFLICT: f32 = 0.25;
+/// The same for persons, whose given names are few and telling.
+const PERSON_CONFLICT: f32 = 0.4;
 /// The most two names sharing only generic words can score.
 const GENERIC_ONLY: f32 = 0.7;
 
@@ -100,12 +103,22 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
         initialisms(&a.tokens, &b.tokens, false, &mut links);
         initialisms(&b.tokens, &a.tokens, true, &mut links);
     }
-    // Words spelt the same come first, then compounds spelt the same ("Sci
-    // Entific" / "Scientific" must not pair "Sci" with "Scientific" as an
-    // abbreviation and leave "Entific" alone), then the rest by similarity.
+    // Compounds spelt the same come first ("Sci Entific" / "Scientific" must
+    // not pair "Sci" with "Scientific" as an abbreviation and leave
+    // "Entific" alone), then words spelt the same, then the rest by
+    // similarity.
+    // A particle ("al", "bin") spelt the same is paired last: it must not
+    // take the "al" that "Al Mujil" needs to meet "Almujil".
     let rank = |l: &Link| match l.how {
-        How::Exact if l.a1 - l.a0 == 1 && a.tokens[l.a0].raw == b.tokens[l.b0].raw => 3.0,
-        How::Compound if l.sim >= COMPOUND => 2.0,
+        How::Compound if l.sim >= COMPOUND => 3.0,
+        How::Exact
+            if l.a1 - l.a0 == 1
+                && a.tokens[l.a0].raw == b.tokens[l.b0].raw
+                && a.tokens[l.a0].class != TokenClass::Particle =>
+        {
+            2.5
+        }
+        How::Exact if a.tokens[l.a0].class == TokenClass::Particle => 0.5,
         _ => l.sim,
     };
     links.sort_by(|x, y| {
@@ -131,6 +144,7 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     };
     let (mut covered, mut weight) = (0.0f32, 0.0f32);
     let mut evidence = Evidence::default();
+    let mut weakest = 1.0f32;
     for link in &links {
         if used_a[link.a0..link.a1].iter().any(|&u| u)
             || used_b[link.b0..link.b1].iter().any(|&u| u)
@@ -145,6 +159,9 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
         // a pair weighs what its lighter side weighs.
         let w = 2.0 * wa.min(wb);
         covered += link.sim * w;
+        if w > 0.0 {
+            weakest = weakest.min(link.sim);
+        }
         weight += w;
         match link.how {
             How::Exact => {}
@@ -166,7 +183,7 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     };
     // A person's name is often given without its middle names: what the
     // longer name has beyond the shorter one counts for less, once all of
-    // the shorter one's words have been found.
+    // the shorter one's words have been found, each one surely.
     let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, used_a), unpaired(&b.tokens, used_b));
     let (distinct_a, distinct_b) = (
         unpaired_words(&a.tokens, used_a),
@@ -179,7 +196,10 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
             .filter(|(t, &u)| u && !matches!(t.class, TokenClass::Legal | TokenClass::Particle))
             .count()
     };
-    if persons && paired_words(&a.tokens, used_a).min(paired_words(&b.tokens, used_b)) >= 2 {
+    let forgiving = persons
+        && weakest >= PHONETIC
+        && paired_words(&a.tokens, used_a).min(paired_words(&b.tokens, used_b)) >= 2;
+    if forgiving {
         if distinct_b == 0.0 && a.significant() > b.significant() {
             extra_a *= PERSON_EXTRA;
         } else if distinct_a == 0.0 && b.significant() > a.significant() {
@@ -191,7 +211,26 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     // Each name keeps a distinctive word the other lacks ("Korea Taesong" /
     // "Korea Heungjin", "Noor Barzan" / "Ali Barzan"): two actors that
     // share the rest, not one actor spelt two ways.
-    score *= 1.0 - CONFLICT * distinct_a.min(distinct_b).min(1.0);
+    // For persons an initial counts too: "Y. Sabawi" is not "Ayman Sabawi".
+    let conflict = if persons {
+        let with_initials = |tokens: &[Token], used: &[bool]| -> f32 {
+            tokens
+                .iter()
+                .zip(used)
+                .filter(|(t, &u)| {
+                    !u && matches!(
+                        t.class,
+                        TokenClass::Word | TokenClass::Number | TokenClass::Initial
+                    )
+                })
+                .map(|(t, _)| t.weight.max(0.5))
+                .sum()
+        };
+        PERSON_CONFLICT * with_initials(&a.tokens, used_a).min(with_initials(&b.tokens, used_b))
+    } else {
+        CONFLICT * distinct_a.min(distinct_b)
+    };
+    score *= 1.0 - conflict.min(0.5);
     // Names that share only generic words ("Chemical Group") are the same
     // name only when nothing else is left over on either side.
     let distinctive = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Number);
@@ -254,7 +293,7 @@ fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
         // "Ltad" against "Ltda": a misspelt legal form pairs with the legal
         // form it misspells, and both weigh nothing.
         (true, false) | (false, true) => {
-            let close = a.raw.len().min(b.raw.len()) >= 3
+            let close = a.raw.len().min(b.raw.len()) >= 2
                 && bounded_osa(a.raw.as_bytes(), b.raw.as_bytes(), 1).is_some();
             return close.then_some((EXACT, How::Exact));
         }
@@ -286,7 +325,13 @@ fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
     if sounds_alike(&a.key, &b.key, x, y)
         || sounds_alike(&a.raw_key, &b.raw_key, a.raw.as_bytes(), b.raw.as_bytes())
     {
-        best = Some((PHONETIC, How::Phonetic));
+        // Short names that sound alike are more often two names.
+        let sim = if short.len() >= 5 {
+            PHONETIC
+        } else {
+            PHONETIC_SHORT
+        };
+        best = Some((sim, How::Phonetic));
     }
     // Misspellings and abbreviations are judged on the canonical and on
     // the written forms: "Invs" abbreviates "Investments" as written.
@@ -321,15 +366,20 @@ fn typo(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
 
 fn abbreviation(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
     let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if short.len() >= 4
-        && long.len() >= short.len() + 2
-        && long.starts_with(short)
-        && 2 * short.len() >= long.len()
+    // "Petrochem" / "Petrochemical": a cut of at most four letters, so a
+    // name is not an abbreviation of a longer name that starts with it
+    // (Gaxiola / Gaxiolagarcia, Oleksandr / Oleksandrovich).
+    if short.len() >= 4 && (2..=4).contains(&(long.len() - short.len())) && long.starts_with(short)
     {
         return Some((PREFIX, How::Abbreviation));
     }
+    // "Invs" / "Investments", "Indl" / "Industrial": abbreviations drop
+    // vowels, names do not.
+    let vowels = short.iter().filter(|c| b"aeiouy".contains(c)).count();
     let contraction = short.len() >= 3
+        && vowels <= 1
         && long.len() >= 2 * short.len() - 1
+        && long.len() <= 3 * short.len()
         && short[0] == long[0]
         && short.last() == long.last()
         && is_subsequence(short, long);

@@ -21,6 +21,7 @@
 use std::collections::BTreeSet;
 
 use super::identifiers::{email_key, phone_e164, registration_key};
+use super::lexicon::lexicon;
 use super::name::{tokenise, NameKind, Token, TokenClass};
 use super::phonetic::phonetic_key;
 use super::profile::PartyFacts;
@@ -56,7 +57,9 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
     }
     for token in filed {
         keys.insert(format!("w:{}", token.text));
-        if token.class == TokenClass::Number {
+        // Numbers alone file only as themselves; words with digits in them
+        // ("Vabo2008") also by sound.
+        if token.class == TokenClass::Number && token.text.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         if token.key.len() >= 3 {
@@ -80,6 +83,10 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         keys.insert(format!("p:{}", phonetic_key(&joined)));
         if few {
             insert_deletions(&mut keys, &joined);
+        }
+        let canonical = lexicon().canonical(&joined);
+        if canonical != joined {
+            keys.insert(format!("w:{canonical}"));
         }
         keys.insert(format!("w:{joined}"));
     }

@@ -76,7 +76,7 @@ const LEGAL_FORMS: &[(&str, &str)] = &[
     ("free zone establishment", "fze"), ("free zone company", "fze"), ("est", "est"),
     ("establishment", "est"),
     // Colombia's trading companies and sole proprietorships.
-    ("ci", "ci"), ("c i", "ci"), ("eirl", "eirl"), ("e i r l", "eirl"), ("cooperative", "coop"),
+    ("ci", "ci"), ("c i", "ci"), ("eirl", "eirl"), ("e i r l", "eirl"),
     ("coop", "coop"), ("jointstock", "jsc"), ("jointstock company", "jsc"),
     ("joint stock", "jsc"), ("ltd liability company", "llc"), ("ltd liability co", "llc"),
     ("sociedad anonima de capital variable", "jsc"), ("obshchestvo", "co"),
@@ -85,6 +85,13 @@ const LEGAL_FORMS: &[(&str, &str)] = &[
     ("obshchestvo s ogranichennoy", "llc"), ("obshchestvo s ogranichennoi", "llc"),
     ("tovarystvo", "llc"), ("eood", "llc"), ("sociedad de responsabilidad limitada", "llc"),
     ("sociedad por acciones simplificada", "jsc"), ("sociedad anonima cerrada", "jsc"),
+    // Words found only in legal forms, legal wherever they stand (a legal
+    // form's words get shuffled and split as much as a name's).
+    ("ogranichennoi", "llc"), ("ogranichennoy", "llc"), ("ogranichennoj", "llc"),
+    ("otvetstvennostyu", "llc"), ("otvetstvennostju", "llc"), ("anonima", "jsc"),
+    ("sociedad", "co"), ("responsabilidad", "llc"), ("limitada", "ltd"),
+    ("gesellschaft", "co"), ("beschrankter", "llc"), ("haftung", "llc"), ("joint", "jsc"),
+    ("stock", "jsc"), ("acciones", "jsc"), ("simplificada", "jsc"), ("rl", "llc"),
 ];
 
 /// Abbreviations and translations of common business words, each mapped to
@@ -156,7 +163,7 @@ const GENERIC: &[&str] = &[
     "office", "partners", "associates", "overseas", "economic", "commerce", "business",
     "consulting", "construction", "textile", "foods", "food", "energy", "petroleum", "oil", "gas",
     "marine", "line", "lines", "express", "star", "bank", "sanat", "tejarat", "bazargani",
-    "joint", "stock", "public", "open", "closed", "liability",
+    "public", "open", "closed", "liability", "cooperative",
 ];
 
 /// Particles and conjunctions: kept so initialisms and word order still

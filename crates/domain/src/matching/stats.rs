@@ -13,6 +13,7 @@ pub(crate) const GENERIC_WEIGHT: f32 = 0.3;
 const PARTICLE_WEIGHT: f32 = 0.1;
 const MIN_WEIGHT: f32 = 0.12;
 const NUMBER_WEIGHT: f32 = 0.9;
+const UNSEEN_SHORT_WEIGHT: f32 = 0.5;
 
 /// Document frequencies of canonical name words: in how many names each
 /// word occurs. Built from the loaded list for screening, from the parties
@@ -87,8 +88,13 @@ impl TokenStats {
         let weight = idf.clamp(MIN_WEIGHT, 1.0);
         match class {
             TokenClass::Generic | TokenClass::Initial => weight.min(GENERIC_WEIGHT),
-            // Two letters identify little, whatever the statistics say.
+            // Two letters identify little, whatever the statistics say, and
+            // three letters never seen are more likely a slip ("Aal-Osama")
+            // than a rare word.
             _ if word.len() <= 2 => weight.min(GENERIC_WEIGHT),
+            _ if word.len() == 3 && self.count(word) == 0 && self.names > 0 => {
+                weight.min(UNSEEN_SHORT_WEIGHT)
+            }
             // "77th" and "99th", "Vabo 2005" and "Vabo 2008": a number that
             // differs tells two entities apart even when it is common.
             TokenClass::Number => weight.max(NUMBER_WEIGHT),
