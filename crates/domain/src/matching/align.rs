@@ -7,8 +7,10 @@
 //! words ("International Trading") score low, and two names that differ
 //! in one distinctive word score low however much else they share.
 
+use super::edit::bounded_osa;
 use super::name::{Name, NameKind, Token, TokenClass};
 use super::phonetic::phonetic_key;
+use super::words::{token_similarity, How, PHONETIC};
 
 /// How two names' words were paired: what a person reads as the reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,17 +35,6 @@ pub struct NameComparison {
     pub evidence: Evidence,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum How {
-    Exact,
-    Phonetic,
-    Typo,
-    Compound,
-    Abbreviation,
-    Initialism,
-    Initial,
-}
-
 /// A pairing of `a.tokens[a0..a1]` with `b.tokens[b0..b1]`.
 #[derive(Debug, Clone, Copy)]
 struct Link {
@@ -55,18 +46,12 @@ struct Link {
     how: How,
 }
 
-const EXACT: f32 = 1.0;
 const COMPOUND: f32 = 0.96;
-const PHONETIC: f32 = 0.92;
-const PHONETIC_SHORT: f32 = 0.84;
 /// Below the match threshold on purpose: three or four initials coincide
 /// with some listed acronym for thousands of unrelated names, so an
 /// initialism is a reason to look, never a match by itself.
 const INITIALISM: f32 = 0.7;
-const PREFIX: f32 = 0.86;
-const CONTRACTION: f32 = 0.82;
 const COMPOUND_TYPO: f32 = 0.86;
-const INITIAL: f32 = 0.75;
 /// The share of its weight a person's middle name keeps when the other
 /// name leaves it out.
 const PERSON_EXTRA: f32 = 0.4;
@@ -284,195 +269,6 @@ fn unpaired_words(tokens: &[Token], used: &[bool]) -> f32 {
         .filter(|(t, &u)| !u && matches!(t.class, TokenClass::Word | TokenClass::Number))
         .map(|(t, _)| t.weight)
         .sum()
-}
-
-/// The similarity of two words on their own, if they can be the same word.
-fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f32, How)> {
-    match (a.class == TokenClass::Legal, b.class == TokenClass::Legal) {
-        (true, true) => return None,
-        // "Ltad" against "Ltda": a misspelt legal form pairs with the legal
-        // form it misspells, and both weigh nothing.
-        (true, false) | (false, true) => {
-            let close = a.raw.len().min(b.raw.len()) >= 2
-                && bounded_osa(a.raw.as_bytes(), b.raw.as_bytes(), 1).is_some();
-            return close.then_some((EXACT, How::Exact));
-        }
-        (false, false) => {}
-    }
-    if a.text == b.text {
-        return Some((EXACT, How::Exact));
-    }
-    if a.class == TokenClass::Number || b.class == TokenClass::Number {
-        return None;
-    }
-    let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
-    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if short.len() == 1 {
-        // An initial stands for a person's given name, never for a word.
-        return (persons && long.len() > 1 && short[0] == long[0])
-            .then_some((INITIAL, How::Initial));
-    }
-    let mut best: Option<(f32, How)> = None;
-    // Short names share sounds by chance (Liu / Lee): below five letters
-    // a shared sound needs two consonants or a spelling within one edit.
-    let sounds_alike = |ka: &str, kb: &str, x: &[u8], y: &[u8]| {
-        ka == kb
-            && x.len().min(y.len()) >= 3
-            && (x.len().min(y.len()) >= 5
-                || ka.bytes().filter(|&c| c != b'a').count() >= 2
-                || bounded_osa(x, y, 1).is_some())
-    };
-    if sounds_alike(&a.key, &b.key, x, y)
-        || sounds_alike(&a.raw_key, &b.raw_key, a.raw.as_bytes(), b.raw.as_bytes())
-    {
-        // Short names that sound alike are more often two names.
-        let sim = if short.len() >= 5 {
-            PHONETIC
-        } else {
-            PHONETIC_SHORT
-        };
-        best = Some((sim, How::Phonetic));
-    }
-    // Misspellings and abbreviations are judged on the canonical and on
-    // the written forms: "Invs" abbreviates "Investments" as written.
-    let written = (a.raw.as_bytes(), b.raw.as_bytes());
-    let forms = if written == (x, y) { 1 } else { 2 };
-    for (x, y) in [(x, y), written].into_iter().take(forms) {
-        for candidate in [typo(x, y), abbreviation(x, y)].into_iter().flatten() {
-            if best.is_none_or(|(s, _)| candidate.0 > s) {
-                best = Some(candidate);
-            }
-        }
-    }
-    best
-}
-
-fn typo(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
-    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if short.len() < 3 {
-        return None;
-    }
-    let allowed = match long.len() {
-        0..=3 => 0,
-        4..=8 => 1,
-        _ => 2,
-    };
-    let d = bounded_osa(x, y, allowed).filter(|&d| d > 0)?;
-    // One typo in a long word says less than one in a short word, and two
-    // typos much more than twice one.
-    let sim = 1.0 - 0.35 * (d as f32).powf(1.5) / (short.len() as f32).sqrt();
-    Some((sim.max(0.65), How::Typo))
-}
-
-fn abbreviation(x: &[u8], y: &[u8]) -> Option<(f32, How)> {
-    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    // "Petrochem" / "Petrochemical": a cut of at most four letters, so a
-    // name is not an abbreviation of a longer name that starts with it
-    // (Gaxiola / Gaxiolagarcia, Oleksandr / Oleksandrovich).
-    if short.len() >= 4 && (2..=4).contains(&(long.len() - short.len())) && long.starts_with(short)
-    {
-        return Some((PREFIX, How::Abbreviation));
-    }
-    // "Invs" / "Investments", "Indl" / "Industrial": abbreviations drop
-    // vowels, names do not.
-    let vowels = short.iter().filter(|c| b"aeiouy".contains(c)).count();
-    let contraction = short.len() >= 3
-        && vowels <= 1
-        && long.len() >= 2 * short.len() - 1
-        && long.len() <= 3 * short.len()
-        && short[0] == long[0]
-        && short.last() == long.last()
-        && is_subsequence(short, long);
-    contraction.then_some((CONTRACTION, How::Abbreviation))
-}
-
-fn is_subsequence(short: &[u8], long: &[u8]) -> bool {
-    let mut rest = long.iter();
-    short.iter().all(|c| rest.any(|l| l == c))
-}
-
-/// Optimal-string-alignment distance (edits and adjacent swaps), or `None`
-/// when it exceeds `max`.
-pub(crate) fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    if a == b {
-        return Some(0);
-    }
-    // Letters one word has and the other lacks each need an edit (a swap
-    // changes none, a substitution one on each side): most pairs of words
-    // are told apart here, before the table.
-    let mut counts = [0i8; 64];
-    for &c in a {
-        counts[usize::from(c & 63)] += 1;
-    }
-    for &c in b {
-        counts[usize::from(c & 63)] -= 1;
-    }
-    let surplus: usize = counts.iter().filter(|&&n| n > 0).map(|&n| n as usize).sum();
-    let deficit: usize = counts
-        .iter()
-        .filter(|&&n| n < 0)
-        .map(|&n| n.unsigned_abs() as usize)
-        .sum();
-    if surplus.max(deficit) > max {
-        return None;
-    }
-    // Rows on the stack: this runs for every pair of words compared.
-    const ROW: usize = 48;
-    if b.len() >= ROW {
-        return (strsim_osa(a, b) <= max).then(|| strsim_osa(a, b));
-    }
-    let width = b.len() + 1;
-    let mut rows = [[0u8; ROW]; 3];
-    let (mut prev2, mut prev, mut cur) = (0, 1, 2);
-    for (j, cell) in rows[prev][..width].iter_mut().enumerate() {
-        *cell = j as u8;
-    }
-    for i in 1..=a.len() {
-        rows[cur][0] = i as u8;
-        let mut row_min = i as u8;
-        for j in 1..=b.len() {
-            let cost = u8::from(a[i - 1] != b[j - 1]);
-            let mut v = (rows[prev][j] + 1)
-                .min(rows[cur][j - 1] + 1)
-                .min(rows[prev][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(rows[prev2][j - 2] + 1);
-            }
-            rows[cur][j] = v;
-            row_min = row_min.min(v);
-        }
-        if usize::from(row_min) > max {
-            return None;
-        }
-        (prev2, prev, cur) = (prev, cur, prev2);
-    }
-    let d = usize::from(rows[prev][b.len()]);
-    (d <= max).then_some(d)
-}
-
-/// The plain distance for words too long for the stack rows.
-fn strsim_osa(a: &[u8], b: &[u8]) -> usize {
-    let width = b.len() + 1;
-    let mut prev2 = vec![0usize; width];
-    let mut prev: Vec<usize> = (0..width).collect();
-    let mut cur = vec![0usize; width];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
-            }
-            cur[j] = v;
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// Runs of two or three words on one side written as one word on the other:

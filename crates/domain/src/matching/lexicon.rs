@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::align::bounded_osa;
+use super::edit::bounded_osa;
 
 /// Legal forms as folded token sequences (see `fold`), each with its
 /// family's canonical token. Multi-word forms are matched longest first, so

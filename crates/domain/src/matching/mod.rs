@@ -22,6 +22,7 @@
 
 mod align;
 mod blocking;
+mod edit;
 mod fold;
 mod identifiers;
 mod lexicon;
@@ -30,6 +31,7 @@ mod phonetic;
 mod profile;
 mod signal;
 mod stats;
+mod words;
 
 #[cfg(test)]
 mod tests;
