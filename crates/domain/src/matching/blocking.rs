@@ -20,7 +20,8 @@
 
 use std::collections::BTreeSet;
 
-use super::identifiers::{email_key, phone_e164, registration_key};
+use super::profile::Profile;
+use super::stats::TokenStats;
 use super::lexicon::lexicon;
 use super::name::{tokenise, NameKind, Token, TokenClass};
 use super::phonetic::phonetic_key;
@@ -28,8 +29,13 @@ use super::profile::PartyFacts;
 
 /// The blocking keys of one name.
 pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
-    let tokens = tokenise(name, kind);
     let mut keys = BTreeSet::new();
+    insert_name_keys(&mut keys, &tokenise(name, kind), kind);
+    keys.into_iter().collect()
+}
+
+/// The keys of a name already tokenised.
+fn insert_name_keys(keys: &mut BTreeSet<String>, tokens: &[Token], kind: NameKind) {
     let distinctive: Vec<&Token> = tokens
         .iter()
         .filter(|t| matches!(t.class, TokenClass::Word | TokenClass::Number))
@@ -53,7 +59,7 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         .collect();
     by_length.sort_by_key(|t| std::cmp::Reverse(t.text.len()));
     for token in by_length.into_iter().take(2) {
-        insert_deletions(&mut keys, &token.text);
+        insert_deletions(keys, &token.text);
     }
     for token in filed {
         keys.insert(format!("w:{}", token.text));
@@ -82,7 +88,7 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
         let joined = format!("{}{}", pair[0].raw, pair[1].raw);
         keys.insert(format!("p:{}", phonetic_key(&joined)));
         if few {
-            insert_deletions(&mut keys, &joined);
+            insert_deletions(keys, &joined);
         }
         let canonical = lexicon().canonical(&joined);
         if canonical != joined {
@@ -100,7 +106,6 @@ pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
             keys.insert(format!("i:{initials}"));
         }
     }
-    keys.into_iter().collect()
 }
 
 /// A word with each of its letters deleted in turn: two words one edit
@@ -120,35 +125,23 @@ fn insert_deletions(keys: &mut BTreeSet<String>, word: &str) {
 /// The blocking keys of a party: those of each of its names, and one per
 /// identifier.
 pub fn party_keys(facts: &PartyFacts) -> Vec<String> {
-    let kind = facts.kind.unwrap_or(NameKind::Unknown);
-    let country = facts.countries.first().copied();
-    let mut keys: BTreeSet<String> = facts
-        .names
-        .iter()
-        .flat_map(|n| name_keys(n, kind))
-        .collect();
-    keys.extend(
-        facts
-            .phones
-            .iter()
-            .filter_map(|p| phone_e164(p, country))
-            .map(|p| format!("tel:{p}")),
-    );
-    keys.extend(
-        facts
-            .emails
-            .iter()
-            .filter_map(|e| email_key(e))
-            .map(|e| format!("email:{e}")),
-    );
-    keys.extend(
-        facts
-            .registration_numbers
-            .iter()
-            .filter_map(|r| registration_key(r))
-            .map(|r| format!("reg:{r}")),
-    );
-    keys.into_iter().collect()
+    Profile::new(facts, &TokenStats::default()).keys()
+}
+
+impl Profile {
+    /// The blocking keys of this party (see `party_keys`), from the names
+    /// and identifiers already prepared.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = BTreeSet::new();
+        for name in self.names() {
+            insert_name_keys(&mut keys, &name.tokens, name.kind);
+        }
+        let (phones, emails, registrations) = self.identifiers();
+        keys.extend(phones.iter().map(|p| format!("tel:{p}")));
+        keys.extend(emails.iter().map(|e| format!("email:{e}")));
+        keys.extend(registrations.iter().map(|r| format!("reg:{r}")));
+        keys.into_iter().collect()
+    }
 }
 
 #[cfg(test)]

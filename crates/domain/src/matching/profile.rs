@@ -100,6 +100,11 @@ impl Profile {
         self.kind
     }
 
+    /// Phones (E.164), e-mails and registration numbers, normalised.
+    pub(crate) fn identifiers(&self) -> (&BTreeSet<String>, &BTreeSet<String>, &BTreeSet<String>) {
+        (&self.phones, &self.emails, &self.registrations)
+    }
+
     /// The prepared names, primary first.
     pub fn names(&self) -> impl Iterator<Item = &Name> {
         self.names.iter().map(|(_, name)| name)

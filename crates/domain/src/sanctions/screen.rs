@@ -14,7 +14,7 @@ use super::list::{AliasStrength, SanctionsList};
 
 /// Names compared in full per query, at most: those sharing the most
 /// (and rarest) keys with it.
-const CANDIDATES: usize = 48;
+const CANDIDATES: usize = 24;
 
 /// A listed entry that a screened party may be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,7 +128,7 @@ impl ScreeningIndex {
 
         // Candidates by shared keys, a rare key counting more than a common one.
         let mut votes: HashMap<u32, f32> = HashMap::with_capacity(256);
-        for key in party_keys(query) {
+        for key in profile.keys() {
             if let Some(posting) = self.postings.get(&key) {
                 let vote = 1.0 / (2.0 + posting.len() as f32).ln();
                 for &name in posting {
