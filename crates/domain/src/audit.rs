@@ -92,6 +92,34 @@ impl AuditEvent {
             detail: None,
         }
     }
+
+    /// The event with every NUL character replaced by U+FFFD, the
+    /// replacement character. PostgreSQL cannot store NUL in text, and an
+    /// entry it refuses would fail every action committed with it; the
+    /// input boundary refuses NUL, and this makes sure no path around it
+    /// can cost another request its entry.
+    pub fn storable(mut self) -> Self {
+        fn clean(text: &mut String) {
+            if text.contains('\0') {
+                *text = text.replace('\0', "\u{FFFD}");
+            }
+        }
+        clean(&mut self.action);
+        for text in [
+            &mut self.role,
+            &mut self.object_type,
+            &mut self.object_id,
+            &mut self.request_id,
+            &mut self.source,
+            &mut self.detail,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clean(text);
+        }
+        self
+    }
 }
 
 /// An entry as stored: the event, its place in the chain and its hashes.
@@ -400,6 +428,22 @@ mod tests {
                 entry
             })
             .collect()
+    }
+
+    #[test]
+    fn a_storable_event_holds_no_nul_and_keeps_everything_else() {
+        let mut event = AuditEvent::now("report.export");
+        event.object_id = Some("shipments.csv\0.txt".into());
+        event.detail = Some("{\"q\":\"a\0b\"}".into());
+        event.role = Some("investigator".into());
+        let stored = event.clone().storable();
+        assert_eq!(
+            stored.object_id.as_deref(),
+            Some("shipments.csv\u{FFFD}.txt")
+        );
+        assert_eq!(stored.detail.as_deref(), Some("{\"q\":\"a\u{FFFD}b\"}"));
+        assert_eq!(stored.role, event.role);
+        assert_eq!(stored.occurred_at, event.occurred_at);
     }
 
     fn verify(entries: &[ChainedEntry], head: Option<(i64, Hash)>) -> VerifyReport {

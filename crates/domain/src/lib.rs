@@ -2,7 +2,10 @@
 //! database: validated value types, the one access policy, the audit hash
 //! chain, party matching and sanctions screening.
 
+pub mod advance_data;
 pub mod agency;
+#[cfg(test)]
+mod agreement;
 pub mod audit;
 pub mod chain;
 pub mod chemical;
@@ -11,11 +14,14 @@ pub mod demo;
 pub mod die_mold;
 pub mod equipment;
 pub mod identifier;
+pub mod locode;
 pub mod manifest;
 pub mod matching;
 pub mod party;
+pub mod phone;
 pub mod policy;
 pub mod record;
+pub mod regulation;
 pub mod review;
 pub mod risk;
 pub mod sanctions;

@@ -126,11 +126,17 @@ fn place(errors: &mut ValidationErrors, field: &str, value: &str) -> Option<Loca
             city: None,
             locode: None,
         },
-        5 if !code.contains('-') => LocationInput {
-            country: code[..2].to_owned(),
-            subdivision: None,
-            city: None,
-            locode: Some(code),
+        5 if !code.contains('-') => match crate::locode::Locode::parse(&code) {
+            Ok(locode) => LocationInput {
+                country: locode.country().to_owned(),
+                subdivision: None,
+                city: None,
+                locode: Some(locode.to_string()),
+            },
+            Err(message) => {
+                errors.add(field, message);
+                return None;
+            }
         },
         _ if code.get(2..3) == Some("-") => LocationInput {
             country: code[..2].to_owned(),
@@ -450,6 +456,17 @@ mod tests {
         ] {
             assert!(fields.contains(&field), "{field} in {fields:?}");
         }
+    }
+
+    #[test]
+    fn a_five_byte_place_with_a_non_ascii_letter_is_refused_not_a_panic() {
+        let mut bad = row();
+        bad.origin = "XÄZL".into();
+        let errors = bad.validate().unwrap_err();
+        assert!(
+            errors.errors().iter().any(|e| e.field == "origin"),
+            "{errors}"
+        );
     }
 
     #[test]

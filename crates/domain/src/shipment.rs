@@ -260,26 +260,13 @@ fn parse_subdivision(country: Option<CountryCode>, value: &str) -> Result<String
 }
 
 fn parse_locode(country: Option<CountryCode>, value: &str) -> Result<String, String> {
-    let code: String = value
-        .trim()
-        .to_ascii_uppercase()
-        .chars()
-        .filter(|c| *c != ' ')
-        .collect();
-    let valid = code.len() == 5
-        && code[..2].chars().all(|c| c.is_ascii_uppercase())
-        && code[2..]
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || ('2'..='9').contains(&c));
-    if !valid {
-        return Err(format!("`{value}` is not a UN/LOCODE such as CNSHA"));
-    }
+    let code = crate::locode::Locode::parse(value)?;
     if let Some(country) = country {
-        if &code[..2] != country.as_str() {
+        if code.country() != country.as_str() {
             return Err(format!("`{value}` is not in {country}"));
         }
     }
-    Ok(code)
+    Ok(code.to_string())
 }
 
 pub fn parse_time(value: &str) -> Result<DateTime<Utc>, String> {
@@ -845,6 +832,11 @@ mod tests {
                 "legs[1].to.subdivision"
             ]
         );
+
+        // Five bytes, but not five letters: refused, not sliced mid-letter.
+        let mut multibyte = four_ap();
+        multibyte.legs[0].from.locode = Some("XÄZL".into());
+        assert_eq!(fields(&multibyte), ["legs[0].from.locode"]);
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub async fn load(
     if present {
         if if_absent {
             say!("demonstration data is already loaded");
+            say_accounts(seed);
             return Ok(0);
         }
         return Err("demonstration data is already loaded in this database".into());
@@ -262,9 +263,15 @@ pub async fn load(
         loaded.flags,
         started.elapsed().as_secs_f64()
     );
-    say!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
-    say!("demo password: {password}");
+    say_accounts(seed);
     Ok(0)
+}
+
+/// Who to sign in as: shown after every load, and again when the data is
+/// already there, so `make run DEMO=1` always says how to get in.
+fn say_accounts(seed: u64) {
+    say!("demo accounts: <role>.<ori>, e.g. investigator.dcfptu000, supervisor.dcfptu000, auditor.dcfptu000, admin.txdps0000");
+    say!("demo password: {}", demo_password(seed));
 }
 
 fn demo_event(action: &str, seed: u64) -> AuditEvent {

@@ -66,13 +66,18 @@ struct Refused {
 }
 
 fn refused(req: &HttpRequest, error: ApiError) -> Error {
-    let field = match &error {
+    mark_refused(req, &error);
+    error.into()
+}
+
+/// Marks `req` as refused before its handler ran, for [`audit_refusals`].
+pub fn mark_refused(req: &HttpRequest, error: &ApiError) {
+    let field = match error {
         ApiError::Validation(errors) => errors.errors().first().map(|e| e.field.clone()),
         ApiError::BadRequest { field, .. } => field.clone(),
         _ => None,
     };
     req.extensions_mut().insert(Refused { field });
-    error.into()
 }
 
 /// Records a `request.refused` entry for a request an extractor refused,

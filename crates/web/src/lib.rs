@@ -20,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod import;
+pub mod input_guard;
 pub mod openapi;
 pub mod pages;
 pub mod pagination;

@@ -12,6 +12,7 @@ use crate::auth::token::TokenKeys;
 use crate::config::{Config, Secret};
 use crate::error::problem_for_status;
 use crate::extract::{audit_refusals, json_config, path_config, query_config, BODY_LIMIT};
+use crate::input_guard::refuse_unreadable_input;
 use crate::request_meta::request_id;
 use crate::state::AppState;
 use crate::{bootstrap, pages, routes};
@@ -107,6 +108,7 @@ impl Application {
                 .app_data(path_config())
                 .app_data(query_config())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .wrap(from_fn(refuse_unreadable_input))
                 .wrap(from_fn(audit_refusals))
                 .wrap(from_fn(request_id))
                 .configure(routes::configure)

@@ -359,7 +359,7 @@ fn commit_batch(
         for job in batch.iter_mut() {
             for event in job.events() {
                 seq += 1;
-                let entry = ChainedEntry::chain(seq, event, prev_hash);
+                let entry = ChainedEntry::chain(seq, event.storable(), prev_hash);
                 prev_hash = entry.hash;
                 rows.push(AuditRow::from(&entry));
             }

@@ -1,0 +1,130 @@
+//! Security regressions found by probing from outside: each test fails on
+//! the code before its fix.
+
+use interdict_tests::{both_backends, Backend, TestApp, PASSWORD};
+use serde_json::json;
+
+both_backends!(
+    nul_and_bad_encodings_are_refused_at_the_door_and_audited,
+    a_flood_of_nul_requests_costs_no_one_else_their_request,
+);
+
+struct People {
+    investigator: String,
+    auditor: String,
+}
+
+fn agency_with_people(app: &TestApp) -> People {
+    let agency = app.create_agency("Texas DPS Laredo", "TX0000123", "state", "TX");
+    app.create_user(agency, "laredo.inv", "investigator");
+    app.create_user(agency, "laredo.aud", "auditor");
+    People {
+        investigator: app.token("laredo.inv", PASSWORD),
+        auditor: app.token("laredo.aud", PASSWORD),
+    }
+}
+
+/// The field a problem document names first.
+fn field(body: &serde_json::Value) -> &str {
+    body["errors"][0]["field"].as_str().unwrap_or("")
+}
+
+fn nul_and_bad_encodings_are_refused_at_the_door_and_audited(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let people = agency_with_people(&app);
+
+    let before = app.audit_count();
+    let path = app
+        .get("/api/v1/reports/shipments.csv%00.txt", &people.investigator)
+        .assert_problem(400, "bad-request");
+    assert_eq!(field(&path), "path");
+    let entry = &app.last_audit(1)[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.outcome.as_str()),
+        ("request.refused", "error")
+    );
+    assert!(entry.user_id.is_some(), "refused as the caller: {entry:?}");
+    assert_eq!(app.audit_count(), before + 1);
+
+    // Unauthenticated: a NUL in the login body is a named 422, not a 500.
+    let login = app
+        .request("POST", "/api/v1/auth/login")
+        .raw(
+            "application/json",
+            br#"{"username":"admin\u0000","password":"x"}"#,
+        )
+        .assert_problem(422, "validation");
+    assert_eq!(field(&login), "username");
+    assert_eq!(app.last_audit(1)[0].action, "request.refused");
+
+    for (path, token, name) in [
+        ("/api/v1/shipments?q=a%00b", &people.investigator, "q"),
+        (
+            "/api/v1/shipments?serial=a%00b",
+            &people.investigator,
+            "serial",
+        ),
+        ("/api/v1/audit?action=a%00b", &people.auditor, "action"),
+        // Not UTF-8 at all.
+        ("/api/v1/shipments?q=%ff%fe", &people.investigator, "q"),
+    ] {
+        let body = app.get(path, token).assert_problem(400, "bad-request");
+        assert_eq!(field(&body), name, "{path}");
+    }
+    let import = app
+        .request("POST", "/api/v1/imports?file_name=a%00b.csv")
+        .bearer(&people.investigator)
+        .raw("text/csv", b"tracking_number\n")
+        .assert_problem(400, "bad-request");
+    assert_eq!(field(&import), "file_name");
+
+    // The same key twice makes the body ambiguous: which role was meant?
+    let twice = app
+        .request("POST", "/api/v1/parties")
+        .bearer(&people.investigator)
+        .raw(
+            "application/json",
+            br#"{"kind":"company","name":"A","name":"B"}"#,
+        )
+        .assert_problem(422, "validation");
+    assert_eq!(field(&twice), "name");
+
+    // Nothing above broke the chain.
+    let verify = app.get("/api/v1/audit/verify", &people.auditor);
+    assert_eq!(verify.status, 200, "{}", verify.text);
+    assert_eq!(verify.json()["ok"], true, "{}", verify.text);
+}
+
+fn a_flood_of_nul_requests_costs_no_one_else_their_request(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let people = agency_with_people(&app);
+    let party = json!({ "kind": "company", "name": "Hebei Shengxue Bio-Tech Co., Ltd" });
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| {
+                for _ in 0..40 {
+                    let status = app
+                        .get("/api/v1/reports/shipments.csv%00.txt", &people.investigator)
+                        .status;
+                    assert_eq!(status, 400);
+                    let status = app
+                        .get("/api/v1/shipments?q=a%00b", &people.investigator)
+                        .status;
+                    assert_eq!(status, 400);
+                }
+            });
+        }
+        for _ in 0..3 {
+            scope.spawn(|| {
+                for _ in 0..40 {
+                    let me = app.get("/api/v1/me", &people.investigator);
+                    assert_eq!(me.status, 200, "{}", me.text);
+                    let created = app.post("/api/v1/parties", &people.investigator, party.clone());
+                    assert_eq!(created.status, 201, "{}", created.text);
+                }
+            });
+        }
+    });
+    let verify = app.get("/api/v1/audit/verify", &people.auditor);
+    assert_eq!(verify.json()["ok"], true, "{}", verify.text);
+}
