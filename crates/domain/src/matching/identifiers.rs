@@ -3,30 +3,25 @@
 //! punctuation, addresses as sets of folded words.
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 use crate::codes::CountryCode;
 use crate::identifier::IdentifierKind;
+use crate::phone::Phone;
 
 use super::fold::fold_words;
 
-/// A phone number in E.164 (`+862155550100`), read with the party's
-/// country for numbers written the national way (`021 5555 0100`) or with
-/// the country's international prefix (`0086-21-55550100`).
+/// A phone number in E.164 (`+862155550100`), read by the one rule for
+/// phone numbers (`crate::phone::Phone::parse`) with the party's country for
+/// numbers written the national way (`021 5555 0100`) or with the
+/// country's international prefix (`0086-21-55550100`).
 ///
 /// Falls back to the bare digits when the number cannot be read, so two
 /// records that wrote the same unreadable number still agree.
 pub fn phone_e164(phone: &str, country: Option<CountryCode>) -> Option<String> {
-    let region = country.and_then(|c| phonenumber::country::Id::from_str(c.as_str()).ok());
-    if let Ok(number) = phonenumber::parse(region, phone) {
-        let formatted = phonenumber::format(&number)
-            .mode(phonenumber::Mode::E164)
-            .to_string();
-        if formatted.len() > 4 {
-            return Some(formatted);
-        }
+    match Phone::parse(phone, country) {
+        Ok(number) => Some(number.as_str().to_owned()),
+        Err(_) => IdentifierKind::Phone.normalise(phone),
     }
-    IdentifierKind::Phone.normalise(phone)
 }
 
 /// An e-mail address as it compares: without surrounding space and in
