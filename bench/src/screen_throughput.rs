@@ -287,7 +287,9 @@ fn main() -> anyhow::Result<()> {
         workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
     });
     let seconds = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+    let cpu = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     println!(
         "screened {count} names on {threads} threads in {seconds:.2} s: {:.0} names/s; {hits} with a hit ({:.2} %)",
         count as f64 / seconds,

@@ -20,12 +20,12 @@
 
 use std::collections::BTreeSet;
 
-use super::profile::Profile;
-use super::stats::TokenStats;
 use super::lexicon::lexicon;
 use super::name::{tokenise, NameKind, Token, TokenClass};
 use super::phonetic::phonetic_key;
 use super::profile::PartyFacts;
+use super::profile::Profile;
+use super::stats::TokenStats;
 
 /// The blocking keys of one name.
 pub fn name_keys(name: &str, kind: NameKind) -> Vec<String> {
