@@ -10,7 +10,7 @@ started=$SECONDS
 section=$SECONDS
 cargo build --release -q -p interdict-web -p interdict-bench
 echo "(build: $((SECONDS - section)) s)"
-for bench in trace audit_verify audit_writer scale; do
+for bench in trace audit_verify audit_writer scale matching; do
     echo
     echo "# bench/$bench.sh"
     section=$SECONDS

@@ -1,6 +1,6 @@
 //! Interdict's business rules, free of I/O so they can be tested without a
-//! database: validated value types, the one access policy, and the audit
-//! hash chain.
+//! database: validated value types, the one access policy, the audit hash
+//! chain, party matching and sanctions screening.
 
 pub mod advance_data;
 pub mod agency;
@@ -15,6 +15,7 @@ pub mod equipment;
 pub mod identifier;
 pub mod locode;
 pub mod manifest;
+pub mod matching;
 pub mod party;
 pub mod phone;
 pub mod policy;
@@ -22,6 +23,7 @@ pub mod record;
 pub mod regulation;
 pub mod review;
 pub mod risk;
+pub mod sanctions;
 pub mod sharing;
 pub mod shipment;
 pub mod user;

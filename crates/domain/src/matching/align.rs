@@ -1,0 +1,385 @@
+//! Comparing two names: their words are paired up regardless of order —
+//! one to one (equal, same sound, one typo, abbreviation), several to one
+//! (a compound written split or merged, an initialism) — and the score is
+//! the share of the two names' weight that the pairs cover.
+//!
+//! Weights come from word rarity, so two names that share only generic
+//! words ("International Trading") score low, and two names that differ
+//! in one distinctive word score low however much else they share.
+
+use super::edit::bounded_osa;
+use super::name::{Name, NameKind, Token, TokenClass};
+use super::phonetic::phonetic_key;
+use super::words::{token_similarity, How, PHONETIC};
+
+/// How two names' words were paired: what a person reads as the reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evidence {
+    pub phonetic: bool,
+    pub typo: bool,
+    pub compound: bool,
+    pub abbreviation: bool,
+    pub initialism: bool,
+    pub initial: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NameComparison {
+    /// Share of both names' weight covered by paired words, each pair
+    /// counted by its similarity: 0 to 1.
+    pub score: f32,
+    /// Significant words (not legal forms or particles) of the longer
+    /// name that found a pair, and how many it has.
+    pub matched: usize,
+    pub total: usize,
+    pub evidence: Evidence,
+}
+
+/// A pairing of `a.tokens[a0..a1]` with `b.tokens[b0..b1]`.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    a0: usize,
+    a1: usize,
+    b0: usize,
+    b1: usize,
+    sim: f32,
+    how: How,
+}
+
+const COMPOUND: f32 = 0.96;
+/// Below the match threshold on purpose: three or four initials coincide
+/// with some listed acronym for thousands of unrelated names, so an
+/// initialism is a reason to look, never a match by itself.
+const INITIALISM: f32 = 0.7;
+const COMPOUND_TYPO: f32 = 0.86;
+/// The share of its weight a person's middle name keeps when the other
+/// name leaves it out.
+const PERSON_EXTRA: f32 = 0.4;
+/// How much a distinctive word left over on each side costs, per unit of
+/// the lighter side's left-over weight.
+const CONFLICT: f32 = 0.25;
+/// The same for persons, whose given names are few and telling.
+const PERSON_CONFLICT: f32 = 0.4;
+/// The most two names sharing only generic words can score.
+const GENERIC_ONLY: f32 = 0.7;
+
+/// Compares two prepared names.
+pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
+    let kinds = [a.kind, b.kind];
+    let persons = kinds.contains(&NameKind::Person) && !kinds.contains(&NameKind::Organisation);
+    let mut links: Vec<Link> = Vec::with_capacity(a.tokens.len() * b.tokens.len() / 2 + 4);
+    for (i, ta) in a.tokens.iter().enumerate() {
+        for (j, tb) in b.tokens.iter().enumerate() {
+            if let Some((sim, how)) = token_similarity(ta, tb, persons) {
+                links.push(Link {
+                    a0: i,
+                    a1: i + 1,
+                    b0: j,
+                    b1: j + 1,
+                    sim,
+                    how,
+                });
+            }
+        }
+    }
+    compounds(&a.tokens, &b.tokens, false, &mut links);
+    compounds(&b.tokens, &a.tokens, true, &mut links);
+    if !persons {
+        initialisms(&a.tokens, &b.tokens, false, &mut links);
+        initialisms(&b.tokens, &a.tokens, true, &mut links);
+    }
+    // Compounds spelt the same come first ("Sci Entific" / "Scientific" must
+    // not pair "Sci" with "Scientific" as an abbreviation and leave
+    // "Entific" alone), then words spelt the same, then the rest by
+    // similarity.
+    // A particle ("al", "bin") spelt the same is paired last: it must not
+    // take the "al" that "Al Mujil" needs to meet "Almujil".
+    let rank = |l: &Link| match l.how {
+        How::Compound if l.sim >= COMPOUND => 3.0,
+        How::Exact
+            if l.a1 - l.a0 == 1
+                && a.tokens[l.a0].raw == b.tokens[l.b0].raw
+                && a.tokens[l.a0].class != TokenClass::Particle =>
+        {
+            2.5
+        }
+        How::Exact if a.tokens[l.a0].class == TokenClass::Particle => 0.5,
+        _ => l.sim,
+    };
+    links.sort_by(|x, y| {
+        rank(y)
+            .total_cmp(&rank(x))
+            .then((y.a1 - y.a0 + y.b1 - y.b0).cmp(&(x.a1 - x.a0 + x.b1 - x.b0)))
+    });
+
+    let (mut used_a_buf, mut used_b_buf) = ([false; 64], [false; 64]);
+    let mut used_a_vec;
+    let mut used_b_vec;
+    let used_a: &mut [bool] = if a.tokens.len() <= 64 {
+        &mut used_a_buf[..a.tokens.len()]
+    } else {
+        used_a_vec = vec![false; a.tokens.len()];
+        &mut used_a_vec
+    };
+    let used_b: &mut [bool] = if b.tokens.len() <= 64 {
+        &mut used_b_buf[..b.tokens.len()]
+    } else {
+        used_b_vec = vec![false; b.tokens.len()];
+        &mut used_b_vec
+    };
+    let (mut covered, mut weight) = (0.0f32, 0.0f32);
+    let mut evidence = Evidence::default();
+    let mut weakest = 1.0f32;
+    for link in &links {
+        if used_a[link.a0..link.a1].iter().any(|&u| u)
+            || used_b[link.b0..link.b1].iter().any(|&u| u)
+        {
+            continue;
+        }
+        used_a[link.a0..link.a1].iter_mut().for_each(|u| *u = true);
+        used_b[link.b0..link.b1].iter_mut().for_each(|u| *u = true);
+        let wa: f32 = a.tokens[link.a0..link.a1].iter().map(|t| t.weight).sum();
+        let wb: f32 = b.tokens[link.b0..link.b1].iter().map(|t| t.weight).sum();
+        // A misspelt word is unknown to the statistics and so looks rare:
+        // a pair weighs what its lighter side weighs.
+        let w = 2.0 * wa.min(wb);
+        covered += link.sim * w;
+        if w > 0.0 {
+            weakest = weakest.min(link.sim);
+        }
+        weight += w;
+        match link.how {
+            How::Exact => {}
+            How::Phonetic => evidence.phonetic = true,
+            How::Typo => evidence.typo = true,
+            How::Compound => evidence.compound = true,
+            How::Abbreviation => evidence.abbreviation = true,
+            How::Initialism => evidence.initialism = true,
+            How::Initial => evidence.initial = true,
+        }
+    }
+    let unpaired = |tokens: &[Token], used: &[bool]| -> f32 {
+        tokens
+            .iter()
+            .zip(used)
+            .filter(|(_, &u)| !u)
+            .map(|(t, _)| t.weight)
+            .sum()
+    };
+    // A person's name is often given without its middle names: what the
+    // longer name has beyond the shorter one counts for less, once all of
+    // the shorter one's words have been found, each one surely.
+    let (mut extra_a, mut extra_b) = (unpaired(&a.tokens, used_a), unpaired(&b.tokens, used_b));
+    let (distinct_a, distinct_b) = (
+        unpaired_words(&a.tokens, used_a),
+        unpaired_words(&b.tokens, used_b),
+    );
+    let paired_words = |tokens: &[Token], used: &[bool]| {
+        tokens
+            .iter()
+            .zip(used)
+            .filter(|(t, &u)| u && !matches!(t.class, TokenClass::Legal | TokenClass::Particle))
+            .count()
+    };
+    let forgiving = persons
+        && weakest >= PHONETIC
+        && paired_words(&a.tokens, used_a).min(paired_words(&b.tokens, used_b)) >= 2;
+    if forgiving {
+        if distinct_b == 0.0 && a.significant() > b.significant() {
+            extra_a *= PERSON_EXTRA;
+        } else if distinct_a == 0.0 && b.significant() > a.significant() {
+            extra_b *= PERSON_EXTRA;
+        }
+    }
+    weight += extra_a + extra_b;
+    let mut score = if weight > 0.0 { covered / weight } else { 0.0 };
+    // Each name keeps a distinctive word the other lacks ("Korea Taesong" /
+    // "Korea Heungjin", "Noor Barzan" / "Ali Barzan"): two actors that
+    // share the rest, not one actor spelt two ways.
+    // For persons an initial counts too: "Y. Sabawi" is not "Ayman Sabawi".
+    let conflict = if persons {
+        let with_initials = |tokens: &[Token], used: &[bool]| -> f32 {
+            tokens
+                .iter()
+                .zip(used)
+                .filter(|(t, &u)| {
+                    !u && matches!(
+                        t.class,
+                        TokenClass::Word | TokenClass::Number | TokenClass::Initial
+                    )
+                })
+                .map(|(t, _)| t.weight.max(0.5))
+                .sum()
+        };
+        PERSON_CONFLICT * with_initials(&a.tokens, used_a).min(with_initials(&b.tokens, used_b))
+    } else {
+        CONFLICT * distinct_a.min(distinct_b)
+    };
+    score *= 1.0 - conflict.min(0.5);
+    // Names that share only generic words ("Chemical Group") are the same
+    // name only when nothing else is left over on either side.
+    let distinctive = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Number);
+    let paired_distinctive = a
+        .tokens
+        .iter()
+        .zip(used_a.iter())
+        .any(|(t, &u)| u && distinctive(t))
+        || b.tokens
+            .iter()
+            .zip(used_b.iter())
+            .any(|(t, &u)| u && distinctive(t));
+    let left_over = |tokens: &[Token], used: &[bool]| {
+        tokens.iter().zip(used).any(|(t, &u)| {
+            !u && matches!(
+                t.class,
+                TokenClass::Word | TokenClass::Number | TokenClass::Generic
+            )
+        })
+    };
+    if !paired_distinctive && (left_over(&a.tokens, used_a) || left_over(&b.tokens, used_b)) {
+        score = score.min(GENERIC_ONLY);
+    }
+
+    let significant = |t: &Token| !matches!(t.class, TokenClass::Legal | TokenClass::Particle);
+    let count = |tokens: &[Token], used: &[bool]| {
+        let total = tokens.iter().filter(|t| significant(t)).count();
+        let matched = tokens
+            .iter()
+            .zip(used)
+            .filter(|(t, &u)| u && significant(t))
+            .count();
+        (matched, total)
+    };
+    let (ma, ta) = count(&a.tokens, used_a);
+    let (mb, tb) = count(&b.tokens, used_b);
+    let (matched, total) = if ta >= tb { (ma, ta) } else { (mb, tb) };
+    NameComparison {
+        score: score.clamp(0.0, 1.0),
+        matched,
+        total,
+        evidence,
+    }
+}
+
+/// The weight of the distinctive words left unpaired.
+fn unpaired_words(tokens: &[Token], used: &[bool]) -> f32 {
+    tokens
+        .iter()
+        .zip(used)
+        .filter(|(t, &u)| !u && matches!(t.class, TokenClass::Word | TokenClass::Number))
+        .map(|(t, _)| t.weight)
+        .sum()
+}
+
+/// Runs of two or three words on one side written as one word on the other:
+/// "Bio Tech" / "Biotech", "Al Qaida" / "Alqaeda".
+fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
+    let mut joined = String::new();
+    for start in 0..x.len() {
+        joined.clear();
+        for (end, part) in x.iter().enumerate().skip(start).take(3) {
+            joined.push_str(&part.raw);
+            if end == start {
+                continue;
+            }
+            let mut joined_key: Option<String> = None;
+            for (j, t) in y.iter().enumerate() {
+                if joined.len().abs_diff(t.raw.len()) > 2 {
+                    continue;
+                }
+                let sim = if joined == t.raw {
+                    COMPOUND
+                } else if joined.len() >= 6
+                    && (bounded_osa(joined.as_bytes(), t.raw.as_bytes(), 1).is_some()
+                        // By sound only when long: "Su Yong" is not "Song".
+                        || joined.len() >= 8
+                            && *joined_key.get_or_insert_with(|| phonetic_key(&joined)) == t.raw_key)
+                {
+                    COMPOUND_TYPO
+                } else {
+                    continue;
+                };
+                links.push(oriented(
+                    start,
+                    end + 1,
+                    j,
+                    j + 1,
+                    sim,
+                    How::Compound,
+                    swapped,
+                ));
+            }
+        }
+    }
+}
+
+/// A word on one side made of the initials of a run of words on the other:
+/// "IRGC" / "Islamic Revolutionary Guard Corps". Particles and legal forms
+/// in the run may be skipped or counted.
+fn initialisms(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
+    for (i, t) in x.iter().enumerate() {
+        let letters = t.raw.as_bytes();
+        let candidate = matches!(t.class, TokenClass::Word | TokenClass::Generic)
+            && (2..=6).contains(&letters.len())
+            && letters.iter().all(u8::is_ascii_alphabetic);
+        if !candidate {
+            continue;
+        }
+        for start in 0..y.len() {
+            if y[start].raw.as_bytes().first() != Some(&letters[0]) {
+                continue;
+            }
+            if let Some(end) = run_end(&letters[1..], y, start + 1) {
+                if end - start >= 2 {
+                    links.push(oriented(
+                        i,
+                        i + 1,
+                        start,
+                        end,
+                        INITIALISM,
+                        How::Initialism,
+                        swapped,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn run_end(letters: &[u8], y: &[Token], j: usize) -> Option<usize> {
+    let Some(&first) = letters.first() else {
+        return Some(j);
+    };
+    let token = y.get(j)?;
+    if token.raw.as_bytes().first() == Some(&first) {
+        if let Some(end) = run_end(&letters[1..], y, j + 1) {
+            return Some(end);
+        }
+    }
+    if matches!(token.class, TokenClass::Particle | TokenClass::Legal) {
+        return run_end(letters, y, j + 1);
+    }
+    None
+}
+
+fn oriented(x0: usize, x1: usize, y0: usize, y1: usize, sim: f32, how: How, swapped: bool) -> Link {
+    if swapped {
+        Link {
+            a0: y0,
+            a1: y1,
+            b0: x0,
+            b1: x1,
+            sim,
+            how,
+        }
+    } else {
+        Link {
+            a0: x0,
+            a1: x1,
+            b0: y0,
+            b1: y1,
+            sim,
+            how,
+        }
+    }
+}
