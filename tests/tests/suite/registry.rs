@@ -893,7 +893,7 @@ fn shipment_search_filters_narrow_and_pages_are_complete(backend: Backend) {
 fn the_catalogue_is_seeded_and_kept_by_admins(backend: Backend) {
     let w = world(backend);
     let app = &w.app;
-    let csv = include_str!("../../reference/precursors.csv");
+    let csv = include_str!("../../../reference/precursors.csv");
     let rows: Vec<Vec<&str>> = csv
         .lines()
         .skip(1)

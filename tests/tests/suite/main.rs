@@ -1,0 +1,18 @@
+//! The end-to-end suite as one test binary: each module tells the stories
+//! of one part of Interdict, over real HTTP or straight to persistence, on
+//! SQLite and PostgreSQL (`both_backends!`). One binary rather than one per
+//! file: each would link the whole application again, which on a 2-core
+//! machine cost more than running the tests.
+
+mod api_errors;
+mod audit;
+mod auth;
+mod chains;
+mod hardening;
+mod imports;
+mod pages;
+mod persistence;
+mod policy;
+mod registry;
+mod reports;
+mod summary;
