@@ -57,7 +57,7 @@ pub struct ShipmentQuery {
 impl SearchQuery for ShipmentQuery {
     fn search(&self) -> Result<Search, AppError> {
         let mut search = base_search(&self.q, self.owner_agency_id, self.limit, &self.cursor)?;
-        if let Some(raw) = &self.tracking_number {
+        if let Some(raw) = filters::text("tracking_number", self.tracking_number.as_deref())? {
             let value = IdentifierKind::TrackingNumber
                 .normalise(raw)
                 .ok_or_else(|| {
