@@ -7,6 +7,8 @@ use serde_json::json;
 both_backends!(
     nul_and_bad_encodings_are_refused_at_the_door_and_audited,
     a_flood_of_nul_requests_costs_no_one_else_their_request,
+    every_free_text_filter_is_capped_naming_the_field,
+    the_summary_pdf_checks_the_role_before_the_dates,
 );
 
 struct People {
@@ -127,4 +129,74 @@ fn a_flood_of_nul_requests_costs_no_one_else_their_request(backend: Backend) {
     });
     let verify = app.get("/api/v1/audit/verify", &people.auditor);
     assert_eq!(verify.json()["ok"], true, "{}", verify.text);
+}
+
+/// Every free-text filter takes at most 200 characters, as `q` always
+/// did: longer is a 422 naming the parameter, never a search.
+fn every_free_text_filter_is_capped_naming_the_field(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let people = agency_with_people(&app);
+    let long = "A".repeat(201);
+    let longest = "A".repeat(200);
+    for (collection, name, token) in [
+        ("shipments", "q", &people.investigator),
+        ("shipments", "tracking_number", &people.investigator),
+        ("shipments", "serial", &people.investigator),
+        ("shipments", "imprint", &people.investigator),
+        ("parties", "q", &people.investigator),
+        ("parties", "identifier", &people.investigator),
+        ("equipment", "serial", &people.investigator),
+        ("die-molds", "imprint", &people.investigator),
+        ("audit", "action", &people.auditor),
+        ("audit", "object_type", &people.auditor),
+        ("audit", "object_id", &people.auditor),
+    ] {
+        let refused = app
+            .get(&format!("/api/v1/{collection}?{name}={long}"), token)
+            .assert_problem(422, "validation");
+        assert_eq!(field(&refused), name, "{collection}?{name}");
+        let at_the_cap = app.get(&format!("/api/v1/{collection}?{name}={longest}"), token);
+        assert_eq!(at_the_cap.status, 200, "{collection}?{name}: {}", at_the_cap.text);
+    }
+    let export = app
+        .get(
+            &format!("/api/v1/reports/audit.csv?object_id={long}"),
+            &people.auditor,
+        )
+        .assert_problem(422, "validation");
+    assert_eq!(field(&export), "object_id");
+}
+
+/// Who may have the oversight report is decided before what is wrong with
+/// the period asked for: an investigator hears 403 whatever the dates.
+fn the_summary_pdf_checks_the_role_before_the_dates(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let people = agency_with_people(&app);
+    for query in [
+        "",
+        "?from=2026-01-01",
+        "?from=yesterday&to=2026-01-01",
+        "?from=2026-02-01&to=2026-01-01",
+    ] {
+        app.get(
+            &format!("/api/v1/reports/summary.pdf{query}"),
+            &people.investigator,
+        )
+        .assert_problem(403, "forbidden");
+    }
+    for (query, name) in [
+        ("", "from"),
+        ("?from=2026-01-01", "to"),
+        ("?from=yesterday&to=2026-01-01", "from"),
+    ] {
+        let body = app
+            .get(&format!("/api/v1/reports/summary.pdf{query}"), &people.auditor)
+            .assert_problem(400, "bad-request");
+        assert_eq!(field(&body), name, "{query}");
+    }
+    let pdf = app.get(
+        "/api/v1/reports/summary.pdf?from=2026-01-01&to=2026-02-01",
+        &people.auditor,
+    );
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
 }
