@@ -202,11 +202,9 @@ pub fn queue(
         )
         .filter(crate::visibility::shared_with!(agency, tfs))
         .filter(
-            records::withdrawn_at
-                .is_null()
-                .or(diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(
-                    include_withdrawn,
-                )),
+            records::withdrawn_at.is_null().or(
+                diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(include_withdrawn),
+            ),
         )
         .filter(flags::state.eq_any(states))
         .order(flags::id.desc())

@@ -160,7 +160,11 @@ fn every_free_text_filter_is_capped_naming_the_field(backend: Backend) {
             .assert_problem(422, "validation");
         assert_eq!(field(&refused), name, "{collection}?{name}");
         let at_the_cap = app.get(&format!("/api/v1/{collection}?{name}={longest}"), token);
-        assert_eq!(at_the_cap.status, 200, "{collection}?{name}: {}", at_the_cap.text);
+        assert_eq!(
+            at_the_cap.status, 200,
+            "{collection}?{name}: {}",
+            at_the_cap.text
+        );
     }
     let export = app
         .get(
@@ -194,7 +198,10 @@ fn the_summary_pdf_checks_the_role_before_the_dates(backend: Backend) {
         ("?from=yesterday&to=2026-01-01", "from"),
     ] {
         let body = app
-            .get(&format!("/api/v1/reports/summary.pdf{query}"), &people.auditor)
+            .get(
+                &format!("/api/v1/reports/summary.pdf{query}"),
+                &people.auditor,
+            )
             .assert_problem(400, "bad-request");
         assert_eq!(field(&body), name, "{query}");
     }
@@ -227,7 +234,8 @@ fn refuse_entries(app: &TestApp, poison: Uuid) {
              BEGIN SELECT RAISE(ABORT, 'this entry cannot be stored'); END;"
         ),
     };
-    conn.batch_execute(&sql).expect("install the refusing trigger");
+    conn.batch_execute(&sql)
+        .expect("install the refusing trigger");
 }
 
 /// Runs `requests` so that the audit writer takes them as one batch: the
@@ -306,15 +314,23 @@ fn an_entry_the_database_refuses_fails_its_request_alone(backend: Backend) {
     assert_eq!(statuses, [200, 201, 503, 200, 503, 201, 200], "{answers:?}");
     let recorded = refusals(&app);
     assert_eq!(recorded.len(), 2, "{recorded:?}");
-    assert!(recorded.iter().any(|d| d["object_id"] == poison.to_string()));
+    assert!(recorded
+        .iter()
+        .any(|d| d["object_id"] == poison.to_string()));
     assert!(recorded.iter().any(|d| d["action"] == "task_force.create"));
     assert!(
-        recorded.iter().all(|d| d["batch_jobs"].as_u64().unwrap() > 1),
+        recorded
+            .iter()
+            .all(|d| d["batch_jobs"].as_u64().unwrap() > 1),
         "the refused entries were not batched with others: {recorded:?}"
     );
     // The refused write was undone with its entry.
     let task_forces = app.get("/api/v1/task-forces", &admin);
-    assert!(!task_forces.text.contains("Refused Task Force"), "{}", task_forces.text);
+    assert!(
+        !task_forces.text.contains("Refused Task Force"),
+        "{}",
+        task_forces.text
+    );
 
     // Reads alone, with a refused one among them.
     let (first, answers) = in_one_batch(&app, &me, &[&me, &refused_read, &me, &me]);

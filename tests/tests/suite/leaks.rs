@@ -151,13 +151,21 @@ fn private_names_and_serials_on_a_shared_shipment_are_not_searchable(backend: Ba
         assert_eq!(found(app, &w.owner, path), [shared], "owner: {path}");
     }
     assert_eq!(
-        found(app, &w.owner, "/api/v1/chains?equipment_kind=tableting_machine"),
+        found(
+            app,
+            &w.owner,
+            "/api/v1/chains?equipment_kind=tableting_machine"
+        ),
         [shared]
     );
 
     for other in [&w.partner, &w.outsider] {
         // The shipment is shared; the party, press and die are not.
-        assert_eq!(app.get(&format!("/api/v1/shipments/{shared}"), other).status, 200);
+        assert_eq!(
+            app.get(&format!("/api/v1/shipments/{shared}"), other)
+                .status,
+            200
+        );
         for path in [
             format!("/api/v1/parties/{private_party}"),
             format!("/api/v1/equipment/{press}"),
@@ -177,7 +185,11 @@ fn private_names_and_serials_on_a_shared_shipment_are_not_searchable(backend: Ba
         }
         assert_eq!(found(app, other, "/api/v1/chains"), [shared]);
         assert_eq!(
-            found(app, other, "/api/v1/chains?equipment_kind=tableting_machine"),
+            found(
+                app,
+                other,
+                "/api/v1/chains?equipment_kind=tableting_machine"
+            ),
             Vec::<Uuid>::new()
         );
     }
@@ -252,12 +264,16 @@ fn suggestions_do_not_reveal_a_hidden_serial(backend: Backend) {
     );
     let from_probe = suggested(&w.outsider, probe);
     assert!(
-        from_probe.iter().all(|s| s["from"] != shared.to_string()
-            && s["to"] != shared.to_string()),
+        from_probe
+            .iter()
+            .all(|s| s["from"] != shared.to_string() && s["to"] != shared.to_string()),
         "the hidden press's shipment was suggested: {from_probe:?}"
     );
     // Nor from the shared shipment's side, where the press is hidden.
-    let response = app.get(&format!("/api/v1/shipments/{shared}/suggestions"), &w.outsider);
+    let response = app.get(
+        &format!("/api/v1/shipments/{shared}/suggestions"),
+        &w.outsider,
+    );
     if response.status == 200 {
         assert!(
             !response.text.contains(&probe.to_string()) && !response.text.contains("7781"),
@@ -286,9 +302,27 @@ fn a_hidden_link_shows_no_evidence_in_the_chain_view(backend: Backend) {
             }),
         ))
     };
-    let x = shipment(&w.owner, "agency", place("MX", "Tijuana"), place("US", "San Diego"), 1);
-    let y = shipment(&w.owner, "agency", place("US", "San Diego"), place("US", "Phoenix"), 2);
-    let z = shipment(&w.outsider, "all", place("US", "Phoenix"), place("US", "Mesa"), 3);
+    let x = shipment(
+        &w.owner,
+        "agency",
+        place("MX", "Tijuana"),
+        place("US", "San Diego"),
+        1,
+    );
+    let y = shipment(
+        &w.owner,
+        "agency",
+        place("US", "San Diego"),
+        place("US", "Phoenix"),
+        2,
+    );
+    let z = shipment(
+        &w.outsider,
+        "all",
+        place("US", "Phoenix"),
+        place("US", "Mesa"),
+        3,
+    );
     let link = |from: Uuid, to: Uuid, evidence: &str| {
         let response = app.post(
             &format!("/api/v1/shipments/{from}/links"),
@@ -313,7 +347,10 @@ fn a_hidden_link_shows_no_evidence_in_the_chain_view(backend: Backend) {
             .unwrap_or_else(|| panic!("no edge {from} → {to}: {view}"))
             .clone()
     };
-    assert_eq!(edge(x, y), json!({ "from": x, "to": y, "placeholder": true }));
+    assert_eq!(
+        edge(x, y),
+        json!({ "from": x, "to": y, "placeholder": true })
+    );
     // A link touching a shipment the caller sees is shown in full, as the
     // links list shows it.
     let shown = edge(y, z);
@@ -331,7 +368,9 @@ fn a_hidden_link_shows_no_evidence_in_the_chain_view(backend: Backend) {
     assert!(!listed.text.contains(&hidden.to_string()));
 
     // The owner sees both ends, so both links in full.
-    let theirs = app.get(&format!("/api/v1/shipments/{z}/chain"), &w.owner).json();
+    let theirs = app
+        .get(&format!("/api/v1/shipments/{z}/chain"), &w.owner)
+        .json();
     assert!(theirs["edges"]
         .as_array()
         .unwrap()
@@ -378,7 +417,10 @@ fn flags_on_withdrawn_shipments_are_not_queued(backend: Backend) {
     let (_, kept) = raise(json!(w.task_force), 2);
     for supervisor in [&w.owner_sup, &w.partner_sup] {
         let listed = queue(app, supervisor);
-        assert!(listed.contains(&gone) && listed.contains(&kept), "{listed:?}");
+        assert!(
+            listed.contains(&gone) && listed.contains(&kept),
+            "{listed:?}"
+        );
     }
     let response = app.post(
         &format!("/api/v1/shipments/{withdrawn}/withdraw"),
@@ -390,7 +432,10 @@ fn flags_on_withdrawn_shipments_are_not_queued(backend: Backend) {
         app.get(&format!("/api/v1/flags/{gone}"), supervisor)
             .assert_problem(404, "not-found");
         let listed = queue(app, supervisor);
-        assert!(!listed.contains(&gone), "withdrawn shipment's flag queued: {listed:?}");
+        assert!(
+            !listed.contains(&gone),
+            "withdrawn shipment's flag queued: {listed:?}"
+        );
         assert!(listed.contains(&kept), "{listed:?}");
         for state in ["open", "under_review"] {
             let response = app.get(&format!("/api/v1/reviews/queue?state={state}"), supervisor);

@@ -343,7 +343,10 @@ fn write_loop(
         // refusal is recorded. (A batch with actions guards its entries the
         // first time; see `commit_batch`.)
         if committed.is_err() && batch.iter().all(|job| !job.acts()) {
-            tracing::warn!(jobs = batch.len(), "audit batch failed; writing its entries one by one");
+            tracing::warn!(
+                jobs = batch.len(),
+                "audit batch failed; writing its entries one by one"
+            );
             committed = attempt(&mut batch, true);
         }
         if let Err(reason) = &committed {
@@ -406,7 +409,8 @@ impl ChainEnd {
         error: &crate::Error,
         jobs: usize,
     ) -> Result<()> {
-        let escape = |text: &Option<String>| text.as_deref().map(|t| t.escape_default().to_string());
+        let escape =
+            |text: &Option<String>| text.as_deref().map(|t| t.escape_default().to_string());
         for event in events {
             tracing::error!(
                 action = event.action.as_str(),
