@@ -142,6 +142,7 @@ fn every_free_text_filter_is_capped_naming_the_field(backend: Backend) {
     let people = agency_with_people(&app);
     let long = "A".repeat(201);
     let longest = "A".repeat(200);
+    let mut accepted = Vec::new();
     for (collection, name, token) in [
         ("shipments", "q", &people.investigator),
         ("shipments", "tracking_number", &people.investigator),
@@ -155,17 +156,22 @@ fn every_free_text_filter_is_capped_naming_the_field(backend: Backend) {
         ("audit", "object_type", &people.auditor),
         ("audit", "object_id", &people.auditor),
     ] {
-        let refused = app
-            .get(&format!("/api/v1/{collection}?{name}={long}"), token)
-            .assert_problem(422, "validation");
-        assert_eq!(field(&refused), name, "{collection}?{name}");
         let at_the_cap = app.get(&format!("/api/v1/{collection}?{name}={longest}"), token);
         assert_eq!(
             at_the_cap.status, 200,
             "{collection}?{name}: {}",
             at_the_cap.text
         );
+        let refused = app.get(&format!("/api/v1/{collection}?{name}={long}"), token);
+        let named = (refused.status == 422).then(|| refused.json());
+        if named.as_ref().map(field) != Some(name) {
+            accepted.push(format!("{collection}?{name}: {}", refused.status));
+        }
     }
+    assert!(
+        accepted.is_empty(),
+        "not refused naming the field: {accepted:?}"
+    );
     let export = app
         .get(
             &format!("/api/v1/reports/audit.csv?object_id={long}"),
