@@ -332,23 +332,28 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        let attempt = |batch: &mut [Box<dyn Job>], careful: bool| match db.get() {
-            Ok(mut conn) => commit_batch(&mut conn, batch, &checkpointing, careful),
+        let committed = match db.get() {
+            Ok(mut conn) => {
+                let committed = commit_batch(&mut conn, &mut batch, &checkpointing, false);
+                // Entries alone (reads, refusals) have no action to run
+                // again, so a batch of them that failed is written again,
+                // on the same connection (a broken one fails at once), each
+                // job's entries guarded: one the database refuses then
+                // fails alone, and its refusal is recorded. (A batch with
+                // actions guards its entries the first time; see
+                // `commit_batch`.)
+                if committed.is_err() && batch.iter().all(|job| !job.acts()) {
+                    tracing::warn!(
+                        jobs = batch.len(),
+                        "audit batch failed; writing its entries one by one"
+                    );
+                    commit_batch(&mut conn, &mut batch, &checkpointing, true)
+                } else {
+                    committed
+                }
+            }
             Err(e) => Err(e.to_string()),
         };
-        let mut committed = attempt(&mut batch, false);
-        // Entries alone (reads, refusals) have no action to run again, so a
-        // batch of them that failed is written again, each job's entries
-        // guarded: one the database refuses then fails alone, and its
-        // refusal is recorded. (A batch with actions guards its entries the
-        // first time; see `commit_batch`.)
-        if committed.is_err() && batch.iter().all(|job| !job.acts()) {
-            tracing::warn!(
-                jobs = batch.len(),
-                "audit batch failed; writing its entries one by one"
-            );
-            committed = attempt(&mut batch, true);
-        }
         if let Err(reason) = &committed {
             tracing::error!(jobs = batch.len(), %reason, "audit batch failed; nothing in it was committed");
         }
