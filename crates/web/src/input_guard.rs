@@ -10,22 +10,31 @@
 //! closes that for every route at once, including routes added later.
 //! The refusal names the parameter or JSON field, never its value, and is
 //! audited as a `request.refused` like any other extractor refusal.
+//!
+//! The body is read here under a deadline (`server.body_timeout_seconds`):
+//! a client that stops partway through is answered 408 and disconnected
+//! instead of holding its connection for ever (see `connection_limits`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{Error, HttpMessage, ResponseError};
+use actix_web::{web, Error, HttpMessage, ResponseError};
 use futures_util::StreamExt;
 use interdict_domain::ValidationErrors;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::connection_limits::body_timed_out;
 use crate::error::ApiError;
 use crate::extract::{mark_refused, BODY_LIMIT};
-use interdict_app::AppError;
+use interdict_app::{App, AppError};
+
+/// The body deadline where no application is configured (never in the
+/// service itself, which always has one).
+const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The largest body inspected; larger ones are refused with 413 as their
 /// extractors would.
@@ -40,9 +49,13 @@ pub async fn refuse_unreadable_input(
     }
     if let Some(kind) = body_kind(&req) {
         let mut payload = req.take_payload();
-        let body = match read_bounded(&mut payload).await {
-            Ok(body) => body,
-            Err(error) => return Ok(refuse(req, error)),
+        let deadline = req
+            .app_data::<web::Data<App>>()
+            .map_or(DEFAULT_BODY_TIMEOUT, |app| app.config().body_timeout);
+        let body = match tokio::time::timeout(deadline, read_bounded(&mut payload)).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(error)) => return Ok(refuse(req, error)),
+            Err(_) => return Ok(req.into_response(body_timed_out())),
         };
         let checked = match kind {
             BodyKind::Json => check_json(&body),
