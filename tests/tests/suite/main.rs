@@ -10,6 +10,8 @@ mod auth;
 mod chains;
 mod hardening;
 mod imports;
+mod limits;
+mod metrics;
 mod pages;
 mod persistence;
 mod policy;
