@@ -147,10 +147,9 @@ pub async fn refuse_over_cap(
             "Too many open connections from your address",
             "close some connections and try again",
         );
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(RETRY_AFTER_SECONDS),
-        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         return Ok(req.into_response(response));
     }
     Ok(next.call(req).await?.map_into_boxed_body())

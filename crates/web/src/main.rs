@@ -30,7 +30,11 @@ fn main() -> ExitCode {
     // (often 1024) is far below what the per-source cap allows.
     match connection_limits::raise_open_file_limit() {
         Ok((before, after)) if before != after => {
-            tracing::info!(before, after, "raised the open-file limit to its hard limit")
+            tracing::info!(
+                before,
+                after,
+                "raised the open-file limit to its hard limit"
+            )
         }
         Ok((_, limit)) => tracing::info!(limit, "open-file limit"),
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),

@@ -52,7 +52,10 @@ fn read_until_closed(stream: &mut TcpStream) -> (String, Duration) {
             String::from_utf8_lossy(&received)
         );
     }
-    (String::from_utf8_lossy(&received).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
 }
 
 /// One request and its whole response on a kept-alive connection.

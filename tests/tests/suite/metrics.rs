@@ -51,7 +51,9 @@ fn metrics_are_served_on_their_own_address_labelled_by_route_pattern(backend: Ba
         std::thread::sleep(Duration::from_millis(50));
     }
     let list = app.get("/api/v1/shipments", &token).json();
-    let shipment = list["items"][0]["id"].as_str().expect("an imported shipment");
+    let shipment = list["items"][0]["id"]
+        .as_str()
+        .expect("an imported shipment");
     for _ in 0..3 {
         assert_eq!(
             app.get(&format!("/api/v1/shipments/{shipment}"), &token)
@@ -67,21 +69,22 @@ fn metrics_are_served_on_their_own_address_labelled_by_route_pattern(backend: Ba
     let response = ureq::get(&format!("{base}/metrics"))
         .call()
         .expect("scrape /metrics");
-    assert!(response
-        .content_type()
-        .starts_with("text/plain"));
+    assert!(response.content_type().starts_with("text/plain"));
     let text = response.into_string().expect("metrics text");
 
     let reads = samples(&text, "interdict_http_requests_total");
     assert!(
-        reads.iter().any(|l| l.contains(r#"route="/api/v1/shipments/{id}""#)
-            && l.contains(r#"method="GET""#)
-            && l.contains(r#"status="200""#)),
+        reads
+            .iter()
+            .any(|l| l.contains(r#"route="/api/v1/shipments/{id}""#)
+                && l.contains(r#"method="GET""#)
+                && l.contains(r#"status="200""#)),
         "no series for the shipment route: {reads:#?}"
     );
     assert!(
-        reads.iter().any(|l| l.contains(r#"route="/api/v1/auth/login""#)
-            && l.contains(r#"status="401""#)),
+        reads
+            .iter()
+            .any(|l| l.contains(r#"route="/api/v1/auth/login""#) && l.contains(r#"status="401""#)),
         "{reads:#?}"
     );
     assert!(

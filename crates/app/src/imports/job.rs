@@ -189,7 +189,11 @@ pub async fn run(
         Ok(totals) => (*totals, None),
         Err((totals, error)) => (*totals, Some(error.clone())),
     };
-    let result = if error.is_none() { "finished" } else { "stopped" };
+    let result = if error.is_none() {
+        "finished"
+    } else {
+        "stopped"
+    };
     metrics::counter!("interdict_imports_total", "result" => result).increment(1);
     metrics::counter!("interdict_import_lines_total").increment(totals.rows_read.max(0) as u64);
     let mut event = base_event;
