@@ -23,11 +23,13 @@ use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse};
+use actix_web::{web, Error, HttpRequest, HttpResponse};
+use interdict_app::App;
 use std::any::Any;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::error::{problem_type, Problem, PROBLEM_JSON};
 
@@ -155,6 +157,13 @@ pub async fn refuse_over_cap(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// The configured body timeout (`server.body_timeout_seconds`).
+pub fn body_timeout(req: &HttpRequest) -> Duration {
+    req.app_data::<web::Data<App>>()
+        // Only a test app without the application state lacks it.
+        .map_or(Duration::from_secs(30), |app| app.config().body_timeout)
+}
+
 /// The answer to a body that did not arrive within the body timeout.
 pub fn body_timed_out() -> HttpResponse {
     metrics::counter!("interdict_requests_refused_total", "reason" => "body_timeout").increment(1);
@@ -164,6 +173,36 @@ pub fn body_timed_out() -> HttpResponse {
         "The request body did not arrive in time",
         "send the whole body promptly; the connection is closed",
     )
+}
+
+/// A streamed body (a manifest upload, too large to hold whole under one
+/// deadline) that fails once `idle` passes without a byte arriving: a
+/// stalled upload is refused instead of holding its connection for ever.
+pub fn stall_limited<S, T, E>(
+    body: S,
+    idle: Duration,
+) -> impl futures_util::Stream<Item = Result<T, String>>
+where
+    S: futures_util::Stream<Item = Result<T, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures_util::StreamExt;
+    futures_util::stream::unfold(Some(body), move |state| async move {
+        let mut body = state?;
+        match tokio::time::timeout(idle, body.next()).await {
+            Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(body))),
+            Ok(Some(Err(e))) => Some((Err(e.to_string()), None)),
+            Ok(None) => None,
+            Err(_) => {
+                metrics::counter!("interdict_requests_refused_total", "reason" => "body_timeout")
+                    .increment(1);
+                Some((
+                    Err(format!("no data arrived for {} s", idle.as_secs())),
+                    None,
+                ))
+            }
+        }
+    })
 }
 
 /// A problem document that also closes the connection: a client refused

@@ -20,21 +20,17 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{web, Error, HttpMessage, ResponseError};
+use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::StreamExt;
 use interdict_domain::ValidationErrors;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::connection_limits::body_timed_out;
+use crate::connection_limits::{body_timed_out, body_timeout};
 use crate::error::ApiError;
 use crate::extract::{mark_refused, BODY_LIMIT};
-use interdict_app::{App, AppError};
-
-/// The body deadline where no application is configured (never in the
-/// service itself, which always has one).
-const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+use interdict_app::AppError;
 
 /// The largest body inspected; larger ones are refused with 413 as their
 /// extractors would.
@@ -49,9 +45,7 @@ pub async fn refuse_unreadable_input(
     }
     if let Some(kind) = body_kind(&req) {
         let mut payload = req.take_payload();
-        let deadline = req
-            .app_data::<web::Data<App>>()
-            .map_or(DEFAULT_BODY_TIMEOUT, |app| app.config().body_timeout);
+        let deadline = body_timeout(req.request());
         let body = match tokio::time::timeout(deadline, read_bounded(&mut payload)).await {
             Ok(Ok(body)) => body,
             Ok(Err(error)) => return Ok(refuse(req, error)),

@@ -5,7 +5,7 @@
 //! Spoken in raw HTTP/1.1 over sockets, since the point is what a client
 //! that does not finish its request sees.
 
-use interdict_tests::{both_backends, Backend, TestApp};
+use interdict_tests::{both_backends, Backend, TestApp, PASSWORD};
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 both_backends!(
     a_client_that_stops_partway_through_a_body_gets_408_and_is_disconnected,
     a_client_that_stops_partway_through_its_headers_is_disconnected,
+    a_manifest_upload_that_stalls_is_refused,
     one_source_past_its_connection_cap_is_refused_while_others_are_served,
 );
 
@@ -128,6 +129,37 @@ fn a_client_that_stops_partway_through_its_headers_is_disconnected(backend: Back
     );
     assert!(waited < Duration::from_secs(4), "took {waited:?}");
     assert_eq!(app.request("GET", "/healthz").send().status, 200);
+}
+
+fn a_manifest_upload_that_stalls_is_refused(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("INTERDICT_BODY_TIMEOUT_SECONDS", "1")]);
+    let agency = app.create_agency("Arizona DPS", "AZDPS0000", "state", "AZ");
+    app.create_user(agency, "mia", "investigator");
+    let token = app.token("mia", PASSWORD);
+    let before = app.audit_count();
+    let mut slow = connect_from(&app, "127.0.0.1");
+    slow.write_all(
+        format!(
+            "POST /api/v1/imports?file_name=m.csv HTTP/1.1\r\nHost: interdict\r\n\
+             Authorization: Bearer {token}\r\nContent-Type: text/csv\r\n\
+             Content-Length: 100000\r\n\r\ntracking_number,carrier\n"
+        )
+        .as_bytes(),
+    )
+    .expect("send the start of the file");
+    let started = Instant::now();
+    let response = exchange(&mut slow, "");
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("no data arrived"), "{response}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Refused like any other bad upload: audited, nothing imported.
+    let entry = &app.last_audit(1)[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.outcome.as_str()),
+        ("import.create", "error"),
+        "{entry:?}"
+    );
+    assert!(app.audit_count() > before);
 }
 
 fn one_source_past_its_connection_cap_is_refused_while_others_are_served(backend: Backend) {
