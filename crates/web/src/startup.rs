@@ -157,5 +157,6 @@ fn start_metrics(address: std::net::SocketAddr) -> Result<(ServerHandle, u16), S
     let server = metrics::serve(listener, handle).map_err(listen_error)?;
     let stop = server.handle();
     actix_web::rt::spawn(server);
+    tracing::info!(port, "metrics listening at /metrics");
     Ok((stop, port))
 }
