@@ -11,6 +11,8 @@ mod chains;
 mod hardening;
 mod imports;
 mod leaks;
+mod limits;
+mod metrics;
 mod pages;
 mod persistence;
 mod policy;

@@ -38,6 +38,7 @@ enum LoginDecision {
 fn refuse(event: &mut AuditEvent, reason: &str) -> Result<LoginDecision, AppError> {
     event.outcome = Outcome::Denied;
     event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+    metrics::counter!("interdict_login_failures_total").increment(1);
     Ok(LoginDecision::Refused)
 }
 
@@ -90,6 +91,7 @@ pub async fn login(
             // A password changed between verification and now does not count.
             if !password_ok || verified_hash.as_deref() != Some(user.password_hash.as_str()) {
                 let locked = users::record_failed_login(conn, id)?;
+                metrics::counter!("interdict_account_lockouts_total").increment(u64::from(locked));
                 let reason = if locked {
                     "wrong password; account now locked"
                 } else {

@@ -332,6 +332,7 @@ fn write_loop(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let committed = match db.get() {
             Ok(mut conn) => {
                 let committed = commit_batch(&mut conn, &mut batch, &checkpointing, false);
@@ -354,12 +355,24 @@ fn write_loop(
             }
             Err(e) => Err(e.to_string()),
         };
+        record_batch_metrics(batch.len(), started, committed.is_ok());
         if let Err(reason) = &committed {
             tracing::error!(jobs = batch.len(), %reason, "audit batch failed; nothing in it was committed");
         }
         for job in batch {
             job.finish(committed.clone());
         }
+    }
+}
+
+/// Jobs per batch (actions and reads, not entries) and the time from
+/// taking a connection to the commit, for `/metrics`.
+fn record_batch_metrics(jobs: usize, started: std::time::Instant, committed: bool) {
+    metrics::histogram!("interdict_audit_batch_size").record(jobs as f64);
+    metrics::histogram!("interdict_audit_commit_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    if !committed {
+        metrics::counter!("interdict_audit_batches_failed_total").increment(1);
     }
 }
 
