@@ -90,6 +90,7 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
             keys: Arc::new(keys),
             clock: Clock::System,
             jobs: Jobs::default(),
+            throttle: Arc::default(),
         },
         audit_thread: AuditThread(audit_thread),
     })

@@ -71,6 +71,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    login_sources (user_id, source) {
+        user_id -> PortableUuid,
+        source -> Text,
+        last_signed_in -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    login_lockouts (user_id, source) {
+        user_id -> PortableUuid,
+        source -> Text,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -397,6 +420,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     task_forces,
     task_force_members,
     revoked_tokens,
+    login_sources,
+    login_lockouts,
     settings,
     audit_entries,
     audit_head,

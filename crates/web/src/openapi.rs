@@ -33,6 +33,7 @@ use crate::routes;
         routes::users::show,
         routes::users::update,
         routes::users::reset_password,
+        routes::users::unlock,
         routes::audit::search,
         routes::audit::verify,
         routes::audit::object_history,

@@ -1,17 +1,19 @@
 //! Signing in and out, and changing one's own password.
 
-use chrono::{TimeZone, Utc};
+use chrono::{NaiveDateTime, TimeZone, Utc};
 use interdict_domain::audit::{AuditAction, AuditEvent, Outcome};
 use interdict_domain::user::{check_password, PASSWORD_MAX_CHARS};
 use interdict_domain::ValidationErrors;
-use interdict_persistence::{now, tokens, users};
+use interdict_persistence::{logins, now, tokens, users, DbConnection};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::password;
+use super::throttle::Key;
 use super::tokens::Subject;
 use crate::context::{App, Ctx, RequestMeta};
 use crate::error::AppError;
+use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,9 +43,79 @@ fn refuse(event: &mut AuditEvent, reason: &str) -> Result<LoginDecision, AppErro
     Ok(LoginDecision::Refused)
 }
 
+/// Where an attempt comes from, as the lockout and the throttle count it.
+pub(crate) fn source_of(meta: &RequestMeta) -> String {
+    meta.source.clone().unwrap_or_else(|| "unknown".into())
+}
+
+/// What an attempt on `username` from `source` is throttled by: always its
+/// source; its account too unless the source is one the account has
+/// signed in from before, so that guesses from elsewhere cannot hold up
+/// the owner at their usual place.
+pub(crate) fn throttle_keys(source: &str, username: &str, known_source: bool) -> Vec<Key> {
+    let mut keys = vec![Key::source(source)];
+    if !known_source {
+        keys.push(Key::account(username));
+    }
+    keys
+}
+
+/// Refuses, audited, an attempt that must wait.
+pub(crate) async fn check_throttle(
+    app: &App,
+    keys: &[Key],
+    mut event: AuditEvent,
+) -> Result<(), AppError> {
+    let Some(retry_after_seconds) = app.throttle.wait(keys, app.now()) else {
+        return Ok(());
+    };
+    event.outcome = Outcome::Denied;
+    event.detail = Some(
+        serde_json::json!({
+            "reason": "throttled: too many failed attempts",
+            "retry_after_seconds": retry_after_seconds,
+        })
+        .to_string(),
+    );
+    app.audit.record(event).await?;
+    Err(AppError::TooManyRequests {
+        retry_after_seconds,
+    })
+}
+
+/// Counts a wrong password (or code) for `user` from `source`, in the
+/// same transaction as its audit entry: from a source the account has
+/// signed in from before, toward the account's own lockout; from any
+/// other, toward a lockout of that source only. Returns the reason to
+/// record.
+pub(crate) fn count_failure(
+    conn: &mut DbConnection,
+    user: Uuid,
+    source: &str,
+    known_source: bool,
+    what: &str,
+    at: NaiveDateTime,
+) -> Result<String, AppError> {
+    Ok(if known_source {
+        if users::record_failed_login(conn, user)? {
+            format!("{what} from a known source; account now locked")
+        } else {
+            format!("{what} from a known source")
+        }
+    } else if logins::record_failure(conn, user, source, at)? {
+        format!("{what} from an unknown source; account now locked for that source only")
+    } else {
+        format!("{what} from an unknown source")
+    })
+}
+
 /// Exchanges a username and password for an access token. A wrong
 /// username, a wrong password, a locked or a disabled account are all the
-/// same refusal; five failures in a row lock the account for ten minutes.
+/// same refusal; five failures in a row lock the account for ten minutes —
+/// for everyone when they come from a source the account has signed in
+/// from before, for that source only otherwise. Repeated failures from one
+/// source, or on one account from unknown sources, must then wait
+/// (`TooManyRequests`).
 pub async fn login(
     app: &App,
     meta: RequestMeta,
@@ -51,11 +123,28 @@ pub async fn login(
 ) -> Result<SignedIn, AppError> {
     let LoginRequest { username, password } = request;
     let username = username.trim().to_ascii_lowercase();
-    let lookup = username.clone();
-    let account = app
+    let source = source_of(&meta);
+    let (lookup, from) = (username.clone(), source.clone());
+    let (account, known_source) = app
         .db
-        .run(move |conn| users::find_by_username(conn, &lookup).map_err(AppError::from))
+        .run(move |conn| -> Result<_, AppError> {
+            let Some(user) = users::find_by_username(conn, &lookup)? else {
+                return Ok((None, false));
+            };
+            let known = logins::is_known_source(conn, user.id.0, &from)?;
+            Ok((Some(user), known))
+        })
         .await?;
+    let keys = throttle_keys(&source, &username, known_source);
+    let ctx = Ctx::anonymous(app, meta);
+    let mut throttled = ctx.event(AuditAction::AuthLogin);
+    if let Some(user) = &account {
+        throttled.user_id = Some(user.id.0);
+        throttled.object_type = Some("user".into());
+        throttled.object_id = Some(user.id.0.to_string());
+    }
+    check_throttle(app, &keys, throttled).await?;
+
     let verified_hash = account.as_ref().map(|u| u.password_hash.clone());
     // Oversized passwords are refused without hashing, but still cost the
     // time of a dummy verification.
@@ -66,7 +155,7 @@ pub async fn login(
     let account_id = account.map(|u| u.id.0);
     let at = app.now().naive_utc();
 
-    let event = Ctx::anonymous(app, meta).event(AuditAction::AuthLogin);
+    let event = ctx.event(AuditAction::AuthLogin);
     let decision = app
         .audit
         .perform(event, move |conn, event| {
@@ -87,17 +176,25 @@ pub async fn login(
             if user.is_locked(at) {
                 return refuse(event, "account locked");
             }
+            if !known_source && logins::source_locked(conn, id, &source, at)? {
+                return refuse(event, "account locked for this unknown source");
+            }
             // A password changed between verification and now does not count.
             if !password_ok || verified_hash.as_deref() != Some(user.password_hash.as_str()) {
-                let locked = users::record_failed_login(conn, id)?;
-                let reason = if locked {
-                    "wrong password; account now locked"
-                } else {
-                    "wrong password"
-                };
-                return refuse(event, reason);
+                let reason = count_failure(conn, id, &source, known_source, "wrong password", at)?;
+                return refuse(event, &reason);
             }
+            // Lockouts of other, unknown sources do not apply here; say so.
+            let locked_elsewhere = logins::locked_sources(conn, id, at)?;
             users::record_successful_login(conn, id)?;
+            logins::record_success(conn, id, &source, at)?;
+            event.detail = Some(
+                serde_json::json!({
+                    "source": if known_source { "known" } else { "new" },
+                    "unknown_sources_locked_out": locked_elsewhere,
+                })
+                .to_string(),
+            );
             Ok(LoginDecision::Granted(Subject {
                 user_id: user.id.0,
                 agency_id: user.agency_id.0,
@@ -107,7 +204,10 @@ pub async fn login(
         })
         .await?;
     match decision {
-        LoginDecision::Refused => Err(AppError::InvalidCredentials),
+        LoginDecision::Refused => {
+            app.throttle.failed(&keys, app.now());
+            Err(AppError::InvalidCredentials)
+        }
         LoginDecision::Granted(subject) => {
             let (access_token, _) = app.keys.tokens.issue(&subject)?;
             Ok(SignedIn {
@@ -147,7 +247,9 @@ pub struct ChangePasswordRequest {
 }
 
 /// Changes the caller's password. Every session of the account ends,
-/// including this one.
+/// including this one. Wrong current passwords count toward the lockout
+/// and the throttle exactly as wrong passwords at sign-in do, so a stolen
+/// token cannot be used to guess the password behind it.
 pub async fn change_own_password(
     ctx: &Ctx,
     request: ChangePasswordRequest,
@@ -158,17 +260,43 @@ pub async fn change_own_password(
     } = request;
     let user_id = ctx.actor()?.user_id;
     let event = ctx.event_on(AuditAction::UserPasswordChange, "user", user_id);
-    let user = ctx
+    let source = source_of(&ctx.caller().meta);
+    let from = source.clone();
+    let (user, known_source) = ctx
         .app
         .db
-        .run(move |conn| users::find(conn, user_id).map_err(AppError::from))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .run(move |conn| -> Result<_, AppError> {
+            let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+            let known = logins::is_known_source(conn, user_id, &from)?;
+            Ok((user, known))
+        })
+        .await?;
+    let keys = throttle_keys(&source, &user.username, known_source);
+    check_throttle(&ctx.app, &keys, event.clone()).await?;
     let current_ok =
         password::verify_blocking(current_password, Some(user.password_hash.clone())).await?;
     if !current_ok {
-        let errors = ValidationErrors::single("current_password", "is not your current password");
-        return ctx.reject(event, errors.into()).await;
+        ctx.app.throttle.failed(&keys, ctx.now());
+        let at = ctx.now().naive_utc();
+        ctx.app
+            .audit
+            .perform(event, move |conn, event| -> Result<(), AppError> {
+                let reason = count_failure(
+                    conn,
+                    user_id,
+                    &source,
+                    known_source,
+                    "wrong current password",
+                    at,
+                )?;
+                event.outcome = Outcome::Denied;
+                event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+                Ok(())
+            })
+            .await?;
+        return Err(
+            ValidationErrors::single("current_password", "is not your current password").into(),
+        );
     }
     if let Err(message) = check_password(&new_password, &[&user.username, &user.display_name]) {
         return ctx

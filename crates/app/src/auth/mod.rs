@@ -7,6 +7,7 @@ pub mod tokens;
 pub(crate) mod csrf;
 mod login;
 mod session;
+pub(crate) mod throttle;
 
 pub use csrf::{csrf_matches, csrf_token, record_login_form_refusal, record_page_form_refusal};
 pub use login::{

@@ -10,7 +10,10 @@ use uuid::Uuid;
 use crate::error::AppError;
 
 pub const TOKEN_TYPE: &str = "access";
-const LEEWAY_SECONDS: u64 = 30;
+/// Clock skew tolerated on `exp` and `iat`, between instances (which
+/// share the signing key) and their clocks: small, so an expired token is
+/// not good for long after.
+pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +90,9 @@ impl TokenKeys {
             .map_err(|e| AppError::internal(format!("cannot sign token: {e}")))
     }
 
-    /// Checks signature, algorithm, issuer, audience, expiry and type. The
+    /// Checks signature, algorithm, issuer, audience, expiry, type and
+    /// lifetime: a token made to live longer than the configured lifetime
+    /// (`exp − iat`) was not issued here, whoever holds the key. The
     /// reason is for the audit log only; clients get one uniform 401.
     pub(crate) fn verify(&self, token: &str) -> Result<Claims, String> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)
@@ -98,6 +103,9 @@ impl TokenKeys {
         }
         if claims.iat > Utc::now().timestamp() + LEEWAY_SECONDS as i64 {
             return Err("token rejected: issued in the future".into());
+        }
+        if claims.exp.saturating_sub(claims.iat) > self.ttl.num_seconds() {
+            return Err("token rejected: lifetime longer than configured".into());
         }
         Ok(claims)
     }

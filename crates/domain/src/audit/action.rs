@@ -106,6 +106,8 @@ actions! {
     UserPasswordChange => "user.password_change",
     UserPasswordReset => "user.password_reset",
     UserRead => "user.read",
+    /// An administrator lifted an account's lockouts.
+    UserUnlock => "user.unlock",
     UserUpdate => "user.update",
 }
 

@@ -31,6 +31,18 @@ pub fn decide_user_admin(actor: &Actor, target_agency: Uuid) -> Decision {
     }
 }
 
+/// Recovering an account of `target_agency`: replacing its password,
+/// lifting its lockout, resetting its second factor. The account's
+/// administrators may, but never on their own account: a stolen session
+/// must not become a lasting takeover, so one's own account changes only
+/// with the current password (and second factor), through `/me`.
+pub fn decide_account_recovery(actor: &Actor, target_agency: Uuid, target_user: Uuid) -> Decision {
+    match decide_user_admin(actor, target_agency) {
+        Decision::Allow if target_user == actor.user_id => Decision::Forbidden,
+        decision => decision,
+    }
+}
+
 /// Creating agencies and task forces and changing task force membership:
 /// only the system administrator.
 pub fn decide_directory_admin(actor: &Actor) -> Decision {

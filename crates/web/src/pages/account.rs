@@ -115,6 +115,21 @@ pub async fn submit(
                 &errors,
             ))
         }
+        Err(AppError::TooManyRequests {
+            retry_after_seconds,
+        }) => {
+            let mut errors = Errors::default();
+            errors.general(format!(
+                "Too many failed sign-ins from here or for this account. Try again in {retry_after_seconds} seconds."
+            ));
+            let mut response = login_page(StatusCode::TOO_MANY_REQUESTS, &next, &username, &errors);
+            if let Ok(value) = retry_after_seconds.to_string().parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -21,10 +21,15 @@ pub struct TokenResponse {
 
 /// Exchanges a username and password for an access token. A wrong
 /// username, a wrong password, a locked or a disabled account all get the
-/// same 401; five failures in a row lock the account for ten minutes.
+/// same 401; five failures in a row lock the account for ten minutes (for
+/// everyone when they come from a place the account has signed in from
+/// before, for that source only otherwise). After ten failures from one
+/// address, or on one account from unknown places, each further attempt
+/// must wait (429 with `Retry-After`, doubling up to 15 minutes).
 #[utoipa::path(post, operation_id = "auth_login", path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 401, description = "Wrong credentials, or the account is locked or disabled", content_type = "application/problem+json"),
+    (status = 429, description = "Too many failed attempts from this address or on this account", headers(("Retry-After" = u64, description = "Seconds to wait")), content_type = "application/problem+json"),
     (status = 422, description = "Malformed request", content_type = "application/problem+json"),
 ))]
 pub async fn login(

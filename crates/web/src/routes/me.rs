@@ -22,6 +22,7 @@ pub async fn show(caller: Caller) -> Result<web::Json<MeView>, ApiError> {
     (status = 204, description = "Changed; sign in again"),
     (status = 401, content_type = "application/problem+json"),
     (status = 422, description = "The current password is wrong or the new one is too weak", content_type = "application/problem+json"),
+    (status = 429, description = "Too many wrong current passwords; counted like failed sign-ins", headers(("Retry-After" = u64, description = "Seconds to wait")), content_type = "application/problem+json"),
 ))]
 pub async fn change_password(
     caller: Caller,

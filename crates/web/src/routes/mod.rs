@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .patch(users::update),
                 )
                 .service(web::resource("/users/{user_id}/password").post(users::reset_password))
+                .service(web::resource("/users/{user_id}/unlock").post(users::unlock))
                 .service(web::resource("/audit").get(audit::search))
                 .service(web::resource("/audit/verify").get(audit::verify))
                 .service(
