@@ -39,6 +39,8 @@ pub(crate) struct Keys {
     pub audit: Vec<u8>,
     /// Derives the pages' per-session CSRF tokens.
     pub forms: Vec<u8>,
+    /// Seals the second factors' TOTP secrets at rest.
+    pub mfa: Vec<u8>,
 }
 
 impl App {

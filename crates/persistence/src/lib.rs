@@ -21,6 +21,7 @@ mod error;
 pub mod flags;
 pub mod imports;
 pub mod logins;
+pub mod mfa;
 pub mod records;
 pub mod risk;
 pub mod schema;

@@ -94,6 +94,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    user_mfa (user_id) {
+        user_id -> PortableUuid,
+        sealed -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    mfa_recovery_codes (user_id, position) {
+        user_id -> PortableUuid,
+        position -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -422,6 +447,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     login_sources,
     login_lockouts,
+    user_mfa,
+    mfa_recovery_codes,
     settings,
     audit_entries,
     audit_head,

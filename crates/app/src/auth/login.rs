@@ -4,13 +4,15 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use interdict_domain::audit::{AuditAction, AuditEvent, Outcome};
 use interdict_domain::user::{check_password, PASSWORD_MAX_CHARS};
 use interdict_domain::ValidationErrors;
-use interdict_persistence::{logins, now, tokens, users, DbConnection};
+use interdict_persistence::{logins, mfa, now, tokens, users, DbConnection};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::mfa as mfa_auth;
 use super::password;
 use super::throttle::Key;
 use super::tokens::Subject;
+use super::tokens::CHALLENGE_TTL_SECONDS;
 use crate::context::{App, Ctx, RequestMeta};
 use crate::error::AppError;
 use uuid::Uuid;
@@ -30,10 +32,26 @@ pub struct SignedIn {
     pub access_token: String,
     /// Seconds until it expires.
     pub expires_in: i64,
+    /// The account must enrol a second factor; this session reaches only
+    /// enrolment.
+    pub enrol_only: bool,
+}
+
+/// What the password step of signing in gives.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    SignedIn(SignedIn),
+    /// The account has a second factor: send a code with this challenge
+    /// token (not a session token) to the second step.
+    SecondFactorDue {
+        challenge_token: String,
+        expires_in: i64,
+    },
 }
 
 enum LoginDecision {
-    Granted(Subject),
+    Granted { subject: Subject, enrol_only: bool },
+    SecondFactor(Subject),
     Refused,
 }
 
@@ -120,7 +138,7 @@ pub async fn login(
     app: &App,
     meta: RequestMeta,
     request: LoginRequest,
-) -> Result<SignedIn, AppError> {
+) -> Result<LoginOutcome, AppError> {
     let LoginRequest { username, password } = request;
     let username = username.trim().to_ascii_lowercase();
     let source = source_of(&meta);
@@ -184,23 +202,35 @@ pub async fn login(
                 let reason = count_failure(conn, id, &source, known_source, "wrong password", at)?;
                 return refuse(event, &reason);
             }
-            // Lockouts of other, unknown sources do not apply here; say so.
-            let locked_elsewhere = logins::locked_sources(conn, id, at)?;
-            users::record_successful_login(conn, id)?;
-            logins::record_success(conn, id, &source, at)?;
-            event.detail = Some(
-                serde_json::json!({
-                    "source": if known_source { "known" } else { "new" },
-                    "unknown_sources_locked_out": locked_elsewhere,
-                })
-                .to_string(),
-            );
-            Ok(LoginDecision::Granted(Subject {
+            let subject = Subject {
                 user_id: user.id.0,
                 agency_id: user.agency_id.0,
                 role: user.role()?,
                 session_version: user.session_version,
-            }))
+            };
+            // The password alone does not make a place known, nor clear
+            // failures, while a second factor is due.
+            if mfa::find(conn, id)?.is_some_and(|row| row.active()) {
+                event.detail = Some(
+                    serde_json::json!({ "step": "password", "second_factor": "due" }).to_string(),
+                );
+                return Ok(LoginDecision::SecondFactor(subject));
+            }
+            let enrol_only = mfa::required_for(conn, user.agency_id.0)?;
+            granted(
+                conn,
+                event,
+                id,
+                &source,
+                known_source,
+                at,
+                "pwd",
+                enrol_only,
+            )?;
+            Ok(LoginDecision::Granted {
+                subject,
+                enrol_only,
+            })
         })
         .await?;
     match decision {
@@ -208,14 +238,173 @@ pub async fn login(
             app.throttle.failed(&keys, app.now());
             Err(AppError::InvalidCredentials)
         }
-        LoginDecision::Granted(subject) => {
-            let (access_token, _) = app.keys.tokens.issue(&subject)?;
-            Ok(SignedIn {
+        LoginDecision::SecondFactor(subject) => Ok(LoginOutcome::SecondFactorDue {
+            challenge_token: app.keys.tokens.issue_challenge(&subject)?,
+            expires_in: CHALLENGE_TTL_SECONDS,
+        }),
+        LoginDecision::Granted {
+            subject,
+            enrol_only,
+        } => {
+            let (access_token, _) = app.keys.tokens.issue(&subject, &["pwd"], enrol_only)?;
+            Ok(LoginOutcome::SignedIn(SignedIn {
                 access_token,
                 expires_in: app.keys.tokens.ttl().num_seconds(),
-            })
+                enrol_only,
+            }))
         }
     }
+}
+
+/// Records a completed sign-in: clears the failure counts, makes the
+/// source known, and says in the entry how, from where, and that lockouts
+/// of other (unknown) sources did not apply.
+#[allow(clippy::too_many_arguments)]
+fn granted(
+    conn: &mut DbConnection,
+    event: &mut AuditEvent,
+    id: Uuid,
+    source: &str,
+    known_source: bool,
+    at: NaiveDateTime,
+    method: &str,
+    enrol_only: bool,
+) -> Result<(), AppError> {
+    let locked_elsewhere = logins::locked_sources(conn, id, at)?;
+    users::record_successful_login(conn, id)?;
+    logins::record_success(conn, id, source, at)?;
+    let mut detail = serde_json::json!({
+        "source": if known_source { "known" } else { "new" },
+        "unknown_sources_locked_out": locked_elsewhere,
+        "method": method,
+    });
+    if enrol_only {
+        detail["must_enrol_second_factor"] = true.into();
+    }
+    event.detail = Some(detail.to_string());
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRequest {
+    /// The `challenge_token` the password step answered.
+    pub challenge_token: String,
+    /// The current 6-digit code from the authenticator app, or an unused
+    /// recovery code (`3-abcde-fghjk`).
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+/// The second step of signing in: a TOTP code or a recovery code for the
+/// account whose password was accepted, in exchange for a session token
+/// whose `amr` says how (`["pwd","otp"]` or `["pwd","rc"]`). Wrong, used
+/// or replayed codes are refused like wrong passwords, and counted with
+/// them toward the lockout and the throttle.
+pub async fn login_second_step(
+    app: &App,
+    meta: RequestMeta,
+    request: SecondFactorRequest,
+) -> Result<SignedIn, AppError> {
+    let ctx = Ctx::anonymous(app, meta);
+    let mut event = ctx.event(AuditAction::AuthLogin);
+    let claims = match app.keys.tokens.verify_challenge(&request.challenge_token) {
+        Ok(claims) => claims,
+        Err(reason) => {
+            mfa_auth::denied(&mut event, &reason);
+            app.audit.record(event).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    let user_id = claims.sub;
+    event.user_id = Some(user_id);
+    event.object_type = Some("user".into());
+    event.object_id = Some(user_id.to_string());
+    let source = source_of(&ctx.caller().meta);
+    let from = source.clone();
+    let (user, row, known_source) = app
+        .db
+        .run(move |conn| -> Result<_, AppError> {
+            let user = users::find(conn, user_id)?;
+            let row = mfa::find(conn, user_id)?;
+            let known = mfa_auth::known(conn, user_id, &from)?;
+            Ok((user, row, known))
+        })
+        .await?;
+    let (Some(user), Some(row)) = (user, row.filter(|r| r.active())) else {
+        mfa_auth::denied(&mut event, "no active second factor");
+        app.audit.record(event).await?;
+        return Err(AppError::InvalidCredentials);
+    };
+    let keys = throttle_keys(&source, &user.username, known_source);
+    check_throttle(app, &keys, event.clone()).await?;
+    let checked = mfa_auth::check_code(app, user_id, &user.username, &row, &request.code).await?;
+    let at = app.now().naive_utc();
+    let session_version = claims.sv;
+    let decision = app
+        .audit
+        .perform(
+            event,
+            move |conn, event| -> Result<Option<Subject>, AppError> {
+                let Some(user) = users::find(conn, user_id)? else {
+                    mfa_auth::denied(event, "unknown user");
+                    return Ok(None);
+                };
+                event.agency_id = Some(user.agency_id.0);
+                event.role = Some(user.role.clone());
+                if !user.active {
+                    mfa_auth::denied(event, "account disabled");
+                    return Ok(None);
+                }
+                if user.session_version != session_version {
+                    mfa_auth::denied(event, "account changed since the password step");
+                    return Ok(None);
+                }
+                if user.is_locked(at) {
+                    mfa_auth::denied(event, "account locked");
+                    return Ok(None);
+                }
+                if !known_source && logins::source_locked(conn, user_id, &source, at)? {
+                    mfa_auth::denied(event, "account locked for this unknown source");
+                    return Ok(None);
+                }
+                if !mfa_auth::spend(conn, user_id, checked, at)? {
+                    let reason = mfa_auth::refuse_code(conn, user_id, &source, known_source, at)?;
+                    mfa_auth::denied(event, &reason);
+                    return Ok(None);
+                }
+                granted(
+                    conn,
+                    event,
+                    user_id,
+                    &source,
+                    known_source,
+                    at,
+                    checked.method(),
+                    false,
+                )?;
+                Ok(Some(Subject {
+                    user_id,
+                    agency_id: user.agency_id.0,
+                    role: user.role()?,
+                    session_version: user.session_version,
+                }))
+            },
+        )
+        .await?;
+    let Some(subject) = decision else {
+        app.throttle.failed(&keys, app.now());
+        return Err(AppError::InvalidCredentials);
+    };
+    let (access_token, _) = app
+        .keys
+        .tokens
+        .issue(&subject, &["pwd", checked.method()], false)?;
+    Ok(SignedIn {
+        access_token,
+        expires_in: app.keys.tokens.ttl().num_seconds(),
+        enrol_only: false,
+    })
 }
 
 /// Revokes the token the caller signed in with.
@@ -244,6 +433,10 @@ pub async fn logout(ctx: &Ctx) -> Result<(), AppError> {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+    /// A code from the second factor (TOTP or recovery code); required
+    /// when the account has one.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// Changes the caller's password. Every session of the account ends,
@@ -257,24 +450,58 @@ pub async fn change_own_password(
     let ChangePasswordRequest {
         current_password,
         new_password,
+        code,
     } = request;
     let user_id = ctx.actor()?.user_id;
     let event = ctx.event_on(AuditAction::UserPasswordChange, "user", user_id);
     let source = source_of(&ctx.caller().meta);
     let from = source.clone();
-    let (user, known_source) = ctx
+    let (user, known_source, second_factor) = ctx
         .app
         .db
         .run(move |conn| -> Result<_, AppError> {
             let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
             let known = logins::is_known_source(conn, user_id, &from)?;
-            Ok((user, known))
+            let row = mfa::find(conn, user_id)?.filter(|row| row.active());
+            Ok((user, known, row))
         })
         .await?;
     let keys = throttle_keys(&source, &user.username, known_source);
     check_throttle(&ctx.app, &keys, event.clone()).await?;
     let current_ok =
         password::verify_blocking(current_password, Some(user.password_hash.clone())).await?;
+    let checked = match (&second_factor, code.as_deref()) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return ctx
+                .reject(
+                    event,
+                    AppError::invalid(
+                        "code",
+                        "a code from your second factor is required to change the password",
+                    ),
+                )
+                .await
+        }
+        (Some(row), Some(code)) => {
+            Some(mfa_auth::check_code(&ctx.app, user_id, &user.username, row, code).await?)
+        }
+    };
+    let code_ok = checked.is_none_or(|c| !matches!(c, mfa_auth::Checked::Wrong));
+    if current_ok && !code_ok {
+        ctx.app.throttle.failed(&keys, ctx.now());
+        let at = ctx.now().naive_utc();
+        ctx.app
+            .audit
+            .perform(event, move |conn, event| -> Result<(), AppError> {
+                let reason = mfa_auth::refuse_code(conn, user_id, &source, known_source, at)?;
+                event.outcome = Outcome::Denied;
+                event.detail = Some(serde_json::json!({ "reason": reason }).to_string());
+                Ok(())
+            })
+            .await?;
+        return Err(ValidationErrors::single("code", "is not a valid code").into());
+    }
     if !current_ok {
         ctx.app.throttle.failed(&keys, ctx.now());
         let at = ctx.now().naive_utc();
@@ -304,9 +531,15 @@ pub async fn change_own_password(
             .await;
     }
     let hash = password::hash_blocking(new_password).await?;
+    let at = ctx.now().naive_utc();
     ctx.app
         .audit
         .perform(event, move |conn, _| {
+            if let Some(checked) = checked {
+                if !mfa_auth::spend(conn, user_id, checked, at)? {
+                    return Err(AppError::invalid("code", "is not a valid code"));
+                }
+            }
             users::set_password(conn, user_id, &hash).map_err(AppError::from)
         })
         .await?;

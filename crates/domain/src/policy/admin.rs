@@ -43,6 +43,22 @@ pub fn decide_account_recovery(actor: &Actor, target_agency: Uuid, target_user: 
     }
 }
 
+/// Where a second factor can be required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaScope {
+    Agency(Uuid),
+    Everywhere,
+}
+
+/// Requiring a second factor: an agency's administrators for their agency,
+/// the system administrator for any agency and for the whole installation.
+pub fn decide_mfa_requirement(actor: &Actor, scope: MfaScope) -> Decision {
+    match scope {
+        MfaScope::Agency(agency) => decide_user_admin(actor, agency),
+        MfaScope::Everywhere => decide_directory_admin(actor),
+    }
+}
+
 /// Creating agencies and task forces and changing task force membership:
 /// only the system administrator.
 pub fn decide_directory_admin(actor: &Actor) -> Decision {

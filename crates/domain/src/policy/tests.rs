@@ -332,6 +332,40 @@ fn account_recovery_matrix() {
 }
 
 #[test]
+fn mfa_requirement_matrix() {
+    let own = MfaScope::Agency(Uuid::from_u128(OWN));
+    let other = MfaScope::Agency(Uuid::from_u128(OTHER));
+    let mut system_admin = actor(Role::Admin);
+    system_admin.system_agency = true;
+    let mut cases = Vec::new();
+    for role in [Role::Investigator, Role::Supervisor, Role::Auditor] {
+        cases.push((actor(role), own, Decision::Forbidden));
+        cases.push((actor(role), MfaScope::Everywhere, Decision::Forbidden));
+    }
+    cases.extend([
+        (actor(Role::Admin), own, Decision::Allow),
+        (actor(Role::Admin), other, Decision::NotFound),
+        (
+            actor(Role::Admin),
+            MfaScope::Everywhere,
+            Decision::Forbidden,
+        ),
+        (system_admin.clone(), own, Decision::Allow),
+        (system_admin.clone(), other, Decision::Allow),
+        (system_admin, MfaScope::Everywhere, Decision::Allow),
+    ]);
+    for (actor, scope, expected) in cases {
+        assert_eq!(
+            decide_mfa_requirement(&actor, scope),
+            expected,
+            "{:?} (system {}) on {scope:?}",
+            actor.role,
+            actor.system_agency
+        );
+    }
+}
+
+#[test]
 fn only_the_system_admin_manages_agencies() {
     let mut system_admin = actor(Role::Admin);
     system_admin.system_agency = true;
