@@ -10,6 +10,7 @@ mod auth;
 mod chains;
 mod hardening;
 mod imports;
+mod mfa;
 mod pages;
 mod persistence;
 mod policy;
