@@ -212,6 +212,24 @@ fn sign_in_takes_two_steps_once_a_second_factor_is_confirmed(backend: Backend) {
     // A code works once, even with a fresh challenge.
     second_step(&app, &challenge(&app, "two.step"), &code)
         .assert_problem(401, "invalid-credentials");
+
+    // The OpenAPI document describes the new endpoints.
+    let doc = app.request("GET", "/api/v1/openapi.json").send().json();
+    for path in [
+        "/api/v1/auth/login/mfa",
+        "/api/v1/me/mfa",
+        "/api/v1/me/mfa/enrolment",
+        "/api/v1/me/mfa/enrolment/confirm",
+        "/api/v1/users/{user_id}/mfa/reset",
+        "/api/v1/users/{user_id}/unlock",
+        "/api/v1/agencies/{agency_id}/mfa",
+        "/api/v1/mfa",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
 }
 
 fn a_recovery_code_works_once(backend: Backend) {
