@@ -13,6 +13,7 @@ mod imports;
 mod leaks;
 mod limits;
 mod metrics;
+mod mfa;
 mod pages;
 mod persistence;
 mod policy;
