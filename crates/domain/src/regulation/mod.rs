@@ -9,6 +9,7 @@
 //! tables could not confirm in the regulation itself are still used, and
 //! every answer built on one says so.
 
+mod bundled;
 mod citation;
 mod control;
 mod filing;
@@ -28,6 +29,7 @@ mod acceptance;
 #[cfg(test)]
 mod table_tests;
 
+pub use bundled::{bundled_error, controls, filing_rules};
 pub use citation::{Citation, CitationKind, Dated, Dating, InForce, Provenance};
 pub use control::{Basis, ControlAt, Subject};
 pub use filing::{Applicability, Clock, DeaForm, FilingRule, FilingRules};
