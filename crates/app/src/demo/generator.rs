@@ -424,6 +424,7 @@ impl Demo {
             chemical_id: Some(*rng.pick(&self.common)),
             quantity: Some((1 + rng.below(50)) as f64),
             unit: Some("kg".into()),
+            concentration: None,
             equipment_id: None,
             die_mold_id: None,
             count: 1 + rng.below(10) as i64,
@@ -433,6 +434,7 @@ impl Demo {
                 chemical_id: Some(*rng.pick(&self.controlled)),
                 quantity: Some((1 + rng.below(25)) as f64),
                 unit: Some(if rng.chance(0.5) { "kg" } else { "g" }.into()),
+                concentration: None,
                 equipment_id: None,
                 die_mold_id: None,
                 count: 1,
@@ -446,6 +448,7 @@ impl Demo {
                     chemical_id: None,
                     quantity: None,
                     unit: None,
+                    concentration: None,
                     equipment_id: is_press.then_some(id),
                     die_mold_id: (!is_press).then_some(id),
                     count: 1,
@@ -526,6 +529,7 @@ impl Demo {
             concealment_method: None,
             narrative: None,
             lines,
+            dea: None,
             legs,
         }
     }

@@ -47,10 +47,12 @@ pub fn four_ap() -> ShipmentInput {
             chemical_id: Some(Uuid::from_u128(2)),
             quantity: Some(25.0),
             unit: Some("kg".into()),
+            concentration: None,
             equipment_id: None,
             die_mold_id: None,
             count: 1,
         }],
+        dea: None,
         legs: vec![
             leg(
                 place("CN", "Shanghai"),
@@ -138,6 +140,7 @@ fn line_rules() {
         chemical_id: None,
         quantity: None,
         unit: None,
+        concentration: None,
         equipment_id: None,
         die_mold_id: None,
         count: 1,
@@ -146,6 +149,7 @@ fn line_rules() {
         chemical_id: None,
         quantity: None,
         unit: None,
+        concentration: None,
         equipment_id: Some(Uuid::from_u128(3)),
         die_mold_id: None,
         count: 0,
