@@ -7,8 +7,9 @@ use interdict_domain::chemical::ControlStatus;
 use interdict_domain::identifier::IdentifierKind;
 use interdict_domain::policy::{self, RecordAction};
 use interdict_domain::record::RecordKind;
-use interdict_domain::risk::Assessment;
+use interdict_domain::risk::{self as rules, Assessment, LineControl};
 use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
+use interdict_persistence::risk::Profiler;
 use interdict_persistence::search::{FactFilter, IdentifierMatch, Search, ShipmentFacts};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -100,6 +101,12 @@ pub struct ShipmentDetail {
     #[serde(flatten)]
     pub record: Record<ShipmentInput>,
     pub risk: Assessment,
+    /// The day controls and rules are taken at: departure, else arrival,
+    /// else the day the shipment was recorded.
+    pub control_day: chrono::NaiveDate,
+    /// Each chemical line's control on `control_day`, with its citation:
+    /// "4-piperidone: not controlled then (List I from 2023-05-12)".
+    pub controls: Vec<LineControl>,
 }
 
 impl Versioned for ShipmentDetail {
@@ -122,14 +129,20 @@ pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<ShipmentDetail, AppError> {
             let (row, risk) = risk::visible_shipment(conn, id, &visibility, &weights, None)?
                 .ok_or(AppError::NotFound)?;
             permitted(&actor, kind, RecordAction::Read, &row)?;
-            Ok((row, risk))
+            let profile = Profiler::default()
+                .profiles(conn, &[(id, row.body.as_str())])?
+                .pop()
+                .unwrap_or_default();
+            Ok((row, risk, profile))
         })
         .await;
-    let (row, risk) = ctx
+    let (row, risk, profile) = ctx
         .audited(record_event(ctx, kind, RecordVerb::Read, id), found)
         .await?;
     Ok(ShipmentDetail {
         record: Record::from_row(row)?,
         risk,
+        control_day: profile.day,
+        controls: rules::line_controls(&profile),
     })
 }

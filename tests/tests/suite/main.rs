@@ -14,5 +14,6 @@ mod pages;
 mod persistence;
 mod policy;
 mod registry;
+mod regulation;
 mod reports;
 mod summary;
