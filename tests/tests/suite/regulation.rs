@@ -179,6 +179,30 @@ fn a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold(backen
     assert_eq!(moved.status, 200, "{}", moved.text);
     let third = shown(app, &w.inv, ids[2]);
     assert!(indicator(&third, "cumulative_threshold").is_none(), "{third}");
+
+    // Recorded out of order (the 29th first), the last of the month still
+    // shows the month's total: an earlier shipment refreshes later ones.
+    let other = created(app.post(
+        "/api/v1/parties",
+        &w.inv,
+        json!({ "kind": "company", "name": "Bayou Industrial Supply", "address": { "country": "US" } }),
+    ));
+    let parties = json!([{ "party_id": other, "role": "consignee" }]);
+    let mut ids = Vec::new();
+    for day in ["2026-03-29", "2026-03-03", "2026-03-17"] {
+        ids.push(created(app.post(
+            "/api/v1/shipments",
+            &w.inv,
+            import(day, line.clone(), parties.clone()),
+        )));
+    }
+    let last = shown(app, &w.inv, ids[0]);
+    let found = indicator(&last, "cumulative_threshold").expect("cumulative_threshold");
+    assert!(found["sentence"].as_str().unwrap().contains("1.2×"), "{found}");
+    for id in &ids[1..] {
+        let s = shown(app, &w.inv, *id);
+        assert!(indicator(&s, "cumulative_threshold").is_none(), "{s}");
+    }
 }
 
 fn four_piperidone_in_june_2022_weighs_as_uncontrolled(backend: Backend) {
