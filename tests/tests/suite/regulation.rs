@@ -11,22 +11,28 @@ both_backends!(
     ten_kilograms_of_acetic_anhydride_alone_is_not,
     a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold,
     four_piperidone_in_june_2022_weighs_as_uncontrolled,
+    dea_notices_are_met_late_or_missing_and_weigh_in_risk,
 );
 
 struct World {
     app: TestApp,
     inv: String,
     sup: String,
+    /// An investigator of another agency, who sees none of the shipments.
+    other: String,
 }
 
 fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend);
     let agency = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
+    let other = app.create_agency("Phoenix PD", "AZ0072300", "local", "AZ");
     app.create_user(agency, "inv", "investigator");
     app.create_user(agency, "sup", "supervisor");
+    app.create_user(other, "other", "investigator");
     World {
         inv: app.token("inv", PASSWORD),
         sup: app.token("sup", PASSWORD),
+        other: app.token("other", PASSWORD),
         app,
     }
 }
@@ -239,4 +245,85 @@ fn four_piperidone_in_june_2022_weighs_as_uncontrolled(backend: Backend) {
         .as_str()
         .unwrap()
         .contains("88 FR 21902"));
+}
+
+/// 2 kg of 4-AP imported, released 2026-03-16, with these DEA details.
+fn four_ap_import(app: &TestApp, token: &str, dea: Value) -> Response {
+    let four_ap = chemical(app, token, "23056-29-3");
+    let mut body = import(
+        "2026-03-10",
+        json!({ "chemical_id": four_ap, "quantity": 2, "unit": "kg", "concentration": "98% w/w" }),
+        json!([]),
+    );
+    body["dea"] = dea;
+    app.post("/api/v1/shipments", token, body)
+}
+
+fn obligations(app: &TestApp, token: &str, id: Uuid) -> Value {
+    let response = app.get(&format!("/api/v1/shipments/{id}/obligations"), token);
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()
+}
+
+fn dea_notices_are_met_late_or_missing_and_weigh_in_risk(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let filed = |on: &str| {
+        json!({ "released_on": "2026-03-16",
+                "filings": [{ "form": "486", "transaction_id": "DEA-486-0001", "filed_on": on }] })
+    };
+    // Form 486 is due 15 days before release (21 CFR 1313.12): 2026-03-01.
+    let late = created(four_ap_import(app, &w.inv, filed("2026-03-05")));
+    let report = obligations(app, &w.inv, late);
+    assert_eq!(report["direction"], "import");
+    let notice = &report["obligations"][0];
+    assert_eq!(notice["status"], "late", "{report}");
+    assert_eq!(notice["due"], "2026-03-01");
+    assert!(notice["citation"].as_str().unwrap().contains("21 CFR 1313.12"));
+    assert!(notice["what"].as_str().unwrap().contains("DEA Form 486"));
+    let shipment = shown(app, &w.inv, late);
+    let found = indicator(&shipment, "late_dea_notice").expect("late_dea_notice");
+    assert_eq!(found["weight"], 15.0);
+    assert!(indicator(&shipment, "missing_dea_notice").is_none());
+    assert_eq!(shipment["lines"][0]["concentration"], "98% w/w");
+    assert_eq!(shipment["dea"]["filings"][0]["form"], "486");
+
+    let met = created(four_ap_import(app, &w.inv, filed("2026-03-01")));
+    assert_eq!(obligations(app, &w.inv, met)["obligations"][0]["status"], "met");
+    let shipment = shown(app, &w.inv, met);
+    assert!(indicator(&shipment, "late_dea_notice").is_none(), "{shipment}");
+
+    // Released with nothing filed: missing, and it weighs 30.
+    let missing = created(four_ap_import(
+        app,
+        &w.inv,
+        json!({ "released_on": "2026-03-16" }),
+    ));
+    assert_eq!(
+        obligations(app, &w.inv, missing)["obligations"][0]["status"],
+        "missing"
+    );
+    let shipment = shown(app, &w.inv, missing);
+    assert_eq!(
+        indicator(&shipment, "missing_dea_notice").expect("missing")["weight"],
+        30.0
+    );
+
+    // Another agency learns nothing: 404, as for the shipment itself.
+    let hidden = app.get(&format!("/api/v1/shipments/{late}/obligations"), &w.other);
+    hidden.assert_problem(404, "not-found");
+
+    // Bad details are refused, naming the field; unknown fields too.
+    let bad = four_ap_import(
+        app,
+        &w.inv,
+        json!({ "released_on": "16/03/2026", "filings": [{ "form": "999", "filed_on": "2026-03-01" }] }),
+    );
+    let problem = bad.assert_problem(422, "validation");
+    let text = problem.to_string();
+    assert!(text.contains("dea.filings[0].form"), "{text}");
+    assert!(text.contains("dea.released_on"), "{text}");
+    let unknown = four_ap_import(app, &w.inv, json!({ "release": "2026-03-16" }));
+    let problem = unknown.assert_problem(422, "validation");
+    assert_eq!(problem["errors"][0]["field"], "dea.release");
 }

@@ -10,8 +10,8 @@ use crate::chemical::ControlStatus;
 use crate::choice;
 use crate::equipment::EquipmentKind;
 use crate::regulation::{
-    self, Concentration, ControlAt, ControlTable, Direction, OtherLine, Quantity, RegulatoryCode,
-    RegulatoryFinding, RegulatoryWeights, Subject, Tier,
+    self, Concentration, ControlAt, ControlTable, DeaTransaction, Direction, ObligationReport,
+    OtherLine, Quantity, RegulatoryCode, RegulatoryFinding, RegulatoryWeights, Subject, Tier,
 };
 use crate::shipment::Unit;
 
@@ -172,6 +172,10 @@ pub struct ShipmentProfile {
     pub deconfliction_hit: bool,
     /// Shipments that continue this one.
     pub onward_links: usize,
+    /// Recorded as a suspicious order.
+    pub suspicious_order: bool,
+    /// DEA forms filed and the release or transaction date.
+    pub dea: DeaTransaction,
 }
 
 impl Default for ShipmentProfile {
@@ -188,8 +192,76 @@ impl Default for ShipmentProfile {
             consignor_first_seen: false,
             deconfliction_hit: false,
             onward_links: 0,
+            suspicious_order: false,
+            dea: DeaTransaction::default(),
         }
     }
+}
+
+impl ShipmentProfile {
+    fn regulated_lines(&self) -> Vec<regulation::ChemicalLine> {
+        self.chemicals
+            .iter()
+            .filter_map(|c| {
+                Some(regulation::ChemicalLine {
+                    subject: c.subject.clone()?,
+                    quantity: c.quantity,
+                    concentration: c.concentration,
+                })
+            })
+            .collect()
+    }
+
+    fn machines(&self) -> usize {
+        self.equipment
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EquipmentKind::TabletingMachine | EquipmentKind::EncapsulatingMachine
+                )
+            })
+            .count()
+    }
+}
+
+/// The DEA filing obligations of a shipment and their status on `today`
+/// (`regulation::obligations`, with the bundled tables).
+pub fn obligations_of(profile: &ShipmentProfile, today: NaiveDate) -> ObligationReport {
+    obligations_under(regulation::controls(), profile, today)
+}
+
+fn obligations_under(
+    table: &ControlTable,
+    profile: &ShipmentProfile,
+    today: NaiveDate,
+) -> ObligationReport {
+    let chemicals = profile.regulated_lines();
+    let facts = regulation::ShipmentFacts {
+        day: profile.day,
+        direction: profile.direction,
+        suspicious_order: profile.suspicious_order,
+        chemicals: &chemicals,
+        machines: profile.machines(),
+        dea: &profile.dea,
+    };
+    regulation::obligations(table, regulation::filing_rules(), &facts, today)
+}
+
+/// `missing_dea_notice` and `late_dea_notice`, judged as of the release or
+/// transaction date (else the shipment's date), not as of the day they are
+/// computed: a notice due before the release is missing or late for good
+/// once the release is recorded, so the finding can be kept. A filing due
+/// after the event and not yet made shows on the obligations, not here.
+fn notice_findings(table: &ControlTable, profile: &ShipmentProfile) -> Vec<Finding> {
+    if profile.dea.filings.is_empty() && profile.dea.event_date.is_none() {
+        return Vec::new();
+    }
+    let as_of = profile.dea.event_date.unwrap_or(profile.day);
+    regulation::notice_findings(&obligations_under(table, profile, as_of))
+        .into_iter()
+        .map(Finding::regulatory)
+        .collect()
 }
 
 /// The threshold direction of a route (countries, first to last): into the
@@ -441,6 +513,7 @@ pub fn findings(profile: &ShipmentProfile) -> Vec<Finding> {
 pub fn findings_under(table: &ControlTable, profile: &ShipmentProfile) -> Vec<Finding> {
     let mut fired = Vec::new();
     let controlled = chemical_findings(table, profile, &mut fired);
+    fired.extend(notice_findings(table, profile));
     let mut fire = |code: IndicatorCode, factor: f64, sentence: String| {
         fired.push(Finding {
             code,

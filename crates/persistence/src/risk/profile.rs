@@ -11,9 +11,11 @@ use diesel::prelude::*;
 use interdict_domain::chemical::{CasNumber, ChemicalInput, ControlStatus};
 use interdict_domain::die_mold::DieMoldInput;
 use interdict_domain::equipment::EquipmentInput;
-use interdict_domain::regulation::{self, Concentration, OtherLine, Quantity, Threshold};
+use interdict_domain::regulation::{
+    self, Concentration, DeaFiling, DeaTransaction, OtherLine, Quantity, Threshold,
+};
 use interdict_domain::risk::{self, ChemicalLine, DieLine, EquipmentLine, ShipmentProfile};
-use interdict_domain::shipment::{parse_time, PartyRole, ShipmentInput, Unit};
+use interdict_domain::shipment::{parse_day, parse_time, PartyRole, ShipmentInput, Unit};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -128,6 +130,12 @@ impl Profiler {
             .collect();
         let mut profile = ShipmentProfile {
             day: shipment_day(id, input),
+            suspicious_order: input.incident_type == "suspicious_order",
+            dea: input
+                .dea
+                .as_ref()
+                .map(dea_transaction)
+                .unwrap_or_default(),
             direction: risk::direction(&route),
             declared_description: input.declared_description.clone(),
             declared_hs_code: input.declared_hs_code.clone(),
@@ -307,6 +315,25 @@ fn amount(
         .as_deref()
         .and_then(|c| Concentration::parse(c).ok());
     Some((quantity, concentration))
+}
+
+/// The DEA details as the rules see them (the document was validated when
+/// written; a filing that cannot be read is left out).
+fn dea_transaction(input: &interdict_domain::shipment::DeaInput) -> DeaTransaction {
+    DeaTransaction {
+        filings: input
+            .filings
+            .iter()
+            .filter_map(|f| {
+                Some(DeaFiling {
+                    form: f.form.parse().ok()?,
+                    transaction_id: f.transaction_id.clone(),
+                    filed_on: parse_day(&f.filed_on).ok()?,
+                })
+            })
+            .collect(),
+        event_date: input.released_on.as_deref().and_then(|d| parse_day(d).ok()),
+    }
 }
 
 /// When the shipment left, or failing that arrived (as `shipment_facts`
