@@ -2,12 +2,12 @@
 //! and withdrawn like every record (`records`); read with the risk
 //! indicators they fire, and searched by what they carry and where.
 
+use chrono::NaiveDate;
 use interdict_domain::audit::RecordVerb;
 use interdict_domain::chemical::ControlStatus;
 use interdict_domain::identifier::IdentifierKind;
 use interdict_domain::policy::{self, RecordAction};
 use interdict_domain::record::RecordKind;
-use chrono::NaiveDate;
 use interdict_domain::risk::{self as rules, Assessment, LineControl, ShipmentProfile};
 use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
 use interdict_persistence::risk::Profiler;
@@ -133,7 +133,14 @@ pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<ShipmentDetail, AppError> {
 async fn profiled(
     ctx: &Ctx,
     id: Uuid,
-) -> Result<(interdict_persistence::records::RecordRow, Assessment, ShipmentProfile), AppError> {
+) -> Result<
+    (
+        interdict_persistence::records::RecordRow,
+        Assessment,
+        ShipmentProfile,
+    ),
+    AppError,
+> {
     let kind = RecordKind::Shipment;
     let actor = ctx.actor()?.clone();
     let weights = ctx.app.config.risk.clone();

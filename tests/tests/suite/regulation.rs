@@ -44,7 +44,9 @@ fn created(response: Response) -> Uuid {
 
 /// The seeded catalogue entry with this CAS number.
 fn chemical(app: &TestApp, token: &str, cas: &str) -> Uuid {
-    let found = app.get(&format!("/api/v1/chemicals?cas={cas}"), token).json();
+    let found = app
+        .get(&format!("/api/v1/chemicals?cas={cas}"), token)
+        .json();
     Uuid::parse_str(found["items"][0]["id"].as_str().unwrap()).unwrap()
 }
 
@@ -137,7 +139,10 @@ fn ten_kilograms_of_acetic_anhydride_alone_is_not(backend: Backend) {
     assert!(sentence.contains("List II"), "{sentence}");
     assert!(sentence.contains("0.01×"), "{sentence}");
     assert!(indicator(&shipment, "threshold_exceeded").is_none());
-    assert!(!flagged(&w.app, &w.sup, id), "solvent traffic is not flagged");
+    assert!(
+        !flagged(&w.app, &w.sup, id),
+        "solvent traffic is not flagged"
+    );
 }
 
 fn a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold(backend: Backend) {
@@ -184,7 +189,10 @@ fn a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold(backen
                                   "departure_at": "2026-02-01T08:00:00Z" }] }));
     assert_eq!(moved.status, 200, "{}", moved.text);
     let third = shown(app, &w.inv, ids[2]);
-    assert!(indicator(&third, "cumulative_threshold").is_none(), "{third}");
+    assert!(
+        indicator(&third, "cumulative_threshold").is_none(),
+        "{third}"
+    );
 
     // Recorded out of order (the 29th first), the last of the month still
     // shows the month's total: an earlier shipment refreshes later ones.
@@ -204,7 +212,10 @@ fn a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold(backen
     }
     let last = shown(app, &w.inv, ids[0]);
     let found = indicator(&last, "cumulative_threshold").expect("cumulative_threshold");
-    assert!(found["sentence"].as_str().unwrap().contains("1.2×"), "{found}");
+    assert!(
+        found["sentence"].as_str().unwrap().contains("1.2×"),
+        "{found}"
+    );
     for id in &ids[1..] {
         let s = shown(app, &w.inv, *id);
         assert!(indicator(&s, "cumulative_threshold").is_none(), "{s}");
@@ -279,7 +290,10 @@ fn dea_notices_are_met_late_or_missing_and_weigh_in_risk(backend: Backend) {
     let notice = &report["obligations"][0];
     assert_eq!(notice["status"], "late", "{report}");
     assert_eq!(notice["due"], "2026-03-01");
-    assert!(notice["citation"].as_str().unwrap().contains("21 CFR 1313.12"));
+    assert!(notice["citation"]
+        .as_str()
+        .unwrap()
+        .contains("21 CFR 1313.12"));
     assert!(notice["what"].as_str().unwrap().contains("DEA Form 486"));
     let shipment = shown(app, &w.inv, late);
     let found = indicator(&shipment, "late_dea_notice").expect("late_dea_notice");
@@ -289,9 +303,15 @@ fn dea_notices_are_met_late_or_missing_and_weigh_in_risk(backend: Backend) {
     assert_eq!(shipment["dea"]["filings"][0]["form"], "486");
 
     let met = created(four_ap_import(app, &w.inv, filed("2026-03-01")));
-    assert_eq!(obligations(app, &w.inv, met)["obligations"][0]["status"], "met");
+    assert_eq!(
+        obligations(app, &w.inv, met)["obligations"][0]["status"],
+        "met"
+    );
     let shipment = shown(app, &w.inv, met);
-    assert!(indicator(&shipment, "late_dea_notice").is_none(), "{shipment}");
+    assert!(
+        indicator(&shipment, "late_dea_notice").is_none(),
+        "{shipment}"
+    );
 
     // Released with nothing filed: missing, and it weighs 30.
     let missing = created(four_ap_import(

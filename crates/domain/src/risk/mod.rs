@@ -308,7 +308,10 @@ fn recorded_factor(quantity: Quantity) -> (f64, &'static str) {
         Unit::Gram => quantity.amount / 1000.0,
         Unit::Kilogram => quantity.amount,
         Unit::Millilitre | Unit::Litre => {
-            return (1.0, " Its volume is not weighed: the table records no density.")
+            return (
+                1.0,
+                " Its volume is not weighed: the table records no density.",
+            )
         }
     };
     let factor = if kg >= 10.0 {

@@ -165,7 +165,9 @@ fn a_chemical_the_table_does_not_know_weighs_its_recorded_tier_by_mass_only() {
     // List I (35) at 1×: litres are not counted as kilograms.
     assert_eq!(a.score, 35.0);
     assert!(a.indicators[0].sentence.contains("no density"), "{a:?}");
-    assert!(a.indicators[0].sentence.contains("as recorded in the catalogue"));
+    assert!(a.indicators[0]
+        .sentence
+        .contains("as recorded in the catalogue"));
 }
 
 #[test]
@@ -178,7 +180,9 @@ fn several_lines_fire_a_rule_once_at_the_heaviest() {
     // The heavier line: List I (35) × 2 for 25 kg.
     assert_eq!(a.score, 70.0);
     assert!(a.indicators[0].sentence.contains("25 kg"));
-    assert!(a.indicators[0].sentence.ends_with("(and 1 lighter line(s))"));
+    assert!(a.indicators[0]
+        .sentence
+        .ends_with("(and 1 lighter line(s))"));
 }
 
 #[test]

@@ -17,8 +17,12 @@ pub enum LineItem {
         /// None: counted as undiluted.
         concentration: Option<Concentration>,
     },
-    Equipment { id: Uuid },
-    DieMold { id: Uuid },
+    Equipment {
+        id: Uuid,
+    },
+    DieMold {
+        id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -131,11 +131,7 @@ impl Profiler {
         let mut profile = ShipmentProfile {
             day: shipment_day(id, input),
             suspicious_order: input.incident_type == "suspicious_order",
-            dea: input
-                .dea
-                .as_ref()
-                .map(dea_transaction)
-                .unwrap_or_default(),
+            dea: input.dea.as_ref().map(dea_transaction).unwrap_or_default(),
             direction: risk::direction(&route),
             declared_description: input.declared_description.clone(),
             declared_hs_code: input.declared_hs_code.clone(),
@@ -403,7 +399,7 @@ fn month_lines(
             records::scope_kind,
             records::scope_task_force_id,
         ))
-        .first::<(DbUuid, String, Option<DbUuid>)>(conn)
+        .get_result::<(DbUuid, String, Option<DbUuid>)>(conn)
         .optional()?
     else {
         return Ok(());
@@ -442,7 +438,8 @@ fn month_lines(
             continue;
         };
         for line in &other.lines {
-            let (Some(chemical), Some((quantity, concentration))) = (line.chemical_id, amount(line))
+            let (Some(chemical), Some((quantity, concentration))) =
+                (line.chemical_id, amount(line))
             else {
                 continue;
             };
