@@ -474,7 +474,11 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
 /// the release day.
 fn dea_details(entry: &ShipmentEntry) -> Option<Value> {
     let mut dea = Map::new();
-    let filing = [&entry.dea_form, &entry.dea_transaction_id, &entry.dea_filed_on];
+    let filing = [
+        &entry.dea_form,
+        &entry.dea_transaction_id,
+        &entry.dea_filed_on,
+    ];
     if filing.iter().any(|v| !v.trim().is_empty()) {
         let mut one = Map::new();
         one.insert("form".into(), Value::String(entry.dea_form.clone()));
