@@ -12,6 +12,7 @@ both_backends!(
     a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold,
     four_piperidone_in_june_2022_weighs_as_uncontrolled,
     dea_notices_are_met_late_or_missing_and_weigh_in_risk,
+    the_openapi_document_has_the_obligations_and_the_new_fields,
 );
 
 struct World {
@@ -346,4 +347,25 @@ fn dea_notices_are_met_late_or_missing_and_weigh_in_risk(backend: Backend) {
     let unknown = four_ap_import(app, &w.inv, json!({ "release": "2026-03-16" }));
     let problem = unknown.assert_problem(422, "validation");
     assert_eq!(problem["errors"][0]["field"], "dea.release");
+}
+
+fn the_openapi_document_has_the_obligations_and_the_new_fields(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let doc = app.request("GET", "/api/v1/openapi.json").send().json();
+    assert!(doc["paths"]["/api/v1/shipments/{id}/obligations"]["get"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("ObligationsView", "obligations"),
+        ("ObligationView", "status"),
+        ("LineInput", "concentration"),
+        ("ShipmentInput", "dea"),
+        ("DeaInput", "released_on"),
+        ("DeaFilingInput", "transaction_id"),
+    ] {
+        assert!(
+            schemas[schema]["properties"].get(field).is_some(),
+            "{schema}.{field} missing from {}",
+            schemas[schema]
+        );
+    }
 }
