@@ -394,6 +394,14 @@ impl Config {
                 "must be a positive number",
             ));
         }
+        risk.regulation
+            .check()
+            .map_err(|e| error("risk.regulation", e.to_string()))?;
+        // The rules tables are built in; one that does not parse would weigh
+        // every chemical as unknown, so the program does not start.
+        if let Some(e) = interdict_domain::regulation::bundled_error() {
+            return Err(error("reference/controls.toml", e.to_string()));
+        }
 
         Ok(Self {
             bind,

@@ -13,6 +13,7 @@ pub mod agencies;
 pub mod audit_trail;
 pub mod auth;
 pub mod bootstrap;
+pub mod catalogue;
 pub mod chains;
 pub mod clock;
 pub mod config;

@@ -42,6 +42,8 @@ pub struct LineEntry {
     pub chemical: String,
     pub quantity: String,
     pub unit: String,
+    /// `35% w/w` or `12% w/v`; blank for undiluted.
+    pub concentration: String,
     pub equipment_kind: String,
     pub serial_number: String,
     pub manufacturer: String,
@@ -85,6 +87,12 @@ pub struct ShipmentEntry {
     pub parties: Vec<PartyEntry>,
     pub lines: Vec<LineEntry>,
     pub legs: Vec<LegEntry>,
+    /// One DEA filing (`486` or `452`), its transaction id and day, and the
+    /// release or transaction day; all blank for none.
+    pub dea_form: String,
+    pub dea_transaction_id: String,
+    pub dea_filed_on: String,
+    pub dea_released_on: String,
 }
 
 /// A catalogue entry as the entry offers it.
@@ -203,8 +211,14 @@ pub fn rename_shipment_field(field: &str) -> String {
             "chemical_id" => return format!("{row}].chemical"),
             "equipment_id" => return format!("{row}].equipment.kind"),
             "die_mold_id" => return format!("{row}].die_mold.front_imprint"),
+            "form" if row == "dea.filings[0" => return "dea_form".into(),
+            "transaction_id" if row == "dea.filings[0" => return "dea_transaction_id".into(),
+            "filed_on" if row == "dea.filings[0" => return "dea_filed_on".into(),
             _ => {}
         }
+    }
+    if field == "dea.released_on" {
+        return "dea_released_on".into();
     }
     if field.starts_with("lines[") && field.ends_with(']') {
         return format!("{field}.kind");
@@ -374,6 +388,7 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
                         line.insert("quantity".into(), q);
                     }
                     opt_str(&mut line, "unit", &row.unit);
+                    opt_str(&mut line, "concentration", &row.concentration);
                 }
                 None => errors.push(AppError::invalid(
                     format!("{p}.chemical"),
@@ -435,6 +450,9 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
     }
     shipment.insert("lines".into(), Value::Array(lines));
     shipment.insert("legs".into(), Value::Array(legs));
+    if let Some(dea) = dea_details(entry) {
+        shipment.insert("dea".into(), dea);
+    }
     opt_str(&mut shipment, "scope", &entry.scope);
     let shipment_id = Uuid::now_v7();
     let shipment = Value::Object(shipment);
@@ -449,6 +467,27 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
         shipment,
     };
     (plan, errors)
+}
+
+/// The DEA details as the document takes them: a filing if any of its
+/// fields is filled (the document's validation names what is missing), and
+/// the release day.
+fn dea_details(entry: &ShipmentEntry) -> Option<Value> {
+    let mut dea = Map::new();
+    let filing = [
+        &entry.dea_form,
+        &entry.dea_transaction_id,
+        &entry.dea_filed_on,
+    ];
+    if filing.iter().any(|v| !v.trim().is_empty()) {
+        let mut one = Map::new();
+        one.insert("form".into(), Value::String(entry.dea_form.clone()));
+        opt_str(&mut one, "transaction_id", &entry.dea_transaction_id);
+        one.insert("filed_on".into(), Value::String(entry.dea_filed_on.clone()));
+        dea.insert("filings".into(), json!([one]));
+    }
+    opt_str(&mut dea, "released_on", &entry.dea_released_on);
+    (!dea.is_empty()).then_some(Value::Object(dea))
 }
 
 fn replace_id(value: &mut Value, from: Uuid, to: Uuid) {

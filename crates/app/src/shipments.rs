@@ -2,16 +2,18 @@
 //! and withdrawn like every record (`records`); read with the risk
 //! indicators they fire, and searched by what they carry and where.
 
+use chrono::NaiveDate;
 use interdict_domain::audit::RecordVerb;
 use interdict_domain::chemical::ControlStatus;
 use interdict_domain::identifier::IdentifierKind;
 use interdict_domain::policy::{self, RecordAction};
 use interdict_domain::record::RecordKind;
-use interdict_domain::risk::Assessment;
+use interdict_domain::risk::{self as rules, Assessment, LineControl, ShipmentProfile};
 use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
+use interdict_persistence::risk::Profiler;
 use interdict_persistence::search::{FactFilter, IdentifierMatch, Search, ShipmentFacts};
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::context::Ctx;
@@ -102,6 +104,12 @@ pub struct ShipmentDetail {
     #[serde(flatten)]
     pub record: Record<ShipmentInput>,
     pub risk: Assessment,
+    /// The day controls and rules are taken at: departure, else arrival,
+    /// else the day the shipment was recorded.
+    pub control_day: NaiveDate,
+    /// Each chemical line's control on `control_day`, with its citation:
+    /// "4-piperidone: not controlled then (List I from 2023-05-12)".
+    pub controls: Vec<LineControl>,
 }
 
 impl Versioned for ShipmentDetail {
@@ -111,8 +119,30 @@ impl Versioned for ShipmentDetail {
 }
 
 /// One shipment, weighed: the record and its kept findings in one
-/// statement.
+/// statement, with each chemical line's control on the shipment's date.
 pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<ShipmentDetail, AppError> {
+    let (row, risk, profile) = profiled(ctx, id).await?;
+    Ok(ShipmentDetail {
+        record: Record::from_row(row)?,
+        risk,
+        control_day: profile.day,
+        controls: rules::line_controls(&profile),
+    })
+}
+
+/// A visible shipment's row, assessment and profile; the read is audited,
+/// also when the answer is 404.
+async fn profiled(
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<
+    (
+        interdict_persistence::records::RecordRow,
+        Assessment,
+        ShipmentProfile,
+    ),
+    AppError,
+> {
     let kind = RecordKind::Shipment;
     let actor = ctx.actor()?.clone();
     let weights = ctx.app.config.risk.clone();
@@ -124,14 +154,74 @@ pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<ShipmentDetail, AppError> {
             let (row, risk) = risk::visible_shipment(conn, id, &visibility, &weights, None)?
                 .ok_or(AppError::NotFound)?;
             permitted(&actor, kind, RecordAction::Read, &row)?;
-            Ok((row, risk))
+            let profile = Profiler::default()
+                .profiles(conn, &[(id, row.body.as_str())])?
+                .pop()
+                .unwrap_or_default();
+            Ok((row, risk, profile))
         })
         .await;
-    let (row, risk) = ctx
-        .audited(record_event(ctx, kind, RecordVerb::Read, id), found)
-        .await?;
-    Ok(ShipmentDetail {
-        record: Record::from_row(row)?,
-        risk,
+    ctx.audited(record_event(ctx, kind, RecordVerb::Read, id), found)
+        .await
+}
+
+/// One DEA filing obligation of a shipment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObligationView {
+    /// The rule's id in reference/filing_rules.toml.
+    pub rule: String,
+    /// e.g. "21 CFR 1313.12(a)-(b)".
+    pub citation: String,
+    /// What is due: the form, for what, and its clock.
+    pub what: String,
+    pub due: Option<NaiveDate>,
+    /// `met`, `late`, `missing` or `not_yet_due`.
+    pub status: String,
+    pub explanation: String,
+    /// False when the rule or its clock could not be confirmed in the regulation.
+    pub confirmed: bool,
+}
+
+/// The DEA filing obligations of a shipment, as of today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObligationsView {
+    pub shipment_id: Uuid,
+    /// The shipment's date, at which the rules that applied are chosen.
+    pub control_day: NaiveDate,
+    /// `import`, `export` or `domestic`.
+    pub direction: String,
+    /// The day statuses are judged on: a filing not yet due today is `not_yet_due`.
+    pub as_of: NaiveDate,
+    pub obligations: Vec<ObligationView>,
+    /// Rules that may apply but could not be decided, and why.
+    pub undetermined: Vec<String>,
+}
+
+/// `GET /shipments/{id}/obligations`: every DEA filing obligation that
+/// applies to a shipment the caller may read (`domain::regulation`), with
+/// its due date and status today.
+pub async fn obligations(ctx: &Ctx, id: Uuid) -> Result<ObligationsView, AppError> {
+    let (_, _, profile) = profiled(ctx, id).await?;
+    let today = ctx.now().date_naive();
+    let report = rules::obligations_of(&profile, today);
+    Ok(ObligationsView {
+        shipment_id: id,
+        control_day: profile.day,
+        direction: profile.direction.as_str().to_owned(),
+        as_of: today,
+        obligations: report
+            .obligations
+            .into_iter()
+            .map(|o| ObligationView {
+                rule: o.rule,
+                citation: o.citation,
+                what: o.what,
+                due: o.due,
+                status: o.status.as_str().to_owned(),
+                explanation: o.explanation,
+                confirmed: o.confirmed,
+            })
+            .collect(),
+        undetermined: report.undetermined,
     })
 }

@@ -31,6 +31,7 @@ fn cn_to_mx() -> ShipmentInput {
         concealment_method: None,
         narrative: None,
         lines: Vec::new(),
+        dea: None,
         legs: vec![LegInput {
             from: place("CN"),
             to: place("MX"),

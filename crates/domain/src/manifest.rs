@@ -353,6 +353,7 @@ impl ManifestRow {
             concealment_method: None,
             narrative: None,
             lines: Vec::new(),
+            dea: None,
             legs: vec![LegInput {
                 from: origin,
                 to: destination,

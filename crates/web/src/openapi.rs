@@ -92,6 +92,7 @@ use crate::routes;
         routes::shipments::update,
         routes::shipments::withdraw,
         routes::shipments::history,
+        routes::shipments::obligations,
     ),
     modifiers(&BearerAuth),
     tags(

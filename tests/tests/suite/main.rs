@@ -18,5 +18,6 @@ mod pages;
 mod persistence;
 mod policy;
 mod registry;
+mod regulation;
 mod reports;
 mod summary;

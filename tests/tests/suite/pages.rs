@@ -530,4 +530,51 @@ both_backends!(
     the_shipment_form_writes_all_or_nothing_with_the_apis_audit_entries,
     another_agencys_record_is_an_html_not_found,
     a_supervisor_who_decides_second_is_told_so,
+    the_form_takes_concentration_and_dea_details_and_pages_show_dated_controls,
 );
+
+/// Issue 24 on the pages: the form records a concentration and a DEA
+/// filing; the shipment page shows the controls on its date and its
+/// obligations; the catalogue shows each chemical's dated, cited history.
+fn the_form_takes_concentration_and_dea_details_and_pages_show_dated_controls(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    setup(&app);
+    let mut ivy = Visitor::new(&app);
+    ivy.sign_in("ivy", PASSWORD);
+    let csrf = ivy.csrf();
+    let mut form = shipment_form(&csrf, "Acme Chemical", "2026-03-16");
+    form.extend([
+        ("lines[0].concentration", "40% w/w"),
+        ("dea_form", "486"),
+        ("dea_transaction_id", "DEA-486-0042"),
+        ("dea_filed_on", "2026-03-05"),
+        ("dea_released_on", "2026-03-16"),
+    ]);
+    let created = ivy.post("/shipments/new", &form);
+    assert_eq!(created.status, 303, "{}", created.body);
+    let page = ivy.get(&created.location.expect("created"));
+    page.assert_html(200);
+    for part in [
+        "40% w/w",
+        "Controls on 2026-03-01",
+        "N-phenethyl-4-piperidone: List I since 2007-04-23 (72 FR 20039",
+        "DEA Form 486",
+        "21 CFR 1313.12",
+        ">late<",
+    ] {
+        assert!(page.body.contains(part), "{part} not in {}", page.body);
+    }
+    let catalogue = ivy.get("/catalogue");
+    catalogue.assert_html(200);
+    for part in [
+        "4-piperidone",
+        "List I</strong> since 2023-05-12",
+        "88 FR 21902",
+    ] {
+        assert!(
+            catalogue.body.contains(part),
+            "{part} not in {}",
+            catalogue.body
+        );
+    }
+}

@@ -17,7 +17,8 @@ use interdict_domain::die_mold::DieMoldInput;
 use interdict_domain::equipment::EquipmentInput;
 use interdict_domain::party::{AddressInput, PartyInput};
 use interdict_domain::shipment::{
-    LegInput, LineInput, LocationInput, ShipmentInput, ShipmentPartyInput, TrackingNumberInput,
+    DeaFilingInput, DeaInput, LegInput, LineInput, LocationInput, ShipmentInput,
+    ShipmentPartyInput, TrackingNumberInput,
 };
 use interdict_domain::user::Role;
 
@@ -424,15 +425,22 @@ impl Demo {
             chemical_id: Some(*rng.pick(&self.common)),
             quantity: Some((1 + rng.below(50)) as f64),
             unit: Some("kg".into()),
+            concentration: None,
             equipment_id: None,
             die_mold_id: None,
             count: 1 + rng.below(10) as i64,
         }];
+        // Decided from the tracking number, not the generator, so the rest
+        // of the data stays as it was for the same seed.
+        let mark = tracking
+            .bytes()
+            .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(u64::from(b)));
         if controlled {
             lines.push(LineInput {
                 chemical_id: Some(*rng.pick(&self.controlled)),
                 quantity: Some((1 + rng.below(25)) as f64),
                 unit: Some(if rng.chance(0.5) { "kg" } else { "g" }.into()),
+                concentration: (mark % 3 == 0).then(|| format!("{}% w/w", 20 + mark % 79)),
                 equipment_id: None,
                 die_mold_id: None,
                 count: 1,
@@ -446,6 +454,7 @@ impl Demo {
                     chemical_id: None,
                     quantity: None,
                     unit: None,
+                    concentration: None,
                     equipment_id: is_press.then_some(id),
                     die_mold_id: (!is_press).then_some(id),
                     count: 1,
@@ -481,7 +490,7 @@ impl Demo {
             .chain(std::iter::once(destination))
             .collect();
         let carrier = *rng.pick(CARRIERS);
-        let legs = stops
+        let legs: Vec<LegInput> = stops
             .windows(2)
             .enumerate()
             .map(|(i, pair)| {
@@ -499,6 +508,7 @@ impl Demo {
                 }
             })
             .collect();
+        let dea = dea_details(mark, controlled, press, &legs);
         ShipmentInput {
             incident_type: rng
                 .pick(&[
@@ -526,9 +536,40 @@ impl Demo {
             concealment_method: None,
             narrative: None,
             lines,
+            dea,
             legs,
         }
     }
+}
+
+/// DEA details for an import into the United States of a listed chemical
+/// (Form 486) or a press (Form 452), released when the last leg arrives:
+/// filed in time, filed late, not filed, or not recorded at all, a quarter
+/// each.
+fn dea_details(mark: u64, controlled: bool, press: bool, legs: &[LegInput]) -> Option<DeaInput> {
+    let last = legs.last()?;
+    if last.to.country != "US" || !(controlled || press) {
+        return None;
+    }
+    let released = chrono::DateTime::parse_from_rfc3339(last.arrival_at.as_deref()?)
+        .ok()?
+        .date_naive();
+    let form = if controlled { "486" } else { "452" };
+    let filed = |days_before: u64| DeaFilingInput {
+        form: form.into(),
+        transaction_id: Some(format!("DEA-{form}-{:06}", mark % 1_000_000)),
+        filed_on: (released - chrono::Days::new(days_before)).to_string(),
+    };
+    let filings = match (mark / 3) % 4 {
+        0 => vec![filed(20)],
+        1 => vec![filed(5)],
+        2 => Vec::new(),
+        _ => return None,
+    };
+    Some(DeaInput {
+        filings,
+        released_on: Some(released.to_string()),
+    })
 }
 
 fn capitalise(word: &str) -> String {

@@ -142,3 +142,36 @@ fn a_share_of_shipments_trips_the_risk_rules() {
         assert!(n > 10 && n < 2000, "{what}: {n}");
     }
 }
+
+#[test]
+fn imports_carry_dea_filings_in_time_late_or_missing_and_lines_concentrations() {
+    let demo = Demo::new(3, 600, controlled());
+    let (mut in_time, mut late, mut missing, mut concentrated) = (0, 0, 0, 0);
+    for case in demo.cases() {
+        for record in &case.shipments {
+            let Document::Shipment(s) = &record.document else {
+                continue;
+            };
+            concentrated += s.lines.iter().filter(|l| l.concentration.is_some()).count();
+            let Some(dea) = &s.dea else { continue };
+            let released: chrono::NaiveDate = dea.released_on.as_deref().unwrap().parse().unwrap();
+            match dea.filings.first() {
+                None => missing += 1,
+                Some(f) => {
+                    let filed: chrono::NaiveDate = f.filed_on.parse().unwrap();
+                    // Form 486 is due 15 days before release (21 CFR 1313.12).
+                    if (released - filed).num_days() >= 15 {
+                        in_time += 1;
+                    } else {
+                        late += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        in_time > 0 && late > 0 && missing > 0,
+        "{in_time} {late} {missing}"
+    );
+    assert!(concentrated > 0);
+}

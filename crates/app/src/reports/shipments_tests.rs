@@ -187,6 +187,7 @@ fn a_stored_shipment_exports_every_field_it_shows() {
                 chemical_id: Some(chemical),
                 quantity: Some(25.5),
                 unit: Some("kg".into()),
+                concentration: None,
                 equipment_id: None,
                 die_mold_id: None,
                 count: 2,
@@ -195,11 +196,13 @@ fn a_stored_shipment_exports_every_field_it_shows() {
                 chemical_id: None,
                 quantity: None,
                 unit: None,
+                concentration: None,
                 equipment_id: Some(Uuid::now_v7()),
                 die_mold_id: None,
                 count: 3,
             },
         ],
+        dea: None,
         legs: vec![
             LegInput {
                 from: place("CN", None, "Shanghai"),

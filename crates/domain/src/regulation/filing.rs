@@ -86,6 +86,10 @@ struct RawRule {
 }
 
 impl FilingRules {
+    pub(super) const fn empty() -> Self {
+        Self { rules: Vec::new() }
+    }
+
     pub fn parse(text: &str) -> Result<Self, TableError> {
         let doc = document(text)?;
         let mut rules: Vec<FilingRule> = Vec::new();

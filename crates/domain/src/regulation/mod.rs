@@ -1,7 +1,7 @@
 //! US regulation of listed chemicals, controlled substances and tableting
 //! machines, as pure rules over dated, cited tables (`reference/controls.toml`
-//! and `reference/filing_rules.toml`, which the application reads in with
-//! `include_str!`).
+//! and `reference/filing_rules.toml`, built into the program by `bundled`,
+//! which the risk rules and the application use).
 //!
 //! Every rule takes the shipment's date: a chemical controlled in 2023 was
 //! not controlled in 2022, a threshold removed in 2010 still applied in
@@ -9,6 +9,7 @@
 //! tables could not confirm in the regulation itself are still used, and
 //! every answer built on one says so.
 
+mod bundled;
 mod citation;
 mod control;
 mod filing;
@@ -28,6 +29,7 @@ mod acceptance;
 #[cfg(test)]
 mod table_tests;
 
+pub use bundled::{bundled_error, controls, filing_rules};
 pub use citation::{Citation, CitationKind, Dated, Dating, InForce, Provenance};
 pub use control::{Basis, ControlAt, Subject};
 pub use filing::{Applicability, Clock, DeaForm, FilingRule, FilingRules};

@@ -3,15 +3,26 @@
 
 use uuid::Uuid;
 
-use crate::validation::{pick, ValidationErrors};
+use crate::regulation::Concentration;
+use crate::validation::{optional, pick, ValidationErrors};
 
 use super::{LineInput, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LineItem {
-    Chemical { id: Uuid, quantity: f64, unit: Unit },
-    Equipment { id: Uuid },
-    DieMold { id: Uuid },
+    Chemical {
+        id: Uuid,
+        quantity: f64,
+        unit: Unit,
+        /// None: counted as undiluted.
+        concentration: Option<Concentration>,
+    },
+    Equipment {
+        id: Uuid,
+    },
+    DieMold {
+        id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,16 +70,23 @@ pub(super) fn line(errors: &mut ValidationErrors, i: usize, input: &LineInput) -
             }
             Some(u) => errors.check(&format!("{field}.unit"), pick::<Unit>(u)),
         };
+        let concentration = optional(
+            errors,
+            &format!("{field}.concentration"),
+            &input.concentration,
+            Concentration::parse,
+        );
         LineItem::Chemical {
             id,
             quantity: quantity?,
             unit: unit?,
+            concentration,
         }
     } else {
-        if input.quantity.is_some() || input.unit.is_some() {
+        if input.quantity.is_some() || input.unit.is_some() || input.concentration.is_some() {
             errors.add(
                 format!("{field}.quantity"),
-                "quantity and unit apply to chemicals only; use count",
+                "quantity, unit and concentration apply to chemicals only; use count",
             );
         }
         match (input.equipment_id, input.die_mold_id) {

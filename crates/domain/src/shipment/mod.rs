@@ -1,9 +1,11 @@
 //! Shipments: what moved, between whom, by which route. The route's
 //! places and legs are in `route`, the goods' lines in `lines`.
 
+mod dea;
 mod lines;
 mod route;
 
+pub use dea::{parse_day, DeaFilingInput, DeaInput};
 pub use lines::{Line, LineItem};
 pub use route::{Leg, Location};
 
@@ -15,6 +17,7 @@ use crate::chemical::parse_hs_code;
 use crate::choice;
 use crate::codes::CurrencyCode;
 use crate::identifier::{Identifier, IdentifierKind};
+use crate::regulation::DeaTransaction;
 use crate::validation::{bounded_text, optional, pick, Invalid, ValidationErrors};
 use lines::line;
 use route::{describe, leg};
@@ -93,6 +96,10 @@ pub struct LineInput {
     pub quantity: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// How much of the line is the chemical: `35% w/w` or `12% w/v`.
+    /// Without it the line is counted as undiluted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concentration: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,6 +173,9 @@ pub struct ShipmentInput {
     #[serde(default)]
     pub lines: Vec<LineInput>,
     pub legs: Vec<LegInput>,
+    /// DEA transaction details: forms filed and the release date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dea: Option<DeaInput>,
 }
 
 fn reported() -> String {
@@ -187,6 +197,7 @@ pub struct Shipment {
     pub narrative: Option<String>,
     pub lines: Vec<Line>,
     pub legs: Vec<Leg>,
+    pub dea: Option<DeaTransaction>,
 }
 
 pub const MAX_LEGS: usize = 50;
@@ -200,6 +211,10 @@ pub fn parse_time(value: &str) -> Result<DateTime<Utc>, Invalid> {
                 "`{value}` is not an RFC 3339 time such as 2026-03-01T08:00:00Z"
             ))
         })
+}
+
+fn blank(value: &Option<String>) -> bool {
+    value.as_deref().is_none_or(|v| v.trim().is_empty())
 }
 
 fn parse_decimal(value: &str) -> Result<String, Invalid> {
@@ -294,11 +309,12 @@ impl Shipment {
             &input.declared_currency,
         ) {
             (Some(v), Some(c), _, _) => Some((v, c)),
-            (Some(_), None, _, None) => {
+            // A blank currency is no currency: refused, not half-kept.
+            (Some(_), None, _, c) if blank(c) => {
                 errors.add("declared_currency", "is required with declared_value");
                 None
             }
-            (None, Some(_), None, _) => {
+            (None, Some(_), v, _) if blank(v) => {
                 errors.add("declared_value", "is required with declared_currency");
                 None
             }
@@ -329,6 +345,8 @@ impl Shipment {
             .enumerate()
             .filter_map(|(i, l)| line(&mut errors, i, l))
             .collect();
+
+        let dea = input.dea.as_ref().and_then(|d| dea::dea(&mut errors, d));
 
         let mut legs = Vec::new();
         if input.legs.is_empty() {
@@ -378,6 +396,7 @@ impl Shipment {
                 narrative,
                 lines,
                 legs,
+                dea,
             }),
             _ => Err(errors),
         }
@@ -421,15 +440,22 @@ impl Shipment {
                         chemical_id: None,
                         quantity: None,
                         unit: None,
+                        concentration: None,
                         equipment_id: None,
                         die_mold_id: None,
                         count: l.count,
                     };
                     match l.item {
-                        LineItem::Chemical { id, quantity, unit } => {
+                        LineItem::Chemical {
+                            id,
+                            quantity,
+                            unit,
+                            concentration,
+                        } => {
                             input.chemical_id = Some(id);
                             input.quantity = Some(quantity);
                             input.unit = Some(unit.as_str().to_owned());
+                            input.concentration = concentration.map(|c| c.to_string());
                         }
                         LineItem::Equipment { id } => input.equipment_id = Some(id),
                         LineItem::DieMold { id } => input.die_mold_id = Some(id),
@@ -437,6 +463,7 @@ impl Shipment {
                     input
                 })
                 .collect(),
+            dea: self.dea.as_ref().map(DeaInput::from_transaction),
             legs: self
                 .legs
                 .iter()

@@ -47,10 +47,12 @@ pub fn four_ap() -> ShipmentInput {
             chemical_id: Some(Uuid::from_u128(2)),
             quantity: Some(25.0),
             unit: Some("kg".into()),
+            concentration: None,
             equipment_id: None,
             die_mold_id: None,
             count: 1,
         }],
+        dea: None,
         legs: vec![
             leg(
                 place("CN", "Shanghai"),
@@ -138,6 +140,7 @@ fn line_rules() {
         chemical_id: None,
         quantity: None,
         unit: None,
+        concentration: None,
         equipment_id: None,
         die_mold_id: None,
         count: 1,
@@ -146,6 +149,7 @@ fn line_rules() {
         chemical_id: None,
         quantity: None,
         unit: None,
+        concentration: None,
         equipment_id: Some(Uuid::from_u128(3)),
         die_mold_id: None,
         count: 0,
@@ -193,4 +197,54 @@ fn declared_fields() {
     let mut lonely = four_ap();
     lonely.declared_currency = None;
     assert_eq!(fields(&lonely), ["declared_currency"]);
+}
+
+#[test]
+fn a_blank_currency_with_a_value_is_refused_not_half_kept() {
+    let mut bad = four_ap();
+    bad.declared_currency = Some("  ".into());
+    assert_eq!(fields(&bad), ["declared_currency"]);
+    let mut bad = four_ap();
+    bad.declared_value = Some("".into());
+    assert_eq!(fields(&bad), ["declared_value"]);
+}
+
+#[test]
+fn concentration_and_dea_details_are_checked_and_kept() {
+    let mut input = four_ap();
+    input.lines[0].concentration = Some("35 % W/W".into());
+    input.dea = Some(DeaInput {
+        filings: vec![DeaFilingInput {
+            form: "486".into(),
+            transaction_id: Some(" DEA-1 ".into()),
+            filed_on: "2026-03-01".into(),
+        }],
+        released_on: Some("2026-03-16".into()),
+    });
+    let shipment = Shipment::validate(&input).unwrap();
+    let stored = shipment.to_input();
+    assert_eq!(stored.lines[0].concentration.as_deref(), Some("35% w/w"));
+    let dea = stored.dea.unwrap();
+    assert_eq!(dea.filings[0].transaction_id.as_deref(), Some("DEA-1"));
+    assert_eq!(dea.released_on.as_deref(), Some("2026-03-16"));
+
+    let mut bad = four_ap();
+    bad.lines[0].concentration = Some("35 percent".into());
+    bad.dea = Some(DeaInput {
+        filings: vec![DeaFilingInput {
+            form: "999".into(),
+            transaction_id: None,
+            filed_on: "1 March".into(),
+        }],
+        released_on: Some("2026-02-30".into()),
+    });
+    assert_eq!(
+        fields(&bad),
+        [
+            "lines[0].concentration",
+            "dea.filings[0].form",
+            "dea.filings[0].filed_on",
+            "dea.released_on"
+        ]
+    );
 }

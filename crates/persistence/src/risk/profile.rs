@@ -6,16 +6,22 @@
 //! presses, when a consignor was first seen), so an export of a million
 //! shipments costs a few queries per page rather than per row.
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
-use interdict_domain::chemical::{ChemicalInput, ControlStatus};
+use interdict_domain::chemical::{CasNumber, ChemicalInput, ControlStatus};
 use interdict_domain::die_mold::DieMoldInput;
 use interdict_domain::equipment::EquipmentInput;
-use interdict_domain::risk::{ChemicalLine, DieLine, EquipmentLine, ShipmentProfile};
-use interdict_domain::shipment::{PartyRole, ShipmentInput, Unit};
+use interdict_domain::regulation::{
+    self, Concentration, DeaFiling, DeaTransaction, OtherLine, Quantity, Threshold,
+};
+use interdict_domain::risk::{self, ChemicalLine, DieLine, EquipmentLine, ShipmentProfile};
+use interdict_domain::shipment::{parse_day, parse_time, PartyRole, ShipmentInput, Unit};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::schema::{deconfliction_notices, links, party_facts, record_refs, records};
+use crate::schema::{
+    deconfliction_notices, links, party_facts, record_refs, records, shipment_facts,
+};
 use crate::CHUNK;
 use crate::{DbConnection, DbUuid, Result};
 
@@ -93,20 +99,21 @@ impl Profiler {
         self.load_items(conn, &inputs)?;
         self.load_first_shipments(conn, &inputs)?;
         let noticed = self.load_hits(conn, rows)?;
-        Ok(rows
-            .iter()
-            .map(|(id, input)| {
-                let Some(input) = input else {
-                    return ShipmentProfile::default();
-                };
-                let mut profile = self.profile_of(*id, input);
-                profile.deconfliction_hit = noticed.contains(id)
-                    || input.parties.iter().any(|p| self.hit(p.party_id))
-                    || line_ids(input).any(|id| self.hit(id));
-                profile.onward_links = onward.get(id).copied().unwrap_or(0);
-                profile
-            })
-            .collect())
+        let mut profiles = Vec::with_capacity(rows.len());
+        for (id, input) in rows {
+            let Some(input) = input else {
+                profiles.push(ShipmentProfile::default());
+                continue;
+            };
+            let mut profile = self.profile_of(*id, input);
+            profile.deconfliction_hit = noticed.contains(id)
+                || input.parties.iter().any(|p| self.hit(p.party_id))
+                || line_ids(input).any(|id| self.hit(id));
+            profile.onward_links = onward.get(id).copied().unwrap_or(0);
+            month_lines(conn, *id, input, &mut profile)?;
+            profiles.push(profile);
+        }
+        Ok(profiles)
     }
 
     fn hit(&self, id: Uuid) -> bool {
@@ -114,33 +121,46 @@ impl Profiler {
     }
 
     fn profile_of(&self, id: Uuid, input: &ShipmentInput) -> ShipmentProfile {
+        let route: Vec<String> = input
+            .legs
+            .first()
+            .map(|l| l.from.country.clone())
+            .into_iter()
+            .chain(input.legs.iter().map(|l| l.to.country.clone()))
+            .collect();
         let mut profile = ShipmentProfile {
+            day: shipment_day(id, input),
+            suspicious_order: input.incident_type == "suspicious_order",
+            dea: input.dea.as_ref().map(dea_transaction).unwrap_or_default(),
+            direction: risk::direction(&route),
             declared_description: input.declared_description.clone(),
             declared_hs_code: input.declared_hs_code.clone(),
-            route: input
-                .legs
-                .first()
-                .map(|l| l.from.country.clone())
-                .into_iter()
-                .chain(input.legs.iter().map(|l| l.to.country.clone()))
-                .collect(),
+            route,
             ..ShipmentProfile::default()
         };
         for line in &input.lines {
             let id = line.chemical_id.or(line.equipment_id).or(line.die_mold_id);
             match id.and_then(|id| self.items.get(&id)) {
                 Some(Item::Chemical(chemical)) => {
-                    let (Some(quantity), Some(Ok(unit))) =
-                        (line.quantity, line.unit.as_deref().map(str::parse::<Unit>))
+                    let (Some(chemical_id), Some((quantity, concentration))) =
+                        (line.chemical_id, amount(line))
                     else {
                         continue;
                     };
+                    let table = regulation::controls();
+                    let subject = CasNumber::parse(&chemical.cas)
+                        .ok()
+                        .and_then(|cas| table.by_cas(&cas))
+                        .and_then(|row| table.subject(&row.id));
                     profile.chemicals.push(ChemicalLine {
+                        id: chemical_id,
                         name: chemical.name.clone(),
-                        control: chemical.us_control.parse().unwrap_or(ControlStatus::None),
+                        subject,
+                        recorded: chemical.us_control.parse().unwrap_or(ControlStatus::None),
                         hs_code: chemical.hs_code.clone(),
                         quantity,
-                        unit,
+                        concentration,
+                        month: Vec::new(),
                     });
                 }
                 Some(Item::Equipment(equipment)) => {
@@ -277,6 +297,162 @@ impl Profiler {
         }
         Ok(found)
     }
+}
+
+/// A chemical line's quantity and concentration, if they can be read (the
+/// document was validated when written; one that cannot be is left out).
+fn amount(
+    line: &interdict_domain::shipment::LineInput,
+) -> Option<(Quantity, Option<Concentration>)> {
+    let unit = line.unit.as_deref()?.parse::<Unit>().ok()?;
+    let quantity = Quantity::new(line.quantity?, unit).ok()?;
+    let concentration = line
+        .concentration
+        .as_deref()
+        .and_then(|c| Concentration::parse(c).ok());
+    Some((quantity, concentration))
+}
+
+/// The DEA details as the rules see them (the document was validated when
+/// written; a filing that cannot be read is left out).
+fn dea_transaction(input: &interdict_domain::shipment::DeaInput) -> DeaTransaction {
+    DeaTransaction {
+        filings: input
+            .filings
+            .iter()
+            .filter_map(|f| {
+                Some(DeaFiling {
+                    form: f.form.parse().ok()?,
+                    transaction_id: f.transaction_id.clone(),
+                    filed_on: parse_day(&f.filed_on).ok()?,
+                })
+            })
+            .collect(),
+        event_date: input.released_on.as_deref().and_then(|d| parse_day(d).ok()),
+    }
+}
+
+/// When the shipment left, or failing that arrived (as `shipment_facts`
+/// records it); with neither, the day it was recorded, which a version 7
+/// id carries.
+fn shipment_day(id: Uuid, input: &ShipmentInput) -> NaiveDate {
+    shipped_at(input)
+        .or_else(|| {
+            let (secs, _) = id.get_timestamp()?.to_unix();
+            DateTime::<Utc>::from_timestamp(i64::try_from(secs).ok()?, 0)
+        })
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+fn shipped_at(input: &ShipmentInput) -> Option<DateTime<Utc>> {
+    input.legs.iter().find_map(|l| {
+        let time = |t: &Option<String>| t.as_deref().and_then(|t| parse_time(t).ok());
+        time(&l.departure_at).or_else(|| time(&l.arrival_at))
+    })
+}
+
+/// Fills each chemical line's `month`: the same chemical on the other live
+/// shipments to the same consignee in the shipment's calendar month, for
+/// `cumulative_threshold` (21 CFR 1310.04(f)). Asked only for lines whose
+/// threshold that day is cumulative, so most shipments cost no query.
+///
+/// Only shipments of the same owner agency, shared at least as widely as
+/// this one, are counted: whoever may read this shipment's findings may
+/// read every shipment they add up. Shipments with no recorded departure
+/// or arrival have no month, and are not counted.
+fn month_lines(
+    conn: &mut DbConnection,
+    id: Uuid,
+    input: &ShipmentInput,
+    profile: &mut ShipmentProfile,
+) -> Result<()> {
+    let table = regulation::controls();
+    let day = profile.day;
+    let cumulative = |line: &ChemicalLine| {
+        line.subject.as_ref().is_some_and(|s| {
+            matches!(
+                table.threshold_at(s, day).map(|t| &t.value),
+                Some(Threshold::Amount {
+                    cumulative: true,
+                    ..
+                })
+            )
+        })
+    };
+    if !profile.chemicals.iter().any(cumulative) {
+        return Ok(());
+    }
+    let consignees: Vec<DbUuid> = input
+        .parties
+        .iter()
+        .filter(|p| p.role == PartyRole::Consignee.as_str())
+        .map(|p| DbUuid(p.party_id))
+        .collect();
+    if consignees.is_empty() {
+        return Ok(());
+    }
+    let Some((owner, scope, task_force)) = records::table
+        .filter(records::id.eq(DbUuid(id)))
+        .select((
+            records::owner_agency_id,
+            records::scope_kind,
+            records::scope_task_force_id,
+        ))
+        .get_result::<(DbUuid, String, Option<DbUuid>)>(conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let to_consignee = record_refs::table
+        .filter(record_refs::role.eq(PartyRole::Consignee.as_str()))
+        .filter(record_refs::ref_id.eq_any(consignees))
+        .select(record_refs::record_id);
+    let mut query = records::table
+        .inner_join(shipment_facts::table.on(shipment_facts::record_id.eq(records::id)))
+        .filter(records::id.eq_any(to_consignee))
+        .filter(records::id.ne(DbUuid(id)))
+        .filter(records::owner_agency_id.eq(owner))
+        .filter(records::withdrawn_at.is_null())
+        .filter(shipment_facts::shipped_at.ge(first.and_time(chrono::NaiveTime::MIN)))
+        .filter(shipment_facts::shipped_at.lt(next.and_time(chrono::NaiveTime::MIN)))
+        .select((shipment_facts::shipped_at, records::body))
+        .into_boxed();
+    query = match scope.as_str() {
+        "all" => query.filter(records::scope_kind.eq("all")),
+        "agency" => query,
+        _ => query.filter(
+            records::scope_kind
+                .eq("all")
+                .or(records::scope_task_force_id.eq(task_force)),
+        ),
+    };
+    let others: Vec<(Option<chrono::NaiveDateTime>, String)> = query.load(conn)?;
+    for (shipped, body) in others {
+        let (Some(shipped), Ok(other)) = (shipped, serde_json::from_str::<ShipmentInput>(&body))
+        else {
+            continue;
+        };
+        for line in &other.lines {
+            let (Some(chemical), Some((quantity, concentration))) =
+                (line.chemical_id, amount(line))
+            else {
+                continue;
+            };
+            for mine in profile.chemicals.iter_mut().filter(|c| c.id == chemical) {
+                mine.month.push(OtherLine {
+                    day: shipped.date(),
+                    quantity,
+                    concentration,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Those of `ids` not yet `known`, each once, ready for an `IN` list.

@@ -11,7 +11,10 @@
 //!   can change (`records`);
 //! - the shipments naming a changed record (`records::update`);
 //! - the shipments a new deconfliction notice touches (`deconfliction`);
-//! - the shipment a link continues (`chains`).
+//! - the shipment a link continues (`chains`);
+//! - for a shipment written, changed or withdrawn, the shipments to the
+//!   same consignee later in the same calendar month, whose cumulative
+//!   monthly quantity it counts in (`around`).
 //!
 //! The refreshes wait in the `Refresh` and are settled once, at the end of
 //! the transaction: the audit writer settles one `Refresh` per batch, so a
@@ -28,7 +31,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::profile::Profiler;
-use crate::schema::{party_facts, record_refs, records, risk_findings};
+use crate::schema::{party_facts, record_refs, records, risk_findings, shipment_facts};
 use crate::CHUNK;
 use crate::{DbConnection, DbUuid, Error, Result};
 
@@ -91,6 +94,7 @@ impl Refresh {
         if !around.is_empty() {
             let around: Vec<Uuid> = around.into_iter().collect();
             consignors.extend(consignors_of(conn, &around)?);
+            shipments.extend(later_in_month(conn, &around)?);
         }
         if !consignors.is_empty() {
             shipments.extend(first_two(conn, &distinct(consignors.into_iter()))?);
@@ -148,6 +152,61 @@ pub(crate) fn consignors_of(conn: &mut DbConnection, shipments: &[Uuid]) -> Resu
             .select(record_refs::ref_id)
             .load(conn)?;
         found.extend(named.into_iter().map(Uuid::from));
+    }
+    Ok(found)
+}
+
+/// The shipments to a consignee of `shipments` dated later in the same
+/// calendar month as one of them (or the same day): their
+/// `cumulative_threshold` counts it. What is dated is as `shipment_facts`
+/// records it after the write.
+fn later_in_month(conn: &mut DbConnection, shipments: &[Uuid]) -> Result<Vec<Uuid>> {
+    use chrono::Datelike;
+    let month = |t: &chrono::NaiveDateTime| (t.year(), t.month());
+    let mut found = Vec::new();
+    for chunk in distinct(shipments.iter().copied()).chunks(CHUNK) {
+        let dated: Vec<(DbUuid, Option<chrono::NaiveDateTime>)> = record_refs::table
+            .inner_join(
+                shipment_facts::table.on(shipment_facts::record_id.eq(record_refs::record_id)),
+            )
+            .filter(record_refs::record_id.eq_any(chunk))
+            .filter(record_refs::role.eq(PartyRole::Consignee.as_str()))
+            .select((record_refs::ref_id, shipment_facts::shipped_at))
+            .load(conn)?;
+        let mut earliest: std::collections::HashMap<DbUuid, Vec<chrono::NaiveDateTime>> =
+            std::collections::HashMap::new();
+        for (consignee, shipped) in dated {
+            if let Some(shipped) = shipped {
+                earliest.entry(consignee).or_default().push(shipped);
+            }
+        }
+        if earliest.is_empty() {
+            continue;
+        }
+        let consignees: Vec<DbUuid> = earliest.keys().copied().collect();
+        let peers: Vec<(DbUuid, DbUuid, Option<chrono::NaiveDateTime>)> = record_refs::table
+            .inner_join(
+                shipment_facts::table.on(shipment_facts::record_id.eq(record_refs::record_id)),
+            )
+            .filter(record_refs::ref_id.eq_any(&consignees))
+            .filter(record_refs::role.eq(PartyRole::Consignee.as_str()))
+            .select((
+                record_refs::record_id,
+                record_refs::ref_id,
+                shipment_facts::shipped_at,
+            ))
+            .load(conn)?;
+        for (peer, consignee, shipped) in peers {
+            let (Some(shipped), Some(days)) = (shipped, earliest.get(&consignee)) else {
+                continue;
+            };
+            if days
+                .iter()
+                .any(|d| month(d) == month(&shipped) && d.date() <= shipped.date())
+            {
+                found.push(peer.0);
+            }
+        }
     }
     Ok(found)
 }

@@ -84,6 +84,7 @@ fn navigation(session: &Session) -> Markup {
                     li { a href="/audit" { "Audit" } }
                 }
                 @if sees_records {
+                    li { a href="/catalogue" { "Catalogue" } }
                     li { a href="/reports" { "Reports" } }
                 }
                 @if policy::user_directory(actor) != policy::UserDirectory::Nothing {

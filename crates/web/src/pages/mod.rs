@@ -9,6 +9,7 @@ use actix_web::{web, HttpResponse};
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod catalogue;
 pub mod chain;
 pub mod dashboard;
 pub mod display;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/shipments/{id}/suggestions/{candidate}")
                 .post(shipments::decide_suggestion),
         )
+        .service(web::resource("/catalogue").get(catalogue::show))
         .service(web::resource("/reviews").get(reviews::queue))
         .service(
             web::resource("/flags/{id}")

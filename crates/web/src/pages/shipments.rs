@@ -125,6 +125,7 @@ async fn shipment_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let detail = shipments::detail(session, id).await?;
+    let obligations = shipments::obligations(session, id).await?;
     let history = records::history::<ShipmentInput>(session, id).await?;
     let links = links::of_shipment(session, id).await?;
     // Suggestions are for those who may link; others simply see none.
@@ -177,6 +178,27 @@ async fn shipment_page(
                 ul { @for i in &risk.indicators { li { (i.sentence) " " span.muted { "(" (i.code.as_str()) ")" } } } }
             }
         }
+        section #regulation {
+            h2 { "Controls on " (detail.control_day) }
+            @if detail.controls.is_empty() { p.muted { "No chemical line." } }
+            ul { @for c in &detail.controls { li { (c.explanation) } } }
+            h3 { "DEA filing obligations" }
+            @if obligations.obligations.is_empty() { p.muted { "No DEA filing applies (" (obligations.direction) ")." } }
+            @else {
+                table #obligations { thead { tr { th { "Due" } th { "What" } th { "Rule" } th { "Status" } th { "Why" } } } tbody {
+                    @for o in &obligations.obligations {
+                        tr {
+                            td { (o.due.map(|d| d.to_string()).unwrap_or_default()) }
+                            td { (o.what) }
+                            td { (o.citation) }
+                            td { (badge(&o.status, &o.status)) }
+                            td { (o.explanation) }
+                        }
+                    }
+                } }
+            }
+            @for u in &obligations.undetermined { p.muted { (u) } }
+        }
         section {
             h2 { "Parties" }
             table { thead { tr { th { "Role" } th { "Name" } } } tbody {
@@ -194,7 +216,10 @@ async fn shipment_page(
                                 (item) " " code { (short(&id)) }
                             }
                         } }
-                        td { (line.quantity.map(number).unwrap_or_default()) " " (line.unit.as_deref().unwrap_or_default()) }
+                        td {
+                            (line.quantity.map(number).unwrap_or_default()) " " (line.unit.as_deref().unwrap_or_default())
+                            @if let Some(c) = &line.concentration { " at " (c) }
+                        }
                         td { (line.count) }
                     }
                 }

@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(links::create_link),
                 )
                 .service(web::resource("/shipments/{id}/chain").get(chains::show_chain))
+                .service(web::resource("/shipments/{id}/obligations").get(shipments::obligations))
                 .service(web::resource("/shipments/{id}/suggestions").get(suggestions::list))
                 .service(
                     web::resource("/shipments/{id}/suggestions/{candidate}")

@@ -92,6 +92,7 @@ pub fn render(
                             (Input::new("Chemical (name or CAS)", &format!("lines[{i}].chemical"), &line.chemical).list("catalogue").render(errors))
                             (Input::new("Quantity", &format!("lines[{i}].quantity"), &line.quantity).render(errors))
                             (select("Unit", &format!("lines[{i}].unit"), &words(Unit::ALL, Unit::as_str), &line.unit, errors))
+                            (Input::new("Concentration", &format!("lines[{i}].concentration"), &line.concentration).hint("e.g. 35% w/w or 12% w/v; blank if undiluted").render(errors))
                         }
                         div.row {
                             (select("Equipment kind", &format!("lines[{i}].equipment.kind"), &words(EquipmentKind::ALL, EquipmentKind::as_str), &line.equipment_kind, errors))
@@ -107,6 +108,15 @@ pub fn render(
                     }
                 }
                 div.actions { button.secondary type="submit" name="add" value="line" { "Add a line" } }
+            }
+            fieldset {
+                legend { "DEA filing" }
+                div.row {
+                    (select("Form", "dea_form", &[("".into(), "none".into()), ("486".into(), "486 (listed chemical)".into()), ("452".into(), "452 (tableting or encapsulating machine)".into())], &form.dea_form, errors))
+                    (Input::new("Transaction id", "dea_transaction_id", &form.dea_transaction_id).render(errors))
+                    (Input::new("Filed on", "dea_filed_on", &form.dea_filed_on).kind("date").render(errors))
+                    (Input::new("Released on", "dea_released_on", &form.dea_released_on).kind("date").hint("release by customs, or the transaction").render(errors))
+                }
             }
             fieldset {
                 legend { "Route" }

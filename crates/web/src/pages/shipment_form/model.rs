@@ -56,6 +56,10 @@ pub fn read(f: &Fields) -> ShipmentEntry {
         gross_weight_kg: f.text("gross_weight_kg"),
         concealment_method: f.text("concealment_method"),
         narrative: f.get("narrative").trim().to_owned(),
+        dea_form: f.text("dea_form"),
+        dea_transaction_id: f.text("dea_transaction_id"),
+        dea_filed_on: f.text("dea_filed_on"),
+        dea_released_on: f.text("dea_released_on"),
         ..ShipmentEntry::default()
     };
     for i in 0..MAX_PARTIES {
@@ -87,6 +91,7 @@ pub fn read(f: &Fields) -> ShipmentEntry {
                 chemical: f.text(&format!("{p}.chemical")),
                 quantity: f.text(&format!("{p}.quantity")),
                 unit: f.text(&format!("{p}.unit")),
+                concentration: f.text(&format!("{p}.concentration")),
                 equipment_kind: f.text(&format!("{p}.equipment.kind")),
                 serial_number: f.text(&format!("{p}.equipment.serial_number")),
                 manufacturer: f.text(&format!("{p}.equipment.manufacturer")),

@@ -1,0 +1,2 @@
+-- Nothing to restore: kept findings are recomputed when read.
+SELECT 1;

@@ -1,0 +1,371 @@
+//! Risk weights that follow the law (issue 24), through the API on both
+//! backends: the control tier on the shipment's date, quantity against the
+//! threshold, the consignee's calendar month, each finding explained.
+
+use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+both_backends!(
+    nine_hundred_grams_of_anpp_alone_is_auto_flagged,
+    ten_kilograms_of_acetic_anhydride_alone_is_not,
+    a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold,
+    four_piperidone_in_june_2022_weighs_as_uncontrolled,
+    dea_notices_are_met_late_or_missing_and_weigh_in_risk,
+    the_openapi_document_has_the_obligations_and_the_new_fields,
+);
+
+struct World {
+    app: TestApp,
+    inv: String,
+    sup: String,
+    /// An investigator of another agency, who sees none of the shipments.
+    other: String,
+}
+
+fn world(backend: Backend) -> World {
+    let app = TestApp::spawn(backend);
+    let agency = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
+    let other = app.create_agency("Phoenix PD", "AZ0072300", "local", "AZ");
+    app.create_user(agency, "inv", "investigator");
+    app.create_user(agency, "sup", "supervisor");
+    app.create_user(other, "other", "investigator");
+    World {
+        inv: app.token("inv", PASSWORD),
+        sup: app.token("sup", PASSWORD),
+        other: app.token("other", PASSWORD),
+        app,
+    }
+}
+
+fn created(response: Response) -> Uuid {
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.id()
+}
+
+/// The seeded catalogue entry with this CAS number.
+fn chemical(app: &TestApp, token: &str, cas: &str) -> Uuid {
+    let found = app
+        .get(&format!("/api/v1/chemicals?cas={cas}"), token)
+        .json();
+    Uuid::parse_str(found["items"][0]["id"].as_str().unwrap()).unwrap()
+}
+
+/// An import from China into Texas on `day` (YYYY-MM-DD), declared for
+/// what it is, with no sign but its one chemical line.
+fn import(day: &str, line: Value, parties: Value) -> Value {
+    json!({
+        "incident_type": "suspicious_shipment", "mode": "air_cargo",
+        "parties": parties,
+        "declared_description": "laboratory chemical",
+        "lines": [line],
+        "legs": [{ "from": { "country": "CN", "city": "Shanghai" },
+                   "to": { "country": "US", "subdivision": "US-TX", "city": "Houston" },
+                   "departure_at": format!("{day}T08:00:00Z") }]
+    })
+}
+
+fn shown(app: &TestApp, token: &str, id: Uuid) -> Value {
+    let response = app.get(&format!("/api/v1/shipments/{id}"), token);
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()
+}
+
+fn indicator<'v>(shipment: &'v Value, code: &str) -> Option<&'v Value> {
+    shipment["risk"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code)
+}
+
+fn flagged(app: &TestApp, sup: &str, id: Uuid) -> bool {
+    let queue = app.get("/api/v1/reviews/queue", sup);
+    assert_eq!(queue.status, 200, "{}", queue.text);
+    queue.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["shipment_id"] == id.to_string())
+}
+
+fn nine_hundred_grams_of_anpp_alone_is_auto_flagged(backend: Backend) {
+    let w = world(backend);
+    let anpp = chemical(&w.app, &w.inv, "21409-26-7");
+    let id = created(w.app.post(
+        "/api/v1/shipments",
+        &w.inv,
+        import(
+            "2026-03-02",
+            json!({ "chemical_id": anpp, "quantity": 900, "unit": "g" }),
+            json!([]),
+        ),
+    ));
+    let shipment = shown(&w.app, &w.inv, id);
+    // A Schedule II immediate precursor weighs 60 at any quantity under
+    // 1 kg: the auto-flag threshold on its own.
+    assert_eq!(shipment["risk"]["score"], 60.0, "{shipment}");
+    let found = indicator(&shipment, "controlled_chemical").expect("controlled_chemical");
+    let sentence = found["sentence"].as_str().unwrap();
+    for part in [
+        "Schedule II immediate precursor",
+        "since 2010-08-30",
+        "75 FR 37295",
+        "any quantity is regulated",
+    ] {
+        assert!(sentence.contains(part), "{part}: {sentence}");
+    }
+    assert!(flagged(&w.app, &w.sup, id), "900 g of ANPP is flagged");
+}
+
+fn ten_kilograms_of_acetic_anhydride_alone_is_not(backend: Backend) {
+    let w = world(backend);
+    let aa = chemical(&w.app, &w.inv, "108-24-7");
+    let id = created(w.app.post(
+        "/api/v1/shipments",
+        &w.inv,
+        import(
+            "2026-03-02",
+            json!({ "chemical_id": aa, "quantity": 10, "unit": "kg" }),
+            json!([]),
+        ),
+    ));
+    let shipment = shown(&w.app, &w.inv, id);
+    // List II (12) × 10 kg / 1,023 kg: about 0.12, far from 60.
+    let score = shipment["risk"]["score"].as_f64().unwrap();
+    assert!(score > 0.0 && score < 1.0, "{shipment}");
+    let sentence = indicator(&shipment, "controlled_chemical").unwrap()["sentence"]
+        .as_str()
+        .unwrap();
+    assert!(sentence.contains("List II"), "{sentence}");
+    assert!(sentence.contains("0.01×"), "{sentence}");
+    assert!(indicator(&shipment, "threshold_exceeded").is_none());
+    assert!(
+        !flagged(&w.app, &w.sup, id),
+        "solvent traffic is not flagged"
+    );
+}
+
+fn a_month_of_shipments_to_one_consignee_crosses_the_cumulative_threshold(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let aa = chemical(app, &w.inv, "108-24-7");
+    let consignee = created(app.post(
+        "/api/v1/parties",
+        &w.inv,
+        json!({ "kind": "company", "name": "Gulf Coast Solvents", "address": { "country": "US" } }),
+    ));
+    let parties = json!([{ "party_id": consignee, "role": "consignee" }]);
+    // 0.4 × the 1,023 kg import threshold each.
+    let line = json!({ "chemical_id": aa, "quantity": 409.2, "unit": "kg" });
+    let mut ids = Vec::new();
+    for day in ["2026-01-03", "2026-01-17", "2026-01-29"] {
+        ids.push(created(app.post(
+            "/api/v1/shipments",
+            &w.inv,
+            import(day, line.clone(), parties.clone()),
+        )));
+    }
+    for id in &ids[..2] {
+        let s = shown(app, &w.inv, *id);
+        assert!(indicator(&s, "cumulative_threshold").is_none(), "{s}");
+    }
+    let third = shown(app, &w.inv, ids[2]);
+    let found = indicator(&third, "cumulative_threshold").expect("cumulative_threshold");
+    let sentence = found["sentence"].as_str().unwrap();
+    assert!(sentence.contains("3 shipments"), "{sentence}");
+    assert!(sentence.contains("2026-01"), "{sentence}");
+    assert!(sentence.contains("1.2×"), "{sentence}");
+    assert!(sentence.contains("21 CFR 1310.04(f)"), "{sentence}");
+    assert_eq!(found["weight"], 20.0);
+
+    // The third moved to the 1st of the next month: a month of its own.
+    let version = third["version"].as_i64().unwrap();
+    let moved = app
+        .request("PATCH", &format!("/api/v1/shipments/{}", ids[2]))
+        .bearer(&w.inv)
+        .header("If-Match", &format!("\"{version}\""))
+        .json(json!({ "legs": [{ "from": { "country": "CN", "city": "Shanghai" },
+                                  "to": { "country": "US", "subdivision": "US-TX", "city": "Houston" },
+                                  "departure_at": "2026-02-01T08:00:00Z" }] }));
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let third = shown(app, &w.inv, ids[2]);
+    assert!(
+        indicator(&third, "cumulative_threshold").is_none(),
+        "{third}"
+    );
+
+    // Recorded out of order (the 29th first), the last of the month still
+    // shows the month's total: an earlier shipment refreshes later ones.
+    let other = created(app.post(
+        "/api/v1/parties",
+        &w.inv,
+        json!({ "kind": "company", "name": "Bayou Industrial Supply", "address": { "country": "US" } }),
+    ));
+    let parties = json!([{ "party_id": other, "role": "consignee" }]);
+    let mut ids = Vec::new();
+    for day in ["2026-03-29", "2026-03-03", "2026-03-17"] {
+        ids.push(created(app.post(
+            "/api/v1/shipments",
+            &w.inv,
+            import(day, line.clone(), parties.clone()),
+        )));
+    }
+    let last = shown(app, &w.inv, ids[0]);
+    let found = indicator(&last, "cumulative_threshold").expect("cumulative_threshold");
+    assert!(
+        found["sentence"].as_str().unwrap().contains("1.2×"),
+        "{found}"
+    );
+    for id in &ids[1..] {
+        let s = shown(app, &w.inv, *id);
+        assert!(indicator(&s, "cumulative_threshold").is_none(), "{s}");
+    }
+}
+
+fn four_piperidone_in_june_2022_weighs_as_uncontrolled(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let piperidone = chemical(app, &w.inv, "41661-47-6");
+    let line = json!({ "chemical_id": piperidone, "quantity": 5, "unit": "kg" });
+    let then = created(app.post(
+        "/api/v1/shipments",
+        &w.inv,
+        import("2022-06-15", line.clone(), json!([])),
+    ));
+    let shipment = shown(app, &w.inv, then);
+    assert_eq!(shipment["risk"]["score"], 0.0, "{shipment}");
+    assert_eq!(shipment["risk"]["indicators"], json!([]));
+    assert_eq!(shipment["control_day"], "2022-06-15");
+    let control = &shipment["controls"][0];
+    assert_eq!(control["tier"], Value::Null);
+    let explanation = control["explanation"].as_str().unwrap();
+    assert!(
+        explanation.contains("not controlled then (List I from 2023-05-12)"),
+        "{explanation}"
+    );
+    // The same line a year later is List I (35) × 1.5 for 5 kg.
+    let later = created(app.post(
+        "/api/v1/shipments",
+        &w.inv,
+        import("2023-06-15", line, json!([])),
+    ));
+    let shipment = shown(app, &w.inv, later);
+    assert_eq!(shipment["risk"]["score"], 52.5, "{shipment}");
+    assert_eq!(shipment["controls"][0]["tier"], "list_i");
+    assert!(shipment["controls"][0]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("88 FR 21902"));
+}
+
+/// 2 kg of 4-AP imported, released 2026-03-16, with these DEA details.
+fn four_ap_import(app: &TestApp, token: &str, dea: Value) -> Response {
+    let four_ap = chemical(app, token, "23056-29-3");
+    let mut body = import(
+        "2026-03-10",
+        json!({ "chemical_id": four_ap, "quantity": 2, "unit": "kg", "concentration": "98% w/w" }),
+        json!([]),
+    );
+    body["dea"] = dea;
+    app.post("/api/v1/shipments", token, body)
+}
+
+fn obligations(app: &TestApp, token: &str, id: Uuid) -> Value {
+    let response = app.get(&format!("/api/v1/shipments/{id}/obligations"), token);
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()
+}
+
+fn dea_notices_are_met_late_or_missing_and_weigh_in_risk(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let filed = |on: &str| {
+        json!({ "released_on": "2026-03-16",
+                "filings": [{ "form": "486", "transaction_id": "DEA-486-0001", "filed_on": on }] })
+    };
+    // Form 486 is due 15 days before release (21 CFR 1313.12): 2026-03-01.
+    let late = created(four_ap_import(app, &w.inv, filed("2026-03-05")));
+    let report = obligations(app, &w.inv, late);
+    assert_eq!(report["direction"], "import");
+    let notice = &report["obligations"][0];
+    assert_eq!(notice["status"], "late", "{report}");
+    assert_eq!(notice["due"], "2026-03-01");
+    assert!(notice["citation"]
+        .as_str()
+        .unwrap()
+        .contains("21 CFR 1313.12"));
+    assert!(notice["what"].as_str().unwrap().contains("DEA Form 486"));
+    let shipment = shown(app, &w.inv, late);
+    let found = indicator(&shipment, "late_dea_notice").expect("late_dea_notice");
+    assert_eq!(found["weight"], 15.0);
+    assert!(indicator(&shipment, "missing_dea_notice").is_none());
+    assert_eq!(shipment["lines"][0]["concentration"], "98% w/w");
+    assert_eq!(shipment["dea"]["filings"][0]["form"], "486");
+
+    let met = created(four_ap_import(app, &w.inv, filed("2026-03-01")));
+    assert_eq!(
+        obligations(app, &w.inv, met)["obligations"][0]["status"],
+        "met"
+    );
+    let shipment = shown(app, &w.inv, met);
+    assert!(
+        indicator(&shipment, "late_dea_notice").is_none(),
+        "{shipment}"
+    );
+
+    // Released with nothing filed: missing, and it weighs 30.
+    let missing = created(four_ap_import(
+        app,
+        &w.inv,
+        json!({ "released_on": "2026-03-16" }),
+    ));
+    assert_eq!(
+        obligations(app, &w.inv, missing)["obligations"][0]["status"],
+        "missing"
+    );
+    let shipment = shown(app, &w.inv, missing);
+    assert_eq!(
+        indicator(&shipment, "missing_dea_notice").expect("missing")["weight"],
+        30.0
+    );
+
+    // Another agency learns nothing: 404, as for the shipment itself.
+    let hidden = app.get(&format!("/api/v1/shipments/{late}/obligations"), &w.other);
+    hidden.assert_problem(404, "not-found");
+
+    // Bad details are refused, naming the field; unknown fields too.
+    let bad = four_ap_import(
+        app,
+        &w.inv,
+        json!({ "released_on": "16/03/2026", "filings": [{ "form": "999", "filed_on": "2026-03-01" }] }),
+    );
+    let problem = bad.assert_problem(422, "validation");
+    let text = problem.to_string();
+    assert!(text.contains("dea.filings[0].form"), "{text}");
+    assert!(text.contains("dea.released_on"), "{text}");
+    let unknown = four_ap_import(app, &w.inv, json!({ "release": "2026-03-16" }));
+    let problem = unknown.assert_problem(422, "validation");
+    assert_eq!(problem["errors"][0]["field"], "dea.release");
+}
+
+fn the_openapi_document_has_the_obligations_and_the_new_fields(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let doc = app.request("GET", "/api/v1/openapi.json").send().json();
+    assert!(doc["paths"]["/api/v1/shipments/{id}/obligations"]["get"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("ObligationsView", "obligations"),
+        ("ObligationView", "status"),
+        ("LineInput", "concentration"),
+        ("ShipmentInput", "dea"),
+        ("DeaInput", "released_on"),
+        ("DeaFilingInput", "transaction_id"),
+    ] {
+        assert!(
+            schemas[schema]["properties"].get(field).is_some(),
+            "{schema}.{field} missing from {}",
+            schemas[schema]
+        );
+    }
+}
