@@ -117,7 +117,8 @@ pub(crate) fn count_failure(
 ) -> Result<String, AppError> {
     Ok(if known_source {
         if users::record_failed_login(conn, user)? {
-            metrics::counter!("interdict_account_lockouts_total", "scope" => "account").increment(1);
+            metrics::counter!("interdict_account_lockouts_total", "scope" => "account")
+                .increment(1);
             format!("{what} from a known source; account now locked")
         } else {
             format!("{what} from a known source")
