@@ -115,16 +115,20 @@ pub(crate) fn count_failure(
     what: &str,
     at: NaiveDateTime,
 ) -> Result<String, AppError> {
+    // Every failure touches the lockout counter, by 0 or 1, so the series
+    // exists from the first failure rather than from the first lockout.
+    let lockouts = |scope: &'static str, locked: bool| {
+        metrics::counter!("interdict_account_lockouts_total", "scope" => scope)
+            .increment(u64::from(locked));
+        locked
+    };
     Ok(if known_source {
-        if users::record_failed_login(conn, user)? {
-            metrics::counter!("interdict_account_lockouts_total", "scope" => "account")
-                .increment(1);
+        if lockouts("account", users::record_failed_login(conn, user)?) {
             format!("{what} from a known source; account now locked")
         } else {
             format!("{what} from a known source")
         }
-    } else if logins::record_failure(conn, user, source, at)? {
-        metrics::counter!("interdict_account_lockouts_total", "scope" => "source").increment(1);
+    } else if lockouts("source", logins::record_failure(conn, user, source, at)?) {
         format!("{what} from an unknown source; account now locked for that source only")
     } else {
         format!("{what} from an unknown source")
