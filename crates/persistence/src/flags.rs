@@ -179,25 +179,44 @@ pub fn transition(
     find(conn, current.id.0)
 }
 
-/// A review queue: flags on shipments of `agency`, or shared with one of
-/// `task_forces`, in `states`, newest first.
+/// Which flags a review queue lists for `agency`: each part in its own
+/// states; a part with no states lists nothing.
+pub struct QueueFilter<'a> {
+    pub agency: Uuid,
+    pub task_forces: &'a [Uuid],
+    /// Flags the agency reviews: on its shipments, or shared with one of
+    /// its task forces.
+    pub reviewing: &'a [String],
+    /// Flags another agency escalated to it.
+    pub escalated_to_us: &'a [String],
+    /// Its own flags it escalated to another agency.
+    pub escalated_by_us: &'a [String],
+}
+
+/// A review queue, newest first.
 pub fn queue(
     conn: &mut DbConnection,
-    agency: Uuid,
-    task_forces: &[Uuid],
-    states: &[String],
+    filter: &QueueFilter<'_>,
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<FlagRow>> {
-    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
+    let agency = DbUuid(filter.agency);
+    let tfs: Vec<DbUuid> = filter.task_forces.iter().copied().map(DbUuid).collect();
     let mut query = flags::table
         .inner_join(records::table.on(records::id.eq(flags::shipment_id)))
         .filter(
             flags::owner_agency_id
-                .eq(DbUuid(agency))
-                .or(records::scope_task_force_id.eq_any(tfs)),
+                .eq(agency)
+                .or(records::scope_task_force_id.eq_any(tfs))
+                .and(flags::state.eq_any(filter.reviewing))
+                .or(flags::escalated_to
+                    .eq(agency)
+                    .and(flags::state.eq_any(filter.escalated_to_us)))
+                .or(flags::owner_agency_id
+                    .eq(agency)
+                    .and(flags::escalated_to.is_not_null())
+                    .and(flags::state.eq_any(filter.escalated_by_us))),
         )
-        .filter(flags::state.eq_any(states))
         .order(flags::id.desc())
         .limit(limit)
         .select(FlagRow::as_select())

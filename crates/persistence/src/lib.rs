@@ -20,6 +20,7 @@ pub mod deconfliction;
 mod error;
 pub mod flags;
 pub mod imports;
+pub mod names;
 pub mod records;
 pub mod risk;
 pub mod schema;

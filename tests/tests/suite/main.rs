@@ -8,6 +8,7 @@ mod api_errors;
 mod audit;
 mod auth;
 mod chains;
+mod escalation;
 mod hardening;
 mod imports;
 mod pages;
