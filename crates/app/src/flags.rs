@@ -34,6 +34,8 @@ pub struct FlagView {
     /// Absent when the flag was escalated to the caller's agency and its
     /// shipment is not shared with it.
     pub shipment_id: Option<Uuid>,
+    /// The shipment's reference, when the caller sees the shipment.
+    pub shipment_reference: Option<String>,
     pub owner_agency_id: Uuid,
     pub owner_agency_name: Option<String>,
     #[schema(example = "open")]
@@ -61,6 +63,7 @@ impl From<FlagRow> for FlagView {
         Self {
             id: row.id.0,
             shipment_id: Some(row.shipment_id.0),
+            shipment_reference: None,
             owner_agency_id: row.owner_agency_id.0,
             owner_agency_name: None,
             state: row.state,
@@ -83,9 +86,11 @@ impl From<FlagRow> for FlagView {
 impl FlagView {
     /// The view of `row` for a caller with `sight` of it, with people and
     /// agencies named.
-    fn seen(row: FlagRow, sight: FlagSight, names: &Names) -> Self {
+    fn seen(row: FlagRow, (sight, reference): Sight, names: &Names) -> Self {
         let mut view = Self::from(row);
+        view.shipment_reference = reference;
         if sight != FlagSight::Full {
+            view.shipment_reference = None;
             // The flag was handed over; the records under it were not.
             view.shipment_id = None;
             for indicator in &mut view.indicators {
@@ -116,7 +121,11 @@ impl Names {
         let mut users = Vec::new();
         let mut agencies = Vec::new();
         for flag in flags {
-            agencies.extend([Some(flag.owner_agency_id), flag.escalated_to].into_iter().flatten());
+            agencies.extend(
+                [Some(flag.owner_agency_id), flag.escalated_to]
+                    .into_iter()
+                    .flatten(),
+            );
             users.extend([flag.raised_by, flag.assigned_to].into_iter().flatten());
         }
         for step in history {
@@ -230,9 +239,12 @@ pub(crate) fn flag_for(
     Ok(flag)
 }
 
+/// How much of a flag the caller sees, with its shipment's reference.
+type Sight = (FlagSight, Option<String>);
+
 /// How much of `flag` the caller sees (`policy::flag_sight`); a flag they
 /// may not see is not found.
-fn sight_of(conn: &mut DbConnection, actor: &Actor, flag: &FlagRow) -> Result<FlagSight, AppError> {
+fn sight_of(conn: &mut DbConnection, actor: &Actor, flag: &FlagRow) -> Result<Sight, AppError> {
     let every = Visibility::Everything {
         include_withdrawn: true,
     };
@@ -240,7 +252,7 @@ fn sight_of(conn: &mut DbConnection, actor: &Actor, flag: &FlagRow) -> Result<Fl
         .ok_or(AppError::NotFound)?;
     match policy::flag_sight(actor, &shipment.meta()?, flag.escalated_to.map(|a| a.0)) {
         FlagSight::NotFound => Err(AppError::NotFound),
-        sight => Ok(sight),
+        sight => Ok((sight, shipment.reference)),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod flags;
 pub mod imports;
 pub mod names;
 pub mod records;
+pub mod references;
 pub mod risk;
 pub mod schema;
 pub mod search;

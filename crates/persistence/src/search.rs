@@ -138,7 +138,9 @@ pub fn matching<'a>(
             records::search_text
                 .like(pattern.clone())
                 .escape('\\')
-                .or(records::related_text.like(pattern).escape('\\')),
+                .or(records::related_text.like(pattern).escape('\\'))
+                // A shipment's reference, as a whole (`text` is lower-cased).
+                .or(records::reference.eq(text.trim().to_uppercase())),
         );
     }
     if let Some(owner) = search.owner_agency {

@@ -105,7 +105,13 @@ fn flag_under_review(w: &World, shipment: Uuid) -> String {
     );
     assert_eq!(raised.status, 201, "{}", raised.text);
     let flag = raised.json()["id"].as_str().unwrap().to_owned();
-    let started = transition(&w.app, &w.sup_a2, &flag, 1, json!({ "action": "start_review" }));
+    let started = transition(
+        &w.app,
+        &w.sup_a2,
+        &flag,
+        1,
+        json!({ "action": "start_review" }),
+    );
     assert_eq!(started.status, 200, "{}", started.text);
     flag
 }
@@ -263,7 +269,11 @@ fn the_escalation_pages_name_agencies_and_people(backend: Backend) {
     phoenix.sign_in("sup.c", PASSWORD);
     let queue = phoenix.get("/reviews");
     assert_eq!(queue.status, 200, "{}", queue.body);
-    assert!(queue.body.contains(&format!("/flags/{flag}")), "{}", queue.body);
+    assert!(
+        queue.body.contains(&format!("/flags/{flag}")),
+        "{}",
+        queue.body
+    );
     assert!(queue.body.contains("HSI Houston"), "{}", queue.body);
     assert!(queue.body.contains("not shared with your agency"));
     assert!(!queue.body.contains(&shipment.to_string()));

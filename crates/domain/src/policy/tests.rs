@@ -525,7 +525,11 @@ fn escalated_flags_reach_the_target_agencys_supervisors_only() {
                 .collect()
         };
         assert_eq!(&got(OWN), to_us, "{role:?} escalated to us");
-        assert_eq!(&got(TF_ELSEWHERE + 1), elsewhere, "{role:?} escalated elsewhere");
+        assert_eq!(
+            &got(TF_ELSEWHERE + 1),
+            elsewhere,
+            "{role:?} escalated elsewhere"
+        );
         let never: String = records()
             .iter()
             .map(|(_, meta)| sight(flag_sight(&a, meta, None)))
@@ -540,7 +544,11 @@ fn escalated_flags_reach_the_target_agencys_supervisors_only() {
         withdrawn: true,
     };
     assert_eq!(
-        flag_sight(&actor(Role::Supervisor), &withdrawn, Some(Uuid::from_u128(OWN))),
+        flag_sight(
+            &actor(Role::Supervisor),
+            &withdrawn,
+            Some(Uuid::from_u128(OWN))
+        ),
         FlagSight::Escalated
     );
 }

@@ -10,7 +10,7 @@ use interdict_domain::policy::{self, Decision};
 use interdict_domain::shipment::ShipmentInput;
 use maud::{html, Markup};
 
-use super::display::{place, short, when};
+use super::display::{place, shipment_label, short, when};
 use super::error::PageError;
 use super::layout::page;
 use super::session::Session;
@@ -35,7 +35,7 @@ pub fn shipment_table(items: &[Record<ShipmentInput>]) -> Markup {
                     @for item in items {
                         @let shipment = &item.document;
                         tr {
-                            td { a href={ "/shipments/" (item.id) } { (short(&item.id)) } }
+                            td { a href={ "/shipments/" (item.id) } { (shipment_label(item)) } }
                             td { (super::display::day(shipped_at(shipment))) }
                             td { (place(shipment.legs.first().map(|l| &l.from))) }
                             td { (place(shipment.legs.last().map(|l| &l.to))) }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use interdict_app::AppError;
-use interdict_domain::shipment::LocationInput;
+use interdict_domain::shipment::{LocationInput, ShipmentInput};
 use maud::{html, Markup};
 
 use super::layout::encode;
@@ -94,4 +94,21 @@ pub fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
             _ => (k.clone(), v.clone()),
         })
         .collect()
+}
+
+/// A shipment as people name it: its reference, then its main tracking
+/// number. The id only when there is neither (a machine needs it).
+pub fn shipment_name(reference: Option<&str>, shipment: Option<&ShipmentInput>) -> String {
+    let tracking = shipment.and_then(|s| s.tracking_numbers.first().map(|t| t.value.as_str()));
+    match (reference, tracking) {
+        (Some(reference), Some(tracking)) => format!("{reference} · {tracking}"),
+        (Some(reference), None) => reference.to_owned(),
+        (None, Some(tracking)) => tracking.to_owned(),
+        (None, None) => "shipment without a reference".to_owned(),
+    }
+}
+
+/// [`shipment_name`] of a shipment record.
+pub fn shipment_label(record: &interdict_app::records::Record<ShipmentInput>) -> String {
+    shipment_name(record.reference.as_deref(), Some(&record.document))
 }

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod display;
 pub mod error;
 pub mod form;
+pub mod labels;
 pub mod layout;
 pub mod reviews;
 pub mod session;

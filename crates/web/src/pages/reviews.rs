@@ -9,7 +9,7 @@ use interdict_domain::review::{FlagState, QueueView};
 use maud::{html, Markup};
 use uuid::Uuid;
 
-use super::display::{badge, pager, query_of, short, when};
+use super::display::{badge, pager, query_of, when};
 use super::error::PageError;
 use super::form::{any_of, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
@@ -52,7 +52,7 @@ fn flag_name(flag: &FlagView) -> String {
 fn shipment_cell(flag: &FlagView) -> Markup {
     html! {
         @match flag.shipment_id {
-            Some(id) => a href={ "/shipments/" (id) } { (short(&id)) },
+            Some(id) => a href={ "/shipments/" (id) } { (flag.shipment_reference.as_deref().unwrap_or("shipment")) },
             None => span.muted { "not shared with your agency" },
         }
     }
@@ -137,7 +137,7 @@ async fn flag_page(
             dt { "Agency" } dd { (flag.owner_agency_name.as_deref().unwrap_or("—")) }
             dt { "Shipment" } dd {
                 @match flag.shipment_id {
-                    Some(shipment) => a href={ "/shipments/" (shipment) "/chain" } { "chain of " (short(&shipment)) },
+                    Some(shipment) => a href={ "/shipments/" (shipment) "/chain" } { "chain of " (flag.shipment_reference.as_deref().unwrap_or("the shipment")) },
                     None => span.muted { "Not shared with your agency: ask " (flag.owner_agency_name.as_deref().unwrap_or("the flag's agency")) " for access." },
                 }
             }

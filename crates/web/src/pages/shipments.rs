@@ -10,16 +10,22 @@ use interdict_app::shipments::{self, ShipmentQuery};
 use interdict_app::suggestions::{self, SuggestionDecision};
 use interdict_app::{flags, AppError};
 use interdict_domain::chain::LinkRelation;
+use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::chemical::ControlStatus;
+use interdict_domain::die_mold::DieMoldInput;
+use interdict_domain::equipment::EquipmentInput;
 use interdict_domain::party::PartyInput;
-use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
+use interdict_domain::shipment::{IncidentType, LineInput, Mode, ShipmentInput, ShipmentStatus};
 use maud::html;
 use uuid::Uuid;
 
 use super::dashboard::{shipment_table, shipped_at};
-use super::display::{badge, day, number, pager, place, query_of, short, when, with_times};
+use super::display::{
+    badge, day, number, pager, place, query_of, shipment_label, when, with_times,
+};
 use super::error::PageError;
 use super::form::{any_of, choices, param, select, Errors, Input};
+use super::labels;
 use super::layout::{csrf, notice, page, page_with, see_other};
 use super::session::{Posted, Session};
 use crate::error::{detail, kind, status};
@@ -130,18 +136,38 @@ async fn shipment_page(
     // Suggestions are for those who may link; others simply see none.
     let suggestions = suggestions::list(session, id).await.unwrap_or_default();
     let shipment = &detail.record.document;
+    let others: Vec<Uuid> = links
+        .iter()
+        .flat_map(|l| [l.from, l.to])
+        .chain(suggestions.iter().map(|s| s.to))
+        .filter(|other| *other != id)
+        .collect();
+    let mut named = shipments::references(session, others).await?;
+    if let Some(reference) = &detail.record.reference {
+        named.insert(id, reference.clone());
+    }
+    let name_of = |other: &Uuid| {
+        named
+            .get(other)
+            .cloned()
+            .unwrap_or_else(|| "a shipment not shared with you".to_owned())
+    };
+    let mut line_names = Vec::new();
+    for line in &shipment.lines {
+        line_names.push(line_name(session, line).await?);
+    }
     let mut party_rows = Vec::new();
     for party in &shipment.parties {
         let role = party.role.replace('_', " ");
         let name = match records::show::<PartyInput>(session, party.party_id).await {
-            Ok(record) => record.document.name,
+            Ok(record) => party_name(&record.document),
             Err(AppError::NotFound) => "(not available to you)".to_owned(),
             Err(other) => return Err(other.into()),
         };
         party_rows.push((role, name));
     }
     let risk = &detail.risk;
-    let title = format!("Shipment {}", short(&id));
+    let title = format!("Shipment {}", shipment_label(&detail.record));
     let (to, relation, evidence) = &outcome.link_values;
     let body = html! {
         h1 { (title) }
@@ -189,11 +215,7 @@ async fn shipment_page(
                 @for (n, line) in shipment.lines.iter().enumerate() {
                     tr {
                         td { (n + 1) }
-                        td { @for (item, id) in [("chemical", line.chemical_id), ("equipment", line.equipment_id), ("die mold", line.die_mold_id)] {
-                            @if let Some(id) = id {
-                                (item) " " code { (short(&id)) }
-                            }
-                        } }
+                        td { (line_names[n]) }
                         td { (line.quantity.map(number).unwrap_or_default()) " " (line.unit.as_deref().unwrap_or_default()) }
                         td { (line.count) }
                     }
@@ -222,8 +244,8 @@ async fn shipment_page(
                 table { thead { tr { th { "From" } th { "To" } th { "Relation" } th { "Evidence" } th { "Recorded" } } } tbody {
                     @for l in &links {
                         tr {
-                            td { a href={ "/shipments/" (l.from) } { (short(&l.from)) } }
-                            td { a href={ "/shipments/" (l.to) } { (short(&l.to)) } }
+                            td { a href={ "/shipments/" (l.from) } { (name_of(&l.from)) } }
+                            td { a href={ "/shipments/" (l.to) } { (name_of(&l.to)) } }
                             td { (l.relation.replace('_', " ")) @if l.withdrawn_at.is_some() { " " (badge("dismissed", "withdrawn")) } }
                             td { (l.evidence) }
                             td { (when(&l.created_at)) }
@@ -236,7 +258,7 @@ async fn shipment_page(
                 table { thead { tr { th { "Shipment" } th { "Why" } th { "Decision" } } } tbody {
                     @for s in &suggestions {
                         tr {
-                            td { a href={ "/shipments/" (s.to) } { (short(&s.to)) } }
+                            td { a href={ "/shipments/" (s.to) } { (name_of(&s.to)) } }
                             td { (s.reasons.join("; ")) }
                             td {
                                 form.inline method="post" action={ "/shipments/" (id) "/suggestions/" (s.to) } {
@@ -291,6 +313,66 @@ async fn shipment_page(
         }
     };
     Ok(page_with(status, session, &title, body))
+}
+
+/// A party as people tell it apart: its name and country.
+fn party_name(party: &PartyInput) -> String {
+    match party.address.as_ref().map(|a| a.country.as_str()) {
+        Some(country) if !country.is_empty() => format!("{} ({country})", party.name),
+        _ => party.name.clone(),
+    }
+}
+
+/// What a line carries, named by what identifies it: a chemical by name
+/// and control, a press by kind, maker and serial, a die by imprint and
+/// shape. Something the caller may not see is said to be so.
+async fn line_name(session: &Session, line: &LineInput) -> Result<String, PageError> {
+    let hidden = |what: &str| format!("{what} not available to you");
+    let named = if let Some(id) = line.chemical_id {
+        match records::show::<ChemicalInput>(session, id).await {
+            Ok(c) => format!(
+                "{} ({})",
+                c.document.name,
+                labels::control(&c.document.us_control)
+            ),
+            Err(AppError::NotFound) => hidden("chemical"),
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(id) = line.equipment_id {
+        match records::show::<EquipmentInput>(session, id).await {
+            Ok(e) => {
+                let d = &e.document;
+                [
+                    Some(labels::words(&d.kind)),
+                    d.manufacturer.clone(),
+                    d.serial_number.as_ref().map(|s| format!("serial {s}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+            }
+            Err(AppError::NotFound) => hidden("equipment"),
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(id) = line.die_mold_id {
+        match records::show::<DieMoldInput>(session, id).await {
+            Ok(d) => {
+                let d = &d.document;
+                let imprint = [d.front_imprint.as_deref(), d.back_imprint.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" / ");
+                format!("Die: imprint {imprint}, {}", labels::words(&d.shape))
+            }
+            Err(AppError::NotFound) => hidden("die mold"),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        "—".to_owned()
+    };
+    Ok(named)
 }
 
 /// A refusal the page can explain in place; anything else (not found,
@@ -387,7 +469,13 @@ pub async fn decide_suggestion(
 pub async fn chain(session: Session, path: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let view = chains::show(&session, id, &ChainQuery::default()).await?;
-    let title = format!("Chain of shipment {}", short(&id));
+    let start = view
+        .nodes
+        .iter()
+        .find(|n| n.id == id)
+        .and_then(|n| n.reference.clone())
+        .unwrap_or_else(|| "a shipment".to_owned());
+    let title = format!("Chain of {start}");
     let body = html! {
         h1 { (title) }
         p { "Score " strong { (view.score) } " · " (view.nodes.len()) " shipments · " (view.edges.len()) " links"
