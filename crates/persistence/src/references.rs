@@ -62,13 +62,15 @@ pub fn allocate(
     // order, so two batches never wait on each other's counters crosswise.
     let mut next: HashMap<Uuid, (String, i64)> = HashMap::new();
     for (owner, count) in counts {
+        // The write first: on SQLite a transaction that read before its
+        // first write may find another writer got in between.
+        let last = raise(conn, owner, year, count)?;
         let code: String = agencies::table
             .find(DbUuid(owner))
             .select(agencies::ori)
             .get_result(conn)
             .optional()?
             .ok_or(Error::NotFound)?;
-        let last = raise(conn, owner, year, count)?;
         next.insert(owner, (code, last - count + 1));
     }
     owners
