@@ -281,7 +281,7 @@ fn the_escalation_pages_name_agencies_and_people(backend: Backend) {
     assert_eq!(page.status, 200, "{}", page.body);
     for text in [
         "sup.a2",
-        "escalate to Phoenix PD",
+        "Escalate to Phoenix PD",
         "Consignee in Phoenix",
         "ask HSI Houston for access",
     ] {

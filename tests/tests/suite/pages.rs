@@ -474,7 +474,7 @@ fn a_supervisor_who_decides_second_is_told_so(backend: Backend) {
     assert!(second
         .body
         .contains("Another supervisor decided or changed this flag first"));
-    assert!(second.body.contains("under review"));
+    assert!(second.body.contains("Under review"));
 }
 
 fn a_suggested_link_is_accepted_from_the_shipment_page(backend: Backend) {

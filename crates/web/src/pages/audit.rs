@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use interdict_app::audit_trail::{self, AuditEntryView, AuditQuery, ObjectHistoryQuery};
 use interdict_app::reports::{self, ReportQuery, SummaryQuery};
 use interdict_domain::audit::{Outcome, VerifyReport};
+use interdict_domain::policy::{self, Report};
 use maud::{html, Markup};
 
 use super::display::{pager, query_of, when, with_times};
@@ -147,8 +148,28 @@ pub async fn object(
 }
 
 /// The exports, with the filters the reports take.
+/// The reports page's downloads, each with the report it runs.
+const REPORT_BUTTONS: &[(Report, &str, &str)] = &[
+    (Report::Shipments, "/reports/shipments.csv", "Shipments CSV"),
+    (
+        Report::Shipments,
+        "/reports/shipments.ndjson",
+        "Shipments NDJSON",
+    ),
+    (Report::Links, "/reports/links.csv", "Links CSV"),
+    (Report::Flags, "/reports/flags.csv", "Flags CSV"),
+    (Report::Audit, "/reports/audit.csv", "Audit log CSV"),
+    (
+        Report::Summary,
+        "/reports/summary.pdf",
+        "Oversight report (PDF)",
+    ),
+];
+
 pub async fn reports_page(session: Session) -> Result<HttpResponse, PageError> {
     let errors = Errors::default();
+    let actor = session.actor()?.clone();
+    let allows = |report: Report| policy::decide_export(&actor, report) == policy::Decision::Allow;
     let body = html! {
         h1 { "Reports" }
         p { "Exports contain what you may see, nothing more; each download is recorded in the audit log." }
@@ -160,12 +181,13 @@ pub async fn reports_page(session: Session) -> Result<HttpResponse, PageError> {
                     (Input::new("Before", "to", "").kind("date").render(&errors))
                 }
                 div.actions {
-                    button type="submit" formaction="/reports/shipments.csv" { "Shipments CSV" }
-                    button.secondary type="submit" formaction="/reports/shipments.ndjson" { "Shipments NDJSON" }
-                    button.secondary type="submit" formaction="/reports/links.csv" { "Links CSV" }
-                    button.secondary type="submit" formaction="/reports/flags.csv" { "Flags CSV" }
-                    button.secondary type="submit" formaction="/reports/audit.csv" { "Audit log CSV" }
-                    button.secondary type="submit" formaction="/reports/summary.pdf" { "Oversight report (PDF)" }
+                    // Only the reports this role may run: a button that
+                    // answers 403 is a stumble.
+                    @for (report, path, label) in REPORT_BUTTONS {
+                        @if allows(*report) {
+                            button.secondary type="submit" formaction=(path) { (label) }
+                        }
+                    }
                 }
             }
         }

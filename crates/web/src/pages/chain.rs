@@ -122,7 +122,7 @@ pub fn diagram(view: &ChainView) -> Markup {
                         @let (x1, y1, x2, y2) = (fx + NODE_W, fy + NODE_H / 2, tx, ty + NODE_H / 2);
                         g.edge {
                             line x1=(x1) y1=(y1) x2=(x2) y2=(y2) stroke=(if edge.withdrawn_at.is_some() { "#bbb" } else { "#444" }) stroke-width="2" stroke-dasharray=[edge.withdrawn_at.map(|_| "4 4")] marker-end="url(#arrow)" {}
-                            text x=((x1 + x2) / 2) y=((y1 + y2) / 2 - 6) text-anchor="middle" fill="#222" { (edge.relation.replace('_', " ")) }
+                            text x=((x1 + x2) / 2) y=((y1 + y2) / 2 - 6) text-anchor="middle" fill="#222" { (super::labels::words(&edge.relation)) }
                         }
                     }
                 }
@@ -194,7 +194,7 @@ pub fn table(view: &ChainView) -> Markup {
         h3 { "Links" }
         table {
             thead { tr { th { "From" } th { "To" } th { "Relation" } } }
-            tbody { @for e in &view.edges { tr { td { (edge_end(view, e.from)) } td { (edge_end(view, e.to)) } td { (e.relation.replace('_', " ")) } } } }
+            tbody { @for e in &view.edges { tr { td { (edge_end(view, e.from)) } td { (edge_end(view, e.to)) } td { (super::labels::words(&e.relation)) } } } }
         }
     }
 }

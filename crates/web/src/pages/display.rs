@@ -39,7 +39,7 @@ pub fn day(value: Option<&str>) -> String {
 }
 
 pub fn badge(kind: &str, text: &str) -> Markup {
-    html! { span.badge.(kind) { (text.replace('_', " ")) } }
+    html! { span.badge.(kind) { (super::labels::words(&text)) } }
 }
 
 pub fn short(id: &uuid::Uuid) -> String {

@@ -83,7 +83,7 @@ fn navigation(session: &Session) -> Markup {
                 @if allowed(policy::decide_audit_search(actor)) {
                     li { a href="/audit" { "Audit" } }
                 }
-                @if sees_records {
+                @if policy::Report::ALL.iter().any(|r| allowed(policy::decide_export(actor, *r))) {
                     li { a href="/reports" { "Reports" } }
                 }
                 @if policy::user_directory(actor) != policy::UserDirectory::Nothing {

@@ -61,7 +61,7 @@ fn shipment_cell(flag: &FlagView) -> Markup {
 fn indicator_codes(indicators: &[FlagIndicator]) -> String {
     indicators
         .iter()
-        .map(|i| i.code.replace('_', " "))
+        .map(|i| super::labels::words(&i.code))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -179,13 +179,13 @@ async fn flag_page(
                 tr {
                     td { (t.version) }
                     td {
-                        (t.action.replace('_', " "))
+                        (super::labels::words(&t.action))
                         @if let Some(agency) = &t.escalated_to_name { " to " (agency) }
                         @if let Some(user) = &t.assigned_to_username { " to " (user) }
                     }
                     td { (t.by_username.as_deref().unwrap_or("the system")) }
-                    td { (t.from_state.as_deref().unwrap_or_default().replace('_', " ")) }
-                    td { (t.to_state.replace('_', " ")) }
+                    td { (super::labels::words(&t.from_state.as_deref().unwrap_or_default())) }
+                    td { (super::labels::words(&t.to_state)) }
                     td { (when(&t.at)) }
                     td { (t.reason.as_deref().unwrap_or_default()) }
                 }

@@ -158,7 +158,7 @@ async fn shipment_page(
     }
     let mut party_rows = Vec::new();
     for party in &shipment.parties {
-        let role = party.role.replace('_', " ");
+        let role = labels::words(&party.role);
         let name = match records::show::<PartyInput>(session, party.party_id).await {
             Ok(record) => party_name(&record.document),
             Err(AppError::NotFound) => "(not available to you)".to_owned(),
@@ -180,16 +180,16 @@ async fn shipment_page(
             section {
                 h2 { "Facts" }
                 dl.facts {
-                    dt { "Incident type" } dd { (shipment.incident_type.replace('_', " ")) }
-                    dt { "Status" } dd { (shipment.status.replace('_', " ")) }
-                    dt { "Mode" } dd { (shipment.mode) }
+                    dt { "Incident type" } dd { (super::labels::words(&shipment.incident_type)) }
+                    dt { "Status" } dd { (super::labels::words(&shipment.status)) }
+                    dt { "Mode" } dd { (labels::words(&shipment.mode)) }
                     dt { "From" } dd { (place(shipment.legs.first().map(|l| &l.from))) }
                     dt { "To" } dd { (place(shipment.legs.last().map(|l| &l.to))) }
                     dt { "Shipped" } dd { (day(shipped_at(shipment))) }
                     dt { "Declared" } dd { (shipment.declared_description.as_deref().unwrap_or_default()) " " (shipment.declared_hs_code.as_deref().unwrap_or_default()) }
                     dt { "Tracking" } dd {
                         @for t in &shipment.tracking_numbers {
-                            code { (t.value) } " (" (t.kind) ") "
+                            code { (t.value) } " (" (labels::words(&t.kind)) ") "
                         }
                     }
                     dt { "Shared with" } dd { (detail.record.scope) }
@@ -246,7 +246,7 @@ async fn shipment_page(
                         tr {
                             td { a href={ "/shipments/" (l.from) } { (name_of(&l.from)) } }
                             td { a href={ "/shipments/" (l.to) } { (name_of(&l.to)) } }
-                            td { (l.relation.replace('_', " ")) @if l.withdrawn_at.is_some() { " " (badge("dismissed", "withdrawn")) } }
+                            td { (super::labels::words(&l.relation)) @if l.withdrawn_at.is_some() { " " (badge("dismissed", "withdrawn")) } }
                             td { (l.evidence) }
                             td { (when(&l.created_at)) }
                         }
@@ -265,7 +265,7 @@ async fn shipment_page(
                                     (csrf(session))
                                     label.muted for={ "rel-" (s.to) } { "Relation " }
                                     select id={ "rel-" (s.to) } name="relation" {
-                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (r.as_str().replace('_', " ")) } }
+                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (super::labels::words(&r.as_str())) } }
                                     }
                                     " "
                                     button type="submit" name="decision" value="accept" { "Accept" }
