@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use super::display::{pager, query_of, when, with_times};
 use super::error::PageError;
 use super::form::{any_of, param, select, Errors, Input};
-use super::layout::{notice, page_with};
+use super::layout::{encode, notice, page_with};
 use super::session::Session;
 
 /// Pages show the incremental check (from the last signed checkpoint),
@@ -55,10 +55,11 @@ fn entries_table(entries: &[AuditEntryView]) -> Markup {
                     td { (when(&e.occurred_at)) }
                     td { (e.action) }
                     td { (e.outcome) }
-                    td.mono { (e.user_id.map(|u| u.to_string()).unwrap_or_default()) }
-                    td { (e.role.clone().unwrap_or_default()) }
+                    td { (e.username.clone().or_else(|| e.user_id.map(|u| u.to_string())).unwrap_or_default())
+                        @if let Some(agency) = &e.agency_name { br; span.muted { (agency) } } }
+                    td { (super::labels::words(e.role.as_deref().unwrap_or_default())) }
                     td { @if let (Some(t), Some(id)) = (&e.object_type, &e.object_id) {
-                        a href={ "/audit/objects/" (t) "/" (id) } { (t) " " (id.get(..8).unwrap_or(id)) }
+                        a href={ "/audit/objects/" (encode(t)) "/" (encode(id)) } { (t) " " (id.get(..8).unwrap_or(id)) }
                     } }
                     td.mono { (e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
                 }
