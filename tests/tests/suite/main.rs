@@ -14,6 +14,7 @@ mod imports;
 mod pages;
 mod persistence;
 mod policy;
+mod readable;
 mod references;
 mod registry;
 mod reports;
