@@ -12,6 +12,7 @@ both_backends!(
     a_shipment_page_names_its_goods_and_values_in_words,
     each_role_sees_only_the_reports_it_may_run,
     people_and_agencies_are_named_not_numbered,
+    routes_keep_their_ports,
 );
 
 fn a_shipment_page_names_its_goods_and_values_in_words(backend: Backend) {
@@ -48,7 +49,12 @@ fn a_shipment_page_names_its_goods_and_values_in_words(backend: Backend) {
     ] {
         assert!(page.body.contains(text), "{text} missing: {}", page.body);
     }
-    for raw in [">air_cargo<", ">suspicious_shipment<", "list_i)", "equipment 0"] {
+    for raw in [
+        ">air_cargo<",
+        ">suspicious_shipment<",
+        "list_i)",
+        "equipment 0",
+    ] {
         assert!(!page.body.contains(raw), "{raw} shown raw");
     }
 }
@@ -92,7 +98,11 @@ fn people_and_agencies_are_named_not_numbered(backend: Backend) {
     let users = admin.get("/admin/users");
     assert_eq!(users.status, 200, "{}", users.body);
     assert!(users.body.contains("<th>Agency</th>"), "{}", users.body);
-    assert!(users.body.contains("Phoenix PD (AZ0072300)"), "{}", users.body);
+    assert!(
+        users.body.contains("Phoenix PD (AZ0072300)"),
+        "{}",
+        users.body
+    );
 
     let mut auditor = Visitor::new(&app);
     auditor.sign_in("aud.a", PASSWORD);
@@ -100,4 +110,44 @@ fn people_and_agencies_are_named_not_numbered(backend: Backend) {
     assert_eq!(audit.status, 200, "{}", audit.body);
     assert!(audit.body.contains("<td>inv.a"), "{}", audit.body);
     assert!(audit.body.contains("HSI Houston"), "{}", audit.body);
+}
+
+fn routes_keep_their_ports(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let agency = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
+    app.create_user(agency, "inv.a", "investigator");
+    let token = app.token("inv.a", PASSWORD);
+    let shipment = app.post(
+        "/api/v1/shipments",
+        &token,
+        json!({
+            "incident_type": "suspicious_shipment", "mode": "ocean", "declared_description": "resin",
+            "legs": [{ "from": { "country": "CN", "city": "Wuhan", "locode": "CNWUH" }, "to": { "country": "MX", "city": "Manzanillo", "locode": "MXZLO" } },
+                     { "from": { "country": "MX", "city": "Manzanillo", "locode": "MXZLO" }, "to": { "country": "MX", "city": "Nuevo Laredo", "locode": "MXNLD" } }]
+        }),
+    );
+    assert_eq!(shipment.status, 201, "{}", shipment.text);
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in("inv.a", PASSWORD);
+    for path in [
+        format!("/shipments/{}", shipment.id()),
+        format!("/shipments/{}/chain", shipment.id()),
+        "/shipments".to_owned(),
+    ] {
+        let page = visitor.get(&path);
+        assert_eq!(page.status, 200, "{}", page.body);
+        for code in ["(CNWUH)", "(MXNLD)"] {
+            assert!(
+                page.body.contains(code),
+                "{code} missing on {path}: {}",
+                page.body
+            );
+        }
+    }
+    let page = visitor.get(&format!("/shipments/{}", shipment.id()));
+    assert!(
+        page.body.contains("Manzanillo, Colima, MX (MXZLO)"),
+        "{}",
+        page.body
+    );
 }

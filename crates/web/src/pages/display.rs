@@ -7,11 +7,25 @@ use maud::{html, Markup};
 
 use super::layout::encode;
 
-/// `City, US-TX, US` from a location.
+/// A location as people read it: a known UN/LOCODE by its name and code
+/// (`Manzanillo, Colima, MX (MXZLO)`), an unknown one kept beside the
+/// place (`Wuhan, CN (CNXXX)`), otherwise `City, US-TX, US`.
 pub fn place(location: Option<&LocationInput>) -> String {
     let Some(location) = location else {
         return "—".into();
     };
+    use interdict_domain::locode::Locode;
+    let Some(code) = location.locode.as_deref().filter(|c| !c.trim().is_empty()) else {
+        return place_words(location);
+    };
+    match Locode::parse(code).ok().and_then(|c| c.place()) {
+        Some(known) => known.label(),
+        None => format!("{} ({})", place_words(location), code.trim()),
+    }
+}
+
+/// `City, US-TX, US` from a location.
+fn place_words(location: &LocationInput) -> String {
     [
         location.city.as_deref(),
         location.subdivision.as_deref(),
