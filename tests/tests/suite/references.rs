@@ -19,6 +19,7 @@ both_backends!(
     a_reference_finds_its_shipment_for_those_who_may_see_it,
     instances_writing_at_once_never_share_a_number,
     pages_and_exports_name_shipments_by_reference,
+    the_link_form_takes_a_reference_or_tracking_number,
 );
 
 fn shipment(app: &TestApp, token: &str, tracking: &str) -> serde_json::Value {
@@ -184,4 +185,50 @@ fn pages_and_exports_name_shipments_by_reference(backend: Backend) {
         assert!(header.contains(&column), "{column} missing: {csv}");
     }
     assert!(row.contains("CNWUH,MXNLD,MXZLO"), "{row}");
+}
+
+fn the_link_form_takes_a_reference_or_tracking_number(backend: Backend) {
+    let w = world(backend);
+    let first = shipment(&w.app, &w.houston, "176-12345675");
+    let second = shipment(&w.app, &w.houston, "176-22345675");
+    let third = shipment(&w.app, &w.houston, "176-32345675");
+    let hidden = shipment(&w.app, &w.phoenix, "176-42345675");
+    let id = first["id"].as_str().unwrap();
+    let mut visitor = Visitor::new(&w.app);
+    visitor.sign_in("inv.a", PASSWORD);
+    let link = |to: &str| {
+        let csrf = visitor.csrf();
+        visitor.post(
+            &format!("/shipments/{id}/links"),
+            &[
+                ("csrf", &csrf),
+                ("to", to),
+                ("relation", "transshipment"),
+                ("evidence", "same drums"),
+            ],
+        )
+    };
+    let by_reference = link(&second["reference"].as_str().unwrap().to_lowercase());
+    assert_eq!(by_reference.status, 303, "{}", by_reference.body);
+    let by_tracking = link("176-32345675");
+    assert_eq!(by_tracking.status, 303, "{}", by_tracking.body);
+    // Another agency's shipment is not found by its reference either.
+    let refused = link(hidden["reference"].as_str().unwrap());
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused
+        .body
+        .contains("no shipment with this reference or tracking number is available to you"));
+    let links = w
+        .app
+        .get(&format!("/api/v1/shipments/{id}/links"), &w.houston)
+        .json();
+    let ends: Vec<&str> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["to"].as_str().unwrap())
+        .collect();
+    assert!(ends.contains(&second["id"].as_str().unwrap()), "{links}");
+    assert!(ends.contains(&third["id"].as_str().unwrap()), "{links}");
+    assert_eq!(ends.len(), 2, "{links}");
 }

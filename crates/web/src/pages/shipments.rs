@@ -282,7 +282,7 @@ async fn shipment_page(
             form.stack method="post" action={ "/shipments/" (id) "/links" } {
                 (csrf(session))
                 div.row {
-                    (Input::new("Next shipment (id)", "to", to).hint("the shipment this one continues into").render(&outcome.link_errors))
+                    (Input::new("Next shipment", "to", to).hint("its reference or tracking number: the shipment this one continues into").render(&outcome.link_errors))
                     (select("Relation", "relation", &choices(&LinkRelation::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()), relation, &outcome.link_errors))
                     (Input::new("Evidence", "evidence", evidence).render(&outcome.link_errors))
                 }
@@ -395,7 +395,7 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
         fields.text("relation"),
         fields.text("evidence"),
     );
-    let result = match values.0.parse::<Uuid>() {
+    let result = match chosen_shipment(&session, &values.0).await {
         Ok(to) => {
             let request = CreateLinkRequest {
                 to,
@@ -404,7 +404,7 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
             };
             links::create(&session, id, request).await.map(|_| ())
         }
-        Err(_) => Err(AppError::bad_request("to", "must be a shipment id")),
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/shipments/{id}?done=linked"))),
@@ -417,6 +417,55 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
             shipment_page(&session, id, outcome, status(&e)).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The shipment someone typed into a form: by its reference or a tracking
+/// number, as people know it (an id still works), among those they see.
+async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppError> {
+    let typed = typed.trim();
+    if let Ok(id) = typed.parse::<Uuid>() {
+        return Ok(id);
+    }
+    if typed.is_empty() {
+        return Err(AppError::invalid(
+            "to",
+            "name the shipment by its reference or tracking number",
+        ));
+    }
+    let by_reference = ShipmentQuery {
+        q: Some(typed.to_owned()),
+        limit: Some(50),
+        ..ShipmentQuery::default()
+    };
+    let found = records::search::<ShipmentInput, _>(session, &by_reference).await?;
+    if let Some(hit) = found.items.iter().find(|r| {
+        r.reference
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case(typed))
+    }) {
+        return Ok(hit.id);
+    }
+    let by_tracking = ShipmentQuery {
+        tracking_number: Some(typed.to_owned()),
+        limit: Some(2),
+        ..ShipmentQuery::default()
+    };
+    let found = match records::search::<ShipmentInput, _>(session, &by_tracking).await {
+        Ok(found) => found.items,
+        Err(AppError::BadRequest { .. }) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    match found.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(AppError::invalid(
+            "to",
+            "no shipment with this reference or tracking number is available to you",
+        )),
+        _ => Err(AppError::invalid(
+            "to",
+            "several shipments have this tracking number; use the reference",
+        )),
     }
 }
 
