@@ -44,14 +44,13 @@ pub(super) fn producer(actor: Actor, query: &ReportQuery) -> Result<Producer, Ap
                 let Some(id) = id.map(|u| u.0) else {
                     return Ok("system".to_owned());
                 };
-                if !users.contains_key(&id) {
-                    let found = names::usernames(conn, &[id])?;
-                    users.insert(
-                        id,
-                        found.get(&id).cloned().unwrap_or_else(|| id.to_string()),
-                    );
+                if let Some(name) = users.get(&id) {
+                    return Ok(name.clone());
                 }
-                Ok(users.get(&id).cloned().unwrap_or_default())
+                let found = names::usernames(conn, &[id])?;
+                let name = found.get(&id).cloned().unwrap_or_else(|| id.to_string());
+                users.insert(id, name.clone());
+                Ok(name)
             };
         pages(
             conn,

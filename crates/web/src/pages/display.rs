@@ -53,7 +53,7 @@ pub fn day(value: Option<&str>) -> String {
 }
 
 pub fn badge(kind: &str, text: &str) -> Markup {
-    html! { span.badge.(kind) { (super::labels::words(&text)) } }
+    html! { span.badge.(kind) { (super::labels::words(text)) } }
 }
 
 pub fn short(id: &uuid::Uuid) -> String {

@@ -184,7 +184,7 @@ async fn flag_page(
                         @if let Some(user) = &t.assigned_to_username { " to " (user) }
                     }
                     td { (t.by_username.as_deref().unwrap_or("the system")) }
-                    td { (super::labels::words(&t.from_state.as_deref().unwrap_or_default())) }
+                    td { (super::labels::words(t.from_state.as_deref().unwrap_or_default())) }
                     td { (super::labels::words(&t.to_state)) }
                     td { (when(&t.at)) }
                     td { (t.reason.as_deref().unwrap_or_default()) }

@@ -265,7 +265,7 @@ async fn shipment_page(
                                     (csrf(session))
                                     label.muted for={ "rel-" (s.to) } { "Relation " }
                                     select id={ "rel-" (s.to) } name="relation" {
-                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (super::labels::words(&r.as_str())) } }
+                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (super::labels::words(r.as_str())) } }
                                     }
                                     " "
                                     button type="submit" name="decision" value="accept" { "Accept" }
