@@ -186,7 +186,7 @@ pub fn table(view: &ChainView) -> Markup {
                     td { (place(node.destination.as_ref())) }
                     td { (day(node.departed_at.as_deref())) }
                     td { (day(node.arrived_at.as_deref())) }
-                    td { (node.parties.iter().map(|p| format!("{}: {}", p.role, p.name.clone().unwrap_or_default())).collect::<Vec<_>>().join("; ")) }
+                    td { (node.parties.iter().map(|p| format!("{}: {}", super::labels::words(&p.role), p.name.clone().unwrap_or_default())).collect::<Vec<_>>().join("; ")) }
                     td { (if node.flagged { "yes" } else { "no" }) }
                 }
             } }

@@ -200,7 +200,7 @@ async fn shipment_page(
                 h2 { "Risk" }
                 p { "Score " strong #risk-score { (risk.score) } }
                 @if risk.indicators.is_empty() { p.muted { "No indicator fires." } }
-                ul { @for i in &risk.indicators { li { (i.sentence) " " span.muted { "(" (i.code.as_str()) ")" } } } }
+                ul { @for i in &risk.indicators { li { (i.sentence) " " span.muted { "(" (labels::words(i.code.as_str())) ")" } } } }
             }
         }
         section {
