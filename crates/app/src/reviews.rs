@@ -9,7 +9,7 @@ use interdict_domain::review::{
 };
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
-use interdict_persistence::flags::{self, Change, QueueFilter};
+use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder};
 use interdict_persistence::{agencies, users};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -32,8 +32,52 @@ pub struct QueueQuery {
     /// by default the flags still to decide, and escalated ones in the
     /// escalation views.
     pub state: Option<String>,
+    /// `newest` (the default), `oldest` (what has waited longest) or
+    /// `score` (highest first).
+    pub sort: Option<String>,
+    /// `me`, `none` or a supervisor's id.
+    pub assigned_to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// How a queue is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Newest,
+    Oldest,
+    Score,
+}
+
+/// The queue's order from `sort` and the page's `cursor`: an id for the
+/// newest first, a position otherwise.
+fn queue_order(sort: &Option<String>, cursor: &Option<String>) -> Result<QueueOrder, AppError> {
+    let sort = match sort.as_deref() {
+        None | Some("newest") => Sort::Newest,
+        Some("oldest") => Sort::Oldest,
+        Some("score") => Sort::Score,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "sort",
+                "must be newest, oldest or score",
+            ))
+        }
+    };
+    let offset = || match cursor {
+        None => Ok(0),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::bad_request("cursor", "is not a cursor of this queue")),
+    };
+    Ok(match sort {
+        Sort::Newest => QueueOrder::Newest {
+            before: uuid_cursor(cursor)?,
+        },
+        Sort::Oldest => QueueOrder::Oldest { offset: offset()? },
+        Sort::Score => QueueOrder::Score { offset: offset()? },
+    })
 }
 
 /// The states each part of a queue `view` lists: flags we review,
@@ -75,7 +119,15 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
         };
         let [reviewing, escalated_to_us, escalated_by_us] = queue_states(view, state);
         let limit = check_limit(query.limit)?;
-        let before = uuid_cursor(&query.cursor)?;
+        let order = queue_order(&query.sort, &query.cursor)?;
+        let assigned_to = match query.assigned_to.as_deref() {
+            None => None,
+            Some("me") => Some(Some(actor.user_id)),
+            Some("none") => Some(None),
+            Some(id) => Some(Some(id.parse::<Uuid>().map_err(|_| {
+                AppError::bad_request("assigned_to", "must be me, none or a user id")
+            })?)),
+        };
         let (rows, more) = ctx
             .app
             .db
@@ -86,17 +138,24 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                     reviewing: &reviewing,
                     escalated_to_us: &escalated_to_us,
                     escalated_by_us: &escalated_by_us,
+                    assigned_to,
+                    order,
                 };
-                let mut rows = flags::queue(conn, &filter, before, limit + 1)?;
+                let mut rows = flags::queue(conn, &filter, limit + 1)?;
                 let more = rows.len() as i64 > limit;
                 rows.truncate(limit as usize);
-                let last = rows.last().map(|f| f.id.0);
-                Ok::<_, AppError>((views(conn, &actor, rows)?, more.then_some(last).flatten()))
+                let next = match order {
+                    QueueOrder::Newest { .. } => rows.last().map(|f| f.id.0.to_string()),
+                    QueueOrder::Oldest { offset } | QueueOrder::Score { offset } => {
+                        Some((offset + limit).to_string())
+                    }
+                };
+                Ok::<_, AppError>((views(conn, &actor, rows)?, next.filter(|_| more)))
             })
             .await?;
         Ok(Page {
             items: rows,
-            next_cursor: more.map(|id| id.to_string()),
+            next_cursor: more,
         })
     }
     .await;

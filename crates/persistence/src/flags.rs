@@ -191,13 +191,33 @@ pub struct QueueFilter<'a> {
     pub escalated_to_us: &'a [String],
     /// Its own flags it escalated to another agency.
     pub escalated_by_us: &'a [String],
+    /// Only flags assigned to this user (`Some(Some)`), or to no one
+    /// (`Some(None)`).
+    pub assigned_to: Option<Option<Uuid>>,
+    pub order: QueueOrder,
 }
 
-/// A review queue, newest first.
+/// The order a queue is read in. Newest first pages by id (`before`);
+/// the others by position (`offset`), as their keys are not unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    Newest {
+        before: Option<Uuid>,
+    },
+    /// Oldest first: what has waited longest.
+    Oldest {
+        offset: i64,
+    },
+    /// Highest score first, then oldest.
+    Score {
+        offset: i64,
+    },
+}
+
+/// A review queue, in `filter.order`.
 pub fn queue(
     conn: &mut DbConnection,
     filter: &QueueFilter<'_>,
-    before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<FlagRow>> {
     let agency = DbUuid(filter.agency);
@@ -217,13 +237,27 @@ pub fn queue(
                     .and(flags::escalated_to.is_not_null())
                     .and(flags::state.eq_any(filter.escalated_by_us))),
         )
-        .order(flags::id.desc())
         .limit(limit)
         .select(FlagRow::as_select())
         .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(flags::id.lt(DbUuid(before)));
-    }
+    query = match filter.assigned_to {
+        None => query,
+        Some(Some(user)) => query.filter(flags::assigned_to.eq(DbUuid(user))),
+        Some(None) => query.filter(flags::assigned_to.is_null()),
+    };
+    query = match filter.order {
+        QueueOrder::Newest { before } => {
+            let query = query.order(flags::id.desc());
+            match before {
+                Some(before) => query.filter(flags::id.lt(DbUuid(before))),
+                None => query,
+            }
+        }
+        QueueOrder::Oldest { offset } => query.order(flags::id.asc()).offset(offset),
+        QueueOrder::Score { offset } => query
+            .order((flags::score.desc(), flags::id.asc()))
+            .offset(offset),
+    };
     Ok(query.load(conn)?)
 }
 

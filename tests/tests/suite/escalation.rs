@@ -14,6 +14,7 @@ both_backends!(
     escalation_needs_a_reason_and_another_working_agency,
     a_shared_shipment_is_seen_by_the_agency_it_was_escalated_to,
     the_escalation_pages_name_agencies_and_people,
+    a_supervisor_triages_by_score_age_and_assignee,
 );
 
 struct World {
@@ -298,4 +299,95 @@ fn the_escalation_pages_name_agencies_and_people(backend: Backend) {
     assert!(ours.body.contains("Phoenix PD"));
     let inbox = houston.get("/reviews");
     assert!(!inbox.body.contains(&format!("/flags/{flag}")));
+}
+
+fn a_supervisor_triages_by_score_age_and_assignee(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    // Three flags on three plain shipments, raised in order; scores differ
+    // by what the shipments carry.
+    let plain = |day: u32| {
+        created(app.post(
+            "/api/v1/shipments",
+            &w.inv_a,
+            json!({
+                "incident_type": "suspicious_shipment", "mode": "truck", "declared_description": "furniture",
+                "legs": [{ "from": { "country": "MX" }, "to": { "country": "US" },
+                           "departure_at": format!("2026-03-{day:02}T08:00:00Z") }]
+            }),
+        ))
+    };
+    let raise = |shipment: Uuid| {
+        let r = app.post(
+            &format!("/api/v1/shipments/{shipment}/flags"),
+            &w.inv_a,
+            json!({ "reason": "tip" }),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.json()["id"].as_str().unwrap().to_owned()
+    };
+    let low_old = raise(plain(1));
+    let high = raise(shipment(app, &w.inv_a, "agency"));
+    let low_new = raise(plain(2));
+    // The 4-AP shipment also raised a flag of the system's; only ours count.
+    let ours = [low_old.clone(), high.clone(), low_new.clone()];
+    let mine = |query: &str| -> Vec<String> {
+        queue(app, &w.sup_a, query)
+            .into_iter()
+            .filter(|f| ours.contains(f))
+            .collect()
+    };
+    assert_eq!(
+        mine("?view=review"),
+        [low_new.clone(), high.clone(), low_old.clone()]
+    );
+    assert_eq!(
+        mine("?view=review&sort=oldest"),
+        [low_old.clone(), high.clone(), low_new.clone()]
+    );
+    assert_eq!(mine("?view=review&sort=score")[0], high);
+    // Pages follow the same order without repeating or skipping.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(
+                &format!("/api/v1/reviews/queue?view=review&sort=oldest&limit=1{cursor}"),
+                &w.sup_a,
+            )
+            .json();
+        paged.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, queue(app, &w.sup_a, "?view=review&sort=oldest"));
+    app.get("/api/v1/reviews/queue?sort=loudest", &w.sup_a)
+        .assert_problem(400, "bad-request");
+    // Assigned to me, and to no one.
+    let me = app.get("/api/v1/me", &w.sup_a2).json()["user"]["id"].clone();
+    let assigned = transition(
+        app,
+        &w.sup_a2,
+        &high,
+        1,
+        json!({ "action": "assign", "assignee_id": me }),
+    );
+    assert_eq!(assigned.status, 200, "{}", assigned.text);
+    assert_eq!(
+        queue(app, &w.sup_a2, "?view=review&assigned_to=me"),
+        [high.clone()]
+    );
+    assert_eq!(
+        queue(app, &w.sup_a, "?view=review&assigned_to=me"),
+        Vec::<String>::new()
+    );
+    assert_eq!(mine("?view=review&assigned_to=none"), [low_new, low_old]);
 }

@@ -86,6 +86,8 @@ pub async fn queue(
             div.row {
                 (select("Show", "view", &views, &chosen_view, &Errors::default()))
                 (select("State", "state", &any_of(&states), &chosen, &Errors::default()))
+                (select("Sort", "sort", &sorts(), q.sort.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Assigned", "assigned_to", &assignments(), q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
                 div.actions { button type="submit" { "Show" } }
             }
         }
@@ -93,6 +95,26 @@ pub async fn queue(
         (pager("/reviews", &pairs, found.next_cursor.as_deref()))
     };
     Ok(page(&session, "Review queue", body))
+}
+
+fn sorts() -> Vec<(String, String)> {
+    [
+        ("newest", "Newest first"),
+        ("oldest", "Waiting longest"),
+        ("score", "Highest score"),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()))
+    .to_vec()
+}
+
+fn assignments() -> Vec<(String, String)> {
+    [
+        ("", "anyone or no one"),
+        ("me", "to me"),
+        ("none", "to no one"),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()))
+    .to_vec()
 }
 
 fn queue_view_label(view: QueueView) -> &'static str {
