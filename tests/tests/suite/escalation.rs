@@ -381,10 +381,7 @@ fn a_supervisor_triages_by_score_age_and_assignee(backend: Backend) {
         json!({ "action": "assign", "assignee_id": me }),
     );
     assert_eq!(assigned.status, 200, "{}", assigned.text);
-    assert_eq!(
-        queue(app, &w.sup_a2, "?view=review&assigned_to=me"),
-        [high.clone()]
-    );
+    assert_eq!(queue(app, &w.sup_a2, "?view=review&assigned_to=me"), [high]);
     assert_eq!(
         queue(app, &w.sup_a, "?view=review&assigned_to=me"),
         Vec::<String>::new()
