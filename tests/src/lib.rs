@@ -184,6 +184,9 @@ pub struct TestApp {
     pub base: String,
     pub database: TestDatabase,
     pub bootstrap_password: Option<String>,
+    /// `http://127.0.0.1:PORT` of the `/metrics` listener, when started
+    /// with `INTERDICT_METRICS_BIND`.
+    pub metrics_base: Option<String>,
     server: Option<RunningServer>,
     agent: ureq::Agent,
 }
@@ -212,7 +215,8 @@ impl TestApp {
                 match Application::build(config).await {
                     Ok(mut app) => {
                         let password = app.take_bootstrap_password().map(|p| p.expose().to_owned());
-                        let _ = ready_tx.send(Ok((app.port(), app.handle(), password)));
+                        let ports = (app.port(), app.metrics_port());
+                        let _ = ready_tx.send(Ok((ports, app.handle(), password)));
                         let _ = app.run_until_stopped().await;
                     }
                     Err(e) => {
@@ -221,7 +225,7 @@ impl TestApp {
                 }
             })
         });
-        let (port, handle, bootstrap_password) = ready_rx
+        let ((port, metrics_port), handle, bootstrap_password) = ready_rx
             .recv_timeout(Duration::from_secs(60))
             .expect("application did not start in time")
             .unwrap_or_else(|e| panic!("application failed to start: {e}"));
@@ -229,6 +233,7 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             database,
             bootstrap_password,
+            metrics_base: metrics_port.map(|port| format!("http://127.0.0.1:{port}")),
             server: Some(RunningServer { handle, thread }),
             agent: ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(60))

@@ -81,6 +81,7 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
         ),
         audit: audit_key,
         forms: crate::auth::csrf::form_key(&jwt_secret),
+        mfa: crate::auth::mfa::seal_key(&jwt_secret),
     };
     Ok(Opened {
         app: App {
@@ -90,6 +91,7 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
             keys: Arc::new(keys),
             clock: Clock::System,
             jobs: Jobs::default(),
+            throttle: Arc::default(),
         },
         audit_thread: AuditThread(audit_thread),
     })

@@ -53,6 +53,10 @@ struct RawServer {
     bind: String,
     workers: usize,
     trusted_proxies: Vec<String>,
+    request_timeout_seconds: i64,
+    body_timeout_seconds: i64,
+    max_connections_per_source: i64,
+    metrics_bind: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +118,14 @@ pub struct Config {
     pub workers: usize,
     /// Proxies whose `X-Forwarded-For` names the client for audit entries.
     pub trusted_proxies: Vec<IpAddr>,
+    /// How long a client may take to send a request's headers.
+    pub request_timeout: std::time::Duration,
+    /// How long a client may take to send a JSON or form body.
+    pub body_timeout: std::time::Duration,
+    /// Open connections one client address may hold.
+    pub max_connections_per_source: usize,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_bind: Option<SocketAddr>,
     pub database: DatabaseUrl,
     pub pool_size: u32,
     /// Statements slower than this are logged.
@@ -214,6 +226,49 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+
+        let seconds = |var: &str, file_key: &str, file_value: i64| {
+            let value = number(var, file_key, file_value)?;
+            u64::try_from(value)
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| error(var, "must be between 1 and 3600 seconds"))
+        };
+        let request_timeout = seconds(
+            "INTERDICT_REQUEST_TIMEOUT_SECONDS",
+            "server.request_timeout_seconds",
+            raw.server.request_timeout_seconds,
+        )?;
+        let body_timeout = seconds(
+            "INTERDICT_BODY_TIMEOUT_SECONDS",
+            "server.body_timeout_seconds",
+            raw.server.body_timeout_seconds,
+        )?;
+        let max_connections_per_source = number(
+            "INTERDICT_MAX_CONNECTIONS_PER_SOURCE",
+            "server.max_connections_per_source",
+            raw.server.max_connections_per_source,
+        )?;
+        let max_connections_per_source = usize::try_from(max_connections_per_source)
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                error(
+                    "INTERDICT_MAX_CONNECTIONS_PER_SOURCE",
+                    "must be between 1 and 1000000",
+                )
+            })?;
+        let metrics_text = pick("INTERDICT_METRICS_BIND", raw.server.metrics_bind);
+        let metrics_bind = match metrics_text.trim() {
+            "" => None,
+            text => Some(text.parse().map_err(|_| {
+                error(
+                    "INTERDICT_METRICS_BIND",
+                    format!("`{text}` is not an address such as 127.0.0.1:9100"),
+                )
+            })?),
+        };
 
         let url_text = pick("INTERDICT_DATABASE_URL", raw.database.url);
         let database = DatabaseUrl::parse(&url_text)
@@ -344,6 +399,10 @@ impl Config {
             bind,
             workers,
             trusted_proxies,
+            request_timeout,
+            body_timeout,
+            max_connections_per_source,
+            metrics_bind,
             database,
             pool_size,
             slow_query,
@@ -414,6 +473,17 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_default_and_metrics_are_off() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.request_timeout, std::time::Duration::from_secs(10));
+        assert_eq!(config.body_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(config.max_connections_per_source, 256);
+        assert_eq!(config.metrics_bind, None);
+        let metrics = load(&[("INTERDICT_METRICS_BIND", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(metrics.metrics_bind.unwrap().port(), 9100);
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
         let config = load(&[
             ("INTERDICT_BIND", "0.0.0.0:9000"),
@@ -446,6 +516,10 @@ mod tests {
             ("INTERDICT_AUDIT_CHECKPOINT_EVERY", "0"),
             ("INTERDICT_CONFIG", "/nonexistent/interdict.toml"),
             ("INTERDICT_TRUSTED_PROXIES", "10.0.0.2, proxy.local"),
+            ("INTERDICT_REQUEST_TIMEOUT_SECONDS", "0"),
+            ("INTERDICT_BODY_TIMEOUT_SECONDS", "soon"),
+            ("INTERDICT_MAX_CONNECTIONS_PER_SOURCE", "0"),
+            ("INTERDICT_METRICS_BIND", "metrics.local"),
         ];
         for (key, value) in cases {
             let err = load(&[(key, value)]).unwrap_err();

@@ -8,6 +8,7 @@ use interdict_persistence::audit::AuditWriter;
 use interdict_persistence::Db;
 use std::sync::Arc;
 
+use crate::auth::throttle::Throttle;
 use crate::auth::tokens::{Claims, TokenKeys};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -25,6 +26,8 @@ pub struct App {
     pub(crate) keys: Arc<Keys>,
     pub(crate) clock: Clock,
     pub(crate) jobs: Jobs,
+    /// Failed password and code guesses, by source and by account.
+    pub(crate) throttle: Arc<Throttle>,
 }
 
 /// The installation's secrets, each for one purpose.
@@ -36,6 +39,8 @@ pub(crate) struct Keys {
     pub audit: Vec<u8>,
     /// Derives the pages' per-session CSRF tokens.
     pub forms: Vec<u8>,
+    /// Seals the second factors' TOTP secrets at rest.
+    pub mfa: Vec<u8>,
 }
 
 impl App {

@@ -27,6 +27,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("forbidden")]
     Forbidden,
+    /// Too many failed attempts (passwords, codes) from this source or on
+    /// this account: try again after this many seconds.
+    #[error("too many attempts; retry after {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
@@ -75,9 +79,11 @@ impl AppError {
 impl Audited for AppError {
     fn outcome(&self) -> Outcome {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials | Self::Forbidden | Self::NotFound => {
-                Outcome::Denied
-            }
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::Forbidden
+            | Self::NotFound
+            | Self::TooManyRequests { .. } => Outcome::Denied,
             _ => Outcome::Error,
         }
     }

@@ -4,6 +4,7 @@
 
 use interdict_domain::audit::AuditAction;
 use interdict_domain::policy::{self, RecordAction, Reviewer};
+use interdict_domain::record::RecordKind;
 use interdict_domain::review::{
     next_state, FlagState, QueueView, ReviewAction, ReviewError, Transition,
 };
@@ -139,6 +140,13 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                     escalated_to_us: &escalated_to_us,
                     escalated_by_us: &escalated_by_us,
                     assigned_to,
+                    include_withdrawn: matches!(
+                        policy::visibility(&actor, RecordKind::Shipment),
+                        policy::Visibility::Scoped {
+                            include_withdrawn: true,
+                            ..
+                        }
+                    ),
                     order,
                 };
                 let mut rows = flags::queue(conn, &filter, limit + 1)?;

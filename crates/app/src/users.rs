@@ -8,7 +8,7 @@ use interdict_domain::policy::{self, Actor, UserDirectory};
 use interdict_domain::user::{check_password, parse_display_name, NewUser, Role};
 use interdict_domain::ValidationErrors;
 use interdict_persistence::users::{self, UpdateOutcome, UserChanges, UserRow};
-use interdict_persistence::{agencies, DbConnection};
+use interdict_persistence::{agencies, logins, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -71,6 +71,19 @@ fn require_user_admin(actor: &Actor) -> Result<(), AppError> {
         UserDirectory::Nothing => Err(AppError::Forbidden),
         _ => Ok(()),
     }
+}
+
+/// Loads an account the caller may recover (unlock, reset its password
+/// or second factor): never the caller's own.
+fn recoverable_user(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<UserRow, AppError> {
+    require_user_admin(actor)?;
+    let user = users::find(conn, id)?.ok_or(AppError::NotFound)?;
+    AppError::from_decision(policy::decide_account_recovery(
+        actor,
+        user.agency_id.0,
+        user.id.0,
+    ))?;
+    Ok(user)
 }
 
 /// Loads an account the caller may administer, or answers 404.
@@ -279,7 +292,8 @@ pub struct ResetPasswordRequest {
 }
 
 /// Sets a new password for an account the caller administers, clears any
-/// lockout and ends its sessions.
+/// lockout and ends its sessions. Not for the caller's own account, which
+/// changes only with its current password (`/me/password`).
 pub async fn reset_password(
     ctx: &Ctx,
     id: Uuid,
@@ -291,7 +305,7 @@ pub async fn reset_password(
             let actor = actor.clone();
             ctx.app
                 .db
-                .run(move |conn| administered_user(conn, &actor, id))
+                .run(move |conn| recoverable_user(conn, &actor, id))
                 .await
         }
         Err(e) => Err(e),
@@ -308,14 +322,56 @@ pub async fn reset_password(
     }
     let hash = password::hash_blocking(new_password).await?;
     let actor = ctx.actor()?.clone();
+    let now = ctx.now();
     ctx.app
         .audit
         .perform(event, move |conn, _| {
-            administered_user(conn, &actor, id)?;
+            recoverable_user(conn, &actor, id)?;
+            let at = now.naive_utc();
+            logins::clear(conn, id, at)?;
             users::set_password(conn, id, &hash).map_err(AppError::from)
         })
         .await?;
     Ok(())
+}
+
+/// What an unlock lifted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnlockView {
+    /// The account was locked for everyone (failures from a source it had
+    /// signed in from before).
+    pub account_was_locked: bool,
+    /// Unknown sources the account was locked for.
+    pub sources_unlocked: i64,
+}
+
+/// Lifts an account's lockouts, account-wide and per source, and forgets
+/// its failure counts.
+pub async fn unlock(ctx: &Ctx, id: Uuid) -> Result<UnlockView, AppError> {
+    let event = ctx.event_on(AuditAction::UserUnlock, "user", id);
+    let actor = match ctx.actor() {
+        Ok(actor) => actor.clone(),
+        Err(e) => return ctx.reject(event, e).await,
+    };
+    let at = ctx.now().naive_utc();
+    ctx.app
+        .audit
+        .perform(event, move |conn, event| {
+            recoverable_user(conn, &actor, id)?;
+            let view = UnlockView {
+                account_was_locked: users::unlock(conn, id, at)?,
+                sources_unlocked: logins::clear(conn, id, at)?,
+            };
+            event.detail = Some(
+                serde_json::json!({
+                    "account_was_locked": view.account_was_locked,
+                    "sources_unlocked": view.sources_unlocked,
+                })
+                .to_string(),
+            );
+            Ok(view)
+        })
+        .await
 }
 
 /// The caller's own account, agency and role.

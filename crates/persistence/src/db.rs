@@ -350,6 +350,7 @@ impl Db {
             .test_on_check_out(true)
             .build(manager)
             .map_err(|e| Error::Unavailable(format!("cannot build the connection pool: {e}")))?;
+        metrics::gauge!("interdict_db_pool_max_connections").set(options.size);
         Ok(Self {
             pool,
             backend: url.backend(),
@@ -360,8 +361,20 @@ impl Db {
         self.backend
     }
 
+    /// A pooled connection, waiting up to the pool's timeout. The wait and
+    /// the pool's state after it are recorded for `/metrics`.
     pub fn get(&self) -> Result<PooledConnection> {
-        Ok(self.pool.get()?)
+        let started = Instant::now();
+        let conn = self.pool.get();
+        metrics::histogram!("interdict_db_pool_wait_seconds")
+            .record(started.elapsed().as_secs_f64());
+        let state = self.pool.state();
+        metrics::gauge!("interdict_db_pool_connections").set(state.connections);
+        metrics::gauge!("interdict_db_pool_idle_connections").set(state.idle_connections);
+        if conn.is_err() {
+            metrics::counter!("interdict_db_pool_timeouts_total").increment(1);
+        }
+        Ok(conn?)
     }
 
     /// A connection if one is idle now, without waiting: for work that can

@@ -194,6 +194,10 @@ pub struct QueueFilter<'a> {
     /// Only flags assigned to this user (`Some(Some)`), or to no one
     /// (`Some(None)`).
     pub assigned_to: Option<Option<Uuid>>,
+    /// Whether flags on withdrawn shipments are listed (only to a role
+    /// that sees withdrawn records): the queue lists nothing the caller
+    /// could not open.
+    pub include_withdrawn: bool,
     pub order: QueueOrder,
 }
 
@@ -236,6 +240,11 @@ pub fn queue(
                     .eq(agency)
                     .and(flags::escalated_to.is_not_null())
                     .and(flags::state.eq_any(filter.escalated_by_us))),
+        )
+        .filter(
+            records::withdrawn_at.is_null().or(
+                diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(filter.include_withdrawn),
+            ),
         )
         .limit(limit)
         .select(FlagRow::as_select())

@@ -20,6 +20,8 @@ pub mod deconfliction;
 mod error;
 pub mod flags;
 pub mod imports;
+pub mod logins;
+pub mod mfa;
 pub mod names;
 pub mod records;
 pub mod references;

@@ -71,6 +71,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    login_sources (user_id, source) {
+        user_id -> PortableUuid,
+        source -> Text,
+        last_signed_in -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    login_lockouts (user_id, source) {
+        user_id -> PortableUuid,
+        source -> Text,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    user_mfa (user_id) {
+        user_id -> PortableUuid,
+        sealed -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    mfa_recovery_codes (user_id, position) {
+        user_id -> PortableUuid,
+        position -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -409,6 +457,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     task_forces,
     task_force_members,
     revoked_tokens,
+    login_sources,
+    login_lockouts,
+    user_mfa,
+    mfa_recovery_codes,
     settings,
     audit_entries,
     audit_head,

@@ -34,3 +34,16 @@ pub fn get_or_insert(
     }
     get(conn, key)?.ok_or(Error::NotFound)
 }
+
+/// Stores `value` under `key`, replacing any value there.
+pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> Result<()> {
+    let updated = diesel::update(settings::table.find(key))
+        .set(settings::value.eq(value))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(settings::table)
+            .values((settings::key.eq(key), settings::value.eq(value)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -276,3 +276,16 @@ pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> Result<()> 
         .execute(conn)?;
     Ok(())
 }
+
+/// Clears the account-wide failure count and lockout. Returns whether the
+/// account was locked at `at`.
+pub fn unlock(conn: &mut DbConnection, id: Uuid, at: NaiveDateTime) -> Result<bool> {
+    let was_locked = find(conn, id)?.is_some_and(|u| u.is_locked(at));
+    diesel::update(users::table.find(DbUuid(id)))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(was_locked)
+}

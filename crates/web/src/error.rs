@@ -23,6 +23,7 @@ pub fn status(error: &AppError) -> StatusCode {
         AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
         AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -42,6 +43,7 @@ pub fn kind(error: &AppError) -> (&'static str, &'static str) {
         AppError::Unauthenticated => ("unauthenticated", "Authentication is required"),
         AppError::InvalidCredentials => ("invalid-credentials", "Invalid username or password"),
         AppError::Forbidden => ("forbidden", "Your role may not do this"),
+        AppError::TooManyRequests { .. } => ("too-many-requests", "Too many failed attempts"),
         AppError::NotFound => ("not-found", "Not found"),
         AppError::Conflict(_) => ("conflict", "The request conflicts with the current state"),
         AppError::PreconditionFailed { .. } => {
@@ -67,6 +69,11 @@ pub fn detail(error: &AppError) -> Option<String> {
         AppError::Validation(errors) => Some(errors.to_string()),
         AppError::BadRequest { detail, .. } => Some(detail.clone()),
         AppError::Conflict(detail) => Some(detail.clone()),
+        AppError::TooManyRequests {
+            retry_after_seconds,
+        } => Some(format!(
+            "too many failed attempts from this address or on this account; try again in {retry_after_seconds} seconds"
+        )),
         AppError::PreconditionFailed { current_version } => Some(format!(
             "the current version is {current_version}; reload and apply your change again"
         )),
@@ -162,6 +169,12 @@ impl ResponseError for ApiError {
         }
         if matches!(error, AppError::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        if let AppError::TooManyRequests {
+            retry_after_seconds,
+        } = error
+        {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         response.json(Problem {
             kind: problem_type(kind),

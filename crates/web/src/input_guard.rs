@@ -10,6 +10,10 @@
 //! closes that for every route at once, including routes added later.
 //! The refusal names the parameter or JSON field, never its value, and is
 //! audited as a `request.refused` like any other extractor refusal.
+//!
+//! The body is read here under a deadline (`server.body_timeout_seconds`):
+//! a client that stops partway through is answered 408 and disconnected
+//! instead of holding its connection for ever (see `connection_limits`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -23,6 +27,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::connection_limits::{body_timed_out, body_timeout};
 use crate::error::ApiError;
 use crate::extract::{mark_refused, BODY_LIMIT};
 use interdict_app::AppError;
@@ -40,9 +45,11 @@ pub async fn refuse_unreadable_input(
     }
     if let Some(kind) = body_kind(&req) {
         let mut payload = req.take_payload();
-        let body = match read_bounded(&mut payload).await {
-            Ok(body) => body,
-            Err(error) => return Ok(refuse(req, error)),
+        let deadline = body_timeout(req.request());
+        let body = match tokio::time::timeout(deadline, read_bounded(&mut payload)).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(error)) => return Ok(refuse(req, error)),
+            Err(_) => return Ok(req.into_response(body_timed_out())),
         };
         let checked = match kind {
             BodyKind::Json => check_json(&body),

@@ -15,9 +15,11 @@ macro_rules! say {
 
 pub mod caller;
 pub mod cli;
+pub mod connection_limits;
 pub mod error;
 pub mod extract;
 pub mod input_guard;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod request_meta;

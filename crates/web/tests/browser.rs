@@ -422,3 +422,99 @@ fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
     drop(browser);
     assert!(server.terminate().success());
 }
+
+/// The current TOTP code of a base32 `secret`, for a time step after
+/// `last` (each is accepted once) within the one either side of now.
+fn totp_code(secret: &str, last: &mut i64) -> String {
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let bytes = Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .expect("base32");
+    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, None, "browser".into()).expect("TOTP");
+    loop {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let step = (now / 30 - 1).max(*last + 1);
+        if step <= now / 30 + 1 {
+            *last = step;
+            return totp.generate((step * 30) as u64);
+        }
+        std::thread::sleep(Duration::from_secs((30 - now % 30) as u64));
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(interdict_browser_tests),
+    ignore = "needs Chromium: apt-get install chromium chromium-driver"
+)]
+fn a_second_factor_is_enrolled_and_used_to_sign_in_in_the_browser() {
+    let driver = driver();
+    let dir = Workdir::new();
+    let server = serve(&dir.0);
+    let downloads = dir.0.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let browser = driver.session(&downloads);
+    let visit = Visit {
+        browser: &browser,
+        server: &server,
+        shots: screenshots(),
+    };
+    let password = admin_password(&server);
+    visit.sign_in("admin", &password);
+
+    // Enrol: a QR code and the secret, shown once; confirm with a code.
+    visit.go("/account/mfa");
+    visit.submit("form[action='/account/mfa/enrol'] button[type=submit]");
+    assert_eq!(browser.count("#mfa-qr svg path"), 1, "{}", visit.source());
+    let secret = browser.text("#mfa-secret");
+    visit.shot("20-mfa-enrol");
+    let mut last = i64::MIN;
+    browser.fill("code", &totp_code(&secret, &mut last));
+    visit.submit("form[action='/account/mfa/confirm'] button[type=submit]");
+    assert_eq!(
+        browser.count("#recovery-codes li"),
+        10,
+        "{}",
+        visit.source()
+    );
+    visit.shot("21-mfa-recovery-codes");
+    visit.sign_out();
+
+    // Signing in now takes the password, then a code.
+    visit.go("/login");
+    browser.fill("username", "admin");
+    browser.fill("password", &password);
+    visit.submit("form[action='/login'] button[type=submit]");
+    assert_eq!(
+        browser.count("form[action='/login/mfa']"),
+        1,
+        "{}",
+        visit.source()
+    );
+    visit.shot("22-mfa-second-step");
+    browser.fill("code", "000000");
+    visit.submit("form[action='/login/mfa'] button[type=submit]");
+    assert!(
+        visit.source().contains("The code is wrong"),
+        "{}",
+        visit.source()
+    );
+    browser.fill("code", &totp_code(&secret, &mut last));
+    visit.submit("form[action='/login/mfa'] button[type=submit]");
+    assert!(
+        !browser.current_url().contains("/login"),
+        "{}",
+        visit.source()
+    );
+    visit.go("/account/mfa");
+    assert!(
+        visit.source().contains("Recovery codes left: 10"),
+        "{}",
+        visit.source()
+    );
+    drop(browser);
+    assert!(server.terminate().success());
+}

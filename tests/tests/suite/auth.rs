@@ -1,6 +1,8 @@
 //! Logging in and out, lockout, and the tokens the API refuses.
 
-use interdict_tests::{both_backends, Backend, TestApp, ADMIN_PASSWORD, JWT_SECRET, PASSWORD};
+use interdict_tests::{
+    both_backends, Backend, Response, TestApp, ADMIN_PASSWORD, JWT_SECRET, PASSWORD,
+};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -13,6 +15,10 @@ both_backends!(
     disabling_changing_role_or_password_ends_sessions,
     bootstrap_on_an_empty_database,
     generated_secret_survives_a_restart,
+    a_stranger_cannot_lock_the_owner_out_and_is_throttled,
+    an_administrator_unlocks_an_account_and_it_is_audited,
+    own_password_changes_need_the_current_password_and_are_throttled,
+    a_token_living_longer_than_configured_is_refused,
 );
 
 fn login_returns_a_bearer_token_and_me_describes_the_caller(backend: Backend) {
@@ -73,26 +79,26 @@ fn wrong_user_and_wrong_password_get_the_same_answer(backend: Backend) {
 }
 
 fn five_failures_lock_the_account(backend: Backend) {
-    let app = TestApp::spawn(backend);
+    // The user works from the office; the administrator from elsewhere, so
+    // the throttle on the office's address does not hold them up.
+    let app = TestApp::spawn_with(backend, BEHIND_PROXY);
     let agency = app.create_agency("Miami-Dade PD", "FL0130000", "local", "FL");
     let user = app.create_user(agency, "locked.out", "investigator");
+    let admin = app.admin_token();
     for attempt in 1..=4 {
         assert_eq!(
-            app.login("locked.out", "wrong horse battery staple").status,
+            login_from(&app, OFFICE, "locked.out", WRONG).status,
             401,
             "attempt {attempt}"
         );
     }
     // A success before the fifth failure resets the count.
-    assert_eq!(app.login("locked.out", PASSWORD).status, 200);
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 200);
     for _ in 1..=5 {
-        assert_eq!(
-            app.login("locked.out", "wrong horse battery staple").status,
-            401
-        );
+        assert_eq!(login_from(&app, OFFICE, "locked.out", WRONG).status, 401);
     }
     // Locked: the right password is refused too, with the same answer.
-    let refused = app.login("locked.out", PASSWORD);
+    let refused = login_from(&app, OFFICE, "locked.out", PASSWORD);
     refused.assert_problem(401, "invalid-credentials");
     let last = &app.last_audit(1)[0];
     assert_eq!(last.outcome, "denied");
@@ -100,7 +106,6 @@ fn five_failures_lock_the_account(backend: Backend) {
     assert!(last.detail.as_deref().unwrap().contains("locked"));
 
     // The administrator sees the lock and can clear it with a reset.
-    let admin = app.admin_token();
     let shown = app.get(&format!("/api/v1/users/{user}"), &admin).json();
     assert!(shown["locked_until"].is_string(), "{shown}");
     let reset = app.post(
@@ -109,6 +114,7 @@ fn five_failures_lock_the_account(backend: Backend) {
         json!({ "password": "saffron cathedral pylon monsoon" }),
     );
     assert_eq!(reset.status, 204, "{}", reset.text);
+    // (From another address: ten failures from the office have it waiting.)
     assert_eq!(
         app.login("locked.out", "saffron cathedral pylon monsoon")
             .status,
@@ -381,4 +387,260 @@ fn generated_secret_survives_a_restart(backend: Backend) {
     // Configuring a different key invalidates it.
     let app = TestApp::start_on(database, &[]);
     assert_eq!(app.get("/api/v1/me", &token).status, 401);
+}
+
+/// Logs in as if from `source`, through the trusted proxy (the harness
+/// itself, 127.0.0.1).
+fn login_from(app: &TestApp, source: &str, username: &str, password: &str) -> Response {
+    app.request("POST", "/api/v1/auth/login")
+        .header("X-Forwarded-For", source)
+        .json(json!({ "username": username, "password": password }))
+}
+
+const BEHIND_PROXY: &[(&str, &str)] = &[("INTERDICT_TRUSTED_PROXIES", "127.0.0.1")];
+const OFFICE: &str = "198.51.100.7";
+const ATTACKER: &str = "203.0.113.9";
+const WRONG: &str = "wrong horse battery staple";
+
+/// Issue 27, finding 4: five bad logins as `"ADMIN "` used to lock the
+/// system administrator out for ten minutes, again and again.
+fn a_stranger_cannot_lock_the_owner_out_and_is_throttled(backend: Backend) {
+    let app = TestApp::spawn_with(backend, BEHIND_PROXY);
+    // The administrator has signed in from the office before.
+    assert_eq!(
+        login_from(&app, OFFICE, "admin", ADMIN_PASSWORD).status,
+        200
+    );
+
+    for attempt in 1..=5 {
+        let refused = login_from(&app, ATTACKER, "ADMIN ", WRONG);
+        assert_eq!(refused.status, 401, "attempt {attempt}: {}", refused.text);
+    }
+    // The owner, at a place they signed in from before, is not locked out
+    // (on main's code this was a 401), and the entry says why.
+    assert_eq!(
+        login_from(&app, OFFICE, "admin", ADMIN_PASSWORD).status,
+        200
+    );
+    let [granted, locking] = <[_; 2]>::try_from(app.last_audit(2)).unwrap();
+    assert_eq!(
+        (granted.action.as_str(), granted.outcome.as_str()),
+        ("auth.login", "allowed")
+    );
+    let detail: Value = serde_json::from_str(granted.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["source"], "known");
+    assert_eq!(detail["unknown_sources_locked_out"], 1);
+    assert_eq!(locking.outcome, "denied");
+    assert!(
+        locking.detail.as_deref().unwrap().contains(
+            "wrong password from an unknown source; account now locked for that source only"
+        ),
+        "{locking:?}"
+    );
+    // The CJIS lockout holds for the attacker's source, right password or not.
+    login_from(&app, ATTACKER, "admin", ADMIN_PASSWORD).assert_problem(401, "invalid-credentials");
+    assert!(app.last_audit(1)[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("account locked for this unknown source"));
+
+    // Whoever keeps guessing from one address is throttled, with backoff.
+    let mut throttled = None;
+    for _ in 0..10 {
+        let response = login_from(&app, ATTACKER, "admin", WRONG);
+        if response.status == 429 {
+            throttled = Some(response);
+            break;
+        }
+        assert_eq!(response.status, 401, "{}", response.text);
+    }
+    let throttled = throttled.expect("the attacker's address is throttled");
+    throttled.assert_problem(429, "too-many-requests");
+    let wait: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    let entry = &app.last_audit(1)[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.outcome.as_str()),
+        ("auth.login", "denied")
+    );
+    assert!(
+        entry.detail.as_deref().unwrap().contains("throttled"),
+        "{entry:?}"
+    );
+    // The next attempt from there waits at least as long: the delay grows.
+    let again = login_from(&app, ATTACKER, "admin", ADMIN_PASSWORD);
+    again.assert_problem(429, "too-many-requests");
+
+    // The account is throttled too, for places it never signed in from …
+    login_from(&app, "192.0.2.44", "admin", ADMIN_PASSWORD)
+        .assert_problem(429, "too-many-requests");
+    // … but not for the owner at a known place.
+    assert_eq!(
+        login_from(&app, OFFICE, "admin", ADMIN_PASSWORD).status,
+        200
+    );
+}
+
+fn an_administrator_unlocks_an_account_and_it_is_audited(backend: Backend) {
+    let app = TestApp::spawn_with(backend, BEHIND_PROXY);
+    let agency = app.create_agency("Miami-Dade PD", "FL0130000", "local", "FL");
+    let elsewhere = app.create_agency("Texas DPS", "TX0000000", "state", "TX");
+    let user = app.create_user(agency, "locked.out", "investigator");
+    app.create_user(agency, "mdpd.admin", "admin");
+    app.create_user(elsewhere, "dps.admin", "admin");
+    app.create_user(agency, "colleague", "supervisor");
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 200);
+    // Locked for an unknown source, then for everyone (from the office).
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, ATTACKER, "locked.out", WRONG).status, 401);
+    }
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, OFFICE, "locked.out", WRONG).status, 401);
+    }
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 401);
+    let admin = app.token("mdpd.admin", PASSWORD);
+    let shown = app.get(&format!("/api/v1/users/{user}"), &admin).json();
+    assert!(shown["locked_until"].is_string(), "{shown}");
+
+    let unlock = |token: &str, id: uuid::Uuid| {
+        app.request("POST", &format!("/api/v1/users/{id}/unlock"))
+            .bearer(token)
+            .send()
+    };
+    // Who may: the account's administrators, never on their own account.
+    unlock(&app.token("colleague", PASSWORD), user).assert_problem(403, "forbidden");
+    unlock(&app.token("dps.admin", PASSWORD), user).assert_problem(404, "not-found");
+    let own = app.get("/api/v1/me", &admin).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    unlock(&admin, own).assert_problem(403, "forbidden");
+
+    let before = app.audit_count();
+    let unlocked = unlock(&admin, user);
+    assert_eq!(unlocked.status, 200, "{}", unlocked.text);
+    assert_eq!(
+        unlocked.json(),
+        json!({ "account_was_locked": true, "sources_unlocked": 1 })
+    );
+    assert_eq!(app.audit_count(), before + 1);
+    let entry = &app.last_audit(1)[0];
+    assert_eq!(
+        (
+            entry.action.as_str(),
+            entry.outcome.as_str(),
+            entry.object_id.clone()
+        ),
+        ("user.unlock", "allowed", Some(user.to_string()))
+    );
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 200);
+    assert_eq!(
+        login_from(&app, ATTACKER, "locked.out", PASSWORD).status,
+        200
+    );
+}
+
+/// Issue 27, finding 5: an administrator's stolen token used to reset the
+/// administrator's own password, and `/me/password` took unlimited guesses.
+fn own_password_changes_need_the_current_password_and_are_throttled(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let admin = app.admin_token();
+    let own = app.get("/api/v1/me", &admin).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reset = app.post(
+        &format!("/api/v1/users/{own}/password"),
+        &admin,
+        json!({ "password": "saffron cathedral pylon monsoon" }),
+    );
+    reset.assert_problem(403, "forbidden");
+    let entry = &app.last_audit(1)[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.outcome.as_str()),
+        ("user.password_reset", "denied")
+    );
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).status, 200);
+
+    let agency = app.create_agency("Miami-Dade PD", "FL0130000", "local", "FL");
+    app.create_user(agency, "guessed", "investigator");
+    let token = app.token("guessed", PASSWORD);
+    let change = |current: &str| {
+        app.post(
+            "/api/v1/me/password",
+            &token,
+            json!({ "current_password": current, "new_password": "tundra velvet orchestra kiln" }),
+        )
+    };
+    let mut throttled = None;
+    for attempt in 1..=11 {
+        let response = change(&format!("guess number {attempt} of many"));
+        if response.status == 429 {
+            throttled = Some((attempt, response));
+            break;
+        }
+        response.assert_problem(422, "validation");
+        let entry = &app.last_audit(1)[0];
+        assert_eq!(
+            (entry.action.as_str(), entry.outcome.as_str()),
+            ("user.password_change", "denied")
+        );
+        assert!(
+            entry
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("wrong current password"),
+            "{entry:?}"
+        );
+    }
+    let (attempt, throttled) = throttled.expect("guesses are throttled");
+    assert_eq!(attempt, 11, "ten free guesses, as at sign-in");
+    throttled.assert_problem(429, "too-many-requests");
+    assert!(throttled.header("retry-after").is_some());
+    // The right password waits too, and so does signing in from there.
+    change(PASSWORD).assert_problem(429, "too-many-requests");
+    assert_eq!(app.login("guessed", PASSWORD).status, 429);
+}
+
+/// Issue 27, finding 8: a correctly signed token with `exp` in 2100 worked.
+fn a_token_living_longer_than_configured_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let me = app.get("/api/v1/me", &app.admin_token()).json();
+    let base = claims(&me);
+    let now = chrono::Utc::now().timestamp();
+    let with_times = |iat: i64, exp: i64| {
+        let mut c = base.clone();
+        c["iat"] = json!(iat);
+        c["exp"] = json!(exp);
+        sign(&c, JWT_SECRET, Algorithm::HS256)
+    };
+    // The configured lifetime (30 minutes) is accepted, however far along.
+    assert_eq!(
+        app.get("/api/v1/me", &with_times(now - 600, now - 600 + 1800))
+            .status,
+        200
+    );
+    for (name, token) in [
+        ("exp in 2100", with_times(now, 4_102_444_800)),
+        (
+            "one second too long",
+            with_times(now - 600, now - 600 + 1801),
+        ),
+    ] {
+        app.get("/api/v1/me", &token)
+            .assert_problem(401, "unauthenticated");
+        let entry = &app.last_audit(1)[0];
+        assert_eq!(
+            (entry.action.as_str(), entry.outcome.as_str()),
+            ("auth.token", "denied"),
+            "{name}"
+        );
+        assert!(
+            entry.detail.as_deref().unwrap().contains("lifetime"),
+            "{name}: {entry:?}"
+        );
+    }
 }

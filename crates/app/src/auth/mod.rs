@@ -6,10 +6,13 @@ pub mod tokens;
 
 pub(crate) mod csrf;
 mod login;
+pub mod mfa;
 mod session;
+pub(crate) mod throttle;
 
 pub use csrf::{csrf_matches, csrf_token, record_login_form_refusal, record_page_form_refusal};
 pub use login::{
-    change_own_password, login, logout, ChangePasswordRequest, LoginRequest, SignedIn,
+    change_own_password, login, login_second_step, logout, ChangePasswordRequest, LoginOutcome,
+    LoginRequest, SecondFactorRequest, SignedIn,
 };
 pub use session::{authenticate, operator};

@@ -23,7 +23,7 @@ pub async fn authenticate(
     route: &str,
     queued: impl FnOnce(),
 ) -> Result<Ctx, AppError> {
-    match check(app, token).await {
+    match check(app, token, route).await {
         Ok((actor, username, claims)) => Ok(Ctx::user(
             app,
             User {
@@ -34,6 +34,21 @@ pub async fn authenticate(
             meta,
         )),
         Err(Rejection::Unavailable(e)) => Err(e),
+        Err(Rejection::MustEnrol { user }) => {
+            let mut event = Ctx::anonymous(app, meta).event(AuditAction::AuthToken);
+            event.outcome = Outcome::Denied;
+            event.user_id = Some(user);
+            event.object_type = Some("route".into());
+            event.object_id = Some(route.to_owned());
+            event.detail = Some(
+                serde_json::json!({ "reason": "a second factor is required: enrol first" })
+                    .to_string(),
+            );
+            let committed = app.audit.submit(event).await?;
+            queued();
+            committed.await?;
+            Err(AppError::Forbidden)
+        }
         Err(Rejection::Denied { reason, user }) => {
             let mut event = Ctx::anonymous(app, meta).event(AuditAction::AuthToken);
             event.outcome = Outcome::Denied;
@@ -50,8 +65,24 @@ pub async fn authenticate(
 }
 
 enum Rejection {
-    Denied { reason: String, user: Option<Uuid> },
+    Denied {
+        reason: String,
+        user: Option<Uuid>,
+    },
+    /// A good session of an account that must enrol a second factor,
+    /// asking for something other than enrolment.
+    MustEnrol {
+        user: Uuid,
+    },
     Unavailable(AppError),
+}
+
+/// What a session that must first enrol a second factor may reach: the
+/// account, its enrolment, and signing out (API and pages).
+fn reachable_before_enrolment(route: &str) -> bool {
+    matches!(route, "/api/v1/me" | "/api/v1/auth/logout" | "/logout")
+        || route.starts_with("/api/v1/me/mfa")
+        || route.starts_with("/account/mfa")
 }
 
 fn denied(reason: impl Into<String>, user: Option<Uuid>) -> Rejection {
@@ -61,7 +92,11 @@ fn denied(reason: impl Into<String>, user: Option<Uuid>) -> Rejection {
     }
 }
 
-async fn check(app: &App, token: Option<String>) -> Result<(Actor, String, Claims), Rejection> {
+async fn check(
+    app: &App,
+    token: Option<String>,
+    route: &str,
+) -> Result<(Actor, String, Claims), Rejection> {
     let token = token.ok_or_else(|| denied("no token", None))?;
     let claims = app
         .keys
@@ -94,6 +129,9 @@ async fn check(app: &App, token: Option<String>) -> Result<(Actor, String, Claim
             "account changed since the token was issued",
             subject,
         ));
+    }
+    if claims.enrol_only && !reachable_before_enrolment(route) {
+        return Err(Rejection::MustEnrol { user: user.id.0 });
     }
     let actor = Actor {
         user_id: user.id.0,

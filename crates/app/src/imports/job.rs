@@ -123,6 +123,8 @@ fn spawn_reader(input: Box<dyn Read + Send>) -> Result<Batches, String> {
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             let mut record = csv::StringRecord::new();
+            // Reading and checking a batch, not waiting for the writer.
+            let mut parsing = std::time::Instant::now();
             loop {
                 match reader.read_record(&mut record) {
                     Ok(false) => break,
@@ -140,18 +142,29 @@ fn spawn_reader(input: Box<dyn Read + Send>) -> Result<Batches, String> {
                     }
                 }
                 if batch.len() == BATCH {
+                    record_phase("parse", parsing);
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     if sender.send(Ok((full, reader.position().byte()))).is_err() {
                         return;
                     }
+                    parsing = std::time::Instant::now();
                 }
             }
             if !batch.is_empty() {
+                record_phase("parse", parsing);
                 let _ = sender.send(Ok((batch, reader.position().byte())));
             }
         })
         .map_err(|e| e.to_string())?;
     Ok(receiver)
+}
+
+/// How long one batch spent in a phase of an import (`parse`: reading and
+/// checking its lines; `write`: its transaction, queue wait included), for
+/// `/metrics`.
+fn record_phase(phase: &'static str, started: std::time::Instant) {
+    metrics::histogram!("interdict_import_batch_duration_seconds", "phase" => phase)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Why an import stopped before its end (its import row says so too).
@@ -176,6 +189,13 @@ pub async fn run(
         Ok(totals) => (*totals, None),
         Err((totals, error)) => (*totals, Some(error.clone())),
     };
+    let result = if error.is_none() {
+        "finished"
+    } else {
+        "stopped"
+    };
+    metrics::counter!("interdict_imports_total", "result" => result).increment(1);
+    metrics::counter!("interdict_import_lines_total").increment(totals.rows_read.max(0) as u64);
     let mut event = base_event;
     event.occurred_at = ctx.now();
     let finished = ctx
@@ -226,6 +246,7 @@ async fn write_batches(
         let actor = actor.clone();
         let weights = ctx.app.config.risk.clone();
         number += 1;
+        let writing = std::time::Instant::now();
         let counts = ctx
             .app
             .audit
@@ -237,6 +258,7 @@ async fn write_batches(
             })
             .await
             .map_err(|e| (totals, format!("a batch could not be written: {e}")))?;
+        record_phase("write", writing);
         totals += counts;
         progress(Progress { bytes_read, totals });
     }

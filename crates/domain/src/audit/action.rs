@@ -59,11 +59,16 @@ actions! {
     AgencyCreate => "agency.create",
     AgencyList => "agency.list",
     AgencyRead => "agency.read",
+    /// An entry the database would not store, recorded in its place with
+    /// its text escaped; the request it belonged to failed alone.
+    AuditEntryRefused => "audit.entry_refused",
     AuditObjectHistory => "audit.object_history",
     AuditProof => "audit.proof",
     AuditSearch => "audit.search",
     AuditVerify => "audit.verify",
     AuthLogin => "auth.login",
+    /// Whether a second factor is required, per agency or everywhere.
+    MfaRequirement => "mfa.requirement",
     AuthLogout => "auth.logout",
     /// A bearer token or session cookie refused.
     AuthToken => "auth.token",
@@ -103,9 +108,17 @@ actions! {
     TaskForceRead => "task_force.read",
     UserCreate => "user.create",
     UserList => "user.list",
+    /// A user confirmed their second factor with a code.
+    UserMfaConfirm => "user.mfa_confirm",
+    /// A user started enrolling a second factor.
+    UserMfaEnrol => "user.mfa_enrol",
+    /// An administrator removed a user's second factor.
+    UserMfaReset => "user.mfa_reset",
     UserPasswordChange => "user.password_change",
     UserPasswordReset => "user.password_reset",
     UserRead => "user.read",
+    /// An administrator lifted an account's lockouts.
+    UserUnlock => "user.unlock",
     UserUpdate => "user.update",
 }
 

@@ -31,6 +31,34 @@ pub fn decide_user_admin(actor: &Actor, target_agency: Uuid) -> Decision {
     }
 }
 
+/// Recovering an account of `target_agency`: replacing its password,
+/// lifting its lockout, resetting its second factor. The account's
+/// administrators may, but never on their own account: a stolen session
+/// must not become a lasting takeover, so one's own account changes only
+/// with the current password (and second factor), through `/me`.
+pub fn decide_account_recovery(actor: &Actor, target_agency: Uuid, target_user: Uuid) -> Decision {
+    match decide_user_admin(actor, target_agency) {
+        Decision::Allow if target_user == actor.user_id => Decision::Forbidden,
+        decision => decision,
+    }
+}
+
+/// Where a second factor can be required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaScope {
+    Agency(Uuid),
+    Everywhere,
+}
+
+/// Requiring a second factor: an agency's administrators for their agency,
+/// the system administrator for any agency and for the whole installation.
+pub fn decide_mfa_requirement(actor: &Actor, scope: MfaScope) -> Decision {
+    match scope {
+        MfaScope::Agency(agency) => decide_user_admin(actor, agency),
+        MfaScope::Everywhere => decide_directory_admin(actor),
+    }
+}
+
 /// Creating agencies and task forces and changing task force membership:
 /// only the system administrator.
 pub fn decide_directory_admin(actor: &Actor) -> Decision {

@@ -295,6 +295,77 @@ fn user_administration_matrix() {
 }
 
 #[test]
+fn account_recovery_matrix() {
+    let own = Uuid::from_u128(OWN);
+    let other = Uuid::from_u128(OTHER);
+    let colleague = Uuid::from_u128(1234);
+    let mut system_admin = actor(Role::Admin);
+    system_admin.system_agency = true;
+    let me = system_admin.user_id;
+    // (actor, target agency, target user, unlock / reset password / reset MFA)
+    let cases = [
+        (
+            actor(Role::Investigator),
+            own,
+            colleague,
+            Decision::Forbidden,
+        ),
+        (actor(Role::Supervisor), own, colleague, Decision::Forbidden),
+        (actor(Role::Auditor), own, colleague, Decision::Forbidden),
+        (actor(Role::Investigator), own, me, Decision::Forbidden),
+        (actor(Role::Admin), own, colleague, Decision::Allow),
+        (actor(Role::Admin), other, colleague, Decision::NotFound),
+        (actor(Role::Admin), own, me, Decision::Forbidden),
+        (system_admin.clone(), own, colleague, Decision::Allow),
+        (system_admin.clone(), other, colleague, Decision::Allow),
+        (system_admin, own, me, Decision::Forbidden),
+    ];
+    for (actor, agency, user, expected) in cases {
+        assert_eq!(
+            decide_account_recovery(&actor, agency, user),
+            expected,
+            "{:?} (system {}) on {user} of {agency}",
+            actor.role,
+            actor.system_agency
+        );
+    }
+}
+
+#[test]
+fn mfa_requirement_matrix() {
+    let own = MfaScope::Agency(Uuid::from_u128(OWN));
+    let other = MfaScope::Agency(Uuid::from_u128(OTHER));
+    let mut system_admin = actor(Role::Admin);
+    system_admin.system_agency = true;
+    let mut cases = Vec::new();
+    for role in [Role::Investigator, Role::Supervisor, Role::Auditor] {
+        cases.push((actor(role), own, Decision::Forbidden));
+        cases.push((actor(role), MfaScope::Everywhere, Decision::Forbidden));
+    }
+    cases.extend([
+        (actor(Role::Admin), own, Decision::Allow),
+        (actor(Role::Admin), other, Decision::NotFound),
+        (
+            actor(Role::Admin),
+            MfaScope::Everywhere,
+            Decision::Forbidden,
+        ),
+        (system_admin.clone(), own, Decision::Allow),
+        (system_admin.clone(), other, Decision::Allow),
+        (system_admin, MfaScope::Everywhere, Decision::Allow),
+    ]);
+    for (actor, scope, expected) in cases {
+        assert_eq!(
+            decide_mfa_requirement(&actor, scope),
+            expected,
+            "{:?} (system {}) on {scope:?}",
+            actor.role,
+            actor.system_agency
+        );
+    }
+}
+
+#[test]
 fn only_the_system_admin_manages_agencies() {
     let mut system_admin = actor(Role::Admin);
     system_admin.system_agency = true;

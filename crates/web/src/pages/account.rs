@@ -5,7 +5,7 @@
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use interdict_app::auth::{self, LoginRequest};
+use interdict_app::auth::{self, LoginOutcome, LoginRequest, SecondFactorRequest, SignedIn};
 use interdict_app::{App, AppError};
 use maud::html;
 use rand::RngCore;
@@ -49,15 +49,117 @@ fn login_form(next: &str, nonce: &str, username: &str, errors: &Errors) -> maud:
 }
 
 fn login_page(status: StatusCode, next: &str, username: &str, errors: &Errors) -> HttpResponse {
-    let mut nonce = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut nonce);
-    let nonce = hex::encode(nonce);
+    let nonce = new_nonce();
     let mut response = layout::respond(
         status,
         &document("Sign in", None, login_form(next, &nonce, username, errors)),
     );
     let _ = response.add_cookie(&login_cookie(nonce, 3600));
     response
+}
+
+fn new_nonce() -> String {
+    let mut nonce = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    hex::encode(nonce)
+}
+
+/// The second step: a code from the authenticator app (or a recovery
+/// code), sent with the password step's challenge token.
+fn second_step_page(
+    status: StatusCode,
+    next: &str,
+    challenge: &str,
+    errors: &Errors,
+) -> HttpResponse {
+    let nonce = new_nonce();
+    let body = html! {
+        h1 { "Sign in: second step" }
+        p { "Enter the 6-digit code your authenticator app shows for Interdict, or one of your recovery codes." }
+        (errors.summary())
+        form.stack method="post" action="/login/mfa" {
+            input type="hidden" name="csrf" value=(nonce);
+            input type="hidden" name="next" value=(next);
+            input type="hidden" name="challenge" value=(challenge);
+            (Input::new("Code", "code", "").required().render(errors))
+            div.actions { button type="submit" { "Verify" } }
+        }
+    };
+    let mut response = layout::respond(status, &document("Sign in", None, body));
+    let _ = response.add_cookie(&login_cookie(nonce, 3600));
+    response
+}
+
+/// Puts a session in its cookie and goes on: to `next`, or to enrolment
+/// when the account must enrol a second factor first.
+fn signed_in(req: &HttpRequest, token: &SignedIn, next: &str) -> HttpResponse {
+    let mut response = see_other(if token.enrol_only {
+        "/account/mfa"
+    } else {
+        next
+    });
+    let _ = response.add_cookie(&session_cookie(req, &token.access_token, token.expires_in));
+    let _ = response.add_cookie(&login_cookie(String::new(), 0));
+    response
+}
+
+fn too_many(retry_after_seconds: u64, page: impl FnOnce(&Errors) -> HttpResponse) -> HttpResponse {
+    let mut errors = Errors::default();
+    errors.general(format!(
+        "Too many failed sign-ins from here or for this account. Try again in {retry_after_seconds} seconds."
+    ));
+    let mut response = page(&errors);
+    if let Ok(value) = retry_after_seconds.to_string().parse() {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn login_form_checks_out(req: &HttpRequest, fields: &Fields) -> bool {
+    let expected = req
+        .cookie(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    !expected.is_empty() && expected == fields.get("csrf")
+}
+
+pub async fn submit_second_step(
+    app: web::Data<App>,
+    req: HttpRequest,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let fields = Fields::new(form.into_inner());
+    let next = safe_next(fields.get("next")).to_owned();
+    if !login_form_checks_out(&req, &fields) {
+        auth::record_login_form_refusal(&app, request_meta::of(&req)).await?;
+        return Err(PageError::Csrf);
+    }
+    let challenge = fields.get("challenge").to_owned();
+    let request = SecondFactorRequest {
+        challenge_token: challenge.clone(),
+        code: fields.get("code").to_owned(),
+    };
+    match auth::login_second_step(&app, request_meta::of(&req), request).await {
+        Ok(token) => Ok(signed_in(&req, &token, &next)),
+        Err(AppError::InvalidCredentials) | Err(AppError::Validation(_)) => {
+            let mut errors = Errors::default();
+            errors.general("The code is wrong or was already used, or the sign-in expired.");
+            Ok(second_step_page(
+                StatusCode::UNAUTHORIZED,
+                &next,
+                &challenge,
+                &errors,
+            ))
+        }
+        Err(AppError::TooManyRequests {
+            retry_after_seconds,
+        }) => Ok(too_many(retry_after_seconds, |errors| {
+            second_step_page(StatusCode::TOO_MANY_REQUESTS, &next, &challenge, errors)
+        })),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The login form's nonce cookie; `max_age` 0 removes it.
@@ -83,11 +185,7 @@ pub async fn submit(
     let fields = Fields::new(form.into_inner());
     let next = safe_next(fields.get("next")).to_owned();
     let username = fields.text("username");
-    let expected = req
-        .cookie(LOGIN_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    if expected.is_empty() || expected != fields.get("csrf") {
+    if !login_form_checks_out(&req, &fields) {
         auth::record_login_form_refusal(&app, request_meta::of(&req)).await?;
         return Err(PageError::Csrf);
     }
@@ -96,13 +194,15 @@ pub async fn submit(
         password: fields.get("password").to_owned(),
     };
     match auth::login(&app, request_meta::of(&req), request).await {
-        Ok(token) => {
-            let mut response = see_other(&next);
-            let _ =
-                response.add_cookie(&session_cookie(&req, &token.access_token, token.expires_in));
-            let _ = response.add_cookie(&login_cookie(String::new(), 0));
-            Ok(response)
-        }
+        Ok(LoginOutcome::SignedIn(token)) => Ok(signed_in(&req, &token, &next)),
+        Ok(LoginOutcome::SecondFactorDue {
+            challenge_token, ..
+        }) => Ok(second_step_page(
+            StatusCode::OK,
+            &next,
+            &challenge_token,
+            &Errors::default(),
+        )),
         Err(AppError::InvalidCredentials) | Err(AppError::Validation(_)) => {
             let mut errors = Errors::default();
             errors.general(
@@ -114,6 +214,21 @@ pub async fn submit(
                 &username,
                 &errors,
             ))
+        }
+        Err(AppError::TooManyRequests {
+            retry_after_seconds,
+        }) => {
+            let mut errors = Errors::default();
+            errors.general(format!(
+                "Too many failed sign-ins from here or for this account. Try again in {retry_after_seconds} seconds."
+            ));
+            let mut response = login_page(StatusCode::TOO_MANY_REQUESTS, &next, &username, &errors);
+            if let Ok(value) = retry_after_seconds.to_string().parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
         }
         Err(other) => Err(other.into()),
     }

@@ -33,6 +33,9 @@ fn done_notice(done: Option<&str>) -> Option<maud::Markup> {
         "added" => "The account was created.",
         "changed" => "The account was changed.",
         "reset" => "The password was replaced and the account's sessions ended.",
+        "mfa_reset" => {
+            "The second factor was removed; the user enrols a new one at next sign-in if required."
+        }
         "agency" => "The agency was created.",
         "task_force" => "The task force was created.",
         "member" => "The membership was changed.",
@@ -86,7 +89,7 @@ async fn users_page(
         h1 { "Users" }
         @if let Some(message) = message { (message) }
         div.table-wrap { table #users {
-            thead { tr { th { "Username" } th { "Name" } @if everyone { th { "Agency" } } th { "Role" } th { "State" } th { "Change" } th { "New password" } } }
+            thead { tr { th { "Username" } th { "Name" } @if everyone { th { "Agency" } } th { "Role" } th { "State" } th { "Change" } th { "New password" } th { "Second factor" } } }
             tbody { @for u in &found.items {
                 tr {
                     td { (u.username) }
@@ -121,6 +124,12 @@ async fn users_page(
                             input id={ "pw-" (u.id) } type="password" name="password" autocomplete="new-password";
                             " "
                             button.secondary type="submit" { "Reset" }
+                        }
+                    }
+                    td {
+                        form.inline method="post" action={ "/admin/users/" (u.id) "/mfa-reset" } {
+                            (csrf(session))
+                            button.danger type="submit" { "Reset second factor" }
                         }
                     }
                 }
@@ -260,6 +269,18 @@ pub async fn user_password(
     };
     match users::reset_password(&session, id, request).await {
         Ok(_) => Ok(see_other("/admin/users?done=reset")),
+        Err(e) if explainable(&e) => refused_change(&session, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn user_mfa_reset(
+    path: web::Path<Uuid>,
+    posted: Posted,
+) -> Result<HttpResponse, PageError> {
+    let session = posted.session;
+    match interdict_app::auth::mfa::reset(&session, path.into_inner()).await {
+        Ok(()) => Ok(see_other("/admin/users?done=mfa_reset")),
         Err(e) if explainable(&e) => refused_change(&session, &e).await,
         Err(e) => Err(e.into()),
     }

@@ -97,6 +97,7 @@ fn navigation(session: &Session) -> Markup {
         }
         div.who {
             span { (user.username) " · " (actor.role.as_str()) }
+            a href="/account/mfa" { "Second factor" }
             form method="post" action="/logout" {
                 (csrf(session))
                 button.link type="submit" { "Sign out" }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod form;
 pub mod labels;
 pub mod layout;
+pub mod mfa;
 pub mod reviews;
 pub mod session;
 pub mod shipment_form;
@@ -37,7 +38,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .get(account::show)
                 .post(account::submit),
         )
+        .service(web::resource("/login/mfa").post(account::submit_second_step))
         .service(web::resource("/logout").post(account::logout))
+        .service(web::resource("/account/mfa").get(mfa::show))
+        .service(web::resource("/account/mfa/enrol").post(mfa::enrol))
+        .service(web::resource("/account/mfa/confirm").post(mfa::confirm))
         .service(web::resource("/shipments").get(shipments::search))
         .service(
             web::resource("/shipments/new")
@@ -69,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/admin/users/{id}").post(admin::user_change))
         .service(web::resource("/admin/users/{id}/password").post(admin::user_password))
+        .service(web::resource("/admin/users/{id}/mfa-reset").post(admin::user_mfa_reset))
         .service(
             web::resource("/admin/agencies")
                 .get(admin::agencies_list)

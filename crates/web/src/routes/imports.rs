@@ -8,6 +8,7 @@ use interdict_app::pagination::Page;
 use uuid::Uuid;
 
 use crate::caller::Caller;
+use crate::connection_limits::{body_timeout, stall_limited};
 use crate::error::ApiError;
 
 /// Starts an import of a manifest CSV (`Content-Type: text/csv`) for the
@@ -30,6 +31,8 @@ pub async fn create(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().starts_with("text/csv"));
+    // Too large for one deadline; refused if it stalls instead.
+    let body = stall_limited(body, body_timeout(&request));
     let started = imports::upload(&caller, &query, csv, body).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", started.id)))

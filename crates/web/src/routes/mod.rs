@@ -41,9 +41,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(die_molds::configure)
                 .service(web::resource("/openapi.json").get(crate::openapi::document))
                 .service(web::resource("/auth/login").post(auth::login))
+                .service(web::resource("/auth/login/mfa").post(auth::login_mfa))
                 .service(web::resource("/auth/logout").post(auth::logout))
                 .service(web::resource("/me").get(me::show))
                 .service(web::resource("/me/password").post(me::change_password))
+                .service(web::resource("/me/mfa").get(me::mfa_status))
+                .service(web::resource("/me/mfa/enrolment").post(me::mfa_enrol))
+                .service(web::resource("/me/mfa/enrolment/confirm").post(me::mfa_confirm))
+                .service(web::resource("/mfa").put(me::mfa_requirement))
+                .service(web::resource("/agencies/{agency_id}/mfa").put(me::agency_mfa_requirement))
+                .service(web::resource("/users/{user_id}/mfa/reset").post(me::reset_mfa))
                 .service(
                     web::resource("/agencies")
                         .get(agencies::list)
@@ -68,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .patch(users::update),
                 )
                 .service(web::resource("/users/{user_id}/password").post(users::reset_password))
+                .service(web::resource("/users/{user_id}/unlock").post(users::unlock))
                 .service(web::resource("/audit").get(audit::search))
                 .service(web::resource("/audit/verify").get(audit::verify))
                 .service(

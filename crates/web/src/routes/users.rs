@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use interdict_app::pagination::Page;
 use interdict_app::users::{
-    self, CreateUserRequest, ResetPasswordRequest, UpdateUserRequest, UserListQuery, UserView,
+    self, CreateUserRequest, ResetPasswordRequest, UnlockView, UpdateUserRequest, UserListQuery,
+    UserView,
 };
 use uuid::Uuid;
 
@@ -87,11 +88,12 @@ pub async fn update(
 }
 
 /// Sets a new password for an account, clears any lockout and ends its
-/// sessions.
+/// sessions. Not one's own account: that takes the current password, at
+/// `/api/v1/me/password`.
 #[utoipa::path(post, operation_id = "users_reset_password", path = "/api/v1/users/{user_id}/password", tag = "users", security(("bearer" = [])),
     params(("user_id" = Uuid, Path)), request_body = ResetPasswordRequest, responses(
     (status = 204, description = "Password replaced"),
-    (status = 403, content_type = "application/problem+json"),
+    (status = 403, description = "The caller's role may not, or the account is the caller's own", content_type = "application/problem+json"),
     (status = 404, content_type = "application/problem+json"),
     (status = 422, content_type = "application/problem+json"),
 ))]
@@ -102,4 +104,20 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     users::reset_password(&caller, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lifts an account's lockouts: the account-wide one (failures from a
+/// place it had signed in from) and those of unknown sources. Audited as
+/// `user.unlock`. Not one's own account.
+#[utoipa::path(post, operation_id = "users_unlock", path = "/api/v1/users/{user_id}/unlock", tag = "users", security(("bearer" = [])),
+    params(("user_id" = Uuid, Path)), responses(
+    (status = 200, body = UnlockView),
+    (status = 403, description = "The caller's role may not, or the account is the caller's own", content_type = "application/problem+json"),
+    (status = 404, content_type = "application/problem+json"),
+))]
+pub async fn unlock(
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<UnlockView>, ApiError> {
+    Ok(web::Json(users::unlock(&caller, path.into_inner()).await?))
 }
