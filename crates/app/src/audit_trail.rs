@@ -6,7 +6,7 @@ use interdict_domain::audit::{AuditAction, ChainedEntry, Outcome, VerifyReport};
 use interdict_domain::policy::{self, AuditScope};
 use interdict_domain::record::RecordKind;
 use interdict_persistence::audit::{self, AuditFilter, VerifyMode};
-use interdict_persistence::records;
+use interdict_persistence::{names, records};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,7 +21,11 @@ pub struct AuditEntryView {
     pub seq: i64,
     pub occurred_at: DateTime<Utc>,
     pub user_id: Option<Uuid>,
+    /// The user's username, when the account exists.
+    pub username: Option<String>,
     pub agency_id: Option<Uuid>,
+    /// The agency's name, when it exists.
+    pub agency_name: Option<String>,
     pub role: Option<String>,
     #[schema(example = "user.read")]
     pub action: String,
@@ -46,7 +50,9 @@ impl From<ChainedEntry> for AuditEntryView {
             seq: entry.seq,
             occurred_at: event.occurred_at,
             user_id: event.user_id,
+            username: None,
             agency_id: event.agency_id,
+            agency_name: None,
             role: event.role,
             action: event.action.as_str().to_owned(),
             object_type: event.object_type,
@@ -135,16 +141,31 @@ pub async fn search(ctx: &Ctx, query: AuditQuery) -> Result<Page<AuditEntryView>
         let filter = filter(query)?;
         let limit = filter.limit - 1;
         let scope = policy::audit_scope(actor);
-        let entries = ctx
+        let (entries, users, agencies) = ctx
             .app
             .db
-            .run(move |conn| audit::search(conn, scope, &filter).map_err(AppError::from))
+            .run(move |conn| {
+                let entries = audit::search(conn, scope, &filter)?;
+                let users: Vec<Uuid> = entries.iter().filter_map(|e| e.event.user_id).collect();
+                let agencies: Vec<Uuid> =
+                    entries.iter().filter_map(|e| e.event.agency_id).collect();
+                Ok::<_, AppError>((
+                    entries,
+                    names::usernames(conn, &users)?,
+                    names::agency_names(conn, &agencies)?,
+                ))
+            })
             .await?;
         Ok(Page::from_rows(
             entries,
             limit,
             |e| e.seq.to_string(),
-            AuditEntryView::from,
+            |e| {
+                let mut view = AuditEntryView::from(e);
+                view.username = view.user_id.and_then(|u| users.get(&u).cloned());
+                view.agency_name = view.agency_id.and_then(|a| agencies.get(&a).cloned());
+                view
+            },
         ))
     }
     .await;

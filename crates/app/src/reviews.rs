@@ -5,10 +5,12 @@
 use interdict_domain::audit::AuditAction;
 use interdict_domain::policy::{self, RecordAction, Reviewer};
 use interdict_domain::record::RecordKind;
-use interdict_domain::review::{next_state, FlagState, ReviewAction, ReviewError, Transition};
+use interdict_domain::review::{
+    next_state, FlagState, QueueView, ReviewAction, ReviewError, Transition,
+};
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
-use interdict_persistence::flags::{self, Change};
+use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder};
 use interdict_persistence::{agencies, users};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -16,57 +18,153 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::error::AppError;
-use crate::flags::{flag_for, FlagView};
+use crate::flags::{flag_for, views, FlagView};
 use crate::pagination::{check_limit, uuid_cursor, Page};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
+    /// `inbox` (the default: flags to decide, and flags other agencies
+    /// escalated to the caller's), `review`, `escalated_to_us` or
+    /// `escalated_by_us`.
+    pub view: Option<String>,
     /// `open`, `under_review`, `confirmed`, `dismissed` or `escalated`;
-    /// by default the flags still to decide.
+    /// by default the flags still to decide, and escalated ones in the
+    /// escalation views.
     pub state: Option<String>,
+    /// `newest` (the default), `oldest` (what has waited longest) or
+    /// `score` (highest first).
+    pub sort: Option<String>,
+    /// `me`, `none` or a supervisor's id.
+    pub assigned_to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// How a queue is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Newest,
+    Oldest,
+    Score,
+}
+
+/// The queue's order from `sort` and the page's `cursor`: an id for the
+/// newest first, a position otherwise.
+fn queue_order(sort: &Option<String>, cursor: &Option<String>) -> Result<QueueOrder, AppError> {
+    let sort = match sort.as_deref() {
+        None | Some("newest") => Sort::Newest,
+        Some("oldest") => Sort::Oldest,
+        Some("score") => Sort::Score,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "sort",
+                "must be newest, oldest or score",
+            ))
+        }
+    };
+    let offset = || match cursor {
+        None => Ok(0),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::bad_request("cursor", "is not a cursor of this queue")),
+    };
+    Ok(match sort {
+        Sort::Newest => QueueOrder::Newest {
+            before: uuid_cursor(cursor)?,
+        },
+        Sort::Oldest => QueueOrder::Oldest { offset: offset()? },
+        Sort::Score => QueueOrder::Score { offset: offset()? },
+    })
+}
+
+/// The states each part of a queue `view` lists: flags we review,
+/// escalated to us, escalated by us.
+fn queue_states(view: QueueView, state: Option<FlagState>) -> [Vec<String>; 3] {
+    let names = |states: &[FlagState]| -> Vec<String> {
+        states.iter().map(|s| s.as_str().to_owned()).collect()
+    };
+    let undecided = [FlagState::Open, FlagState::UnderReview];
+    let escalated = [FlagState::Escalated];
+    let (review, to_us, by_us) = match view {
+        QueueView::Inbox => (Some(&undecided[..]), Some(&escalated[..]), None),
+        QueueView::Review => (Some(&undecided[..]), None, None),
+        QueueView::EscalatedToUs => (None, Some(&escalated[..]), None),
+        QueueView::EscalatedByUs => (None, None, Some(&escalated[..])),
+    };
+    // A state asked for replaces each listed part's default.
+    let part = |default: Option<&[FlagState]>| match (default, state) {
+        (None, _) => Vec::new(),
+        (Some(_), Some(state)) => names(&[state]),
+        (Some(default), None) => names(default),
+    };
+    [part(review), part(to_us), part(by_us)]
+}
+
 /// Flags for the caller's agency, and for task forces its records are
-/// shared with (supervisors only), newest first.
+/// shared with, and flags escalated to it (supervisors only), newest first.
 pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppError> {
     let page = async {
         let actor = ctx.actor()?.clone();
         AppError::from_decision(policy::decide_review_queue(&actor))?;
-        let states: Vec<String> = match &query.state {
-            Some(s) => vec![pick::<FlagState>(s)
-                .map_err(|m| AppError::bad_request("state", m))?
-                .as_str()
-                .to_owned()],
-            None => vec![
-                FlagState::Open.as_str().to_owned(),
-                FlagState::UnderReview.as_str().to_owned(),
-            ],
+        let view = match &query.view {
+            Some(v) => pick::<QueueView>(v).map_err(|m| AppError::bad_request("view", m))?,
+            None => QueueView::Inbox,
         };
+        let state = match &query.state {
+            Some(s) => Some(pick::<FlagState>(s).map_err(|m| AppError::bad_request("state", m))?),
+            None => None,
+        };
+        let [reviewing, escalated_to_us, escalated_by_us] = queue_states(view, state);
         let limit = check_limit(query.limit)?;
-        let before = uuid_cursor(&query.cursor)?;
-        let rows = ctx
+        let order = queue_order(&query.sort, &query.cursor)?;
+        let assigned_to = match query.assigned_to.as_deref() {
+            None => None,
+            Some("me") => Some(Some(actor.user_id)),
+            Some("none") => Some(None),
+            Some(id) => Some(Some(id.parse::<Uuid>().map_err(|_| {
+                AppError::bad_request("assigned_to", "must be me, none or a user id")
+            })?)),
+        };
+        let (rows, more) = ctx
             .app
             .db
             .run(move |conn| {
-                Ok::<_, AppError>(flags::queue(
-                    conn,
-                    &policy::visibility(&actor, RecordKind::Shipment),
-                    &states,
-                    before,
-                    limit + 1,
-                )?)
+                let filter = QueueFilter {
+                    agency: actor.agency_id,
+                    task_forces: &actor.task_forces,
+                    reviewing: &reviewing,
+                    escalated_to_us: &escalated_to_us,
+                    escalated_by_us: &escalated_by_us,
+                    assigned_to,
+                    include_withdrawn: matches!(
+                        policy::visibility(&actor, RecordKind::Shipment),
+                        policy::Visibility::Scoped {
+                            include_withdrawn: true,
+                            ..
+                        }
+                    ),
+                    order,
+                };
+                let mut rows = flags::queue(conn, &filter, limit + 1)?;
+                let more = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                let next = match order {
+                    QueueOrder::Newest { .. } => rows.last().map(|f| f.id.0.to_string()),
+                    QueueOrder::Oldest { offset } | QueueOrder::Score { offset } => {
+                        Some((offset + limit).to_string())
+                    }
+                };
+                Ok::<_, AppError>((views(conn, &actor, rows)?, next.filter(|_| more)))
             })
             .await?;
-        Ok(Page::from_rows(
-            rows,
-            limit,
-            |f| f.id.0.to_string(),
-            FlagView::from,
-        ))
+        Ok(Page {
+            items: rows,
+            next_cursor: more,
+        })
     }
     .await;
     ctx.audited(ctx.event_on(AuditAction::ReviewQueue, "flag", "*"), page)
@@ -79,7 +177,7 @@ pub struct TransitionRequest {
     /// `assign`, `start_review`, `confirm`, `dismiss` or `escalate`.
     #[schema(example = "confirm")]
     pub action: String,
-    /// Required to dismiss; kept with every transition.
+    /// Required to dismiss and to escalate; kept with every transition.
     pub reason: Option<String>,
     /// The supervisor to assign (with `assign`).
     pub assignee_id: Option<Uuid>,
@@ -113,13 +211,18 @@ fn parse_transition(body: &TransitionRequest) -> Result<(Transition, Option<Stri
                 None
             }
         },
-        Some(ReviewAction::Escalate) => body
-            .agency_id
-            .map(|agency| Transition::Escalate { agency })
-            .or_else(|| {
-                errors.add("agency_id", "is required to escalate");
-                None
-            }),
+        Some(ReviewAction::Escalate) => {
+            // The agency receiving it reads why in the flag's history.
+            if reason.is_none() {
+                errors.add("reason", "is required to escalate");
+            }
+            body.agency_id
+                .map(|agency| Transition::Escalate { agency })
+                .or_else(|| {
+                    errors.add("agency_id", "is required to escalate");
+                    None
+                })
+        }
         None => None,
     };
     match transition {
@@ -191,8 +294,15 @@ pub async fn transition(
                     (Some(*assignee), None)
                 }
                 Transition::Escalate { agency } => {
-                    if agencies::find(conn, *agency)?.is_none() {
+                    let Some(target) = agencies::find(conn, *agency)? else {
                         return Err(AppError::invalid("agency_id", "no such agency"));
+                    };
+                    if let Some(refusal) = policy::escalation_refusal(
+                        flag.owner_agency_id.0,
+                        target.id.0,
+                        target.is_system,
+                    ) {
+                        return Err(AppError::invalid("agency_id", refusal));
                     }
                     (None, Some(*agency))
                 }
@@ -206,10 +316,15 @@ pub async fn transition(
                 by: actor.user_id,
                 reason: reason.as_deref(),
             };
-            flags::transition(conn, &flag, version, &change)?.ok_or(AppError::PreconditionFailed {
-                current_version: flag.version + 1,
-            })
+            let moved = flags::transition(conn, &flag, version, &change)?.ok_or(
+                AppError::PreconditionFailed {
+                    current_version: flag.version + 1,
+                },
+            )?;
+            views(conn, &actor, vec![moved])?
+                .pop()
+                .ok_or(AppError::NotFound)
         })
         .await?;
-    Ok(flag.into())
+    Ok(flag)
 }

@@ -2,6 +2,8 @@
 //! and withdrawn like every record (`records`); read with the risk
 //! indicators they fire, and searched by what they carry and where.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use interdict_domain::audit::RecordVerb;
 use interdict_domain::chemical::ControlStatus;
@@ -10,6 +12,7 @@ use interdict_domain::policy::{self, RecordAction};
 use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self as rules, Assessment, LineControl, ShipmentProfile};
 use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
+use interdict_persistence::records;
 use interdict_persistence::risk::Profiler;
 use interdict_persistence::search::{FactFilter, IdentifierMatch, Search, ShipmentFacts};
 use serde::{Deserialize, Serialize};
@@ -224,4 +227,23 @@ pub async fn obligations(ctx: &Ctx, id: Uuid) -> Result<ObligationsView, AppErro
             .collect(),
         undetermined: report.undetermined,
     })
+}
+
+/// The references of those of `ids` the caller may see, to name them on a
+/// page; the others are left out. Audited as a search of shipments.
+pub async fn references(ctx: &Ctx, ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, AppError> {
+    let kind = RecordKind::Shipment;
+    let mut event = record_event(ctx, kind, RecordVerb::Search, "*");
+    event.detail = Some(serde_json::json!({ "references_of": ids.len() }).to_string());
+    let found = async {
+        let visibility = policy::visibility(ctx.actor()?, kind);
+        ctx.app
+            .db
+            .run(move |conn| {
+                Ok::<_, AppError>(records::references_visible(conn, &ids, &visibility)?)
+            })
+            .await
+    }
+    .await;
+    Ok(ctx.audited(event, found).await?.into_iter().collect())
 }

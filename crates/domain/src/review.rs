@@ -28,6 +28,20 @@ choice!(ReviewAction {
     Escalate => "escalate",
 });
 
+choice!(
+    /// Which flags a review queue lists, for the caller's agency: `inbox`
+    /// (the default) holds the flags its supervisors decide (its own and
+    /// its task forces') and those other agencies escalated to it;
+    /// `review` only the former, `escalated_to_us` only the latter;
+    /// `escalated_by_us` its own flags it escalated to another agency.
+    QueueView {
+        Inbox => "inbox",
+        Review => "review",
+        EscalatedToUs => "escalated_to_us",
+        EscalatedByUs => "escalated_by_us",
+    }
+);
+
 /// A requested transition, with what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {

@@ -179,41 +179,94 @@ pub fn transition(
     find(conn, current.id.0)
 }
 
-/// A review queue: flags on shipments of the caller's agency, or shared
-/// with one of its task forces, in `states`, newest first — only flags
-/// whose shipment `visibility` lets the caller see (not one withdrawn
-/// since), so the queue lists nothing the caller could not open.
+/// Which flags a review queue lists for `agency`: each part in its own
+/// states; a part with no states lists nothing.
+pub struct QueueFilter<'a> {
+    pub agency: Uuid,
+    pub task_forces: &'a [Uuid],
+    /// Flags the agency reviews: on its shipments, or shared with one of
+    /// its task forces.
+    pub reviewing: &'a [String],
+    /// Flags another agency escalated to it.
+    pub escalated_to_us: &'a [String],
+    /// Its own flags it escalated to another agency.
+    pub escalated_by_us: &'a [String],
+    /// Only flags assigned to this user (`Some(Some)`), or to no one
+    /// (`Some(None)`).
+    pub assigned_to: Option<Option<Uuid>>,
+    /// Whether flags on withdrawn shipments are listed (only to a role
+    /// that sees withdrawn records): the queue lists nothing the caller
+    /// could not open.
+    pub include_withdrawn: bool,
+    pub order: QueueOrder,
+}
+
+/// The order a queue is read in. Newest first pages by id (`before`);
+/// the others by position (`offset`), as their keys are not unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    Newest {
+        before: Option<Uuid>,
+    },
+    /// Oldest first: what has waited longest.
+    Oldest {
+        offset: i64,
+    },
+    /// Highest score first, then oldest.
+    Score {
+        offset: i64,
+    },
+}
+
+/// A review queue, in `filter.order`.
 pub fn queue(
     conn: &mut DbConnection,
-    visibility: &interdict_domain::policy::Visibility,
-    states: &[String],
-    before: Option<Uuid>,
+    filter: &QueueFilter<'_>,
     limit: i64,
 ) -> Result<Vec<FlagRow>> {
-    let Some((agency, tfs, include_withdrawn)) = crate::visibility::scoped(visibility) else {
-        return Ok(Vec::new());
-    };
+    let agency = DbUuid(filter.agency);
+    let tfs: Vec<DbUuid> = filter.task_forces.iter().copied().map(DbUuid).collect();
     let mut query = flags::table
         .inner_join(records::table.on(records::id.eq(flags::shipment_id)))
         .filter(
             flags::owner_agency_id
                 .eq(agency)
-                .or(records::scope_task_force_id.eq_any(tfs.clone())),
+                .or(records::scope_task_force_id.eq_any(tfs))
+                .and(flags::state.eq_any(filter.reviewing))
+                .or(flags::escalated_to
+                    .eq(agency)
+                    .and(flags::state.eq_any(filter.escalated_to_us)))
+                .or(flags::owner_agency_id
+                    .eq(agency)
+                    .and(flags::escalated_to.is_not_null())
+                    .and(flags::state.eq_any(filter.escalated_by_us))),
         )
-        .filter(crate::visibility::shared_with!(agency, tfs))
         .filter(
             records::withdrawn_at.is_null().or(
-                diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(include_withdrawn),
+                diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(filter.include_withdrawn),
             ),
         )
-        .filter(flags::state.eq_any(states))
-        .order(flags::id.desc())
         .limit(limit)
         .select(FlagRow::as_select())
         .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(flags::id.lt(DbUuid(before)));
-    }
+    query = match filter.assigned_to {
+        None => query,
+        Some(Some(user)) => query.filter(flags::assigned_to.eq(DbUuid(user))),
+        Some(None) => query.filter(flags::assigned_to.is_null()),
+    };
+    query = match filter.order {
+        QueueOrder::Newest { before } => {
+            let query = query.order(flags::id.desc());
+            match before {
+                Some(before) => query.filter(flags::id.lt(DbUuid(before))),
+                None => query,
+            }
+        }
+        QueueOrder::Oldest { offset } => query.order(flags::id.asc()).offset(offset),
+        QueueOrder::Score { offset } => query
+            .order((flags::score.desc(), flags::id.asc()))
+            .offset(offset),
+    };
     Ok(query.load(conn)?)
 }
 

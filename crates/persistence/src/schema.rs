@@ -189,6 +189,18 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamp>,
         withdrawn_by -> Nullable<PortableUuid>,
         withdrawn_reason -> Nullable<Text>,
+        reference -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    reference_counters (agency_id, year) {
+        agency_id -> PortableUuid,
+        year -> Integer,
+        last -> BigInt,
     }
 }
 

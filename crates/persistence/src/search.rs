@@ -188,7 +188,11 @@ pub fn matching<'a>(
     let through = referring_scope(kind, visibility);
     if let Some(text) = &search.text {
         let pattern = like_pattern(text, false);
-        let own = records::search_text.like(pattern.clone()).escape('\\');
+        // A shipment's reference matches as a whole (`text` is lower-cased).
+        let own = records::search_text
+            .like(pattern.clone())
+            .escape('\\')
+            .or(records::reference.eq(text.trim().to_uppercase()));
         query = match through.clone() {
             Some((agency, task_forces, include_withdrawn)) => {
                 let parties =

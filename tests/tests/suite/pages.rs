@@ -11,22 +11,22 @@ use uuid::Uuid;
 
 /// A browser without a browser: keeps the session cookie, never follows
 /// redirects, so each answer can be checked.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
     agent: ureq::Agent,
     session: Option<String>,
 }
 
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     location: Option<String>,
     content_type: String,
     set_cookies: Vec<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let start = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -39,7 +39,7 @@ impl Page {
             .to_owned()
     }
 
-    fn assert_html(&self, status: u16) {
+    pub(crate) fn assert_html(&self, status: u16) {
         assert_eq!(self.status, status, "{}", self.body);
         assert!(
             self.content_type.starts_with("text/html"),
@@ -51,7 +51,7 @@ impl Page {
 }
 
 impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             agent: ureq::AgentBuilder::new()
@@ -102,7 +102,7 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    fn get(&self, path: &str) -> Page {
+    pub(crate) fn get(&self, path: &str) -> Page {
         self.call(
             self.agent.get(&format!("{}{path}", self.app.base)),
             None,
@@ -110,7 +110,7 @@ impl<'a> Visitor<'a> {
         )
     }
 
-    fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.call(
             self.agent.post(&format!("{}{path}", self.app.base)),
             Some(fields),
@@ -118,7 +118,7 @@ impl<'a> Visitor<'a> {
         )
     }
 
-    fn sign_in(&mut self, username: &str, password: &str) -> Page {
+    pub(crate) fn sign_in(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/login");
         let nonce_cookie = form
             .set_cookies
@@ -151,7 +151,7 @@ impl<'a> Visitor<'a> {
     }
 
     /// A form's CSRF token, read from a page as a browser would.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         self.get("/").csrf()
     }
 }
@@ -474,7 +474,7 @@ fn a_supervisor_who_decides_second_is_told_so(backend: Backend) {
     assert!(second
         .body
         .contains("Another supervisor decided or changed this flag first"));
-    assert!(second.body.contains("under review"));
+    assert!(second.body.contains("Under review"));
 }
 
 fn a_suggested_link_is_accepted_from_the_shipment_page(backend: Backend) {

@@ -43,6 +43,9 @@ pub struct NodeParty {
 pub struct NodeView {
     pub id: Uuid,
     pub placeholder: bool,
+    /// The shipment's reference; absent for a placeholder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     pub agency_id: Uuid,
     pub agency_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -205,6 +208,7 @@ fn node(
         return Ok(NodeView {
             id,
             placeholder: true,
+            reference: None,
             agency_id: owner,
             agency_name: agency.name,
             origin: None,
@@ -241,6 +245,7 @@ fn node(
     Ok(NodeView {
         id,
         placeholder: false,
+        reference: row.reference.clone(),
         agency_id: row.owner_agency_id.0,
         agency_name: agency.name,
         origin: input.legs.first().map(|l| l.from.clone()),

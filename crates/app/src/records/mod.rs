@@ -72,6 +72,10 @@ pub struct Record<D> {
     pub id: Uuid,
     pub kind: RecordKind,
     pub owner_agency_id: Uuid,
+    /// A shipment's reference, e.g. `TXHSI0100-2026-000123`: its agency's
+    /// ORI, the year and a number; unique.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     pub scope: Scope,
     /// Send back in `If-Match` to update.
     pub version: i64,
@@ -95,6 +99,7 @@ impl<D: Document> Record<D> {
             id: row.id.0,
             kind: D::KIND,
             owner_agency_id: row.owner_agency_id.0,
+            reference: row.reference.clone(),
             scope: row.scope()?,
             version: row.version,
             created_at: utc(row.created_at),

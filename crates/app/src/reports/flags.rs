@@ -3,8 +3,12 @@
 use interdict_domain::policy::{self, Actor};
 use interdict_domain::record::RecordKind;
 use interdict_domain::review::FlagState;
+use std::collections::HashMap;
+
 use interdict_persistence::flags::{self, FlagRow};
+use interdict_persistence::{names, records, DbConnection, DbUuid};
 use serde_json::Value;
+use uuid::Uuid;
 
 use super::{each, only_dates, pages, AgencyNames, Producer, ReportQuery, PAGE};
 use crate::error::AppError;
@@ -14,6 +18,7 @@ use crate::utc;
 pub(super) const COLUMNS: &[&str] = &[
     "id",
     "shipment_id",
+    "shipment_reference",
     "owner_agency",
     "state",
     "reason",
@@ -33,6 +38,20 @@ pub(super) fn producer(actor: Actor, query: &ReportQuery) -> Result<Producer, Ap
     Ok(Box::new(move |conn, emit| {
         let visibility = policy::visibility(&actor, RecordKind::Shipment);
         let mut names = AgencyNames::default();
+        let mut users: HashMap<Uuid, String> = HashMap::new();
+        let mut username =
+            move |conn: &mut DbConnection, id: Option<DbUuid>| -> Result<String, AppError> {
+                let Some(id) = id.map(|u| u.0) else {
+                    return Ok("system".to_owned());
+                };
+                if let Some(name) = users.get(&id) {
+                    return Ok(name.clone());
+                }
+                let found = names::usernames(conn, &[id])?;
+                let name = found.get(&id).cloned().unwrap_or_else(|| id.to_string());
+                users.insert(id, name.clone());
+                Ok(name)
+            };
         pages(
             conn,
             emit,
@@ -49,15 +68,20 @@ pub(super) fn producer(actor: Actor, query: &ReportQuery) -> Result<Producer, Ap
             },
             |flag| flag.id.0,
             each(|conn, flag: FlagRow| {
-                let history: Vec<String> = flags::history(conn, flag.id.0)?
-                    .into_iter()
-                    .map(|t| {
-                        let by = t.by_user.map_or("system".to_owned(), |u| u.0.to_string());
-                        let at = utc(t.at).to_rfc3339();
-                        let reason = t.reason.map(|r| format!(" ({r})")).unwrap_or_default();
-                        format!("{} → {} by {by} at {at}{reason}", t.action, t.to_state)
-                    })
-                    .collect();
+                let mut history = Vec::new();
+                for t in flags::history(conn, flag.id.0)? {
+                    let by = username(conn, t.by_user)?;
+                    let at = utc(t.at).to_rfc3339();
+                    let reason = t.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+                    history.push(format!(
+                        "{} → {} by {by} at {at}{reason}",
+                        t.action, t.to_state
+                    ));
+                }
+                let reference =
+                    records::references_visible(conn, &[flag.shipment_id.0], &visibility)?
+                        .pop()
+                        .map(|(_, r)| r);
                 let indicators: Vec<String> = serde_json::from_str::<Vec<Value>>(&flag.indicators)
                     .unwrap_or_default()
                     .iter()
@@ -66,22 +90,22 @@ pub(super) fn producer(actor: Actor, query: &ReportQuery) -> Result<Producer, Ap
                 let values = vec![
                     Value::String(flag.id.0.to_string()),
                     Value::String(flag.shipment_id.0.to_string()),
+                    reference.map(Value::String).unwrap_or_default(),
                     Value::String(names.get(conn, flag.owner_agency_id.0)?),
                     Value::String(flag.state.clone()),
                     Value::String(flag.reason.clone()),
                     serde_json::json!(flag.score),
                     Value::String(indicators.join("; ")),
-                    Value::String(
-                        flag.raised_by
-                            .map_or("system".to_owned(), |u| u.0.to_string()),
-                    ),
+                    Value::String(username(conn, flag.raised_by)?),
                     Value::String(utc(flag.raised_at).to_rfc3339()),
-                    flag.assigned_to
-                        .map(|u| Value::String(u.0.to_string()))
-                        .unwrap_or_default(),
-                    flag.escalated_to
-                        .map(|u| Value::String(u.0.to_string()))
-                        .unwrap_or_default(),
+                    match flag.assigned_to {
+                        Some(user) => Value::String(username(conn, Some(user))?),
+                        None => Value::Null,
+                    },
+                    match flag.escalated_to {
+                        Some(agency) => Value::String(names.get(conn, agency.0)?),
+                        None => Value::Null,
+                    },
                     Value::String(history.join("; ")),
                 ];
                 Ok(values)

@@ -37,6 +37,7 @@ use crate::utc;
 
 pub(super) const COLUMNS: &[&str] = &[
     "id",
+    "reference",
     "owner_agency",
     "created_at",
     "incident_type",
@@ -47,6 +48,9 @@ pub(super) const COLUMNS: &[&str] = &[
     "destination_country",
     "destination_subdivision",
     "destination_city",
+    "origin",
+    "destination",
+    "via",
     "shipped_at",
     "consignors",
     "consignees",
@@ -183,6 +187,8 @@ struct Place<'a> {
     subdivision: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     city: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    locode: Option<Cow<'a, str>>,
 }
 
 pub(super) fn producer(
@@ -526,6 +532,19 @@ fn row_values<'a>(
         .legs
         .iter()
         .find_map(|l| l.departure_at.clone().or_else(|| l.arrival_at.clone()));
+    // The route by its UN/LOCODEs: where it started, where it ended, and
+    // every port it touched on the way (as stored; unknown codes kept).
+    let code = |place: &Place<'a>| place.locode.clone();
+    let origin = input.legs.first().and_then(|l| code(&l.from));
+    let destination = input.legs.last().and_then(|l| code(&l.to));
+    let last_leg = input.legs.len().saturating_sub(1);
+    let via: Vec<Cow<str>> = input
+        .legs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i < last_leg)
+        .filter_map(|(_, l)| code(&l.to))
+        .collect();
     let mut legs = input.legs.into_iter();
     let first = legs.next();
     let last = legs.next_back();
@@ -539,6 +558,7 @@ fn row_values<'a>(
     let indicators: Vec<&str> = risk.indicators.iter().map(|i| i.code.as_str()).collect();
     vec![
         row.id.0.to_string().into(),
+        row.reference.as_deref().into(),
         name(&names.agencies, &row.owner_agency_id.0).into(),
         utc(row.created_at).to_rfc3339().into(),
         input.incident_type.into(),
@@ -549,6 +569,9 @@ fn row_values<'a>(
         destination_country.into(),
         destination_subdivision.into(),
         destination_city.into(),
+        origin.into(),
+        destination.into(),
+        listed(via),
         shipped_at.into(),
         listed(consignors),
         listed(consignees),

@@ -121,11 +121,17 @@ fn a_key_quoted_in_text_names_nothing() {
 }
 
 fn place(country: &str, subdivision: Option<&str>, city: &str) -> LocationInput {
+    let locode = match city {
+        "Shanghai" => "CNSHA",
+        "Guadalajara" => "MXGDL",
+        "Phoenix" => "USPHX",
+        _ => "XXXXX",
+    };
     LocationInput {
         country: country.into(),
         subdivision: subdivision.map(Into::into),
         city: Some(city.into()),
-        locode: Some("XXXXX".into()),
+        locode: Some(locode.into()),
     }
 }
 
@@ -240,6 +246,7 @@ fn a_stored_shipment_exports_every_field_it_shows() {
         body: body.clone(),
         withdrawn_at: None,
         withdrawn_reason: None,
+        reference: Some("TXHSI0100-2026-000007".into()),
     };
     let document = serde_json::from_str(&row.body).unwrap();
     let risk = Assessment {
@@ -265,6 +272,11 @@ fn a_stored_shipment_exports_every_field_it_shows() {
     assert_eq!(shown["destination_subdivision"], Some("US-AZ"));
     assert_eq!(shown["destination_city"], Some("Phoenix"));
     assert_eq!(shown["shipped_at"], Some("2026-03-02T00:00:00Z"));
+    assert_eq!(shown["reference"], Some("TXHSI0100-2026-000007"));
+    // The route keeps its ports: where it started, ended and called.
+    assert_eq!(shown["origin"], Some("CNSHA"));
+    assert_eq!(shown["destination"], Some("USPHX"));
+    assert_eq!(shown["via"], Some("MXGDL"));
     assert_eq!(shown["consignors"], Some("Acme, Ltd."));
     assert_eq!(shown["consignees"], Some("Beta"));
     assert_eq!(shown["other_parties"], Some("Gamma (broker)"));

@@ -569,3 +569,66 @@ fn no_one_disables_or_demotes_their_own_account() {
         );
     }
 }
+
+#[test]
+fn escalated_flags_reach_the_target_agencys_supervisors_only() {
+    // Per relation of `records()`, by role: what the caller sees of a flag
+    // on that shipment escalated to the caller's agency, and escalated
+    // elsewhere. F = full, E = escalated (flag only), N = not found.
+    let sight = |s: FlagSight| match s {
+        FlagSight::Full => 'F',
+        FlagSight::Escalated => 'E',
+        FlagSight::NotFound => 'N',
+    };
+    let expected: &[(Role, &str, &str)] = &[
+        (Role::Investigator, "FFNFFN", "FFNFFN"),
+        (Role::Supervisor, "FFEFFE", "FFNFFN"),
+        (Role::Auditor, "FFNFFN", "FFNFFN"),
+        (Role::Admin, "NNNNNN", "NNNNNN"),
+    ];
+    assert_eq!(expected.len(), Role::ALL.len());
+    for (role, to_us, elsewhere) in expected {
+        let a = actor(*role);
+        let got = |target: u128| -> String {
+            records()
+                .iter()
+                .map(|(_, meta)| sight(flag_sight(&a, meta, Some(Uuid::from_u128(target)))))
+                .collect()
+        };
+        assert_eq!(&got(OWN), to_us, "{role:?} escalated to us");
+        assert_eq!(
+            &got(TF_ELSEWHERE + 1),
+            elsewhere,
+            "{role:?} escalated elsewhere"
+        );
+        let never: String = records()
+            .iter()
+            .map(|(_, meta)| sight(flag_sight(&a, meta, None)))
+            .collect();
+        assert_eq!(&never, elsewhere, "{role:?} not escalated");
+    }
+    // Withdrawn shipments: the escalation still reaches the target's
+    // supervisors, who see no more of the shipment than before.
+    let withdrawn = RecordMeta {
+        owner_agency: Uuid::from_u128(OTHER),
+        scope: Scope::All,
+        withdrawn: true,
+    };
+    assert_eq!(
+        flag_sight(
+            &actor(Role::Supervisor),
+            &withdrawn,
+            Some(Uuid::from_u128(OWN))
+        ),
+        FlagSight::Escalated
+    );
+}
+
+#[test]
+fn escalation_goes_to_another_working_agency() {
+    let own = Uuid::from_u128(OWN);
+    let other = Uuid::from_u128(OTHER);
+    assert_eq!(escalation_refusal(own, other, false), None);
+    assert!(escalation_refusal(own, own, false).is_some());
+    assert!(escalation_refusal(own, other, true).is_some());
+}

@@ -151,3 +151,46 @@ pub fn allows_account_change(
     let demotes = new_role.is_some_and(|role| role != Role::Admin);
     !(target == actor.user_id && (active == Some(false) || demotes))
 }
+
+/// How much of a flag a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagSight {
+    /// The flag and its shipment: the shipment is visible to the caller.
+    Full,
+    /// The flag was escalated to the caller's agency, whose supervisors
+    /// see the flag (reason, score, indicator codes, history) but its
+    /// chain only as far as sharing allows.
+    Escalated,
+    /// Nothing: the flag does not exist for the caller.
+    NotFound,
+}
+
+/// What `actor` sees of a flag on `shipment`, escalated to `escalated_to`.
+/// A flag is as visible as its shipment; escalating hands the flag itself,
+/// not the records under it, to the other agency's supervisors.
+pub fn flag_sight(actor: &Actor, shipment: &RecordMeta, escalated_to: Option<Uuid>) -> FlagSight {
+    if super::can_see(actor, shipment) {
+        FlagSight::Full
+    } else if actor.role == Role::Supervisor && escalated_to == Some(actor.agency_id) {
+        FlagSight::Escalated
+    } else {
+        FlagSight::NotFound
+    }
+}
+
+/// Why an agency cannot be the target of an escalation from a flag of
+/// `flag_agency`, if it cannot: escalating goes to another agency that
+/// works cases, never back to the owner or to the operator of the system.
+pub fn escalation_refusal(
+    flag_agency: Uuid,
+    target: Uuid,
+    target_is_system: bool,
+) -> Option<&'static str> {
+    if target == flag_agency {
+        Some("must be another agency than the flag's")
+    } else if target_is_system {
+        Some("must be an agency that works cases")
+    } else {
+        None
+    }
+}

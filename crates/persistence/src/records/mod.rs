@@ -39,6 +39,8 @@ pub struct RecordRow {
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawn_by: Option<DbUuid>,
     pub withdrawn_reason: Option<String>,
+    /// A shipment's reference (`TXHSI0100-2026-000123`); other kinds have none.
+    pub reference: Option<String>,
 }
 
 impl RecordRow {
@@ -120,6 +122,25 @@ pub fn bodies_visible(
         bodies.extend(found.into_iter().map(|(id, body)| (id.0, body)));
     }
     Ok(bodies)
+}
+
+/// The references of those of `ids` (shipments) that `visibility` lets
+/// the caller see.
+pub fn references_visible(
+    conn: &mut DbConnection,
+    ids: &[Uuid],
+    visibility: &Visibility,
+) -> Result<Vec<(Uuid, String)>> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let mut references = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let found: Vec<(DbUuid, Option<String>)> = visible(records::table.into_boxed(), visibility)
+            .filter(records::id.eq_any(chunk))
+            .select((records::id, records::reference))
+            .load(conn)?;
+        references.extend(found.into_iter().filter_map(|(id, r)| Some((id.0, r?))));
+    }
+    Ok(references)
 }
 
 /// One entry of a record's history.

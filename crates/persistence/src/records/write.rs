@@ -124,9 +124,19 @@ fn insert_named(
                 (new.id, DbUuid(new.owner), referenced)
             }),
     )?;
+    let shipment_owners: Vec<Uuid> = batch
+        .iter()
+        .filter(|new| new.kind == RecordKind::Shipment)
+        .map(|new| new.owner)
+        .collect();
+    let mut references = crate::references::allocate(conn, &shipment_owners, at)?.into_iter();
     let rows: Vec<IndexedRow> = batch
         .iter()
         .map(|new| {
+            let reference = match new.kind {
+                RecordKind::Shipment => references.next(),
+                _ => None,
+            };
             let (scope_kind, scope_task_force_id) = scope_columns(new.scope);
             let row = RecordRow {
                 id: DbUuid(new.id),
@@ -143,6 +153,7 @@ fn insert_named(
                 withdrawn_at: None,
                 withdrawn_by: None,
                 withdrawn_reason: None,
+                reference,
             };
             IndexedRow {
                 row,

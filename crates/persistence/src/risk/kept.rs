@@ -155,6 +155,7 @@ pub struct ListedShipment {
     pub body: String,
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawn_reason: Option<String>,
+    pub reference: Option<String>,
 }
 
 /// A shipment `visibility` lets the caller see, with what the rules found

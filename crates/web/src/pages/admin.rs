@@ -89,12 +89,15 @@ async fn users_page(
         h1 { "Users" }
         @if let Some(message) = message { (message) }
         div.table-wrap { table #users {
-            thead { tr { th { "Username" } th { "Name" } th { "Role" } th { "State" } th { "Change" } th { "New password" } th { "Second factor" } } }
+            thead { tr { th { "Username" } th { "Name" } @if everyone { th { "Agency" } } th { "Role" } th { "State" } th { "Change" } th { "New password" } th { "Second factor" } } }
             tbody { @for u in &found.items {
                 tr {
                     td { (u.username) }
                     td { (u.display_name) }
-                    td { (u.role) }
+                    @if everyone {
+                        td { (agencies.iter().find(|(id, _)| *id == u.agency_id.to_string()).map_or("—", |(_, name)| name.as_str())) }
+                    }
+                    td { (super::labels::words(&u.role)) }
                     td { @if u.active { (badge("", "active")) } @else { (badge("dismissed", "disabled")) } }
                     td {
                         form.inline method="post" action={ "/admin/users/" (u.id) } {

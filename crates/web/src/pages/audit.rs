@@ -5,12 +5,13 @@ use actix_web::{web, HttpResponse};
 use interdict_app::audit_trail::{self, AuditEntryView, AuditQuery, ObjectHistoryQuery};
 use interdict_app::reports::{self, ReportQuery, SummaryQuery};
 use interdict_domain::audit::{Outcome, VerifyReport};
+use interdict_domain::policy::{self, Report};
 use maud::{html, Markup};
 
 use super::display::{pager, query_of, when, with_times};
 use super::error::PageError;
 use super::form::{any_of, param, select, Errors, Input};
-use super::layout::{notice, page_with};
+use super::layout::{encode, notice, page_with};
 use super::session::Session;
 
 /// Pages show the incremental check (from the last signed checkpoint),
@@ -54,10 +55,11 @@ fn entries_table(entries: &[AuditEntryView]) -> Markup {
                     td { (when(&e.occurred_at)) }
                     td { (e.action) }
                     td { (e.outcome) }
-                    td.mono { (e.user_id.map(|u| u.to_string()).unwrap_or_default()) }
-                    td { (e.role.clone().unwrap_or_default()) }
+                    td { (e.username.clone().or_else(|| e.user_id.map(|u| u.to_string())).unwrap_or_default())
+                        @if let Some(agency) = &e.agency_name { br; span.muted { (agency) } } }
+                    td { (super::labels::words(e.role.as_deref().unwrap_or_default())) }
                     td { @if let (Some(t), Some(id)) = (&e.object_type, &e.object_id) {
-                        a href={ "/audit/objects/" (t) "/" (id) } { (t) " " (id.get(..8).unwrap_or(id)) }
+                        a href={ "/audit/objects/" (encode(t)) "/" (encode(id)) } { (t) " " (id.get(..8).unwrap_or(id)) }
                     } }
                     td.mono { (e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
                 }
@@ -147,8 +149,28 @@ pub async fn object(
 }
 
 /// The exports, with the filters the reports take.
+/// The reports page's downloads, each with the report it runs.
+const REPORT_BUTTONS: &[(Report, &str, &str)] = &[
+    (Report::Shipments, "/reports/shipments.csv", "Shipments CSV"),
+    (
+        Report::Shipments,
+        "/reports/shipments.ndjson",
+        "Shipments NDJSON",
+    ),
+    (Report::Links, "/reports/links.csv", "Links CSV"),
+    (Report::Flags, "/reports/flags.csv", "Flags CSV"),
+    (Report::Audit, "/reports/audit.csv", "Audit log CSV"),
+    (
+        Report::Summary,
+        "/reports/summary.pdf",
+        "Oversight report (PDF)",
+    ),
+];
+
 pub async fn reports_page(session: Session) -> Result<HttpResponse, PageError> {
     let errors = Errors::default();
+    let actor = session.actor()?.clone();
+    let allows = |report: Report| policy::decide_export(&actor, report) == policy::Decision::Allow;
     let body = html! {
         h1 { "Reports" }
         p { "Exports contain what you may see, nothing more; each download is recorded in the audit log." }
@@ -160,12 +182,13 @@ pub async fn reports_page(session: Session) -> Result<HttpResponse, PageError> {
                     (Input::new("Before", "to", "").kind("date").render(&errors))
                 }
                 div.actions {
-                    button type="submit" formaction="/reports/shipments.csv" { "Shipments CSV" }
-                    button.secondary type="submit" formaction="/reports/shipments.ndjson" { "Shipments NDJSON" }
-                    button.secondary type="submit" formaction="/reports/links.csv" { "Links CSV" }
-                    button.secondary type="submit" formaction="/reports/flags.csv" { "Flags CSV" }
-                    button.secondary type="submit" formaction="/reports/audit.csv" { "Audit log CSV" }
-                    button.secondary type="submit" formaction="/reports/summary.pdf" { "Oversight report (PDF)" }
+                    // Only the reports this role may run: a button that
+                    // answers 403 is a stumble.
+                    @for (report, path, label) in REPORT_BUTTONS {
+                        @if allows(*report) {
+                            button.secondary type="submit" formaction=(path) { (label) }
+                        }
+                    }
                 }
             }
         }

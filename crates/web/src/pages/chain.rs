@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::display::{day, place, short};
+use super::display::{day, place};
 use interdict_app::chains::{ChainEdge, ChainView, NodeView};
 
 const NODE_W: i64 = 240;
@@ -106,7 +106,7 @@ fn node_lines(node: &NodeView) -> Vec<String> {
 /// may not see says only that they are linked.
 fn relation(edge: &ChainEdge) -> String {
     match &edge.relation {
-        Some(relation) => relation.replace('_', " "),
+        Some(relation) => super::labels::words(relation),
         None => "linked (held by other agencies)".into(),
     }
 }
@@ -146,7 +146,7 @@ pub fn diagram(view: &ChainView) -> Markup {
                             title { (if node.placeholder { "Record held by another agency" } else { "Shipment" }) " " (node.id) }
                             rect x=(x) y=(y) width=(NODE_W) height=(NODE_H) rx="6" fill=(fill) stroke=(stroke) stroke-width=(width) stroke-dasharray=[dash] {}
                             text x=(x + 10) y=(y + 18) font-weight="bold" fill="#111" {
-                                (short(&node.id))
+                                (node_name(node))
                                 @if node.flagged { tspan fill="#b42318" { "  FLAGGED" } }
                                 @if let Some(score) = node.score { tspan fill="#555" font-weight="normal" { "  score " (score) } }
                             }
@@ -161,6 +161,23 @@ pub fn diagram(view: &ChainView) -> Markup {
     }
 }
 
+/// A hop as people name it: the shipment's reference, or for one held by
+/// another agency, only that.
+fn node_name(node: &NodeView) -> String {
+    match &node.reference {
+        Some(reference) if !node.placeholder => reference.clone(),
+        _ => format!("held by {}", node.agency_name),
+    }
+}
+
+/// An end of a link, named as its hop.
+fn edge_end(view: &ChainView, id: Uuid) -> String {
+    view.nodes
+        .iter()
+        .find(|n| n.id == id)
+        .map_or_else(|| "another shipment".to_owned(), node_name)
+}
+
 pub fn table(view: &ChainView) -> Markup {
     let column = columns(view);
     let mut nodes: Vec<&NodeView> = view.nodes.iter().collect();
@@ -172,13 +189,13 @@ pub fn table(view: &ChainView) -> Markup {
             tbody { @for node in nodes {
                 tr {
                     td { (column.get(&node.id).copied().unwrap_or(0) + 1) }
-                    td { @if node.placeholder { (short(&node.id)) } @else { a href={ "/shipments/" (node.id) } { (short(&node.id)) } } }
+                    td { @if node.placeholder { (node_name(node)) } @else { a href={ "/shipments/" (node.id) } { (node_name(node)) } } }
                     td { (node.agency_name) }
                     td { (place(node.origin.as_ref())) }
                     td { (place(node.destination.as_ref())) }
                     td { (day(node.departed_at.as_deref())) }
                     td { (day(node.arrived_at.as_deref())) }
-                    td { (node.parties.iter().map(|p| format!("{}: {}", p.role, p.name.clone().unwrap_or_default())).collect::<Vec<_>>().join("; ")) }
+                    td { (node.parties.iter().map(|p| format!("{}: {}", super::labels::words(&p.role), p.name.clone().unwrap_or_default())).collect::<Vec<_>>().join("; ")) }
                     td { (if node.flagged { "yes" } else { "no" }) }
                 }
             } }
@@ -186,7 +203,7 @@ pub fn table(view: &ChainView) -> Markup {
         h3 { "Links" }
         table {
             thead { tr { th { "From" } th { "To" } th { "Relation" } } }
-            tbody { @for e in &view.edges { tr { td { (short(&e.from)) } td { (short(&e.to)) } td { (relation(e)) } } } }
+            tbody { @for e in &view.edges { tr { td { (edge_end(view, e.from)) } td { (edge_end(view, e.to)) } td { (relation(e)) } } } }
         }
     }
 }

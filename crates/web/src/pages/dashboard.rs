@@ -10,7 +10,7 @@ use interdict_domain::policy::{self, Decision};
 use interdict_domain::shipment::ShipmentInput;
 use maud::{html, Markup};
 
-use super::display::{place, short, when};
+use super::display::{place, shipment_label, short, when};
 use super::error::PageError;
 use super::layout::page;
 use super::session::Session;
@@ -35,12 +35,12 @@ pub fn shipment_table(items: &[Record<ShipmentInput>]) -> Markup {
                     @for item in items {
                         @let shipment = &item.document;
                         tr {
-                            td { a href={ "/shipments/" (item.id) } { (short(&item.id)) } }
+                            td { a href={ "/shipments/" (item.id) } { (shipment_label(item)) } }
                             td { (super::display::day(shipped_at(shipment))) }
                             td { (place(shipment.legs.first().map(|l| &l.from))) }
                             td { (place(shipment.legs.last().map(|l| &l.to))) }
-                            td { (shipment.incident_type.replace('_', " ")) }
-                            td { (shipment.status.replace('_', " ")) }
+                            td { (super::labels::words(&shipment.incident_type)) }
+                            td { (super::labels::words(&shipment.status)) }
                         }
                     }
                 }
@@ -83,7 +83,7 @@ pub async fn show(session: Session) -> Result<HttpResponse, PageError> {
                         tbody { @for n in &notices.items {
                             tr {
                                 td { @if n.record_kind == "shipment" { a href={ "/shipments/" (n.record_id) } { (short(&n.record_id)) } } @else { (n.record_kind) " " (short(&n.record_id)) } }
-                                td { (n.identifier_kind.replace('_', " ")) ": " code { (n.identifier_value) } }
+                                td { (super::labels::words(&n.identifier_kind)) ": " code { (n.identifier_value) } }
                                 td { (n.other_agency.name) " (" (n.other_agency.ori) ")" }
                                 td { (n.other_agency.contact) }
                                 td { (when(&n.created_at)) }

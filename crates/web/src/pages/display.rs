@@ -2,16 +2,30 @@
 
 use chrono::{DateTime, Utc};
 use interdict_app::AppError;
-use interdict_domain::shipment::LocationInput;
+use interdict_domain::shipment::{LocationInput, ShipmentInput};
 use maud::{html, Markup};
 
 use super::layout::encode;
 
-/// `City, US-TX, US` from a location.
+/// A location as people read it: a known UN/LOCODE by its name and code
+/// (`Manzanillo, Colima, MX (MXZLO)`), an unknown one kept beside the
+/// place (`Wuhan, CN (CNXXX)`), otherwise `City, US-TX, US`.
 pub fn place(location: Option<&LocationInput>) -> String {
     let Some(location) = location else {
         return "—".into();
     };
+    use interdict_domain::locode::Locode;
+    let Some(code) = location.locode.as_deref().filter(|c| !c.trim().is_empty()) else {
+        return place_words(location);
+    };
+    match Locode::parse(code).ok().and_then(|c| c.place()) {
+        Some(known) => known.label(),
+        None => format!("{} ({})", place_words(location), code.trim()),
+    }
+}
+
+/// `City, US-TX, US` from a location.
+fn place_words(location: &LocationInput) -> String {
     [
         location.city.as_deref(),
         location.subdivision.as_deref(),
@@ -39,7 +53,7 @@ pub fn day(value: Option<&str>) -> String {
 }
 
 pub fn badge(kind: &str, text: &str) -> Markup {
-    html! { span.badge.(kind) { (text.replace('_', " ")) } }
+    html! { span.badge.(kind) { (super::labels::words(text)) } }
 }
 
 pub fn short(id: &uuid::Uuid) -> String {
@@ -94,4 +108,21 @@ pub fn with_times(pairs: &[(String, String)]) -> Vec<(String, String)> {
             _ => (k.clone(), v.clone()),
         })
         .collect()
+}
+
+/// A shipment as people name it: its reference, then its main tracking
+/// number. The id only when there is neither (a machine needs it).
+pub fn shipment_name(reference: Option<&str>, shipment: Option<&ShipmentInput>) -> String {
+    let tracking = shipment.and_then(|s| s.tracking_numbers.first().map(|t| t.value.as_str()));
+    match (reference, tracking) {
+        (Some(reference), Some(tracking)) => format!("{reference} · {tracking}"),
+        (Some(reference), None) => reference.to_owned(),
+        (None, Some(tracking)) => tracking.to_owned(),
+        (None, None) => "shipment without a reference".to_owned(),
+    }
+}
+
+/// [`shipment_name`] of a shipment record.
+pub fn shipment_label(record: &interdict_app::records::Record<ShipmentInput>) -> String {
+    shipment_name(record.reference.as_deref(), Some(&record.document))
 }

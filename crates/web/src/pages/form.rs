@@ -269,7 +269,7 @@ pub fn select(
 pub fn choices(values: &[&str]) -> Vec<(String, String)> {
     values
         .iter()
-        .map(|v| ((*v).to_owned(), v.replace('_', " ")))
+        .map(|v| ((*v).to_owned(), super::labels::words(v)))
         .collect()
 }
 

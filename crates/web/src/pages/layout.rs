@@ -85,6 +85,8 @@ fn navigation(session: &Session) -> Markup {
                 }
                 @if sees_records {
                     li { a href="/catalogue" { "Catalogue" } }
+                }
+                @if policy::Report::ALL.iter().any(|r| allowed(policy::decide_export(actor, *r))) {
                     li { a href="/reports" { "Reports" } }
                 }
                 @if policy::user_directory(actor) != policy::UserDirectory::Nothing {

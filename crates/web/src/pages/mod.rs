@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod display;
 pub mod error;
 pub mod form;
+pub mod labels;
 pub mod layout;
 pub mod mfa;
 pub mod reviews;

@@ -2,15 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::SecondsFormat;
 use interdict_app::flags::{self, FlagIndicator, FlagView};
 use interdict_app::reviews::{self, QueueQuery, TransitionRequest};
 use interdict_app::AppError;
-use interdict_domain::review::FlagState;
+use interdict_domain::review::{FlagState, QueueView};
 use maud::{html, Markup};
 use uuid::Uuid;
 
-use super::display::{badge, pager, query_of, short, when};
+use super::display::{badge, pager, query_of, when};
 use super::error::PageError;
 use super::form::{any_of, select, Errors, Input};
 use super::layout::{csrf, notice, page, page_with, see_other};
@@ -21,16 +20,18 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
         @if flags.is_empty() { p.muted { "No flags." } }
         @else {
             div.table-wrap { table.flags {
-                thead { tr { th { "Flag" } th { "State" } th { "Score" } th { "Indicators" } th { "Shipment" } th { "Raised" } th { "Assigned" } } }
+                thead { tr { th { "Flag" } th { "State" } th { "Score" } th { "Indicators" } th { "Shipment" } th { "Agency" } th { "Raised" } th { "Assigned" } th { "Escalated to" } } }
                 tbody { @for f in flags {
                     tr {
-                        td { a href={ "/flags/" (f.id) } { (short(&f.id)) } }
+                        td { a href={ "/flags/" (f.id) } { (flag_name(f)) } }
                         td { (badge(&f.state, &f.state)) }
                         td { (f.score) }
                         td { (indicator_codes(&f.indicators)) }
-                        td { a href={ "/shipments/" (f.shipment_id) } { (short(&f.shipment_id)) } }
+                        td { (shipment_cell(f)) }
+                        td { (f.owner_agency_name.as_deref().unwrap_or("—")) }
                         td { (when(&f.raised_at)) }
-                        td { (f.assigned_to.map(|u| short(&u)).unwrap_or_else(|| "—".into())) }
+                        td { (f.assigned_to_username.as_deref().unwrap_or("—")) }
+                        td { (f.escalated_to_name.as_deref().unwrap_or("—")) }
                     }
                 } }
             } }
@@ -38,10 +39,29 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
     }
 }
 
+/// A flag as people tell it apart: why it was raised.
+fn flag_name(flag: &FlagView) -> String {
+    const LONGEST: usize = 60;
+    match flag.reason.char_indices().nth(LONGEST) {
+        Some((cut, _)) => format!("{}…", &flag.reason[..cut]),
+        None => flag.reason.clone(),
+    }
+}
+
+/// The flag's shipment, or why the caller does not see it.
+fn shipment_cell(flag: &FlagView) -> Markup {
+    html! {
+        @match flag.shipment_id {
+            Some(id) => a href={ "/shipments/" (id) } { (flag.shipment_reference.as_deref().unwrap_or("shipment")) },
+            None => span.muted { "not shared with your agency" },
+        }
+    }
+}
+
 fn indicator_codes(indicators: &[FlagIndicator]) -> String {
     indicators
         .iter()
-        .map(|i| i.code.replace('_', " "))
+        .map(|i| super::labels::words(&i.code))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -53,13 +73,21 @@ pub async fn queue(
     let pairs = query.into_inner();
     let q = query_of::<QueueQuery>(&pairs)?;
     let chosen = q.state.clone().unwrap_or_default();
+    let chosen_view = q.view.clone().unwrap_or_default();
     let found = reviews::queue(&session, &q).await?;
     let states: Vec<&str> = FlagState::ALL.iter().map(|s| s.as_str()).collect();
+    let views: Vec<(String, String)> = QueueView::ALL
+        .iter()
+        .map(|v| (v.as_str().to_owned(), queue_view_label(*v).to_owned()))
+        .collect();
     let body = html! {
         h1 { "Review queue" }
         form.stack method="get" action="/reviews" {
             div.row {
+                (select("Show", "view", &views, &chosen_view, &Errors::default()))
                 (select("State", "state", &any_of(&states), &chosen, &Errors::default()))
+                (select("Sort", "sort", &sorts(), q.sort.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Assigned", "assigned_to", &assignments(), q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
                 div.actions { button type="submit" { "Show" } }
             }
         }
@@ -67,6 +95,35 @@ pub async fn queue(
         (pager("/reviews", &pairs, found.next_cursor.as_deref()))
     };
     Ok(page(&session, "Review queue", body))
+}
+
+fn sorts() -> Vec<(String, String)> {
+    [
+        ("newest", "Newest first"),
+        ("oldest", "Waiting longest"),
+        ("score", "Highest score"),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()))
+    .to_vec()
+}
+
+fn assignments() -> Vec<(String, String)> {
+    [
+        ("", "anyone or no one"),
+        ("me", "to me"),
+        ("none", "to no one"),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()))
+    .to_vec()
+}
+
+fn queue_view_label(view: QueueView) -> &'static str {
+    match view {
+        QueueView::Inbox => "To decide, and escalated to us",
+        QueueView::Review => "To decide",
+        QueueView::EscalatedToUs => "Escalated to us",
+        QueueView::EscalatedByUs => "Escalated by us",
+    }
 }
 
 async fn flag_page(
@@ -93,14 +150,23 @@ async fn flag_page(
         .parse::<FlagState>()
         .map(FlagState::is_decided)
         .unwrap_or(true);
-    let title = format!("Flag {}", short(&id));
+    let title = format!("Flag: {}", flag_name(flag));
     let body = html! {
         h1 { (title) " " (badge(&flag_state, &flag_state)) }
         @if let Some((kind, text)) = &message { (notice(kind, text)) }
         (errors.summary())
         dl.facts {
-            dt { "Shipment" } dd { a href={ "/shipments/" (flag.shipment_id) "/chain" } { "chain of " (flag.shipment_id) } }
+            dt { "Agency" } dd { (flag.owner_agency_name.as_deref().unwrap_or("—")) }
+            dt { "Shipment" } dd {
+                @match flag.shipment_id {
+                    Some(shipment) => a href={ "/shipments/" (shipment) "/chain" } { "chain of " (flag.shipment_reference.as_deref().unwrap_or("the shipment")) },
+                    None => span.muted { "Not shared with your agency: ask " (flag.owner_agency_name.as_deref().unwrap_or("the flag's agency")) " for access." },
+                }
+            }
             dt { "Reason" } dd { (flag.reason) }
+            dt { "Raised" } dd { (when(&flag.raised_at)) " by " (flag.raised_by_username.as_deref().unwrap_or("the system")) }
+            @if let Some(assignee) = &flag.assigned_to_username { dt { "Assigned to" } dd { (assignee) } }
+            @if let Some(target) = &flag.escalated_to_name { dt { "Escalated to" } dd { (target) } }
             dt { "Score" } dd { (flag.score) }
             dt { "Indicators" } dd { (indicator_codes(&flag.indicators)) }
             dt { "Version" } dd { (version) }
@@ -111,7 +177,7 @@ async fn flag_page(
                 (csrf(session))
                 input type="hidden" name="version" value=(version);
                 input type="hidden" name="assignee_id" value=(actor.user_id);
-                (Input::new("Reason (required to dismiss)", "reason", "").kind("textarea").render(errors))
+                (Input::new("Reason (required to dismiss or escalate)", "reason", "").kind("textarea").render(errors))
                 @if !escalation_targets.is_empty() {
                     (select("Escalate to", "agency_id", &escalation_targets, "", errors))
                 }
@@ -130,14 +196,19 @@ async fn flag_page(
             }
         }
         h2 { "History" }
-        table { thead { tr { th { "Version" } th { "Action" } th { "From" } th { "To" } th { "When" } th { "Reason" } } } tbody {
+        table.history { thead { tr { th { "Version" } th { "Action" } th { "By" } th { "From" } th { "To" } th { "When" } th { "Reason" } } } tbody {
             @for t in &detail.history {
                 tr {
                     td { (t.version) }
-                    td { (t.action.replace('_', " ")) }
-                    td { (t.from_state.as_deref().unwrap_or_default().replace('_', " ")) }
-                    td { (t.to_state.replace('_', " ")) }
-                    td { (t.at.to_rfc3339_opts(SecondsFormat::AutoSi, true)) }
+                    td {
+                        (super::labels::words(&t.action))
+                        @if let Some(agency) = &t.escalated_to_name { " to " (agency) }
+                        @if let Some(user) = &t.assigned_to_username { " to " (user) }
+                    }
+                    td { (t.by_username.as_deref().unwrap_or("the system")) }
+                    td { (super::labels::words(t.from_state.as_deref().unwrap_or_default())) }
+                    td { (super::labels::words(&t.to_state)) }
+                    td { (when(&t.at)) }
                     td { (t.reason.as_deref().unwrap_or_default()) }
                 }
             }

@@ -10,16 +10,22 @@ use interdict_app::shipments::{self, ShipmentQuery};
 use interdict_app::suggestions::{self, SuggestionDecision};
 use interdict_app::{flags, AppError};
 use interdict_domain::chain::LinkRelation;
+use interdict_domain::chemical::ChemicalInput;
 use interdict_domain::chemical::ControlStatus;
+use interdict_domain::die_mold::DieMoldInput;
+use interdict_domain::equipment::EquipmentInput;
 use interdict_domain::party::PartyInput;
-use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
+use interdict_domain::shipment::{IncidentType, LineInput, Mode, ShipmentInput, ShipmentStatus};
 use maud::html;
 use uuid::Uuid;
 
 use super::dashboard::{shipment_table, shipped_at};
-use super::display::{badge, day, number, pager, place, query_of, short, when, with_times};
+use super::display::{
+    badge, day, number, pager, place, query_of, shipment_label, when, with_times,
+};
 use super::error::PageError;
 use super::form::{any_of, choices, param, select, Errors, Input};
+use super::labels;
 use super::layout::{csrf, notice, page, page_with, see_other};
 use super::session::{Posted, Session};
 use crate::error::{detail, kind, status};
@@ -131,18 +137,38 @@ async fn shipment_page(
     // Suggestions are for those who may link; others simply see none.
     let suggestions = suggestions::list(session, id).await.unwrap_or_default();
     let shipment = &detail.record.document;
+    let others: Vec<Uuid> = links
+        .iter()
+        .flat_map(|l| [l.from, l.to])
+        .chain(suggestions.iter().map(|s| s.to))
+        .filter(|other| *other != id)
+        .collect();
+    let mut named = shipments::references(session, others).await?;
+    if let Some(reference) = &detail.record.reference {
+        named.insert(id, reference.clone());
+    }
+    let name_of = |other: &Uuid| {
+        named
+            .get(other)
+            .cloned()
+            .unwrap_or_else(|| "a shipment not shared with you".to_owned())
+    };
+    let mut line_names = Vec::new();
+    for line in &shipment.lines {
+        line_names.push(line_name(session, line).await?);
+    }
     let mut party_rows = Vec::new();
     for party in &shipment.parties {
-        let role = party.role.replace('_', " ");
+        let role = labels::words(&party.role);
         let name = match records::show::<PartyInput>(session, party.party_id).await {
-            Ok(record) => record.document.name,
+            Ok(record) => party_name(&record.document),
             Err(AppError::NotFound) => "(not available to you)".to_owned(),
             Err(other) => return Err(other.into()),
         };
         party_rows.push((role, name));
     }
     let risk = &detail.risk;
-    let title = format!("Shipment {}", short(&id));
+    let title = format!("Shipment {}", shipment_label(&detail.record));
     let (to, relation, evidence) = &outcome.link_values;
     let body = html! {
         h1 { (title) }
@@ -155,16 +181,16 @@ async fn shipment_page(
             section {
                 h2 { "Facts" }
                 dl.facts {
-                    dt { "Incident type" } dd { (shipment.incident_type.replace('_', " ")) }
-                    dt { "Status" } dd { (shipment.status.replace('_', " ")) }
-                    dt { "Mode" } dd { (shipment.mode) }
+                    dt { "Incident type" } dd { (super::labels::words(&shipment.incident_type)) }
+                    dt { "Status" } dd { (super::labels::words(&shipment.status)) }
+                    dt { "Mode" } dd { (labels::words(&shipment.mode)) }
                     dt { "From" } dd { (place(shipment.legs.first().map(|l| &l.from))) }
                     dt { "To" } dd { (place(shipment.legs.last().map(|l| &l.to))) }
                     dt { "Shipped" } dd { (day(shipped_at(shipment))) }
                     dt { "Declared" } dd { (shipment.declared_description.as_deref().unwrap_or_default()) " " (shipment.declared_hs_code.as_deref().unwrap_or_default()) }
                     dt { "Tracking" } dd {
                         @for t in &shipment.tracking_numbers {
-                            code { (t.value) } " (" (t.kind) ") "
+                            code { (t.value) } " (" (labels::words(&t.kind)) ") "
                         }
                     }
                     dt { "Shared with" } dd { (detail.record.scope) }
@@ -175,7 +201,7 @@ async fn shipment_page(
                 h2 { "Risk" }
                 p { "Score " strong #risk-score { (risk.score) } }
                 @if risk.indicators.is_empty() { p.muted { "No indicator fires." } }
-                ul { @for i in &risk.indicators { li { (i.sentence) " " span.muted { "(" (i.code.as_str()) ")" } } } }
+                ul { @for i in &risk.indicators { li { (i.sentence) " " span.muted { "(" (labels::words(i.code.as_str())) ")" } } } }
             }
         }
         section #regulation {
@@ -211,11 +237,7 @@ async fn shipment_page(
                 @for (n, line) in shipment.lines.iter().enumerate() {
                     tr {
                         td { (n + 1) }
-                        td { @for (item, id) in [("chemical", line.chemical_id), ("equipment", line.equipment_id), ("die mold", line.die_mold_id)] {
-                            @if let Some(id) = id {
-                                (item) " " code { (short(&id)) }
-                            }
-                        } }
+                        td { (line_names[n]) }
                         td {
                             (line.quantity.map(number).unwrap_or_default()) " " (line.unit.as_deref().unwrap_or_default())
                             @if let Some(c) = &line.concentration { " at " (c) }
@@ -247,9 +269,9 @@ async fn shipment_page(
                 table { thead { tr { th { "From" } th { "To" } th { "Relation" } th { "Evidence" } th { "Recorded" } } } tbody {
                     @for l in &links {
                         tr {
-                            td { a href={ "/shipments/" (l.from) } { (short(&l.from)) } }
-                            td { a href={ "/shipments/" (l.to) } { (short(&l.to)) } }
-                            td { (l.relation.replace('_', " ")) @if l.withdrawn_at.is_some() { " " (badge("dismissed", "withdrawn")) } }
+                            td { a href={ "/shipments/" (l.from) } { (name_of(&l.from)) } }
+                            td { a href={ "/shipments/" (l.to) } { (name_of(&l.to)) } }
+                            td { (super::labels::words(&l.relation)) @if l.withdrawn_at.is_some() { " " (badge("dismissed", "withdrawn")) } }
                             td { (l.evidence) }
                             td { (when(&l.created_at)) }
                         }
@@ -261,14 +283,14 @@ async fn shipment_page(
                 table { thead { tr { th { "Shipment" } th { "Why" } th { "Decision" } } } tbody {
                     @for s in &suggestions {
                         tr {
-                            td { a href={ "/shipments/" (s.to) } { (short(&s.to)) } }
+                            td { a href={ "/shipments/" (s.to) } { (name_of(&s.to)) } }
                             td { (s.reasons.join("; ")) }
                             td {
                                 form.inline method="post" action={ "/shipments/" (id) "/suggestions/" (s.to) } {
                                     (csrf(session))
                                     label.muted for={ "rel-" (s.to) } { "Relation " }
                                     select id={ "rel-" (s.to) } name="relation" {
-                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (r.as_str().replace('_', " ")) } }
+                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (super::labels::words(r.as_str())) } }
                                     }
                                     " "
                                     button type="submit" name="decision" value="accept" { "Accept" }
@@ -285,7 +307,7 @@ async fn shipment_page(
             form.stack method="post" action={ "/shipments/" (id) "/links" } {
                 (csrf(session))
                 div.row {
-                    (Input::new("Next shipment (id)", "to", to).hint("the shipment this one continues into").render(&outcome.link_errors))
+                    (Input::new("Next shipment", "to", to).hint("its reference or tracking number: the shipment this one continues into").render(&outcome.link_errors))
                     (select("Relation", "relation", &choices(&LinkRelation::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()), relation, &outcome.link_errors))
                     (Input::new("Evidence", "evidence", evidence).render(&outcome.link_errors))
                 }
@@ -318,6 +340,66 @@ async fn shipment_page(
     Ok(page_with(status, session, &title, body))
 }
 
+/// A party as people tell it apart: its name and country.
+fn party_name(party: &PartyInput) -> String {
+    match party.address.as_ref().map(|a| a.country.as_str()) {
+        Some(country) if !country.is_empty() => format!("{} ({country})", party.name),
+        _ => party.name.clone(),
+    }
+}
+
+/// What a line carries, named by what identifies it: a chemical by name
+/// and control, a press by kind, maker and serial, a die by imprint and
+/// shape. Something the caller may not see is said to be so.
+async fn line_name(session: &Session, line: &LineInput) -> Result<String, PageError> {
+    let hidden = |what: &str| format!("{what} not available to you");
+    let named = if let Some(id) = line.chemical_id {
+        match records::show::<ChemicalInput>(session, id).await {
+            Ok(c) => format!(
+                "{} ({})",
+                c.document.name,
+                labels::control(&c.document.us_control)
+            ),
+            Err(AppError::NotFound) => hidden("chemical"),
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(id) = line.equipment_id {
+        match records::show::<EquipmentInput>(session, id).await {
+            Ok(e) => {
+                let d = &e.document;
+                [
+                    Some(labels::words(&d.kind)),
+                    d.manufacturer.clone(),
+                    d.serial_number.as_ref().map(|s| format!("serial {s}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+            }
+            Err(AppError::NotFound) => hidden("equipment"),
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(id) = line.die_mold_id {
+        match records::show::<DieMoldInput>(session, id).await {
+            Ok(d) => {
+                let d = &d.document;
+                let imprint = [d.front_imprint.as_deref(), d.back_imprint.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" / ");
+                format!("Die: imprint {imprint}, {}", labels::words(&d.shape))
+            }
+            Err(AppError::NotFound) => hidden("die mold"),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        "—".to_owned()
+    };
+    Ok(named)
+}
+
 /// A refusal the page can explain in place; anything else (not found,
 /// unavailable) is the error page.
 fn explainable(e: &AppError) -> bool {
@@ -338,7 +420,7 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
         fields.text("relation"),
         fields.text("evidence"),
     );
-    let result = match values.0.parse::<Uuid>() {
+    let result = match chosen_shipment(&session, &values.0).await {
         Ok(to) => {
             let request = CreateLinkRequest {
                 to,
@@ -347,7 +429,7 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
             };
             links::create(&session, id, request).await.map(|_| ())
         }
-        Err(_) => Err(AppError::bad_request("to", "must be a shipment id")),
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/shipments/{id}?done=linked"))),
@@ -360,6 +442,55 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
             shipment_page(&session, id, outcome, status(&e)).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The shipment someone typed into a form: by its reference or a tracking
+/// number, as people know it (an id still works), among those they see.
+async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppError> {
+    let typed = typed.trim();
+    if let Ok(id) = typed.parse::<Uuid>() {
+        return Ok(id);
+    }
+    if typed.is_empty() {
+        return Err(AppError::invalid(
+            "to",
+            "name the shipment by its reference or tracking number",
+        ));
+    }
+    let by_reference = ShipmentQuery {
+        q: Some(typed.to_owned()),
+        limit: Some(50),
+        ..ShipmentQuery::default()
+    };
+    let found = records::search::<ShipmentInput, _>(session, &by_reference).await?;
+    if let Some(hit) = found.items.iter().find(|r| {
+        r.reference
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case(typed))
+    }) {
+        return Ok(hit.id);
+    }
+    let by_tracking = ShipmentQuery {
+        tracking_number: Some(typed.to_owned()),
+        limit: Some(2),
+        ..ShipmentQuery::default()
+    };
+    let found = match records::search::<ShipmentInput, _>(session, &by_tracking).await {
+        Ok(found) => found.items,
+        Err(AppError::BadRequest { .. }) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    match found.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(AppError::invalid(
+            "to",
+            "no shipment with this reference or tracking number is available to you",
+        )),
+        _ => Err(AppError::invalid(
+            "to",
+            "several shipments have this tracking number; use the reference",
+        )),
     }
 }
 
@@ -412,7 +543,13 @@ pub async fn decide_suggestion(
 pub async fn chain(session: Session, path: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let view = chains::show(&session, id, &ChainQuery::default()).await?;
-    let title = format!("Chain of shipment {}", short(&id));
+    let start = view
+        .nodes
+        .iter()
+        .find(|n| n.id == id)
+        .and_then(|n| n.reference.clone())
+        .unwrap_or_else(|| "a shipment".to_owned());
+    let title = format!("Chain of {start}");
     let body = html! {
         h1 { (title) }
         p { "Score " strong { (view.score) } " · " (view.nodes.len()) " shipments · " (view.edges.len()) " links"

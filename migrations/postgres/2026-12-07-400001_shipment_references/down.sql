@@ -1,0 +1,3 @@
+DROP INDEX records_reference;
+DROP TABLE reference_counters;
+ALTER TABLE records DROP COLUMN reference;
