@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::error::AppError;
-use crate::filters::parse_time;
+use crate::filters::{parse_time, text};
 use crate::pagination::{bad_cursor, check_limit, Page};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -84,6 +84,9 @@ pub struct AuditQuery {
 }
 
 fn filter(query: AuditQuery) -> Result<AuditFilter, AppError> {
+    text("action", query.action.as_deref())?;
+    text("object_type", query.object_type.as_deref())?;
+    text("object_id", query.object_id.as_deref())?;
     let from = parse_time("from", query.from.as_deref())?;
     let to = parse_time("to", query.to.as_deref())?;
     let outcome = query

@@ -10,6 +10,24 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 
+/// The most characters any free-text filter takes (`q`, a tracking
+/// number, serial, imprint or identifier, the audit trail's action and
+/// object): no name or number is longer, and a longer value is refused
+/// naming its parameter rather than searched for.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// A free-text filter value, refused (422, naming `field`) when longer
+/// than [`MAX_TEXT_CHARS`].
+pub fn text<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'a str>, AppError> {
+    match value {
+        Some(v) if v.chars().count() > MAX_TEXT_CHARS => Err(AppError::invalid(
+            field,
+            format!("must be at most {MAX_TEXT_CHARS} characters"),
+        )),
+        value => Ok(value),
+    }
+}
+
 /// Parses a time parameter: an RFC 3339 time, or a date alone for
 /// midnight UTC at its start (so `from=2026-07-01&to=2026-10-01` is the
 /// third quarter).

@@ -4,6 +4,7 @@
 
 use interdict_domain::audit::AuditAction;
 use interdict_domain::policy::{self, RecordAction, Reviewer};
+use interdict_domain::record::RecordKind;
 use interdict_domain::review::{next_state, FlagState, ReviewAction, ReviewError, Transition};
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
@@ -53,8 +54,7 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
             .run(move |conn| {
                 Ok::<_, AppError>(flags::queue(
                     conn,
-                    actor.agency_id,
-                    &actor.task_forces,
+                    &policy::visibility(&actor, RecordKind::Shipment),
                     &states,
                     before,
                     limit + 1,

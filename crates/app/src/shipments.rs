@@ -27,12 +27,14 @@ use crate::risk;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ShipmentQuery {
-    /// Text in the declared description, concealment or party names.
+    /// Text in the declared description, concealment or the names of
+    /// parties the caller may see (at most 200 characters).
     pub q: Option<String>,
     pub tracking_number: Option<String>,
-    /// Serial number of equipment on a line.
+    /// Serial number of equipment on a line that the caller may see.
     pub serial: Option<String>,
-    /// Imprint of a die mold on a line, `M|30` or `M|30|round`.
+    /// Imprint of a die mold on a line that the caller may see, `M|30` or
+    /// `M|30|round`.
     pub imprint: Option<String>,
     /// A chemical on a line, by catalogue id or CAS number.
     pub chemical: Option<String>,
@@ -57,7 +59,7 @@ pub struct ShipmentQuery {
 impl SearchQuery for ShipmentQuery {
     fn search(&self) -> Result<Search, AppError> {
         let mut search = base_search(&self.q, self.owner_agency_id, self.limit, &self.cursor)?;
-        if let Some(raw) = &self.tracking_number {
+        if let Some(raw) = filters::text("tracking_number", self.tracking_number.as_deref())? {
             let value = IdentifierKind::TrackingNumber
                 .normalise(raw)
                 .ok_or_else(|| {

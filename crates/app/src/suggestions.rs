@@ -116,7 +116,8 @@ fn suggestions(
 
     // Shared identifiers: earlier shipment first.
     let my_time = me.shipment.shipped_at();
-    for (other, kind, value) in chains::sharing_identifiers(conn, id, PER_REASON)? {
+    let equipment = policy::visibility(actor, RecordKind::Equipment);
+    for (other, kind, value) in chains::sharing_identifiers(conn, id, &equipment, PER_REASON)? {
         let Some(them) = load(conn, actor, other)? else {
             continue;
         };

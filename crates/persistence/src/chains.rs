@@ -306,32 +306,83 @@ pub fn decide_suggestion(
     Ok(())
 }
 
-/// Shipments sharing a serial or tracking number with `shipment`.
+/// Shipments sharing a serial or tracking number with `shipment`, as
+/// `visibility` lets the caller see them: a serial counts only on a press
+/// the caller may see, on either side, so a hidden press's serial is never
+/// learned from a suggestion. Whether the other shipment itself is visible
+/// is for the caller to check.
 pub fn sharing_identifiers(
     conn: &mut DbConnection,
     shipment: Uuid,
+    visibility: &interdict_domain::policy::Visibility,
     limit: i64,
 ) -> Result<Vec<(Uuid, String, String)>> {
-    use crate::schema::record_identifiers as ri;
-    let (mine, theirs) = diesel::alias!(ri as mine, ri as theirs);
-    Ok(mine
-        .inner_join(
-            theirs.on(theirs
-                .field(ri::kind)
-                .eq(mine.field(ri::kind))
-                .and(theirs.field(ri::value).eq(mine.field(ri::value)))),
+    use crate::schema::{record_identifiers as ri, record_refs, records};
+    use crate::visibility::{scoped, visible_record_ids};
+    let Some((agency, task_forces, include_withdrawn)) = scoped(visibility) else {
+        return Ok(Vec::new());
+    };
+    const KINDS: [&str; 2] = ["serial", "tracking_number"];
+    let named = record_refs::table
+        .filter(record_refs::record_id.eq(DbUuid(shipment)))
+        .select(record_refs::ref_id);
+    let seen = visible_record_ids!(agency, task_forces.clone(), include_withdrawn, |seen| seen
+        .field(records::kind)
+        .ne("shipment"));
+    // Its own tracking numbers, and the serials of the presses it names
+    // that the caller may see.
+    let mine: Vec<(String, String)> = ri::table
+        .filter(ri::kind.eq_any(KINDS))
+        .filter(ri::derived.eq(false))
+        .filter(
+            ri::record_id
+                .eq(DbUuid(shipment))
+                .or(ri::record_id.eq_any(named).and(ri::record_id.eq_any(seen))),
         )
-        .filter(mine.field(ri::record_id).eq(DbUuid(shipment)))
-        .filter(theirs.field(ri::record_id).ne(DbUuid(shipment)))
-        .filter(mine.field(ri::kind).eq_any(["serial", "tracking_number"]))
-        .select((
-            theirs.field(ri::record_id),
-            theirs.field(ri::kind),
-            theirs.field(ri::value),
-        ))
-        .limit(limit)
-        .load::<(DbUuid, String, String)>(conn)
-        .map(|rows| rows.into_iter().map(|(id, k, v)| (id.0, k, v)).collect())?)
+        .select((ri::kind, ri::value))
+        .distinct()
+        .load(conn)?;
+    let mut found = Vec::new();
+    for (kind, value) in mine {
+        let shipments = records::table
+            .filter(records::kind.eq("shipment"))
+            .select(records::id);
+        let holders = ri::table
+            .filter(ri::kind.eq(kind.clone()))
+            .filter(ri::value.eq(value.clone()))
+            .filter(ri::derived.eq(false));
+        // Shipments with it as their own (a tracking number)…
+        let own: Vec<DbUuid> = holders
+            .clone()
+            .filter(ri::record_id.eq_any(shipments))
+            .filter(ri::record_id.ne(DbUuid(shipment)))
+            .select(ri::record_id)
+            .limit(limit)
+            .load(conn)?;
+        // …or naming a press the caller may see that has it (a serial).
+        let seen = visible_record_ids!(agency, task_forces.clone(), include_withdrawn, |seen| seen
+            .field(records::kind)
+            .ne("shipment"));
+        let presses = holders
+            .filter(ri::record_id.eq_any(seen))
+            .select(ri::record_id);
+        let naming: Vec<DbUuid> = record_refs::table
+            .filter(record_refs::ref_id.eq_any(presses))
+            .filter(record_refs::record_id.ne(DbUuid(shipment)))
+            .select(record_refs::record_id)
+            .distinct()
+            .limit(limit)
+            .load(conn)?;
+        found.extend(
+            own.into_iter()
+                .chain(naming)
+                .map(|id| (id.0, kind.clone(), value.clone())),
+        );
+    }
+    found.sort();
+    found.dedup();
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(found)
 }
 
 /// Shipments that left `country` between `from` and `to`.

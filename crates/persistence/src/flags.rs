@@ -179,23 +179,32 @@ pub fn transition(
     find(conn, current.id.0)
 }
 
-/// A review queue: flags on shipments of `agency`, or shared with one of
-/// `task_forces`, in `states`, newest first.
+/// A review queue: flags on shipments of the caller's agency, or shared
+/// with one of its task forces, in `states`, newest first — only flags
+/// whose shipment `visibility` lets the caller see (not one withdrawn
+/// since), so the queue lists nothing the caller could not open.
 pub fn queue(
     conn: &mut DbConnection,
-    agency: Uuid,
-    task_forces: &[Uuid],
+    visibility: &interdict_domain::policy::Visibility,
     states: &[String],
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<FlagRow>> {
-    let tfs: Vec<DbUuid> = task_forces.iter().copied().map(DbUuid).collect();
+    let Some((agency, tfs, include_withdrawn)) = crate::visibility::scoped(visibility) else {
+        return Ok(Vec::new());
+    };
     let mut query = flags::table
         .inner_join(records::table.on(records::id.eq(flags::shipment_id)))
         .filter(
             flags::owner_agency_id
-                .eq(DbUuid(agency))
-                .or(records::scope_task_force_id.eq_any(tfs)),
+                .eq(agency)
+                .or(records::scope_task_force_id.eq_any(tfs.clone())),
+        )
+        .filter(crate::visibility::shared_with!(agency, tfs))
+        .filter(
+            records::withdrawn_at.is_null().or(
+                diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(include_withdrawn),
+            ),
         )
         .filter(flags::state.eq_any(states))
         .order(flags::id.desc())

@@ -18,7 +18,7 @@ use crate::schema::{
     chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
     records,
 };
-use crate::visibility::{visible, BoxedRecords};
+use crate::visibility::{scoped, visible, visible_record_ids, BoxedRecords};
 use crate::{DbConnection, DbUuid, Result};
 
 /// Normalised identifiers to look for: a record matches if it has any of
@@ -112,6 +112,55 @@ macro_rules! narrow {
     };
 }
 
+/// The caller's view as column values when records of `kind` are found
+/// through the records they refer to (shipments only); `None` when they
+/// are found by their own values alone. Records other than the chemical
+/// catalogue are seen under one rule (`policy::record_visibility`), so the
+/// shipment's visibility is also the parties', presses' and dies'; any
+/// other visibility finds nothing through references.
+fn referring_scope(
+    kind: RecordKind,
+    visibility: &Visibility,
+) -> Option<(DbUuid, Vec<DbUuid>, bool)> {
+    (kind == RecordKind::Shipment)
+        .then(|| scoped(visibility))
+        .flatten()
+}
+
+/// Keeps records holding an identifier that `$matches` (a condition on
+/// `record_identifiers`) selects: one of their own, or, given the caller's
+/// view (`$through`, from [`referring_scope`]), one of a record they refer
+/// to that the caller may see. The shipment's copies of its records'
+/// identifiers (`derived`) are never matched: they hold hidden ones too.
+/// `$matches` is written out twice, so it must clone what it binds.
+macro_rules! holding {
+    ($query:expr, $through:expr, $matches:expr) => {{
+        let own = record_identifiers::table
+            .filter(record_identifiers::derived.eq(false))
+            .filter($matches)
+            .select(record_identifiers::record_id);
+        match $through {
+            Some((agency, task_forces, include_withdrawn)) => {
+                let sources = record_identifiers::table
+                    .filter(record_identifiers::derived.eq(false))
+                    .filter($matches)
+                    .filter(record_identifiers::record_id.eq_any(visible_record_ids!(
+                        agency,
+                        task_forces,
+                        include_withdrawn,
+                        |seen| seen.field(records::kind).ne(RecordKind::Shipment.as_str())
+                    )))
+                    .select(record_identifiers::record_id);
+                let referring = record_refs::table
+                    .filter(record_refs::ref_id.eq_any(sources))
+                    .select(record_refs::record_id);
+                $query.filter(records::id.eq_any(own).or(records::id.eq_any(referring)))
+            }
+            None => $query.filter(records::id.eq_any(own)),
+        }
+    }};
+}
+
 pub fn search(
     conn: &mut DbConnection,
     kind: RecordKind,
@@ -132,14 +181,39 @@ pub fn matching<'a>(
 ) -> BoxedRecords<'a> {
     let mut query =
         visible(records::table.into_boxed(), visibility).filter(records::kind.eq(kind.as_str()));
+    // What a shipment takes from the records it names (its parties' names,
+    // its presses' serials, its dies' imprints) finds it only through
+    // records the caller may see: a hidden party's name or a hidden
+    // press's serial must not be learned by searching for it.
+    let through = referring_scope(kind, visibility);
     if let Some(text) = &search.text {
         let pattern = like_pattern(text, false);
-        query = query.filter(
-            records::search_text
-                .like(pattern.clone())
-                .escape('\\')
-                .or(records::related_text.like(pattern).escape('\\')),
-        );
+        let own = records::search_text.like(pattern.clone()).escape('\\');
+        query = match through.clone() {
+            Some((agency, task_forces, include_withdrawn)) => {
+                let parties =
+                    visible_record_ids!(agency, task_forces, include_withdrawn, |seen| seen
+                        .field(records::kind)
+                        .eq(RecordKind::Party.as_str())
+                        .and(
+                            seen.field(records::search_text)
+                                .like(pattern.clone())
+                                .escape('\\')
+                        ));
+                let naming = record_refs::table
+                    .filter(record_refs::ref_id.eq_any(parties))
+                    .select(record_refs::record_id);
+                // `related_text` (every party's name, kept on the row) rules
+                // out most shipments before the parties are looked at.
+                query.filter(
+                    own.or(records::related_text
+                        .like(pattern)
+                        .escape('\\')
+                        .and(records::id.eq_any(naming))),
+                )
+            }
+            None => query.filter(own),
+        };
     }
     if let Some(owner) = search.owner_agency {
         query = query.filter(records::owner_agency_id.eq(DbUuid(owner)));
@@ -152,35 +226,38 @@ pub fn matching<'a>(
             continue;
         };
         if wanted.prefix {
-            let ids = record_identifiers::table
-                .filter(record_identifiers::kind.eq(first.0.as_str()))
-                .filter(
-                    record_identifiers::value
-                        .like(like_pattern(&first.1, true))
-                        .escape('\\'),
-                )
-                .select(record_identifiers::record_id);
-            query = query.filter(records::id.eq_any(ids));
+            let pattern = like_pattern(&first.1, true);
+            query = holding!(
+                query,
+                through.clone(),
+                record_identifiers::kind
+                    .eq(first.0.as_str())
+                    .and(record_identifiers::value.like(pattern.clone()).escape('\\'))
+            );
             continue;
         }
         // A fixed three-way OR keeps the subqueries unboxed; an empty value
         // never matches, as no stored identifier is empty.
         let alternative = |i: usize| {
-            let (kind, value) = wanted
+            wanted
                 .any_of
                 .get(i)
                 .cloned()
-                .unwrap_or((first.0, String::new()));
-            record_identifiers::table
-                .filter(record_identifiers::kind.eq(kind.as_str()))
-                .filter(record_identifiers::value.eq(value))
-                .select(record_identifiers::record_id)
+                .unwrap_or((first.0, String::new()))
         };
-        query = query.filter(
-            records::id
-                .eq_any(alternative(0))
-                .or(records::id.eq_any(alternative(1)))
-                .or(records::id.eq_any(alternative(2))),
+        let [(k0, v0), (k1, v1), (k2, v2)] = [alternative(0), alternative(1), alternative(2)];
+        query = holding!(
+            query,
+            through.clone(),
+            (record_identifiers::kind
+                .eq(k0.as_str())
+                .and(record_identifiers::value.eq(v0.clone())))
+            .or(record_identifiers::kind
+                .eq(k1.as_str())
+                .and(record_identifiers::value.eq(v1.clone())))
+            .or(record_identifiers::kind
+                .eq(k2.as_str())
+                .and(record_identifiers::value.eq(v2.clone())))
         );
     }
     query = match &search.facts {

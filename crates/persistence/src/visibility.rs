@@ -15,12 +15,23 @@ pub type BoxedRecords<'a> = records::BoxedQuery<'a, MultiBackend>;
 /// with one of its task forces. A macro, not a function, because the
 /// expression's type cannot be named; it is used both as a filter and
 /// inside unboxed subqueries.
+/// `shared_with!(alias; …)` says the same of the records read under
+/// `alias`.
 macro_rules! shared_with {
     ($agency:expr, $task_forces:expr) => {
         crate::schema::records::owner_agency_id
             .eq($agency)
             .or(crate::schema::records::scope_kind.eq("all"))
             .or(crate::schema::records::scope_task_force_id.eq_any($task_forces))
+    };
+    ($alias:ident; $agency:expr, $task_forces:expr) => {
+        $alias
+            .field(crate::schema::records::owner_agency_id)
+            .eq($agency)
+            .or($alias.field(crate::schema::records::scope_kind).eq("all"))
+            .or($alias
+                .field(crate::schema::records::scope_task_force_id)
+                .eq_any($task_forces))
     };
 }
 pub(crate) use shared_with;
@@ -88,3 +99,27 @@ macro_rules! visible_shipment_ids {
     }};
 }
 pub(crate) use visible_shipment_ids;
+
+/// Ids of records `visibility` lets the caller see, of any kind, as a
+/// subquery (the parts from [`scoped`]); `|seen| condition` narrows them,
+/// naming their columns `seen.field(records::…)`. The records are read
+/// under an alias, so the subquery can sit inside a query on `records`
+/// itself; kept unboxed so it can sit inside another query on both
+/// backends.
+macro_rules! visible_record_ids {
+    ($agency:expr, $task_forces:expr, $include_withdrawn:expr, |$seen:ident| $also:expr) => {{
+        use diesel::IntoSql;
+        let $seen = diesel::alias!(crate::schema::records as visible_records);
+        $seen
+            .filter(crate::visibility::shared_with!($seen; $agency, $task_forces))
+            .filter(
+                $seen
+                    .field(crate::schema::records::withdrawn_at)
+                    .is_null()
+                    .or($include_withdrawn.into_sql::<diesel::sql_types::Bool>()),
+            )
+            .filter($also)
+            .select($seen.field(crate::schema::records::id))
+    }};
+}
+pub(crate) use visible_record_ids;

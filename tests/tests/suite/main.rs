@@ -10,6 +10,7 @@ mod auth;
 mod chains;
 mod hardening;
 mod imports;
+mod leaks;
 mod limits;
 mod metrics;
 mod pages;

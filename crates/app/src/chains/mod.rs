@@ -7,6 +7,7 @@ mod search;
 
 pub use search::{search, ChainSearchQuery, ChainSummary};
 
+use chrono::{DateTime, Utc};
 use interdict_domain::audit::AuditAction;
 use interdict_domain::chain::{self, Limits};
 use interdict_domain::policy::{self, Actor, RecordAction};
@@ -76,12 +77,63 @@ pub struct Truncation {
     pub paths: bool,
 }
 
+/// A link in a chain. One neither end of which the caller may see is a
+/// placeholder: that the two shipments are linked, nothing more (no
+/// relation, evidence, creator or link id), as the links list and the
+/// export leave it out altogether.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChainEdge {
+    pub from: Uuid,
+    pub to: Uuid,
+    pub placeholder: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl ChainEdge {
+    /// The link as seen by a caller who may see the shipments `visible`.
+    fn seen(link: LinkRow, visible: &[Uuid]) -> Self {
+        let (from, to) = (link.from_shipment_id.0, link.to_shipment_id.0);
+        if !visible.contains(&from) && !visible.contains(&to) {
+            return Self {
+                from,
+                to,
+                placeholder: true,
+                id: None,
+                relation: None,
+                evidence: None,
+                created_by: None,
+                created_at: None,
+            };
+        }
+        let link = LinkView::from(link);
+        Self {
+            from,
+            to,
+            placeholder: false,
+            id: Some(link.id),
+            relation: Some(link.relation),
+            evidence: Some(link.evidence),
+            created_by: Some(link.created_by),
+            created_at: Some(link.created_at),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChainView {
     /// The shipment the chain was traced through.
     pub shipment_id: Uuid,
     pub nodes: Vec<NodeView>,
-    pub edges: Vec<LinkView>,
+    pub edges: Vec<ChainEdge>,
     /// Every origin→destination path, as shipment ids in order.
     pub paths: Vec<Vec<Uuid>>,
     pub score: f64,
@@ -250,6 +302,7 @@ fn chain_view(
         })
         .map(FlagView::from)
         .collect();
+    let seen: Vec<Uuid> = assessed.visible.iter().map(|(row, _)| row.id.0).collect();
     Ok(ChainView {
         shipment_id: start,
         nodes,
@@ -257,7 +310,7 @@ fn chain_view(
             .trace
             .links
             .into_iter()
-            .map(LinkView::from)
+            .map(|link| ChainEdge::seen(link, &seen))
             .collect(),
         paths,
         score: assessed.assessment.score,

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::filters::choice;
+use crate::filters::{self, choice};
 use crate::pagination;
 
 /// A search query for one kind of record.
@@ -27,11 +27,8 @@ pub fn base_search(
     limit: Option<i64>,
     cursor: &Option<String>,
 ) -> Result<Search, AppError> {
-    let text = match q.as_deref().map(str::trim) {
+    let text = match filters::text("q", q.as_deref())?.map(str::trim) {
         None | Some("") => None,
-        Some(text) if text.chars().count() > 200 => {
-            return Err(AppError::bad_request("q", "must be at most 200 characters"))
-        }
         Some(text) => Some(text.to_lowercase()),
     };
     let before = pagination::uuid_cursor(cursor)?;
@@ -64,7 +61,7 @@ pub struct PartyQuery {
 impl SearchQuery for PartyQuery {
     fn search(&self) -> Result<Search, AppError> {
         let mut search = base_search(&self.q, self.owner_agency_id, self.limit, &self.cursor)?;
-        if let Some(raw) = &self.identifier {
+        if let Some(raw) = filters::text("identifier", self.identifier.as_deref())? {
             let any_of: Vec<(IdentifierKind, String)> = [
                 IdentifierKind::Registration,
                 IdentifierKind::Email,
@@ -152,7 +149,7 @@ pub struct EquipmentQuery {
 
 /// A serial-number filter, shared with shipment search.
 pub fn serial_match(raw: &Option<String>) -> Result<Option<IdentifierMatch>, AppError> {
-    raw.as_deref()
+    filters::text("serial", raw.as_deref())?
         .map(|raw| {
             IdentifierKind::Serial
                 .normalise(raw)
@@ -197,7 +194,7 @@ pub struct DieMoldQuery {
 /// An imprint filter, shared with shipment search: `M`, `M|30` or
 /// `M|30|round`; what is left out matches anything.
 pub fn imprint_match(raw: &Option<String>) -> Result<Option<IdentifierMatch>, AppError> {
-    let Some(raw) = raw.as_deref() else {
+    let Some(raw) = filters::text("imprint", raw.as_deref())? else {
         return Ok(None);
     };
     let parts: Vec<&str> = raw.split(['|', '/']).map(str::trim).collect();

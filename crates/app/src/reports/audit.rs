@@ -28,6 +28,13 @@ pub(super) const COLUMNS: &[&str] = &[
 
 pub(super) fn producer(actor: Actor, query: &ReportQuery) -> Result<Producer, AppError> {
     only_dates(query, "audit")?;
+    for (field, value) in [
+        ("action", &query.action),
+        ("object_type", &query.object_type),
+        ("object_id", &query.object_id),
+    ] {
+        crate::filters::text(field, value.as_deref())?;
+    }
     no_flag_state(query)?;
     let (from, to) = query.range()?;
     let outcome = query

@@ -23,9 +23,12 @@ use crate::filters::parse_time;
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// Start of the period, inclusive: RFC 3339, or a date for midnight UTC.
-    pub from: String,
+    /// Required; optional here so that a caller who may not have the
+    /// report hears so (403) before hearing what is wrong with the dates.
+    pub from: Option<String>,
     /// End of the period, exclusive: RFC 3339, or a date for midnight UTC at its start.
-    pub to: String,
+    /// Required, as `from`.
+    pub to: Option<String>,
 }
 
 /// The figures the report shows.
@@ -244,9 +247,9 @@ pub async fn summary(ctx: &Ctx, query: &SummaryQuery) -> Result<Vec<u8>, AppErro
     let built = async {
         let actor = ctx.actor()?;
         AppError::from_decision(policy::decide_export(actor, Report::Summary))?;
-        let from = parse_time("from", Some(&query.from))?
+        let from = parse_time("from", query.from.as_deref())?
             .ok_or_else(|| AppError::bad_request("from", "is required"))?;
-        let to = parse_time("to", Some(&query.to))?
+        let to = parse_time("to", query.to.as_deref())?
             .ok_or_else(|| AppError::bad_request("to", "is required"))?;
         if from >= to {
             return Err(AppError::bad_request("to", "must be after `from`"));
@@ -268,7 +271,13 @@ pub async fn summary(ctx: &Ctx, query: &SummaryQuery) -> Result<Vec<u8>, AppErro
                 gather(conn, &visibility, period, &key)
             })
             .await?;
-        Ok(render(&summary, &query.from, &query.to, scope))
+        let (from, to) = (query.from.as_deref(), query.to.as_deref());
+        Ok(render(
+            &summary,
+            from.unwrap_or_default(),
+            to.unwrap_or_default(),
+            scope,
+        ))
     }
     .await;
     ctx.audited(event, built).await

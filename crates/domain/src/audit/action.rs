@@ -59,6 +59,9 @@ actions! {
     AgencyCreate => "agency.create",
     AgencyList => "agency.list",
     AgencyRead => "agency.read",
+    /// An entry the database would not store, recorded in its place with
+    /// its text escaped; the request it belonged to failed alone.
+    AuditEntryRefused => "audit.entry_refused",
     AuditObjectHistory => "audit.object_history",
     AuditProof => "audit.proof",
     AuditSearch => "audit.search",

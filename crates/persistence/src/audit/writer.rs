@@ -11,14 +11,20 @@
 //!   requests, and many requests share one commit (one fsync), so the
 //!   writer does not become a serial bottleneck under load;
 //! * several instances on one PostgreSQL stay consistent, because each
-//!   batch locks the head row before reading it.
+//!   batch locks the head row before reading it;
+//! * an entry the database will not store costs only its own request:
+//!   an action's entries are written in the action's savepoint, so such an
+//!   entry undoes that action alone; the entries of reads go in one
+//!   statement, written again one job at a time if it fails. The refused
+//!   request fails, and an `audit.entry_refused` entry records it with its
+//!   text escaped.
 //!
 //! Reads do their work on a pooled connection first and only send their
 //! entry here; the caller does not answer until the entry is committed.
 
 use diesel::connection::{Connection, SimpleConnection};
 use diesel::prelude::*;
-use interdict_domain::audit::{AuditEvent, ChainedEntry, Checkpoint, Outcome};
+use interdict_domain::audit::{AuditAction, AuditEvent, ChainedEntry, Checkpoint, Hash, Outcome};
 use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
@@ -89,6 +95,9 @@ trait Job: Send {
     /// Runs the action, its writes asking `refresh` for what they make
     /// stale; returns whether its effects are kept.
     fn run(&mut self, conn: &mut DbConnection, refresh: &mut Refresh) -> bool;
+    /// Its entries could not be stored: whatever it did was rolled back
+    /// and it fails, with `reason`, even though the batch commits.
+    fn refuse(&mut self, reason: String);
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
@@ -97,6 +106,7 @@ struct ActionJob<T, E, F> {
     also: Vec<AuditEvent>,
     work: Option<F>,
     result: Option<Result<T, E>>,
+    refused: Option<String>,
     reply: oneshot::Sender<Result<T, E>>,
 }
 
@@ -145,8 +155,12 @@ where
         keep
     }
 
+    fn refuse(&mut self, reason: String) {
+        self.refused = Some(reason);
+    }
+
     fn finish(self: Box<Self>, committed: Result<(), String>) {
-        let result = match committed {
+        let result = match committed.and(self.refused.map_or(Ok(()), Err)) {
             Ok(()) => self
                 .result
                 .unwrap_or_else(|| Err(E::from(AuditFailure::Commit("action did not run".into())))),
@@ -161,12 +175,15 @@ where
 /// on what was queued before.
 struct RecordJob {
     events: Vec<AuditEvent>,
+    refused: Option<String>,
     reply: oneshot::Sender<Result<(), AuditFailure>>,
 }
 
 impl Job for RecordJob {
+    /// A copy: with no action to run again, a failed batch of these is
+    /// written again entry by entry.
     fn events(&mut self) -> Vec<AuditEvent> {
-        std::mem::take(&mut self.events)
+        self.events.clone()
     }
 
     fn acts(&self) -> bool {
@@ -177,7 +194,12 @@ impl Job for RecordJob {
         true
     }
 
+    fn refuse(&mut self, reason: String) {
+        self.refused = Some(reason);
+    }
+
     fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let committed = committed.and(self.refused.map_or(Ok(()), Err));
         let _ = self.reply.send(committed.map_err(AuditFailure::Commit));
     }
 }
@@ -243,6 +265,7 @@ impl AuditWriter {
             also: Vec::new(),
             work: Some(work),
             result: None,
+            refused: None,
             reply,
         });
         self.queue
@@ -284,7 +307,11 @@ impl AuditWriter {
         let stopped = || AuditFailure::Unavailable("the writer has stopped".into());
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Box::new(RecordJob { events, reply }))
+            .send(Box::new(RecordJob {
+                events,
+                refused: None,
+                reply,
+            }))
             .await
             .map_err(|_| stopped())?;
         Ok(async move { answer.await.unwrap_or_else(|_| Err(stopped())) })
@@ -307,7 +334,25 @@ fn write_loop(
         }
         let started = std::time::Instant::now();
         let committed = match db.get() {
-            Ok(mut conn) => commit_batch(&mut conn, &mut batch, &checkpointing),
+            Ok(mut conn) => {
+                let committed = commit_batch(&mut conn, &mut batch, &checkpointing, false);
+                // Entries alone (reads, refusals) have no action to run
+                // again, so a batch of them that failed is written again,
+                // on the same connection (a broken one fails at once), each
+                // job's entries guarded: one the database refuses then
+                // fails alone, and its refusal is recorded. (A batch with
+                // actions guards its entries the first time; see
+                // `commit_batch`.)
+                if committed.is_err() && batch.iter().all(|job| !job.acts()) {
+                    tracing::warn!(
+                        jobs = batch.len(),
+                        "audit batch failed; writing its entries one by one"
+                    );
+                    commit_batch(&mut conn, &mut batch, &checkpointing, true)
+                } else {
+                    committed
+                }
+            }
             Err(e) => Err(e.to_string()),
         };
         record_batch_metrics(batch.len(), started, committed.is_ok());
@@ -347,60 +392,171 @@ fn insert_rows(conn: &mut DbConnection, rows: &[AuditRow]) -> Result<()> {
     Ok(())
 }
 
+/// The end of the chain while a batch is written: entries are chained
+/// after it, and it moves only once they are stored.
+struct ChainEnd {
+    seq: i64,
+    hash: Hash,
+}
+
+impl ChainEnd {
+    fn append(&mut self, conn: &mut DbConnection, events: &[AuditEvent]) -> Result<()> {
+        let (mut seq, mut hash) = (self.seq, self.hash);
+        let rows: Vec<AuditRow> = events
+            .iter()
+            .map(|event| {
+                seq += 1;
+                let entry = ChainedEntry::chain(seq, event.clone().storable(), hash);
+                hash = entry.hash;
+                AuditRow::from(&entry)
+            })
+            .collect();
+        insert_rows(conn, &rows)?;
+        (self.seq, self.hash) = (seq, hash);
+        Ok(())
+    }
+
+    /// Records, in place of `events` the database refused with `error`,
+    /// that they were refused: who and what, every text escaped, so the
+    /// refusal itself can be stored. `jobs` is the size of the batch the
+    /// others of which commit.
+    fn refused(
+        &mut self,
+        conn: &mut DbConnection,
+        events: &[AuditEvent],
+        error: &crate::Error,
+        jobs: usize,
+    ) -> Result<()> {
+        let escape =
+            |text: &Option<String>| text.as_deref().map(|t| t.escape_default().to_string());
+        for event in events {
+            tracing::error!(
+                action = event.action.as_str(),
+                error = %error.to_string().escape_default(),
+                "audit entry refused by the database; recorded escaped, its request fails alone"
+            );
+            let mut refusal = AuditEvent::now(AuditAction::AuditEntryRefused);
+            refusal.user_id = event.user_id;
+            refusal.agency_id = event.agency_id;
+            refusal.outcome = Outcome::Error;
+            refusal.object_type = Some("audit_entry".into());
+            refusal.detail = Some(
+                serde_json::json!({
+                    "action": event.action.as_str(),
+                    "outcome": event.outcome.as_str(),
+                    "occurred_at": event.occurred_at.to_rfc3339(),
+                    "role": escape(&event.role),
+                    "object_type": escape(&event.object_type),
+                    "object_id": escape(&event.object_id),
+                    "request_id": escape(&event.request_id),
+                    "source": escape(&event.source),
+                    "detail": escape(&event.detail),
+                    "error": error.to_string().escape_default().to_string(),
+                    "batch_jobs": jobs,
+                })
+                .to_string(),
+            );
+            self.append(conn, &[refusal])?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes a savepoint, releasing the one before (if `taken`) in the same
+/// round trip; COMMIT releases the last. On PostgreSQL a RELEASE of its
+/// own was one more round trip per action on the writer's one connection.
+fn step(conn: &mut DbConnection, taken: &mut bool) -> Result<()> {
+    let sql = if *taken {
+        "RELEASE SAVEPOINT step; SAVEPOINT step"
+    } else {
+        "SAVEPOINT step"
+    };
+    *taken = true;
+    Ok(conn.batch_execute(sql)?)
+}
+
+const UNDO_STEP: &str = "ROLLBACK TO SAVEPOINT step";
+
+/// Writes a batch: every action, each in a savepoint with its entries, so
+/// that an entry the database refuses undoes its own action and no other;
+/// then the entries alone in one statement. Those are guarded by a
+/// savepoint when one is open anyway (there were actions) or when
+/// `careful`; a guarded statement that fails is written again job by job,
+/// and a job whose entries are refused fails alone, its refusal recorded.
+/// Unguarded, a refused entry fails the batch, which the caller writes
+/// again, carefully.
 fn commit_batch(
     conn: &mut DbConnection,
     batch: &mut [Box<dyn Job>],
     checkpointing: &Checkpointing,
+    careful: bool,
 ) -> Result<(), String> {
+    let jobs = batch.len();
     conn.transaction::<_, crate::Error, _>(|conn| {
         // Writing first takes the write lock before any read (SQLite) and
         // locks the head row against other instances (PostgreSQL).
         diesel::update(audit_head::table.find(1i16))
             .set(audit_head::id.eq(1i16))
             .execute(conn)?;
-        let (mut seq, mut prev_hash) = super::entries::head(conn)?;
+        let (seq, hash) = super::entries::head(conn)?;
         let start_seq = seq;
-        let mut rows = Vec::with_capacity(batch.len());
+        let mut end = ChainEnd { seq, hash };
         // The actions' risk findings are refreshed once for the batch.
         let mut refresh = Refresh::new();
-        // Each action runs in a savepoint of its own, released when the
-        // next one is taken, in the same round trip (COMMIT releases the
-        // last): on PostgreSQL a RELEASE of its own was one more round trip
-        // per action on this one connection.
         let mut taken = false;
         for job in batch.iter_mut().filter(|job| job.acts()) {
             let waiting = refresh.clone();
-            conn.batch_execute(if taken {
-                "RELEASE SAVEPOINT action; SAVEPOINT action"
-            } else {
-                "SAVEPOINT action"
-            })?;
-            taken = true;
+            step(conn, &mut taken)?;
             if !job.run(conn, &mut refresh) {
-                conn.batch_execute("ROLLBACK TO SAVEPOINT action")?;
+                conn.batch_execute(UNDO_STEP)?;
+                refresh.rolled_back(waiting.clone());
+            }
+            let events = job.events();
+            if let Err(error) = end.append(conn, &events) {
+                conn.batch_execute(UNDO_STEP)?;
                 refresh.rolled_back(waiting);
+                job.refuse(format!("its audit entry could not be stored: {error}"));
+                end.refused(conn, &events, &error, jobs)?;
             }
         }
         refresh.settle(conn)?;
-        for job in batch.iter_mut() {
-            for event in job.events() {
-                seq += 1;
-                let entry = ChainedEntry::chain(seq, event.storable(), prev_hash);
-                prev_hash = entry.hash;
-                rows.push(AuditRow::from(&entry));
-            }
+        let alone: Vec<(usize, Vec<AuditEvent>)> = batch
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, job)| !job.acts())
+            .map(|(i, job)| (i, job.events()))
+            .filter(|(_, events)| !events.is_empty())
+            .collect();
+        let all: Vec<AuditEvent> = alone.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+        let guarded = taken || careful;
+        if guarded && !all.is_empty() {
+            step(conn, &mut taken)?;
         }
-        insert_rows(conn, &rows)?;
+        match end.append(conn, &all) {
+            Ok(()) => {}
+            Err(_) if guarded => {
+                conn.batch_execute(UNDO_STEP)?;
+                for (i, events) in alone {
+                    step(conn, &mut taken)?;
+                    if let Err(error) = end.append(conn, &events) {
+                        conn.batch_execute(UNDO_STEP)?;
+                        batch[i].refuse(format!("its audit entry could not be stored: {error}"));
+                        end.refused(conn, &events, &error, jobs)?;
+                    }
+                }
+            }
+            Err(error) => return Err(error),
+        }
         let every = checkpointing.every.max(1);
-        if seq / every > start_seq / every {
+        if end.seq / every > start_seq / every {
             let checkpoint =
-                Checkpoint::sign(&checkpointing.key, seq, prev_hash, chrono::Utc::now());
+                Checkpoint::sign(&checkpointing.key, end.seq, end.hash, chrono::Utc::now());
             super::entries::insert_checkpoint(conn, &checkpoint)?;
         }
         diesel::update(audit_head::table.find(1i16))
             .set((
-                audit_head::seq.eq(seq),
-                audit_head::hash.eq(prev_hash.to_vec()),
+                audit_head::seq.eq(end.seq),
+                audit_head::hash.eq(end.hash.to_vec()),
             ))
             .execute(conn)?;
         Ok(())

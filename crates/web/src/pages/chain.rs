@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::display::{day, place, short};
-use interdict_app::chains::{ChainView, NodeView};
+use interdict_app::chains::{ChainEdge, ChainView, NodeView};
 
 const NODE_W: i64 = 240;
 const NODE_H: i64 = 118;
@@ -21,7 +21,7 @@ fn columns(view: &ChainView) -> HashMap<Uuid, usize> {
     // Links never form cycles, so at most `nodes` relaxation rounds settle it.
     for _ in 0..view.nodes.len() {
         let mut changed = false;
-        for edge in view.edges.iter().filter(|e| e.withdrawn_at.is_none()) {
+        for edge in &view.edges {
             let from = column.get(&edge.from).copied().unwrap_or(0);
             if let Some(to) = column.get_mut(&edge.to) {
                 if *to < from + 1 {
@@ -102,6 +102,15 @@ fn node_lines(node: &NodeView) -> Vec<String> {
     ]
 }
 
+/// A link's relation in words; a link between two shipments the caller
+/// may not see says only that they are linked.
+fn relation(edge: &ChainEdge) -> String {
+    match &edge.relation {
+        Some(relation) => relation.replace('_', " "),
+        None => "linked (held by other agencies)".into(),
+    }
+}
+
 pub fn diagram(view: &ChainView) -> Markup {
     let Layout { at, width, height } = layout(view);
     let description = format!(
@@ -121,8 +130,8 @@ pub fn diagram(view: &ChainView) -> Markup {
                     @if let (Some(&(fx, fy)), Some(&(tx, ty))) = (at.get(&edge.from), at.get(&edge.to)) {
                         @let (x1, y1, x2, y2) = (fx + NODE_W, fy + NODE_H / 2, tx, ty + NODE_H / 2);
                         g.edge {
-                            line x1=(x1) y1=(y1) x2=(x2) y2=(y2) stroke=(if edge.withdrawn_at.is_some() { "#bbb" } else { "#444" }) stroke-width="2" stroke-dasharray=[edge.withdrawn_at.map(|_| "4 4")] marker-end="url(#arrow)" {}
-                            text x=((x1 + x2) / 2) y=((y1 + y2) / 2 - 6) text-anchor="middle" fill="#222" { (edge.relation.replace('_', " ")) }
+                            line x1=(x1) y1=(y1) x2=(x2) y2=(y2) stroke=(if edge.placeholder { "#bbb" } else { "#444" }) stroke-width="2" stroke-dasharray=[edge.placeholder.then_some("4 4")] marker-end="url(#arrow)" {}
+                            text x=((x1 + x2) / 2) y=((y1 + y2) / 2 - 6) text-anchor="middle" fill="#222" { (relation(edge)) }
                         }
                     }
                 }
@@ -177,7 +186,7 @@ pub fn table(view: &ChainView) -> Markup {
         h3 { "Links" }
         table {
             thead { tr { th { "From" } th { "To" } th { "Relation" } } }
-            tbody { @for e in &view.edges { tr { td { (short(&e.from)) } td { (short(&e.to)) } td { (e.relation.replace('_', " ")) } } } }
+            tbody { @for e in &view.edges { tr { td { (short(&e.from)) } td { (short(&e.to)) } td { (relation(e)) } } } }
         }
     }
 }
