@@ -8,6 +8,7 @@
 #
 # The candidate runs with the environment in AB_CANDIDATE_ENV (e.g.
 # "INTERDICT_METRICS_BIND=127.0.0.1:19100") on top of the baseline's.
+# AB_SCRAPE (a URL) is fetched from the candidate after each of its rounds.
 # Sizes: AB_SHIPMENTS (50,000), AB_ROUNDS (3), AB_DURATION (10s).
 # Needs wrk, curl and sqlite3.
 set -euo pipefail
@@ -63,7 +64,8 @@ function request()
 end
 EOF
 
-rps() { awk '/Requests\/sec/ {print $2}'; }
+# Requests per second, or FAILED when any answer was not 2xx.
+rps() { awk '/Non-2xx|Socket errors/ { bad = 1 } /Requests\/sec/ { r = $2 } END { print (bad ? "FAILED" : r) }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 read -r -a candidate_env <<<"${AB_CANDIDATE_ENV:-}"
@@ -77,6 +79,9 @@ for round in $(seq 1 "$ROUNDS"); do
             "http://127.0.0.1:$PORT/api/v1/shipments/$id" | rps)
         post=$(AB_TAG="$side$round" wrk -t2 -c32 -d"$DURATION" -H "Authorization: Bearer $token" \
             -s "$work/post.lua" "http://127.0.0.1:$PORT/api/v1/shipments" | rps)
+        if [ "$side" = B ] && [ -n "${AB_SCRAPE:-}" ]; then
+            echo "candidate's $AB_SCRAPE: $(curl -sf "$AB_SCRAPE" | grep -c '^interdict_') samples"
+        fi
         stop
         echo "round $round $side: GET $get req/s, POST $post req/s"
         echo "$get" >>"$work/get-$side"
