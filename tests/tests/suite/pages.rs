@@ -560,7 +560,7 @@ fn the_form_takes_concentration_and_dea_details_and_pages_show_dated_controls(ba
         "N-phenethyl-4-piperidone: List I since 2007-04-23 (72 FR 20039",
         "DEA Form 486",
         "21 CFR 1313.12",
-        ">late<",
+        ">Late<",
     ] {
         assert!(page.body.contains(part), "{part} not in {}", page.body);
     }

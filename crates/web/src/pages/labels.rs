@@ -14,7 +14,10 @@ pub fn words(value: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        if matches!(word, "i" | "ii" | "iii" | "iv" | "v" | "us" | "un" | "hs") {
+        if matches!(
+            word,
+            "i" | "ii" | "iii" | "iv" | "v" | "us" | "un" | "hs" | "dea" | "ip" | "cas"
+        ) {
             out.push_str(&word.to_ascii_uppercase());
         } else if i == 0 {
             let mut chars = word.chars();
