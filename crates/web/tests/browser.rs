@@ -330,7 +330,7 @@ fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
     assert_eq!(browser.count("#chain-diagram g.node"), 2);
     assert_eq!(browser.count("#chain-diagram g.node[data-flagged=true]"), 2);
     assert_eq!(browser.count("#hops-table tbody tr"), 2);
-    assert!(browser.text("#chain-diagram").contains("transshipment"));
+    assert!(browser.text("#chain-diagram").contains("Transshipment"));
     visit.shot("06-chain");
     visit.go("/shipments?origin_country=CN");
     assert!(visit.source().contains(&first[..8]));
