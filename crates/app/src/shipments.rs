@@ -124,7 +124,7 @@ impl Versioned for ShipmentDetail {
 /// One shipment, weighed: the record and its kept findings in one
 /// statement, with each chemical line's control on the shipment's date.
 pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<ShipmentDetail, AppError> {
-    let (row, risk, profile) = profiled(ctx, id).await?;
+    let (row, risk, profile) = profiled(ctx, id, Profile::Lines).await?;
     Ok(ShipmentDetail {
         record: Record::from_row(row)?,
         risk,
@@ -133,11 +133,21 @@ pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<ShipmentDetail, AppError> {
     })
 }
 
+/// How much of a shipment's profile a read needs.
+#[derive(Clone, Copy)]
+enum Profile {
+    /// Its date and lines: enough to show each line's control.
+    Lines,
+    /// Everything the rules weigh (links, deconfliction, monthly totals).
+    Full,
+}
+
 /// A visible shipment's row, assessment and profile; the read is audited,
 /// also when the answer is 404.
 async fn profiled(
     ctx: &Ctx,
     id: Uuid,
+    depth: Profile,
 ) -> Result<
     (
         interdict_persistence::records::RecordRow,
@@ -157,10 +167,16 @@ async fn profiled(
             let (row, risk) = risk::visible_shipment(conn, id, &visibility, &weights, None)?
                 .ok_or(AppError::NotFound)?;
             permitted(&actor, kind, RecordAction::Read, &row)?;
-            let profile = Profiler::default()
-                .profiles(conn, &[(id, row.body.as_str())])?
-                .pop()
-                .unwrap_or_default();
+            let profile = match depth {
+                Profile::Lines => {
+                    let input = serde_json::from_str::<ShipmentInput>(&row.body).ok();
+                    Profiler::default().lines_of(conn, id, input.as_ref())?
+                }
+                Profile::Full => Profiler::default()
+                    .profiles(conn, &[(id, row.body.as_str())])?
+                    .pop()
+                    .unwrap_or_default(),
+            };
             Ok((row, risk, profile))
         })
         .await;
@@ -204,7 +220,7 @@ pub struct ObligationsView {
 /// applies to a shipment the caller may read (`domain::regulation`), with
 /// its due date and status today.
 pub async fn obligations(ctx: &Ctx, id: Uuid) -> Result<ObligationsView, AppError> {
-    let (_, _, profile) = profiled(ctx, id).await?;
+    let (_, _, profile) = profiled(ctx, id, Profile::Full).await?;
     let today = ctx.now().date_naive();
     let report = rules::obligations_of(&profile, today);
     Ok(ObligationsView {

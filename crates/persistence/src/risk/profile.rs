@@ -88,6 +88,23 @@ impl Profiler {
         Ok(profiles.pop().unwrap_or_default())
     }
 
+    /// A shipment's date and its lines with their catalogue entries — what
+    /// a reader is shown of its controls — without the links,
+    /// deconfliction and monthly totals that weighing needs: one catalogue
+    /// read instead of a profile's several, on every audited read.
+    pub fn lines_of(
+        &mut self,
+        conn: &mut DbConnection,
+        id: Uuid,
+        input: Option<&ShipmentInput>,
+    ) -> Result<ShipmentProfile> {
+        let Some(input) = input else {
+            return Ok(ShipmentProfile::default());
+        };
+        self.load_items(conn, &[input])?;
+        Ok(self.profile_of(id, input))
+    }
+
     /// The profiles of `rows`, given how many live links continue each.
     fn profiles_given(
         &mut self,
