@@ -1,6 +1,7 @@
 //! Links, chain tracing, risk indicators, flags and the review queue, over
 //! HTTP on both backends.
 
+use crate::fixtures::{created, HoustonHidta};
 use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -33,27 +34,19 @@ struct World {
 
 fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend);
-    let agency_a = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
-    let agency_b = app.create_agency("Harris County Sheriff", "TX1010000", "local", "TX");
-    let agency_c = app.create_agency("Phoenix PD", "AZ0072300", "local", "AZ");
-    for (agency, name, role) in [
-        (agency_a, "inv.a", "investigator"),
-        (agency_a, "sup.a", "supervisor"),
-        (agency_a, "sup.a2", "supervisor"),
-        (agency_b, "inv.b", "investigator"),
-        (agency_b, "sup.b", "supervisor"),
-        (agency_c, "inv.c", "investigator"),
-    ] {
-        app.create_user(agency, name, role);
-    }
-    let tf = app.post(
-        "/api/v1/task-forces",
-        &app.admin_token(),
-        json!({ "name": "Houston HIDTA", "members": [agency_a, agency_b] }),
+    let houston = HoustonHidta::create(
+        &app,
+        &[
+            ('a', "inv.a", "investigator"),
+            ('a', "sup.a", "supervisor"),
+            ('a', "sup.a2", "supervisor"),
+            ('b', "inv.b", "investigator"),
+            ('b', "sup.b", "supervisor"),
+            ('c', "inv.c", "investigator"),
+        ],
     );
-    assert_eq!(tf.status, 201, "{}", tf.text);
     World {
-        task_force: tf.id(),
+        task_force: houston.task_force,
         inv_a: app.token("inv.a", PASSWORD),
         sup_a: app.token("sup.a", PASSWORD),
         sup_a2: app.token("sup.a2", PASSWORD),
@@ -61,14 +54,9 @@ fn world(backend: Backend) -> World {
         sup_b: app.token("sup.b", PASSWORD),
         inv_c: app.token("inv.c", PASSWORD),
         app,
-        agency_a,
-        agency_c,
+        agency_a: houston.a,
+        agency_c: houston.c,
     }
-}
-
-fn created(response: Response) -> Uuid {
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
 }
 
 fn place(country: &str, city: &str) -> Value {

@@ -7,6 +7,7 @@ use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::fixtures::{created, HoustonHidta};
 use crate::pages::Visitor;
 
 both_backends!(
@@ -31,25 +32,17 @@ struct World {
 
 fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend);
-    let agency_a = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
-    let agency_b = app.create_agency("Harris County Sheriff", "TX1010000", "local", "TX");
-    let agency_c = app.create_agency("Phoenix PD", "AZ0072300", "local", "AZ");
-    for (agency, name, role) in [
-        (agency_a, "inv.a", "investigator"),
-        (agency_a, "sup.a", "supervisor"),
-        (agency_a, "sup.a2", "supervisor"),
-        (agency_b, "sup.b", "supervisor"),
-        (agency_c, "inv.c", "investigator"),
-        (agency_c, "sup.c", "supervisor"),
-    ] {
-        app.create_user(agency, name, role);
-    }
-    let tf = app.post(
-        "/api/v1/task-forces",
-        &app.admin_token(),
-        json!({ "name": "Houston HIDTA", "members": [agency_a, agency_b] }),
+    let houston = HoustonHidta::create(
+        &app,
+        &[
+            ('a', "inv.a", "investigator"),
+            ('a', "sup.a", "supervisor"),
+            ('a', "sup.a2", "supervisor"),
+            ('b', "sup.b", "supervisor"),
+            ('c', "inv.c", "investigator"),
+            ('c', "sup.c", "supervisor"),
+        ],
     );
-    assert_eq!(tf.status, 201, "{}", tf.text);
     World {
         inv_a: app.token("inv.a", PASSWORD),
         sup_a: app.token("sup.a", PASSWORD),
@@ -58,14 +51,9 @@ fn world(backend: Backend) -> World {
         inv_c: app.token("inv.c", PASSWORD),
         sup_c: app.token("sup.c", PASSWORD),
         app,
-        agency_a,
-        agency_c,
+        agency_a: houston.a,
+        agency_c: houston.c,
     }
-}
-
-fn created(response: Response) -> Uuid {
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
 }
 
 /// 25 kg of 4-AP declared as industrial dye from a named maker, so the

@@ -3,7 +3,8 @@
 //! sits on a record that is shared. Each test fails on the code before
 //! its fix (issue 27, findings 2, 3 and 7), on both backends.
 
-use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
+use crate::fixtures::{created, HoustonHidta};
+use interdict_tests::{both_backends, Backend, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -28,26 +29,18 @@ struct World {
 
 fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend);
-    let a = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
-    let b = app.create_agency("Harris County Sheriff", "TX1010000", "local", "TX");
-    let c = app.create_agency("Phoenix PD", "AZ0072300", "local", "AZ");
-    for (agency, name, role) in [
-        (a, "inv.a", "investigator"),
-        (a, "sup.a", "supervisor"),
-        (b, "inv.b", "investigator"),
-        (b, "sup.b", "supervisor"),
-        (c, "inv.c", "investigator"),
-    ] {
-        app.create_user(agency, name, role);
-    }
-    let tf = app.post(
-        "/api/v1/task-forces",
-        &app.admin_token(),
-        json!({ "name": "Houston HIDTA", "members": [a, b] }),
+    let houston = HoustonHidta::create(
+        &app,
+        &[
+            ('a', "inv.a", "investigator"),
+            ('a', "sup.a", "supervisor"),
+            ('b', "inv.b", "investigator"),
+            ('b', "sup.b", "supervisor"),
+            ('c', "inv.c", "investigator"),
+        ],
     );
-    assert_eq!(tf.status, 201, "{}", tf.text);
     World {
-        task_force: tf.id(),
+        task_force: houston.task_force,
         owner: app.token("inv.a", PASSWORD),
         owner_sup: app.token("sup.a", PASSWORD),
         partner: app.token("inv.b", PASSWORD),
@@ -55,11 +48,6 @@ fn world(backend: Backend) -> World {
         outsider: app.token("inv.c", PASSWORD),
         app,
     }
-}
-
-fn created(response: Response) -> Uuid {
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
 }
 
 fn place(country: &str, city: &str) -> Value {

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod chains;
 mod escalation;
+mod fixtures;
 mod hardening;
 mod imports;
 mod leaks;

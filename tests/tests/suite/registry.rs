@@ -1,6 +1,7 @@
 //! The shipment registry over HTTP on both backends: records of every kind,
 //! sharing, history, validation, search and deconfliction.
 
+use crate::fixtures::created;
 use interdict_tests::{both_backends, Backend, Response, TestApp, ADMIN_PASSWORD, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -54,11 +55,6 @@ fn world(backend: Backend) -> World {
         agency_a,
         agency_b,
     }
-}
-
-fn created(response: Response) -> Uuid {
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
 }
 
 fn party(app: &TestApp, token: &str, body: Value) -> Uuid {

@@ -2,6 +2,7 @@
 //! backends: the control tier on the shipment's date, quantity against the
 //! threshold, the consignee's calendar month, each finding explained.
 
+use crate::fixtures::created;
 use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -36,11 +37,6 @@ fn world(backend: Backend) -> World {
         other: app.token("other", PASSWORD),
         app,
     }
-}
-
-fn created(response: Response) -> Uuid {
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
 }
 
 /// The seeded catalogue entry with this CAS number.
