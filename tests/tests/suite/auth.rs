@@ -1,5 +1,6 @@
 //! Logging in and out, lockout, and the tokens the API refuses.
 
+use crate::pages::Visitor;
 use interdict_tests::{
     both_backends, Backend, Response, TestApp, ADMIN_PASSWORD, JWT_SECRET, PASSWORD,
 };
@@ -17,6 +18,7 @@ both_backends!(
     generated_secret_survives_a_restart,
     a_stranger_cannot_lock_the_owner_out_and_is_throttled,
     an_administrator_unlocks_an_account_and_it_is_audited,
+    an_administrator_sees_a_locked_account_and_unlocks_it_on_the_users_page,
     own_password_changes_need_the_current_password_and_are_throttled,
     a_token_living_longer_than_configured_is_refused,
 );
@@ -540,6 +542,41 @@ fn an_administrator_unlocks_an_account_and_it_is_audited(backend: Backend) {
         login_from(&app, ATTACKER, "locked.out", PASSWORD).status,
         200
     );
+}
+
+fn an_administrator_sees_a_locked_account_and_unlocks_it_on_the_users_page(backend: Backend) {
+    let app = TestApp::spawn_with(backend, BEHIND_PROXY);
+    let agency = app.create_agency("Miami-Dade PD", "FL0130000", "local", "FL");
+    let user = app.create_user(agency, "locked.out", "investigator");
+    app.create_user(agency, "free.one", "investigator");
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 200);
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, OFFICE, "locked.out", WRONG).status, 401);
+    }
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 401);
+
+    let mut admin = Visitor::new(&app);
+    admin.sign_in("admin", ADMIN_PASSWORD);
+    let users = admin.get("/admin/users");
+    assert_eq!(users.status, 200, "{}", users.body);
+    let action = format!("action=\"/admin/users/{user}/unlock\"");
+    // One Unlock button: the locked account's, not the free one's.
+    assert_eq!(users.body.matches("/unlock\"").count(), 1, "{}", users.body);
+    assert!(users.body.contains(&action), "{}", users.body);
+
+    let csrf = users.csrf();
+    let done = admin.post(
+        &format!("/admin/users/{user}/unlock"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let entry = &app.last_audit(1)[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.outcome.as_str()),
+        ("user.unlock", "allowed")
+    );
+    assert!(!admin.get("/admin/users").body.contains(&action));
+    assert_eq!(login_from(&app, OFFICE, "locked.out", PASSWORD).status, 200);
 }
 
 /// Issue 27, finding 5: an administrator's stolen token used to reset the

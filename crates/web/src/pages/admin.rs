@@ -36,6 +36,7 @@ fn done_notice(done: Option<&str>) -> Option<maud::Markup> {
         "mfa_reset" => {
             "The second factor was removed; the user enrols a new one at next sign-in if required."
         }
+        "unlocked" => "The account was unlocked, for every place it signs in from.",
         "agency" => "The agency was created.",
         "task_force" => "The task force was created.",
         "member" => "The membership was changed.",
@@ -98,7 +99,17 @@ async fn users_page(
                         td { (agencies.iter().find(|(id, _)| *id == u.agency_id.to_string()).map_or("—", |(_, name)| name.as_str())) }
                     }
                     td { (super::labels::words(&u.role)) }
-                    td { @if u.active { (badge("", "active")) } @else { (badge("dismissed", "disabled")) } }
+                    td {
+                        @if u.active { (badge("", "active")) } @else { (badge("dismissed", "disabled")) }
+                        @if let Some(until) = u.locked_until {
+                            " " (badge("dismissed", "locked"))
+                            " until " (super::display::when(&until))
+                            form.inline method="post" action={ "/admin/users/" (u.id) "/unlock" } {
+                                (csrf(session))
+                                button.secondary type="submit" { "Unlock" }
+                            }
+                        }
+                    }
                     td {
                         form.inline method="post" action={ "/admin/users/" (u.id) } {
                             (csrf(session))
@@ -281,6 +292,16 @@ pub async fn user_mfa_reset(
     let session = posted.session;
     match interdict_app::auth::mfa::reset(&session, path.into_inner()).await {
         Ok(()) => Ok(see_other("/admin/users?done=mfa_reset")),
+        Err(e) if explainable(&e) => refused_change(&session, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Lifts a lockout: the account's, and every unknown source's.
+pub async fn user_unlock(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
+    let session = posted.session;
+    match users::unlock(&session, path.into_inner()).await {
+        Ok(_) => Ok(see_other("/admin/users?done=unlocked")),
         Err(e) if explainable(&e) => refused_change(&session, &e).await,
         Err(e) => Err(e.into()),
     }

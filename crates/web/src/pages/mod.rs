@@ -77,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/users/{id}").post(admin::user_change))
         .service(web::resource("/admin/users/{id}/password").post(admin::user_password))
         .service(web::resource("/admin/users/{id}/mfa-reset").post(admin::user_mfa_reset))
+        .service(web::resource("/admin/users/{id}/unlock").post(admin::user_unlock))
         .service(
             web::resource("/admin/agencies")
                 .get(admin::agencies_list)
