@@ -14,6 +14,9 @@ both_backends!(
     four_piperidone_in_june_2022_weighs_as_uncontrolled,
     dea_notices_are_met_late_or_missing_and_weigh_in_risk,
     the_openapi_document_has_the_obligations_and_the_new_fields,
+    the_seeded_catalogue_shows_the_corrected_facts_as_new_versions,
+    a_lab_confirmed_fentanyl_pill_with_a_legitimate_imprint_is_counterfeit,
+    the_form_records_a_product_line_and_the_page_shows_it,
 );
 
 struct World {
@@ -357,11 +360,236 @@ fn the_openapi_document_has_the_obligations_and_the_new_fields(backend: Backend)
         ("ShipmentInput", "dea"),
         ("DeaInput", "released_on"),
         ("DeaFilingInput", "transaction_id"),
+        ("ShipmentInput", "products"),
+        ("ProductInput", "imprint"),
+        ("LabInput", "purity_percent"),
     ] {
         assert!(
             schemas[schema]["properties"].get(field).is_some(),
             "{schema}.{field} missing from {}",
             schemas[schema]
         );
+    }
+}
+
+/// The catalogue entry with this CAS number, as the API shows it.
+fn catalogue_entry(app: &TestApp, token: &str, cas: &str) -> Value {
+    let found = app
+        .get(&format!("/api/v1/chemicals?cas={cas}"), token)
+        .json();
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{cas}: {found}");
+    items[0].clone()
+}
+
+/// Issue 24 §1: the seed migration wrote NPP as List I "since 2008", left
+/// propionic anhydride without an HS code and had no benzylfentanyl. A
+/// data migration corrects them as new versions of the seeded entries,
+/// with their history kept.
+fn the_seeded_catalogue_shows_the_corrected_facts_as_new_versions(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let agency = app.create_agency("DEA Houston", "TXDEA0001", "federal", "US");
+    app.create_user(agency, "aud", "auditor");
+    let auditor = app.token("aud", PASSWORD);
+
+    let npp = catalogue_entry(app, &w.inv, "39742-60-4");
+    let note = npp["note"].as_str().unwrap();
+    assert!(note.contains("since 2007-04-23"), "{note}");
+    assert!(note.contains("72 FR 20039"), "{note}");
+    assert!(!note.contains("since 2008"), "{note}");
+    let history = app
+        .get(
+            &format!("/api/v1/chemicals/{}/history", npp["id"].as_str().unwrap()),
+            &auditor,
+        )
+        .json();
+    let changes: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["create", "update"], "{history}");
+    let first = history[0].to_string();
+    assert!(
+        first.contains("since 2008"),
+        "the seeded version is kept: {first}"
+    );
+
+    let propionic = catalogue_entry(app, &w.inv, "123-62-6");
+    assert_eq!(propionic["hs_code"], "2915.90", "{propionic}");
+    assert_eq!(propionic["us_control"], "list_i");
+
+    let benzyl = catalogue_entry(app, &w.inv, "1474-02-8");
+    assert_eq!(benzyl["name"], "benzylfentanyl");
+    assert_eq!(benzyl["us_control"], "list_i");
+    assert_eq!(benzyl["scope"], "all");
+    assert!(benzyl["note"].as_str().unwrap().contains("85 FR 20822"));
+    // Found by name like every seeded entry, by anyone.
+    let found = app
+        .get("/api/v1/chemicals?q=benzylfentanyl", &w.other)
+        .json();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+
+    // The catalogue page shows its dated, cited control.
+    let mut visitor = crate::pages::Visitor::new(app);
+    visitor.sign_in("inv", PASSWORD);
+    let page = visitor.get("/catalogue");
+    page.assert_html(200);
+    for part in [
+        "benzylfentanyl",
+        "since 2020-05-15",
+        "85 FR 20822",
+        "72 FR 20039",
+    ] {
+        assert!(page.body.contains(part), "{part} not in the catalogue page");
+    }
+}
+
+/// 500 tablets stamped "M 30" that a laboratory found to be fentanyl.
+fn pills(imprint: &str, substance: &str) -> Value {
+    json!([{ "form": "tablet", "count": 500, "imprint": imprint,
+             "lab": { "substance": substance, "purity_percent": 2.1 } }])
+}
+
+fn seizure_with(products: Value) -> Value {
+    let mut body = import("2026-03-02", json!(null), json!([]));
+    body["lines"] = json!([]);
+    body["incident_type"] = json!("seizure");
+    body["products"] = products;
+    body
+}
+
+fn a_lab_confirmed_fentanyl_pill_with_a_legitimate_imprint_is_counterfeit(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let id = created(app.post(
+        "/api/v1/shipments",
+        &w.inv,
+        seizure_with(pills("M 30", "fentanyl")),
+    ));
+    let shipment = shown(app, &w.inv, id);
+    assert_eq!(shipment["products"][0]["imprint"], "M 30");
+    assert_eq!(shipment["products"][0]["lab"]["substance"], "fentanyl");
+    let found = indicator(&shipment, "counterfeit_pill").expect("counterfeit_pill");
+    let sentence = found["sentence"].as_str().unwrap();
+    for part in [
+        "500 tablets imprinted “M 30”",
+        "oxycodone hydrochloride 30 mg (Mallinckrodt)",
+        "fentanyl at 2.1% purity",
+    ] {
+        assert!(sentence.contains(part), "{part}: {sentence}");
+    }
+    // Counterfeit fentanyl pills weigh 60: flagged on their own.
+    assert_eq!(found["weight"], 60.0);
+    assert!(flagged(app, &w.sup, id), "counterfeit pills are flagged");
+    // The CSV export shows the product line.
+    let csv = app.get("/api/v1/reports/shipments.csv", &w.inv).text;
+    assert!(
+        csv.contains("500 tablet imprinted M 30, lab: fentanyl 2.1%"),
+        "{csv}"
+    );
+
+    // An imprint no legitimate product carries, or pills of something
+    // else, are not counterfeit pills.
+    for products in [
+        pills("ZZ 99", "fentanyl"),
+        pills("M 30", "acetic-anhydride"),
+    ] {
+        let id = created(app.post("/api/v1/shipments", &w.inv, seizure_with(products)));
+        assert!(indicator(&shown(app, &w.inv, id), "counterfeit_pill").is_none());
+    }
+
+    // Bad product lines are refused naming the field.
+    for (products, field) in [
+        (pills("M 30", "aspirin"), "products[0].lab.substance"),
+        (json!([{ "form": "pill", "count": 5 }]), "products[0].form"),
+        (json!([{ "form": "tablet" }]), "products[0].count"),
+        (
+            json!([{ "form": "tablet", "count": 5, "lab": { "substance": "fentanyl", "purity_percent": 140 } }]),
+            "products[0].lab.purity_percent",
+        ),
+        (
+            json!([{ "form": "tablet", "count": 5, "colour": "blue" }]),
+            "products[0].colour",
+        ),
+    ] {
+        let refused = app.post("/api/v1/shipments", &w.inv, seizure_with(products));
+        let problem = refused.assert_problem(422, "validation");
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{field}: {problem}"
+        );
+    }
+}
+
+fn the_form_records_a_product_line_and_the_page_shows_it(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let mut visitor = crate::pages::Visitor::new(app);
+    visitor.sign_in("inv", PASSWORD);
+    let blank = visitor.get("/shipments/new");
+    blank.assert_html(200);
+    assert!(
+        blank.body.contains("products[0].imprint"),
+        "the form has a product row"
+    );
+    let csrf = visitor.csrf();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("incident_type", "seizure"),
+        ("status", "seized"),
+        ("mode", "postal"),
+        ("scope", "agency"),
+        ("tracking_numbers[0].kind", "courier_tracking"),
+        ("tracking_numbers[0].value", "EZ123456789US"),
+        ("parties[0].role", "consignee"),
+        ("parties[0].kind", "person"),
+        ("parties[0].name", "R. Doe"),
+        ("parties[0].country", "US"),
+        ("products[0].form", "tablet"),
+        ("products[0].count", "1200"),
+        ("products[0].imprint", "M 30"),
+        ("products[0].lab.substance", "fentanyl"),
+        ("products[0].lab.purity_percent", "1.5"),
+        ("legs[0].from.country", "MX"),
+        ("legs[0].from.city", "Culiacán"),
+        ("legs[0].to.country", "US"),
+        ("legs[0].to.subdivision", "AZ"),
+        ("legs[0].to.city", "Phoenix"),
+        ("legs[0].arrival_at", "2026-03-04"),
+    ];
+    // A purity without a substance is refused on the form, naming the field.
+    let mut bad = form.to_vec();
+    bad.retain(|(k, _)| *k != "products[0].lab.substance");
+    let refused = visitor.post("/shipments/new", &bad);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("is required with a purity"));
+    let recorded = visitor.post("/shipments/new", &form);
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let list = app.get("/api/v1/shipments", &w.inv).json();
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let shipment = app.get(&format!("/api/v1/shipments/{id}"), &w.inv).json();
+    assert_eq!(shipment["products"][0]["count"], 1200, "{shipment}");
+    assert!(
+        indicator(&shipment, "counterfeit_pill").is_some(),
+        "{shipment}"
+    );
+    let page = visitor.get(&format!("/shipments/{id}"));
+    page.assert_html(200);
+    for part in [
+        "Products",
+        "1200",
+        "M 30",
+        "imprint of oxycodone hydrochloride 30 mg",
+        "fentanyl at 1.5%",
+        "(Counterfeit pill)",
+    ] {
+        assert!(page.body.contains(part), "{part} not in the shipment page");
     }
 }

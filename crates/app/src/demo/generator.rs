@@ -536,6 +536,7 @@ impl Demo {
             concealment_method: None,
             narrative: None,
             lines,
+            products: Vec::new(),
             dea,
             legs,
         }
