@@ -3,6 +3,10 @@
 //! threshold, the consignee's calendar month, each finding explained.
 
 use crate::fixtures::created;
+use chrono::{Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use interdict_persistence::schema::{flag_transitions, flags};
+use interdict_persistence::DbUuid;
 use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -17,6 +21,7 @@ both_backends!(
     the_seeded_catalogue_shows_the_corrected_facts_as_new_versions,
     a_lab_confirmed_fentanyl_pill_with_a_legitimate_imprint_is_counterfeit,
     the_form_records_a_product_line_and_the_page_shows_it,
+    flags_carry_their_age_and_the_queue_and_summary_count_the_overdue,
 );
 
 struct World {
@@ -25,6 +30,8 @@ struct World {
     sup: String,
     /// An investigator of another agency, who sees none of the shipments.
     other: String,
+    /// An auditor of the investigators' agency.
+    auditor: String,
 }
 
 fn world(backend: Backend) -> World {
@@ -34,7 +41,9 @@ fn world(backend: Backend) -> World {
     app.create_user(agency, "inv", "investigator");
     app.create_user(agency, "sup", "supervisor");
     app.create_user(other, "other", "investigator");
+    app.create_user(agency, "aud", "auditor");
     World {
+        auditor: app.token("aud", PASSWORD),
         inv: app.token("inv", PASSWORD),
         sup: app.token("sup", PASSWORD),
         other: app.token("other", PASSWORD),
@@ -389,9 +398,7 @@ fn catalogue_entry(app: &TestApp, token: &str, cas: &str) -> Value {
 fn the_seeded_catalogue_shows_the_corrected_facts_as_new_versions(backend: Backend) {
     let w = world(backend);
     let app = &w.app;
-    let agency = app.create_agency("DEA Houston", "TXDEA0001", "federal", "US");
-    app.create_user(agency, "aud", "auditor");
-    let auditor = app.token("aud", PASSWORD);
+    let auditor = &w.auditor;
 
     let npp = catalogue_entry(app, &w.inv, "39742-60-4");
     let note = npp["note"].as_str().unwrap();
@@ -401,7 +408,7 @@ fn the_seeded_catalogue_shows_the_corrected_facts_as_new_versions(backend: Backe
     let history = app
         .get(
             &format!("/api/v1/chemicals/{}/history", npp["id"].as_str().unwrap()),
-            &auditor,
+            auditor,
         )
         .json();
     let changes: Vec<&str> = history
@@ -591,5 +598,134 @@ fn the_form_records_a_product_line_and_the_page_shows_it(backend: Backend) {
         "(Counterfeit pill)",
     ] {
         assert!(page.body.contains(part), "{part} not in the shipment page");
+    }
+}
+
+/// The flag raised on a shipment.
+fn flag_of(conn: &mut interdict_persistence::DbConnection, shipment: Uuid) -> DbUuid {
+    flags::table
+        .filter(flags::shipment_id.eq(DbUuid(shipment)))
+        .select(flags::id)
+        .first(conn)
+        .unwrap()
+}
+
+fn queue_ids(app: &TestApp, sup: &str, query: &str) -> Vec<Value> {
+    let queue = app.get(&format!("/api/v1/reviews/queue{query}"), sup);
+    assert_eq!(queue.status, 200, "{}", queue.text);
+    queue.json()["items"].as_array().unwrap().clone()
+}
+
+fn decide(app: &TestApp, sup: &str, flag: DbUuid) {
+    for (version, action) in [(1, "start_review"), (2, "confirm")] {
+        let moved = app
+            .request("POST", &format!("/api/v1/flags/{}/transitions", flag.0))
+            .bearer(sup)
+            .header("If-Match", &format!("\"{version}\""))
+            .json(json!({ "action": action }));
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+}
+
+/// Issue 24 §6: flags carry their age; the queue sorts by it and filters
+/// by overdue (`[review] overdue_after_days`, 5 by default); the summary
+/// report gives the median and 90th percentile time to decision and the
+/// overdue count.
+fn flags_carry_their_age_and_the_queue_and_summary_count_the_overdue(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let anpp = chemical(app, &w.inv, "21409-26-7");
+    // Three shipments of 900 g of ANPP: each is flagged on its own.
+    let shipments: Vec<Uuid> = (0..3)
+        .map(|_| {
+            created(app.post(
+                "/api/v1/shipments",
+                &w.inv,
+                import(
+                    "2026-03-02",
+                    json!({ "chemical_id": anpp, "quantity": 900, "unit": "g" }),
+                    json!([]),
+                ),
+            ))
+        })
+        .collect();
+    let mut conn = app.database.connect();
+    let flags: Vec<DbUuid> = shipments.iter().map(|s| flag_of(&mut conn, *s)).collect();
+    // Raised six days ago, two days ago, and now.
+    let now = Utc::now().naive_utc();
+    for (flag, days) in flags.iter().zip([6, 2]) {
+        diesel::update(flags::table.find(*flag))
+            .set(flags::raised_at.eq(now - Duration::days(days) - Duration::minutes(1)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let by_age = queue_ids(app, &w.sup, "?sort=age");
+    let order: Vec<&str> = by_age
+        .iter()
+        .map(|f| f["shipment_id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = shipments.iter().map(Uuid::to_string).collect();
+    assert_eq!(order, expected, "the longest wait first");
+    let ages: Vec<(i64, bool)> = by_age
+        .iter()
+        .map(|f| {
+            (
+                f["age_days"].as_i64().unwrap(),
+                f["overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ages, [(6, true), (2, false), (0, false)]);
+    let overdue = queue_ids(app, &w.sup, "?overdue=true");
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0]["shipment_id"], expected[0].as_str());
+    let not_overdue = queue_ids(app, &w.sup, "?overdue=false&sort=age");
+    let order: Vec<&str> = not_overdue
+        .iter()
+        .map(|f| f["shipment_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [expected[1].as_str(), expected[2].as_str()]);
+    app.get("/api/v1/reviews/queue?overdue=soon", &w.sup)
+        .assert_problem(400, "bad-request");
+    // The page shows the age and marks the overdue.
+    let mut visitor = crate::pages::Visitor::new(app);
+    visitor.sign_in("sup", PASSWORD);
+    let page = visitor.get("/reviews?overdue=true");
+    page.assert_html(200);
+    assert!(page.body.contains("<th>Age</th>"), "{}", page.body);
+    assert!(page.body.contains("6 d"), "{}", page.body);
+    assert!(page.body.contains("badge overdue"), "{}", page.body);
+
+    // Two decided, 10 and 50 hours after they were raised; one undecided
+    // since 2026-03-03, long overdue.
+    decide(app, &w.sup, flags[1]);
+    decide(app, &w.sup, flags[2]);
+    let raised = NaiveDate::from_ymd_opt(2026, 3, 3)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    diesel::update(flags::table.filter(flags::id.eq_any(&flags)))
+        .set(flags::raised_at.eq(raised))
+        .execute(&mut conn)
+        .unwrap();
+    for (flag, hours) in [(flags[1], 10), (flags[2], 50)] {
+        diesel::update(flag_transitions::table.filter(flag_transitions::flag_id.eq(flag)))
+            .set(flag_transitions::at.eq(raised + Duration::hours(hours)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let pdf = app.get(
+        "/api/v1/reports/summary.pdf?from=2026-01-01&to=2026-06-01",
+        &w.auditor,
+    );
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
+    let text = String::from_utf8_lossy(&pdf.bytes);
+    for part in [
+        "Flags raised: 3",
+        "Median time to decision: 30.0 hours",
+        "90th percentile time to decision: 50.0 hours",
+        "Overdue, undecided after 5 days: 1",
+    ] {
+        assert!(text.contains(part), "{part} not in the summary");
     }
 }
