@@ -606,7 +606,7 @@ fn flag_of(conn: &mut interdict_persistence::DbConnection, shipment: Uuid) -> Db
     flags::table
         .filter(flags::shipment_id.eq(DbUuid(shipment)))
         .select(flags::id)
-        .first(conn)
+        .get_result(conn)
         .unwrap()
 }
 
