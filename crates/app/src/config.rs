@@ -34,8 +34,25 @@ struct RawConfig {
     auth: RawAuth,
     audit: RawAudit,
     chains: RawChains,
+    #[serde(default)]
+    review: RawReview,
     risk: RiskWeights,
     log: RawLog,
+}
+
+/// `[review]`: when an undecided flag counts as overdue.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    overdue_after_days: i64,
+}
+
+impl Default for RawReview {
+    fn default() -> Self {
+        Self {
+            overdue_after_days: 5,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +157,8 @@ pub struct Config {
     pub audit_key: Option<Secret>,
     pub chain_limits: Limits,
     pub suggestion_window: chrono::Duration,
+    /// An undecided flag raised this long ago is overdue (`[review]`).
+    pub overdue_after: chrono::Duration,
     pub risk: RiskWeights,
     pub log_filter: String,
 }
@@ -379,6 +398,17 @@ impl Config {
                 "must be between 1 and 365",
             ));
         }
+        let overdue_after_days = number(
+            "INTERDICT_REVIEW_OVERDUE_AFTER_DAYS",
+            "review.overdue_after_days",
+            raw.review.overdue_after_days,
+        )?;
+        if !(1..=365).contains(&overdue_after_days) {
+            return Err(error(
+                "review.overdue_after_days",
+                "must be between 1 and 365",
+            ));
+        }
         let mut risk = raw.risk;
         if let Some(text) = env("INTERDICT_RISK_THRESHOLD") {
             risk.auto_flag_threshold = text.trim().parse().map_err(|_| {
@@ -428,6 +458,7 @@ impl Config {
                 max_paths: chains.max_paths,
             },
             suggestion_window: chrono::Duration::days(chains.suggestion_window_days),
+            overdue_after: chrono::Duration::days(overdue_after_days),
             risk,
             log_filter: pick("INTERDICT_LOG", raw.log.filter),
         })
@@ -533,6 +564,22 @@ mod tests {
             let err = load(&[(key, value)]).unwrap_err();
             assert_eq!(err.key, key, "{key}={value}");
             assert!(err.to_string().contains(key));
+        }
+    }
+
+    #[test]
+    fn flags_are_overdue_after_five_days_unless_configured() {
+        assert_eq!(load(&[]).unwrap().overdue_after, chrono::Duration::days(5));
+        let config = load(&[("INTERDICT_REVIEW_OVERDUE_AFTER_DAYS", "2")]).unwrap();
+        assert_eq!(config.overdue_after, chrono::Duration::days(2));
+        for bad in ["0", "366", "two"] {
+            let e = load(&[("INTERDICT_REVIEW_OVERDUE_AFTER_DAYS", bad)]).unwrap_err();
+            assert!(
+                e.to_string().contains("overdue_after_days")
+                    || e.to_string()
+                        .contains("INTERDICT_REVIEW_OVERDUE_AFTER_DAYS"),
+                "{e}"
+            );
         }
     }
 

@@ -56,6 +56,11 @@ pub struct FlagView {
     /// Send back in `If-Match` with a decision.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// Whole days it has waited: since it was raised, or until it was
+    /// decided.
+    pub age_days: i64,
+    /// Still undecided `[review] overdue_after_days` after it was raised.
+    pub overdue: bool,
 }
 
 impl From<FlagRow> for FlagView {
@@ -79,7 +84,23 @@ impl From<FlagRow> for FlagView {
             escalated_to_name: None,
             version: row.version,
             updated_at: utc(row.updated_at),
+            age_days: 0,
+            overdue: false,
         }
+    }
+}
+
+impl FlagView {
+    /// Its age and whether it is overdue at `now`.
+    pub fn aged(mut self, now: DateTime<Utc>, overdue_after: chrono::Duration) -> Self {
+        if let Ok(state) = self.state.parse::<interdict_domain::review::FlagState>() {
+            self.age_days =
+                interdict_domain::review::flag_age(state, self.raised_at, self.updated_at, now)
+                    .num_days();
+            self.overdue =
+                interdict_domain::review::is_overdue(state, self.raised_at, now, overdue_after);
+        }
+        self
     }
 }
 
@@ -282,6 +303,7 @@ pub(crate) fn views(
 /// the supervisors of the agency it was escalated to.
 pub async fn show(ctx: &Ctx, id: Uuid) -> Result<FlagDetail, AppError> {
     let actor = ctx.actor()?.clone();
+    let (now, overdue_after) = (ctx.app.now(), ctx.app.config.overdue_after);
     let found = ctx
         .app
         .db
@@ -291,7 +313,7 @@ pub async fn show(ctx: &Ctx, id: Uuid) -> Result<FlagDetail, AppError> {
             let history = flags::history(conn, id)?;
             let names = Names::load(conn, [&flag], &history)?;
             Ok::<_, AppError>(FlagDetail {
-                flag: FlagView::seen(flag, sight, &names),
+                flag: FlagView::seen(flag, sight, &names).aged(now, overdue_after),
                 history: history
                     .into_iter()
                     .map(|t| TransitionView::named(t, &names))
@@ -341,5 +363,5 @@ pub async fn raise(ctx: &Ctx, id: Uuid, request: &ReasonRequest) -> Result<FlagV
             Ok(flag)
         })
         .await?;
-    Ok(flag.into())
+    Ok(FlagView::from(flag).aged(ctx.app.now(), ctx.app.config.overdue_after))
 }

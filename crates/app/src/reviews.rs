@@ -10,7 +10,7 @@ use interdict_domain::review::{
 };
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
-use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder};
+use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder, RaisedFilter};
 use interdict_persistence::{agencies, users};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -38,6 +38,9 @@ pub struct QueueQuery {
     pub sort: Option<String>,
     /// `me`, `none` or a supervisor's id.
     pub assigned_to: Option<String>,
+    /// `true`: only flags still undecided `[review] overdue_after_days`
+    /// after they were raised; `false`: only those that are not.
+    pub overdue: Option<bool>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -55,12 +58,13 @@ enum Sort {
 fn queue_order(sort: &Option<String>, cursor: &Option<String>) -> Result<QueueOrder, AppError> {
     let sort = match sort.as_deref() {
         None | Some("newest") => Sort::Newest,
-        Some("oldest") => Sort::Oldest,
+        // The longest wait first.
+        Some("oldest") | Some("age") => Sort::Oldest,
         Some("score") => Sort::Score,
         Some(_) => {
             return Err(AppError::bad_request(
                 "sort",
-                "must be newest, oldest or score",
+                "must be newest, oldest (or age) or score",
             ))
         }
     };
@@ -118,7 +122,26 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
             Some(s) => Some(pick::<FlagState>(s).map_err(|m| AppError::bad_request("state", m))?),
             None => None,
         };
-        let [reviewing, escalated_to_us, escalated_by_us] = queue_states(view, state);
+        let [mut reviewing, mut escalated_to_us, mut escalated_by_us] = queue_states(view, state);
+        let now = ctx.app.now();
+        let overdue_after = ctx.app.config.overdue_after;
+        // Overdue: raised at least `overdue_after` ago and still undecided.
+        let overdue_since = (now - overdue_after).naive_utc();
+        let raised = match query.overdue {
+            None => None,
+            Some(true) => {
+                let undecided = |s: &String| {
+                    s.parse::<FlagState>()
+                        .map(|s| !s.is_decided())
+                        .unwrap_or(false)
+                };
+                reviewing.retain(undecided);
+                escalated_to_us.retain(undecided);
+                escalated_by_us.retain(undecided);
+                Some(RaisedFilter::Before(overdue_since))
+            }
+            Some(false) => Some(RaisedFilter::NotOverdue(overdue_since)),
+        };
         let limit = check_limit(query.limit)?;
         let order = queue_order(&query.sort, &query.cursor)?;
         let assigned_to = match query.assigned_to.as_deref() {
@@ -140,6 +163,7 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                     escalated_to_us: &escalated_to_us,
                     escalated_by_us: &escalated_by_us,
                     assigned_to,
+                    raised,
                     include_withdrawn: matches!(
                         policy::visibility(&actor, RecordKind::Shipment),
                         policy::Visibility::Scoped {
@@ -158,7 +182,11 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                         Some((offset + limit).to_string())
                     }
                 };
-                Ok::<_, AppError>((views(conn, &actor, rows)?, next.filter(|_| more)))
+                let views = views(conn, &actor, rows)?
+                    .into_iter()
+                    .map(|v| v.aged(now, overdue_after))
+                    .collect();
+                Ok::<_, AppError>((views, next.filter(|_| more)))
             })
             .await?;
         Ok(Page {
@@ -250,6 +278,7 @@ pub async fn transition(
         Err(e) => return ctx.reject(event, e).await,
     };
     let actor = ctx.actor()?.clone();
+    let (now, overdue_after) = (ctx.app.now(), ctx.app.config.overdue_after);
     let flag = ctx
         .app
         .audit
@@ -323,6 +352,7 @@ pub async fn transition(
             )?;
             views(conn, &actor, vec![moved])?
                 .pop()
+                .map(|v| v.aged(now, overdue_after))
                 .ok_or(AppError::NotFound)
         })
         .await?;

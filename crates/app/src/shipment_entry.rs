@@ -54,6 +54,19 @@ pub struct LineEntry {
     pub count: String,
 }
 
+/// A product line as typed: finished pills or powder.
+#[derive(Debug, Default, Clone)]
+pub struct ProductEntry {
+    /// `tablet`, `capsule` or `powder`.
+    pub form: String,
+    pub count: String,
+    pub grams: String,
+    pub imprint: String,
+    /// The rules table's id of what a laboratory confirmed, e.g. `fentanyl`.
+    pub lab_substance: String,
+    pub purity_percent: String,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct LegEntry {
     pub from_country: String,
@@ -86,6 +99,7 @@ pub struct ShipmentEntry {
     pub narrative: String,
     pub parties: Vec<PartyEntry>,
     pub lines: Vec<LineEntry>,
+    pub products: Vec<ProductEntry>,
     pub legs: Vec<LegEntry>,
     /// One DEA filing (`486` or `452`), its transaction id and day, and the
     /// release or transaction day; all blank for none.
@@ -401,6 +415,7 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
         }
         lines.push(Value::Object(line));
     }
+    let products = product_lines(entry, &mut errors);
     let legs: Vec<Value> = entry
         .legs
         .iter()
@@ -449,6 +464,9 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
         shipment.insert("gross_weight_kg".into(), weight);
     }
     shipment.insert("lines".into(), Value::Array(lines));
+    if !products.is_empty() {
+        shipment.insert("products".into(), Value::Array(products));
+    }
     shipment.insert("legs".into(), Value::Array(legs));
     if let Some(dea) = dea_details(entry) {
         shipment.insert("dea".into(), dea);
@@ -467,6 +485,57 @@ fn plan(entry: &ShipmentEntry, options: &EntryOptions, actor: &Actor) -> (Plan, 
         shipment,
     };
     (plan, errors)
+}
+
+/// The product lines as the document takes them; the document's validation
+/// names what is missing or wrong, under the same field names.
+fn product_lines(entry: &ShipmentEntry, errors: &mut Vec<AppError>) -> Vec<Value> {
+    let mut products = Vec::new();
+    for (i, row) in entry.products.iter().enumerate() {
+        let p = format!("products[{i}]");
+        let mut product = Map::new();
+        let form = if row.form.is_empty() {
+            "tablet"
+        } else {
+            &row.form
+        };
+        product.insert("form".into(), Value::String(form.to_owned()));
+        if let Some(count) = number(errors, &format!("{p}.count"), &row.count) {
+            let whole = count.as_f64().unwrap_or_default();
+            if whole >= 0.0 && whole.fract() == 0.0 {
+                product.insert("count".into(), json!(whole as u64));
+            } else {
+                errors.push(AppError::invalid(
+                    format!("{p}.count"),
+                    "must be a whole number of pills",
+                ));
+            }
+        }
+        if let Some(grams) = number(errors, &format!("{p}.grams"), &row.grams) {
+            product.insert("grams".into(), grams);
+        }
+        opt_str(&mut product, "imprint", &row.imprint);
+        let purity = number(
+            errors,
+            &format!("{p}.lab.purity_percent"),
+            &row.purity_percent,
+        );
+        if !row.lab_substance.is_empty() {
+            let mut lab = Map::new();
+            lab.insert("substance".into(), Value::String(row.lab_substance.clone()));
+            if let Some(purity) = purity {
+                lab.insert("purity_percent".into(), purity);
+            }
+            product.insert("lab".into(), Value::Object(lab));
+        } else if purity.is_some() {
+            errors.push(AppError::invalid(
+                format!("{p}.lab.substance"),
+                "is required with a purity",
+            ));
+        }
+        products.push(Value::Object(product));
+    }
+    products
 }
 
 /// The DEA details as the document takes them: a filing if any of its

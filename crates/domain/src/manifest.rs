@@ -354,6 +354,7 @@ impl ManifestRow {
             narrative: None,
             lines: Vec::new(),
             dea: None,
+            products: Vec::new(),
             legs: vec![LegInput {
                 from: origin,
                 to: destination,

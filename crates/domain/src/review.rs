@@ -2,6 +2,7 @@
 //! escalated`, with assignment along the way. Every transition is decided
 //! here; the service records who, when and why.
 
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::choice;
@@ -108,9 +109,84 @@ pub fn next_state(
     Ok(next)
 }
 
+/// How long a flag has waited: from when it was raised until it was
+/// decided (`decided_at`, for a decided flag), or until `now`.
+pub fn flag_age(
+    state: FlagState,
+    raised_at: DateTime<Utc>,
+    decided_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Duration {
+    let end = if state.is_decided() { decided_at } else { now };
+    (end - raised_at).max(Duration::zero())
+}
+
+/// A flag still undecided `overdue_after` or more after it was raised.
+pub fn is_overdue(
+    state: FlagState,
+    raised_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    overdue_after: Duration,
+) -> bool {
+    !state.is_decided() && now - raised_at >= overdue_after
+}
+
+/// The `p`-th percentile (0–100) of `values` by the nearest-rank method:
+/// the smallest value with at least p% of the values at or below it.
+/// `None` for no values.
+pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flag_ages_until_it_is_decided_and_is_overdue_only_while_undecided() {
+        let raised: DateTime<Utc> = "2026-03-01T09:00:00Z".parse().unwrap();
+        let decided = raised + Duration::days(2);
+        let now = raised + Duration::days(7);
+        assert_eq!(
+            flag_age(FlagState::Open, raised, decided, now),
+            Duration::days(7)
+        );
+        assert_eq!(
+            flag_age(FlagState::Confirmed, raised, decided, now),
+            Duration::days(2)
+        );
+        let five = Duration::days(5);
+        assert!(is_overdue(FlagState::UnderReview, raised, now, five));
+        assert!(
+            is_overdue(FlagState::Open, raised, raised + five, five),
+            "on the day"
+        );
+        assert!(!is_overdue(
+            FlagState::Open,
+            raised,
+            raised + five - Duration::seconds(1),
+            five
+        ));
+        assert!(!is_overdue(FlagState::Dismissed, raised, now, five));
+        assert!(!is_overdue(FlagState::Escalated, raised, now, five));
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let days = [1.0, 9.0, 3.0, 2.0, 5.0, 4.0, 8.0, 6.0, 7.0, 10.0];
+        assert_eq!(percentile(&days, 50.0), Some(5.0));
+        assert_eq!(percentile(&days, 90.0), Some(9.0));
+        assert_eq!(percentile(&days, 100.0), Some(10.0));
+        assert_eq!(percentile(&[4.0], 90.0), Some(4.0));
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&[1.0, 2.0, 3.0], 50.0), Some(2.0));
+    }
 
     const ME: Uuid = Uuid::from_u128(1);
     const OTHER: Uuid = Uuid::from_u128(2);

@@ -194,11 +194,24 @@ pub struct QueueFilter<'a> {
     /// Only flags assigned to this user (`Some(Some)`), or to no one
     /// (`Some(None)`).
     pub assigned_to: Option<Option<Uuid>>,
+    /// Only flags raised before (overdue) or at or after (not overdue) a
+    /// moment; `None` for all.
+    pub raised: Option<RaisedFilter>,
     /// Whether flags on withdrawn shipments are listed (only to a role
     /// that sees withdrawn records): the queue lists nothing the caller
     /// could not open.
     pub include_withdrawn: bool,
     pub order: QueueOrder,
+}
+
+/// A queue's overdue filter, as the moment that divides overdue flags from
+/// the others (`[review] overdue_after_days` before now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaisedFilter {
+    /// Raised at or before it: overdue, if still undecided.
+    Before(NaiveDateTime),
+    /// Raised after it, or already decided: not overdue.
+    NotOverdue(NaiveDateTime),
 }
 
 /// The order a queue is read in. Newest first pages by id (`before`);
@@ -253,6 +266,16 @@ pub fn queue(
         None => query,
         Some(Some(user)) => query.filter(flags::assigned_to.eq(DbUuid(user))),
         Some(None) => query.filter(flags::assigned_to.is_null()),
+    };
+    let undecided = [FlagState::Open, FlagState::UnderReview].map(|s| s.as_str().to_owned());
+    query = match filter.raised {
+        None => query,
+        Some(RaisedFilter::Before(at)) => query
+            .filter(flags::raised_at.le(at))
+            .filter(flags::state.eq_any(undecided)),
+        Some(RaisedFilter::NotOverdue(at)) => {
+            query.filter(flags::raised_at.gt(at).or(flags::state.ne_all(undecided)))
+        }
     };
     query = match filter.order {
         QueueOrder::Newest { before } => {

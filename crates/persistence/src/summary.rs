@@ -49,6 +49,9 @@ pub struct Figures {
     /// Each decided flag's (raised, decided) times: when it was raised and
     /// its last transition.
     pub decisions: Vec<(NaiveDateTime, NaiveDateTime)>,
+    /// When each flag still undecided (open or under review) was raised,
+    /// for the overdue count.
+    pub undecided_raised: Vec<NaiveDateTime>,
 }
 
 /// The ids of the shipments a caller sees (`agency`, `task_forces`,
@@ -150,7 +153,17 @@ pub fn figures(
         .group_by((flags::id, flags::raised_at))
         .select((flags::raised_at, max(flag_transitions::at)))
         .load(conn)?;
+    let undecided: Vec<&str> = FlagState::ALL
+        .iter()
+        .filter(|s| !s.is_decided())
+        .map(|s| s.as_str())
+        .collect();
+    let undecided_raised: Vec<NaiveDateTime> = raised()
+        .filter(flags::state.eq_any(undecided))
+        .select(flags::raised_at)
+        .load(conn)?;
     Ok(Figures {
+        undecided_raised,
         shipments: total.unsigned_abs(),
         by_incident: counts(by_incident),
         by_origin: counts(by_origin),

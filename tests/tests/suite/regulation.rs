@@ -3,6 +3,10 @@
 //! threshold, the consignee's calendar month, each finding explained.
 
 use crate::fixtures::created;
+use chrono::{Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use interdict_persistence::schema::{flag_transitions, flags};
+use interdict_persistence::DbUuid;
 use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -14,6 +18,10 @@ both_backends!(
     four_piperidone_in_june_2022_weighs_as_uncontrolled,
     dea_notices_are_met_late_or_missing_and_weigh_in_risk,
     the_openapi_document_has_the_obligations_and_the_new_fields,
+    the_seeded_catalogue_shows_the_corrected_facts_as_new_versions,
+    a_lab_confirmed_fentanyl_pill_with_a_legitimate_imprint_is_counterfeit,
+    the_form_records_a_product_line_and_the_page_shows_it,
+    flags_carry_their_age_and_the_queue_and_summary_count_the_overdue,
 );
 
 struct World {
@@ -22,6 +30,8 @@ struct World {
     sup: String,
     /// An investigator of another agency, who sees none of the shipments.
     other: String,
+    /// An auditor of the investigators' agency.
+    auditor: String,
 }
 
 fn world(backend: Backend) -> World {
@@ -31,7 +41,9 @@ fn world(backend: Backend) -> World {
     app.create_user(agency, "inv", "investigator");
     app.create_user(agency, "sup", "supervisor");
     app.create_user(other, "other", "investigator");
+    app.create_user(agency, "aud", "auditor");
     World {
+        auditor: app.token("aud", PASSWORD),
         inv: app.token("inv", PASSWORD),
         sup: app.token("sup", PASSWORD),
         other: app.token("other", PASSWORD),
@@ -357,11 +369,363 @@ fn the_openapi_document_has_the_obligations_and_the_new_fields(backend: Backend)
         ("ShipmentInput", "dea"),
         ("DeaInput", "released_on"),
         ("DeaFilingInput", "transaction_id"),
+        ("ShipmentInput", "products"),
+        ("ProductInput", "imprint"),
+        ("LabInput", "purity_percent"),
     ] {
         assert!(
             schemas[schema]["properties"].get(field).is_some(),
             "{schema}.{field} missing from {}",
             schemas[schema]
         );
+    }
+}
+
+/// The catalogue entry with this CAS number, as the API shows it.
+fn catalogue_entry(app: &TestApp, token: &str, cas: &str) -> Value {
+    let found = app
+        .get(&format!("/api/v1/chemicals?cas={cas}"), token)
+        .json();
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{cas}: {found}");
+    items[0].clone()
+}
+
+/// Issue 24 §1: the seed migration wrote NPP as List I "since 2008", left
+/// propionic anhydride without an HS code and had no benzylfentanyl. A
+/// data migration corrects them as new versions of the seeded entries,
+/// with their history kept.
+fn the_seeded_catalogue_shows_the_corrected_facts_as_new_versions(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let auditor = &w.auditor;
+
+    let npp = catalogue_entry(app, &w.inv, "39742-60-4");
+    let note = npp["note"].as_str().unwrap();
+    assert!(note.contains("since 2007-04-23"), "{note}");
+    assert!(note.contains("72 FR 20039"), "{note}");
+    assert!(!note.contains("since 2008"), "{note}");
+    let history = app
+        .get(
+            &format!("/api/v1/chemicals/{}/history", npp["id"].as_str().unwrap()),
+            auditor,
+        )
+        .json();
+    let changes: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["create", "update"], "{history}");
+    let first = history[0].to_string();
+    assert!(
+        first.contains("since 2008"),
+        "the seeded version is kept: {first}"
+    );
+
+    let propionic = catalogue_entry(app, &w.inv, "123-62-6");
+    assert_eq!(propionic["hs_code"], "2915.90", "{propionic}");
+    assert_eq!(propionic["us_control"], "list_i");
+
+    let benzyl = catalogue_entry(app, &w.inv, "1474-02-8");
+    assert_eq!(benzyl["name"], "benzylfentanyl");
+    assert_eq!(benzyl["us_control"], "list_i");
+    assert_eq!(benzyl["scope"], "all");
+    assert!(benzyl["note"].as_str().unwrap().contains("85 FR 20822"));
+    // Found by name like every seeded entry, by anyone.
+    let found = app
+        .get("/api/v1/chemicals?q=benzylfentanyl", &w.other)
+        .json();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+
+    // The catalogue page shows its dated, cited control.
+    let mut visitor = crate::pages::Visitor::new(app);
+    visitor.sign_in("inv", PASSWORD);
+    let page = visitor.get("/catalogue");
+    page.assert_html(200);
+    for part in [
+        "benzylfentanyl",
+        "since 2020-05-15",
+        "85 FR 20822",
+        "72 FR 20039",
+    ] {
+        assert!(page.body.contains(part), "{part} not in the catalogue page");
+    }
+}
+
+/// 500 tablets stamped "M 30" that a laboratory found to be fentanyl.
+fn pills(imprint: &str, substance: &str) -> Value {
+    json!([{ "form": "tablet", "count": 500, "imprint": imprint,
+             "lab": { "substance": substance, "purity_percent": 2.1 } }])
+}
+
+fn seizure_with(products: Value) -> Value {
+    let mut body = import("2026-03-02", json!(null), json!([]));
+    body["lines"] = json!([]);
+    body["incident_type"] = json!("seizure");
+    body["products"] = products;
+    body
+}
+
+fn a_lab_confirmed_fentanyl_pill_with_a_legitimate_imprint_is_counterfeit(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let id = created(app.post(
+        "/api/v1/shipments",
+        &w.inv,
+        seizure_with(pills("M 30", "fentanyl")),
+    ));
+    let shipment = shown(app, &w.inv, id);
+    assert_eq!(shipment["products"][0]["imprint"], "M 30");
+    assert_eq!(shipment["products"][0]["lab"]["substance"], "fentanyl");
+    let found = indicator(&shipment, "counterfeit_pill").expect("counterfeit_pill");
+    let sentence = found["sentence"].as_str().unwrap();
+    for part in [
+        "500 tablets imprinted “M 30”",
+        "oxycodone hydrochloride 30 mg (Mallinckrodt)",
+        "fentanyl at 2.1% purity",
+    ] {
+        assert!(sentence.contains(part), "{part}: {sentence}");
+    }
+    // Counterfeit fentanyl pills weigh 60: flagged on their own.
+    assert_eq!(found["weight"], 60.0);
+    assert!(flagged(app, &w.sup, id), "counterfeit pills are flagged");
+    // The CSV export shows the product line.
+    let csv = app.get("/api/v1/reports/shipments.csv", &w.inv).text;
+    assert!(
+        csv.contains("500 tablet imprinted M 30, lab: fentanyl 2.1%"),
+        "{csv}"
+    );
+
+    // An imprint no legitimate product carries, or pills of something
+    // else, are not counterfeit pills.
+    for products in [
+        pills("ZZ 99", "fentanyl"),
+        pills("M 30", "acetic-anhydride"),
+    ] {
+        let id = created(app.post("/api/v1/shipments", &w.inv, seizure_with(products)));
+        assert!(indicator(&shown(app, &w.inv, id), "counterfeit_pill").is_none());
+    }
+
+    // Bad product lines are refused naming the field.
+    for (products, field) in [
+        (pills("M 30", "aspirin"), "products[0].lab.substance"),
+        (json!([{ "form": "pill", "count": 5 }]), "products[0].form"),
+        (json!([{ "form": "tablet" }]), "products[0].count"),
+        (
+            json!([{ "form": "tablet", "count": 5, "lab": { "substance": "fentanyl", "purity_percent": 140 } }]),
+            "products[0].lab.purity_percent",
+        ),
+        (
+            json!([{ "form": "tablet", "count": 5, "colour": "blue" }]),
+            "products[0].colour",
+        ),
+    ] {
+        let refused = app.post("/api/v1/shipments", &w.inv, seizure_with(products));
+        let problem = refused.assert_problem(422, "validation");
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{field}: {problem}"
+        );
+    }
+}
+
+fn the_form_records_a_product_line_and_the_page_shows_it(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let mut visitor = crate::pages::Visitor::new(app);
+    visitor.sign_in("inv", PASSWORD);
+    let blank = visitor.get("/shipments/new");
+    blank.assert_html(200);
+    assert!(
+        blank.body.contains("products[0].imprint"),
+        "the form has a product row"
+    );
+    let csrf = visitor.csrf();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("incident_type", "seizure"),
+        ("status", "seized"),
+        ("mode", "postal"),
+        ("scope", "agency"),
+        ("tracking_numbers[0].kind", "courier_tracking"),
+        ("tracking_numbers[0].value", "EZ123456789US"),
+        ("parties[0].role", "consignee"),
+        ("parties[0].kind", "person"),
+        ("parties[0].name", "R. Doe"),
+        ("parties[0].country", "US"),
+        ("products[0].form", "tablet"),
+        ("products[0].count", "1200"),
+        ("products[0].imprint", "M 30"),
+        ("products[0].lab.substance", "fentanyl"),
+        ("products[0].lab.purity_percent", "1.5"),
+        ("legs[0].from.country", "MX"),
+        ("legs[0].from.city", "Culiacán"),
+        ("legs[0].to.country", "US"),
+        ("legs[0].to.subdivision", "AZ"),
+        ("legs[0].to.city", "Phoenix"),
+        ("legs[0].arrival_at", "2026-03-04"),
+    ];
+    // A purity without a substance is refused on the form, naming the field.
+    let mut bad = form.to_vec();
+    bad.retain(|(k, _)| *k != "products[0].lab.substance");
+    let refused = visitor.post("/shipments/new", &bad);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("is required with a purity"));
+    let recorded = visitor.post("/shipments/new", &form);
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let list = app.get("/api/v1/shipments", &w.inv).json();
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let shipment = app.get(&format!("/api/v1/shipments/{id}"), &w.inv).json();
+    assert_eq!(shipment["products"][0]["count"], 1200, "{shipment}");
+    assert!(
+        indicator(&shipment, "counterfeit_pill").is_some(),
+        "{shipment}"
+    );
+    let page = visitor.get(&format!("/shipments/{id}"));
+    page.assert_html(200);
+    for part in [
+        "Products",
+        "1200",
+        "M 30",
+        "imprint of oxycodone hydrochloride 30 mg",
+        "fentanyl at 1.5%",
+        "(Counterfeit pill)",
+    ] {
+        assert!(page.body.contains(part), "{part} not in the shipment page");
+    }
+}
+
+/// The flag raised on a shipment.
+fn flag_of(conn: &mut interdict_persistence::DbConnection, shipment: Uuid) -> DbUuid {
+    flags::table
+        .filter(flags::shipment_id.eq(DbUuid(shipment)))
+        .select(flags::id)
+        .get_result(conn)
+        .unwrap()
+}
+
+fn queue_ids(app: &TestApp, sup: &str, query: &str) -> Vec<Value> {
+    let queue = app.get(&format!("/api/v1/reviews/queue{query}"), sup);
+    assert_eq!(queue.status, 200, "{}", queue.text);
+    queue.json()["items"].as_array().unwrap().clone()
+}
+
+fn decide(app: &TestApp, sup: &str, flag: DbUuid) {
+    for (version, action) in [(1, "start_review"), (2, "confirm")] {
+        let moved = app
+            .request("POST", &format!("/api/v1/flags/{}/transitions", flag.0))
+            .bearer(sup)
+            .header("If-Match", &format!("\"{version}\""))
+            .json(json!({ "action": action }));
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+}
+
+/// Issue 24 §6: flags carry their age; the queue sorts by it and filters
+/// by overdue (`[review] overdue_after_days`, 5 by default); the summary
+/// report gives the median and 90th percentile time to decision and the
+/// overdue count.
+fn flags_carry_their_age_and_the_queue_and_summary_count_the_overdue(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let anpp = chemical(app, &w.inv, "21409-26-7");
+    // Three shipments of 900 g of ANPP: each is flagged on its own.
+    let shipments: Vec<Uuid> = (0..3)
+        .map(|_| {
+            created(app.post(
+                "/api/v1/shipments",
+                &w.inv,
+                import(
+                    "2026-03-02",
+                    json!({ "chemical_id": anpp, "quantity": 900, "unit": "g" }),
+                    json!([]),
+                ),
+            ))
+        })
+        .collect();
+    let mut conn = app.database.connect();
+    let flags: Vec<DbUuid> = shipments.iter().map(|s| flag_of(&mut conn, *s)).collect();
+    // Raised six days ago, two days ago, and now.
+    let now = Utc::now().naive_utc();
+    for (flag, days) in flags.iter().zip([6, 2]) {
+        diesel::update(flags::table.find(*flag))
+            .set(flags::raised_at.eq(now - Duration::days(days) - Duration::minutes(1)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let by_age = queue_ids(app, &w.sup, "?sort=age");
+    let order: Vec<&str> = by_age
+        .iter()
+        .map(|f| f["shipment_id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = shipments.iter().map(Uuid::to_string).collect();
+    assert_eq!(order, expected, "the longest wait first");
+    let ages: Vec<(i64, bool)> = by_age
+        .iter()
+        .map(|f| {
+            (
+                f["age_days"].as_i64().unwrap(),
+                f["overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ages, [(6, true), (2, false), (0, false)]);
+    let overdue = queue_ids(app, &w.sup, "?overdue=true");
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0]["shipment_id"], expected[0].as_str());
+    let not_overdue = queue_ids(app, &w.sup, "?overdue=false&sort=age");
+    let order: Vec<&str> = not_overdue
+        .iter()
+        .map(|f| f["shipment_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [expected[1].as_str(), expected[2].as_str()]);
+    app.get("/api/v1/reviews/queue?overdue=soon", &w.sup)
+        .assert_problem(400, "bad-request");
+    // The page shows the age and marks the overdue.
+    let mut visitor = crate::pages::Visitor::new(app);
+    visitor.sign_in("sup", PASSWORD);
+    let page = visitor.get("/reviews?overdue=true");
+    page.assert_html(200);
+    assert!(page.body.contains("<th>Age</th>"), "{}", page.body);
+    assert!(page.body.contains("6 d"), "{}", page.body);
+    assert!(page.body.contains("badge overdue"), "{}", page.body);
+
+    // Two decided, 10 and 50 hours after they were raised; one undecided
+    // since 2026-03-03, long overdue.
+    decide(app, &w.sup, flags[1]);
+    decide(app, &w.sup, flags[2]);
+    let raised = NaiveDate::from_ymd_opt(2026, 3, 3)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    diesel::update(flags::table.filter(flags::id.eq_any(&flags)))
+        .set(flags::raised_at.eq(raised))
+        .execute(&mut conn)
+        .unwrap();
+    for (flag, hours) in [(flags[1], 10), (flags[2], 50)] {
+        diesel::update(flag_transitions::table.filter(flag_transitions::flag_id.eq(flag)))
+            .set(flag_transitions::at.eq(raised + Duration::hours(hours)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let pdf = app.get(
+        "/api/v1/reports/summary.pdf?from=2026-01-01&to=2026-06-01",
+        &w.auditor,
+    );
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
+    let text = String::from_utf8_lossy(&pdf.bytes);
+    for part in [
+        "Flags raised: 3",
+        "Median time to decision: 30.0 hours",
+        "90th percentile time to decision: 50.0 hours",
+        "Overdue, undecided after 5 days: 1",
+    ] {
+        assert!(text.contains(part), "{part} not in the summary");
     }
 }

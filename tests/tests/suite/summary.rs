@@ -38,12 +38,15 @@ struct Counted {
     per_week: BTreeMap<NaiveDate, u64>,
     flags_by_state: BTreeMap<String, u64>,
     decisions: Vec<(NaiveDateTime, NaiveDateTime)>,
+    undecided_raised: Vec<NaiveDateTime>,
 }
 
 impl From<Figures> for Counted {
     fn from(f: Figures) -> Self {
         let mut decisions = f.decisions;
         decisions.sort();
+        let mut undecided_raised = f.undecided_raised;
+        undecided_raised.sort();
         Self {
             shipments: f.shipments,
             by_incident: f.by_incident.into_iter().collect(),
@@ -53,6 +56,7 @@ impl From<Figures> for Counted {
             per_week: f.per_week.into_iter().collect(),
             flags_by_state: f.flags_by_state.into_iter().collect(),
             decisions,
+            undecided_raised,
         }
     }
 }
@@ -181,6 +185,7 @@ fn the_summary_figures_match_counting_by_hand(backend: Backend) {
         assert!(!by_hand.by_control.is_empty(), "{by_hand:?}");
         assert!(by_hand.per_week.len() > 1, "{by_hand:?}");
         assert!(!by_hand.decisions.is_empty(), "{by_hand:?}");
+        assert!(!by_hand.undecided_raised.is_empty(), "{by_hand:?}");
         let in_sql = Counted::from(summary::figures(&mut conn, &visibility, period).unwrap());
         assert_eq!(
             in_sql, by_hand,
@@ -315,8 +320,11 @@ fn count_by_hand(
         *counted.flags_by_state.entry(state.clone()).or_default() += 1;
         if matches!(state.as_str(), "confirmed" | "dismissed" | "escalated") {
             counted.decisions.push((*raised_at, decided_at[&id.0]));
+        } else {
+            counted.undecided_raised.push(*raised_at);
         }
     }
     counted.decisions.sort();
+    counted.undecided_raised.sort();
     counted
 }

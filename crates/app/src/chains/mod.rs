@@ -352,6 +352,7 @@ pub async fn show(ctx: &Ctx, id: Uuid, query: &ChainQuery) -> Result<ChainView, 
     limits.max_depth = query.max_depth.unwrap_or(limits.max_depth);
     limits.max_nodes = query.max_nodes.unwrap_or(limits.max_nodes);
     let actor = ctx.actor()?.clone();
+    let (now, overdue_after) = (ctx.app.now(), config.overdue_after);
     let found = ctx
         .app
         .db
@@ -359,6 +360,14 @@ pub async fn show(ctx: &Ctx, id: Uuid, query: &ChainQuery) -> Result<ChainView, 
             shipment_for(conn, &actor, id, RecordAction::Read)?;
             chain_view(conn, &actor, id, &limits, &config.risk)
         })
-        .await;
+        .await
+        .map(|mut view| {
+            view.flags = view
+                .flags
+                .into_iter()
+                .map(|f| f.aged(now, overdue_after))
+                .collect();
+            view
+        });
     ctx.audited(event, found).await
 }

@@ -17,8 +17,8 @@ use interdict_domain::die_mold::DieMoldInput;
 use interdict_domain::equipment::EquipmentInput;
 use interdict_domain::party::{AddressInput, PartyInput};
 use interdict_domain::shipment::{
-    DeaFilingInput, DeaInput, LegInput, LineInput, LocationInput, ShipmentInput,
-    ShipmentPartyInput, TrackingNumberInput,
+    DeaFilingInput, DeaInput, LabInput, LegInput, LineInput, LocationInput, ProductInput,
+    ShipmentInput, ShipmentPartyInput, TrackingNumberInput,
 };
 use interdict_domain::user::Role;
 
@@ -536,6 +536,7 @@ impl Demo {
             concealment_method: None,
             narrative: None,
             lines,
+            products: products(mark, press),
             dea,
             legs,
         }
@@ -546,6 +547,27 @@ impl Demo {
 /// (Form 486) or a press (Form 452), released when the last leg arrives:
 /// filed in time, filed late, not filed, or not recorded at all, a quarter
 /// each.
+/// Counterfeit pills on a quarter of the press shipments, decided from the
+/// tracking number like the DEA details: tablets stamped with a legitimate
+/// oxycodone imprint (`reference/imprints.toml`) that a laboratory found to
+/// be fentanyl; one in three has no lab result yet.
+fn products(mark: u64, press: bool) -> Vec<ProductInput> {
+    if !press || !mark.is_multiple_of(4) {
+        return Vec::new();
+    }
+    let imprint = ["M 30", "A215", "K 8"][(mark / 4 % 3) as usize];
+    vec![ProductInput {
+        form: "tablet".into(),
+        count: Some(500 + mark % 9_500),
+        grams: None,
+        imprint: Some(imprint.into()),
+        lab: (!mark.is_multiple_of(3)).then(|| LabInput {
+            substance: "fentanyl".into(),
+            purity_percent: Some((5 + mark % 40) as f64 / 10.0),
+        }),
+    }]
+}
+
 fn dea_details(mark: u64, controlled: bool, press: bool, legs: &[LegInput]) -> Option<DeaInput> {
     let last = legs.last()?;
     if last.to.country != "US" || !(controlled || press) {

@@ -175,3 +175,35 @@ fn imports_carry_dea_filings_in_time_late_or_missing_and_lines_concentrations() 
     );
     assert!(concentrated > 0);
 }
+
+#[test]
+fn some_press_shipments_carry_lab_confirmed_counterfeit_pills() {
+    let demo = Demo::new(3, 3000, controlled());
+    let (mut products, mut counterfeit) = (0, 0);
+    for case in demo.cases() {
+        for record in &case.shipments {
+            let Document::Shipment(s) = &record.document else {
+                continue;
+            };
+            for p in &s.products {
+                products += 1;
+                let line = p.to_line().expect("a valid product line");
+                let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+                if interdict_domain::regulation::counterfeit_pill(
+                    interdict_domain::regulation::controls(),
+                    &line,
+                    day,
+                )
+                .is_some()
+                {
+                    counterfeit += 1;
+                }
+            }
+        }
+    }
+    assert!(products > 5, "{products}");
+    assert!(
+        counterfeit > 0 && counterfeit < products,
+        "{counterfeit} of {products}"
+    );
+}

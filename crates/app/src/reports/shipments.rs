@@ -56,6 +56,7 @@ pub(super) const COLUMNS: &[&str] = &[
     "consignees",
     "other_parties",
     "lines",
+    "products",
     "tracking_numbers",
     "declared_description",
     "risk_score",
@@ -128,8 +129,52 @@ struct Document<'a> {
     declared_description: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     lines: Vec<Line<'a>>,
+    #[serde(borrow, default)]
+    products: Vec<Product<'a>>,
     #[serde(borrow)]
     legs: Vec<Leg<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Product<'a> {
+    #[serde(borrow)]
+    form: Cow<'a, str>,
+    #[serde(default)]
+    count: Option<u64>,
+    #[serde(default)]
+    grams: Option<f64>,
+    #[serde(borrow, default)]
+    imprint: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    lab: Option<Lab<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Lab<'a> {
+    #[serde(borrow)]
+    substance: Cow<'a, str>,
+    #[serde(default)]
+    purity_percent: Option<f64>,
+}
+
+/// "500 tablet imprinted M 30, lab: fentanyl 2.1%".
+fn product_text(p: &Product<'_>) -> String {
+    let mut text = match (p.count, p.grams) {
+        (Some(n), Some(g)) => format!("{n} {} ({g} g)", p.form),
+        (Some(n), None) => format!("{n} {}", p.form),
+        (None, Some(g)) => format!("{g} g {}", p.form),
+        (None, None) => p.form.to_string(),
+    };
+    if let Some(i) = &p.imprint {
+        text.push_str(&format!(" imprinted {i}"));
+    }
+    if let Some(lab) = &p.lab {
+        text.push_str(&format!(", lab: {}", lab.substance));
+        if let Some(purity) = lab.purity_percent {
+            text.push_str(&format!(" {purity}%"));
+        }
+    }
+    text
 }
 
 fn reported() -> Cow<'static, str> {
@@ -523,6 +568,11 @@ fn row_values<'a>(
             })
         })
         .collect();
+    let products: Vec<Cow<str>> = input
+        .products
+        .iter()
+        .map(|p| Cow::Owned(product_text(p)))
+        .collect();
     let tracking: Vec<Cow<str>> = input
         .tracking_numbers
         .into_iter()
@@ -577,6 +627,7 @@ fn row_values<'a>(
         listed(consignees),
         listed(others),
         listed(lines),
+        listed(products),
         listed(tracking),
         input.declared_description.into(),
         Cell::Json(serde_json::json!(risk.score)),

@@ -2,7 +2,8 @@
 
 use super::*;
 use interdict_domain::shipment::{
-    LegInput, LineInput, LocationInput, ShipmentInput, ShipmentPartyInput, TrackingNumberInput,
+    LabInput, LegInput, LineInput, LocationInput, ProductInput, ShipmentInput, ShipmentPartyInput,
+    TrackingNumberInput,
 };
 
 /// A reader that sends numbered pages until told to stop or `last`,
@@ -209,6 +210,16 @@ fn a_stored_shipment_exports_every_field_it_shows() {
             },
         ],
         dea: None,
+        products: vec![ProductInput {
+            form: "tablet".into(),
+            count: Some(500),
+            grams: None,
+            imprint: Some("M 30".into()),
+            lab: Some(LabInput {
+                substance: "fentanyl".into(),
+                purity_percent: Some(2.1),
+            }),
+        }],
         legs: vec![
             LegInput {
                 from: place("CN", None, "Shanghai"),
@@ -281,6 +292,10 @@ fn a_stored_shipment_exports_every_field_it_shows() {
     assert_eq!(shown["consignees"], Some("Beta"));
     assert_eq!(shown["other_parties"], Some("Gamma (broker)"));
     assert_eq!(shown["lines"], Some("25.5 kg Piperidine; 3× equipment"));
+    assert_eq!(
+        shown["products"],
+        Some("500 tablet imprinted M 30, lab: fentanyl 2.1%")
+    );
     assert_eq!(shown["tracking_numbers"], Some("176-1; 1Z\"9"));
     assert_eq!(
         shown["declared_description"],

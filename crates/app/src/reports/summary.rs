@@ -6,6 +6,7 @@ use chrono::Utc;
 use interdict_domain::audit::{AuditAction, VerifyReport};
 use interdict_domain::policy::{self, Report, Visibility};
 use interdict_domain::record::RecordKind;
+use interdict_domain::review::{self, FlagState};
 use interdict_persistence::audit::{self, VerifyMode};
 use interdict_persistence::summary::{self, Period};
 use interdict_persistence::DbConnection;
@@ -44,8 +45,22 @@ pub struct Summary {
     pub flags_raised: u64,
     pub flags_by_state: BTreeMap<String, u64>,
     pub median_hours_to_decision: Option<f64>,
+    /// The 90th percentile of the hours from raised to decided.
+    pub p90_hours_to_decision: Option<f64>,
+    /// Flags raised in the period and still undecided
+    /// `[review] overdue_after_days` after they were raised, when the
+    /// report was made.
+    pub overdue: u64,
+    pub overdue_after_days: i64,
     pub audit: Option<VerifyReport>,
     pub audit_head: String,
+}
+
+/// When the report is made, and when a flag counts as overdue.
+#[derive(Debug, Clone, Copy)]
+struct Clocks {
+    now: chrono::DateTime<Utc>,
+    overdue_after: chrono::Duration,
 }
 
 fn gather(
@@ -53,6 +68,7 @@ fn gather(
     visibility: &Visibility,
     period: Period,
     audit_key: &[u8],
+    clocks: Clocks,
 ) -> Result<Summary, AppError> {
     let figures = summary::figures(conn, visibility, period)?;
     let map = |counts: Vec<(String, u64)>| counts.into_iter().collect::<BTreeMap<_, _>>();
@@ -76,6 +92,20 @@ fn gather(
         flags_raised: figures.flags_by_state.iter().map(|(_, n)| n).sum(),
         flags_by_state: map(figures.flags_by_state),
         median_hours_to_decision: median(&hours),
+        p90_hours_to_decision: review::percentile(&hours, 90.0),
+        overdue: figures
+            .undecided_raised
+            .iter()
+            .filter(|raised| {
+                review::is_overdue(
+                    FlagState::Open,
+                    raised.and_utc(),
+                    clocks.now,
+                    clocks.overdue_after,
+                )
+            })
+            .count() as u64,
+        overdue_after_days: clocks.overdue_after.num_days(),
         audit: Some(audit::verify(conn, audit_key, VerifyMode::Full)?),
         audit_head: hex::encode(audit::head(conn)?.1),
     })
@@ -182,6 +212,28 @@ pub fn render(summary: &Summary, from: &str, to: &str, scope: &str) -> Vec<u8> {
         false,
         &format!("Median time to decision: {median}"),
     );
+    y -= 14.0;
+    let p90 = summary
+        .p90_hours_to_decision
+        .map_or("no decisions yet".to_owned(), |h| format!("{h:.1} hours"));
+    page.text(
+        84.0,
+        y,
+        10.0,
+        false,
+        &format!("90th percentile time to decision: {p90}"),
+    );
+    y -= 14.0;
+    page.text(
+        84.0,
+        y,
+        10.0,
+        false,
+        &format!(
+            "Overdue, undecided after {} days: {}",
+            summary.overdue_after_days, summary.overdue
+        ),
+    );
     y -= 30.0;
 
     page.text(72.0, y, 12.0, true, "Shipments per week");
@@ -244,6 +296,10 @@ pub async fn summary(ctx: &Ctx, query: &SummaryQuery) -> Result<Vec<u8>, AppErro
         serde_json::json!({ "from": query.from, "to": query.to, "format": "pdf" }).to_string(),
     );
     let key = ctx.app.keys.audit.clone();
+    let clocks = Clocks {
+        now: ctx.app.now(),
+        overdue_after: ctx.app.config.overdue_after,
+    };
     let built = async {
         let actor = ctx.actor()?;
         AppError::from_decision(policy::decide_export(actor, Report::Summary))?;
@@ -268,7 +324,7 @@ pub async fn summary(ctx: &Ctx, query: &SummaryQuery) -> Result<Vec<u8>, AppErro
                     from: from.naive_utc(),
                     to: to.naive_utc(),
                 };
-                gather(conn, &visibility, period, &key)
+                gather(conn, &visibility, period, &key, clocks)
             })
             .await?;
         let (from, to) = (query.from.as_deref(), query.to.as_deref());

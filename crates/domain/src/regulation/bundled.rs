@@ -46,7 +46,11 @@ pub fn filing_rules() -> &'static FilingRules {
 /// Why a bundled table does not parse, if one does not: checked at start.
 pub fn bundled_error() -> Option<&'static TableError> {
     let b = bundled();
-    b.controls.as_ref().err().or(b.rules.as_ref().err())
+    b.controls
+        .as_ref()
+        .err()
+        .or(b.rules.as_ref().err())
+        .or(super::imprints::imprints_error())
 }
 
 #[cfg(test)]

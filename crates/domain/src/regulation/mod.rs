@@ -14,6 +14,7 @@ mod citation;
 mod control;
 mod filing;
 mod findings;
+mod imprints;
 mod obligations;
 mod parse;
 mod product;
@@ -37,6 +38,7 @@ pub use findings::{
     assess_line, cumulative_threshold, threshold_exceeded, unlisted_family_member, ChemicalLine,
     LineAssessment, OtherLine, RegulatoryCode, RegulatoryFinding,
 };
+pub use imprints::{imprints, imprints_error, normalise_imprint, ImprintTable, LegitimateImprint};
 pub use obligations::{
     notice_findings, obligations, DeaFiling, DeaTransaction, Obligation, ObligationReport,
     ObligationStatus, ShipmentFacts,

@@ -162,6 +162,8 @@ pub struct ShipmentProfile {
     pub chemicals: Vec<ChemicalLine>,
     pub equipment: Vec<EquipmentLine>,
     pub dies: Vec<DieLine>,
+    /// Finished pills or powder, with what a laboratory found in them.
+    pub products: Vec<regulation::ProductLine>,
     pub declared_description: Option<String>,
     pub declared_hs_code: Option<String>,
     /// Countries along the route: the first leg's start, then every leg's end.
@@ -186,6 +188,7 @@ impl Default for ShipmentProfile {
             chemicals: Vec::new(),
             equipment: Vec::new(),
             dies: Vec::new(),
+            products: Vec::new(),
             declared_description: None,
             declared_hs_code: None,
             route: Vec::new(),
@@ -517,6 +520,13 @@ pub fn findings_under(table: &ControlTable, profile: &ShipmentProfile) -> Vec<Fi
     let mut fired = Vec::new();
     let controlled = chemical_findings(table, profile, &mut fired);
     fired.extend(notice_findings(table, profile));
+    fired.extend(
+        profile
+            .products
+            .iter()
+            .filter_map(|p| regulation::counterfeit_pill(table, p, profile.day))
+            .map(Finding::regulatory),
+    );
     let mut fire = |code: IndicatorCode, factor: f64, sentence: String| {
         fired.push(Finding {
             code,

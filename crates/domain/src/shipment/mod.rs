@@ -3,10 +3,12 @@
 
 mod dea;
 mod lines;
+mod products;
 mod route;
 
 pub use dea::{parse_day, DeaFilingInput, DeaInput};
 pub use lines::{Line, LineItem};
+pub use products::{LabInput, ProductInput, MAX_PRODUCTS};
 pub use route::{Leg, Location};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -17,7 +19,7 @@ use crate::chemical::parse_hs_code;
 use crate::choice;
 use crate::codes::CurrencyCode;
 use crate::identifier::{Identifier, IdentifierKind};
-use crate::regulation::DeaTransaction;
+use crate::regulation::{DeaTransaction, ProductLine};
 use crate::validation::{bounded_text, optional, pick, Invalid, ValidationErrors};
 use lines::line;
 use route::{describe, leg};
@@ -172,6 +174,10 @@ pub struct ShipmentInput {
     pub narrative: Option<String>,
     #[serde(default)]
     pub lines: Vec<LineInput>,
+    /// Finished pills or powder: form, count or mass, imprint, and what a
+    /// laboratory confirmed they contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductInput>,
     pub legs: Vec<LegInput>,
     /// DEA transaction details: forms filed and the release date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,6 +202,7 @@ pub struct Shipment {
     pub concealment_method: Option<String>,
     pub narrative: Option<String>,
     pub lines: Vec<Line>,
+    pub products: Vec<ProductLine>,
     pub legs: Vec<Leg>,
     pub dea: Option<DeaTransaction>,
 }
@@ -346,6 +353,17 @@ impl Shipment {
             .filter_map(|(i, l)| line(&mut errors, i, l))
             .collect();
 
+        if input.products.len() > MAX_PRODUCTS {
+            errors.add("products", format!("at most {MAX_PRODUCTS} product lines"));
+        }
+        let products: Vec<ProductLine> = input
+            .products
+            .iter()
+            .take(MAX_PRODUCTS)
+            .enumerate()
+            .filter_map(|(i, p)| products::product(&mut errors, i, p))
+            .collect();
+
         let dea = input.dea.as_ref().and_then(|d| dea::dea(&mut errors, d));
 
         let mut legs = Vec::new();
@@ -395,6 +413,7 @@ impl Shipment {
                 concealment_method,
                 narrative,
                 lines,
+                products,
                 legs,
                 dea,
             }),
@@ -463,6 +482,7 @@ impl Shipment {
                     input
                 })
                 .collect(),
+            products: self.products.iter().map(ProductInput::from_line).collect(),
             dea: self.dea.as_ref().map(DeaInput::from_transaction),
             legs: self
                 .legs

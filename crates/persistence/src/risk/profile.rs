@@ -152,6 +152,7 @@ impl Profiler {
             direction: risk::direction(&route),
             declared_description: input.declared_description.clone(),
             declared_hs_code: input.declared_hs_code.clone(),
+            products: input.products.iter().filter_map(|p| p.to_line()).collect(),
             route,
             ..ShipmentProfile::default()
         };

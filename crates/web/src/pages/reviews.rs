@@ -20,7 +20,7 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
         @if flags.is_empty() { p.muted { "No flags." } }
         @else {
             div.table-wrap { table.flags {
-                thead { tr { th { "Flag" } th { "State" } th { "Score" } th { "Indicators" } th { "Shipment" } th { "Agency" } th { "Raised" } th { "Assigned" } th { "Escalated to" } } }
+                thead { tr { th { "Flag" } th { "State" } th { "Score" } th { "Indicators" } th { "Shipment" } th { "Agency" } th { "Raised" } th { "Age" } th { "Assigned" } th { "Escalated to" } } }
                 tbody { @for f in flags {
                     tr {
                         td { a href={ "/flags/" (f.id) } { (flag_name(f)) } }
@@ -30,6 +30,7 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
                         td { (shipment_cell(f)) }
                         td { (f.owner_agency_name.as_deref().unwrap_or("—")) }
                         td { (when(&f.raised_at)) }
+                        td.age { (f.age_days) " d" @if f.overdue { " " (badge("overdue", "overdue")) } }
                         td { (f.assigned_to_username.as_deref().unwrap_or("—")) }
                         td { (f.escalated_to_name.as_deref().unwrap_or("—")) }
                     }
@@ -88,6 +89,7 @@ pub async fn queue(
                 (select("State", "state", &any_of(&states), &chosen, &Errors::default()))
                 (select("Sort", "sort", &sorts(), q.sort.as_deref().unwrap_or_default(), &Errors::default()))
                 (select("Assigned", "assigned_to", &assignments(), q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Overdue", "overdue", &overdue_choices(), &q.overdue.map(|o| o.to_string()).unwrap_or_default(), &Errors::default()))
                 div.actions { button type="submit" { "Show" } }
             }
         }
@@ -100,8 +102,18 @@ pub async fn queue(
 fn sorts() -> Vec<(String, String)> {
     [
         ("newest", "Newest first"),
-        ("oldest", "Waiting longest"),
+        ("oldest", "Waiting longest (age)"),
         ("score", "Highest score"),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()))
+    .to_vec()
+}
+
+fn overdue_choices() -> Vec<(String, String)> {
+    [
+        ("", "overdue or not"),
+        ("true", "overdue only"),
+        ("false", "not overdue"),
     ]
     .map(|(v, l)| (v.to_owned(), l.to_owned()))
     .to_vec()

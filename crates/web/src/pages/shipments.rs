@@ -247,6 +247,31 @@ async fn shipment_page(
                 }
             } }
         }
+        @if !shipment.products.is_empty() {
+            section #products {
+                h2 { "Products" }
+                table { thead { tr { th { "#" } th { "Form" } th { "Count" } th { "Mass" } th { "Imprint" } th { "Lab-confirmed" } } } tbody {
+                    @for (n, product) in shipment.products.iter().enumerate() {
+                        tr {
+                            td { (n + 1) }
+                            td { (product.form) }
+                            td { (product.count.map(|c| c.to_string()).unwrap_or_default()) }
+                            td { @if let Some(g) = product.grams { (number(g)) " g" } }
+                            td {
+                                (product.imprint.as_deref().unwrap_or_default())
+                                @if let Some(legit) = product.to_line().and_then(|l| l.imitates) { br; span.muted { "imprint of " (legit) } }
+                            }
+                            td {
+                                @if let Some(lab) = &product.lab {
+                                    (lab.substance)
+                                    @if let Some(p) = lab.purity_percent { " at " (number(p)) "%" }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
         section {
             h2 { "Route" }
             table { thead { tr { th { "Leg" } th { "From" } th { "To" } th { "Departed" } th { "Arrived" } th { "Carrier" } } } tbody {

@@ -3,10 +3,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use interdict_app::shipment_entry::{EntryOptions, ShipmentEntry};
+use interdict_app::shipment_entry::{EntryOptions, ProductEntry, ShipmentEntry};
 use interdict_domain::die_mold::Shape;
 use interdict_domain::equipment::EquipmentKind;
 use interdict_domain::party::PartyKind;
+use interdict_domain::regulation::{self, ProductForm};
 use interdict_domain::shipment::{
     IncidentType, Mode, PartyRole, ShipmentStatus, TrackingKind, Unit,
 };
@@ -37,6 +38,12 @@ pub fn render(
             .iter()
             .map(|(id, name)| (id.to_string(), format!("task force: {name}"))),
     );
+    // One blank product row when none is typed.
+    let products = if form.products.is_empty() {
+        vec![ProductEntry::default()]
+    } else {
+        form.products.clone()
+    };
     let body = html! {
         h1 { "Record a shipment" }
         (errors.summary())
@@ -108,6 +115,26 @@ pub fn render(
                     }
                 }
                 div.actions { button.secondary type="submit" name="add" value="line" { "Add a line" } }
+            }
+            fieldset #products {
+                legend { "Products (pills or powder)" }
+                @for (i, product) in products.iter().enumerate() {
+                    fieldset {
+                        legend { "Product " (i + 1) }
+                        div.row {
+                            (select("Form", &format!("products[{i}].form"), &words(ProductForm::ALL, ProductForm::as_str), &product.form, errors))
+                            (Input::new("Count", &format!("products[{i}].count"), &product.count).hint("pills").render(errors))
+                            (Input::new("Mass (g)", &format!("products[{i}].grams"), &product.grams).render(errors))
+                            (Input::new("Imprint", &format!("products[{i}].imprint"), &product.imprint).hint("as stamped, e.g. M 30").render(errors))
+                        }
+                        div.row {
+                            (Input::new("Lab-confirmed substance", &format!("products[{i}].lab.substance"), &product.lab_substance).list("substances").hint("e.g. fentanyl").render(errors))
+                            (Input::new("Purity (%)", &format!("products[{i}].lab.purity_percent"), &product.purity_percent).render(errors))
+                        }
+                    }
+                }
+                datalist #substances { @for c in regulation::controls().chemicals() { option value=(c.id) { (c.name) } } }
+                div.actions { button.secondary type="submit" name="add" value="product" { "Add a product" } }
             }
             fieldset {
                 legend { "DEA filing" }

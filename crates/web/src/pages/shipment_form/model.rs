@@ -1,7 +1,7 @@
 //! The shipment form as typed: read from the submitted fields, blank,
 //! or with one more row of a section.
 
-use interdict_app::shipment_entry::{LegEntry, LineEntry, PartyEntry, ShipmentEntry};
+use interdict_app::shipment_entry::{LegEntry, LineEntry, PartyEntry, ProductEntry, ShipmentEntry};
 use interdict_domain::shipment::{IncidentType, Mode, ShipmentStatus, TrackingKind};
 
 use crate::pages::form::Fields;
@@ -9,6 +9,7 @@ use crate::pages::form::Fields;
 pub const MAX_PARTIES: usize = 50;
 pub const MAX_LINES: usize = 100;
 pub const MAX_LEGS: usize = 20;
+pub const MAX_PRODUCTS: usize = 20;
 
 fn has_row(fields: &Fields, prefix: &str, names: &[&str]) -> bool {
     names
@@ -35,6 +36,7 @@ pub fn blank() -> ShipmentEntry {
             },
         ],
         lines: vec![LineEntry::default()],
+        products: vec![ProductEntry::default()],
         legs: vec![LegEntry::default()],
         ..ShipmentEntry::default()
     }
@@ -103,6 +105,26 @@ pub fn read(f: &Fields) -> ShipmentEntry {
             });
         }
     }
+    for i in 0..MAX_PRODUCTS {
+        let p = format!("products[{i}]");
+        let content = [
+            "count",
+            "grams",
+            "imprint",
+            "lab.substance",
+            "lab.purity_percent",
+        ];
+        if has_row(f, &p, &content) {
+            form.products.push(ProductEntry {
+                form: f.text(&format!("{p}.form")),
+                count: f.text(&format!("{p}.count")),
+                grams: f.text(&format!("{p}.grams")),
+                imprint: f.text(&format!("{p}.imprint")),
+                lab_substance: f.text(&format!("{p}.lab.substance")),
+                purity_percent: f.text(&format!("{p}.lab.purity_percent")),
+            });
+        }
+    }
     for i in 0..MAX_LEGS {
         let p = format!("legs[{i}]");
         let content = [
@@ -140,6 +162,13 @@ pub fn add_row(form: &mut ShipmentEntry, section: &str) {
             ..PartyEntry::default()
         }),
         "line" if form.lines.len() < MAX_LINES => form.lines.push(LineEntry::default()),
+        "product" if form.products.len() < MAX_PRODUCTS => {
+            // The blank row shown when there is none becomes a typed one.
+            if form.products.is_empty() {
+                form.products.push(ProductEntry::default());
+            }
+            form.products.push(ProductEntry::default())
+        }
         "leg" if form.legs.len() < MAX_LEGS => {
             // A new leg starts where the last one ended.
             let from = form.legs.last().cloned().unwrap_or_default();
