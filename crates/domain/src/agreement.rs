@@ -32,6 +32,7 @@ fn cn_to_mx() -> ShipmentInput {
         narrative: None,
         lines: Vec::new(),
         dea: None,
+        advance_data: None,
         legs: vec![LegInput {
             from: place("CN"),
             to: place("MX"),

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::advance_data::{AdvanceData, AdvanceDataInput};
 use crate::chemical::parse_hs_code;
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
@@ -36,6 +37,16 @@ pub const COLUMNS: &[&str] = &[
     "destination",
     "shipped_at",
     "arrived_at",
+    "pieces",
+    "master_awb",
+    "house_awb",
+    "consignor_phone",
+    "consignor_email",
+    "consignee_phone",
+    "consignee_email",
+    "shipper_account",
+    "booking_ip",
+    "payment_crypto_address",
 ];
 
 /// Columns a file must have; the others may be left out.
@@ -71,6 +82,17 @@ pub struct ManifestRow {
     pub destination: String,
     pub shipped_at: String,
     pub arrived_at: String,
+    // The carriers' advance data (`advance_data`), each optional.
+    pub pieces: String,
+    pub master_awb: String,
+    pub house_awb: String,
+    pub consignor_phone: String,
+    pub consignor_email: String,
+    pub consignee_phone: String,
+    pub consignee_email: String,
+    pub shipper_account: String,
+    pub booking_ip: String,
+    pub payment_crypto_address: String,
 }
 
 /// A line that passed every check.
@@ -318,6 +340,28 @@ impl ManifestRow {
             }
         }
         let carrier = present(&self.carrier);
+        let advance = AdvanceDataInput {
+            pieces: present(&self.pieces),
+            master_awb: present(&self.master_awb),
+            house_awb: present(&self.house_awb),
+            consignor_phone: present(&self.consignor_phone),
+            consignor_email: present(&self.consignor_email),
+            consignee_phone: present(&self.consignee_phone),
+            consignee_email: present(&self.consignee_email),
+            shipper_account: present(&self.shipper_account),
+            booking_ip: present(&self.booking_ip),
+            payment_crypto_address: present(&self.payment_crypto_address),
+        };
+        // Phones are read in their party's country; stored in E.164.
+        let advance_data = (advance != AdvanceDataInput::default()).then(|| {
+            AdvanceData::check(
+                &mut errors,
+                &advance,
+                CountryCode::parse(&self.consignor_country).ok(),
+                CountryCode::parse(&self.consignee_country).ok(),
+            )
+            .to_input()
+        });
         let (
             Some((tracking, tracking_key)),
             Some(mode),
@@ -354,6 +398,7 @@ impl ManifestRow {
             narrative: None,
             lines: Vec::new(),
             dea: None,
+            advance_data,
             legs: vec![LegInput {
                 from: origin,
                 to: destination,

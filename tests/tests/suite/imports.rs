@@ -355,6 +355,73 @@ fn settlement_resumes_on_restart_and_takes_over_expired_leases(backend: Backend)
     assert!(batches.iter().all(|n| *n <= 7), "{batches:?}");
 }
 
+/// The carriers' advance data: two agencies' lines with different
+/// consignee names but the same consignee e-mail, and others sharing only
+/// a phone written two ways, are connected; a bad value is refused naming
+/// its column.
+fn the_new_identifiers_deconflict_across_agencies(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let texas = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    let phoenix = app.create_agency("Phoenix Police", "AZPHX0000", "local", "AZ");
+    app.create_user(texas, "ana", "investigator");
+    app.create_user(phoenix, "ben", "investigator");
+    let ana = app.token("ana", PASSWORD);
+    let ben = app.token("ben", PASSWORD);
+    let header = "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,pieces,master_awb,consignee_phone,consignee_email,shipper_account,booking_ip,payment_crypto_address";
+    let texas_file = format!(
+        "{header}\n\
+         1ZADV001,Hebei Chem,CN,Desert Sun Supply LLC,US,CNSZX,US-TX,3,176-12345675,(602) 555-0143,Compras@Desert-Sun.example,ACCT-00912-X,203.0.113.9,\n\
+         1ZADV002,Hebei Chem,CN,Someone,US,CNSZX,US-TX,none,,,,,,\n"
+    );
+    let (texas_import, report) = import(&app, &ana, texas_file.as_bytes());
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    let refused = app
+        .get(&format!("/api/v1/imports/{texas_import}/rejections"), &ana)
+        .json();
+    assert_eq!(refused["items"][0]["row"], 3, "{refused}");
+    assert_eq!(refused["items"][0]["field"], "pieces", "{refused}");
+    let phoenix_file = format!(
+        "{header}\n\
+         1ZADV900,Wuhan Kang,CN,Cactus Pigments Inc,US,CNSZX,US-AZ,1,,,compras@desert-sun.example,,,\n\
+         1ZADV901,Wuhan Kang,CN,Saguaro Dyes,US,CNSZX,US-AZ,1,,+1 602 555 0143,,,,\n\
+         1ZADV902,Wuhan Kang,CN,Ocotillo Tints,US,CNSZX,US-AZ,1,,,,acct 00912 x,,\n"
+    );
+    let (id, report) = import(&app, &ben, phoenix_file.as_bytes());
+    assert_eq!(report["imported"], 3, "{report}");
+    let refused = app
+        .get(&format!("/api/v1/imports/{id}/rejections"), &ben)
+        .json();
+    assert_eq!(refused["items"].as_array().unwrap().len(), 0, "{refused}");
+    for token in [&ana, &ben] {
+        let notices = app.get("/api/v1/deconfliction?limit=100", token).json();
+        let mut kinds: Vec<(String, String)> = notices["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["identifier_kind"].as_str().unwrap_or_default().to_owned(),
+                    n["identifier_value"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [
+                ("email".to_owned(), "compras@desert-sun.example".to_owned()),
+                ("phone".to_owned(), "16025550143".to_owned()),
+                ("shipper_account".to_owned(), "ACCT00912X".to_owned()),
+            ],
+            "{notices}"
+        );
+    }
+}
+
 /// Two instances on one PostgreSQL share the settlement of one import, and
 /// no line is settled twice.
 #[test]
@@ -495,4 +562,5 @@ both_backends!(
     bad_uploads_are_refused_with_a_clear_reason,
     a_re_upload_overlapping_another_accepts_only_the_new_lines,
     settlement_resumes_on_restart_and_takes_over_expired_leases,
+    the_new_identifiers_deconflict_across_agencies,
 );

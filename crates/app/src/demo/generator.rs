@@ -537,6 +537,7 @@ impl Demo {
             narrative: None,
             lines,
             dea,
+            advance_data: None,
             legs,
         }
     }

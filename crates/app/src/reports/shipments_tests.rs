@@ -209,6 +209,7 @@ fn a_stored_shipment_exports_every_field_it_shows() {
             },
         ],
         dea: None,
+        advance_data: None,
         legs: vec![
             LegInput {
                 from: place("CN", None, "Shanghai"),

@@ -53,6 +53,7 @@ pub fn four_ap() -> ShipmentInput {
             count: 1,
         }],
         dea: None,
+        advance_data: None,
         legs: vec![
             leg(
                 place("CN", "Shanghai"),
