@@ -522,4 +522,63 @@ mod tests {
         let errors = bad.validate().unwrap_err();
         assert!(errors.errors().iter().any(|e| e.field == "arrived_at"));
     }
+
+    #[test]
+    fn advance_data_is_read_into_the_shipment_and_its_identifiers() {
+        let mut line = row();
+        line.pieces = "3".into();
+        line.master_awb = "176 1234 5675".into();
+        line.consignor_phone = "021 5555 0100".into();
+        line.consignee_email = " Compras@Desert-Sun.example ".into();
+        line.shipper_account = "acct-00912-x".into();
+        line.booking_ip = "203.0.113.9".into();
+        line.payment_crypto_address = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t".into();
+        let checked = line.validate().unwrap();
+        let shipment = checked.shipment(Uuid::from_u128(1), Uuid::from_u128(2));
+        let advance = shipment.advance_data.clone().unwrap();
+        // The consignor's phone read in the consignor's country.
+        assert_eq!(advance.consignor_phone.as_deref(), Some("+862155550100"));
+        assert_eq!(advance.master_awb.as_deref(), Some("176-12345675"));
+        let (canonical, index) = shipment.check().unwrap();
+        assert_eq!(canonical.advance_data, Some(advance));
+        let ids: Vec<(&str, &str)> = index
+            .identifiers
+            .iter()
+            .map(|i| (i.kind.as_str(), i.value.as_str()))
+            .collect();
+        for expected in [
+            ("phone", "862155550100"),
+            ("email", "compras@desert-sun.example"),
+            ("shipper_account", "ACCT00912X"),
+            ("crypto_address", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+            ("tracking_number", "17612345675"),
+        ] {
+            assert!(ids.contains(&expected), "{expected:?} in {ids:?}");
+        }
+    }
+
+    #[test]
+    fn each_bad_advance_value_is_named_by_its_column() {
+        let mut bad = row();
+        bad.pieces = "0".into();
+        bad.master_awb = "176-12345670".into();
+        bad.consignor_phone = "12".into();
+        bad.consignee_email = "not an address".into();
+        bad.shipper_account = "a!".into();
+        bad.booking_ip = "300.1.1.1".into();
+        bad.payment_crypto_address = "hello".into();
+        let errors = bad.validate().unwrap_err();
+        let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+        for field in [
+            "pieces",
+            "master_awb",
+            "consignor_phone",
+            "consignee_email",
+            "shipper_account",
+            "booking_ip",
+            "payment_crypto_address",
+        ] {
+            assert!(fields.contains(&field), "{field} in {fields:?}");
+        }
+    }
 }
