@@ -353,15 +353,17 @@ impl ManifestRow {
             payment_crypto_address: present(&self.payment_crypto_address),
         };
         // Phones are read in their party's country; stored in E.164.
-        let advance_data = (advance != AdvanceDataInput::default()).then(|| {
-            AdvanceData::check(
-                &mut errors,
-                &advance,
-                CountryCode::parse(&self.consignor_country).ok(),
-                CountryCode::parse(&self.consignee_country).ok(),
-            )
-            .to_input()
-        });
+        let advance_data = (advance != AdvanceDataInput::default())
+            .then(|| {
+                AdvanceData::check(
+                    &mut errors,
+                    &advance,
+                    CountryCode::parse(&self.consignor_country).ok(),
+                    CountryCode::parse(&self.consignee_country).ok(),
+                )
+                .to_input()
+            })
+            .map(Box::new);
         let (
             Some((tracking, tracking_key)),
             Some(mode),
@@ -535,12 +537,12 @@ mod tests {
         line.payment_crypto_address = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t".into();
         let checked = line.validate().unwrap();
         let shipment = checked.shipment(Uuid::from_u128(1), Uuid::from_u128(2));
-        let advance = shipment.advance_data.clone().unwrap();
+        let advance = *shipment.advance_data.clone().unwrap();
         // The consignor's phone read in the consignor's country.
         assert_eq!(advance.consignor_phone.as_deref(), Some("+862155550100"));
         assert_eq!(advance.master_awb.as_deref(), Some("176-12345675"));
         let (canonical, index) = shipment.check().unwrap();
-        assert_eq!(canonical.advance_data, Some(advance));
+        assert_eq!(canonical.advance_data, Some(Box::new(advance)));
         let ids: Vec<(&str, &str)> = index
             .identifiers
             .iter()

@@ -195,6 +195,21 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
     assert_eq!(detail["imported"], 3);
     assert_eq!(detail["rejected"], 5);
 
+    // The import's page tells the same, with the refused lines.
+    let mut visitor = crate::pages::Visitor::new(&app);
+    visitor.sign_in("ana", PASSWORD);
+    let page = visitor.get(&format!("/imports/{id}"));
+    page.assert_html(200);
+    for text in [
+        "<strong>completed</strong>",
+        "8 rows, 3 accepted",
+        "3 of 3 settled, 3 shipments written",
+        "consignor_country",
+    ] {
+        assert!(page.body.contains(text), "{text} in {}", page.body);
+    }
+    assert!(!page.body.contains("refreshes"), "{}", page.body);
+
     // Running it again accepts nothing, and so adds nothing.
     let (_, again) = import(&app, &token, &body);
     assert_eq!(again["phase"], "completed", "{again}");

@@ -180,7 +180,7 @@ pub struct ShipmentInput {
     /// and e-mails, the shipper's account, the booking's IP address and
     /// the payment's cryptocurrency address. Phones in E.164 (`+86…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advance_data: Option<crate::advance_data::AdvanceDataInput>,
+    pub advance_data: Option<Box<crate::advance_data::AdvanceDataInput>>,
 }
 
 fn reported() -> String {
@@ -479,7 +479,7 @@ impl Shipment {
                 })
                 .collect(),
             dea: self.dea.as_ref().map(DeaInput::from_transaction),
-            advance_data: self.advance_data.as_ref().map(|a| a.to_input()),
+            advance_data: self.advance_data.as_ref().map(|a| Box::new(a.to_input())),
             legs: self
                 .legs
                 .iter()
