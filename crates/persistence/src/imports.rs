@@ -232,35 +232,53 @@ pub fn lease(
     until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<(i64, Uuid)>> {
-    conn.transaction(|conn| {
-        let free = import_lines::table
-            .filter(diesel::dsl::not(import_lines::settled))
-            .filter(
-                import_lines::lease_until
-                    .is_null()
-                    .or(import_lines::lease_until.lt(now)),
-            )
-            .order(import_lines::id)
-            .select((import_lines::id, import_lines::import_id))
-            .limit(limit);
-        let lines: Vec<(i64, DbUuid)> = match conn {
-            DbConnection::Postgres(c) => free.for_update().skip_locked().load(c)?,
-            DbConnection::Sqlite(c) => free.load(c)?,
-        };
-        let ids: Vec<i64> = lines.iter().map(|l| l.0).collect();
-        if !ids.is_empty() {
-            diesel::update(import_lines::table.filter(import_lines::id.eq_any(&ids)))
-                .set((
-                    import_lines::lease_owner.eq(Some(DbUuid(me))),
-                    import_lines::lease_until.eq(Some(until)),
-                ))
-                .execute(conn)?;
-        }
-        Ok(lines
-            .into_iter()
-            .map(|(id, import)| (id, import.0))
-            .collect())
-    })
+    let free = import_lines::table
+        .filter(diesel::dsl::not(import_lines::settled))
+        .filter(
+            import_lines::lease_until
+                .is_null()
+                .or(import_lines::lease_until.lt(now)),
+        )
+        .order(import_lines::id)
+        .limit(limit);
+    let lease = (
+        import_lines::lease_owner.eq(Some(DbUuid(me))),
+        import_lines::lease_until.eq(Some(until)),
+    );
+    let lines: Vec<(i64, DbUuid)> = match conn {
+        DbConnection::Postgres(c) => c.transaction(|c| {
+            let lines: Vec<(i64, DbUuid)> = free
+                .select((import_lines::id, import_lines::import_id))
+                .for_update()
+                .skip_locked()
+                .load(c)?;
+            let ids: Vec<i64> = lines.iter().map(|l| l.0).collect();
+            if !ids.is_empty() {
+                diesel::update(import_lines::table.filter(import_lines::id.eq_any(&ids)))
+                    .set(lease)
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(lines)
+        })?,
+        // Taking the write lock first: a read upgraded to a write may be
+        // refused while others write.
+        DbConnection::Sqlite(c) => c.immediate_transaction(|c| {
+            let lines: Vec<(i64, DbUuid)> = free
+                .select((import_lines::id, import_lines::import_id))
+                .load(c)?;
+            let ids: Vec<i64> = lines.iter().map(|l| l.0).collect();
+            if !ids.is_empty() {
+                diesel::update(import_lines::table.filter(import_lines::id.eq_any(&ids)))
+                    .set(lease)
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(lines)
+        })?,
+    };
+    Ok(lines
+        .into_iter()
+        .map(|(id, import)| (id, import.0))
+        .collect())
 }
 
 /// Of the lines `ids`, those `me` still leases and nobody has settled,
