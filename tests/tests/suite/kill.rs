@@ -2,7 +2,8 @@
 //! acceptance and during settlement, then run again; every accepted line
 //! is settled exactly once and `interdict audit verify` passes.
 //!
-//! The binary is `target/debug/interdict`, built first if missing.
+//! The binary is `target/debug/interdict`, built (or found up to date)
+//! first.
 
 use interdict_tests::{both_backends, Backend, TestApp, JWT_SECRET};
 use std::path::PathBuf;
