@@ -218,6 +218,6 @@ EOF
     echo
     echo "| import of $LINES manifest lines | seconds | rows/s | target |"
     echo "|---|---:|---:|---|"
-    awk -v n="$LINES" -v s="$import_s" -v b="$BACKEND" 'BEGIN { t = (b == "postgres") ? "≥ ½ of COPY" : "≥ 100,000 rows/s"; printf "| interdict import (validated, deconflicted, scored) | %.1f | %.0f | %s |\n", s, n / s, t }'
+    awk -v n="$LINES" -v s="$import_s" -v b="$BACKEND" 'BEGIN { t = (b == "postgres") ? "≥ ½ of COPY" : "≥ 100,000 rows/s"; printf "| interdict import, acceptance (parsed, checked, staged; settled later) | %.1f | %.0f | %s |\n", s, n / s, t }'
     awk -v n="$LINES" -v s="$load_s" -v b="$BACKEND" 'BEGIN { l = (b == "postgres") ? "PostgreSQL COPY into one table" : "sqlite3 .import (prepared inserts, one transaction)"; printf "| %s | %.1f | %.0f | — |\n", l, s, n / s }'
 done

@@ -1,6 +1,9 @@
 //! Writes a courier manifest CSV of N lines for import benchmarks and
 //! trials: deterministic, with consignors that recur, and every 500th
-//! line broken in one cell so the rejection report has work to do.
+//! line broken in one cell so the rejection report has work to do. The
+//! carriers' advance data is filled in with the reuse investigators see:
+//! one phone and e-mail behind several consignee company names, shipper
+//! accounts shared by a few consignors.
 //!
 //! Usage: manifest-gen LINES [SEED] > manifest.csv
 
@@ -38,9 +41,17 @@ fn main() {
             let day = 1 + rng.below(28);
             let month = 1 + rng.below(12);
             let broken = n % 500 == 499;
+            // A buyer behind every seventh consignee name: the same phone
+            // and e-mail under different companies.
+            let buyer = consignee / 7;
             writeln!(
                 out,
-                "1Z{seed:02}{n:014},{carrier},air_express,\"Shenzhen Trading {consignor} Co., Ltd.\",\"{consignor} Industrial Road, Shenzhen\",{country},\"Desert Supply {consignee} LLC\",\"{consignee} Main St, Phoenix\",US,{description},2933.39,{weight},{value}.00,USD,{origin},{destination},2026-{month:02}-{day:02},",
+                "1Z{seed:02}{n:014},{carrier},air_express,\"Shenzhen Trading {consignor} Co., Ltd.\",\"{consignor} Industrial Road, Shenzhen\",{country},\"Desert Supply {consignee} LLC\",\"{consignee} Main St, Phoenix\",US,{description},2933.39,{weight},{value}.00,USD,{origin},{destination},2026-{month:02}-{day:02},,{pieces},,,+86 755 {shenzhen},sales{consignor}@trading.example,+1 602 {phone:03} {line:04},buyer{buyer}@mail.example,ACCT{account:06},,",
+                pieces = 1 + rng.below(6),
+                phone = 200 + (buyer / 10_000) % 800,
+                line = buyer % 10_000,
+                account = consignor / 3,
+                shenzhen = 80_000_000 + consignor % 10_000_000,
                 carrier = if n % 2 == 0 { "DHL" } else { "UPS" },
                 country = if broken { "ZZ" } else { "CN" },
                 description = DESCRIPTIONS[rng.below(DESCRIPTIONS.len() as u64) as usize],

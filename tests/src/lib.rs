@@ -103,6 +103,18 @@ impl TestDatabase {
         self.backend
     }
 
+    /// Another handle on the same database that removes nothing when
+    /// dropped, to start a second instance on it.
+    pub fn shared(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            backend: self.backend,
+            pg_admin_url: None,
+            pg_name: None,
+            sqlite_dir: None,
+        }
+    }
+
     /// A direct connection, for looking at or tampering with stored rows.
     pub fn connect(&self) -> DbConnection {
         match self.backend {

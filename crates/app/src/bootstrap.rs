@@ -92,6 +92,7 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
             clock: Clock::System,
             jobs: Jobs::default(),
             throttle: Arc::default(),
+            settle: Arc::default(),
         },
         audit_thread: AuditThread(audit_thread),
     })

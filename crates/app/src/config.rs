@@ -161,6 +161,12 @@ pub struct Config {
     pub overdue_after: chrono::Duration,
     pub risk: RiskWeights,
     pub log_filter: String,
+    /// Accepted import lines a settler takes at a time, each batch one
+    /// transaction (`INTERDICT_SETTLE_BATCH`).
+    pub settle_batch: i64,
+    /// How long a settler holds the lines it took before another may take
+    /// them (`INTERDICT_SETTLE_LEASE_SECONDS`): longer than a batch takes.
+    pub settle_lease: chrono::Duration,
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -360,6 +366,25 @@ impl Config {
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| error("INTERDICT_AUDIT_MAX_BATCH", "must be between 1 and 10000"))?;
 
+        let settle_batch = number("INTERDICT_SETTLE_BATCH", "INTERDICT_SETTLE_BATCH", 2000)?;
+        if !(1..=10_000).contains(&settle_batch) {
+            return Err(error(
+                "INTERDICT_SETTLE_BATCH",
+                "must be between 1 and 10000",
+            ));
+        }
+        let settle_lease = number(
+            "INTERDICT_SETTLE_LEASE_SECONDS",
+            "INTERDICT_SETTLE_LEASE_SECONDS",
+            300,
+        )?;
+        if !(1..=86_400).contains(&settle_lease) {
+            return Err(error(
+                "INTERDICT_SETTLE_LEASE_SECONDS",
+                "must be between 1 and 86400",
+            ));
+        }
+
         let checkpoint_every = number(
             "INTERDICT_AUDIT_CHECKPOINT_EVERY",
             "audit.checkpoint_every",
@@ -450,6 +475,8 @@ impl Config {
             audience,
             bootstrap_password,
             audit_max_batch,
+            settle_batch,
+            settle_lease: chrono::Duration::seconds(settle_lease),
             audit_checkpoint_every: checkpoint_every,
             audit_key,
             chain_limits: Limits {

@@ -28,6 +28,8 @@ pub struct App {
     pub(crate) jobs: Jobs,
     /// Failed password and code guesses, by source and by account.
     pub(crate) throttle: Arc<Throttle>,
+    /// Wakes this instance's settler when an import's lines are accepted.
+    pub(crate) settle: Arc<tokio::sync::Notify>,
 }
 
 /// The installation's secrets, each for one purpose.

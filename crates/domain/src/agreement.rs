@@ -33,6 +33,7 @@ fn cn_to_mx() -> ShipmentInput {
         lines: Vec::new(),
         dea: None,
         products: Vec::new(),
+        advance_data: None,
         legs: vec![LegInput {
             from: place("CN"),
             to: place("MX"),

@@ -16,16 +16,25 @@ pub enum IdentifierKind {
     Registration,
     Email,
     Phone,
+    /// A carrier's account number of the shipper (advance data).
+    ShipperAccount,
+    /// The public IP address a booking came from (advance data).
+    IpAddress,
+    /// A cryptocurrency address a shipment was paid from or to.
+    CryptoAddress,
 }
 
 impl IdentifierKind {
-    pub const ALL: [IdentifierKind; 6] = [
+    pub const ALL: [IdentifierKind; 9] = [
         Self::TrackingNumber,
         Self::Serial,
         Self::Imprint,
         Self::Registration,
         Self::Email,
         Self::Phone,
+        Self::ShipperAccount,
+        Self::IpAddress,
+        Self::CryptoAddress,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +45,9 @@ impl IdentifierKind {
             Self::Registration => "registration",
             Self::Email => "email",
             Self::Phone => "phone",
+            Self::ShipperAccount => "shipper_account",
+            Self::IpAddress => "ip_address",
+            Self::CryptoAddress => "crypto_address",
         }
     }
 
@@ -50,7 +62,12 @@ impl IdentifierKind {
                 .map(alphanumeric_upper)
                 .collect::<Vec<_>>()
                 .join("|"),
-            Self::TrackingNumber | Self::Serial | Self::Registration => alphanumeric_upper(value),
+            Self::TrackingNumber | Self::Serial | Self::Registration | Self::ShipperAccount => {
+                alphanumeric_upper(value)
+            }
+            // Keyed by `advance_data` (canonical address; base58 keeps its
+            // case): only trimmed here.
+            Self::IpAddress | Self::CryptoAddress => value.trim().to_owned(),
         };
         let meaningful = normalised.chars().filter(|c| c.is_alphanumeric()).count();
         // Too short to identify anything: "1" would match half the world.

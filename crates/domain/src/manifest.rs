@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::advance_data::{AdvanceData, AdvanceDataInput};
 use crate::chemical::parse_hs_code;
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
@@ -36,6 +37,16 @@ pub const COLUMNS: &[&str] = &[
     "destination",
     "shipped_at",
     "arrived_at",
+    "pieces",
+    "master_awb",
+    "house_awb",
+    "consignor_phone",
+    "consignor_email",
+    "consignee_phone",
+    "consignee_email",
+    "shipper_account",
+    "booking_ip",
+    "payment_crypto_address",
 ];
 
 /// Columns a file must have; the others may be left out.
@@ -71,6 +82,17 @@ pub struct ManifestRow {
     pub destination: String,
     pub shipped_at: String,
     pub arrived_at: String,
+    // The carriers' advance data (`advance_data`), each optional.
+    pub pieces: String,
+    pub master_awb: String,
+    pub house_awb: String,
+    pub consignor_phone: String,
+    pub consignor_email: String,
+    pub consignee_phone: String,
+    pub consignee_email: String,
+    pub shipper_account: String,
+    pub booking_ip: String,
+    pub payment_crypto_address: String,
 }
 
 /// A line that passed every check.
@@ -318,6 +340,30 @@ impl ManifestRow {
             }
         }
         let carrier = present(&self.carrier);
+        let advance = AdvanceDataInput {
+            pieces: present(&self.pieces),
+            master_awb: present(&self.master_awb),
+            house_awb: present(&self.house_awb),
+            consignor_phone: present(&self.consignor_phone),
+            consignor_email: present(&self.consignor_email),
+            consignee_phone: present(&self.consignee_phone),
+            consignee_email: present(&self.consignee_email),
+            shipper_account: present(&self.shipper_account),
+            booking_ip: present(&self.booking_ip),
+            payment_crypto_address: present(&self.payment_crypto_address),
+        };
+        // Phones are read in their party's country; stored in E.164.
+        let advance_data = (advance != AdvanceDataInput::default())
+            .then(|| {
+                AdvanceData::check(
+                    &mut errors,
+                    &advance,
+                    CountryCode::parse(&self.consignor_country).ok(),
+                    CountryCode::parse(&self.consignee_country).ok(),
+                )
+                .to_input()
+            })
+            .map(Box::new);
         let (
             Some((tracking, tracking_key)),
             Some(mode),
@@ -355,6 +401,7 @@ impl ManifestRow {
             lines: Vec::new(),
             dea: None,
             products: Vec::new(),
+            advance_data,
             legs: vec![LegInput {
                 from: origin,
                 to: destination,
@@ -477,5 +524,64 @@ mod tests {
         bad.arrived_at = "2026-02-01".into();
         let errors = bad.validate().unwrap_err();
         assert!(errors.errors().iter().any(|e| e.field == "arrived_at"));
+    }
+
+    #[test]
+    fn advance_data_is_read_into_the_shipment_and_its_identifiers() {
+        let mut line = row();
+        line.pieces = "3".into();
+        line.master_awb = "176 1234 5675".into();
+        line.consignor_phone = "021 5555 0100".into();
+        line.consignee_email = " Compras@Desert-Sun.example ".into();
+        line.shipper_account = "acct-00912-x".into();
+        line.booking_ip = "203.0.113.9".into();
+        line.payment_crypto_address = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t".into();
+        let checked = line.validate().unwrap();
+        let shipment = checked.shipment(Uuid::from_u128(1), Uuid::from_u128(2));
+        let advance = *shipment.advance_data.clone().unwrap();
+        // The consignor's phone read in the consignor's country.
+        assert_eq!(advance.consignor_phone.as_deref(), Some("+862155550100"));
+        assert_eq!(advance.master_awb.as_deref(), Some("176-12345675"));
+        let (canonical, index) = shipment.check().unwrap();
+        assert_eq!(canonical.advance_data, Some(Box::new(advance)));
+        let ids: Vec<(&str, &str)> = index
+            .identifiers
+            .iter()
+            .map(|i| (i.kind.as_str(), i.value.as_str()))
+            .collect();
+        for expected in [
+            ("phone", "862155550100"),
+            ("email", "compras@desert-sun.example"),
+            ("shipper_account", "ACCT00912X"),
+            ("crypto_address", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+            ("tracking_number", "17612345675"),
+        ] {
+            assert!(ids.contains(&expected), "{expected:?} in {ids:?}");
+        }
+    }
+
+    #[test]
+    fn each_bad_advance_value_is_named_by_its_column() {
+        let mut bad = row();
+        bad.pieces = "0".into();
+        bad.master_awb = "176-12345670".into();
+        bad.consignor_phone = "12".into();
+        bad.consignee_email = "not an address".into();
+        bad.shipper_account = "a!".into();
+        bad.booking_ip = "300.1.1.1".into();
+        bad.payment_crypto_address = "hello".into();
+        let errors = bad.validate().unwrap_err();
+        let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+        for field in [
+            "pieces",
+            "master_awb",
+            "consignor_phone",
+            "consignee_email",
+            "shipper_account",
+            "booking_ip",
+            "payment_crypto_address",
+        ] {
+            assert!(fields.contains(&field), "{field} in {fields:?}");
+        }
     }
 }

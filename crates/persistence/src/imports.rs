@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::bulk_insert::insert_rows;
-use crate::schema::{import_keys, import_rejections, imports, party_facts, records};
+use crate::schema::{import_keys, import_lines, import_rejections, imports, party_facts, records};
 use crate::CHUNK;
 use crate::{now, DbConnection, DbUuid, Result};
 
@@ -19,7 +19,7 @@ pub struct ImportRow {
     pub agency_id: DbUuid,
     pub user_id: Option<DbUuid>,
     pub file_name: String,
-    /// `running`, `completed` or `failed`.
+    /// `accepting`, `settling`, `completed` or `failed`.
     pub state: String,
     pub rows_read: i64,
     pub imported: i64,
@@ -28,6 +28,12 @@ pub struct ImportRow {
     pub error: Option<String>,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// Lines stored for settlement.
+    pub accepted: i64,
+    /// Accepted lines settled: written, found imported before, or refused.
+    pub settled: i64,
+    /// When acceptance ended.
+    pub accepted_at: Option<NaiveDateTime>,
 }
 
 impl ImportRow {
@@ -37,7 +43,7 @@ impl ImportRow {
             agency_id: DbUuid(agency),
             user_id: Some(DbUuid(user)),
             file_name: file_name.to_owned(),
-            state: "running".into(),
+            state: "accepting".into(),
             rows_read: 0,
             imported: 0,
             duplicates: 0,
@@ -45,6 +51,9 @@ impl ImportRow {
             error: None,
             created_at: now(),
             finished_at: None,
+            accepted: 0,
+            settled: 0,
+            accepted_at: None,
         }
     }
 }
@@ -70,6 +79,8 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ImportRow>> {
 pub struct Counts {
     #[serde(rename = "rows")]
     pub rows_read: i64,
+    pub accepted: i64,
+    pub settled: i64,
     pub imported: i64,
     pub duplicates: i64,
     pub rejected: i64,
@@ -78,6 +89,8 @@ pub struct Counts {
 impl std::ops::AddAssign for Counts {
     fn add_assign(&mut self, other: Self) {
         self.rows_read += other.rows_read;
+        self.accepted += other.accepted;
+        self.settled += other.settled;
         self.imported += other.imported;
         self.duplicates += other.duplicates;
         self.rejected += other.rejected;
@@ -88,6 +101,8 @@ pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> Result<(
     diesel::update(imports::table.find(DbUuid(id)))
         .set((
             imports::rows_read.eq(imports::rows_read + counts.rows_read),
+            imports::accepted.eq(imports::accepted + counts.accepted),
+            imports::settled.eq(imports::settled + counts.settled),
             imports::imported.eq(imports::imported + counts.imported),
             imports::duplicates.eq(imports::duplicates + counts.duplicates),
             imports::rejected.eq(imports::rejected + counts.rejected),
@@ -96,19 +111,213 @@ pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> Result<(
     Ok(())
 }
 
-pub fn finish(conn: &mut DbConnection, id: Uuid, error: Option<&str>) -> Result<()> {
+/// Ends acceptance: the import is `settling` (its lines wait for the
+/// settlers), or `failed` with why when acceptance stopped (the lines it
+/// stored are settled all the same). An import with nothing to settle is
+/// `completed` at once: true if so.
+pub fn end_acceptance(conn: &mut DbConnection, id: Uuid, error: Option<&str>) -> Result<bool> {
+    let at = now();
     diesel::update(imports::table.find(DbUuid(id)))
         .set((
             imports::state.eq(if error.is_some() {
                 "failed"
             } else {
-                "completed"
+                "settling"
             }),
             imports::error.eq(error),
-            imports::finished_at.eq(Some(now())),
+            imports::accepted_at.eq(Some(at)),
         ))
         .execute(conn)?;
+    complete_if_settled(conn, id)
+}
+
+/// Marks a settling import `completed` once every accepted line is
+/// settled; true if this call did. Run in the transaction that settles a
+/// batch, so of two settlers finishing together exactly one completes it.
+pub fn complete_if_settled(conn: &mut DbConnection, id: Uuid) -> Result<bool> {
+    let done = diesel::update(
+        imports::table
+            .find(DbUuid(id))
+            .filter(imports::state.eq("settling"))
+            .filter(imports::settled.ge(imports::accepted)),
+    )
+    .set((
+        imports::state.eq("completed"),
+        imports::finished_at.eq(Some(now())),
+    ))
+    .execute(conn)?;
+    Ok(done > 0)
+}
+
+/// A line as accepted: its row in the file, its key and its cells (JSON).
+pub struct AcceptedLine {
+    pub row_number: i64,
+    pub key: String,
+    pub cells: String,
+}
+
+/// Stores a batch of accepted lines, skipping those whose key the agency
+/// has had accepted before (by this import or another); returns how many
+/// were stored.
+pub fn accept_lines(
+    conn: &mut DbConnection,
+    import: Uuid,
+    owner: Uuid,
+    lines: &[AcceptedLine],
+) -> Result<i64> {
+    let mut stored = 0;
+    for chunk in lines.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|l| {
+                (
+                    import_lines::import_id.eq(DbUuid(import)),
+                    import_lines::owner_agency_id.eq(DbUuid(owner)),
+                    import_lines::line_key.eq(l.key.as_str()),
+                    import_lines::row_number.eq(l.row_number),
+                    import_lines::cells.eq(l.cells.as_str()),
+                    import_lines::settled.eq(false),
+                )
+            })
+            .collect();
+        let statement = diesel::insert_into(import_lines::table).values(rows);
+        stored += match conn {
+            DbConnection::Postgres(c) => statement.on_conflict_do_nothing().execute(c)?,
+            DbConnection::Sqlite(c) => statement.on_conflict_do_nothing().execute(c)?,
+        } as i64;
+    }
+    Ok(stored)
+}
+
+/// A batch of acceptance in one transaction: the lines (see
+/// [`accept_lines`]), the rejections, and the import's counts, `counts`
+/// completed with how many lines were stored and how many had been
+/// accepted before.
+pub fn store_accepted(
+    conn: &mut DbConnection,
+    import: Uuid,
+    owner: Uuid,
+    lines: &[AcceptedLine],
+    rejections: &[Rejection],
+    mut counts: Counts,
+) -> Result<Counts> {
+    conn.transaction(|conn| {
+        counts.accepted = accept_lines(conn, import, owner, lines)?;
+        counts.duplicates = lines.len() as i64 - counts.accepted;
+        insert_rejections(conn, import, rejections)?;
+        add_counts(conn, import, counts)?;
+        Ok(counts)
+    })
+}
+
+/// An accepted line as a settler sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct StagedLine {
+    pub id: i64,
+    pub import_id: DbUuid,
+    pub owner_agency_id: DbUuid,
+    pub row_number: i64,
+    pub cells: String,
+}
+
+/// Leases up to `limit` unsettled lines to settler `me` until `until`:
+/// lines nobody holds, or whose lease ran out before `now` (its settler
+/// died). On PostgreSQL lines another settler is leasing at this moment
+/// are skipped, not waited for. Returns the lines' ids with their
+/// imports', oldest first.
+pub fn lease(
+    conn: &mut DbConnection,
+    me: Uuid,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(i64, Uuid)>> {
+    let free = import_lines::table
+        .filter(diesel::dsl::not(import_lines::settled))
+        .filter(
+            import_lines::lease_until
+                .is_null()
+                .or(import_lines::lease_until.lt(now)),
+        )
+        .order(import_lines::id)
+        .limit(limit);
+    let lease = (
+        import_lines::lease_owner.eq(Some(DbUuid(me))),
+        import_lines::lease_until.eq(Some(until)),
+    );
+    let lines: Vec<(i64, DbUuid)> = match conn {
+        DbConnection::Postgres(c) => c.transaction(|c| {
+            let lines: Vec<(i64, DbUuid)> = free
+                .select((import_lines::id, import_lines::import_id))
+                .for_update()
+                .skip_locked()
+                .load(c)?;
+            let ids: Vec<i64> = lines.iter().map(|l| l.0).collect();
+            if !ids.is_empty() {
+                diesel::update(import_lines::table.filter(import_lines::id.eq_any(&ids)))
+                    .set(lease)
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(lines)
+        })?,
+        // Taking the write lock first: a read upgraded to a write may be
+        // refused while others write.
+        DbConnection::Sqlite(c) => c.immediate_transaction(|c| {
+            let lines: Vec<(i64, DbUuid)> = free
+                .select((import_lines::id, import_lines::import_id))
+                .load(c)?;
+            let ids: Vec<i64> = lines.iter().map(|l| l.0).collect();
+            if !ids.is_empty() {
+                diesel::update(import_lines::table.filter(import_lines::id.eq_any(&ids)))
+                    .set(lease)
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(lines)
+        })?,
+    };
+    Ok(lines
+        .into_iter()
+        .map(|(id, import)| (id, import.0))
+        .collect())
+}
+
+/// Of the lines `ids`, those `me` still leases and nobody has settled,
+/// locked until the transaction ends: a settler whose lease ran out and
+/// was taken over finds nothing here, and settles nothing twice.
+pub fn take_leased(conn: &mut DbConnection, me: Uuid, ids: &[i64]) -> Result<Vec<StagedLine>> {
+    let query = import_lines::table
+        .filter(import_lines::id.eq_any(ids))
+        .filter(import_lines::lease_owner.eq(DbUuid(me)))
+        .filter(diesel::dsl::not(import_lines::settled))
+        .order(import_lines::id)
+        .select((
+            import_lines::id,
+            import_lines::import_id,
+            import_lines::owner_agency_id,
+            import_lines::row_number,
+            import_lines::cells,
+        ));
+    Ok(match conn {
+        DbConnection::Postgres(c) => query.for_update().load::<StagedLine>(c)?,
+        DbConnection::Sqlite(c) => query.load::<StagedLine>(c)?,
+    })
+}
+
+pub fn mark_settled(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
+    diesel::update(import_lines::table.filter(import_lines::id.eq_any(ids)))
+        .set(import_lines::settled.eq(true))
+        .execute(conn)?;
     Ok(())
+}
+
+/// How many of an import's accepted lines are settled, counted from the
+/// lines themselves.
+pub fn count_lines(conn: &mut DbConnection, import: Uuid, settled: bool) -> Result<i64> {
+    Ok(import_lines::table
+        .filter(import_lines::import_id.eq(DbUuid(import)))
+        .filter(import_lines::settled.eq(settled))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Why one row was refused.

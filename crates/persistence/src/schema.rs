@@ -286,6 +286,26 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        accepted -> BigInt,
+        settled -> BigInt,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    import_lines (id) {
+        id -> BigInt,
+        import_id -> PortableUuid,
+        owner_agency_id -> PortableUuid,
+        line_key -> Text,
+        row_number -> BigInt,
+        cells -> Text,
+        settled -> Bool,
+        lease_owner -> Nullable<PortableUuid>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -474,6 +494,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     imports,
     import_rejections,
     import_keys,
+    import_lines,
     equipment_facts,
     die_mold_facts,
     shipment_facts,

@@ -47,6 +47,10 @@ pub struct ImportArgs {
     /// The investigator or supervisor the shipments are recorded by.
     #[arg(long = "as", value_name = "USERNAME")]
     pub username: String,
+    /// Settle the accepted lines in this process and return when the
+    /// import is complete, instead of leaving them to `interdict serve`.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -213,7 +217,7 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, Failure> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let started = std::time::Instant::now();
-    let bar = progress_bar(size, "{percent:>3}% [{bar:30}] {msg} ({elapsed})");
+    let bar = progress_bar(size, "accepting {percent:>3}% [{bar:30}] {msg} ({elapsed})");
     let shown = args.file.display().to_string();
     let report = imports::run_file(
         &ctx,
@@ -224,8 +228,8 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, Failure> {
             bar.set_position(p.bytes_read);
             let rate = p.totals.rows_read as f64 / started.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!(
-                "{} rows: {} imported, {} already there, {} refused ({rate:.0} rows/s)",
-                p.totals.rows_read, p.totals.imported, p.totals.duplicates, p.totals.rejected,
+                "{} rows: {} accepted, {} already accepted, {} refused ({rate:.0} rows/s)",
+                p.totals.rows_read, p.totals.accepted, p.totals.duplicates, p.totals.rejected,
             ));
         },
     )
@@ -243,12 +247,49 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, Failure> {
         );
     }
     say!(
-        "{} rows read, {} imported, {} already imported, {} refused in {:.1} s",
+        "accepted: {} rows read, {} accepted, {} accepted before, {} refused in {:.1} s",
         totals.rows_read,
-        totals.imported,
+        totals.accepted,
         totals.duplicates,
         totals.rejected,
         started.elapsed().as_secs_f64()
+    );
+    if !args.wait {
+        say!(
+            "settlement runs in the background of `interdict serve`; GET /api/v1/imports/{} shows its progress",
+            report.id
+        );
+        return Ok(0);
+    }
+    let settling = std::time::Instant::now();
+    let bar = progress_bar(
+        totals.accepted.max(1) as u64,
+        "settling  {percent:>3}% [{bar:30}] {msg} ({elapsed})",
+    );
+    let done = imports::wait(&ctx, report.id, |view| {
+        bar.set_length(view.accepted.max(1) as u64);
+        bar.set_position(view.settled.max(0) as u64);
+        bar.set_message(format!(
+            "{}/{} settled: {} imported, {} duplicates, {} refused ({:.0} lines/s)",
+            view.settled,
+            view.accepted,
+            view.imported,
+            view.duplicates,
+            view.rejected,
+            view.rate.unwrap_or(0.0)
+        ));
+    })
+    .await;
+    bar.finish_and_clear();
+    let done = done?;
+    say!(
+        "{}: {} settled, {} shipments imported, {} already imported, {} refused in all, in {:.1} s",
+        done.phase,
+        done.settled,
+        done.imported,
+        done.duplicates,
+        done.rejected,
+        settling.elapsed().as_secs_f64()
     );
     Ok(0)
 }

@@ -45,6 +45,8 @@ pub struct Application {
     metrics: Option<(ServerHandle, u16)>,
     audit_thread: AuditThread,
     bootstrap_password: Option<Secret>,
+    /// Settles accepted import lines in the background.
+    settler: interdict_app::imports::Settler,
 }
 
 impl Application {
@@ -73,6 +75,7 @@ impl Application {
             &app.config().trusted_proxies,
         );
         let request_timeout = app.config().request_timeout;
+        let settler = interdict_app::imports::Settler::start(&app);
         let mut server = HttpServer::new(move || {
             HttpApp::new()
                 .app_data(web::Data::new(app.clone()))
@@ -110,6 +113,7 @@ impl Application {
             metrics,
             audit_thread,
             bootstrap_password,
+            settler,
         })
     }
 
@@ -135,6 +139,7 @@ impl Application {
     /// requests in flight), then flushes the audit writer.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.settler.stop().await;
         if let Some((metrics, _)) = self.metrics {
             metrics.stop(true).await;
         }

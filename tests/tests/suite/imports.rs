@@ -1,7 +1,8 @@
-//! Bulk manifest imports over HTTP, on both backends: exactly the good
-//! rows are written, each bad one is reported, a second run adds nothing,
-//! imported shipments are deconflicted and searchable, and the import is
-//! seen only by its agency.
+//! Bulk manifest imports over HTTP, on both backends: acceptance stores
+//! exactly the good rows and reports each bad one, a second upload accepts
+//! nothing twice, settlement writes each accepted line once (also with two
+//! instances on one PostgreSQL), imported shipments are deconflicted and
+//! searchable, and the import is seen only by its agency.
 
 use interdict_tests::{both_backends, Backend, Response, TestApp, PASSWORD};
 use serde_json::Value;
@@ -32,14 +33,14 @@ fn upload(app: &TestApp, token: &str, body: &[u8]) -> Response {
         .raw("text/csv", body)
 }
 
-/// Polls the import until it is no longer running.
+/// Polls the import until it has completed or failed.
 fn finished(app: &TestApp, token: &str, id: Uuid) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let response = app.get(&format!("/api/v1/imports/{id}"), token);
         assert_eq!(response.status, 200, "{}", response.text);
         let import = response.json();
-        if import["state"] != "running" {
+        if import["phase"] == "completed" || import["phase"] == "failed" {
             return import;
         }
         assert!(Instant::now() < deadline, "import still running: {import}");
@@ -85,8 +86,13 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
         line("", "Wuhan Kang Biotech", "ZZ", "someday"),
     ]);
     let (id, report) = import(&app, &token, &body);
-    assert_eq!(report["state"], "completed", "{report}");
+    assert_eq!(report["phase"], "completed", "{report}");
     assert_eq!(report["rows_read"], 8);
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["settled"], 3);
+    assert_eq!(report["eta_seconds"], Value::Null);
+    assert!(report["rate"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(report["accepted_at"].is_string(), "{report}");
     assert_eq!(report["imported"], 3);
     assert_eq!(report["rejected"], 5);
     assert_eq!(report["duplicates"], 0);
@@ -169,23 +175,325 @@ fn an_import_writes_the_good_rows_and_reports_each_bad_one(backend: Backend) {
         .json();
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
 
-    // Audited: the upload, each batch and the import with its counts.
+    // Audited: the upload, acceptance with its counts, each settled batch
+    // and the import with its totals.
     let entries = app.last_audit(200);
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    for action in ["import.create", "import.batch", "import"] {
+    for action in ["import.create", "import.accept", "import.batch", "import"] {
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
+    let accepted = entries
+        .iter()
+        .find(|e| e.action == "import.accept")
+        .unwrap();
+    let detail: Value = serde_json::from_str(accepted.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["rows"], 8);
+    assert_eq!(detail["accepted"], 3);
+    assert_eq!(detail["rejected"], 5);
     let summary = entries.iter().find(|e| e.action == "import").unwrap();
     let detail: Value = serde_json::from_str(summary.detail.as_deref().unwrap()).unwrap();
     assert_eq!(detail["imported"], 3);
     assert_eq!(detail["rejected"], 5);
 
-    // Running it again adds nothing.
+    // The import's page tells the same, with the refused lines.
+    let mut visitor = crate::pages::Visitor::new(&app);
+    visitor.sign_in("ana", PASSWORD);
+    let page = visitor.get(&format!("/imports/{id}"));
+    page.assert_html(200);
+    for text in [
+        "<strong>completed</strong>",
+        "8 rows, 3 accepted",
+        "3 of 3 settled, 3 shipments written",
+        "consignor_country",
+    ] {
+        assert!(page.body.contains(text), "{text} in {}", page.body);
+    }
+    assert!(!page.body.contains("refreshes"), "{}", page.body);
+
+    // Running it again accepts nothing, and so adds nothing.
     let (_, again) = import(&app, &token, &body);
+    assert_eq!(again["phase"], "completed", "{again}");
+    assert_eq!(again["accepted"], 0, "{again}");
     assert_eq!(again["imported"], 0, "{again}");
     assert_eq!(again["duplicates"], 3);
     assert_eq!(again["rejected"], 5);
     assert_eq!(shipment_count(&app, &token), 3);
+}
+
+/// A count from the database itself.
+fn count(app: &TestApp, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.database.connect();
+    diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(sql), &mut conn)
+        .unwrap()
+        .n
+}
+
+fn lines(from: usize, to: usize) -> Vec<String> {
+    (from..to)
+        .map(|i| {
+            line(
+                &format!("1ZSTAGE{i:06}"),
+                &format!("Consignor {} Trading", i % 37),
+                "CN",
+                "2026-05-01",
+            )
+        })
+        .collect()
+}
+
+fn a_re_upload_overlapping_another_accepts_only_the_new_lines(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let agency = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    app.create_user(agency, "ana", "investigator");
+    let token = app.token("ana", PASSWORD);
+    let (first, report) = import(&app, &token, &manifest(&lines(0, 30)));
+    assert_eq!(report["accepted"], 30, "{report}");
+    // Half of these were in the first file, and one is twice in this one.
+    let mut second_lines = lines(15, 45);
+    second_lines.push(second_lines[20].clone());
+    let (second, report) = import(&app, &token, &manifest(&second_lines));
+    assert_eq!(report["phase"], "completed", "{report}");
+    assert_eq!(report["rows_read"], 31, "{report}");
+    assert_eq!(report["accepted"], 15, "{report}");
+    assert_eq!(report["duplicates"], 16, "{report}");
+    assert_eq!(report["imported"], 15, "{report}");
+    assert_ne!(first, second);
+    // Each line once: staged, keyed and written as one shipment.
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM import_lines"), 45);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM import_lines WHERE NOT settled"
+        ),
+        0
+    );
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM import_keys"), 45);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM records WHERE kind = 'shipment'"
+        ),
+        45
+    );
+}
+
+/// Settlement carries on where it stopped: lines accepted but not settled
+/// when the instance died (one of them leased by its dead settler, the
+/// lease run out) are settled by the next instance to start, each once,
+/// and the import completes with its totals.
+fn settlement_resumes_on_restart_and_takes_over_expired_leases(backend: Backend) {
+    let settings = [("INTERDICT_SETTLE_BATCH", "7")];
+    let app = TestApp::spawn_with(backend, &settings);
+    let agency = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    app.create_user(agency, "ana", "investigator");
+    let token = app.token("ana", PASSWORD);
+    let (id, report) = import(&app, &token, &manifest(&lines(0, 20)));
+    assert_eq!(report["settled"], 20, "{report}");
+    let database = app.stop();
+
+    // What a kill leaves: three more lines accepted, the import settling,
+    // one line leased by a settler that is gone.
+    let mut conn = database.connect();
+    let cells = |i: usize| {
+        serde_json::json!({
+            "tracking_number": format!("1ZLEFT{i}"),
+            "consignor_name": "Left Behind Trading",
+            "consignor_country": "CN",
+            "consignee_name": "Desert Supply LLC",
+            "consignee_country": "US",
+            "origin": "CNSZX",
+            "destination": "US-TX",
+        })
+        .to_string()
+    };
+    let dead = Uuid::now_v7();
+    for (i, lease) in [
+        (1, "NULL, NULL".to_owned()),
+        (2, format!("'{dead}', '2000-01-01 00:00:00'")),
+        (3, "NULL, NULL".to_owned()),
+    ] {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "INSERT INTO import_lines (import_id, owner_agency_id, line_key, row_number, cells, settled, lease_owner, lease_until) \
+                 VALUES ('{id}', '{agency}', 'left-{i}', {}, '{}', false, {lease})",
+                100 + i,
+                cells(i)
+            )),
+            &mut conn,
+        )
+        .unwrap();
+    }
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE imports SET accepted = accepted + 3, state = 'settling', finished_at = NULL WHERE id = '{id}'"
+        )),
+        &mut conn,
+    )
+    .unwrap();
+    drop(conn);
+
+    let app = TestApp::start_on(database, &settings);
+    let token = app.token("ana", PASSWORD);
+    let report = finished(&app, &token, id);
+    assert_eq!(report["phase"], "completed", "{report}");
+    assert_eq!(report["accepted"], 23, "{report}");
+    assert_eq!(report["settled"], 23, "{report}");
+    assert_eq!(report["imported"], 23, "{report}");
+    assert_eq!(report["duplicates"], 0, "{report}");
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM import_keys"), 23);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) AS n FROM import_lines WHERE lease_owner = '{dead}'")
+        ),
+        0
+    );
+    let found = app
+        .get("/api/v1/shipments?tracking_number=1ZLEFT2", &token)
+        .json();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    let batches: Vec<i64> = app
+        .last_audit(500)
+        .into_iter()
+        .filter(|e| e.action == "import.batch" && e.object_id.as_deref() == Some(&id.to_string()))
+        .map(|e| {
+            let detail: Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();
+            detail["settled"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(batches.iter().sum::<i64>(), 23, "{batches:?}");
+    assert!(batches.iter().all(|n| *n <= 7), "{batches:?}");
+}
+
+/// The carriers' advance data: two agencies' lines with different
+/// consignee names but the same consignee e-mail, and others sharing only
+/// a phone written two ways, are connected; a bad value is refused naming
+/// its column.
+fn the_new_identifiers_deconflict_across_agencies(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let texas = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    let phoenix = app.create_agency("Phoenix Police", "AZPHX0000", "local", "AZ");
+    app.create_user(texas, "ana", "investigator");
+    app.create_user(phoenix, "ben", "investigator");
+    let ana = app.token("ana", PASSWORD);
+    let ben = app.token("ben", PASSWORD);
+    let header = "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,pieces,master_awb,consignee_phone,consignee_email,shipper_account,booking_ip,payment_crypto_address";
+    let texas_file = format!(
+        "{header}\n\
+         1ZADV001,Hebei Chem,CN,Desert Sun Supply LLC,US,CNSZX,US-TX,3,176-12345675,(602) 555-0143,Compras@Desert-Sun.example,ACCT-00912-X,203.0.113.9,\n\
+         1ZADV002,Hebei Chem,CN,Someone,US,CNSZX,US-TX,none,,,,,,\n"
+    );
+    let (texas_import, report) = import(&app, &ana, texas_file.as_bytes());
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    let refused = app
+        .get(&format!("/api/v1/imports/{texas_import}/rejections"), &ana)
+        .json();
+    assert_eq!(refused["items"][0]["row"], 3, "{refused}");
+    assert_eq!(refused["items"][0]["field"], "pieces", "{refused}");
+    let phoenix_file = format!(
+        "{header}\n\
+         1ZADV900,Wuhan Kang,CN,Cactus Pigments Inc,US,CNSZX,US-AZ,1,,,compras@desert-sun.example,,,\n\
+         1ZADV901,Wuhan Kang,CN,Saguaro Dyes,US,CNSZX,US-AZ,1,,+1 602 555 0143,,,,\n\
+         1ZADV902,Wuhan Kang,CN,Ocotillo Tints,US,CNSZX,US-AZ,1,,,,acct 00912 x,,\n"
+    );
+    let (id, report) = import(&app, &ben, phoenix_file.as_bytes());
+    assert_eq!(report["imported"], 3, "{report}");
+    let refused = app
+        .get(&format!("/api/v1/imports/{id}/rejections"), &ben)
+        .json();
+    assert_eq!(refused["items"].as_array().unwrap().len(), 0, "{refused}");
+    for token in [&ana, &ben] {
+        let notices = app.get("/api/v1/deconfliction?limit=100", token).json();
+        let mut kinds: Vec<(String, String)> = notices["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["identifier_kind"].as_str().unwrap_or_default().to_owned(),
+                    n["identifier_value"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [
+                ("email".to_owned(), "compras@desert-sun.example".to_owned()),
+                ("phone".to_owned(), "16025550143".to_owned()),
+                ("shipper_account".to_owned(), "ACCT00912X".to_owned()),
+            ],
+            "{notices}"
+        );
+    }
+}
+
+/// Two instances on one PostgreSQL share the settlement of one import, and
+/// no line is settled twice.
+#[test]
+#[cfg_attr(
+    not(interdict_postgres_tests),
+    ignore = "needs PostgreSQL: set INTERDICT_TEST_POSTGRES_URL when building and running the tests"
+)]
+fn two_instances_settle_one_import_without_settling_a_line_twice() {
+    let settings = [("INTERDICT_SETTLE_BATCH", "20")];
+    let first = TestApp::spawn_with(Backend::Postgres, &settings);
+    let second = TestApp::start_on(first.database.shared(), &settings);
+    let agency = first.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    first.create_user(agency, "ana", "investigator");
+    let token = first.token("ana", PASSWORD);
+    const LINES: usize = 1500;
+    let (id, report) = import(&first, &token, &manifest(&lines(0, LINES)));
+    assert_eq!(report["phase"], "completed", "{report}");
+    assert_eq!(report["accepted"], LINES as i64, "{report}");
+    assert_eq!(report["settled"], LINES as i64, "{report}");
+    assert_eq!(report["imported"], LINES as i64, "{report}");
+    assert_eq!(report["duplicates"], 0, "{report}");
+    assert_eq!(
+        count(&first, "SELECT count(*) AS n FROM import_keys"),
+        LINES as i64
+    );
+    assert_eq!(
+        count(
+            &first,
+            "SELECT count(*) AS n FROM records WHERE kind = 'shipment'"
+        ),
+        LINES as i64
+    );
+    // Both settled a share: the batches' entries name two settlers' leases.
+    assert!(
+        count(
+            &first,
+            "SELECT count(DISTINCT lease_owner) AS n FROM import_lines"
+        ) >= 2,
+        "one instance settled everything"
+    );
+    let settled: i64 = first
+        .last_audit(1000)
+        .into_iter()
+        .filter(|e| e.action == "import.batch" && e.object_id.as_deref() == Some(&id.to_string()))
+        .map(|e| {
+            let detail: Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();
+            detail["settled"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(settled, LINES as i64);
+    let ends = first
+        .last_audit(1000)
+        .into_iter()
+        .filter(|e| e.action == "import" && e.object_id.as_deref() == Some(&id.to_string()))
+        .count();
+    assert_eq!(ends, 1);
+    drop(second);
 }
 
 fn imported_shipments_are_deconflicted_and_private_to_their_agency(backend: Backend) {
@@ -247,13 +555,13 @@ fn bad_uploads_are_refused_with_a_clear_reason(backend: Backend) {
     let mut unknown = String::from(HEADER);
     unknown.push_str(",colour\n");
     let (_, report) = import(&app, &ana, unknown.as_bytes());
-    assert_eq!(report["state"], "failed", "{report}");
+    assert_eq!(report["phase"], "failed", "{report}");
     assert!(
         report["error"].as_str().unwrap().contains("`colour`"),
         "{report}"
     );
     let (_, report) = import(&app, &ana, b"tracking_number,origin\n1Z1,CN\n");
-    assert_eq!(report["state"], "failed", "{report}");
+    assert_eq!(report["phase"], "failed", "{report}");
     assert!(
         report["error"].as_str().unwrap().contains("consignor_name"),
         "{report}"
@@ -267,4 +575,7 @@ both_backends!(
     an_import_writes_the_good_rows_and_reports_each_bad_one,
     imported_shipments_are_deconflicted_and_private_to_their_agency,
     bad_uploads_are_refused_with_a_clear_reason,
+    a_re_upload_overlapping_another_accepts_only_the_new_lines,
+    settlement_resumes_on_restart_and_takes_over_expired_leases,
+    the_new_identifiers_deconflict_across_agencies,
 );

@@ -12,6 +12,7 @@ mod escalation;
 mod fixtures;
 mod hardening;
 mod imports;
+mod kill;
 mod leaks;
 mod limits;
 mod metrics;

@@ -46,7 +46,7 @@ fn metrics_are_served_on_their_own_address_labelled_by_route_pattern(backend: Ba
     assert_eq!(upload.status, 202, "{}", upload.text);
     let import = upload.id();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while app.get(&format!("/api/v1/imports/{import}"), &token).json()["state"] == "running" {
+    while app.get(&format!("/api/v1/imports/{import}"), &token).json()["phase"] != "completed" {
         assert!(Instant::now() < deadline, "the import did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -106,7 +106,7 @@ fn metrics_are_served_on_their_own_address_labelled_by_route_pattern(backend: Ba
     ] {
         assert!(!samples(&text, name).is_empty(), "{name} missing");
     }
-    for phase in ["parse", "write"] {
+    for phase in ["parse", "accept", "settle"] {
         assert!(
             samples(&text, "interdict_import_batch_duration_seconds_count")
                 .iter()

@@ -538,6 +538,7 @@ impl Demo {
             lines,
             products: products(mark, press),
             dea,
+            advance_data: None,
             legs,
         }
     }

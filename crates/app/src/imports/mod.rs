@@ -1,10 +1,15 @@
-//! Imports of manifest files: uploaded (and spooled, then written in the
-//! background) or run from the command line, by the same job (`job`); and
-//! their progress and the lines they refused.
+//! Imports of manifest files, in two phases. Acceptance (`acceptance`)
+//! reads the file, checks each line and stores it, fast as a loader:
+//! uploaded (spooled, then accepted in the background) or run from the
+//! command line. Settlement (`settlement`) turns the accepted lines into
+//! shipments in the background, on any instance. Also: an import's
+//! progress and the lines it refused.
 
-mod job;
+mod acceptance;
+mod settlement;
 
-pub use job::{ImportStopped, Progress, BATCH};
+pub use acceptance::{ImportStopped, Progress, BATCH};
+pub use settlement::{settle_some, settle_until_done, Settler};
 
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -29,31 +34,72 @@ pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
 pub struct ImportView {
     pub id: Uuid,
     pub file_name: String,
-    /// `running`, `completed` or `failed`.
-    pub state: String,
+    /// `accepting` (the file being read and its lines stored), `settling`
+    /// (accepted lines becoming shipments in the background), `completed`,
+    /// or `failed` (acceptance stopped: see `error`; the lines it accepted
+    /// are settled all the same).
+    pub phase: String,
     pub rows_read: i64,
+    /// Lines stored for settlement.
+    pub accepted: i64,
+    /// Accepted lines settled (imported, found imported before, or
+    /// refused at settlement).
+    pub settled: i64,
+    /// Shipments written.
     pub imported: i64,
     /// Lines imported before (same tracking number and consignor).
     pub duplicates: i64,
+    /// Lines refused, at acceptance or at settlement; their reasons are at
+    /// `/api/v1/imports/{id}/rejections`.
     pub rejected: i64,
+    /// Lines per second of the phase under way (of settlement once
+    /// completed).
+    pub rate: Option<f64>,
+    /// Seconds until every accepted line is settled, at the current rate.
+    pub eta_seconds: Option<i64>,
     /// Why a failed import stopped.
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-impl From<ImportRow> for ImportView {
-    fn from(row: ImportRow) -> Self {
+impl ImportView {
+    /// The row as seen at `now`, with the rate and ETA worked out.
+    pub fn at(row: ImportRow, now: DateTime<Utc>) -> Self {
+        let seconds = |from: chrono::NaiveDateTime, to: DateTime<Utc>| {
+            ((to - utc(from)).num_milliseconds() as f64 / 1000.0).max(0.001)
+        };
+        let (rate, eta_seconds) = match (row.state.as_str(), row.accepted_at) {
+            ("accepting", _) => (
+                Some(row.rows_read as f64 / seconds(row.created_at, now)),
+                None,
+            ),
+            (_, Some(accepted_at)) => {
+                let end = row.finished_at.map_or(now, utc);
+                let rate = row.settled as f64 / seconds(accepted_at, end);
+                let left = (row.accepted - row.settled).max(0);
+                let eta = (row.finished_at.is_none() && rate > 0.0)
+                    .then(|| (left as f64 / rate).ceil() as i64);
+                (Some(rate), eta)
+            }
+            _ => (None, None),
+        };
         Self {
             id: row.id.0,
             file_name: row.file_name,
-            state: row.state,
+            phase: row.state,
             rows_read: row.rows_read,
+            accepted: row.accepted,
+            settled: row.settled,
             imported: row.imported,
             duplicates: row.duplicates,
             rejected: row.rejected,
+            rate: rate.map(|r| (r * 10.0).round() / 10.0),
+            eta_seconds,
             error: row.error,
             created_at: utc(row.created_at),
+            accepted_at: row.accepted_at.map(utc),
             finished_at: row.finished_at.map(utc),
         }
     }
@@ -166,11 +212,12 @@ where
         return Err(e);
     }
     let importer = ctx.clone();
+    let now = ctx.now();
     ctx.app.jobs.spawn(format!("import {id}"), async move {
         let reader = std::fs::File::open(&path)
             .map(|file| Box::new(std::io::BufReader::with_capacity(1 << 20, file)));
         let ran = match reader {
-            Ok(reader) => job::run(&importer, id, reader, |_| {})
+            Ok(reader) => acceptance::run(&importer, id, reader, |_| {})
                 .await
                 .map(|_| ())
                 .map_err(|stopped| AppError::Internal(stopped.0)),
@@ -181,10 +228,10 @@ where
         let _ = std::fs::remove_file(&path);
         ran
     });
-    Ok(row.into())
+    Ok(ImportView::at(row, now))
 }
 
-/// What an import from the command line reports when it ends.
+/// What acceptance from the command line reports when it ends.
 pub struct FileImport {
     pub id: Uuid,
     pub totals: Counts,
@@ -192,8 +239,9 @@ pub struct FileImport {
     pub rejections: Vec<Rejection>,
 }
 
-/// Imports a manifest file as the caller (an operator acting as a user),
-/// calling `progress` after each batch.
+/// Accepts a manifest file as the caller (an operator acting as a user),
+/// calling `progress` after each batch; settlement follows in the
+/// background (or [`wait`]).
 pub async fn run_file(
     ctx: &Ctx,
     file_name: &str,
@@ -209,7 +257,7 @@ pub async fn run_file(
         .run(move |conn| Ok::<_, AppError>(imports::insert(conn, &row)?))
         .await?;
     started(id);
-    let totals = job::run(ctx, id, input, progress)
+    let totals = acceptance::run(ctx, id, input, progress)
         .await
         .map_err(|stopped| AppError::Internal(stopped.0))?;
     let rejections = ctx
@@ -222,6 +270,21 @@ pub async fn run_file(
         totals,
         rejections,
     })
+}
+
+/// Settles in this process until the import `id` has settled, calling
+/// `progress` after each batch (for `interdict import --wait`).
+pub async fn wait(
+    ctx: &Ctx,
+    id: Uuid,
+    mut progress: impl FnMut(&ImportView),
+) -> Result<ImportView, AppError> {
+    let app = ctx.app.clone();
+    let row = settle_until_done(&ctx.app, id, |row| {
+        progress(&ImportView::at(row.clone(), app.now()))
+    })
+    .await?;
+    Ok(ImportView::at(row, ctx.now()))
 }
 
 async fn find_allowed(ctx: &Ctx, id: Uuid) -> Result<ImportRow, AppError> {
@@ -241,7 +304,7 @@ pub async fn show(ctx: &Ctx, id: Uuid) -> Result<ImportView, AppError> {
     let found = find_allowed(ctx, id).await;
     ctx.audited(ctx.event_on(AuditAction::ImportRead, "import", id), found)
         .await
-        .map(ImportView::from)
+        .map(|row| ImportView::at(row, ctx.now()))
 }
 
 /// The lines an import refused, by line number, with each field and why.

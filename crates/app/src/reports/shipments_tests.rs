@@ -220,6 +220,7 @@ fn a_stored_shipment_exports_every_field_it_shows() {
                 purity_percent: Some(2.1),
             }),
         }],
+        advance_data: None,
         legs: vec![
             LegInput {
                 from: place("CN", None, "Shanghai"),

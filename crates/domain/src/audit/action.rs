@@ -83,6 +83,9 @@ actions! {
     FlagTransition => "flag.transition",
     /// The end of an import, with its totals.
     Import => "import",
+    /// The end of an import's acceptance, with its counts.
+    ImportAccept => "import.accept",
+    /// A batch of accepted lines settled.
     ImportBatch => "import.batch",
     ImportCreate => "import.create",
     ImportRead => "import.read",

@@ -182,6 +182,11 @@ pub struct ShipmentInput {
     /// DEA transaction details: forms filed and the release date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dea: Option<DeaInput>,
+    /// The carrier's advance data: pieces, waybills, the parties' phones
+    /// and e-mails, the shipper's account, the booking's IP address and
+    /// the payment's cryptocurrency address. Phones in E.164 (`+86…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance_data: Option<Box<crate::advance_data::AdvanceDataInput>>,
 }
 
 fn reported() -> String {
@@ -205,6 +210,7 @@ pub struct Shipment {
     pub products: Vec<ProductLine>,
     pub legs: Vec<Leg>,
     pub dea: Option<DeaTransaction>,
+    pub advance_data: Option<crate::advance_data::AdvanceData>,
 }
 
 pub const MAX_LEGS: usize = 50;
@@ -365,6 +371,14 @@ impl Shipment {
             .collect();
 
         let dea = input.dea.as_ref().and_then(|d| dea::dea(&mut errors, d));
+        let advance_data = input.advance_data.as_ref().map(|a| {
+            let mut found = ValidationErrors::new();
+            let data = crate::advance_data::AdvanceData::check(&mut found, a, None, None);
+            for e in found.errors() {
+                errors.add(format!("advance_data.{}", e.field), e.message.clone());
+            }
+            data
+        });
 
         let mut legs = Vec::new();
         if input.legs.is_empty() {
@@ -416,6 +430,7 @@ impl Shipment {
                 products,
                 legs,
                 dea,
+                advance_data,
             }),
             _ => Err(errors),
         }
@@ -484,6 +499,7 @@ impl Shipment {
                 .collect(),
             products: self.products.iter().map(ProductInput::from_line).collect(),
             dea: self.dea.as_ref().map(DeaInput::from_transaction),
+            advance_data: self.advance_data.as_ref().map(|a| Box::new(a.to_input())),
             legs: self
                 .legs
                 .iter()
@@ -522,6 +538,13 @@ impl Shipment {
             .iter()
             .filter_map(|(_, v)| Identifier::new(IdentifierKind::TrackingNumber, v))
             .collect();
+        if let Some(data) = &self.advance_data {
+            for (kind, value) in data.identifiers() {
+                if let Ok(kind) = kind.parse() {
+                    ids.push(Identifier { kind, value });
+                }
+            }
+        }
         ids.sort();
         ids.dedup();
         ids

@@ -54,6 +54,7 @@ pub fn four_ap() -> ShipmentInput {
         }],
         dea: None,
         products: Vec::new(),
+        advance_data: None,
         legs: vec![
             leg(
                 place("CN", "Shanghai"),

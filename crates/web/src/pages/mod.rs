@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod display;
 pub mod error;
 pub mod form;
+pub mod imports;
 pub mod labels;
 pub mod layout;
 pub mod mfa;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(shipments::decide_suggestion),
         )
         .service(web::resource("/catalogue").get(catalogue::show))
+        .service(web::resource("/imports/{id}").get(imports::show))
         .service(web::resource("/reviews").get(reviews::queue))
         .service(
             web::resource("/flags/{id}")
