@@ -24,6 +24,8 @@ pub struct FlagRow {
     pub escalated_to: Option<DbUuid>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
+    /// The flag this one was merged into (state `merged`).
+    pub merged_into: Option<DbUuid>,
 }
 
 impl FlagRow {
@@ -75,6 +77,7 @@ pub fn raise(
         escalated_to: None,
         version: 1,
         updated_at: at,
+        merged_into: None,
     };
     diesel::insert_into(flags::table)
         .values(&row)
@@ -177,6 +180,97 @@ pub fn transition(
         })
         .execute(conn)?;
     find(conn, current.id.0)
+}
+
+/// A change to what a flag says, its state unchanged: its indicators and
+/// score as they now stand, with a history entry (`action`: `merge`,
+/// `attach` or `add_reason`). `None` when someone else moved it first.
+pub struct Amendment<'a> {
+    pub action: &'a str,
+    pub indicators: &'a str,
+    pub score: f64,
+    /// `None` for the system.
+    pub by: Option<Uuid>,
+    pub reason: Option<&'a str>,
+    pub detail: Option<String>,
+}
+
+pub fn amend(
+    conn: &mut DbConnection,
+    current: &FlagRow,
+    amendment: &Amendment<'_>,
+) -> Result<Option<FlagRow>> {
+    let at = now();
+    let updated = diesel::update(
+        flags::table
+            .filter(flags::id.eq(current.id))
+            .filter(flags::version.eq(current.version)),
+    )
+    .set((
+        flags::indicators.eq(amendment.indicators),
+        flags::score.eq(amendment.score),
+        flags::version.eq(current.version + 1),
+        flags::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    diesel::insert_into(flag_transitions::table)
+        .values(&TransitionRow {
+            flag_id: current.id,
+            version: current.version + 1,
+            action: amendment.action.to_owned(),
+            from_state: Some(current.state.clone()),
+            to_state: current.state.clone(),
+            by_user: amendment.by.map(DbUuid),
+            at,
+            reason: amendment.reason.map(str::to_owned),
+            detail: amendment.detail.clone(),
+        })
+        .execute(conn)?;
+    find(conn, current.id.0)
+}
+
+/// Closes `absorbed` as merged into `survivor`, with a history entry;
+/// `false` when someone else moved it first.
+pub fn close_merged(
+    conn: &mut DbConnection,
+    absorbed: &FlagRow,
+    survivor: Uuid,
+    by: Option<Uuid>,
+    reason: &str,
+) -> Result<bool> {
+    let at = now();
+    let updated = diesel::update(
+        flags::table
+            .filter(flags::id.eq(absorbed.id))
+            .filter(flags::version.eq(absorbed.version)),
+    )
+    .set((
+        flags::state.eq(FlagState::Merged.as_str()),
+        flags::merged_into.eq(Some(DbUuid(survivor))),
+        flags::version.eq(absorbed.version + 1),
+        flags::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(flag_transitions::table)
+        .values(&TransitionRow {
+            flag_id: absorbed.id,
+            version: absorbed.version + 1,
+            action: "merge".to_owned(),
+            from_state: Some(absorbed.state.clone()),
+            to_state: FlagState::Merged.as_str().to_owned(),
+            by_user: by.map(DbUuid),
+            at,
+            reason: Some(reason.to_owned()),
+            detail: Some(serde_json::json!({ "merged_into": survivor }).to_string()),
+        })
+        .execute(conn)?;
+    Ok(true)
 }
 
 /// Which flags a review queue lists for `agency`: each part in its own

@@ -85,12 +85,13 @@ fn transition(app: &TestApp, token: &str, flag: &str, version: i64, body: Value)
         .json(body)
 }
 
-/// A flag raised by `inv.a`, under review by `sup.a2`: at version 2.
+/// A flag raised by `sup.a` (separate from the system's flag on the
+/// chain), under review by `sup.a2`: at version 2.
 fn flag_under_review(w: &World, shipment: Uuid) -> String {
     let raised = w.app.post(
         &format!("/api/v1/shipments/{shipment}/flags"),
-        &w.inv_a,
-        json!({ "reason": "4-AP declared as dye" }),
+        &w.sup_a,
+        json!({ "reason": "4-AP declared as dye", "separate": true }),
     );
     assert_eq!(raised.status, 201, "{}", raised.text);
     let flag = raised.json()["id"].as_str().unwrap().to_owned();
@@ -195,7 +196,7 @@ fn an_escalated_flag_reaches_the_other_agencys_supervisors(backend: Backend) {
     assert_eq!(last["by_username"], "sup.a2");
     assert_eq!(last["escalated_to_name"], "Phoenix PD");
     assert_eq!(last["reason"], "Consignee in Phoenix");
-    assert_eq!(own["raised_by_username"], "inv.a");
+    assert_eq!(own["raised_by_username"], "sup.a");
     let _ = w.agency_a;
 }
 
@@ -308,8 +309,9 @@ fn a_supervisor_triages_by_score_age_and_assignee(backend: Backend) {
     let raise = |shipment: Uuid| {
         let r = app.post(
             &format!("/api/v1/shipments/{shipment}/flags"),
-            &w.inv_a,
-            json!({ "reason": "tip" }),
+            &w.sup_a,
+            // Separate: on the 4-AP shipment the system's flag is open.
+            json!({ "reason": "tip", "separate": true }),
         );
         assert_eq!(r.status, 201, "{}", r.text);
         r.json()["id"].as_str().unwrap().to_owned()

@@ -4,8 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use interdict_app::chains::{self, ChainQuery};
+use interdict_app::flags::{RaiseFlagRequest, Raised};
 use interdict_app::links::{self, CreateLinkRequest};
-use interdict_app::records::{self, ReasonRequest};
+use interdict_app::records;
 use interdict_app::shipments::{self, ShipmentQuery};
 use interdict_app::suggestions::{self, SuggestionDecision};
 use interdict_app::{flags, AppError};
@@ -101,6 +102,7 @@ fn done_message(done: &str) -> Option<&'static str> {
         "recorded" => Some("The shipment was recorded."),
         "linked" => Some("The link was recorded."),
         "flagged" => Some("The chain was flagged for review."),
+        "added_to_flag" => Some("The chain already had an open flag: your reason was added to it."),
         "accepted" => Some("The suggestion was accepted and the link recorded."),
         "rejected" => Some("The suggestion was rejected."),
         _ => None,
@@ -137,6 +139,12 @@ async fn shipment_page(
     // Suggestions are for those who may link; others simply see none.
     let suggestions = suggestions::list(session, id).await.unwrap_or_default();
     let shipment = &detail.record.document;
+    let may_separate = session.actor().is_ok_and(|a| {
+        matches!(
+            interdict_domain::policy::decide_separate_flag(a),
+            interdict_domain::policy::Decision::Allow
+        )
+    });
     let others: Vec<Uuid> = links
         .iter()
         .flat_map(|l| [l.from, l.to])
@@ -318,6 +326,9 @@ async fn shipment_page(
             form.stack method="post" action={ "/shipments/" (id) "/flags" } {
                 (csrf(session))
                 (Input::new("Reason", "reason", "").kind("textarea").render(&outcome.flag_errors))
+                @if may_separate {
+                    label { input type="checkbox" name="separate" value="yes"; " Raise a separate flag even if the chain already has an open one" }
+                }
                 div.actions { button.danger #flag type="submit" { "Flag chain" } }
             }
         }
@@ -497,9 +508,13 @@ async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppErro
 pub async fn flag(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
-    let request = ReasonRequest::new(fields.text("reason"));
+    let request = RaiseFlagRequest {
+        reason: fields.text("reason"),
+        separate: fields.opt("separate").is_some(),
+    };
     match flags::raise(&session, id, &request).await {
-        Ok(_) => Ok(see_other(&format!("/shipments/{id}?done=flagged"))),
+        Ok(Raised::New(_)) => Ok(see_other(&format!("/shipments/{id}?done=flagged"))),
+        Ok(Raised::AddedTo(_)) => Ok(see_other(&format!("/shipments/{id}?done=added_to_flag"))),
         Err(e) if explainable(&e) => {
             let mut outcome = Outcome::default();
             outcome.flag_errors.absorb(&e, str::to_owned);
