@@ -12,7 +12,7 @@ use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
 use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder};
 use interdict_persistence::{agencies, users};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -169,6 +169,48 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
     .await;
     ctx.audited(ctx.event_on(AuditAction::ReviewQueue, "flag", "*"), page)
         .await
+}
+
+/// A supervisor a flag may be assigned to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewerView {
+    pub id: Uuid,
+    #[schema(example = "sup.garcia")]
+    pub username: String,
+    pub display_name: String,
+}
+
+/// The active supervisors of the caller's agency, to assign flags to
+/// (supervisors only).
+pub async fn reviewers(ctx: &Ctx) -> Result<Vec<ReviewerView>, AppError> {
+    let found = async {
+        let actor = ctx.actor()?.clone();
+        AppError::from_decision(policy::decide_reviewer_directory(&actor))?;
+        let agency = actor.agency_id;
+        let rows = ctx
+            .app
+            .db
+            .run(move |conn| Ok::<_, AppError>(users::supervisors(conn, agency)?))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|u| ReviewerView {
+                id: u.id.0,
+                username: u.username,
+                display_name: u.display_name,
+            })
+            .collect())
+    }
+    .await;
+    let agency = ctx
+        .actor()
+        .map(|a| a.agency_id.to_string())
+        .unwrap_or_default();
+    ctx.audited(
+        ctx.event_on(AuditAction::UserList, "reviewers", agency),
+        found,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

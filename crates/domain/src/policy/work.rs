@@ -134,6 +134,15 @@ pub fn decide_separate_flag(actor: &Actor) -> Decision {
     }
 }
 
+/// The directory of the agency's supervisors, to assign a flag to one of
+/// them, is for the supervisors who assign.
+pub fn decide_reviewer_directory(actor: &Actor) -> Decision {
+    match actor.role {
+        Role::Supervisor => Decision::Allow,
+        _ => Decision::Forbidden,
+    }
+}
+
 /// An account as a candidate to be assigned a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reviewer {

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use interdict_app::flags::{self, FlagDetail, FlagView, RaiseFlagRequest, Raised};
 use interdict_app::pagination::Page;
-use interdict_app::reviews::{self, QueueQuery, TransitionRequest};
+use interdict_app::reviews::{self, QueueQuery, ReviewerView, TransitionRequest};
 use uuid::Uuid;
 
 use super::records::versioned;
@@ -47,6 +47,14 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<web::Json<Page<FlagView>>, ApiError> {
     Ok(web::Json(reviews::queue(&caller, &query).await?))
+}
+
+/// The active supervisors of the caller's agency, whom a flag may be
+/// assigned to (supervisors only).
+#[utoipa::path(get, operation_id = "reviews_reviewers", path = "/api/v1/reviews/supervisors", tag = "reviews", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<ReviewerView>), (status = 401, content_type = "application/problem+json"), (status = 403, content_type = "application/problem+json")))]
+pub async fn reviewers(caller: Caller) -> Result<web::Json<Vec<ReviewerView>>, ApiError> {
+    Ok(web::Json(reviews::reviewers(&caller).await?))
 }
 
 /// A flag with its review history.
