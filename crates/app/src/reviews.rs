@@ -8,6 +8,7 @@ use interdict_domain::record::RecordKind;
 use interdict_domain::review::{
     next_state, FlagState, QueueView, ReviewAction, ReviewError, Transition,
 };
+use interdict_domain::risk::IndicatorCode;
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
 use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder};
@@ -38,6 +39,10 @@ pub struct QueueQuery {
     pub sort: Option<String>,
     /// `me`, `none` or a supervisor's id.
     pub assigned_to: Option<String>,
+    /// Only flags carrying this indicator, e.g. `pill_press`.
+    pub indicator: Option<String>,
+    /// Only flags owned by this agency (e.g. escalated to us by it).
+    pub agency_id: Option<Uuid>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -129,6 +134,15 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                 AppError::bad_request("assigned_to", "must be me, none or a user id")
             })?)),
         };
+        let indicator = match &query.indicator {
+            Some(code) => Some(
+                pick::<IndicatorCode>(code)
+                    .map_err(|m| AppError::bad_request("indicator", m))?
+                    .as_str(),
+            ),
+            None => None,
+        };
+        let owner_agency = query.agency_id;
         let (rows, more) = ctx
             .app
             .db
@@ -140,6 +154,8 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                     escalated_to_us: &escalated_to_us,
                     escalated_by_us: &escalated_by_us,
                     assigned_to,
+                    indicator,
+                    owner_agency,
                     include_withdrawn: matches!(
                         policy::visibility(&actor, RecordKind::Shipment),
                         policy::Visibility::Scoped {

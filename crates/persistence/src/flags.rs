@@ -288,6 +288,10 @@ pub struct QueueFilter<'a> {
     /// Only flags assigned to this user (`Some(Some)`), or to no one
     /// (`Some(None)`).
     pub assigned_to: Option<Option<Uuid>>,
+    /// Only flags carrying this indicator code (e.g. `pill_press`).
+    pub indicator: Option<&'a str>,
+    /// Only flags owned by this agency.
+    pub owner_agency: Option<Uuid>,
     /// Whether flags on withdrawn shipments are listed (only to a role
     /// that sees withdrawn records): the queue lists nothing the caller
     /// could not open.
@@ -343,6 +347,23 @@ pub fn queue(
         .limit(limit)
         .select(FlagRow::as_select())
         .into_boxed();
+    if let Some(code) = filter.indicator {
+        // The indicators are stored as JSON text: `"code":"…"` names one.
+        // `code` is a known indicator code (letters and `_`), escaped all
+        // the same.
+        let escaped = code
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            flags::indicators
+                .like(format!("%\"code\":\"{escaped}\"%"))
+                .escape('\\'),
+        );
+    }
+    if let Some(owner) = filter.owner_agency {
+        query = query.filter(flags::owner_agency_id.eq(DbUuid(owner)));
+    }
     query = match filter.assigned_to {
         None => query,
         Some(Some(user)) => query.filter(flags::assigned_to.eq(DbUuid(user))),

@@ -14,6 +14,7 @@ both_backends!(
     a_later_auto_flag_on_the_chain_attaches_to_its_open_flag,
     a_manual_flag_joins_the_chains_open_flag_unless_a_supervisor_separates_it,
     flags_of_different_agencies_are_not_merged,
+    a_supervisor_filters_the_queue_by_indicator_and_agency,
 );
 
 struct World {
@@ -319,4 +320,51 @@ fn flags_of_different_agencies_are_not_merged(backend: Backend) {
     assert_eq!(open_flags(app, &w.sup_a, &[ours]).len(), 1);
     assert_eq!(open_flags(app, &w.sup_b, &[theirs]).len(), 1);
     assert!(!app.last_audit(10).iter().any(|e| e.action == "flag.merge"));
+}
+
+fn a_supervisor_filters_the_queue_by_indicator_and_agency(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let ours = flagged_leg(&w, &w.inv_a, "CN", "US", 1);
+    let theirs = flagged_leg(&w, &w.inv_b, "CN", "US", 2);
+    let press = press_leg(&w, &w.inv_a, "TP-99");
+    let raised = app.post(
+        &format!("/api/v1/shipments/{press}/flags"),
+        &w.inv_a,
+        json!({ "reason": "Press without an importer" }),
+    );
+    assert_eq!(raised.status, 201, "{}", raised.text);
+    let on = |query: &str| -> Vec<String> {
+        let response = app.get(
+            &format!("/api/v1/reviews/queue?view=review{query}"),
+            &w.sup_a,
+        );
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["shipment_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Sup A decides flags of both agencies (the task force shares them).
+    let all = on("");
+    for id in [ours, theirs, press] {
+        assert!(all.contains(&id.to_string()), "{id} missing: {all:?}");
+    }
+    assert_eq!(on("&indicator=pill_press"), [press.to_string()]);
+    let chemical = on("&indicator=controlled_chemical");
+    assert!(chemical.contains(&ours.to_string()) && chemical.contains(&theirs.to_string()));
+    assert!(!chemical.contains(&press.to_string()));
+    let harris = open_flags(app, &w.sup_b, &[theirs])[0]["owner_agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(on(&format!("&agency_id={harris}")), [theirs.to_string()]);
+    assert_eq!(
+        on(&format!("&agency_id={harris}&indicator=pill_press")),
+        Vec::<String>::new()
+    );
+    app.get("/api/v1/reviews/queue?indicator=cannon", &w.sup_a)
+        .assert_problem(400, "bad-request");
 }

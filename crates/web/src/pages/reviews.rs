@@ -76,6 +76,23 @@ pub async fn queue(
     let chosen_view = q.view.clone().unwrap_or_default();
     let found = reviews::queue(&session, &q).await?;
     let states: Vec<&str> = FlagState::ALL.iter().map(|s| s.as_str()).collect();
+    let indicators: Vec<(String, String)> = std::iter::once((String::new(), "any".to_owned()))
+        .chain(
+            interdict_domain::risk::IndicatorCode::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), super::labels::words(c.as_str()))),
+        )
+        .collect();
+    let agencies: Vec<(String, String)> = std::iter::once((String::new(), "any".to_owned()))
+        .chain(
+            super::admin::listed_agencies(&session)
+                .await
+                .into_iter()
+                .filter(|a| !a.is_system)
+                .map(|a| (a.id.to_string(), a.name)),
+        )
+        .collect();
+    let chosen_agency = q.agency_id.map(|a| a.to_string()).unwrap_or_default();
     let views: Vec<(String, String)> = QueueView::ALL
         .iter()
         .map(|v| (v.as_str().to_owned(), queue_view_label(*v).to_owned()))
@@ -88,6 +105,8 @@ pub async fn queue(
                 (select("State", "state", &any_of(&states), &chosen, &Errors::default()))
                 (select("Sort", "sort", &sorts(), q.sort.as_deref().unwrap_or_default(), &Errors::default()))
                 (select("Assigned", "assigned_to", &assignments(), q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Indicator", "indicator", &indicators, q.indicator.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Agency", "agency_id", &agencies, &chosen_agency, &Errors::default()))
                 div.actions { button type="submit" { "Show" } }
             }
         }
