@@ -115,7 +115,7 @@ fn suggestion_table(session: &Session, id: Uuid, list: &[Suggestion]) -> maud::M
                     td { a href={ "/shipments/" (s.candidate) } { (s.candidate_reference.clone().unwrap_or_else(|| "shipment".to_owned())) } }
                     td { (s.candidate_route) }
                     td {
-                        (s.candidate_departure.as_ref().map(when).unwrap_or_else(|| "—".to_owned()))
+                        @match &s.candidate_departure { Some(at) => (when(at)), None => "—" }
                         @if let Some(arrived) = &s.candidate_arrival { " → " (when(arrived)) }
                     }
                     td { (strength(s.score)) " (" (s.score) ")" @if s.from == id { br; span.muted { "continues this one" } } @else { br; span.muted { "comes before this one" } } }
