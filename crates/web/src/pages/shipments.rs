@@ -144,7 +144,9 @@ fn done_message(done: &str) -> Option<&'static str> {
         "recorded" => Some("The shipment was recorded."),
         "linked" => Some("The link was recorded."),
         "flagged" => Some("The chain was flagged for review."),
-        "added_to_flag" => Some("The chain already had an open flag: your reason was added to it."),
+        "added_to_flag" => Some(
+            "The chain was already flagged for review: your reason was added to its open flag.",
+        ),
         "accepted" => Some("The suggestion was accepted and the link recorded."),
         "rejected" => Some("The suggestion was rejected."),
         _ => None,
