@@ -42,6 +42,8 @@ pub struct FlagView {
     pub shipment_reference: Option<String>,
     pub owner_agency_id: Uuid,
     pub owner_agency_name: Option<String>,
+    /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or
+    /// `merged` (closed into `merged_into`).
     #[schema(example = "open")]
     pub state: String,
     pub reason: String,

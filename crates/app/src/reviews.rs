@@ -30,7 +30,7 @@ pub struct QueueQuery {
     /// escalated to the caller's), `review`, `escalated_to_us` or
     /// `escalated_by_us`.
     pub view: Option<String>,
-    /// `open`, `under_review`, `confirmed`, `dismissed` or `escalated`;
+    /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or `merged`;
     /// by default the flags still to decide, and escalated ones in the
     /// escalation views.
     pub state: Option<String>,
