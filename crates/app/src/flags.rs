@@ -5,8 +5,12 @@ use chrono::{DateTime, Utc};
 use interdict_domain::audit::AuditAction;
 use std::collections::HashMap;
 
+use interdict_domain::audit::{AuditEvent, Outcome};
 use interdict_domain::policy::{self, Actor, FlagSight, RecordAction, Visibility};
 use interdict_domain::record::RecordKind;
+use interdict_domain::review::{self, FlagState, OpenFlag};
+use interdict_domain::risk::Assessment;
+use interdict_persistence::audit::AuditContext;
 use interdict_persistence::flags::{self, FlagRow, TransitionRow};
 use interdict_persistence::{names, records, DbConnection, DbUuid};
 use serde::{Deserialize, Serialize};
@@ -14,7 +18,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::context::Ctx;
+use crate::context::{Ctx, SYSTEM_ROLE};
 use crate::error::AppError;
 use crate::records::{shipment_for, ReasonRequest, Versioned};
 use crate::{risk, utc};
@@ -38,6 +42,8 @@ pub struct FlagView {
     pub shipment_reference: Option<String>,
     pub owner_agency_id: Uuid,
     pub owner_agency_name: Option<String>,
+    /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or
+    /// `merged` (closed into `merged_into`).
     #[schema(example = "open")]
     pub state: String,
     pub reason: String,
@@ -53,6 +59,8 @@ pub struct FlagView {
     pub assigned_to_username: Option<String>,
     pub escalated_to: Option<Uuid>,
     pub escalated_to_name: Option<String>,
+    /// The flag this one was merged into, when its state is `merged`.
+    pub merged_into: Option<Uuid>,
     /// Send back in `If-Match` with a decision.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -82,6 +90,7 @@ impl From<FlagRow> for FlagView {
             assigned_to_username: None,
             escalated_to: row.escalated_to.map(|u| u.0),
             escalated_to_name: None,
+            merged_into: row.merged_into.map(|f| f.0),
             version: row.version,
             updated_at: utc(row.updated_at),
             age_days: 0,
@@ -177,6 +186,16 @@ impl Names {
 struct Detail {
     assigned_to: Option<Uuid>,
     escalated_to: Option<Uuid>,
+}
+
+/// The flags one merged, or the one it was merged into, from a `merge`
+/// entry's detail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct MergeDetail {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
 }
 
 impl Detail {
@@ -325,20 +344,240 @@ pub async fn show(ctx: &Ctx, id: Uuid) -> Result<FlagDetail, AppError> {
         .await
 }
 
-/// Flags the chain through a shipment for its agency's supervisors.
-pub async fn raise(ctx: &Ctx, id: Uuid, request: &ReasonRequest) -> Result<FlagView, AppError> {
+/// What raising a flag asks for.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseFlagRequest {
+    /// Why; kept with the flag for oversight.
+    #[schema(example = "4-AP declared as industrial dye")]
+    pub reason: String,
+    /// A supervisor's choice to raise a second flag although the chain
+    /// already has an open one; otherwise the reason is added to that flag.
+    #[serde(default)]
+    pub separate: bool,
+}
+
+/// What raising a flag did: a new flag, or the reason added to the
+/// chain's open flag.
+#[derive(Debug, Clone)]
+pub enum Raised {
+    New(FlagView),
+    AddedTo(FlagView),
+}
+
+/// The indicators stored on a flag.
+fn indicators_of(row: &FlagRow) -> Vec<FlagIndicator> {
+    serde_json::from_str(&row.indicators).unwrap_or_default()
+}
+
+/// `row`'s indicators as the chain now shows them (`more`, a whole-chain
+/// assessment), keeping those of its own the chain no longer shows, with
+/// the higher of the scores: `None` when that adds no kind of indicator
+/// and no score.
+fn joined(
+    row: &FlagRow,
+    more: &[FlagIndicator],
+    score: f64,
+) -> Result<Option<(String, f64)>, AppError> {
+    let before = indicators_of(row);
+    let new_kind = more
+        .iter()
+        .any(|m| !before.iter().any(|b| b.code == m.code));
+    if !new_kind && score <= row.score {
+        return Ok(None);
+    }
+    let mut after = more.to_vec();
+    after.extend(
+        before
+            .into_iter()
+            .filter(|b| !more.iter().any(|m| m.code == b.code)),
+    );
+    let text = serde_json::to_string(&after).map_err(AppError::internal)?;
+    Ok(Some((text, row.score.max(score))))
+}
+
+/// The undecided flags of `agency` on the chain through `nodes`, the one a
+/// new reason joins first (under review, then oldest).
+fn open_on_chain(
+    conn: &mut DbConnection,
+    nodes: &[Uuid],
+    agency: Uuid,
+) -> Result<Vec<FlagRow>, AppError> {
+    let mut open = Vec::new();
+    for flag in flags::on_shipments(conn, nodes)? {
+        if flag.owner_agency_id.0 == agency && !flag.state()?.is_decided() {
+            open.push(flag);
+        }
+    }
+    open.sort_by_key(|f| (f.state != FlagState::UnderReview.as_str(), f.id.0));
+    Ok(open)
+}
+
+fn moved_first() -> AppError {
+    AppError::Conflict("a flag on this chain changed meanwhile; try again".into())
+}
+
+/// A system audit entry about `flag` in the caller's transaction.
+fn system_event(
+    context: &mut AuditContext<'_>,
+    action: AuditAction,
+    owner: Uuid,
+    flag: Uuid,
+    detail: Value,
+) {
+    let mut event = AuditEvent::at(action, context.occurred_at);
+    event.agency_id = Some(owner);
+    event.role = Some(SYSTEM_ROLE.into());
+    event.object_type = Some("flag".into());
+    event.object_id = Some(flag.to_string());
+    event.request_id = context.request_id.clone();
+    event.outcome = Outcome::Allowed;
+    event.detail = Some(detail.to_string());
+    context.also(event);
+}
+
+/// One open flag per chain: after a link, the undecided flags of each
+/// agency on the chain through `nodes` merge into one, with the union of
+/// their indicators, the highest score and a history entry on each; each
+/// merge has its own audit entry in the caller's transaction. `by` is who
+/// made the link.
+pub(crate) fn merge_on_chain(
+    conn: &mut DbConnection,
+    context: &mut AuditContext<'_>,
+    nodes: &[Uuid],
+    by: Option<Uuid>,
+    reason: &str,
+) -> Result<(), AppError> {
+    let rows = flags::on_shipments(conn, nodes)?;
+    let mut open = Vec::with_capacity(rows.len());
+    for row in &rows {
+        open.push(OpenFlag {
+            id: row.id.0,
+            owner_agency: row.owner_agency_id.0,
+            state: row.state()?,
+        });
+    }
+    for merge in review::merge_plan(&open) {
+        let find = |id: Uuid| rows.iter().find(|r| r.id.0 == id).ok_or(AppError::NotFound);
+        let survivor = find(merge.survivor)?;
+        let mut indicators = indicators_of(survivor);
+        let mut score = survivor.score;
+        for id in &merge.absorbed {
+            let absorbed = find(*id)?;
+            indicators = review::union_indicators(
+                &indicators,
+                &indicators_of(absorbed),
+                |i| (i.code.clone(), i.sentence.clone()),
+                |i| i.weight,
+            );
+            score = score.max(absorbed.score);
+            if !flags::close_merged(conn, absorbed, merge.survivor, by, reason)? {
+                return Err(moved_first());
+            }
+        }
+        let text = serde_json::to_string(&indicators).map_err(AppError::internal)?;
+        let detail = MergeDetail {
+            merged: merge.absorbed.clone(),
+            merged_into: None,
+        };
+        flags::amend(
+            conn,
+            survivor,
+            &flags::Amendment {
+                action: "merge",
+                indicators: &text,
+                score,
+                by,
+                reason: Some(reason),
+                detail: Some(serde_json::to_string(&detail).map_err(AppError::internal)?),
+            },
+        )?
+        .ok_or_else(moved_first)?;
+        system_event(
+            context,
+            AuditAction::FlagMerge,
+            survivor.owner_agency_id.0,
+            merge.survivor,
+            serde_json::json!({ "merged": merge.absorbed, "by": by, "reason": reason }),
+        );
+    }
+    Ok(())
+}
+
+/// A later assessment of a chain that reaches the threshold while the
+/// owner already has an open flag on it: its indicators join that flag
+/// (nothing is written if they add nothing). Returns whether there was
+/// such a flag.
+pub(crate) fn attach_to_open(
+    conn: &mut DbConnection,
+    context: &mut AuditContext<'_>,
+    nodes: &[Uuid],
+    owner: Uuid,
+    assessment: &Assessment,
+    reason: &str,
+) -> Result<bool, AppError> {
+    let Some(open) = open_on_chain(conn, nodes, owner)?.into_iter().next() else {
+        return Ok(false);
+    };
+    let more: Vec<FlagIndicator> = serde_json::to_value(&assessment.indicators)
+        .and_then(serde_json::from_value)
+        .map_err(AppError::internal)?;
+    if let Some((text, score)) = joined(&open, &more, assessment.score)? {
+        flags::amend(
+            conn,
+            &open,
+            &flags::Amendment {
+                action: "attach",
+                indicators: &text,
+                score,
+                by: None,
+                reason: Some(reason),
+                detail: None,
+            },
+        )?
+        .ok_or_else(moved_first)?;
+        system_event(
+            context,
+            AuditAction::FlagAmend,
+            owner,
+            open.id.0,
+            serde_json::json!({ "by": "system", "score": assessment.score }),
+        );
+    }
+    Ok(true)
+}
+
+/// `flag` as `actor` sees it, named.
+fn named(conn: &mut DbConnection, actor: &Actor, flag: FlagRow) -> Result<FlagView, AppError> {
+    let sight = sight_of(conn, actor, &flag)?;
+    let names = Names::load(conn, [&flag], &[])?;
+    Ok(FlagView::seen(flag, sight, &names))
+}
+
+/// Flags the chain through a shipment for its agency's supervisors. If
+/// the chain already has an open flag of that agency the caller can see,
+/// the reason (and what the chain now shows) is added to it instead,
+/// unless a supervisor asks for a separate flag.
+pub async fn raise(ctx: &Ctx, id: Uuid, request: &RaiseFlagRequest) -> Result<Raised, AppError> {
     let event = ctx.event_on(AuditAction::FlagRaise, "shipment", id);
-    let reason = match request.reason() {
+    let reason = match ReasonRequest::new(request.reason.clone()).reason() {
         Ok(reason) => reason,
         Err(e) => return ctx.reject(event, e).await,
     };
     let actor = ctx.actor()?.clone();
+    let separate = request.separate;
+    if separate {
+        if let Err(e) = AppError::from_decision(policy::decide_separate_flag(&actor)) {
+            return ctx.reject(event, e).await;
+        }
+    }
     let config = ctx.app.config.clone();
-    let flag = ctx
+    let (flag, added) = ctx
         .app
         .audit
-        .perform(event, move |conn, event| -> Result<_, AppError> {
+        .perform(event, move |conn, event| -> Result<(FlagView, bool), AppError> {
             let row = shipment_for(conn, &actor, id, RecordAction::Flag)?;
+            let owner = row.owner_agency_id.0;
             let assessed = risk::chain(
                 conn,
                 id,
@@ -347,21 +586,66 @@ pub async fn raise(ctx: &Ctx, id: Uuid, request: &ReasonRequest) -> Result<FlagV
                 Some(&actor),
                 Some(event.refresh),
             )?;
+            let open = if separate {
+                None
+            } else {
+                let mut seen = None;
+                for flag in open_on_chain(conn, &assessed.trace.nodes, owner)? {
+                    if matches!(sight_of(conn, &actor, &flag), Ok((FlagSight::Full, _))) {
+                        seen = Some(flag);
+                        break;
+                    }
+                }
+                seen
+            };
+            if let Some(open) = open {
+                let more: Vec<FlagIndicator> =
+                    serde_json::to_value(&assessed.assessment.indicators)
+                        .and_then(serde_json::from_value)
+                        .map_err(AppError::internal)?;
+                let (text, score) = joined(&open, &more, assessed.assessment.score)?
+                    .unwrap_or_else(|| (open.indicators.clone(), open.score));
+                let flag = flags::amend(
+                    conn,
+                    &open,
+                    &flags::Amendment {
+                        action: "add_reason",
+                        indicators: &text,
+                        score,
+                        by: Some(actor.user_id),
+                        reason: Some(&reason),
+                        detail: None,
+                    },
+                )?
+                .ok_or_else(moved_first)?;
+                event.detail = Some(
+                    serde_json::json!({ "flag_id": flag.id.0, "reason": reason, "added_to_open_flag": true })
+                        .to_string(),
+                );
+                return Ok((named(conn, &actor, flag)?, true));
+            }
             let indicators = serde_json::to_string(&assessed.assessment.indicators)
                 .map_err(AppError::internal)?;
             let flag = flags::raise(
                 conn,
                 id,
-                row.owner_agency_id.0,
+                owner,
                 &reason,
                 assessed.assessment.score,
                 &indicators,
                 Some(actor.user_id),
             )?;
-            event.detail =
-                Some(serde_json::json!({ "flag_id": flag.id.0, "reason": reason }).to_string());
-            Ok(flag)
+            event.detail = Some(
+                serde_json::json!({ "flag_id": flag.id.0, "reason": reason, "separate": separate })
+                    .to_string(),
+            );
+            Ok((named(conn, &actor, flag)?, false))
         })
         .await?;
-    Ok(FlagView::from(flag).aged(ctx.app.now(), ctx.app.config.overdue_after))
+    let flag = flag.aged(ctx.app.now(), ctx.app.config.overdue_after);
+    Ok(if added {
+        Raised::AddedTo(flag)
+    } else {
+        Raised::New(flag)
+    })
 }

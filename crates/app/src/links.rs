@@ -115,6 +115,13 @@ pub(crate) fn insert(
     context.detail =
         Some(serde_json::json!({ "link_id": row.id.0, "from": from, "to": to }).to_string());
     let trace = chains::trace(conn, to, &config.chain_limits)?;
+    crate::flags::merge_on_chain(
+        conn,
+        context,
+        &trace.nodes,
+        Some(actor.user_id),
+        &format!("Shipments linked ({})", relation.as_str()),
+    )?;
     risk::auto_flag(conn, context, to, trace, &config.risk)?;
     Ok(row)
 }

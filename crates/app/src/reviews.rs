@@ -8,11 +8,12 @@ use interdict_domain::record::RecordKind;
 use interdict_domain::review::{
     next_state, FlagState, QueueView, ReviewAction, ReviewError, Transition,
 };
+use interdict_domain::risk::IndicatorCode;
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
 use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder, RaisedFilter};
 use interdict_persistence::{agencies, users};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -29,7 +30,7 @@ pub struct QueueQuery {
     /// escalated to the caller's), `review`, `escalated_to_us` or
     /// `escalated_by_us`.
     pub view: Option<String>,
-    /// `open`, `under_review`, `confirmed`, `dismissed` or `escalated`;
+    /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or `merged`;
     /// by default the flags still to decide, and escalated ones in the
     /// escalation views.
     pub state: Option<String>,
@@ -41,6 +42,10 @@ pub struct QueueQuery {
     /// `true`: only flags still undecided `[review] overdue_after_days`
     /// after they were raised; `false`: only those that are not.
     pub overdue: Option<bool>,
+    /// Only flags carrying this indicator, e.g. `pill_press`.
+    pub indicator: Option<String>,
+    /// Only flags owned by this agency (e.g. escalated to us by it).
+    pub agency_id: Option<Uuid>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -152,6 +157,15 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                 AppError::bad_request("assigned_to", "must be me, none or a user id")
             })?)),
         };
+        let indicator = match &query.indicator {
+            Some(code) => Some(
+                pick::<IndicatorCode>(code)
+                    .map_err(|m| AppError::bad_request("indicator", m))?
+                    .as_str(),
+            ),
+            None => None,
+        };
+        let owner_agency = query.agency_id;
         let (rows, more) = ctx
             .app
             .db
@@ -164,6 +178,8 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                     escalated_by_us: &escalated_by_us,
                     assigned_to,
                     raised,
+                    indicator,
+                    owner_agency,
                     include_withdrawn: matches!(
                         policy::visibility(&actor, RecordKind::Shipment),
                         policy::Visibility::Scoped {
@@ -197,6 +213,48 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
     .await;
     ctx.audited(ctx.event_on(AuditAction::ReviewQueue, "flag", "*"), page)
         .await
+}
+
+/// A supervisor a flag may be assigned to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewerView {
+    pub id: Uuid,
+    #[schema(example = "sup.garcia")]
+    pub username: String,
+    pub display_name: String,
+}
+
+/// The active supervisors of the caller's agency, to assign flags to
+/// (supervisors only).
+pub async fn reviewers(ctx: &Ctx) -> Result<Vec<ReviewerView>, AppError> {
+    let found = async {
+        let actor = ctx.actor()?.clone();
+        AppError::from_decision(policy::decide_reviewer_directory(&actor))?;
+        let agency = actor.agency_id;
+        let rows = ctx
+            .app
+            .db
+            .run(move |conn| Ok::<_, AppError>(users::supervisors(conn, agency)?))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|u| ReviewerView {
+                id: u.id.0,
+                username: u.username,
+                display_name: u.display_name,
+            })
+            .collect())
+    }
+    .await;
+    let agency = ctx
+        .actor()
+        .map(|a| a.agency_id.to_string())
+        .unwrap_or_default();
+    ctx.audited(
+        ctx.event_on(AuditAction::UserList, "reviewers", agency),
+        found,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

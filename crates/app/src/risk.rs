@@ -92,13 +92,13 @@ pub(crate) fn auto_flag(
     weights: &RiskWeights,
 ) -> Result<(), AppError> {
     let assessed = assess(conn, trace, weights, None, Some(context.refresh))?;
-    let decision = risk::auto_flag(&assessed.assessment, weights, || {
-        let mut under_way = false;
-        for flag in flags::on_shipments(conn, &assessed.trace.nodes)? {
-            under_way |= !flag.state()?.is_decided();
+    let mut open = Vec::new();
+    for flag in flags::on_shipments(conn, &assessed.trace.nodes)? {
+        if !flag.state()?.is_decided() {
+            open.push(flag);
         }
-        Ok::<_, AppError>(under_way)
-    })?;
+    }
+    let decision = risk::auto_flag(&assessed.assessment, weights, || Ok::<_, AppError>(false))?;
     let Some(reason) = decision else {
         return Ok(());
     };
@@ -113,11 +113,29 @@ pub(crate) fn auto_flag(
     else {
         return Ok(());
     };
+    let owner = row.owner_agency_id.0;
+    // One open flag per chain: a chain its owner already flagged gets what
+    // it now shows added to that flag; a chain another agency flagged is
+    // left to that flag, as before.
+    if open.iter().any(|f| f.owner_agency_id.0 == owner) {
+        crate::flags::attach_to_open(
+            conn,
+            context,
+            &assessed.trace.nodes,
+            owner,
+            &assessed.assessment,
+            &reason,
+        )?;
+        return Ok(());
+    }
+    if !open.is_empty() {
+        return Ok(());
+    }
     raise(
         conn,
         context,
         shipment,
-        row.owner_agency_id.0,
+        owner,
         &assessed.assessment,
         &reason,
     )

@@ -2,9 +2,9 @@
 //! start) of another, each with its reasons. Investigators accept one,
 //! which links the two, or reject it, and it is not proposed again.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use interdict_domain::audit::AuditAction;
-use interdict_domain::chain::LinkRelation;
+use interdict_domain::chain::{evidence_score, Evidence, LinkRelation};
 use interdict_domain::party::normalise_name;
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::RecordKind;
@@ -25,19 +25,61 @@ use crate::error::AppError;
 use crate::links::{self, LinkView};
 use crate::records::shipment_for;
 
+/// One candidate for a link, with every reason to link it together;
+/// suggestions come strongest evidence first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Suggestion {
     /// The proposed link: `to` continues `from`.
     pub from: Uuid,
     pub to: Uuid,
+    /// The other shipment (`from` or `to`).
+    pub candidate: Uuid,
+    /// Its reference, e.g. `TXHSI0100-2026-000123`.
+    pub candidate_reference: Option<String>,
+    /// Its route, port codes where recorded: `CNWUH → MXZLO → MXNLD`.
+    pub candidate_route: String,
+    /// When it departed and arrived, where recorded.
+    pub candidate_departure: Option<DateTime<Utc>>,
+    pub candidate_arrival: Option<DateTime<Utc>>,
+    /// How strong the evidence is: a shared identifier weighs 5, a party
+    /// handing over 3, place and time 1, summed over the reasons.
+    pub score: u32,
     /// Why, in words.
     pub reasons: Vec<String>,
+}
+
+/// A candidate while suggestions are gathered.
+struct Candidate {
+    from: Uuid,
+    to: Uuid,
+    evidence: Vec<Evidence>,
+    reasons: Vec<String>,
+}
+
+/// A shipment's route as the pages name it: each stop's port code, else
+/// its city, else its country.
+fn route(shipment: &Shipment) -> String {
+    let stop = |l: &interdict_domain::shipment::Location| {
+        l.locode
+            .clone()
+            .or_else(|| l.city.clone())
+            .unwrap_or_else(|| l.country.to_string())
+    };
+    let mut stops: Vec<String> = Vec::new();
+    if let Some(first) = shipment.legs.first() {
+        stops.push(stop(&first.from));
+    }
+    for leg in &shipment.legs {
+        stops.push(stop(&leg.to));
+    }
+    stops.join(" → ")
 }
 
 const PER_REASON: i64 = 50;
 
 struct Loaded {
     shipment: Shipment,
+    reference: Option<String>,
 }
 
 fn load(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Option<Loaded>, AppError> {
@@ -46,9 +88,10 @@ fn load(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Option<Loade
         return Ok(None);
     };
     let input: ShipmentInput = serde_json::from_str(&row.body).map_err(AppError::internal)?;
-    Ok(Shipment::validate(&input)
-        .ok()
-        .map(|shipment| Loaded { shipment }))
+    Ok(Shipment::validate(&input).ok().map(|shipment| Loaded {
+        shipment,
+        reference: row.reference,
+    }))
 }
 
 fn party_names(
@@ -110,9 +153,25 @@ fn suggestions(
     let Some(me) = load(conn, actor, id)? else {
         return Err(AppError::NotFound);
     };
-    let mut found: BTreeMap<(Uuid, Uuid), Vec<String>> = BTreeMap::new();
-    let mut add =
-        |from: Uuid, to: Uuid, reason: String| found.entry((from, to)).or_default().push(reason);
+    // One entry per candidate, with all its reasons; the direction is the
+    // one its strongest evidence gives.
+    let mut found: BTreeMap<Uuid, Candidate> = BTreeMap::new();
+    let mut add = |from: Uuid, to: Uuid, evidence: Evidence, reason: String| {
+        let other = if from == id { to } else { from };
+        let entry = found.entry(other).or_insert_with(|| Candidate {
+            from,
+            to,
+            evidence: Vec::new(),
+            reasons: Vec::new(),
+        });
+        if entry.evidence.iter().all(|e| *e > evidence) {
+            (entry.from, entry.to) = (from, to);
+        }
+        if !entry.reasons.contains(&reason) {
+            entry.evidence.push(evidence);
+            entry.reasons.push(reason);
+        }
+    };
 
     // Shared identifiers: earlier shipment first.
     let my_time = me.shipment.shipped_at();
@@ -129,6 +188,7 @@ fn suggestions(
         add(
             from,
             to,
+            Evidence::SharedIdentifier,
             format!("Both carry the {} {value}.", kind.replace('_', " ")),
         );
     }
@@ -151,9 +211,9 @@ fn suggestions(
                     other_role.as_str()
                 );
                 if forward {
-                    add(id, other, reason);
+                    add(id, other, Evidence::PartyHandover, reason);
                 } else {
-                    add(other, id, reason);
+                    add(other, id, Evidence::PartyHandover, reason);
                 }
             }
         }
@@ -207,6 +267,7 @@ fn suggestions(
                 add(
                     id,
                     other,
+                    Evidence::PlaceAndTime,
                     format!("Departs from {place} {when} this shipment arrived there."),
                 );
             }
@@ -219,21 +280,45 @@ fn suggestions(
         .filter(|l| l.withdrawn_at.is_none())
         .map(|l| (l.from_shipment_id.0, l.to_shipment_id.0))
         .collect();
-    let mut list: Vec<Suggestion> = found
-        .into_iter()
-        .filter(|((from, to), _)| {
-            let other = if *from == id { *to } else { *from };
-            !decided.contains(&other)
-                && !linked
-                    .iter()
-                    .any(|(a, b)| (a == from && b == to) || (a == to && b == from))
-        })
-        .map(|((from, to), mut reasons)| {
-            reasons.dedup();
-            Suggestion { from, to, reasons }
-        })
-        .collect();
-    list.sort_by_key(|s| std::cmp::Reverse(s.reasons.len()));
+    let mut list = Vec::new();
+    for (other, c) in found {
+        let linked_already = linked
+            .iter()
+            .any(|(a, b)| (*a == c.from && *b == c.to) || (*a == c.to && *b == c.from));
+        if decided.contains(&other) || linked_already {
+            continue;
+        }
+        let Some(them) = load(conn, actor, other)? else {
+            continue;
+        };
+        list.push(Suggestion {
+            from: c.from,
+            to: c.to,
+            candidate: other,
+            candidate_reference: them.reference,
+            candidate_route: route(&them.shipment),
+            candidate_departure: them.shipment.shipped_at(),
+            candidate_arrival: them
+                .shipment
+                .legs
+                .last()
+                .and_then(|l| l.arrival_at.or(l.departure_at)),
+            score: evidence_score(&c.evidence),
+            reasons: c.reasons,
+        });
+    }
+    // Strongest evidence first; then more reasons; then the nearest in time.
+    let near = |s: &Suggestion| match (s.candidate_departure, my_time) {
+        (Some(a), Some(b)) => (a - b).num_seconds().unsigned_abs(),
+        _ => u64::MAX,
+    };
+    list.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(b.reasons.len().cmp(&a.reasons.len()))
+            .then(near(a).cmp(&near(b)))
+            .then(a.candidate.cmp(&b.candidate))
+    });
     Ok(list)
 }
 
@@ -308,7 +393,7 @@ pub async fn decide(
             shipment_for(conn, &actor, id, RecordAction::Link)?;
             let suggestion = suggestions(conn, &actor, id, config.suggestion_window)?
                 .into_iter()
-                .find(|s| s.from == candidate || s.to == candidate)
+                .find(|s| s.candidate == candidate)
                 .ok_or(AppError::NotFound)?;
             let link = if accept {
                 let evidence = format!("Accepted suggestion: {}", suggestion.reasons.join(" "));

@@ -16,6 +16,33 @@ choice!(LinkRelation {
     SameEquipment => "same_equipment",
 });
 
+/// What a suggested link rests on. A shared identifier (a container, an
+/// air waybill, a press's serial) is the strongest evidence, a party that
+/// hands over to the other next, a departure from where the other arrived
+/// soon after the weakest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    SharedIdentifier,
+    PartyHandover,
+    PlaceAndTime,
+}
+
+impl Evidence {
+    pub fn weight(self) -> u32 {
+        match self {
+            Self::SharedIdentifier => 5,
+            Self::PartyHandover => 3,
+            Self::PlaceAndTime => 1,
+        }
+    }
+}
+
+/// How strongly a candidate's reasons together suggest a link: the sum of
+/// their weights.
+pub fn evidence_score(reasons: &[Evidence]) -> u32 {
+    reasons.iter().map(|e| e.weight()).sum()
+}
+
 /// How far a trace may go: the depth from the traced shipment, the number
 /// of shipments, and the number of paths listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +149,16 @@ pub fn closes_cycle(edges: &[Edge], from: Uuid, to: Uuid) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_ranks_identifiers_over_parties_over_place() {
+        use Evidence::*;
+        assert!(evidence_score(&[SharedIdentifier]) > evidence_score(&[PartyHandover]));
+        assert!(evidence_score(&[PartyHandover]) > evidence_score(&[PlaceAndTime]));
+        // Two kinds of evidence outweigh either alone.
+        assert!(evidence_score(&[PartyHandover, PlaceAndTime]) > evidence_score(&[PartyHandover]));
+        assert_eq!(evidence_score(&[]), 0);
+    }
     use proptest::prelude::*;
 
     fn id(n: u8) -> Uuid {

@@ -13,6 +13,7 @@ pub mod codes;
 pub mod die_mold;
 pub mod equipment;
 pub mod identifier;
+pub mod labels;
 pub mod locode;
 pub mod manifest;
 pub mod matching;

@@ -13,12 +13,80 @@ choice!(FlagState {
     Confirmed => "confirmed",
     Dismissed => "dismissed",
     Escalated => "escalated",
+    Merged => "merged",
 });
 
 impl FlagState {
     pub fn is_decided(self) -> bool {
-        matches!(self, Self::Confirmed | Self::Dismissed | Self::Escalated)
+        matches!(
+            self,
+            Self::Confirmed | Self::Dismissed | Self::Escalated | Self::Merged
+        )
     }
+}
+
+/// An undecided flag on a chain, as the merge sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenFlag {
+    pub id: Uuid,
+    pub owner_agency: Uuid,
+    pub state: FlagState,
+}
+
+/// One merge: `absorbed` go into `survivor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merge {
+    pub survivor: Uuid,
+    pub absorbed: Vec<Uuid>,
+}
+
+/// One open flag per chain and agency: the undecided flags of `flags` (all
+/// on one chain) that must merge, per owning agency. The flag already under
+/// review survives (its reviewer keeps it), then the oldest (ids are
+/// UUIDv7, in the order they were raised). Flags of different agencies are
+/// never merged: each agency decides its own, and none may read another's.
+pub fn merge_plan(flags: &[OpenFlag]) -> Vec<Merge> {
+    let mut agencies: Vec<Uuid> = flags.iter().map(|f| f.owner_agency).collect();
+    agencies.sort();
+    agencies.dedup();
+    let mut plan = Vec::new();
+    for agency in agencies {
+        let mut own: Vec<&OpenFlag> = flags
+            .iter()
+            .filter(|f| f.owner_agency == agency && !f.state.is_decided())
+            .collect();
+        if own.len() < 2 {
+            continue;
+        }
+        own.sort_by_key(|f| (f.state != FlagState::UnderReview, f.id));
+        plan.push(Merge {
+            survivor: own[0].id,
+            absorbed: own[1..].iter().map(|f| f.id).collect(),
+        });
+    }
+    plan
+}
+
+/// The indicators of two flags together: each (code, sentence) once, at its
+/// highest weight, in the order first seen.
+pub fn union_indicators<T: Clone>(
+    into: &[T],
+    from: &[T],
+    key: impl Fn(&T) -> (String, String),
+    weight: impl Fn(&T) -> f64,
+) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(into.len() + from.len());
+    for item in into.iter().chain(from) {
+        match out.iter_mut().find(|o| key(o) == key(item)) {
+            Some(existing) => {
+                if weight(item) > weight(existing) {
+                    *existing = item.clone();
+                }
+            }
+            None => out.push(item.clone()),
+        }
+    }
+    out
 }
 
 choice!(ReviewAction {
@@ -209,7 +277,7 @@ mod tests {
     fn every_state_and_action() {
         // Expected next state per (state, action), by hand; None = refused.
         use FlagState::*;
-        let table: [(FlagState, [Option<FlagState>; 5]); 5] = [
+        let table: [(FlagState, [Option<FlagState>; 5]); 6] = [
             (Open, [Some(Open), Some(UnderReview), None, None, None]),
             (
                 UnderReview,
@@ -224,6 +292,7 @@ mod tests {
             (Confirmed, [None, None, None, None, None]),
             (Dismissed, [None, None, None, None, None]),
             (Escalated, [None, None, None, None, None]),
+            (Merged, [None, None, None, None, None]),
         ];
         for (state, expected) in table {
             for (transition, want) in transitions().iter().zip(expected) {
@@ -231,6 +300,61 @@ mod tests {
                 assert_eq!(got, want, "{state} + {}", transition.action());
             }
         }
+    }
+
+    fn open(id: u128, agency: u128, state: FlagState) -> OpenFlag {
+        OpenFlag {
+            id: Uuid::from_u128(id),
+            owner_agency: Uuid::from_u128(agency),
+            state,
+        }
+    }
+
+    #[test]
+    fn a_chain_keeps_one_open_flag_per_agency() {
+        use FlagState::*;
+        // One flag, or none undecided: nothing to merge.
+        assert!(merge_plan(&[open(1, 7, Open)]).is_empty());
+        assert!(merge_plan(&[open(1, 7, Open), open(2, 7, Confirmed)]).is_empty());
+        // The oldest survives among open ones.
+        assert_eq!(
+            merge_plan(&[open(3, 7, Open), open(1, 7, Open), open(2, 7, Open)]),
+            vec![Merge {
+                survivor: Uuid::from_u128(1),
+                absorbed: vec![Uuid::from_u128(2), Uuid::from_u128(3)],
+            }]
+        );
+        // The one under review survives, even if younger.
+        assert_eq!(
+            merge_plan(&[open(1, 7, Open), open(2, 7, UnderReview)]),
+            vec![Merge {
+                survivor: Uuid::from_u128(2),
+                absorbed: vec![Uuid::from_u128(1)],
+            }]
+        );
+        // Two agencies' flags are not merged with each other.
+        assert!(merge_plan(&[open(1, 7, Open), open(2, 8, Open)]).is_empty());
+        assert_eq!(
+            merge_plan(&[open(1, 7, Open), open(2, 8, Open), open(3, 8, Open)]).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn indicators_union_keeps_each_once_at_its_highest_weight() {
+        let a = vec![("a", "x", 10.0), ("b", "y", 5.0)];
+        let b = vec![("b", "y", 7.0), ("c", "z", 1.0), ("a", "other", 2.0)];
+        let key = |t: &(&str, &str, f64)| (t.0.to_owned(), t.1.to_owned());
+        let got = union_indicators(&a, &b, key, |t| t.2);
+        assert_eq!(
+            got,
+            vec![
+                ("a", "x", 10.0),
+                ("b", "y", 7.0),
+                ("c", "z", 1.0),
+                ("a", "other", 2.0)
+            ]
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct FlagRow {
     pub escalated_to: Option<DbUuid>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
+    /// The flag this one was merged into (state `merged`).
+    pub merged_into: Option<DbUuid>,
 }
 
 impl FlagRow {
@@ -75,6 +77,7 @@ pub fn raise(
         escalated_to: None,
         version: 1,
         updated_at: at,
+        merged_into: None,
     };
     diesel::insert_into(flags::table)
         .values(&row)
@@ -179,6 +182,97 @@ pub fn transition(
     find(conn, current.id.0)
 }
 
+/// A change to what a flag says, its state unchanged: its indicators and
+/// score as they now stand, with a history entry (`action`: `merge`,
+/// `attach` or `add_reason`). `None` when someone else moved it first.
+pub struct Amendment<'a> {
+    pub action: &'a str,
+    pub indicators: &'a str,
+    pub score: f64,
+    /// `None` for the system.
+    pub by: Option<Uuid>,
+    pub reason: Option<&'a str>,
+    pub detail: Option<String>,
+}
+
+pub fn amend(
+    conn: &mut DbConnection,
+    current: &FlagRow,
+    amendment: &Amendment<'_>,
+) -> Result<Option<FlagRow>> {
+    let at = now();
+    let updated = diesel::update(
+        flags::table
+            .filter(flags::id.eq(current.id))
+            .filter(flags::version.eq(current.version)),
+    )
+    .set((
+        flags::indicators.eq(amendment.indicators),
+        flags::score.eq(amendment.score),
+        flags::version.eq(current.version + 1),
+        flags::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    diesel::insert_into(flag_transitions::table)
+        .values(&TransitionRow {
+            flag_id: current.id,
+            version: current.version + 1,
+            action: amendment.action.to_owned(),
+            from_state: Some(current.state.clone()),
+            to_state: current.state.clone(),
+            by_user: amendment.by.map(DbUuid),
+            at,
+            reason: amendment.reason.map(str::to_owned),
+            detail: amendment.detail.clone(),
+        })
+        .execute(conn)?;
+    find(conn, current.id.0)
+}
+
+/// Closes `absorbed` as merged into `survivor`, with a history entry;
+/// `false` when someone else moved it first.
+pub fn close_merged(
+    conn: &mut DbConnection,
+    absorbed: &FlagRow,
+    survivor: Uuid,
+    by: Option<Uuid>,
+    reason: &str,
+) -> Result<bool> {
+    let at = now();
+    let updated = diesel::update(
+        flags::table
+            .filter(flags::id.eq(absorbed.id))
+            .filter(flags::version.eq(absorbed.version)),
+    )
+    .set((
+        flags::state.eq(FlagState::Merged.as_str()),
+        flags::merged_into.eq(Some(DbUuid(survivor))),
+        flags::version.eq(absorbed.version + 1),
+        flags::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(flag_transitions::table)
+        .values(&TransitionRow {
+            flag_id: absorbed.id,
+            version: absorbed.version + 1,
+            action: "merge".to_owned(),
+            from_state: Some(absorbed.state.clone()),
+            to_state: FlagState::Merged.as_str().to_owned(),
+            by_user: by.map(DbUuid),
+            at,
+            reason: Some(reason.to_owned()),
+            detail: Some(serde_json::json!({ "merged_into": survivor }).to_string()),
+        })
+        .execute(conn)?;
+    Ok(true)
+}
+
 /// Which flags a review queue lists for `agency`: each part in its own
 /// states; a part with no states lists nothing.
 pub struct QueueFilter<'a> {
@@ -197,6 +291,10 @@ pub struct QueueFilter<'a> {
     /// Only flags raised before (overdue) or at or after (not overdue) a
     /// moment; `None` for all.
     pub raised: Option<RaisedFilter>,
+    /// Only flags carrying this indicator code (e.g. `pill_press`).
+    pub indicator: Option<&'a str>,
+    /// Only flags owned by this agency.
+    pub owner_agency: Option<Uuid>,
     /// Whether flags on withdrawn shipments are listed (only to a role
     /// that sees withdrawn records): the queue lists nothing the caller
     /// could not open.
@@ -262,6 +360,23 @@ pub fn queue(
         .limit(limit)
         .select(FlagRow::as_select())
         .into_boxed();
+    if let Some(code) = filter.indicator {
+        // The indicators are stored as JSON text: `"code":"…"` names one.
+        // `code` is a known indicator code (letters and `_`), escaped all
+        // the same.
+        let escaped = code
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            flags::indicators
+                .like(format!("%\"code\":\"{escaped}\"%"))
+                .escape('\\'),
+        );
+    }
+    if let Some(owner) = filter.owner_agency {
+        query = query.filter(flags::owner_agency_id.eq(DbUuid(owner)));
+    }
     query = match filter.assigned_to {
         None => query,
         Some(Some(user)) => query.filter(flags::assigned_to.eq(DbUuid(user))),

@@ -453,6 +453,7 @@ diesel::table! {
         escalated_to -> Nullable<PortableUuid>,
         version -> BigInt,
         updated_at -> Timestamp,
+        merged_into -> Nullable<PortableUuid>,
     }
 }
 

@@ -144,7 +144,8 @@ pub fn figures(
         .load(conn)?;
     let decided: Vec<&str> = FlagState::ALL
         .iter()
-        .filter(|s| s.is_decided())
+        // A merged flag was not decided: the flag it joined was.
+        .filter(|s| s.is_decided() && **s != FlagState::Merged)
         .map(|s| s.as_str())
         .collect();
     let decisions: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = raised()

@@ -162,6 +162,18 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// The active supervisors of `agency`, by username: who a flag of that
+/// agency may be assigned to.
+pub fn supervisors(conn: &mut DbConnection, agency: Uuid) -> Result<Vec<UserRow>> {
+    Ok(users::table
+        .filter(users::agency_id.eq(DbUuid(agency)))
+        .filter(users::role.eq("supervisor"))
+        .filter(users::active.eq(true))
+        .order(users::username.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 /// Changes an administrator may make to an account.
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {

@@ -60,6 +60,7 @@ use crate::routes;
         routes::suggestions::list,
         routes::suggestions::decide,
         routes::reviews::queue,
+        routes::reviews::reviewers,
         routes::reviews::show,
         routes::reviews::transition,
         routes::parties::create,

@@ -862,6 +862,31 @@ fn suggestions_propose_and_remember_decisions(backend: Backend) {
     }
     assert!(!targets.contains(&unrelated.to_string()), "{list:?}");
     assert!(list.iter().all(|s| s["from"] == first.to_string()));
+    // One entry per candidate, each named by reference, route and dates,
+    // strongest evidence first.
+    let candidates: Vec<&str> = list
+        .iter()
+        .map(|s| s["candidate"].as_str().unwrap())
+        .collect();
+    let mut unique = candidates.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), candidates.len(), "{list:?}");
+    assert!(list.iter().all(|s| s["candidate"] == s["to"]));
+    let scores: Vec<u64> = list.iter().map(|s| s["score"].as_u64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let entry = |id: Uuid| list.iter().find(|s| s["to"] == id.to_string()).unwrap();
+    // A shared air waybill outweighs departing from the same place.
+    assert!(entry(by_tracking)["score"].as_u64() > entry(by_place)["score"].as_u64());
+    assert_eq!(entry(by_place)["candidate_route"], "Hong Kong → Houston");
+    assert!(entry(by_place)["candidate_reference"]
+        .as_str()
+        .unwrap()
+        .starts_with("TXHSI0100-2026-"));
+    assert_eq!(
+        entry(by_place)["candidate_departure"],
+        "2026-03-03T01:00:00Z"
+    );
     let reasons =
         |id: Uuid| list.iter().find(|s| s["to"] == id.to_string()).unwrap()["reasons"].to_string();
     assert!(

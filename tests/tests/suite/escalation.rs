@@ -16,6 +16,7 @@ both_backends!(
     a_shared_shipment_is_seen_by_the_agency_it_was_escalated_to,
     the_escalation_pages_name_agencies_and_people,
     a_supervisor_triages_by_score_age_and_assignee,
+    supervisors_assign_from_their_agencys_directory,
 );
 
 struct World {
@@ -85,12 +86,13 @@ fn transition(app: &TestApp, token: &str, flag: &str, version: i64, body: Value)
         .json(body)
 }
 
-/// A flag raised by `inv.a`, under review by `sup.a2`: at version 2.
+/// A flag raised by `sup.a` (separate from the system's flag on the
+/// chain), under review by `sup.a2`: at version 2.
 fn flag_under_review(w: &World, shipment: Uuid) -> String {
     let raised = w.app.post(
         &format!("/api/v1/shipments/{shipment}/flags"),
-        &w.inv_a,
-        json!({ "reason": "4-AP declared as dye" }),
+        &w.sup_a,
+        json!({ "reason": "4-AP declared as dye", "separate": true }),
     );
     assert_eq!(raised.status, 201, "{}", raised.text);
     let flag = raised.json()["id"].as_str().unwrap().to_owned();
@@ -195,7 +197,7 @@ fn an_escalated_flag_reaches_the_other_agencys_supervisors(backend: Backend) {
     assert_eq!(last["by_username"], "sup.a2");
     assert_eq!(last["escalated_to_name"], "Phoenix PD");
     assert_eq!(last["reason"], "Consignee in Phoenix");
-    assert_eq!(own["raised_by_username"], "inv.a");
+    assert_eq!(own["raised_by_username"], "sup.a");
     let _ = w.agency_a;
 }
 
@@ -308,8 +310,9 @@ fn a_supervisor_triages_by_score_age_and_assignee(backend: Backend) {
     let raise = |shipment: Uuid| {
         let r = app.post(
             &format!("/api/v1/shipments/{shipment}/flags"),
-            &w.inv_a,
-            json!({ "reason": "tip" }),
+            &w.sup_a,
+            // Separate: on the 4-AP shipment the system's flag is open.
+            json!({ "reason": "tip", "separate": true }),
         );
         assert_eq!(r.status, 201, "{}", r.text);
         r.json()["id"].as_str().unwrap().to_owned()
@@ -375,4 +378,59 @@ fn a_supervisor_triages_by_score_age_and_assignee(backend: Backend) {
         Vec::<String>::new()
     );
     assert_eq!(mine("?view=review&assigned_to=none"), [low_new, low_old]);
+}
+
+fn supervisors_assign_from_their_agencys_directory(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    // The directory: the active supervisors of the caller's agency only.
+    let listed = app.get("/api/v1/reviews/supervisors", &w.sup_a);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let names: Vec<String> = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["sup.a", "sup.a2"]);
+    let entry = app.last_audit(1)[0].clone();
+    assert_eq!(entry.action, "user.list");
+    assert_eq!(entry.object_type.as_deref(), Some("reviewers"));
+    // Not for investigators.
+    app.get("/api/v1/reviews/supervisors", &w.inv_a)
+        .assert_problem(403, "forbidden");
+    assert_eq!(app.last_audit(1)[0].outcome, "denied");
+    let phoenix = app.get("/api/v1/reviews/supervisors", &w.sup_c).json();
+    assert_eq!(phoenix.as_array().unwrap().len(), 1);
+    assert_eq!(phoenix[0]["username"], "sup.c");
+
+    // On the flag page, a supervisor picks the colleague by name.
+    let flag = flag_under_review(&w, shipment(app, &w.inv_a, "agency"));
+    let mut houston = Visitor::new(app);
+    houston.sign_in("sup.a", PASSWORD);
+    let page = houston.get(&format!("/flags/{flag}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Assign to"), "{}", page.body);
+    let colleague = listed.json()[1]["id"].as_str().unwrap().to_owned();
+    assert!(
+        page.body.contains(&format!(
+            "<option value=\"{colleague}\">Test sup.a2 (sup.a2)"
+        )),
+        "{}",
+        page.body
+    );
+    let csrf = houston.csrf();
+    let assigned = houston.post(
+        &format!("/flags/{flag}"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("version", "2"),
+            ("assignee_id", colleague.as_str()),
+            ("action", "assign"),
+        ],
+    );
+    assert_eq!(assigned.status, 303, "{}", assigned.body);
+    let seen = app.get(&format!("/api/v1/flags/{flag}"), &w.sup_a).json();
+    assert_eq!(seen["assigned_to_username"], "sup.a2");
 }

@@ -10,6 +10,7 @@ mod auth;
 mod chains;
 mod escalation;
 mod fixtures;
+mod flag_merge;
 mod hardening;
 mod imports;
 mod kill;

@@ -438,6 +438,16 @@ fn a_supervisor_who_decides_second_is_told_so(backend: Backend) {
         &[("csrf", &csrf), ("reason", "die mold with a precursor")],
     );
     assert_eq!(flagged.status, 303, "{}", flagged.body);
+    // The system had flagged the chain already: Ivy's reason joined that
+    // flag, which is now at version 2.
+    assert!(
+        flagged
+            .location
+            .as_deref()
+            .is_some_and(|l| l.ends_with("done=added_to_flag")),
+        "{:?}",
+        flagged.location
+    );
 
     let mut sam = Visitor::new(&app);
     sam.sign_in("sam", PASSWORD);
@@ -452,12 +462,12 @@ fn a_supervisor_who_decides_second_is_told_so(backend: Backend) {
     let mut sue = Visitor::new(&app);
     sue.sign_in("sue", PASSWORD);
     let (sam_csrf, sue_csrf) = (sam.csrf(), sue.csrf());
-    // Both read version 1; Sam acts first.
+    // Both read version 2; Sam acts first.
     let first = sam.post(
         &format!("/flags/{flag}"),
         &[
             ("csrf", &sam_csrf),
-            ("version", "1"),
+            ("version", "2"),
             ("action", "start_review"),
         ],
     );
@@ -466,7 +476,7 @@ fn a_supervisor_who_decides_second_is_told_so(backend: Backend) {
         &format!("/flags/{flag}"),
         &[
             ("csrf", &sue_csrf),
-            ("version", "1"),
+            ("version", "2"),
             ("action", "start_review"),
         ],
     );

@@ -57,6 +57,23 @@ fn a_shipment_page_names_its_goods_and_values_in_words(backend: Backend) {
     ] {
         assert!(!page.body.contains(raw), "{raw} shown raw");
     }
+    // Moments to the minute, in UTC with the UTC time on hover, and the
+    // script that shows them in the reader's time zone.
+    let history = page
+        .body
+        .find("<time datetime=\"")
+        .expect("a <time> on the page");
+    let element = &page.body[history..history + 120];
+    assert!(element.contains("Z\" title=\"UTC 20"), "{element}");
+    assert!(element.contains(" UTC</time>"), "{element}");
+    assert!(
+        !element.contains(".0"),
+        "no fractions of seconds: {element}"
+    );
+    assert!(page.body.contains("src=\"/assets/time.js\""));
+    let script = app.request("GET", "/assets/time.js").send();
+    assert_eq!(script.status, 200);
+    assert!(script.text.contains("time[datetime]"));
 }
 
 fn each_role_sees_only_the_reports_it_may_run(backend: Backend) {

@@ -367,14 +367,19 @@ fn the_summary_pdf_has_the_totals(backend: Backend) {
     let text = pdf.extract_text(&pages).expect("text");
     for expected in [
         "Shipments recorded: 3",
-        "seizure",
-        "suspicious shipment",
+        "Seizure",
+        "Suspicious shipment",
         "Flags raised: 1",
-        "dismissed: 1",
+        "Dismissed: 1",
+        "Under review: 0",
         "Verified: intact",
         "Head hash: ",
     ] {
         assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    // Enum values in words, never raw.
+    for raw in ["suspicious_shipment", "under_review", "list_i"] {
+        assert!(!text.contains(raw), "{raw:?} in {text}");
     }
     // Outside the period, nothing.
     let empty = app.get(

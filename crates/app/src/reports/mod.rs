@@ -74,7 +74,7 @@ pub struct ReportQuery {
     pub owner_agency_id: Option<Uuid>,
     pub incident_type: Option<String>,
     pub status: Option<String>,
-    /// Flags only: `open`, `under_review`, `confirmed`, `dismissed` or `escalated`.
+    /// Flags only: `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or `merged`.
     pub flag_state: Option<String>,
     /// Audit only: the filters of `GET /api/v1/audit`.
     pub user_id: Option<Uuid>,

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use interdict_domain::audit::{AuditAction, VerifyReport};
+use interdict_domain::labels;
 use interdict_domain::policy::{self, Report, Visibility};
 use interdict_domain::record::RecordKind;
 use interdict_domain::review::{self, FlagState};
@@ -120,7 +121,13 @@ fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
-fn table(page: &mut Page<'_>, y: &mut f64, title: &str, rows: &BTreeMap<String, u64>) {
+fn table(
+    page: &mut Page<'_>,
+    y: &mut f64,
+    title: &str,
+    rows: &BTreeMap<String, u64>,
+    label: fn(&str) -> String,
+) {
     page.text(72.0, *y, 12.0, true, title);
     *y -= 16.0;
     if rows.is_empty() {
@@ -130,7 +137,7 @@ fn table(page: &mut Page<'_>, y: &mut f64, title: &str, rows: &BTreeMap<String, 
     let mut sorted: Vec<(&String, &u64)> = rows.iter().collect();
     sorted.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, count) in sorted.into_iter().take(12) {
-        page.text(84.0, *y, 10.0, false, &name.replace('_', " "));
+        page.text(84.0, *y, 10.0, false, &label(name));
         page.text(360.0, *y, 10.0, false, &count.to_string());
         *y -= 14.0;
     }
@@ -163,15 +170,35 @@ pub fn render(summary: &Summary, from: &str, to: &str, scope: &str) -> Vec<u8> {
         &format!("Shipments recorded: {}", summary.shipments),
     );
     y -= 24.0;
-    table(&mut page, &mut y, "By incident type", &summary.by_incident);
+    let as_is: fn(&str) -> String = str::to_owned;
+    table(
+        &mut page,
+        &mut y,
+        "By incident type",
+        &summary.by_incident,
+        labels::words,
+    );
     table(
         &mut page,
         &mut y,
         "By control status of chemicals carried",
         &summary.by_control,
+        labels::control,
     );
-    table(&mut page, &mut y, "By origin country", &summary.by_origin);
-    table(&mut page, &mut y, "By destination state", &summary.by_state);
+    table(
+        &mut page,
+        &mut y,
+        "By origin country",
+        &summary.by_origin,
+        as_is,
+    );
+    table(
+        &mut page,
+        &mut y,
+        "By destination state",
+        &summary.by_state,
+        as_is,
+    );
 
     let mut page = doc.page();
     let mut y = HEIGHT - 72.0;
@@ -191,6 +218,7 @@ pub fn render(summary: &Summary, from: &str, to: &str, scope: &str) -> Vec<u8> {
         "confirmed",
         "dismissed",
         "escalated",
+        "merged",
     ] {
         let count = summary.flags_by_state.get(state).copied().unwrap_or(0);
         page.text(
@@ -198,7 +226,7 @@ pub fn render(summary: &Summary, from: &str, to: &str, scope: &str) -> Vec<u8> {
             y,
             10.0,
             false,
-            &format!("{}: {count}", state.replace('_', " ")),
+            &format!("{}: {count}", labels::words(state)),
         );
         y -= 14.0;
     }

@@ -81,6 +81,11 @@ actions! {
     FlagRaise => "flag.raise",
     FlagRead => "flag.read",
     FlagTransition => "flag.transition",
+    /// Open flags on one chain merged into one (after a link).
+    FlagMerge => "flag.merge",
+    /// A reason or indicators added to a chain's open flag instead of a
+    /// second flag.
+    FlagAmend => "flag.amend",
     /// The end of an import, with its totals.
     Import => "import",
     /// The end of an import's acceptance, with its counts.

@@ -472,6 +472,16 @@ fn the_review_queue_is_the_supervisors() {
 }
 
 #[test]
+fn only_supervisors_read_the_directory_of_reviewers() {
+    assert_eq!(by_role(decide_reviewer_directory), "FAFF");
+}
+
+#[test]
+fn only_supervisors_raise_a_separate_flag_on_a_flagged_chain() {
+    assert_eq!(by_role(decide_separate_flag), "FAFF");
+}
+
+#[test]
 fn links_are_withdrawn_by_the_agency_that_made_them_and_a_role_that_records() {
     let own = Uuid::from_u128(OWN);
     let other = Uuid::from_u128(OTHER);

@@ -125,6 +125,24 @@ pub fn decide_review_queue(actor: &Actor) -> Decision {
     }
 }
 
+/// Raising a second, separate flag on a chain that already has an open
+/// one is a supervisor's choice; anyone else's reason joins the open flag.
+pub fn decide_separate_flag(actor: &Actor) -> Decision {
+    match actor.role {
+        Role::Supervisor => Decision::Allow,
+        _ => Decision::Forbidden,
+    }
+}
+
+/// The directory of the agency's supervisors, to assign a flag to one of
+/// them, is for the supervisors who assign.
+pub fn decide_reviewer_directory(actor: &Actor) -> Decision {
+    match actor.role {
+        Role::Supervisor => Decision::Allow,
+        _ => Decision::Forbidden,
+    }
+}
+
 /// An account as a candidate to be assigned a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reviewer {

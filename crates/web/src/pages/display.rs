@@ -43,8 +43,13 @@ pub fn number(value: f64) -> String {
     serde_json::Number::from_f64(value).map_or_else(|| value.to_string(), |n| n.to_string())
 }
 
-pub fn when(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A moment, to the minute: sent in UTC inside `<time>` with the UTC time
+/// on hover; `/assets/time.js` shows it in the reader's time zone.
+pub fn when(at: &DateTime<Utc>) -> Markup {
+    let utc = at.format("%Y-%m-%d %H:%M UTC").to_string();
+    html! {
+        time datetime=(at.format("%Y-%m-%dT%H:%M:%SZ")) title={ "UTC " (at.format("%Y-%m-%d %H:%M")) } { (utc) }
+    }
 }
 
 /// The date part of an RFC 3339 time as sent in documents.

@@ -9,6 +9,8 @@ use maud::{html, Markup, DOCTYPE};
 use super::session::Session;
 
 pub const STYLESHEET: &str = include_str!("../../assets/app.css");
+/// Shows `<time>` elements in the reader's time zone.
+pub const TIME_SCRIPT: &str = include_str!("../../assets/time.js");
 
 pub fn sign_in_url(next: &str) -> String {
     format!("/login?next={}", encode(next))
@@ -132,6 +134,7 @@ pub fn document(title: &str, session: Option<&Session>, body: Markup) -> Markup 
                 }
                 main #main { (body) }
                 footer { "Interdict · records are audited · " a href="/api/v1/openapi.json" { "API" } }
+                script src="/assets/time.js" defer {}
             }
         }
     }

@@ -31,9 +31,17 @@ async fn stylesheet() -> HttpResponse {
         .body(layout::STYLESHEET)
 }
 
+async fn time_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(layout::TIME_SCRIPT)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().limit(session::FORM_LIMIT))
         .service(web::resource("/assets/app.css").get(stylesheet))
+        .service(web::resource("/assets/time.js").get(time_script))
         .service(web::resource("/").get(dashboard::show))
         .service(
             web::resource("/login")

@@ -77,6 +77,23 @@ pub async fn queue(
     let chosen_view = q.view.clone().unwrap_or_default();
     let found = reviews::queue(&session, &q).await?;
     let states: Vec<&str> = FlagState::ALL.iter().map(|s| s.as_str()).collect();
+    let indicators: Vec<(String, String)> = std::iter::once((String::new(), "any".to_owned()))
+        .chain(
+            interdict_domain::risk::IndicatorCode::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), super::labels::words(c.as_str()))),
+        )
+        .collect();
+    let agencies: Vec<(String, String)> = std::iter::once((String::new(), "any".to_owned()))
+        .chain(
+            super::admin::listed_agencies(&session)
+                .await
+                .into_iter()
+                .filter(|a| !a.is_system)
+                .map(|a| (a.id.to_string(), a.name)),
+        )
+        .collect();
+    let chosen_agency = q.agency_id.map(|a| a.to_string()).unwrap_or_default();
     let views: Vec<(String, String)> = QueueView::ALL
         .iter()
         .map(|v| (v.as_str().to_owned(), queue_view_label(*v).to_owned()))
@@ -90,6 +107,8 @@ pub async fn queue(
                 (select("Sort", "sort", &sorts(), q.sort.as_deref().unwrap_or_default(), &Errors::default()))
                 (select("Assigned", "assigned_to", &assignments(), q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
                 (select("Overdue", "overdue", &overdue_choices(), &q.overdue.map(|o| o.to_string()).unwrap_or_default(), &Errors::default()))
+                (select("Indicator", "indicator", &indicators, q.indicator.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Agency", "agency_id", &agencies, &chosen_agency, &Errors::default()))
                 div.actions { button type="submit" { "Show" } }
             }
         }
@@ -138,6 +157,13 @@ fn queue_view_label(view: QueueView) -> &'static str {
     }
 }
 
+/// The reviewer directory, or none for a role that may not read it.
+async fn flags_reviewers(session: &Session) -> Vec<interdict_app::reviews::ReviewerView> {
+    interdict_app::reviews::reviewers(session)
+        .await
+        .unwrap_or_default()
+}
+
 async fn flag_page(
     session: &Session,
     id: Uuid,
@@ -156,6 +182,24 @@ async fn flag_page(
         .map(|a| (a.id.to_string(), a.name))
         .collect();
     let flag = &detail.flag;
+    // Whom it may be assigned to: the supervisors of its agency, from the
+    // directory supervisors may read (the caller first).
+    let mut reviewers: Vec<(String, String)> = Vec::new();
+    if flag.owner_agency_id == actor.agency_id {
+        for r in flags_reviewers(session).await {
+            let label = if r.display_name.is_empty() || r.display_name == r.username {
+                r.username.clone()
+            } else {
+                format!("{} ({})", r.display_name, r.username)
+            };
+            let entry = (r.id.to_string(), label);
+            if r.id == actor.user_id {
+                reviewers.insert(0, entry);
+            } else {
+                reviewers.push(entry);
+            }
+        }
+    }
     let flag_state = flag.state.clone();
     let version = flag.version;
     let decided = flag_state
@@ -188,14 +232,18 @@ async fn flag_page(
             form.stack method="post" action={ "/flags/" (id) } {
                 (csrf(session))
                 input type="hidden" name="version" value=(version);
-                input type="hidden" name="assignee_id" value=(actor.user_id);
+                @if reviewers.is_empty() {
+                    input type="hidden" name="assignee_id" value=(actor.user_id);
+                } @else {
+                    (select("Assign to", "assignee_id", &reviewers, &actor.user_id.to_string(), errors))
+                }
                 (Input::new("Reason (required to dismiss or escalate)", "reason", "").kind("textarea").render(errors))
                 @if !escalation_targets.is_empty() {
                     (select("Escalate to", "agency_id", &escalation_targets, "", errors))
                 }
                 div.actions {
                     @if flag_state == "open" {
-                        button.secondary type="submit" name="action" value="assign" { "Assign to me" }
+                        button.secondary type="submit" name="action" value="assign" { "Assign" }
                         button type="submit" name="action" value="start_review" { "Start review" }
                     } @else {
                         button #confirm type="submit" name="action" value="confirm" { "Confirm" }

@@ -4,10 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use interdict_app::chains::{self, ChainQuery};
+use interdict_app::flags::{RaiseFlagRequest, Raised};
 use interdict_app::links::{self, CreateLinkRequest};
-use interdict_app::records::{self, ReasonRequest};
+use interdict_app::records;
 use interdict_app::shipments::{self, ShipmentQuery};
-use interdict_app::suggestions::{self, SuggestionDecision};
+use interdict_app::suggestions::{self, Suggestion, SuggestionDecision};
 use interdict_app::{flags, AppError};
 use interdict_domain::chain::LinkRelation;
 use interdict_domain::chemical::ChemicalInput;
@@ -96,11 +97,56 @@ struct Outcome {
     link_values: (String, String, String),
 }
 
+/// How many suggested links a shipment page shows before "show more".
+const SUGGESTIONS_SHOWN: usize = 5;
+
+/// Suggested links, each candidate named by reference, route and dates,
+/// with all its reasons and one decision.
+fn suggestion_table(session: &Session, id: Uuid, list: &[Suggestion]) -> maud::Markup {
+    let strength = |score: u32| match score {
+        0..=2 => "weak",
+        3..=5 => "medium",
+        _ => "strong",
+    };
+    html! {
+        table.suggestions { thead { tr { th { "Candidate" } th { "Route" } th { "Dates" } th { "Evidence" } th { "Why" } th { "Decision" } } } tbody {
+            @for s in list {
+                tr {
+                    td { a href={ "/shipments/" (s.candidate) } { (s.candidate_reference.clone().unwrap_or_else(|| "shipment".to_owned())) } }
+                    td { (s.candidate_route) }
+                    td {
+                        @match &s.candidate_departure { Some(at) => (when(at)), None => "—" }
+                        @if let Some(arrived) = &s.candidate_arrival { " → " (when(arrived)) }
+                    }
+                    td { (strength(s.score)) " (" (s.score) ")" @if s.from == id { br; span.muted { "continues this one" } } @else { br; span.muted { "comes before this one" } } }
+                    td { ul.reasons { @for r in &s.reasons { li { (r) } } } }
+                    td {
+                        form.inline method="post" action={ "/shipments/" (id) "/suggestions/" (s.candidate) } {
+                            (csrf(session))
+                            label.muted for={ "rel-" (s.candidate) } { "Relation " }
+                            select id={ "rel-" (s.candidate) } name="relation" {
+                                @for r in LinkRelation::ALL { option value=(r.as_str()) { (super::labels::words(r.as_str())) } }
+                            }
+                            " "
+                            button type="submit" name="decision" value="accept" { "Accept" }
+                            " "
+                            button.secondary type="submit" name="decision" value="reject" { "Reject" }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
 fn done_message(done: &str) -> Option<&'static str> {
     match done {
         "recorded" => Some("The shipment was recorded."),
         "linked" => Some("The link was recorded."),
         "flagged" => Some("The chain was flagged for review."),
+        "added_to_flag" => Some(
+            "The chain was already flagged for review: your reason was added to its open flag.",
+        ),
         "accepted" => Some("The suggestion was accepted and the link recorded."),
         "rejected" => Some("The suggestion was rejected."),
         _ => None,
@@ -137,10 +183,15 @@ async fn shipment_page(
     // Suggestions are for those who may link; others simply see none.
     let suggestions = suggestions::list(session, id).await.unwrap_or_default();
     let shipment = &detail.record.document;
+    let may_separate = session.actor().is_ok_and(|a| {
+        matches!(
+            interdict_domain::policy::decide_separate_flag(a),
+            interdict_domain::policy::Decision::Allow
+        )
+    });
     let others: Vec<Uuid> = links
         .iter()
         .flat_map(|l| [l.from, l.to])
-        .chain(suggestions.iter().map(|s| s.to))
         .filter(|other| *other != id)
         .collect();
     let mut named = shipments::references(session, others).await?;
@@ -305,27 +356,14 @@ async fn shipment_page(
             }
             @if !suggestions.is_empty() {
                 h3 { "Suggested links" }
-                table { thead { tr { th { "Shipment" } th { "Why" } th { "Decision" } } } tbody {
-                    @for s in &suggestions {
-                        tr {
-                            td { a href={ "/shipments/" (s.to) } { (name_of(&s.to)) } }
-                            td { (s.reasons.join("; ")) }
-                            td {
-                                form.inline method="post" action={ "/shipments/" (id) "/suggestions/" (s.to) } {
-                                    (csrf(session))
-                                    label.muted for={ "rel-" (s.to) } { "Relation " }
-                                    select id={ "rel-" (s.to) } name="relation" {
-                                        @for r in LinkRelation::ALL { option value=(r.as_str()) { (super::labels::words(r.as_str())) } }
-                                    }
-                                    " "
-                                    button type="submit" name="decision" value="accept" { "Accept" }
-                                    " "
-                                    button.secondary type="submit" name="decision" value="reject" { "Reject" }
-                                }
-                            }
-                        }
+                p.muted { (suggestions.len()) " candidate" @if suggestions.len() != 1 { "s" } ", strongest evidence first: a shared identifier outweighs a party handing over, which outweighs place and time." }
+                (suggestion_table(session, id, &suggestions[..suggestions.len().min(SUGGESTIONS_SHOWN)]))
+                @if suggestions.len() > SUGGESTIONS_SHOWN {
+                    details.more {
+                        summary { "Show " (suggestions.len() - SUGGESTIONS_SHOWN) " more" }
+                        (suggestion_table(session, id, &suggestions[SUGGESTIONS_SHOWN..]))
                     }
-                } }
+                }
             }
             h3 { "Link to another shipment" }
             (outcome.link_errors.summary())
@@ -343,6 +381,9 @@ async fn shipment_page(
             form.stack method="post" action={ "/shipments/" (id) "/flags" } {
                 (csrf(session))
                 (Input::new("Reason", "reason", "").kind("textarea").render(&outcome.flag_errors))
+                @if may_separate {
+                    label { input type="checkbox" name="separate" value="yes"; " Raise a separate flag even if the chain already has an open one" }
+                }
                 div.actions { button.danger #flag type="submit" { "Flag chain" } }
             }
         }
@@ -522,9 +563,13 @@ async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppErro
 pub async fn flag(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let Posted { session, fields } = posted;
-    let request = ReasonRequest::new(fields.text("reason"));
+    let request = RaiseFlagRequest {
+        reason: fields.text("reason"),
+        separate: fields.opt("separate").is_some(),
+    };
     match flags::raise(&session, id, &request).await {
-        Ok(_) => Ok(see_other(&format!("/shipments/{id}?done=flagged"))),
+        Ok(Raised::New(_)) => Ok(see_other(&format!("/shipments/{id}?done=flagged"))),
+        Ok(Raised::AddedTo(_)) => Ok(see_other(&format!("/shipments/{id}?done=added_to_flag"))),
         Err(e) if explainable(&e) => {
             let mut outcome = Outcome::default();
             outcome.flag_errors.absorb(&e, str::to_owned);

@@ -105,6 +105,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/imports/{id}/rejections").get(imports::rejections))
                 .service(web::resource("/reports/{report}").get(reports::export))
                 .service(web::resource("/reviews/queue").get(reviews::queue))
+                .service(web::resource("/reviews/supervisors").get(reviews::reviewers))
                 .service(web::resource("/flags/{id}").get(reviews::show))
                 .service(web::resource("/flags/{id}/transitions").post(reviews::transition)),
         );

@@ -3,10 +3,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use interdict_app::flags::{self, FlagDetail, FlagView};
+use interdict_app::flags::{self, FlagDetail, FlagView, RaiseFlagRequest, Raised};
 use interdict_app::pagination::Page;
-use interdict_app::records::ReasonRequest;
-use interdict_app::reviews::{self, QueueQuery, TransitionRequest};
+use interdict_app::reviews::{self, QueueQuery, ReviewerView, TransitionRequest};
 use uuid::Uuid;
 
 use super::records::versioned;
@@ -14,17 +13,29 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 
-/// Flags the chain through a shipment for its agency's supervisors.
+/// Flags the chain through a shipment for its agency's supervisors: 201
+/// with a new flag; 200 with the chain's open flag when there already was
+/// one the caller can see, the reason added to it (a supervisor may ask
+/// for a `separate` flag instead).
 #[utoipa::path(post, operation_id = "chains_raise_flag", path = "/api/v1/shipments/{id}/flags", tag = "reviews", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = ReasonRequest, responses(
-    (status = 201, body = FlagView), (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path)), request_body = RaiseFlagRequest, responses(
+    (status = 201, description = "A new flag", body = FlagView),
+    (status = 200, description = "The reason was added to the chain's open flag", body = FlagView),
+    (status = 403, description = "Not allowed to flag, or `separate` by a non-supervisor", content_type = "application/problem+json"),
+    (status = 404, content_type = "application/problem+json"),
+    (status = 409, description = "A flag on the chain changed meanwhile", content_type = "application/problem+json"),
+    (status = 422, content_type = "application/problem+json")))]
 pub async fn raise_flag(
     caller: Caller,
     path: web::Path<Uuid>,
-    body: web::Json<ReasonRequest>,
+    body: web::Json<RaiseFlagRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let flag = flags::raise(&caller, path.into_inner(), &body).await?;
-    Ok(HttpResponse::Created().json(flag))
+    Ok(
+        match flags::raise(&caller, path.into_inner(), &body).await? {
+            Raised::New(flag) => HttpResponse::Created().json(flag),
+            Raised::AddedTo(flag) => HttpResponse::Ok().json(flag),
+        },
+    )
 }
 
 /// Flags for the caller's agency, and for task forces its records are
@@ -36,6 +47,14 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<web::Json<Page<FlagView>>, ApiError> {
     Ok(web::Json(reviews::queue(&caller, &query).await?))
+}
+
+/// The active supervisors of the caller's agency, whom a flag may be
+/// assigned to (supervisors only).
+#[utoipa::path(get, operation_id = "reviews_reviewers", path = "/api/v1/reviews/supervisors", tag = "reviews", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<ReviewerView>), (status = 401, content_type = "application/problem+json"), (status = 403, content_type = "application/problem+json")))]
+pub async fn reviewers(caller: Caller) -> Result<web::Json<Vec<ReviewerView>>, ApiError> {
+    Ok(web::Json(reviews::reviewers(&caller).await?))
 }
 
 /// A flag with its review history.
