@@ -27,11 +27,13 @@ pub mod records;
 pub mod references;
 pub mod risk;
 pub mod schema;
+pub mod screening;
 pub mod search;
 pub mod settings;
 pub mod summary;
 pub mod tokens;
 pub mod users;
+pub mod watches;
 pub mod uuid_type;
 pub mod visibility;
 
