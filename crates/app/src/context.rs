@@ -28,6 +28,8 @@ pub struct App {
     pub(crate) jobs: Jobs,
     /// Failed password and code guesses, by source and by account.
     pub(crate) throttle: Arc<Throttle>,
+    /// The sanctions list in force, indexed in memory.
+    pub(crate) screener: crate::screening::Screener,
 }
 
 /// The installation's secrets, each for one purpose.
