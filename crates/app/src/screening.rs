@@ -307,6 +307,28 @@ pub async fn load(ctx: &Ctx, request: LoadRequest) -> Result<ListView, AppError>
         Ok(user) => user,
         Err(e) => return ctx.reject(event, e).await,
     };
+    store(ctx, event, request, Some(user)).await
+}
+
+/// Loads a list from the installation's command line (`interdict lists
+/// load`): its operator acts for the system, as `migrate` does.
+pub async fn load_local(app: &App, request: LoadRequest) -> Result<ListView, AppError> {
+    let ctx = Ctx::system(app, RequestMeta::local("cli"));
+    let event = ctx.event_on(AuditAction::SanctionsLoad, "sanctions_list", "*");
+    if NaiveDate::parse_from_str(request.list_date.trim(), "%Y-%m-%d").is_err() {
+        return ctx
+            .reject(event, AppError::invalid("list_date", "must be a date, YYYY-MM-DD"))
+            .await;
+    }
+    store(&ctx, event, request, None).await
+}
+
+async fn store(
+    ctx: &Ctx,
+    event: interdict_domain::audit::AuditEvent,
+    request: LoadRequest,
+    user: Option<Uuid>,
+) -> Result<ListView, AppError> {
     let parsed = {
         let request = request.clone();
         tokio::task::spawn_blocking(move || {
@@ -325,7 +347,7 @@ pub async fn load(ctx: &Ctx, request: LoadRequest) -> Result<ListView, AppError>
         source: "OFAC SDN".into(),
         list_date: request.list_date.trim().to_owned(),
         loaded_at: naive(ctx.now()),
-        loaded_by: Some(DbUuid(user)),
+        loaded_by: user.map(DbUuid),
         builtin: false,
         entry_count: list.entries.len() as i32,
         name_count: list.name_count() as i32,

@@ -229,6 +229,76 @@ pub(crate) fn notify_written(conn: &mut DbConnection, written: &Written<'_>) -> 
     Ok(())
 }
 
+/// An import batch's records (all of one agency, shared with it alone):
+/// each watch they match gets one notification for the import, counting
+/// its matches, however many batches the import takes.
+pub(crate) fn notify_batch(
+    conn: &mut DbConnection,
+    written: &[(Uuid, RecordKind, &RecordIndex)],
+    owner: Uuid,
+    writer: Uuid,
+    import: Uuid,
+) -> Result<(), AppError> {
+    let keyed: Vec<(Uuid, RecordKind, Vec<(WatchKind, String)>)> = written
+        .iter()
+        .map(|(id, kind, index)| (*id, *kind, record_keys(*id, *kind, index)))
+        .collect();
+    let mut texts: Vec<String> = keyed
+        .iter()
+        .flat_map(|(_, _, keys)| keys.iter().map(|(_, k)| k.clone()))
+        .collect();
+    texts.sort();
+    texts.dedup();
+    let at = interdict_persistence::now();
+    let mut watches_found = Vec::new();
+    for chunk in texts.chunks(interdict_persistence::CHUNK_SIZE) {
+        watches_found.extend(watches::matching(conn, chunk, at)?);
+    }
+    let meta = RecordMeta {
+        owner_agency: owner,
+        scope: Scope::Agency,
+        withdrawn: false,
+    };
+    for watch in watches_found {
+        if watch.user_id.0 == writer {
+            continue;
+        }
+        let matched: Vec<(Uuid, RecordKind)> = keyed
+            .iter()
+            .filter(|(_, _, keys)| {
+                keys.iter()
+                    .any(|(kind, key)| kind.as_str() == watch.kind && *key == watch.match_key)
+            })
+            .map(|(id, kind, _)| (*id, *kind))
+            .collect();
+        let Some((first, first_kind)) = matched.first().copied() else {
+            continue;
+        };
+        let Some(actor) = subscriber(conn, watch.user_id.0)? else {
+            continue;
+        };
+        let visible = policy::can_see(&actor, &meta);
+        watches::notify(
+            conn,
+            &NotificationRow {
+                id: DbUuid(Uuid::now_v7()),
+                user_id: watch.user_id,
+                watch_id: watch.id,
+                record_id: visible.then_some(DbUuid(first)),
+                record_kind: visible.then(|| first_kind.as_str().to_owned()),
+                holding_agency_id: DbUuid(owner),
+                visible,
+                cause: "import".to_owned(),
+                batch_key: Some(import.to_string()),
+                match_count: matched.len() as i64,
+                created_at: at,
+                read_at: None,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// A party's new sanctions hit notifies those watching the party.
 pub(crate) fn notify_rescreen(
     conn: &mut DbConnection,

@@ -45,6 +45,8 @@ pub use uuid_type::DbUuid;
 /// and ids per `IN (…)` list: well under both backends' limits on bound
 /// parameters (SQLite 32,766; PostgreSQL 65,535) for the widest table.
 pub(crate) const CHUNK: usize = 1000;
+/// Values bound in one `IN (…)` list, at most.
+pub const CHUNK_SIZE: usize = CHUNK;
 
 /// Current time at the microsecond precision both backends store.
 pub fn now() -> chrono::NaiveDateTime {

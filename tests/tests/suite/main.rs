@@ -24,4 +24,5 @@ mod references;
 mod registry;
 mod regulation;
 mod reports;
+mod screening;
 mod summary;

@@ -245,13 +245,15 @@ async fn write_batches(
         event.occurred_at = ctx.now();
         let actor = actor.clone();
         let weights = ctx.app.config.risk.clone();
+        let screener = ctx.app.screener.clone();
         number += 1;
         let writing = std::time::Instant::now();
         let counts = ctx
             .app
             .audit
             .perform(event, move |conn, context: &mut AuditContext| {
-                let counts = write_batch(conn, context, &actor, &weights, import, lines)?;
+                let counts =
+                    write_batch(conn, context, &actor, &weights, &screener, import, lines)?;
                 interdict_persistence::db::refresh_statistics(conn, number)?;
                 context.detail = Some(serde_json::to_string(&counts).map_err(AppError::internal)?);
                 Ok::<_, AppError>(counts)
@@ -271,6 +273,7 @@ fn write_batch(
     context: &mut AuditContext<'_>,
     actor: &Actor,
     weights: &RiskWeights,
+    screener: &crate::screening::Screener,
     import: Uuid,
     lines: Vec<Parsed>,
 ) -> Result<Counts, AppError> {
@@ -374,6 +377,17 @@ fn write_batch(
         .map(|s| (s.id.into(), owner.into(), s.index.identifiers.as_slice()))
         .collect();
     deconfliction::detect_many(conn, context.refresh, &identified)?;
+    // New parties are screened; watches matched by the batch's records
+    // make one notification per watch and import, counting the matches.
+    for party in &new_parties {
+        crate::screening::screen_written(conn, context, screener, party.id, &party.body)?;
+    }
+    let written: Vec<(Uuid, RecordKind, &interdict_domain::record::RecordIndex)> = new_parties
+        .iter()
+        .chain(shipments.iter())
+        .map(|r| (r.id, r.kind, &r.index))
+        .collect();
+    crate::watchlists::notify_batch(conn, &written, owner, actor.user_id, import)?;
 
     // Scored like any other shipment; new ones have no links yet, so the
     // chain is the shipment itself.
