@@ -75,9 +75,15 @@ fn parse(
     })
 }
 
-fn index_of(meta: &ListMeta, files: Option<(String, String, String)>, threshold: f32) -> Result<LoadedList, AppError> {
+fn index_of(
+    meta: &ListMeta,
+    files: Option<(String, String, String)>,
+    threshold: f32,
+) -> Result<LoadedList, AppError> {
     let list = match files {
-        Some((sdn, alt, add)) if !meta.builtin => parse(sdn.as_bytes(), alt.as_bytes(), add.as_bytes())?,
+        Some((sdn, alt, add)) if !meta.builtin => {
+            parse(sdn.as_bytes(), alt.as_bytes(), add.as_bytes())?
+        }
         _ => parse(BUILTIN_SDN, BUILTIN_ALT, BUILTIN_ADD)?,
     };
     Ok(LoadedList {
@@ -277,8 +283,11 @@ pub async fn lists(ctx: &Ctx) -> Result<Vec<ListView>, AppError> {
             .await
     }
     .await;
-    ctx.audited(ctx.event_on(AuditAction::SanctionsList, "sanctions_list", "*"), result)
-        .await
+    ctx.audited(
+        ctx.event_on(AuditAction::SanctionsList, "sanctions_list", "*"),
+        result,
+    )
+    .await
 }
 
 /// An upload of a list: OFAC's three files as text, and the list's date.
@@ -317,7 +326,10 @@ pub async fn load_local(app: &App, request: LoadRequest) -> Result<ListView, App
     let event = ctx.event_on(AuditAction::SanctionsLoad, "sanctions_list", "*");
     if NaiveDate::parse_from_str(request.list_date.trim(), "%Y-%m-%d").is_err() {
         return ctx
-            .reject(event, AppError::invalid("list_date", "must be a date, YYYY-MM-DD"))
+            .reject(
+                event,
+                AppError::invalid("list_date", "must be a date, YYYY-MM-DD"),
+            )
             .await;
     }
     store(&ctx, event, request, None).await
@@ -332,7 +344,11 @@ async fn store(
     let parsed = {
         let request = request.clone();
         tokio::task::spawn_blocking(move || {
-            parse(request.sdn.as_bytes(), request.alt.as_bytes(), request.add.as_bytes())
+            parse(
+                request.sdn.as_bytes(),
+                request.alt.as_bytes(),
+                request.add.as_bytes(),
+            )
         })
         .await
         .map_err(AppError::internal)?
@@ -400,7 +416,9 @@ pub async fn rescreen(app: &App, id: Uuid) -> Result<(), AppError> {
         };
         let page = app
             .db
-            .run(move |conn| Ok::<_, AppError>(screening::parties_page(conn, after, RESCREEN_PAGE)?))
+            .run(move |conn| {
+                Ok::<_, AppError>(screening::parties_page(conn, after, RESCREEN_PAGE)?)
+            })
             .await?;
         let last = page.last().map(|(id, _, _)| id.0);
         let count = page.len() as i64;
@@ -429,16 +447,14 @@ pub async fn rescreen(app: &App, id: Uuid) -> Result<(), AppError> {
             .perform(event, move |conn, context| -> Result<(), AppError> {
                 let mut new_hits = 0;
                 for (party, owner, hits) in &screened {
-                    let fresh =
-                        screening::record(conn, context.refresh, *party, id, hits, at)?;
+                    let fresh = screening::record(conn, context.refresh, *party, id, hits, at)?;
                     if !fresh.is_empty() {
                         new_hits += fresh.len();
                         watchlists::notify_rescreen(conn, *party, *owner, at)?;
                     }
                 }
-                context.detail = Some(
-                    serde_json::json!({ "parties": done, "new_hits": new_hits }).to_string(),
-                );
+                context.detail =
+                    Some(serde_json::json!({ "parties": done, "new_hits": new_hits }).to_string());
                 screening::set_progress(conn, id, done, finished.then_some(at))?;
                 Ok(())
             })
@@ -532,8 +548,11 @@ pub async fn party(ctx: &Ctx, id: Uuid) -> Result<PartyScreening, AppError> {
             .await
     }
     .await;
-    ctx.audited(ctx.event_on(AuditAction::ScreeningRead, "party", id), result)
-        .await
+    ctx.audited(
+        ctx.event_on(AuditAction::ScreeningRead, "party", id),
+        result,
+    )
+    .await
 }
 
 /// Open hits (active, not disposed of) on the parties the caller may see:
@@ -560,8 +579,11 @@ pub async fn open_hits(ctx: &Ctx, limit: i64) -> Result<Vec<HitView>, AppError> 
             .await
     }
     .await;
-    ctx.audited(ctx.event_on(AuditAction::ScreeningHits, "screening_hit", "*"), result)
-        .await
+    ctx.audited(
+        ctx.event_on(AuditAction::ScreeningHits, "screening_hit", "*"),
+        result,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -601,8 +623,9 @@ pub async fn dispose(ctx: &Ctx, hit: Uuid, request: DisposeRequest) -> Result<Hi
         .perform(event, move |conn, context| -> Result<HitView, AppError> {
             let row = screening::find(conn, hit)?.ok_or(AppError::NotFound)?;
             let visibility = policy::visibility(&actor, RecordKind::Party);
-            let party = records::find_visible(conn, RecordKind::Party, row.party_id.0, &visibility)?
-                .ok_or(AppError::NotFound)?;
+            let party =
+                records::find_visible(conn, RecordKind::Party, row.party_id.0, &visibility)?
+                    .ok_or(AppError::NotFound)?;
             AppError::from_decision(policy::decide_hit_disposition(&actor, &party.meta()?))?;
             if !screening::dispose(conn, context.refresh, &row, &reason, actor.user_id, at)? {
                 return Err(AppError::Conflict("the hit is already disposed of".into()));
@@ -651,12 +674,23 @@ pub async fn screen(ctx: &Ctx, request: ScreenRequest) -> Result<ScreenResult, A
         AppError::from_decision(policy::decide_screening(actor))?;
         let name = request.name.trim();
         if name.is_empty() || name.chars().count() > 300 {
-            return Err(AppError::invalid("name", "must be given, at most 300 characters"));
+            return Err(AppError::invalid(
+                "name",
+                "must be given, at most 300 characters",
+            ));
         }
         if request.aliases.len() > 50 || request.identifiers.len() > 50 {
-            return Err(AppError::invalid("aliases", "at most 50 aliases and 50 identifiers"));
+            return Err(AppError::invalid(
+                "aliases",
+                "at most 50 aliases and 50 identifiers",
+            ));
         }
-        let country = match request.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let country = match request
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             None => None,
             Some(code) => Some(
                 interdict_domain::codes::CountryCode::parse(code)

@@ -66,12 +66,13 @@ pub async fn create(ctx: &Ctx, request: WatchRequest) -> Result<WatchView, AppEr
     let now = ctx.now();
     let checked = ctx.actor().and_then(|actor| {
         AppError::from_decision(policy::decide_watch(actor))?;
-        let kind: WatchKind = request
-            .kind
-            .parse()
-            .map_err(|e: interdict_domain::validation::Invalid| {
-                AppError::invalid("kind", e.message())
-            })?;
+        let kind: WatchKind =
+            request
+                .kind
+                .parse()
+                .map_err(|e: interdict_domain::validation::Invalid| {
+                    AppError::invalid("kind", e.message())
+                })?;
         let value = request.value.trim();
         let key = watch_key(kind, value).map_err(|e| AppError::invalid("value", e.message()))?;
         if request.expires_at.is_some_and(|at| at <= now) {
@@ -184,7 +185,10 @@ pub(crate) struct Written<'a> {
 
 /// Notifies the watchers a written record matches, in the write's
 /// transaction: one query when nobody watches.
-pub(crate) fn notify_written(conn: &mut DbConnection, written: &Written<'_>) -> Result<(), AppError> {
+pub(crate) fn notify_written(
+    conn: &mut DbConnection,
+    written: &Written<'_>,
+) -> Result<(), AppError> {
     let keys = record_keys(written.id, written.kind, written.index);
     let texts: Vec<String> = keys.iter().map(|(_, key)| key.clone()).collect();
     let at = interdict_persistence::now();
@@ -229,6 +233,9 @@ pub(crate) fn notify_written(conn: &mut DbConnection, written: &Written<'_>) -> 
     Ok(())
 }
 
+/// A written record and the keys it matches watches under.
+type Keyed = (Uuid, RecordKind, Vec<(WatchKind, String)>);
+
 /// An import batch's records (all of one agency, shared with it alone):
 /// each watch they match gets one notification for the import, counting
 /// its matches, however many batches the import takes.
@@ -239,7 +246,7 @@ pub(crate) fn notify_batch(
     writer: Uuid,
     import: Uuid,
 ) -> Result<(), AppError> {
-    let keyed: Vec<(Uuid, RecordKind, Vec<(WatchKind, String)>)> = written
+    let keyed: Vec<Keyed> = written
         .iter()
         .map(|(id, kind, index)| (*id, *kind, record_keys(*id, *kind, index)))
         .collect();

@@ -27,7 +27,7 @@ pub mod sanctions;
 pub mod sharing;
 pub mod shipment;
 pub mod user;
-pub mod watch;
 pub mod validation;
+pub mod watch;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -87,7 +87,9 @@ mod tests {
     fn identifiers_match_however_spelt_and_records_by_id() {
         let party = Uuid::from_u128(7);
         let index = RecordIndex {
-            identifiers: vec![Identifier::new(IdentifierKind::TrackingNumber, "ab 123-456").unwrap()],
+            identifiers: vec![
+                Identifier::new(IdentifierKind::TrackingNumber, "ab 123-456").unwrap(),
+            ],
             references: vec![Reference {
                 kind: RecordKind::Party,
                 id: party,

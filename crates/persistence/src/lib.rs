@@ -33,9 +33,9 @@ pub mod settings;
 pub mod summary;
 pub mod tokens;
 pub mod users;
-pub mod watches;
 pub mod uuid_type;
 pub mod visibility;
+pub mod watches;
 
 pub use db::{Backend, DatabaseUrl, Db, DbConnection, InvalidUrl, PoolOptions};
 pub use error::{Error, Result};

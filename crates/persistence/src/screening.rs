@@ -118,8 +118,10 @@ pub fn latest(conn: &mut DbConnection) -> Result<Option<ListMeta>> {
             sanctions_lists::id.desc(),
         ))
         .select(ListMeta::as_select())
-        .first(conn)
-        .optional()?)
+        .limit(1)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// Every version loaded, newest first.
@@ -142,7 +144,7 @@ pub fn files(conn: &mut DbConnection, id: Uuid) -> Result<Option<(String, String
             sanctions_lists::alt_csv,
             sanctions_lists::add_csv,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -295,7 +297,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<HitRow>> {
     Ok(screening_hits::table
         .filter(screening_hits::id.eq(DbUuid(id)))
         .select(HitRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -348,7 +350,9 @@ pub fn sanctioned(
             ))
             .load(conn)?;
         for (party, name, score, date) in rows {
-            let slot = found.entry(party.0).or_insert((name.clone(), score, date.clone()));
+            let slot = found
+                .entry(party.0)
+                .or_insert((name.clone(), score, date.clone()));
             if score > slot.1 {
                 *slot = (name, score, date);
             }
@@ -410,7 +414,7 @@ pub fn open_visible(
             out.push((hit, body, date));
         }
     }
-    out.sort_by(|a, b| b.0.id.cmp(&a.0.id));
+    out.sort_by_key(|hit| std::cmp::Reverse(hit.0.id));
     out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
 }

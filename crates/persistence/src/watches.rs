@@ -89,7 +89,7 @@ pub fn find_own(conn: &mut DbConnection, user: Uuid, id: Uuid) -> Result<Option<
         .filter(watches::user_id.eq(DbUuid(user)))
         .filter(watches::deleted_at.is_null())
         .select(WatchRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -121,11 +121,7 @@ pub fn matching(
         .filter(watches::match_key.eq_any(keys))
         .filter(watches::deleted_at.is_null())
         .filter(watches::muted.eq(false))
-        .filter(
-            watches::expires_at
-                .is_null()
-                .or(watches::expires_at.gt(at)),
-        )
+        .filter(watches::expires_at.is_null().or(watches::expires_at.gt(at)))
         .select(WatchRow::as_select())
         .load(conn)?)
 }
@@ -254,6 +250,6 @@ pub fn subscriber(conn: &mut DbConnection, user: Uuid) -> Result<Option<(String,
     Ok(users::table
         .filter(users::id.eq(DbUuid(user)))
         .select((users::role, users::agency_id, users::active))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }

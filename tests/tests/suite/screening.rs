@@ -18,7 +18,8 @@ both_backends!(
     ad_hoc_screening_is_audited_and_checks_its_input,
 );
 
-const OLD_SDN: &str = "100,\"PEARL RIVER BROKERS\",-0- ,\"SDNTK\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
+const OLD_SDN: &str =
+    "100,\"PEARL RIVER BROKERS\",-0- ,\"SDNTK\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
 const NEW_SDN: &str = "100,\"PEARL RIVER BROKERS\",-0- ,\"SDNTK\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\
 200,\"HEBEI SHENGXUE BIOTECH CO., LTD.\",-0- ,\"ILLICIT-DRUGS-EO14059\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
 const ALT: &str = "200,1,\"aka\",\"SHENGXUE BIO-TECHNOLOGY\",-0- \r\n";
@@ -138,16 +139,28 @@ fn a_false_positive_silences_the_indicator_and_stays_in_history(backend: Backend
     let party = shengxue(&app, &inv);
     let shipment = shipment_naming(&app, &inv, party, "176-12345675");
     assert!(indicator_codes(&app, &inv, shipment).contains(&"sanctioned_party".to_owned()));
-    let hit = hits(&app, &inv, party)[0]["id"].as_str().unwrap().to_owned();
+    let hit = hits(&app, &inv, party)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // The supervisor's queue shows it.
     let open = app.get("/api/v1/screening/hits", &sup).json();
-    assert!(open.as_array().unwrap().iter().any(|h| h["id"] == hit.as_str()));
+    assert!(open
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["id"] == hit.as_str()));
 
     let path = format!("/api/v1/screening/hits/{hit}/disposition");
     let body = json!({ "disposition": "false_positive", "reason": "Different company: registry shows a Hebei dye maker" });
     // An investigator may not; a reason is required.
-    app.post(&path, &inv, body.clone()).assert_problem(403, "forbidden");
-    let refused = app.post(&path, &sup, json!({ "disposition": "false_positive", "reason": " " }));
+    app.post(&path, &inv, body.clone())
+        .assert_problem(403, "forbidden");
+    let refused = app.post(
+        &path,
+        &sup,
+        json!({ "disposition": "false_positive", "reason": " " }),
+    );
     assert_eq!(refused.status, 422, "{}", refused.text);
     let disposed = app.post(&path, &sup, body.clone());
     assert_eq!(disposed.status, 200, "{}", disposed.text);
@@ -162,7 +175,11 @@ fn a_false_positive_silences_the_indicator_and_stays_in_history(backend: Backend
         "Different company: registry shows a Hebei dye maker"
     );
     let open = app.get("/api/v1/screening/hits", &sup).json();
-    assert!(!open.as_array().unwrap().iter().any(|h| h["id"] == hit.as_str()));
+    assert!(!open
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["id"] == hit.as_str()));
     let entry = app
         .last_audit(20)
         .into_iter()
@@ -181,7 +198,10 @@ fn a_notification_commits_with_its_write_or_not_at_all(backend: Backend) {
     let app = TestApp::spawn(backend);
     HoustonHidta::create(
         &app,
-        &[('a', "inv_a", "investigator"), ('a', "inv_a2", "investigator")],
+        &[
+            ('a', "inv_a", "investigator"),
+            ('a', "inv_a2", "investigator"),
+        ],
     );
     let inv = app.token("inv_a", interdict_tests::PASSWORD);
     let watcher = app.token("inv_a2", interdict_tests::PASSWORD);
@@ -214,7 +234,10 @@ fn a_notification_commits_with_its_write_or_not_at_all(backend: Backend) {
     let failed = app.post("/api/v1/parties", &inv, body.clone());
     assert_eq!(failed.status, 500, "{}", failed.text);
     assert_eq!(notifications(&app, &watcher)["unread"], 0);
-    assert!(notifications(&app, &watcher)["items"].as_array().unwrap().is_empty());
+    assert!(notifications(&app, &watcher)["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     {
         use diesel::prelude::*;
         let mut conn = app.database.connect();
@@ -232,7 +255,11 @@ fn a_notification_commits_with_its_write_or_not_at_all(backend: Backend) {
     assert_eq!(item["count"], 1);
     // The writer is not notified of their own write; reading marks it.
     let id = item["id"].as_str().unwrap();
-    let read = app.post(&format!("/api/v1/notifications/{id}/read"), &watcher, json!({}));
+    let read = app.post(
+        &format!("/api/v1/notifications/{id}/read"),
+        &watcher,
+        json!({}),
+    );
     assert_eq!(read.status, 204, "{}", read.text);
     assert_eq!(notifications(&app, &watcher)["unread"], 0);
     // Muted, a watch notifies nobody.
@@ -249,7 +276,10 @@ fn a_notification_commits_with_its_write_or_not_at_all(backend: Backend) {
         json!({ "kind": "company", "name": "Other Co", "phones": ["+86 311 8888 0000"] }),
     ));
     assert_eq!(
-        notifications(&app, &watcher)["items"].as_array().unwrap().len(),
+        notifications(&app, &watcher)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -258,7 +288,10 @@ fn a_hidden_record_notifies_only_the_holding_agency(backend: Backend) {
     let app = TestApp::spawn(backend);
     HoustonHidta::create(
         &app,
-        &[('a', "inv_a", "investigator"), ('c', "inv_c", "investigator")],
+        &[
+            ('a', "inv_a", "investigator"),
+            ('c', "inv_c", "investigator"),
+        ],
     );
     let inv_a = app.token("inv_a", interdict_tests::PASSWORD);
     let inv_c = app.token("inv_c", interdict_tests::PASSWORD);

@@ -219,7 +219,10 @@ pub async fn watch_mute(posted: Posted, path: web::Path<Uuid>) -> Result<HttpRes
     Ok(see_other("/watchlists"))
 }
 
-pub async fn watch_delete(posted: Posted, path: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
+pub async fn watch_delete(
+    posted: Posted,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
     watchlists::delete(&posted.session, path.into_inner()).await?;
     Ok(see_other("/watchlists"))
 }

@@ -88,9 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/parties/{id}/screening").get(screening::party))
                 .service(web::resource("/screening").post(screening::run))
                 .service(web::resource("/screening/hits").get(screening::hits))
-                .service(
-                    web::resource("/screening/hits/{id}/disposition").post(screening::dispose),
-                )
+                .service(web::resource("/screening/hits/{id}/disposition").post(screening::dispose))
                 .service(
                     web::resource("/sanctions/lists")
                         .get(screening::lists)

@@ -21,7 +21,9 @@ pub async fn run(
     caller: Caller,
     body: web::Json<ScreenRequest>,
 ) -> Result<web::Json<ScreenResult>, ApiError> {
-    Ok(web::Json(screening::screen(&caller, body.into_inner()).await?))
+    Ok(web::Json(
+        screening::screen(&caller, body.into_inner()).await?,
+    ))
 }
 
 /// A party's screening hits, disposed ones included, with the list's date.
@@ -31,7 +33,9 @@ pub async fn party(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<PartyScreening>, ApiError> {
-    Ok(web::Json(screening::party(&caller, path.into_inner()).await?))
+    Ok(web::Json(
+        screening::party(&caller, path.into_inner()).await?,
+    ))
 }
 
 /// Open hits on parties the caller may see, newest first.
