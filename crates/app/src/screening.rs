@@ -204,6 +204,7 @@ pub(crate) fn screen_written(
     screener: &Screener,
     party: Uuid,
     body: &str,
+    new_party: bool,
 ) -> Result<Vec<HitRow>, AppError> {
     let Some(list) = screener.current() else {
         return Ok(Vec::new());
@@ -219,6 +220,7 @@ pub(crate) fn screen_written(
         list.id,
         &hits,
         interdict_persistence::now(),
+        new_party,
     )?)
 }
 
@@ -447,7 +449,8 @@ pub async fn rescreen(app: &App, id: Uuid) -> Result<(), AppError> {
             .perform(event, move |conn, context| -> Result<(), AppError> {
                 let mut new_hits = 0;
                 for (party, owner, hits) in &screened {
-                    let fresh = screening::record(conn, context.refresh, *party, id, hits, at)?;
+                    let fresh =
+                        screening::record(conn, context.refresh, *party, id, hits, at, false)?;
                     if !fresh.is_empty() {
                         new_hits += fresh.len();
                         watchlists::notify_rescreen(conn, *party, *owner, at)?;

@@ -200,7 +200,8 @@ pub struct FoundHit {
 /// Keeps what screening `party` against list `list` found: new entries
 /// become new hits, hits found again are active, hits no longer found are
 /// not. Shipments naming the party are refreshed when what raises
-/// `sanctioned_party` changed. Returns the new hits.
+/// `sanctioned_party` changed. Returns the new hits. `new_party`: written
+/// in this transaction, so it has no hits yet and none are read.
 pub fn record(
     conn: &mut DbConnection,
     refresh: &mut Refresh,
@@ -208,16 +209,24 @@ pub fn record(
     list: Uuid,
     found: &[FoundHit],
     at: NaiveDateTime,
+    new_party: bool,
 ) -> Result<Vec<HitRow>> {
-    let existing: Vec<(DbUuid, i64, bool, Option<String>)> = screening_hits::table
-        .filter(screening_hits::party_id.eq(DbUuid(party)))
-        .select((
-            screening_hits::id,
-            screening_hits::entry_id,
-            screening_hits::active,
-            screening_hits::disposition,
-        ))
-        .load(conn)?;
+    if new_party && found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing: Vec<(DbUuid, i64, bool, Option<String>)> = if new_party {
+        Vec::new()
+    } else {
+        screening_hits::table
+            .filter(screening_hits::party_id.eq(DbUuid(party)))
+            .select((
+                screening_hits::id,
+                screening_hits::entry_id,
+                screening_hits::active,
+                screening_hits::disposition,
+            ))
+            .load(conn)?
+    };
     if existing.is_empty() && found.is_empty() {
         return Ok(Vec::new());
     }

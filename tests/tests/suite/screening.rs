@@ -16,6 +16,7 @@ both_backends!(
     a_notification_commits_with_its_write_or_not_at_all,
     a_hidden_record_notifies_only_the_holding_agency,
     ad_hoc_screening_is_audited_and_checks_its_input,
+    an_import_matching_one_watch_many_times_notifies_once_with_a_count,
 );
 
 const OLD_SDN: &str =
@@ -347,4 +348,58 @@ fn ad_hoc_screening_is_audited_and_checks_its_input(backend: Backend) {
     assert!(entries
         .iter()
         .any(|e| e.action == "screening.run" && e.outcome == "allowed"));
+}
+
+fn an_import_matching_one_watch_many_times_notifies_once_with_a_count(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    HoustonHidta::create(
+        &app,
+        &[('a', "inv_a", "investigator"), ('a', "sup_a", "supervisor")],
+    );
+    let importer = app.token("inv_a", interdict_tests::PASSWORD);
+    let watcher = app.token("sup_a", interdict_tests::PASSWORD);
+    let party = created(app.post(
+        "/api/v1/parties",
+        &importer,
+        json!({ "kind": "company", "name": "Hebei Shengxue Trading Co., Ltd.", "address": { "country": "CN" } }),
+    ));
+    let watch = app.post(
+        "/api/v1/watchlists",
+        &watcher,
+        json!({ "kind": "party", "value": party }),
+    );
+    assert_eq!(watch.status, 201, "{}", watch.text);
+    let mut text = String::from("tracking_number,carrier,mode,consignor_name,consignor_address,consignor_country,consignee_name,consignee_address,consignee_country,description,hs_code,weight_kg,value,currency,origin,destination,shipped_at,arrived_at\n");
+    for n in 0..50 {
+        text.push_str(&format!(
+            "1Z{n:05},DHL,air_express,\"Hebei Shengxue Trading Co., Ltd.\",\"1 Road, Shenzhen\",CN,\"Desert Supply, LLC\",,US,pigment,3204.17,2.5,120.00,USD,CNSZX,US-TX,2026-03-01,\n"
+        ));
+    }
+    for n in 0..30 {
+        text.push_str(&format!(
+            "2Z{n:05},DHL,air_express,\"Wuhan Kang Biotech\",\"2 Road, Wuhan\",CN,\"Desert Supply, LLC\",,US,pigment,3204.17,2.5,120.00,USD,CNSZX,US-TX,2026-03-01,\n"
+        ));
+    }
+    let response = app
+        .request("POST", "/api/v1/imports?file_name=manifest.csv")
+        .bearer(&importer)
+        .raw("text/csv", text.as_bytes());
+    assert_eq!(response.status, 202, "{}", response.text);
+    let id = response.id();
+    let started = Instant::now();
+    loop {
+        let import = app.get(&format!("/api/v1/imports/{id}"), &importer).json();
+        if import["state"] != "running" {
+            assert_eq!(import["imported"], 80, "{import}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{import}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let listed = notifications(&app, &watcher);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["count"], 50);
+    assert_eq!(items[0]["cause"], "import");
+    assert_eq!(items[0]["visible"], true);
 }

@@ -380,7 +380,7 @@ fn write_batch(
     // New parties are screened; watches matched by the batch's records
     // make one notification per watch and import, counting the matches.
     for party in &new_parties {
-        crate::screening::screen_written(conn, context, screener, party.id, &party.body)?;
+        crate::screening::screen_written(conn, context, screener, party.id, &party.body, true)?;
     }
     let written: Vec<(Uuid, RecordKind, &interdict_domain::record::RecordIndex)> = new_parties
         .iter()

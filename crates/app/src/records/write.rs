@@ -168,7 +168,7 @@ pub(crate) fn write_new(
     let row = records::create(conn, context.refresh, id, kind, owner, &write, &names)
         .map_err(|e| chemical_conflict(e.into(), &index))?;
     deconfliction::detect(conn, context.refresh, &row, &index.identifiers)?;
-    after_write(conn, context, screener, actor, &row, kind, &index)?;
+    after_write(conn, context, screener, actor, &row, &index, true)?;
     if kind == RecordKind::Shipment {
         risk::auto_flag_new(conn, context, &row, &config.risk)?;
     }
@@ -183,9 +183,10 @@ fn after_write(
     screener: &Screener,
     actor: &Actor,
     row: &RecordRow,
-    kind: RecordKind,
     index: &RecordIndex,
+    new: bool,
 ) -> Result<(), AppError> {
+    let kind: RecordKind = row.kind.parse().map_err(AppError::internal)?;
     watchlists::notify_written(
         conn,
         &watchlists::Written {
@@ -199,7 +200,7 @@ fn after_write(
         },
     )?;
     if kind == RecordKind::Party {
-        screening::screen_written(conn, context, screener, row.id.0, &row.body)?;
+        screening::screen_written(conn, context, screener, row.id.0, &row.body, new)?;
     }
     Ok(())
 }
@@ -302,7 +303,7 @@ pub async fn update<D: Document>(
                 })?;
             // Within the write transaction, so notices and record commit together.
             deconfliction::detect(conn, event.refresh, &row, &index.identifiers)?;
-            after_write(conn, event, &screener, &actor, &row, kind, &index)?;
+            after_write(conn, event, &screener, &actor, &row, &index, false)?;
             if kind == RecordKind::Shipment {
                 let trace = chains::trace(conn, id, &config.chain_limits)?;
                 risk::auto_flag(conn, event, id, trace, &config.risk)?;
