@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::fixtures::{created, HoustonHidta};
+use crate::pages::Visitor;
 
 both_backends!(
     a_newer_list_makes_a_new_hit_on_an_old_party,
@@ -17,6 +18,7 @@ both_backends!(
     a_hidden_record_notifies_only_the_holding_agency,
     ad_hoc_screening_is_audited_and_checks_its_input,
     an_import_matching_one_watch_many_times_notifies_once_with_a_count,
+    the_pages_screen_watch_notify_and_show_hits_in_the_queue,
 );
 
 const OLD_SDN: &str =
@@ -402,4 +404,70 @@ fn an_import_matching_one_watch_many_times_notifies_once_with_a_count(backend: B
     assert_eq!(items[0]["count"], 50);
     assert_eq!(items[0]["cause"], "import");
     assert_eq!(items[0]["visible"], true);
+}
+
+fn the_pages_screen_watch_notify_and_show_hits_in_the_queue(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    HoustonHidta::create(
+        &app,
+        &[('a', "inv_a", "investigator"), ('a', "sup_a", "supervisor")],
+    );
+    let inv = app.token("inv_a", interdict_tests::PASSWORD);
+    load(&app, "2021-12-15", NEW_SDN, ALT, ADD);
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in("sup_a", interdict_tests::PASSWORD);
+
+    let form = visitor.get("/screening?name=HEBEI+SHENGXUE+BIOTECH&country=CN");
+    form.assert_html(200);
+    assert!(
+        form.body.contains("HEBEI SHENGXUE BIOTECH CO., LTD."),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("2021-12-15"));
+
+    // A watch added on the page; a matching write shows in the header.
+    let page = visitor.get("/watchlists");
+    page.assert_html(200);
+    let added = visitor.post(
+        "/watchlists",
+        &[
+            ("csrf", &page.csrf()),
+            ("kind", "identifier"),
+            ("value", "+86 311 8888 0000"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let party = created(app.post(
+        "/api/v1/parties",
+        &inv,
+        json!({ "kind": "company", "name": "Hebei Shengxue Bio-Tech Co., Ltd",
+                "address": { "country": "CN" }, "phones": ["+86 311 8888 0000"] }),
+    ));
+    let queue = visitor.get("/reviews");
+    queue.assert_html(200);
+    assert!(
+        queue.body.contains("aria-label=\"unread\">1<"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("Sanctions hits"));
+    assert!(queue.body.contains("HEBEI SHENGXUE BIOTECH CO., LTD."));
+    let listed = visitor.get("/notifications");
+    listed.assert_html(200);
+    assert!(listed.body.contains(&party.to_string()), "{}", listed.body);
+
+    let hit = hits(&app, &inv, party)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let disposed = visitor.post(
+        &format!("/screening/hits/{hit}/dispose"),
+        &[
+            ("csrf", &queue.csrf()),
+            ("reason", "Another company of the same name"),
+        ],
+    );
+    assert_eq!(disposed.status, 303, "{}", disposed.body);
+    assert_eq!(hits(&app, &inv, party)[0]["disposition"], "false_positive");
 }
