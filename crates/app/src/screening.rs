@@ -171,6 +171,48 @@ pub async fn refresh_index(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Every `every`, indexes a newer list another instance loaded. Holds the
+/// list only weakly: it ends once the services are dropped.
+pub fn follow_newer_lists(
+    app: &App,
+    every: std::time::Duration,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let screener = Arc::downgrade(&app.screener.0);
+    let db = app.db.clone();
+    let threshold = app.config.sanctions_threshold;
+    async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(slot) = screener.upgrade() else {
+                return;
+            };
+            let held = Screener(slot.clone()).current().map(|l| l.id);
+            let loaded = db
+                .run(move |conn| -> Result<Option<LoadedList>, AppError> {
+                    let Some(meta) = screening::latest(conn)? else {
+                        return Ok(None);
+                    };
+                    if Some(meta.id.0) == held {
+                        return Ok(None);
+                    }
+                    let files = screening::files(conn, meta.id.0)?;
+                    Ok(Some(index_of(&meta, files, threshold)?))
+                })
+                .await;
+            match loaded {
+                Ok(Some(list)) => {
+                    tracing::info!(list = %list.id, date = %list.list_date, "newer sanctions list indexed");
+                    Screener(slot).set(Arc::new(list));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "could not check for a newer sanctions list"),
+            }
+        }
+    }
+}
+
 fn naive(at: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
     use chrono::SubsecRound;
     at.naive_utc().trunc_subsecs(6)
