@@ -470,4 +470,18 @@ fn the_pages_screen_watch_notify_and_show_hits_in_the_queue(backend: Backend) {
     );
     assert_eq!(disposed.status, 303, "{}", disposed.body);
     assert_eq!(hits(&app, &inv, party)[0]["disposition"], "false_positive");
+
+    // The administrator's page and /readyz say the list is old.
+    let mut admin = Visitor::new(&app);
+    admin.sign_in("admin", interdict_tests::ADMIN_PASSWORD);
+    let users = admin.get("/admin/users");
+    users.assert_html(200);
+    assert!(
+        users.body.contains("more than 30 days old"),
+        "{}",
+        users.body
+    );
+    let ready = app.request("GET", "/readyz").send().json();
+    assert_eq!(ready["sanctions"]["list_date"], "2021-12-15", "{ready}");
+    assert_eq!(ready["sanctions"]["stale"], true);
 }

@@ -16,7 +16,7 @@ use super::layout::{csrf, notice, page, see_other};
 use super::session::{Posted, Session};
 
 /// The list's date beside every hit shown, and a warning when it is old.
-fn list_line(list: Option<&ListView>) -> Markup {
+pub fn list_line(list: Option<&ListView>) -> Markup {
     html! {
         @match list {
             Some(l) => p.muted #list-in-force {
