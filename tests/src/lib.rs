@@ -177,6 +177,9 @@ pub fn test_config(db_url: &str, overrides: &[(&str, &str)]) -> Config {
         ("INTERDICT_JWT_SECRET", JWT_SECRET),
         ("INTERDICT_WORKERS", "2"),
         ("INTERDICT_DATABASE_POOL_SIZE", "4"),
+        // Indexing the bundled OFAC snapshot on every test's start would
+        // cost seconds unoptimised; screening tests load small lists.
+        ("INTERDICT_SANCTIONS_BUILTIN", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

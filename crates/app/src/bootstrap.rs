@@ -83,17 +83,20 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
         forms: crate::auth::csrf::form_key(&jwt_secret),
         mfa: crate::auth::mfa::seal_key(&jwt_secret),
     };
+    let app = App {
+        db,
+        audit,
+        config,
+        keys: Arc::new(keys),
+        clock: Clock::System,
+        jobs: Jobs::default(),
+        throttle: Arc::default(),
+        settle: Arc::default(),
+        screener: crate::screening::Screener::default(),
+    };
+    crate::screening::start(&app).await?;
     Ok(Opened {
-        app: App {
-            db,
-            audit,
-            config,
-            keys: Arc::new(keys),
-            clock: Clock::System,
-            jobs: Jobs::default(),
-            throttle: Arc::default(),
-            settle: Arc::default(),
-        },
+        app,
         audit_thread: AuditThread(audit_thread),
     })
 }

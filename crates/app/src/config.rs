@@ -37,6 +37,7 @@ struct RawConfig {
     #[serde(default)]
     review: RawReview,
     risk: RiskWeights,
+    sanctions: RawSanctions,
     log: RawLog,
 }
 
@@ -53,6 +54,13 @@ impl Default for RawReview {
             overdue_after_days: 5,
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSanctions {
+    builtin: bool,
+    threshold: f32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +168,10 @@ pub struct Config {
     /// An undecided flag raised this long ago is overdue (`[review]`).
     pub overdue_after: chrono::Duration,
     pub risk: RiskWeights,
+    /// Load the bundled OFAC snapshot on first start.
+    pub sanctions_builtin: bool,
+    /// Screening score at or above which a party hits a listed entry.
+    pub sanctions_threshold: f32,
     pub log_filter: String,
     /// Accepted import lines a settler takes at a time, each batch one
     /// transaction (`INTERDICT_SETTLE_BATCH`).
@@ -458,6 +470,33 @@ impl Config {
             return Err(error("reference/controls.toml", e.to_string()));
         }
 
+        let sanctions_builtin = match env("INTERDICT_SANCTIONS_BUILTIN").as_deref() {
+            None => raw.sanctions.builtin,
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(error(
+                    "INTERDICT_SANCTIONS_BUILTIN",
+                    format!("`{other}` is not true or false"),
+                ))
+            }
+        };
+        let sanctions_threshold = match env("INTERDICT_SANCTIONS_THRESHOLD") {
+            None => raw.sanctions.threshold,
+            Some(text) => text.trim().parse().map_err(|_| {
+                error(
+                    "INTERDICT_SANCTIONS_THRESHOLD",
+                    format!("`{text}` is not a number"),
+                )
+            })?,
+        };
+        if !(0.0..=1.0).contains(&sanctions_threshold) || sanctions_threshold.is_nan() {
+            return Err(error(
+                "INTERDICT_SANCTIONS_THRESHOLD",
+                "must be between 0 and 1",
+            ));
+        }
+
         Ok(Self {
             bind,
             workers,
@@ -487,6 +526,8 @@ impl Config {
             suggestion_window: chrono::Duration::days(chains.suggestion_window_days),
             overdue_after: chrono::Duration::days(overdue_after_days),
             risk,
+            sanctions_builtin,
+            sanctions_threshold,
             log_filter: pick("INTERDICT_LOG", raw.log.filter),
         })
     }

@@ -30,6 +30,8 @@ pub struct App {
     pub(crate) throttle: Arc<Throttle>,
     /// Wakes this instance's settler when an import's lines are accepted.
     pub(crate) settle: Arc<tokio::sync::Notify>,
+    /// The sanctions list in force, indexed in memory.
+    pub(crate) screener: crate::screening::Screener,
 }
 
 /// The installation's secrets, each for one purpose.

@@ -32,11 +32,13 @@ pub mod refusals;
 pub mod reports;
 pub mod reviews;
 mod risk;
+pub mod screening;
 pub mod shipment_entry;
 pub mod shipments;
 pub mod suggestions;
 pub mod task_forces;
 pub mod users;
+pub mod watchlists;
 
 pub use bootstrap::{open, OpenError, Opened};
 pub use clock::Clock;

@@ -605,6 +605,7 @@ pub async fn record(
     } = plan;
     let event = record_event(ctx, RecordKind::Shipment, RecordVerb::Create, shipment_id);
     let config = ctx.app.config.clone();
+    let screener = ctx.app.screener.clone();
     let dependent_events: Vec<_> = dependents
         .iter()
         .map(|d| record_event(ctx, d.prepared.kind, RecordVerb::Create, d.prepared.id))
@@ -631,10 +632,10 @@ pub async fn record(
             }
             for (prepared, event) in written {
                 context.also(event);
-                records::write_new(conn, context, &actor, prepared, &config)?;
+                records::write_new(conn, context, &actor, prepared, &config, &screener)?;
             }
             let prepared = prepare::<ShipmentInput>(&actor, shipment_id, shipment)?;
-            records::write_new(conn, context, &actor, prepared, &config)?;
+            records::write_new(conn, context, &actor, prepared, &config, &screener)?;
             Ok::<_, AppError>(shipment_id)
         })
         .await;

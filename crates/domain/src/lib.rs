@@ -29,5 +29,6 @@ pub mod sharing;
 pub mod shipment;
 pub mod user;
 pub mod validation;
+pub mod watch;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -27,6 +27,7 @@ pub mod records;
 pub mod references;
 pub mod risk;
 pub mod schema;
+pub mod screening;
 pub mod search;
 pub mod settings;
 pub mod summary;
@@ -34,6 +35,7 @@ pub mod tokens;
 pub mod users;
 pub mod uuid_type;
 pub mod visibility;
+pub mod watches;
 
 pub use db::{Backend, DatabaseUrl, Db, DbConnection, InvalidUrl, PoolOptions};
 pub use error::{Error, Result};
@@ -43,6 +45,8 @@ pub use uuid_type::DbUuid;
 /// and ids per `IN (…)` list: well under both backends' limits on bound
 /// parameters (SQLite 32,766; PostgreSQL 65,535) for the widest table.
 pub(crate) const CHUNK: usize = 1000;
+/// Values bound in one `IN (…)` list, at most.
+pub const CHUNK_SIZE: usize = CHUNK;
 
 /// Current time at the microsecond precision both backends store.
 pub fn now() -> chrono::NaiveDateTime {

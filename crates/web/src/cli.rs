@@ -35,6 +35,9 @@ pub enum Command {
     /// Import a manifest CSV as shipments of a user's agency; prints
     /// progress and a report of refused rows.
     Import(ImportArgs),
+    /// Sanctions lists.
+    #[command(subcommand)]
+    Lists(ListsCommand),
     /// Load deterministic demonstration data (agencies, users, records,
     /// chains) into the database.
     Demo(DemoArgs),
@@ -63,6 +66,20 @@ pub struct DemoArgs {
     /// failing.
     #[arg(long)]
     pub if_absent: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListsCommand {
+    /// Load OFAC's SDN list from a directory holding `sdn.csv`, `alt.csv`
+    /// and `add.csv` as a new version; a newer list re-screens every party
+    /// before the command ends.
+    Load {
+        /// The directory with the three files.
+        dir: std::path::PathBuf,
+        /// The list's publication date, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +147,7 @@ pub async fn run(cli: Cli, config: Config) -> u8 {
         Command::User(UserCommand::Add(args)) => user_add(config, args).await,
         Command::Import(args) => import(config, args).await,
         Command::Demo(args) => load_demo(config, args).await,
+        Command::Lists(ListsCommand::Load { dir, date }) => lists_load(config, dir, date).await,
         Command::Audit(AuditCommand::Verify { since_checkpoint }) => {
             audit_verify(config, since_checkpoint).await
         }
@@ -291,6 +309,33 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, Failure> {
         done.rejected,
         settling.elapsed().as_secs_f64()
     );
+    Ok(0)
+}
+
+async fn lists_load(config: Config, dir: std::path::PathBuf, date: String) -> Result<u8, Failure> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| Failure::Io(format!("cannot read {}: {e}", path.display())))
+    };
+    let request = interdict_app::screening::LoadRequest {
+        list_date: date,
+        sdn: read("sdn.csv")?,
+        alt: read("alt.csv")?,
+        add: read("add.csv")?,
+    };
+    let opened = interdict_app::open(config).await?;
+    let list = interdict_app::screening::load_local(&opened.app, request).await?;
+    say!(
+        "list {} of {}: {} entries, {} names; re-screening parties…",
+        list.id,
+        list.list_date,
+        list.entries,
+        list.names
+    );
+    opened.app.jobs().idle().await;
+    say!("done");
     Ok(0)
 }
 

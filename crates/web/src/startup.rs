@@ -76,6 +76,11 @@ impl Application {
         );
         let request_timeout = app.config().request_timeout;
         let settler = interdict_app::imports::Settler::start(&app);
+        // Another instance may load a newer sanctions list.
+        actix_web::rt::spawn(interdict_app::screening::follow_newer_lists(
+            &app,
+            std::time::Duration::from_secs(60),
+        ));
         let mut server = HttpServer::new(move || {
             HttpApp::new()
                 .app_data(web::Data::new(app.clone()))

@@ -26,4 +26,5 @@ mod references;
 mod registry;
 mod regulation;
 mod reports;
+mod screening;
 mod summary;

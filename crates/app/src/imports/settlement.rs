@@ -155,6 +155,7 @@ async fn settle_batch(app: &App, me: Uuid, import: Uuid, ids: Vec<i64>) -> Resul
     let ctx = Ctx::system(app, RequestMeta::local("settlement"));
     let event = ctx.event_on(AuditAction::ImportBatch, "import", import);
     let weights = app.config.risk.clone();
+    let screener = app.screener.clone();
     let started = std::time::Instant::now();
     let number = BATCHES.fetch_add(1, Ordering::Relaxed) + 1;
     let settled = app
@@ -165,7 +166,9 @@ async fn settle_batch(app: &App, me: Uuid, import: Uuid, ids: Vec<i64>) -> Resul
                 return Ok(0);
             }
             let taken: Vec<i64> = lines.iter().map(|l| l.id).collect();
-            let mut counts = write_batch(conn, context, owner, user, &weights, import, &lines)?;
+            let mut counts = write_batch(
+                conn, context, owner, user, &weights, &screener, import, &lines,
+            )?;
             counts.settled = taken.len() as i64;
             imports::mark_settled(conn, &taken)?;
             imports::add_counts(conn, import, counts)?;
@@ -197,12 +200,14 @@ async fn settle_batch(app: &App, me: Uuid, import: Uuid, ids: Vec<i64>) -> Resul
 }
 
 /// One batch of one import's accepted lines, inside its transaction.
+#[allow(clippy::too_many_arguments)]
 fn write_batch(
     conn: &mut DbConnection,
     context: &mut AuditContext<'_>,
     owner: Uuid,
     user: Option<Uuid>,
     weights: &RiskWeights,
+    screener: &crate::screening::Screener,
     import: Uuid,
     lines: &[StagedLine],
 ) -> Result<Counts, AppError> {
@@ -311,6 +316,17 @@ fn write_batch(
         .map(|s| (s.id.into(), owner.into(), s.index.identifiers.as_slice()))
         .collect();
     deconfliction::detect_many(conn, context.refresh, &identified)?;
+    // New parties are screened; watches matched by the batch's records
+    // make one notification per watch and import, counting the matches.
+    for party in &new_parties {
+        crate::screening::screen_written(conn, context, screener, party.id, &party.body, true)?;
+    }
+    let written: Vec<(Uuid, RecordKind, &interdict_domain::record::RecordIndex)> = new_parties
+        .iter()
+        .chain(shipments.iter())
+        .map(|r| (r.id, r.kind, &r.index))
+        .collect();
+    crate::watchlists::notify_batch(conn, &written, owner, user, import)?;
 
     // Scored like any other shipment; new ones have no links yet, so the
     // chain is the shipment itself.

@@ -17,6 +17,8 @@ use crate::config::Config;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::risk;
+use crate::screening::{self, Screener};
+use crate::watchlists;
 
 /// A new record's document, checked and ready to write.
 pub struct Prepared {
@@ -141,6 +143,7 @@ pub(crate) fn write_new(
     actor: &Actor,
     prepared: Prepared,
     config: &Config,
+    screener: &Screener,
 ) -> Result<RecordRow, AppError> {
     let Prepared {
         id,
@@ -165,10 +168,41 @@ pub(crate) fn write_new(
     let row = records::create(conn, context.refresh, id, kind, owner, &write, &names)
         .map_err(|e| chemical_conflict(e.into(), &index))?;
     deconfliction::detect(conn, context.refresh, &row, &index.identifiers)?;
+    after_write(conn, context, screener, actor, &row, &index, true)?;
     if kind == RecordKind::Shipment {
         risk::auto_flag_new(conn, context, &row, &config.risk)?;
     }
     Ok(row)
+}
+
+/// In a write's transaction: the watchers it matches are notified, and a
+/// party is screened against the sanctions list in force.
+fn after_write(
+    conn: &mut DbConnection,
+    context: &mut AuditContext<'_>,
+    screener: &Screener,
+    actor: &Actor,
+    row: &RecordRow,
+    index: &RecordIndex,
+    new: bool,
+) -> Result<(), AppError> {
+    let kind: RecordKind = row.kind.parse().map_err(AppError::internal)?;
+    watchlists::notify_written(
+        conn,
+        &watchlists::Written {
+            id: row.id.0,
+            kind,
+            meta: row.meta()?,
+            index,
+            writer: Some(actor.user_id),
+            cause: "write",
+            batch: None,
+        },
+    )?;
+    if kind == RecordKind::Party {
+        screening::screen_written(conn, context, screener, row.id.0, &row.body, new)?;
+    }
+    Ok(())
 }
 
 /// Records one. The body is the document, plus an optional `scope`
@@ -184,11 +218,12 @@ pub async fn create<D: Document>(ctx: &Ctx, body: Value) -> Result<Record<D>, Ap
         Err(e) => return ctx.reject(event, e).await,
     };
     let config = ctx.app.config.clone();
+    let screener = ctx.app.screener.clone();
     let row = ctx
         .app
         .audit
         .perform(event, move |conn, context| {
-            write_new(conn, context, &actor, prepared, &config)
+            write_new(conn, context, &actor, prepared, &config, &screener)
         })
         .await?;
     Record::from_row(row)
@@ -212,6 +247,7 @@ pub async fn update<D: Document>(
     };
     let actor = ctx.actor()?.clone();
     let config = ctx.app.config.clone();
+    let screener = ctx.app.screener.clone();
     let row = ctx
         .app
         .audit
@@ -267,6 +303,7 @@ pub async fn update<D: Document>(
                 })?;
             // Within the write transaction, so notices and record commit together.
             deconfliction::detect(conn, event.refresh, &row, &index.identifiers)?;
+            after_write(conn, event, &screener, &actor, &row, &index, false)?;
             if kind == RecordKind::Shipment {
                 let trace = chains::trace(conn, id, &config.chain_limits)?;
                 risk::auto_flag(conn, event, id, trace, &config.risk)?;

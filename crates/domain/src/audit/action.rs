@@ -108,6 +108,26 @@ actions! {
     /// A request refused before its handler ran (unreadable body, bad id).
     RequestRefused => "request.refused",
     ReviewQueue => "review.queue",
+    /// A sanctions list loaded (uploaded, from the command line, or the
+    /// built-in snapshot on first start).
+    SanctionsLoad => "sanctions.load",
+    SanctionsList => "sanctions.list",
+    /// One page of re-screening every party against a newer list.
+    SanctionsRescreen => "sanctions.rescreen",
+    /// A name screened without being stored.
+    ScreeningRun => "screening.run",
+    /// A party's screening hits read.
+    ScreeningRead => "screening.read",
+    /// Open hits on visible parties (the supervisor's queue).
+    ScreeningHits => "screening.hits",
+    /// A hit disposed of as a false positive, with a reason.
+    ScreeningDispose => "screening.dispose",
+    WatchCreate => "watch.create",
+    WatchList => "watch.list",
+    WatchMute => "watch.mute",
+    WatchDelete => "watch.delete",
+    NotificationList => "notification.list",
+    NotificationRead => "notification.read",
     SystemBootstrap => "system.bootstrap",
     TaskForceCreate => "task_force.create",
     TaskForceList => "task_force.list",

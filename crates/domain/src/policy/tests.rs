@@ -642,3 +642,29 @@ fn escalation_goes_to_another_working_agency() {
     assert!(escalation_refusal(own, own, false).is_some());
     assert!(escalation_refusal(own, other, true).is_some());
 }
+
+#[test]
+fn screening_watchlists_and_list_loading_by_role() {
+    assert_eq!(by_role(decide_screening), "AAAF");
+    assert_eq!(by_role(decide_watch), "AAFF");
+    assert_eq!(by_role(decide_sanctions_load), "FFFA");
+}
+
+/// A hit is disposed of by a supervisor who may see its party; to anyone
+/// who may not see the party it does not exist.
+#[test]
+fn hit_disposition_matrix() {
+    let expected = [
+        (Role::Investigator, "FFNFFN"),
+        (Role::Supervisor, "AANAAN"),
+        (Role::Auditor, "FFNFFN"),
+        (Role::Admin, "NNNNNN"),
+    ];
+    for (role, letters) in expected {
+        let got: String = records()
+            .iter()
+            .map(|(_, meta)| letter(decide_hit_disposition(&actor(role), meta)))
+            .collect();
+        assert_eq!(got, letters, "{role:?}");
+    }
+}

@@ -212,3 +212,35 @@ pub fn escalation_refusal(
         None
     }
 }
+
+/// Screening a name against the sanctions list without storing it: the
+/// roles that work cases (the list is public; the act is audited).
+pub fn decide_screening(actor: &Actor) -> Decision {
+    match actor.role {
+        Role::Investigator | Role::Supervisor | Role::Auditor => Decision::Allow,
+        Role::Admin => Decision::Forbidden,
+    }
+}
+
+/// Disposing of a party's screening hit as a false positive: supervisors
+/// who may see the party; to anyone who may not, the party does not exist.
+pub fn decide_hit_disposition(actor: &Actor, party: &RecordMeta) -> Decision {
+    match decide_record(actor, RecordAction::Read, party) {
+        Decision::Allow if actor.role == Role::Supervisor => Decision::Allow,
+        Decision::Allow => Decision::Forbidden,
+        other => other,
+    }
+}
+
+/// Loading a sanctions list: administrators.
+pub fn decide_sanctions_load(actor: &Actor) -> Decision {
+    match actor.role {
+        Role::Admin => Decision::Allow,
+        _ => Decision::Forbidden,
+    }
+}
+
+/// Keeping watchlists: investigators and supervisors.
+pub fn decide_watch(actor: &Actor) -> Decision {
+    decide_create_record(actor)
+}

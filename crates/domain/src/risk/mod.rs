@@ -31,6 +31,7 @@ choice!(IndicatorCode {
     CounterfeitPill => "counterfeit_pill",
     MissingDeaNotice => "missing_dea_notice",
     LateDeaNotice => "late_dea_notice",
+    SanctionedParty => "sanctioned_party",
 });
 
 impl IndicatorCode {
@@ -62,9 +63,17 @@ pub struct RiskWeights {
     pub first_seen_consignor: f64,
     pub deconfliction_hit: f64,
     pub split_consignment: f64,
+    /// A party on the shipment screens as a listed entry of a sanctions
+    /// list (a hit at or above the threshold, not disposed of).
+    #[serde(default = "default_sanctioned_party")]
+    pub sanctioned_party: f64,
     pub auto_flag_threshold: f64,
     #[serde(default)]
     pub regulation: RegulatoryWeights,
+}
+
+fn default_sanctioned_party() -> f64 {
+    60.0
 }
 
 impl RiskWeights {
@@ -88,6 +97,7 @@ impl RiskWeights {
             IndicatorCode::FirstSeenConsignor => self.first_seen_consignor,
             IndicatorCode::DeconflictionHit => self.deconfliction_hit,
             IndicatorCode::SplitConsignment => self.split_consignment,
+            IndicatorCode::SanctionedParty => self.sanctioned_party,
         }
     }
 }
@@ -172,6 +182,9 @@ pub struct ShipmentProfile {
     pub consignor_first_seen: bool,
     /// Another agency holds a record sharing one of this shipment's identifiers.
     pub deconfliction_hit: bool,
+    /// Parties on the shipment that screen as a listed sanctions entry:
+    /// one sentence each, naming the listed name, score and list date.
+    pub sanctioned_parties: Vec<String>,
     /// Shipments that continue this one.
     pub onward_links: usize,
     /// Recorded as a suspicious order.
@@ -194,6 +207,7 @@ impl Default for ShipmentProfile {
             route: Vec::new(),
             consignor_first_seen: false,
             deconfliction_hit: false,
+            sanctioned_parties: Vec::new(),
             onward_links: 0,
             suspicious_order: false,
             dea: DeaTransaction::default(),
@@ -599,6 +613,9 @@ pub fn findings_under(table: &ControlTable, profile: &ShipmentProfile) -> Vec<Fi
             1.0,
             "Another agency holds a record with one of this shipment's identifiers.".into(),
         );
+    }
+    for sentence in &profile.sanctioned_parties {
+        fire(IndicatorCode::SanctionedParty, 1.0, sentence.clone());
     }
     if profile.onward_links > 1 {
         fire(

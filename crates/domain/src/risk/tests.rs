@@ -16,6 +16,7 @@ fn weights() -> RiskWeights {
         first_seen_consignor: 5.0,
         deconfliction_hit: 15.0,
         split_consignment: 10.0,
+        sanctioned_party: 60.0,
         auto_flag_threshold: 50.0,
         regulation: RegulatoryWeights::default(),
     }
@@ -274,6 +275,16 @@ fn first_seen_deconfliction_and_split() {
     assert!(a.fired(IndicatorCode::DeconflictionHit));
     assert!(a.fired(IndicatorCode::SplitConsignment));
     assert_eq!(a.score, 30.0);
+}
+
+#[test]
+fn a_sanctioned_party_fires_once_per_party_and_weighs_its_weight() {
+    let mut p = plain();
+    assert!(!fires(&p, IndicatorCode::SanctionedParty));
+    p.sanctioned_parties = vec!["Acme may be ACME LTD (OFAC SDN of 2021-07-01)".into()];
+    let a = assess(&p, &weights());
+    assert!(a.fired(IndicatorCode::SanctionedParty));
+    assert_eq!(a.score, 60.0);
 }
 
 fn scored(score: f64) -> Assessment {

@@ -253,7 +253,7 @@ impl Inherited {
 }
 
 /// The shipments that refer to record `id`, with their owners.
-pub(super) fn referring_shipments(
+pub(crate) fn referring_shipments(
     conn: &mut DbConnection,
     id: DbUuid,
 ) -> Result<Vec<(DbUuid, DbUuid)>> {

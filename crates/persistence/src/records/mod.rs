@@ -17,6 +17,7 @@ use crate::schema::{record_versions, records, users};
 use crate::visibility::{visible, BoxedRecords};
 use crate::{DbConnection, DbUuid, Error, Result, CHUNK};
 
+pub(crate) use index::referring_shipments;
 pub use write::{create, insert_many, update, withdraw, NewRecord, Write};
 
 /// A record as read. The search columns are left out: only the search

@@ -116,6 +116,11 @@ impl Profiler {
         self.load_items(conn, &inputs)?;
         self.load_first_shipments(conn, &inputs)?;
         let noticed = self.load_hits(conn, rows)?;
+        let parties: Vec<DbUuid> = inputs
+            .iter()
+            .flat_map(|input| input.parties.iter().map(|p| DbUuid(p.party_id)))
+            .collect();
+        let sanctioned = crate::screening::sanctioned(conn, &parties)?;
         let mut profiles = Vec::with_capacity(rows.len());
         for (id, input) in rows {
             let Some(input) = input else {
@@ -126,6 +131,17 @@ impl Profiler {
             profile.deconfliction_hit = noticed.contains(id)
                 || input.parties.iter().any(|p| self.hit(p.party_id))
                 || line_ids(input).any(|id| self.hit(id));
+            let mut named = HashSet::new();
+            for party in &input.parties {
+                if let Some((listed, score, date)) = sanctioned.get(&party.party_id) {
+                    if named.insert(party.party_id) {
+                        profile.sanctioned_parties.push(format!(
+                            "The {} screens as {listed} on the sanctions list of {date} (score {score:.2}).",
+                            party.role.replace('_', " ")
+                        ));
+                    }
+                }
+            }
             profile.onward_links = onward.get(id).copied().unwrap_or(0);
             month_lines(conn, *id, input, &mut profile)?;
             profiles.push(profile);

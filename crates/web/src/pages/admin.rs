@@ -86,9 +86,14 @@ async fn users_page(
     } else {
         Vec::new()
     };
+    let sanctions = interdict_app::screening::in_force(session.app())
+        .await
+        .ok()
+        .flatten();
     let body = html! {
         h1 { "Users" }
         @if let Some(message) = message { (message) }
+        (super::screening::list_line(sanctions.as_ref()))
         div.table-wrap { table #users {
             thead { tr { th { "Username" } th { "Name" } @if everyone { th { "Agency" } } th { "Role" } th { "State" } th { "Change" } th { "New password" } th { "Second factor" } } }
             tbody { @for u in &found.items {

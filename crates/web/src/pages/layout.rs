@@ -88,6 +88,12 @@ fn navigation(session: &Session) -> Markup {
                 @if sees_records {
                     li { a href="/catalogue" { "Catalogue" } }
                 }
+                @if allowed(policy::decide_screening(actor)) {
+                    li { a href="/screening" { "Screening" } }
+                }
+                @if allowed(policy::decide_watch(actor)) {
+                    li { a href="/watchlists" { "Watchlists" } }
+                }
                 @if policy::Report::ALL.iter().any(|r| allowed(policy::decide_export(actor, *r))) {
                     li { a href="/reports" { "Reports" } }
                 }
@@ -102,6 +108,10 @@ fn navigation(session: &Session) -> Markup {
         }
         div.who {
             span { (user.username) " · " (actor.role.as_str()) }
+            a #notifications href="/notifications" {
+                "Notifications"
+                @if session.unread > 0 { " " span.count aria-label="unread" { (session.unread) } }
+            }
             a href="/account/mfa" { "Second factor" }
             form method="post" action="/logout" {
                 (csrf(session))

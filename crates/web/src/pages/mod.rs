@@ -20,6 +20,7 @@ pub mod labels;
 pub mod layout;
 pub mod mfa;
 pub mod reviews;
+pub mod screening;
 pub mod session;
 pub mod shipment_form;
 pub mod shipments;
@@ -69,6 +70,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/catalogue").get(catalogue::show))
         .service(web::resource("/imports/{id}").get(imports::show))
+        .service(web::resource("/screening").get(screening::form))
+        .service(web::resource("/screening/hits/{id}/dispose").post(screening::dispose))
+        .service(
+            web::resource("/watchlists")
+                .get(screening::watchlists_page)
+                .post(screening::watch_add),
+        )
+        .service(web::resource("/watchlists/{id}/mute").post(screening::watch_mute))
+        .service(web::resource("/watchlists/{id}/delete").post(screening::watch_delete))
+        .service(web::resource("/notifications").get(screening::notifications_page))
+        .service(web::resource("/notifications/{id}/read").post(screening::notification_read))
         .service(web::resource("/reviews").get(reviews::queue))
         .service(
             web::resource("/flags/{id}")

@@ -76,6 +76,7 @@ pub async fn queue(
     let chosen = q.state.clone().unwrap_or_default();
     let chosen_view = q.view.clone().unwrap_or_default();
     let found = reviews::queue(&session, &q).await?;
+    let hits = interdict_app::screening::open_hits(&session, 50).await?;
     let states: Vec<&str> = FlagState::ALL.iter().map(|s| s.as_str()).collect();
     let indicators: Vec<(String, String)> = std::iter::once((String::new(), "any".to_owned()))
         .chain(
@@ -114,6 +115,7 @@ pub async fn queue(
         }
         (queue_table(&found.items))
         (pager("/reviews", &pairs, found.next_cursor.as_deref()))
+        (super::screening::hits_section(&session, &hits))
     };
     Ok(page(&session, "Review queue", body))
 }

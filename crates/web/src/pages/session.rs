@@ -34,6 +34,8 @@ pub fn session_cookie(req: &HttpRequest, value: &str, max_age: i64) -> Cookie<'s
 pub struct Session {
     pub ctx: Ctx,
     pub csrf: String,
+    /// Unread notifications, for the header.
+    pub unread: i64,
 }
 
 impl Deref for Session {
@@ -75,7 +77,8 @@ impl FromRequest for Session {
                 Ok(ctx) => {
                     let jti = ctx.token().map(|claims| claims.jti).unwrap_or_default();
                     let csrf = auth::csrf_token(&app, jti);
-                    Ok(Session { ctx, csrf })
+                    let unread = interdict_app::watchlists::unread(&ctx).await.unwrap_or(0);
+                    Ok(Session { ctx, csrf, unread })
                 }
                 Err(AppError::Unauthenticated) => Err(sign_in),
                 Err(other) => Err(other.into()),

@@ -18,5 +18,15 @@ pub async fn healthz() -> HttpResponse {
 ))]
 pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     interdict_app::refusals::database_ready(&app).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
+    // The sanctions list in force, and whether it is over 30 days old.
+    let sanctions = match interdict_app::screening::in_force(&app).await {
+        Ok(Some(list)) => serde_json::json!({
+            "list_date": list.list_date,
+            "source": list.source,
+            "stale": list.stale,
+        }),
+        Ok(None) => serde_json::json!({ "loaded": false }),
+        Err(_) => serde_json::Value::Null,
+    };
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "sanctions": sanctions })))
 }

@@ -20,6 +20,7 @@ pub mod parties;
 pub mod records;
 pub mod reports;
 pub mod reviews;
+pub mod screening;
 pub mod shipments;
 pub mod suggestions;
 pub mod task_forces;
@@ -84,6 +85,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/audit/entries/{seq}/proof").get(audit::proof))
                 .service(web::resource("/deconfliction").get(deconfliction::list))
+                .service(web::resource("/parties/{id}/screening").get(screening::party))
+                .service(web::resource("/screening").post(screening::run))
+                .service(web::resource("/screening/hits").get(screening::hits))
+                .service(web::resource("/screening/hits/{id}/disposition").post(screening::dispose))
+                .service(
+                    web::resource("/sanctions/lists")
+                        .get(screening::lists)
+                        .post(screening::load),
+                )
+                .service(
+                    web::resource("/watchlists")
+                        .get(screening::list_watches)
+                        .post(screening::create_watch),
+                )
+                .service(web::resource("/watchlists/{id}").delete(screening::delete_watch))
+                .service(web::resource("/watchlists/{id}/mute").post(screening::mute_watch))
+                .service(web::resource("/notifications").get(screening::notifications))
+                .service(web::resource("/notifications/{id}/read").post(screening::mark_read))
                 .service(
                     web::resource("/shipments/{id}/links")
                         .get(links::list_links)
