@@ -1,12 +1,10 @@
 //! The real `interdict` binary: configuration errors, first start, graceful
-//! shutdown and the maintenance commands, on the embedded SQLite default;
-//! an interrupted import on PostgreSQL too, when `INTERDICT_TEST_POSTGRES_URL`
-//! names a server.
+//! shutdown and the maintenance commands, on the embedded SQLite default.
+//! An import killed in either phase is `tests/tests/suite/kill.rs`.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 mod common;
 
@@ -163,126 +161,6 @@ fn user_add_to(
         .write_all(format!("{password}\n").as_bytes())
         .unwrap();
     add.wait_with_output().unwrap()
-}
-
-#[test]
-fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
-    let dir = Workdir::new();
-    interrupted_import(&dir.0, &sqlite_url(&dir.0));
-}
-
-mod postgres {
-    use super::*;
-    use interdict_tests::{Backend, TestDatabase};
-
-    /// The same on a database of its own on the PostgreSQL server the
-    /// other suites use; ignored as they are without one.
-    #[test]
-    #[cfg_attr(
-        not(interdict_postgres_tests),
-        ignore = "needs PostgreSQL: set INTERDICT_TEST_POSTGRES_URL when building and running the tests"
-    )]
-    fn an_interrupted_import_keeps_whole_batches_and_resumes_without_duplicates() {
-        let database = TestDatabase::create(Backend::Postgres);
-        let dir = Workdir::new();
-        interrupted_import(&dir.0, &database.url);
-    }
-}
-
-/// Kills an import of five batches into the database at `url` once its
-/// first batch has committed, checks that only whole batches were kept,
-/// and runs it again to the end without writing a line twice.
-fn interrupted_import(dir: &Path, url: &str) {
-    let added = user_add_to(
-        url,
-        dir,
-        "importer",
-        "investigator",
-        "quartz pelican ember lullaby",
-    );
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
-    let lines = 5 * interdict_web::BATCH;
-    let mut file = String::from(
-        "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,shipped_at\n",
-    );
-    for n in 0..lines {
-        file.push_str(&format!(
-            "1Z{n:012},Trading {} Co Ltd,CN,Supply {} LLC,US,CNSZX,US-AZ,2026-05-01\n",
-            n % 97,
-            n % 53
-        ));
-    }
-    let manifest = dir.join("manifest.csv");
-    std::fs::write(&manifest, file).unwrap();
-
-    let watcher = Stored::open(url);
-    let mut child = interdict(dir)
-        .env("INTERDICT_DATABASE_URL", url)
-        .args(["import", "manifest.csv", "--as", "importer"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kill it once the first batch has committed, mid-file.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if watcher.imported().unwrap_or(0) > 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no batch committed in time");
-        if child.try_wait().unwrap().is_some() {
-            let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
-            panic!("the import ended before it could be killed: {stderr}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    drop(watcher);
-
-    let db = Stored::open(url);
-    let shipments = db.records("shipment");
-    let recorded = db.imported().expect("the import was recorded");
-    let keys = db.import_keys();
-    assert!(shipments > 0 && shipments < lines as i64, "{shipments}");
-    assert_eq!(
-        shipments % interdict_web::BATCH as i64,
-        0,
-        "only whole batches"
-    );
-    assert_eq!(recorded, shipments, "the counts commit with their batch");
-    assert_eq!(keys, shipments);
-    drop(db);
-
-    let rerun = interdict(dir)
-        .env("INTERDICT_DATABASE_URL", url)
-        .args(["import", "manifest.csv", "--as", "importer"])
-        .output()
-        .unwrap();
-    assert!(
-        rerun.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rerun.stderr)
-    );
-    let report = String::from_utf8_lossy(&rerun.stdout);
-    assert!(
-        report.contains(&format!(
-            "{lines} rows read, {} imported, {shipments} already imported, 0 refused",
-            lines as i64 - shipments
-        )),
-        "{report}"
-    );
-    assert_eq!(Stored::open(url).records("shipment"), lines as i64);
 }
 
 #[test]
