@@ -84,6 +84,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/audit/entries/{seq}/proof").get(audit::proof))
                 .service(web::resource("/deconfliction").get(deconfliction::list))
+                .service(web::resource("/parties/{id}/matches").get(parties::matching::matches))
+                .service(web::resource("/parties/{id}/judgements").post(parties::matching::judge))
                 .service(
                     web::resource("/shipments/{id}/links")
                         .get(links::list_links)
