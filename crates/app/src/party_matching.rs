@@ -390,6 +390,53 @@ pub async fn judge(
         .await
 }
 
+/// How sure the matcher must be before the shipment form takes a party
+/// typed on it for one the agency has on file, with no one to check.
+pub const REUSE_THRESHOLD: f32 = 0.9;
+
+/// The agency's own live party that a party about to be written (its
+/// canonical document, `body`) names, if the matcher is sure of one: same
+/// kind, same country (or none on either), score at or above
+/// [`REUSE_THRESHOLD`]; the best, then the earliest recorded.
+pub(crate) fn on_file(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    body: &str,
+) -> Result<Option<Uuid>, AppError> {
+    let Some(party) = serde_json::from_str::<PartyInput>(body)
+        .ok()
+        .and_then(|input| Party::validate(&input).ok())
+    else {
+        return Ok(None);
+    };
+    let facts = facts_of(&party);
+    let found = store::candidates(conn, &party_keys(&facts), &[], POSTINGS_PER_KEY, CANDIDATES)?;
+    let ids: Vec<Uuid> = found.iter().map(|(id, _)| *id).collect();
+    let stats = TokenStats::default();
+    let mine = Profile::new(&facts, &stats);
+    let mut best: Option<(f32, chrono::NaiveDateTime, Uuid)> = None;
+    for row in store::parties(conn, &ids)? {
+        if row.owner_agency_id.0 != actor.agency_id || row.withdrawn_at.is_some() {
+            continue;
+        }
+        let Some(theirs) = party_of(&row) else {
+            continue;
+        };
+        if theirs.kind != party.kind || theirs.country() != party.country() {
+            continue;
+        }
+        let score = compare(&mine, &Profile::from_party(&theirs, &stats)).score;
+        if score < REUSE_THRESHOLD {
+            continue;
+        }
+        let better = best.is_none_or(|(s, at, _)| score > s || (score == s && row.created_at < at));
+        if better {
+            best = Some((score, row.created_at, row.id.0));
+        }
+    }
+    Ok(best.map(|(_, _, id)| id))
+}
+
 /// Files parties recorded before the blocking index existed, a batch at
 /// a time; returns how many were filed. Run at start-up; idempotent, and
 /// safe when two instances run it at once (a party filed twice is a

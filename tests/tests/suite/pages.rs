@@ -379,6 +379,20 @@ fn the_shipment_form_writes_all_or_nothing_with_the_apis_audit_entries(backend: 
     );
     assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!((count(&app, "shipment"), count(&app, "party")), (2, 2));
+    // So is one the matcher is sure of (a typo, a dropped legal form)...
+    let matched = visitor.post(
+        "/shipments/new",
+        &shipment_form(&csrf, "Shenzen Hua Trading", "2026-03-07"),
+    );
+    assert_eq!(matched.status, 303, "{}", matched.body);
+    assert_eq!((count(&app, "shipment"), count(&app, "party")), (3, 2));
+    // ...but not a neighbour that differs in a distinctive word.
+    let other = visitor.post(
+        "/shipments/new",
+        &shipment_form(&csrf, "Shenzhen Hong Trading Co., Ltd.", "2026-03-07"),
+    );
+    assert_eq!(other.status, 303, "{}", other.body);
+    assert_eq!((count(&app, "shipment"), count(&app, "party")), (4, 3));
 
     // The chain page draws the shipment.
     let chain = visitor.get(&format!("/shipments/{id}/chain"));
