@@ -540,6 +540,7 @@ fn a_suggested_link_is_accepted_from_the_shipment_page(backend: Backend) {
 
 both_backends!(
     a_suggested_link_is_accepted_from_the_shipment_page,
+    a_match_is_judged_the_same_from_the_party_page,
     signing_in_sets_a_strict_session_and_every_form_needs_its_token,
     the_shipment_form_writes_all_or_nothing_with_the_apis_audit_entries,
     another_agencys_record_is_an_html_not_found,
@@ -591,4 +592,66 @@ fn the_form_takes_concentration_and_dea_details_and_pages_show_dated_controls(ba
             catalogue.body
         );
     }
+}
+
+fn a_match_is_judged_the_same_from_the_party_page(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    setup(&app);
+    let token = app.token("ivy", PASSWORD);
+    let party = |name: &str| {
+        let response = app.post(
+            "/api/v1/parties",
+            &token,
+            serde_json::json!({ "kind": "company", "name": name, "address": { "country": "CN" } }),
+        );
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.id()
+    };
+    let broker = party("Hebei Shengxue Bio-Tech Co., Ltd");
+    let respelled = party("HEBEI SHENGXUE BIOTECH");
+    let mut ivy = Visitor::new(&app);
+    ivy.sign_in("ivy", PASSWORD);
+    let csrf = ivy.csrf();
+    let path = format!("/parties/{broker}");
+    let page = ivy.get(&path);
+    page.assert_html(200);
+    assert!(
+        page.body.contains("HEBEI SHENGXUE BIOTECH"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("name tokens"), "{}", page.body);
+    assert!(page.body.contains("country equal (CN)"), "{}", page.body);
+    let action = format!("action=\"{path}/judgements\"");
+    assert!(page.body.contains(&action), "{}", page.body);
+    assert_eq!(app.last_audit(1)[0].action, "party.matches");
+
+    let judged = ivy.post(
+        &format!("{path}/judgements"),
+        &[
+            ("csrf", &csrf),
+            ("other_id", &respelled.to_string()),
+            ("note", "same registry number"),
+            ("decision", "same"),
+        ],
+    );
+    assert_eq!(judged.status, 303, "{}", judged.body);
+    let page = ivy.get(judged.location.as_deref().unwrap_or_default());
+    page.assert_html(200);
+    assert!(page.body.contains("Judged the same actor"), "{}", page.body);
+    assert!(page.body.contains("id=\"profile\""), "{}", page.body);
+    assert!(!page.body.contains(&action), "no longer a candidate");
+    // Without the form's token, nothing is judged.
+    let forged = ivy.post(
+        &format!("{path}/judgements"),
+        &[
+            ("other_id", &respelled.to_string()),
+            ("decision", "different"),
+        ],
+    );
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    // Another agency's investigator finds no such page.
+    let mut otto = Visitor::new(&app);
+    otto.sign_in("otto", PASSWORD);
+    otto.get(&path).assert_html(404);
 }

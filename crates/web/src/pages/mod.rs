@@ -18,6 +18,7 @@ pub mod form;
 pub mod labels;
 pub mod layout;
 pub mod mfa;
+pub mod parties;
 pub mod reviews;
 pub mod session;
 pub mod shipment_form;
@@ -58,6 +59,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/shipments/{id}/suggestions/{candidate}")
                 .post(shipments::decide_suggestion),
         )
+        .service(web::resource("/parties/{id}").get(parties::show))
+        .service(web::resource("/parties/{id}/judgements").post(parties::judge))
         .service(web::resource("/catalogue").get(catalogue::show))
         .service(web::resource("/reviews").get(reviews::queue))
         .service(
