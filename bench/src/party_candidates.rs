@@ -13,11 +13,11 @@
 //! The database must be empty (a new SQLite file, a new PostgreSQL database).
 
 use diesel::connection::{Connection, SimpleConnection};
+use interdict_domain::party::PartyInput;
 use interdict_domain::policy::Actor;
 use interdict_domain::record::{Document, RecordKind};
 use interdict_domain::sharing::Scope;
 use interdict_domain::user::Role;
-use interdict_domain::party::PartyInput;
 use interdict_persistence::records::{self, NewRecord};
 use interdict_persistence::risk::Refresh;
 use interdict_persistence::{agencies, DatabaseUrl, Db, DbConnection};
@@ -28,26 +28,69 @@ const SAMPLES: usize = 500;
 const BATCH: usize = 2000;
 
 const PLACES: &[&str] = &[
-    "Hebei", "Shanghai", "Wuhan", "Jiangsu", "Zhejiang", "Shandong", "Guangzhou", "Shenzhen",
-    "Tianjin", "Hubei", "Henan", "Anhui", "Fujian", "Sichuan", "Hunan", "Beijing", "Nanjing",
-    "Hangzhou", "Xiamen", "Qingdao", "Mumbai", "Hyderabad", "Gujarat", "Delhi", "Jalisco",
-    "Sinaloa", "Monterrey", "Rotterdam", "Hamburg", "Antwerp",
+    "Hebei",
+    "Shanghai",
+    "Wuhan",
+    "Jiangsu",
+    "Zhejiang",
+    "Shandong",
+    "Guangzhou",
+    "Shenzhen",
+    "Tianjin",
+    "Hubei",
+    "Henan",
+    "Anhui",
+    "Fujian",
+    "Sichuan",
+    "Hunan",
+    "Beijing",
+    "Nanjing",
+    "Hangzhou",
+    "Xiamen",
+    "Qingdao",
+    "Mumbai",
+    "Hyderabad",
+    "Gujarat",
+    "Delhi",
+    "Jalisco",
+    "Sinaloa",
+    "Monterrey",
+    "Rotterdam",
+    "Hamburg",
+    "Antwerp",
 ];
 const SYLLABLES: &[&str] = &[
     "an", "bai", "bao", "bei", "bo", "chang", "chen", "cheng", "chun", "da", "dan", "de", "ding",
     "dong", "fa", "fang", "fei", "feng", "fu", "gang", "gao", "guang", "gui", "guo", "hai", "han",
-    "hao", "he", "heng", "hong", "hua", "huai", "hui", "jia", "jian", "jiang", "jin", "jing", "jiu",
-    "kai", "kang", "lan", "lei", "li", "lian", "liang", "lin", "ling", "long", "lu", "mei", "min",
-    "ming", "nan", "ning", "peng", "ping", "qi", "qian", "qiang", "qing", "quan", "rui", "run",
-    "sen", "shan", "shang", "sheng", "shi", "shun", "tai", "tian", "tong", "wan", "wei", "wen",
-    "xiang", "xin", "xing", "xu", "xue", "ya", "yang", "yao", "yi", "yin", "ying", "yong", "yu",
-    "yuan", "yue", "yun", "ze", "zhan", "zhen", "zheng", "zhi", "zhong", "zhou", "zi",
+    "hao", "he", "heng", "hong", "hua", "huai", "hui", "jia", "jian", "jiang", "jin", "jing",
+    "jiu", "kai", "kang", "lan", "lei", "li", "lian", "liang", "lin", "ling", "long", "lu", "mei",
+    "min", "ming", "nan", "ning", "peng", "ping", "qi", "qian", "qiang", "qing", "quan", "rui",
+    "run", "sen", "shan", "shang", "sheng", "shi", "shun", "tai", "tian", "tong", "wan", "wei",
+    "wen", "xiang", "xin", "xing", "xu", "xue", "ya", "yang", "yao", "yi", "yin", "ying", "yong",
+    "yu", "yuan", "yue", "yun", "ze", "zhan", "zhen", "zheng", "zhi", "zhong", "zhou", "zi",
 ];
 const INDUSTRIES: &[&str] = &[
-    "Chemical", "Bio-Tech", "Pharmaceutical", "Trading", "Import and Export", "Technology",
-    "New Material", "Industrial", "Logistics", "Machinery", "International Trade",
+    "Chemical",
+    "Bio-Tech",
+    "Pharmaceutical",
+    "Trading",
+    "Import and Export",
+    "Technology",
+    "New Material",
+    "Industrial",
+    "Logistics",
+    "Machinery",
+    "International Trade",
 ];
-const FORMS: &[&str] = &["Co., Ltd", "Co Ltd", "Limited", "LLC", "S.A. de C.V.", "GmbH", "Inc"];
+const FORMS: &[&str] = &[
+    "Co., Ltd",
+    "Co Ltd",
+    "Limited",
+    "LLC",
+    "S.A. de C.V.",
+    "GmbH",
+    "Inc",
+];
 
 struct Rng(u64);
 
@@ -78,7 +121,7 @@ fn word(rng: &mut Rng) -> String {
 
 fn name(rng: &mut Rng) -> String {
     let mut parts = vec![rng.pick(PLACES).to_owned(), word(rng)];
-    if rng.next() % 3 == 0 {
+    if rng.next().is_multiple_of(3) {
         parts.push(word(rng));
     }
     parts.push(rng.pick(INDUSTRIES).to_owned());
@@ -117,11 +160,15 @@ fn load(conn: &mut DbConnection, owner: Uuid, parties: u64) -> Vec<Uuid> {
     while written < parties {
         let base = name(&mut rng);
         let mut names = vec![base.clone()];
-        if rng.next() % 50 == 0 {
+        if rng.next().is_multiple_of(50) {
             names.push(respelt(&base));
         }
         for n in names {
-            let country = if rng.next() % 4 == 0 { "HK" } else { "CN" };
+            let country = if rng.next().is_multiple_of(4) {
+                "HK"
+            } else {
+                "CN"
+            };
             let input = PartyInput {
                 kind: "company".into(),
                 name: n,
@@ -159,6 +206,15 @@ fn load(conn: &mut DbConnection, owner: Uuid, parties: u64) -> Vec<Uuid> {
     ids
 }
 
+fn key_count(conn: &mut DbConnection) -> i64 {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::party_match_keys;
+    party_match_keys::table
+        .count()
+        .get_result(conn)
+        .unwrap_or_else(|e| fail(e))
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(url) = args.next() else {
@@ -170,8 +226,8 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
     let url = DatabaseUrl::parse(&url).unwrap_or_else(|e| fail(e));
-    let db = Db::connect(&url, interdict_persistence::PoolOptions::sized(2))
-        .unwrap_or_else(|e| fail(e));
+    let db =
+        Db::connect(&url, interdict_persistence::PoolOptions::sized(2)).unwrap_or_else(|e| fail(e));
     let mut conn = db.get().unwrap_or_else(|e| fail(e));
     let owner = agencies::find_system(&mut conn)
         .ok()
@@ -181,14 +237,7 @@ fn main() {
         .0;
     let started = Instant::now();
     let ids = load(&mut conn, owner, parties);
-    let keys: i64 = {
-        use diesel::prelude::*;
-        use interdict_persistence::schema::party_match_keys;
-        party_match_keys::table
-            .count()
-            .get_result(&mut conn)
-            .unwrap_or_else(|e| fail(e))
-    };
+    let keys = key_count(&mut conn);
     println!(
         "loaded {} parties ({} index keys, {:.1} a party) into {} in {:.1} s",
         ids.len(),

@@ -237,7 +237,11 @@ pub(crate) fn same_actor(
 }
 
 /// [`matches`] on a connection, without the audit entry: what the bench times.
-pub fn matches_in(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<MatchesView, AppError> {
+pub fn matches_in(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<MatchesView, AppError> {
     let profile = profile_of(conn, actor, id)?;
     let mut matches = Vec::new();
     let mut agencies_to_name = BTreeSet::new();
