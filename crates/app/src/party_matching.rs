@@ -38,9 +38,9 @@ use crate::utc;
 /// agency; below it, nothing (a weak match says too little to call about).
 pub const NOTICE_THRESHOLD: f32 = 0.9;
 /// A key filed under more parties than this is too common to block on.
-const POSTINGS_PER_KEY: i64 = 2000;
+const POSTINGS_PER_KEY: i64 = 500;
 /// Candidates scored per request, most keys shared first.
-const CANDIDATES: usize = 300;
+const CANDIDATES: usize = 200;
 /// Members of one profile followed at most.
 const PROFILE_CAP: usize = 50;
 /// Matches listed at most.
