@@ -13,6 +13,7 @@ both_backends!(
     a_pair_judged_different_is_not_proposed_again,
     a_hidden_party_yields_only_a_notice,
     a_same_profile_chain_follows_both_members,
+    parties_recorded_before_the_index_are_filed_at_start,
 );
 
 struct World {
@@ -345,4 +346,30 @@ fn a_same_profile_chain_follows_both_members(backend: Backend) {
     // A candidate of one member is a candidate of the profile.
     let respelled = party(app, t, "ZHUJIANG FREIGHT SERVICE", "HK");
     assert_eq!(matched_ids(&matches(app, t, pearl)), [respelled]);
+}
+
+fn parties_recorded_before_the_index_are_filed_at_start(backend: Backend) {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::{party_match_keys, settings};
+    let w = world(backend);
+    let t = &w.inv_a;
+    let broker = party(&w.app, t, "Hebei Shengxue Bio-Tech Co., Ltd", "CN");
+    let respelled = party(&w.app, t, "HEBEI SHENGXUE BIOTECH", "CN");
+    assert_eq!(matched_ids(&matches(&w.app, t, broker)), [respelled]);
+    // As if both had been recorded before the index existed.
+    {
+        let mut conn = w.app.database.connect();
+        diesel::delete(party_match_keys::table)
+            .execute(&mut conn)
+            .unwrap();
+        diesel::delete(settings::table.filter(settings::key.eq("party_match_keys_filed")))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    assert!(matched_ids(&matches(&w.app, t, broker)).is_empty());
+    let database = w.app.stop();
+    let app = TestApp::start_on(database, &[]);
+    let t = app.token("inv.a", PASSWORD);
+    assert_eq!(matched_ids(&matches(&app, &t, broker)), [respelled]);
+    assert_eq!(matched_ids(&matches(&app, &t, respelled)), [broker]);
 }
