@@ -61,6 +61,7 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
             let db = Db::connect(&config.database, pool)?;
             let jwt_secret = key_from(&db, config.jwt_secret.as_ref(), "jwt_secret")?;
             let audit_key = key_from(&db, config.audit_key.as_ref(), "audit_key")?;
+            file_parties(&db)?;
             Ok::<_, OpenError>((db, jwt_secret, audit_key))
         })
         .await
@@ -99,6 +100,20 @@ pub async fn open(config: Config) -> Result<Opened, OpenError> {
         app,
         audit_thread: AuditThread(audit_thread),
     })
+}
+
+/// Files the parties recorded before the matching index existed, once per
+/// database (a setting remembers it is done; later parties are filed as
+/// they are written).
+fn file_parties(db: &Db) -> Result<(), OpenError> {
+    const DONE: &str = "party_match_keys_filed";
+    let mut conn = db.get()?;
+    if settings::get(&mut conn, DONE)?.is_some() {
+        return Ok(());
+    }
+    let filed = crate::party_matching::backfill(&mut conn)?;
+    settings::get_or_insert(&mut conn, DONE, || filed.to_string())?;
+    Ok(())
 }
 
 /// The configured key, or the one generated on first start and kept in the

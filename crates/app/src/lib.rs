@@ -27,6 +27,7 @@ pub mod imports;
 pub mod jobs;
 pub mod links;
 pub mod pagination;
+pub mod party_matching;
 pub mod records;
 pub mod refusals;
 pub mod reports;

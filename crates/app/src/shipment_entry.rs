@@ -2,7 +2,8 @@
 //! parties by name, lines that pick a chemical from the catalogue or
 //! describe a press or a die mold, and several legs. The parties, presses
 //! and die molds described are recorded as records of their own (a party
-//! already on file under the same normalised name and country is reused),
+//! already on file under the same normalised name and country, or that the
+//! matcher is sure is the same (`party_matching::on_file`), is reused),
 //! all in the shipment's one transaction with the same audit entries the
 //! API writes. A refused entry writes nothing, and each error is named by
 //! the entry's own field names.
@@ -621,11 +622,21 @@ pub async fn record(
             let on_file = imports::parties_by_key(conn, actor.agency_id, &keys)?;
             let mut written = Vec::new();
             for (dependent, event) in dependents.into_iter().zip(dependent_events) {
-                let existing = dependent.party_key.as_ref().and_then(|k| on_file.get(k));
+                let mut existing = dependent
+                    .party_key
+                    .as_ref()
+                    .and_then(|k| on_file.get(k))
+                    .copied();
+                if existing.is_none() && dependent.party_key.is_some() {
+                    // Not under the same normalised name: the matcher's
+                    // party on file, if it is sure of one.
+                    existing =
+                        crate::party_matching::on_file(conn, &actor, &dependent.prepared.body)?;
+                }
                 match existing {
                     Some(existing) => {
                         // Point the shipment at the party on file.
-                        replace_id(&mut shipment, dependent.prepared.id, *existing);
+                        replace_id(&mut shipment, dependent.prepared.id, existing);
                     }
                     None => written.push((dependent.prepared, event)),
                 }

@@ -13,7 +13,6 @@ use interdict_domain::validation::pick;
 use interdict_domain::ValidationErrors;
 use interdict_persistence::chains;
 use interdict_persistence::records;
-use interdict_persistence::search::{self, FactFilter, Search};
 use interdict_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -112,37 +111,6 @@ fn party_names(
     Ok(names)
 }
 
-/// Parties visible to the actor whose name normalises to `name`'s.
-fn same_named_parties(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    name: &str,
-) -> Result<Vec<Uuid>, AppError> {
-    let wanted = normalise_name(name);
-    if wanted.is_empty() {
-        return Ok(Vec::new());
-    }
-    let first_word = wanted.split(' ').next().unwrap_or_default().to_owned();
-    let query = Search {
-        text: Some(first_word),
-        facts: FactFilter::None,
-        limit: PER_REASON,
-        ..Search::default()
-    };
-    let visibility = policy::visibility(actor, RecordKind::Party);
-    let rows = search::search(conn, RecordKind::Party, &visibility, &query)?;
-    Ok(rows
-        .into_iter()
-        .filter(|row| {
-            serde_json::from_str::<serde_json::Value>(&row.body)
-                .ok()
-                .and_then(|b| b["name"].as_str().map(normalise_name))
-                .is_some_and(|n| n == wanted)
-        })
-        .map(|row| row.id.0)
-        .collect())
-}
-
 /// Every suggestion for `id`, not yet decided and not already linked.
 fn suggestions(
     conn: &mut DbConnection,
@@ -199,8 +167,9 @@ fn suggestions(
         (PartyRole::Consignor, PartyRole::Consignee, false),
     ] {
         for (party, name) in party_names(conn, actor, &me.shipment, mine)? {
-            let mut parties = same_named_parties(conn, actor, &name)?;
-            parties.push(party);
+            // The party, those judged the same actor, and those the
+            // matcher takes for it.
+            let parties = crate::party_matching::same_actor(conn, actor, party)?;
             for other in chains::naming_parties(conn, &parties, other_role.as_str(), PER_REASON)? {
                 if other == id || load(conn, actor, other)?.is_none() {
                     continue;

@@ -43,6 +43,9 @@ pub enum Facts {
         country: Option<String>,
         /// The name as `party::normalise_name` reduces it.
         name_key: String,
+        /// The keys the party is filed under for matching
+        /// (`matching::party_keys`).
+        match_keys: Vec<String>,
     },
     Chemical {
         cas: String,
@@ -103,6 +106,7 @@ impl Document for PartyInput {
                 kind: party.kind.as_str().to_owned(),
                 country: party.country().map(|c| c.to_string()),
                 name_key: crate::party::normalise_name(&party.name),
+                match_keys: crate::matching::party_keys(&crate::matching::facts_of(&party)),
             },
         };
         Ok((party.to_input(), index))

@@ -23,6 +23,7 @@ pub mod imports;
 pub mod logins;
 pub mod mfa;
 pub mod names;
+pub mod party_matching;
 pub mod records;
 pub mod references;
 pub mod risk;

@@ -507,4 +507,30 @@ diesel::allow_tables_to_appear_in_same_query!(
     link_suggestion_decisions,
     flags,
     flag_transitions,
+    party_match_keys,
+    party_judgements,
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    party_match_keys (match_key, party_id) {
+        match_key -> Text,
+        party_id -> PortableUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::uuid_type::PortableUuid;
+
+    party_judgements (party_a, party_b) {
+        party_a -> PortableUuid,
+        party_b -> PortableUuid,
+        decision -> Text,
+        note -> Text,
+        judged_by -> PortableUuid,
+        judged_at -> Timestamp,
+    }
+}

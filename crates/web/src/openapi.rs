@@ -81,6 +81,8 @@ use crate::routes;
         routes::parties::update,
         routes::parties::withdraw,
         routes::parties::history,
+        routes::parties::matching::matches,
+        routes::parties::matching::judge,
         routes::chemicals::create,
         routes::chemicals::list,
         routes::chemicals::show,

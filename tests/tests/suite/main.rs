@@ -19,6 +19,7 @@ mod limits;
 mod metrics;
 mod mfa;
 mod pages;
+mod party_matching;
 mod persistence;
 mod policy;
 mod readable;

@@ -379,6 +379,20 @@ fn the_shipment_form_writes_all_or_nothing_with_the_apis_audit_entries(backend: 
     );
     assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!((count(&app, "shipment"), count(&app, "party")), (2, 2));
+    // So is one the matcher is sure of (a typo, a dropped legal form)...
+    let matched = visitor.post(
+        "/shipments/new",
+        &shipment_form(&csrf, "Shenzen Hua Trading", "2026-03-07"),
+    );
+    assert_eq!(matched.status, 303, "{}", matched.body);
+    assert_eq!((count(&app, "shipment"), count(&app, "party")), (3, 2));
+    // ...but not a neighbour that differs in a distinctive word.
+    let other = visitor.post(
+        "/shipments/new",
+        &shipment_form(&csrf, "Shenzhen Hong Trading Co., Ltd.", "2026-03-07"),
+    );
+    assert_eq!(other.status, 303, "{}", other.body);
+    assert_eq!((count(&app, "shipment"), count(&app, "party")), (4, 3));
 
     // The chain page draws the shipment.
     let chain = visitor.get(&format!("/shipments/{id}/chain"));
@@ -536,6 +550,7 @@ fn a_suggested_link_is_accepted_from_the_shipment_page(backend: Backend) {
 
 both_backends!(
     a_suggested_link_is_accepted_from_the_shipment_page,
+    a_match_is_judged_the_same_from_the_party_page,
     signing_in_sets_a_strict_session_and_every_form_needs_its_token,
     the_shipment_form_writes_all_or_nothing_with_the_apis_audit_entries,
     another_agencys_record_is_an_html_not_found,
@@ -587,4 +602,66 @@ fn the_form_takes_concentration_and_dea_details_and_pages_show_dated_controls(ba
             catalogue.body
         );
     }
+}
+
+fn a_match_is_judged_the_same_from_the_party_page(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    setup(&app);
+    let token = app.token("ivy", PASSWORD);
+    let party = |name: &str| {
+        let response = app.post(
+            "/api/v1/parties",
+            &token,
+            serde_json::json!({ "kind": "company", "name": name, "address": { "country": "CN" } }),
+        );
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.id()
+    };
+    let broker = party("Hebei Shengxue Bio-Tech Co., Ltd");
+    let respelled = party("HEBEI SHENGXUE BIOTECH");
+    let mut ivy = Visitor::new(&app);
+    ivy.sign_in("ivy", PASSWORD);
+    let csrf = ivy.csrf();
+    let path = format!("/parties/{broker}");
+    let page = ivy.get(&path);
+    page.assert_html(200);
+    assert!(
+        page.body.contains("HEBEI SHENGXUE BIOTECH"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("name tokens"), "{}", page.body);
+    assert!(page.body.contains("country equal (CN)"), "{}", page.body);
+    let action = format!("action=\"{path}/judgements\"");
+    assert!(page.body.contains(&action), "{}", page.body);
+    assert_eq!(app.last_audit(1)[0].action, "party.matches");
+
+    let judged = ivy.post(
+        &format!("{path}/judgements"),
+        &[
+            ("csrf", &csrf),
+            ("other_id", &respelled.to_string()),
+            ("note", "same registry number"),
+            ("decision", "same"),
+        ],
+    );
+    assert_eq!(judged.status, 303, "{}", judged.body);
+    let page = ivy.get(judged.location.as_deref().unwrap_or_default());
+    page.assert_html(200);
+    assert!(page.body.contains("Judged the same actor"), "{}", page.body);
+    assert!(page.body.contains("id=\"profile\""), "{}", page.body);
+    assert!(!page.body.contains(&action), "no longer a candidate");
+    // Without the form's token, nothing is judged.
+    let forged = ivy.post(
+        &format!("{path}/judgements"),
+        &[
+            ("other_id", &respelled.to_string()),
+            ("decision", "different"),
+        ],
+    );
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    // Another agency's investigator finds no such page.
+    let mut otto = Visitor::new(&app);
+    otto.sign_in("otto", PASSWORD);
+    otto.get(&path).assert_html(404);
 }

@@ -66,7 +66,8 @@ pub struct ChainSummary {
 struct MemberFilter {
     destination_country: Option<String>,
     destination_subdivision: Option<String>,
-    party: Option<Uuid>,
+    /// The party asked for and those judged the same actor.
+    party: Option<Vec<Uuid>>,
     chemicals: Option<Vec<Uuid>>,
     equipment_kind: Option<String>,
     /// Which equipment the caller may see: only that can match a kind.
@@ -106,7 +107,8 @@ fn chain_matches(
         }
         party_ok |= filter
             .party
-            .is_some_and(|p| input.parties.iter().any(|sp| sp.party_id == p));
+            .as_ref()
+            .is_some_and(|p| input.parties.iter().any(|sp| p.contains(&sp.party_id)));
         if let Some(wanted) = &filter.chemicals {
             chemical_ok |= input
                 .lines
@@ -237,6 +239,16 @@ pub async fn search(ctx: &Ctx, query: &ChainSearchQuery) -> Result<Page<ChainSum
                     }
                     Some(ids)
                 }
+            };
+            // A party's chains are those of its profile: every party
+            // judged the same actor.
+            let party = match party {
+                None => None,
+                Some(p) => match crate::party_matching::visible_profile(conn, &actor, p) {
+                    Ok(members) => Some(members),
+                    Err(AppError::NotFound) => Some(vec![p]),
+                    Err(e) => return Err(e),
+                },
             };
             let filter = MemberFilter {
                 destination_country,

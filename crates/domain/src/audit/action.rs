@@ -104,6 +104,10 @@ actions! {
     LinkWithdraw => "link.withdraw",
     /// A page's form refused (a missing or wrong CSRF token).
     PageForm => "page.form",
+    /// A judgement that two parties are the same actor, or not.
+    PartyJudgement => "party.judgement",
+    /// The ranked candidates that may be the same actor as a party.
+    PartyMatches => "party.matches",
     ReportExport => "report.export",
     /// A request refused before its handler ran (unreadable body, bad id).
     RequestRefused => "request.refused",

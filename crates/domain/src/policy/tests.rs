@@ -668,3 +668,68 @@ fn hit_disposition_matrix() {
         assert_eq!(got, letters, "{role:?}");
     }
 }
+
+/// What a caller learns of a candidate party, per role and relation, for
+/// a strong match (`S`hown, `N`otice, `H`idden), and that a weak one on a
+/// hidden record tells nothing.
+#[test]
+fn match_sight_matrix() {
+    let expected = [
+        (Role::Investigator, "SSNSSN"),
+        (Role::Supervisor, "SSNSSN"),
+        (Role::Auditor, "SSNSSN"),
+        (Role::Admin, "HHHHHH"),
+    ];
+    for (role, row) in expected {
+        let got: String = records()
+            .iter()
+            .map(|(_, meta)| match match_sight(&actor(role), meta, true) {
+                MatchSight::Shown => 'S',
+                MatchSight::Notice => 'N',
+                MatchSight::Hidden => 'H',
+            })
+            .collect();
+        assert_eq!(got, row, "{role:?}");
+        for (name, meta) in records() {
+            let weak = match_sight(&actor(role), &meta, false);
+            assert_ne!(weak, MatchSight::Notice, "{role:?} {name}");
+        }
+    }
+    let withdrawn = RecordMeta {
+        owner_agency: Uuid::from_u128(OTHER),
+        scope: Scope::Agency,
+        withdrawn: true,
+    };
+    assert_eq!(
+        match_sight(&actor(Role::Investigator), &withdrawn, true),
+        MatchSight::Hidden
+    );
+}
+
+#[test]
+fn party_judgement_needs_both_parties_linkable() {
+    let all = records();
+    for role in [
+        Role::Investigator,
+        Role::Supervisor,
+        Role::Auditor,
+        Role::Admin,
+    ] {
+        for (a_name, a) in &all {
+            for (b_name, b) in &all {
+                let got = decide_party_judgement(&actor(role), a, b);
+                let link_a = decide_record(&actor(role), RecordAction::Link, a);
+                let link_b = decide_record(&actor(role), RecordAction::Link, b);
+                let expected = if link_a != Decision::Allow {
+                    link_a
+                } else {
+                    link_b
+                };
+                assert_eq!(got, expected, "{role:?} {a_name} {b_name}");
+                if matches!(role, Role::Auditor | Role::Admin) {
+                    assert_ne!(got, Decision::Allow, "{role:?} {a_name} {b_name}");
+                }
+            }
+        }
+    }
+}

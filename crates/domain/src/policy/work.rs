@@ -244,3 +244,40 @@ pub fn decide_sanctions_load(actor: &Actor) -> Decision {
 pub fn decide_watch(actor: &Actor) -> Decision {
     decide_create_record(actor)
 }
+
+/// What a caller learns of a party that may be the same actor as one of
+/// theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchSight {
+    /// The candidate itself, with its score and signals.
+    Shown,
+    /// Only that its holding agency has a record to ask about: the match is
+    /// strong and the caller may not see the record.
+    Notice,
+    /// Nothing at all.
+    Hidden,
+}
+
+/// A candidate party as the caller may learn of it. A withdrawn record
+/// the caller cannot see, or a weak match on one, tells them nothing; a
+/// caller who sees no records learns of none.
+pub fn match_sight(actor: &Actor, candidate: &RecordMeta, strong: bool) -> MatchSight {
+    if super::can_see(actor, candidate) {
+        return MatchSight::Shown;
+    }
+    let sees_records = !matches!(super::record_visibility(actor), super::Visibility::Nothing);
+    if strong && sees_records && !candidate.withdrawn && actor.agency_id != candidate.owner_agency {
+        MatchSight::Notice
+    } else {
+        MatchSight::Hidden
+    }
+}
+
+/// Judging whether two parties are the same actor: whoever may link
+/// records (investigators and supervisors) and sees both parties.
+pub fn decide_party_judgement(actor: &Actor, party: &RecordMeta, other: &RecordMeta) -> Decision {
+    match super::decide_record(actor, RecordAction::Link, party) {
+        Decision::Allow => super::decide_record(actor, RecordAction::Link, other),
+        refused => refused,
+    }
+}

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::bulk_insert::{insert_rows, together, Inserts};
 use crate::schema::{
-    chemical_facts, die_mold_facts, equipment_facts, party_facts, record_identifiers, record_refs,
-    records, shipment_facts,
+    chemical_facts, die_mold_facts, equipment_facts, party_facts, party_match_keys,
+    record_identifiers, record_refs, records, shipment_facts,
 };
 use crate::{DbConnection, DbUuid, Result, CHUNK};
 
@@ -27,6 +27,8 @@ pub(super) fn clear_index(conn: &mut DbConnection, id: DbUuid) -> Result<()> {
     .execute(conn)?;
     diesel::delete(record_refs::table.filter(record_refs::record_id.eq(id))).execute(conn)?;
     diesel::delete(party_facts::table.find(id)).execute(conn)?;
+    diesel::delete(party_match_keys::table.filter(party_match_keys::party_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(chemical_facts::table.find(id)).execute(conn)?;
     diesel::delete(equipment_facts::table.find(id)).execute(conn)?;
     diesel::delete(die_mold_facts::table.find(id)).execute(conn)?;
@@ -48,6 +50,7 @@ pub(super) fn insert_index<'a>(
     let mut equipment = Vec::new();
     let mut dies = Vec::new();
     let mut shipments = Vec::new();
+    let mut keys = Vec::new();
     for (id, owner, index) in records {
         let mut seen = std::collections::HashSet::new();
         for identifier in &index.identifiers {
@@ -77,12 +80,24 @@ pub(super) fn insert_index<'a>(
                 kind,
                 country,
                 name_key,
-            } => parties.push((
-                party_facts::record_id.eq(id),
-                party_facts::party_kind.eq(kind.as_str()),
-                party_facts::country.eq(country.as_deref()),
-                party_facts::name_key.eq(Some(name_key.as_str())),
-            )),
+                match_keys,
+            } => {
+                parties.push((
+                    party_facts::record_id.eq(id),
+                    party_facts::party_kind.eq(kind.as_str()),
+                    party_facts::country.eq(country.as_deref()),
+                    party_facts::name_key.eq(Some(name_key.as_str())),
+                ));
+                let mut seen = HashSet::new();
+                for key in match_keys {
+                    if seen.insert(key.as_str()) {
+                        keys.push((
+                            party_match_keys::match_key.eq(key.as_str()),
+                            party_match_keys::party_id.eq(id),
+                        ));
+                    }
+                }
+            }
             Facts::Chemical {
                 cas,
                 us_control,
@@ -128,6 +143,7 @@ pub(super) fn insert_index<'a>(
     insert_rows!(inserts, conn, record_identifiers::table, identifiers);
     insert_rows!(inserts, conn, record_refs::table, references);
     insert_rows!(inserts, conn, party_facts::table, parties);
+    insert_rows!(inserts, conn, party_match_keys::table, keys);
     insert_rows!(inserts, conn, chemical_facts::table, chemicals);
     insert_rows!(inserts, conn, equipment_facts::table, equipment);
     insert_rows!(inserts, conn, die_mold_facts::table, dies);

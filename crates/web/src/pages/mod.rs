@@ -19,6 +19,7 @@ pub mod imports;
 pub mod labels;
 pub mod layout;
 pub mod mfa;
+pub mod parties;
 pub mod reviews;
 pub mod screening;
 pub mod session;
@@ -68,6 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/shipments/{id}/suggestions/{candidate}")
                 .post(shipments::decide_suggestion),
         )
+        .service(web::resource("/parties/{id}").get(parties::show))
+        .service(web::resource("/parties/{id}/judgements").post(parties::judge))
         .service(web::resource("/catalogue").get(catalogue::show))
         .service(web::resource("/imports/{id}").get(imports::show))
         .service(web::resource("/screening").get(screening::form))

@@ -211,12 +211,12 @@ async fn shipment_page(
     let mut party_rows = Vec::new();
     for party in &shipment.parties {
         let role = labels::words(&party.role);
-        let name = match records::show::<PartyInput>(session, party.party_id).await {
-            Ok(record) => party_name(&record.document),
-            Err(AppError::NotFound) => "(not available to you)".to_owned(),
+        let (name, page) = match records::show::<PartyInput>(session, party.party_id).await {
+            Ok(record) => (party_name(&record.document), Some(party.party_id)),
+            Err(AppError::NotFound) => ("(not available to you)".to_owned(), None),
             Err(other) => return Err(other.into()),
         };
-        party_rows.push((role, name));
+        party_rows.push((role, name, page));
     }
     let risk = &detail.risk;
     let title = format!("Shipment {}", shipment_label(&detail.record));
@@ -279,7 +279,9 @@ async fn shipment_page(
         section {
             h2 { "Parties" }
             table { thead { tr { th { "Role" } th { "Name" } } } tbody {
-                @for (role, name) in &party_rows { tr { td { (role) } td { (name) } } }
+                @for (role, name, page) in &party_rows { tr { td { (role) } td {
+                    @if let Some(party) = page { a href={ "/parties/" (party) } { (name) } } @else { (name) }
+                } } }
             } }
         }
         section {

@@ -103,6 +103,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/watchlists/{id}/mute").post(screening::mute_watch))
                 .service(web::resource("/notifications").get(screening::notifications))
                 .service(web::resource("/notifications/{id}/read").post(screening::mark_read))
+                .service(web::resource("/parties/{id}/matches").get(parties::matching::matches))
+                .service(web::resource("/parties/{id}/judgements").post(parties::matching::judge))
                 .service(
                     web::resource("/shipments/{id}/links")
                         .get(links::list_links)

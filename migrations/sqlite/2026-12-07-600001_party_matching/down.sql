@@ -1,0 +1,2 @@
+DROP TABLE party_judgements;
+DROP TABLE party_match_keys;
