@@ -5,7 +5,6 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use interdict_domain::audit::AuditAction;
 use interdict_domain::chain::{evidence_score, Evidence, LinkRelation};
-use interdict_domain::party::normalise_name;
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::RecordKind;
 use interdict_domain::shipment::{PartyRole, Shipment, ShipmentInput};
