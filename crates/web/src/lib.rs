@@ -28,6 +28,3 @@ pub mod startup;
 
 pub use interdict_app::Config;
 pub use startup::Application;
-
-/// Lines of a manifest written per transaction by an import.
-pub use interdict_app::imports::BATCH;
