@@ -12,9 +12,9 @@ use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::party::{normalise_name, AddressInput, PartyInput};
 use crate::shipment::{
-    check_chemical_line, check_dea, check_product, parse_time, DeaFilingInput, DeaInput,
-    LabInput, LegInput, LineInput, LocationInput, Mode, ProductInput, ShipmentInput,
-    ShipmentPartyInput, TrackingNumberInput,
+    check_chemical_line, check_dea, check_product, parse_time, DeaFilingInput, DeaInput, LabInput,
+    LegInput, LineInput, LocationInput, Mode, ProductInput, ShipmentInput, ShipmentPartyInput,
+    TrackingNumberInput,
 };
 use crate::validation::{bounded_text, ValidationErrors};
 
@@ -331,7 +331,10 @@ fn number(errors: &mut ValidationErrors, field: &str, value: &str, example: &str
     match value.parse::<f64>() {
         Ok(n) if n.is_finite() => Some(n),
         _ => {
-            errors.add(field, format!("`{value}` is not a number such as {example}"));
+            errors.add(
+                field,
+                format!("`{value}` is not a number such as {example}"),
+            );
             None
         }
     }
@@ -444,13 +447,21 @@ impl ManifestRow {
             Some(Err(_)) => {
                 errors.add(
                     "product_count",
-                    format!("`{}` is not a count such as 1000", self.product_count.trim()),
+                    format!(
+                        "`{}` is not a count such as 1000",
+                        self.product_count.trim()
+                    ),
                 );
                 None
             }
         };
         let grams = number(errors, "product_grams", &self.product_grams, "250 or 12.5");
-        let purity_percent = number(errors, "lab_purity_percent", &self.lab_purity_percent, "1.8");
+        let purity_percent = number(
+            errors,
+            "lab_purity_percent",
+            &self.lab_purity_percent,
+            "1.8",
+        );
         if substance.is_none() {
             needed(errors, "lab_substance", &[("lab_purity_percent", &purity)]);
         }
@@ -503,7 +514,10 @@ impl ManifestRow {
                 && needed(
                     errors,
                     "dea_form",
-                    &[("dea_transaction_id", &transaction_id), ("dea_filed_on", &filed_on)],
+                    &[
+                        ("dea_transaction_id", &transaction_id),
+                        ("dea_filed_on", &filed_on),
+                    ],
                 );
             let no_day = filed_on.is_none()
                 && needed(
@@ -896,15 +910,24 @@ mod tests {
         assert_eq!(chemical_line.unit.as_deref(), Some("kg"));
         assert_eq!(chemical_line.concentration.as_deref(), Some("98% w/w"));
         let product = &canonical.products[0];
-        assert_eq!((product.form.as_str(), product.count), ("tablet", Some(1000)));
+        assert_eq!(
+            (product.form.as_str(), product.count),
+            ("tablet", Some(1000))
+        );
         assert_eq!(product.imprint.as_deref(), Some("M 30"));
         let lab = product.lab.as_ref().unwrap();
-        assert_eq!((lab.substance.as_str(), lab.purity_percent), ("fentanyl", Some(1.8)));
+        assert_eq!(
+            (lab.substance.as_str(), lab.purity_percent),
+            ("fentanyl", Some(1.8))
+        );
         let dea = canonical.dea.as_ref().unwrap();
         assert_eq!(dea.released_on.as_deref(), Some("2026-03-16"));
         assert_eq!(dea.filings[0].form, "486");
         assert_eq!(dea.filings[0].filed_on, "2026-03-05");
-        assert_eq!(dea.filings[0].transaction_id.as_deref(), Some("DEA-486-0001"));
+        assert_eq!(
+            dea.filings[0].transaction_id.as_deref(),
+            Some("DEA-486-0001")
+        );
         // A chemical not found in the catalogue leaves no line behind.
         let without = line.shipment(Uuid::from_u128(1), Uuid::from_u128(2), None);
         assert!(without.lines.is_empty());

@@ -220,18 +220,18 @@ fn a_few_cases_predate_the_control_of_their_chemical_and_the_rest_are_unchanged(
             continue;
         }
         changed += 1;
-        assert_eq!(n as u64 % HISTORIC, HISTORIC / 2, "only historic cases change");
+        assert_eq!(
+            n as u64 % HISTORIC,
+            HISTORIC / 2,
+            "only historic cases change"
+        );
         for record in &b.shipments {
             let Document::Shipment(s) = &record.document else {
                 panic!("not a shipment")
             };
             assert!(s.lines.iter().any(|l| l.chemical_id == Some(recent)));
-            let shipped: chrono::DateTime<Utc> = s.legs[0]
-                .departure_at
-                .as_deref()
-                .unwrap()
-                .parse()
-                .unwrap();
+            let shipped: chrono::DateTime<Utc> =
+                s.legs[0].departure_at.as_deref().unwrap().parse().unwrap();
             assert!(shipped.date_naive() < since, "{shipped}");
             before += 1;
         }

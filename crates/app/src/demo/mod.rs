@@ -12,8 +12,8 @@ pub use rng::Rng;
 use generator::{Demo, Document as DemoDocument, Sharing};
 use interdict_domain::audit::{AuditAction, AuditEvent};
 use interdict_domain::chemical::CasNumber;
-use interdict_domain::regulation;
 use interdict_domain::record::{Document, RecordIndex, RecordKind};
+use interdict_domain::regulation;
 use interdict_domain::risk::{self, RiskWeights};
 use interdict_domain::sharing::Scope;
 use interdict_domain::user::{NewUser, Role};
@@ -374,7 +374,10 @@ mod tests {
     fn the_chemicals_some_shipments_predate_are_those_controlled_since_2015() {
         let first = |cas| first_controlled_after(cas, CONTROLS_READ_FROM);
         // 4-piperidone: List I from 2023-05-12 (88 FR 21902).
-        assert_eq!(first("41661-47-6"), chrono::NaiveDate::from_ymd_opt(2023, 5, 12));
+        assert_eq!(
+            first("41661-47-6"),
+            chrono::NaiveDate::from_ymd_opt(2023, 5, 12)
+        );
         // NPP has been List I since 2007: no shipment can predate it here.
         assert_eq!(first("39742-60-4"), None);
         assert_eq!(first("not a cas"), None);
