@@ -95,7 +95,7 @@ fn goods(n: u64, month: u64, day: u64) -> String {
         cells[0] = cas.into();
         cells[1] = (amount + n % 7).to_string();
         cells[2] = unit.into();
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             cells[3] = format!("{}% w/w", 20 + n % 79);
         }
         let shipped = chrono::NaiveDate::from_ymd_opt(2026, month as u32, day as u32);
@@ -125,7 +125,7 @@ fn goods(n: u64, month: u64, day: u64) -> String {
         cells[4] = "tablet".into();
         cells[5] = (500 + n % 9_500).to_string();
         cells[6] = ["M 30", "A215", "K 8"][(n / 200 % 3) as usize].into();
-        if n % 3 != 0 {
+        if !n.is_multiple_of(3) {
             cells[7] = "fentanyl".into();
             cells[8] = format!("{:.1}", (5 + n % 40) as f64 / 10.0);
         }
