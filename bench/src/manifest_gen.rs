@@ -96,7 +96,9 @@ fn goods(n: u64, month: u64, day: u64) -> String {
         cells[1] = (amount + n % 7).to_string();
         cells[2] = unit.into();
         if n.is_multiple_of(3) {
-            cells[3] = format!("{}% w/w", 20 + n % 79);
+            // A solution by volume is declared w/v, a solid mixture w/w.
+            let basis = if unit == "L" { "w/v" } else { "w/w" };
+            cells[3] = format!("{}% {basis}", 20 + n % 79);
         }
         let shipped = chrono::NaiveDate::from_ymd_opt(2026, month as u32, day as u32);
         if let Some(released) = shipped.map(|d| d + chrono::Days::new(4)) {
