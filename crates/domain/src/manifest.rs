@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::advance_data::{AdvanceData, AdvanceDataInput};
-use crate::chemical::parse_hs_code;
+use crate::chemical::{parse_hs_code, CasNumber};
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::party::{normalise_name, AddressInput, PartyInput};
 use crate::shipment::{
-    parse_time, LegInput, LocationInput, Mode, ShipmentInput, ShipmentPartyInput,
+    check_chemical_line, check_dea, check_product, parse_time, DeaFilingInput, DeaInput, LabInput,
+    LegInput, LineInput, LocationInput, Mode, ProductInput, ShipmentInput, ShipmentPartyInput,
     TrackingNumberInput,
 };
 use crate::validation::{bounded_text, ValidationErrors};
@@ -47,6 +48,20 @@ pub const COLUMNS: &[&str] = &[
     "shipper_account",
     "booking_ip",
     "payment_crypto_address",
+    "chemical_cas",
+    "chemical_quantity",
+    "chemical_unit",
+    "chemical_concentration",
+    "product_form",
+    "product_count",
+    "product_grams",
+    "product_imprint",
+    "lab_substance",
+    "lab_purity_percent",
+    "dea_form",
+    "dea_transaction_id",
+    "dea_filed_on",
+    "dea_released_on",
 ];
 
 /// Columns a file must have; the others may be left out.
@@ -93,6 +108,37 @@ pub struct ManifestRow {
     pub shipper_account: String,
     pub booking_ip: String,
     pub payment_crypto_address: String,
+    // One chemical line (`chemical`), one product line (`product`) and
+    // one DEA filing (`dea`), each optional. Left out of the stored line
+    // when blank, which keeps staging small.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chemical_cas: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chemical_quantity: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chemical_unit: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chemical_concentration: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub product_form: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub product_count: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub product_grams: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub product_imprint: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lab_substance: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lab_purity_percent: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dea_form: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dea_transaction_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dea_filed_on: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dea_released_on: String,
 }
 
 /// A line that passed every check.
@@ -107,13 +153,30 @@ pub struct ManifestLine {
     /// parties already on record.
     pub consignor_key: (String, String),
     pub consignee_key: (String, String),
+    /// The CAS number of the line's chemical, canonical (`40064-34-4`),
+    /// for finding it in the catalogue.
+    pub chemical_cas: Option<String>,
     template: ShipmentInput,
 }
 
 impl ManifestLine {
-    /// The shipment, once its parties have ids.
-    pub fn shipment(&self, consignor: Uuid, consignee: Uuid) -> ShipmentInput {
+    /// The shipment, once its parties have ids and its chemical, if it
+    /// names one, has been found in the catalogue (`chemical`; without
+    /// it the chemical line is left out).
+    pub fn shipment(
+        &self,
+        consignor: Uuid,
+        consignee: Uuid,
+        chemical: Option<Uuid>,
+    ) -> ShipmentInput {
         let mut shipment = self.template.clone();
+        match chemical {
+            Some(id) => shipment
+                .lines
+                .iter_mut()
+                .for_each(|l| l.chemical_id = Some(id)),
+            None => shipment.lines.clear(),
+        }
         shipment.parties = vec![
             ShipmentPartyInput {
                 party_id: consignor,
@@ -262,7 +325,233 @@ fn party(
     ))
 }
 
+/// A number in a cell, if there is one.
+fn number(errors: &mut ValidationErrors, field: &str, value: &str, example: &str) -> Option<f64> {
+    let value = present(value)?;
+    match value.parse::<f64>() {
+        Ok(n) if n.is_finite() => Some(n),
+        _ => {
+            errors.add(
+                field,
+                format!("`{value}` is not a number such as {example}"),
+            );
+            None
+        }
+    }
+}
+
+/// The problems `shipment` found in a part of the line, each named by its
+/// column (`columns` maps the part's field to it; others go to `fallback`).
+fn by_column(
+    errors: &mut ValidationErrors,
+    found: ValidationErrors,
+    columns: &[(&str, &str)],
+    fallback: &str,
+) {
+    for e in found.errors() {
+        let column = columns
+            .iter()
+            .find(|(field, _)| *field == e.field)
+            .map_or(fallback, |(_, column)| column);
+        errors.add(column, e.message.clone());
+    }
+}
+
+/// Says `column` is needed when any of `others` is filled in; true if so.
+fn needed(errors: &mut ValidationErrors, column: &str, others: &[(&str, &Option<String>)]) -> bool {
+    match others.iter().find(|(_, value)| value.is_some()) {
+        Some((other, _)) => {
+            errors.add(column, format!("is required with {other}"));
+            true
+        }
+        None => false,
+    }
+}
+
 impl ManifestRow {
+    /// The chemical line: its canonical CAS number and the line, checked
+    /// as the API checks one (its catalogue id is found at settlement).
+    fn chemical_line(&self, errors: &mut ValidationErrors) -> Option<(String, LineInput)> {
+        let quantity = present(&self.chemical_quantity);
+        let unit = present(&self.chemical_unit);
+        let concentration = present(&self.chemical_concentration);
+        let Some(cas) = present(&self.chemical_cas) else {
+            needed(
+                errors,
+                "chemical_cas",
+                &[
+                    ("chemical_quantity", &quantity),
+                    ("chemical_unit", &unit),
+                    ("chemical_concentration", &concentration),
+                ],
+            );
+            return None;
+        };
+        let cas = errors.check("chemical_cas", CasNumber::parse(&cas));
+        if quantity.is_none() {
+            errors.add("chemical_quantity", "is required with chemical_cas");
+        }
+        if unit.is_none() {
+            errors.add(
+                "chemical_unit",
+                "is required with chemical_cas (g, kg, mL or L)",
+            );
+        }
+        let amount = number(errors, "chemical_quantity", &self.chemical_quantity, "2.5");
+        let line = LineInput {
+            chemical_id: Some(Uuid::nil()),
+            quantity: amount,
+            unit: Some(unit?),
+            concentration,
+            equipment_id: None,
+            die_mold_id: None,
+            count: 1,
+        };
+        let mut found = check_chemical_line(&line);
+        if amount.is_none() {
+            // Its quantity is missing or unreadable, as said above.
+            found = found.without("quantity");
+        }
+        by_column(
+            errors,
+            found,
+            &[
+                ("quantity", "chemical_quantity"),
+                ("unit", "chemical_unit"),
+                ("concentration", "chemical_concentration"),
+            ],
+            "chemical_cas",
+        );
+        amount?;
+        Some((cas?.as_str().to_owned(), line))
+    }
+
+    /// The product line, checked as the API checks one.
+    fn product(&self, errors: &mut ValidationErrors) -> Option<ProductInput> {
+        let form = present(&self.product_form);
+        let count = present(&self.product_count);
+        let grams = present(&self.product_grams);
+        let imprint = present(&self.product_imprint);
+        let substance = present(&self.lab_substance);
+        let purity = present(&self.lab_purity_percent);
+        let others = [
+            ("product_count", &count),
+            ("product_grams", &grams),
+            ("product_imprint", &imprint),
+            ("lab_substance", &substance),
+            ("lab_purity_percent", &purity),
+        ];
+        let count = match count.as_deref().map(str::parse::<u64>) {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            Some(Err(_)) => {
+                errors.add(
+                    "product_count",
+                    format!(
+                        "`{}` is not a count such as 1000",
+                        self.product_count.trim()
+                    ),
+                );
+                None
+            }
+        };
+        let grams = number(errors, "product_grams", &self.product_grams, "250 or 12.5");
+        let purity_percent = number(
+            errors,
+            "lab_purity_percent",
+            &self.lab_purity_percent,
+            "1.8",
+        );
+        if substance.is_none() {
+            needed(errors, "lab_substance", &[("lab_purity_percent", &purity)]);
+        }
+        let Some(form) = form else {
+            needed(errors, "product_form", &others);
+            return None;
+        };
+        let product = ProductInput {
+            form,
+            count,
+            grams,
+            imprint,
+            lab: substance.map(|substance| LabInput {
+                substance,
+                purity_percent,
+            }),
+        };
+        by_column(
+            errors,
+            check_product(&product),
+            &[
+                ("form", "product_form"),
+                ("count", "product_count"),
+                ("grams", "product_grams"),
+                ("imprint", "product_imprint"),
+                ("lab.substance", "lab_substance"),
+                ("lab.purity_percent", "lab_purity_percent"),
+            ],
+            "product_form",
+        );
+        Some(product)
+    }
+
+    /// The DEA details: one filing (form, transaction id, day filed) and
+    /// the day of release or transaction, checked as the API checks them.
+    fn dea(&self, errors: &mut ValidationErrors) -> Option<DeaInput> {
+        let form = present(&self.dea_form);
+        let transaction_id = present(&self.dea_transaction_id);
+        let filed_on = present(&self.dea_filed_on);
+        let released_on = present(&self.dea_released_on);
+        let filing = [&form, &transaction_id, &filed_on]
+            .iter()
+            .any(|v| v.is_some());
+        if !filing && released_on.is_none() {
+            return None;
+        }
+        let mut filings = Vec::new();
+        if filing {
+            let no_form = form.is_none()
+                && needed(
+                    errors,
+                    "dea_form",
+                    &[
+                        ("dea_transaction_id", &transaction_id),
+                        ("dea_filed_on", &filed_on),
+                    ],
+                );
+            let no_day = filed_on.is_none()
+                && needed(
+                    errors,
+                    "dea_filed_on",
+                    &[("dea_form", &form), ("dea_transaction_id", &transaction_id)],
+                );
+            if no_form || no_day {
+                return None;
+            }
+            filings.push(DeaFilingInput {
+                form: form?,
+                transaction_id,
+                filed_on: filed_on?,
+            });
+        }
+        let dea = DeaInput {
+            filings,
+            released_on,
+        };
+        by_column(
+            errors,
+            check_dea(&dea),
+            &[
+                ("filings[0].form", "dea_form"),
+                ("filings[0].transaction_id", "dea_transaction_id"),
+                ("filings[0].filed_on", "dea_filed_on"),
+                ("released_on", "dea_released_on"),
+            ],
+            "dea_form",
+        );
+        Some(dea)
+    }
+
     /// Checks every cell; all problems of the line are reported together.
     /// The shipment itself is checked again as any other when it is
     /// written.
@@ -364,6 +653,9 @@ impl ManifestRow {
                 .to_input()
             })
             .map(Box::new);
+        let chemical = self.chemical_line(&mut errors);
+        let product = self.product(&mut errors);
+        let dea = self.dea(&mut errors);
         let (
             Some((tracking, tracking_key)),
             Some(mode),
@@ -398,9 +690,9 @@ impl ManifestRow {
             gross_weight_kg: weight,
             concealment_method: None,
             narrative: None,
-            lines: Vec::new(),
-            dea: None,
-            products: Vec::new(),
+            lines: chemical.iter().map(|(_, line)| line.clone()).collect(),
+            dea,
+            products: product.into_iter().collect(),
             advance_data,
             legs: vec![LegInput {
                 from: origin,
@@ -417,6 +709,7 @@ impl ManifestRow {
             consignee,
             consignor_key,
             consignee_key,
+            chemical_cas: chemical.map(|(cas, _)| cas),
             template,
         })
     }
@@ -453,7 +746,7 @@ mod tests {
     fn a_good_line_becomes_a_valid_shipment() {
         let line = row().validate().unwrap();
         assert_eq!(line.key, "1Z999AA10123456784|hebei shengxue|CN");
-        let shipment = line.shipment(Uuid::from_u128(1), Uuid::from_u128(2));
+        let shipment = line.shipment(Uuid::from_u128(1), Uuid::from_u128(2), None);
         let (canonical, index) = shipment.check().unwrap();
         assert_eq!(canonical.legs[0].from.locode.as_deref(), Some("CNSZX"));
         assert_eq!(canonical.legs[0].to.subdivision.as_deref(), Some("US-TX"));
@@ -537,7 +830,7 @@ mod tests {
         line.booking_ip = "203.0.113.9".into();
         line.payment_crypto_address = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t".into();
         let checked = line.validate().unwrap();
-        let shipment = checked.shipment(Uuid::from_u128(1), Uuid::from_u128(2));
+        let shipment = checked.shipment(Uuid::from_u128(1), Uuid::from_u128(2), None);
         let advance = *shipment.advance_data.clone().unwrap();
         // The consignor's phone read in the consignor's country.
         assert_eq!(advance.consignor_phone.as_deref(), Some("+862155550100"));
@@ -583,5 +876,161 @@ mod tests {
         ] {
             assert!(fields.contains(&field), "{field} in {fields:?}");
         }
+    }
+
+    fn with_goods() -> ManifestRow {
+        ManifestRow {
+            chemical_cas: "23056-29-3".into(),
+            chemical_quantity: "2.5".into(),
+            chemical_unit: "kg".into(),
+            chemical_concentration: "98% w/w".into(),
+            product_form: "tablet".into(),
+            product_count: "1000".into(),
+            product_imprint: "M 30".into(),
+            lab_substance: "fentanyl".into(),
+            lab_purity_percent: "1.8".into(),
+            dea_form: "486".into(),
+            dea_transaction_id: "DEA-486-0001".into(),
+            dea_filed_on: "2026-03-05".into(),
+            dea_released_on: "2026-03-16".into(),
+            ..row()
+        }
+    }
+
+    #[test]
+    fn chemical_product_and_dea_columns_become_the_shipments_lines_and_filing() {
+        let line = with_goods().validate().unwrap();
+        assert_eq!(line.chemical_cas.as_deref(), Some("23056-29-3"));
+        let chemical = Uuid::from_u128(9);
+        let shipment = line.shipment(Uuid::from_u128(1), Uuid::from_u128(2), Some(chemical));
+        let (canonical, _) = shipment.check().unwrap();
+        let chemical_line = &canonical.lines[0];
+        assert_eq!(chemical_line.chemical_id, Some(chemical));
+        assert_eq!(chemical_line.quantity, Some(2.5));
+        assert_eq!(chemical_line.unit.as_deref(), Some("kg"));
+        assert_eq!(chemical_line.concentration.as_deref(), Some("98% w/w"));
+        let product = &canonical.products[0];
+        assert_eq!(
+            (product.form.as_str(), product.count),
+            ("tablet", Some(1000))
+        );
+        assert_eq!(product.imprint.as_deref(), Some("M 30"));
+        let lab = product.lab.as_ref().unwrap();
+        assert_eq!(
+            (lab.substance.as_str(), lab.purity_percent),
+            ("fentanyl", Some(1.8))
+        );
+        let dea = canonical.dea.as_ref().unwrap();
+        assert_eq!(dea.released_on.as_deref(), Some("2026-03-16"));
+        assert_eq!(dea.filings[0].form, "486");
+        assert_eq!(dea.filings[0].filed_on, "2026-03-05");
+        assert_eq!(
+            dea.filings[0].transaction_id.as_deref(),
+            Some("DEA-486-0001")
+        );
+        // A chemical not found in the catalogue leaves no line behind.
+        let without = line.shipment(Uuid::from_u128(1), Uuid::from_u128(2), None);
+        assert!(without.lines.is_empty());
+        // A release date alone: nothing filed, which the obligations call
+        // missing.
+        let released = ManifestRow {
+            dea_released_on: "2026-03-16".into(),
+            ..row()
+        };
+        let dea = released.validate().unwrap().template.dea.unwrap();
+        assert!(dea.filings.is_empty());
+    }
+
+    #[test]
+    fn each_bad_goods_value_is_named_by_its_column() {
+        let fields = |row: ManifestRow| -> Vec<String> {
+            let errors = row.validate().unwrap_err();
+            errors.errors().iter().map(|e| e.field.clone()).collect()
+        };
+        let bad = ManifestRow {
+            chemical_cas: "23056-29-4".into(),
+            chemical_quantity: "lots".into(),
+            chemical_unit: "lb".into(),
+            chemical_concentration: "98 percent".into(),
+            product_form: "pill".into(),
+            product_count: "-3".into(),
+            product_grams: "heavy".into(),
+            lab_substance: "aspirin".into(),
+            lab_purity_percent: "140".into(),
+            dea_form: "999".into(),
+            dea_transaction_id: "x".repeat(61),
+            dea_filed_on: "05/03/2026".into(),
+            dea_released_on: "tomorrow".into(),
+            ..row()
+        };
+        let found = fields(bad);
+        for column in [
+            "chemical_cas",
+            "chemical_quantity",
+            "chemical_unit",
+            "product_form",
+            "product_count",
+            "product_grams",
+            "lab_substance",
+            "dea_form",
+            "dea_transaction_id",
+            "dea_filed_on",
+            "dea_released_on",
+        ] {
+            assert!(found.iter().any(|f| f == column), "{column} in {found:?}");
+        }
+        // With the rest good, each remaining check names its column.
+        let mut one = with_goods();
+        one.chemical_concentration = "98 percent".into();
+        assert_eq!(fields(one), ["chemical_concentration"]);
+        let mut one = with_goods();
+        one.chemical_quantity = "0".into();
+        assert_eq!(fields(one), ["chemical_quantity"]);
+        let mut one = with_goods();
+        one.lab_purity_percent = "140".into();
+        assert_eq!(fields(one), ["lab_purity_percent"]);
+        let mut one = with_goods();
+        one.product_count = "".into();
+        assert_eq!(fields(one), ["product_count"]);
+    }
+
+    #[test]
+    fn a_goods_column_needs_the_one_that_says_what_it_is() {
+        let fields = |row: ManifestRow| -> Vec<String> {
+            let errors = row.validate().unwrap_err();
+            errors.errors().iter().map(|e| e.field.clone()).collect()
+        };
+        let one = |f: fn(&mut ManifestRow)| {
+            let mut r = row();
+            f(&mut r);
+            fields(r)
+        };
+        assert_eq!(one(|r| r.chemical_quantity = "2".into()), ["chemical_cas"]);
+        assert_eq!(
+            one(|r| r.chemical_cas = "23056-29-3".into()),
+            ["chemical_quantity", "chemical_unit"]
+        );
+        assert_eq!(one(|r| r.product_imprint = "M 30".into()), ["product_form"]);
+        assert_eq!(
+            one(|r| {
+                r.product_form = "tablet".into();
+                r.product_count = "10".into();
+                r.lab_purity_percent = "2".into();
+            }),
+            ["lab_substance"]
+        );
+        assert_eq!(one(|r| r.dea_filed_on = "2026-03-01".into()), ["dea_form"]);
+        assert_eq!(one(|r| r.dea_form = "486".into()), ["dea_filed_on"]);
+    }
+
+    #[test]
+    fn a_stored_line_keeps_blank_goods_cells_out_and_older_lines_still_read() {
+        let stored = serde_json::to_string(&row()).unwrap();
+        assert!(!stored.contains("chemical_cas"), "{stored}");
+        let back: ManifestRow = serde_json::from_str(&stored).unwrap();
+        assert_eq!(back, row());
+        let stored = serde_json::to_string(&with_goods()).unwrap();
+        let back: ManifestRow = serde_json::from_str(&stored).unwrap();
+        assert_eq!(back, with_goods());
     }
 }

@@ -85,6 +85,11 @@ impl ValidationErrors {
         }
     }
 
+    /// These errors but those of `field`.
+    pub fn without(self, field: &str) -> Self {
+        Self(self.0.into_iter().filter(|e| e.field != field).collect())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

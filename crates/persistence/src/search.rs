@@ -19,7 +19,7 @@ use crate::schema::{
     records,
 };
 use crate::visibility::{scoped, visible, visible_record_ids, BoxedRecords};
-use crate::{DbConnection, DbUuid, Result};
+use crate::{DbConnection, DbUuid, Result, CHUNK};
 
 /// Normalised identifiers to look for: a record matches if it has any of
 /// them (at most three). `prefix` matches the start of the value (an
@@ -417,16 +417,17 @@ where
     }
 }
 
-/// The catalogue's controlled chemicals, live ones, in a stable order.
-pub fn controlled_chemicals(conn: &mut DbConnection) -> Result<Vec<Uuid>> {
-    let ids: Vec<DbUuid> = chemical_facts::table
+/// The catalogue's controlled chemicals, live ones, with their CAS
+/// numbers, in a stable order.
+pub fn controlled_chemicals(conn: &mut DbConnection) -> Result<Vec<(Uuid, String)>> {
+    let rows: Vec<(DbUuid, String)> = chemical_facts::table
         .inner_join(records::table)
         .filter(chemical_facts::us_control.ne("none"))
         .filter(records::withdrawn_at.is_null())
         .order(records::id)
-        .select(records::id)
+        .select((records::id, chemical_facts::cas))
         .load(conn)?;
-    Ok(ids.into_iter().map(Uuid::from).collect())
+    Ok(rows.into_iter().map(|(id, cas)| (id.0, cas)).collect())
 }
 
 /// The catalogue entry with this CAS number, if any.
@@ -437,4 +438,23 @@ pub fn chemical_by_cas(conn: &mut DbConnection, cas: &str) -> Result<Option<Uuid
         .get_result::<DbUuid>(conn)
         .optional()
         .map(|id| id.map(Uuid::from))?)
+}
+
+/// The live catalogue entries with these CAS numbers, by CAS number (the
+/// catalogue is public, so any caller may refer to them).
+pub fn chemicals_by_cas(
+    conn: &mut DbConnection,
+    cas: &[&str],
+) -> Result<std::collections::HashMap<String, Uuid>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in cas.chunks(CHUNK) {
+        let rows: Vec<(String, DbUuid)> = chemical_facts::table
+            .inner_join(records::table)
+            .filter(chemical_facts::cas.eq_any(chunk))
+            .filter(records::withdrawn_at.is_null())
+            .select((chemical_facts::cas, records::id))
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|(cas, id)| (cas, id.0)));
+    }
+    Ok(found)
 }

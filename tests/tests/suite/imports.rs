@@ -571,6 +571,221 @@ fn bad_uploads_are_refused_with_a_clear_reason(backend: Backend) {
         .assert_problem(404, "not-found");
 }
 
+const GOODS_HEADER: &str = "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,shipped_at,chemical_cas,chemical_quantity,chemical_unit,chemical_concentration,product_form,product_count,product_imprint,lab_substance,lab_purity_percent,dea_form,dea_transaction_id,dea_filed_on,dea_released_on";
+
+/// Each shipment of the caller's agency, by its tracking number.
+fn by_tracking(app: &TestApp, token: &str) -> std::collections::BTreeMap<String, Value> {
+    let list = app.get("/api/v1/shipments?limit=500", token);
+    assert_eq!(list.status, 200, "{}", list.text);
+    list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let id = item["id"].as_str().unwrap();
+            let shipment = app.get(&format!("/api/v1/shipments/{id}"), token);
+            assert_eq!(shipment.status, 200, "{}", shipment.text);
+            let shipment = shipment.json();
+            let tracking = shipment["tracking_numbers"][0]["value"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (tracking, shipment)
+        })
+        .collect()
+}
+
+/// What the rules made of a shipment: its score, each indicator's code,
+/// weight and sentence, each chemical line's control that day, and each
+/// obligation with its status and due date.
+fn weighed(app: &TestApp, token: &str, shipment: &Value) -> Value {
+    let id = shipment["id"].as_str().unwrap();
+    let owed = app.get(&format!("/api/v1/shipments/{id}/obligations"), token);
+    assert_eq!(owed.status, 200, "{}", owed.text);
+    let indicators: Vec<Value> = shipment["risk"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| serde_json::json!([i["code"], i["weight"], i["sentence"]]))
+        .collect();
+    serde_json::json!({
+        "score": shipment["risk"]["score"],
+        "indicators": indicators,
+        "controls": shipment["controls"],
+        "obligations": owed.json()["obligations"],
+    })
+}
+
+fn codes(weighed: &Value) -> Vec<&str> {
+    weighed["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[0].as_str().unwrap())
+        .collect()
+}
+
+fn goods_columns_settle_into_shipments_weighed_and_owed_as_through_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let texas = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    let houston = app.create_agency("HSI Houston", "TXHSI0100", "federal", "US");
+    app.create_user(texas, "ana", "investigator");
+    app.create_user(houston, "ben", "investigator");
+    let ana = app.token("ana", PASSWORD);
+    let ben = app.token("ben", PASSWORD);
+
+    let four_ap = "23056-29-3";
+    let acetic_anhydride = "108-24-7";
+    let piperidone = "41661-47-6";
+    let lines = [
+        // 4-AP with counterfeit pills, Form 486 filed 11 days before
+        // release (due 15 before: 21 CFR 1313.12): late.
+        format!("IMP-LATE,Hebei Chem,CN,Desert Supply,US,CNSZX,US-TX,2026-03-10,{four_ap},2,kg,98% w/w,tablet,1000,M 30,fentanyl,1.8,486,DEA-486-0001,2026-03-05,2026-03-16"),
+        // Released with nothing filed: missing.
+        format!("IMP-MISSING,Hebei Chem,CN,Desert Supply,US,CNSZX,US-TX,2026-03-10,{four_ap},2,kg,,,,,,,,,,2026-03-16"),
+        // 0.4 × the 1,023 kg import threshold each, to one consignee in a
+        // month: the third crosses the cumulative threshold.
+        format!("IMP-AA-1,Hebei Chem,CN,Gulf Coast Solvents,US,CNSZX,US-TX,2026-01-03,{acetic_anhydride},409.2,kg,,,,,,,,,,"),
+        format!("IMP-AA-2,Hebei Chem,CN,Gulf Coast Solvents,US,CNSZX,US-TX,2026-01-17,{acetic_anhydride},409.2,kg,,,,,,,,,,"),
+        format!("IMP-AA-3,Hebei Chem,CN,Gulf Coast Solvents,US,CNSZX,US-TX,2026-01-29,{acetic_anhydride},409.2,kg,,,,,,,,,,"),
+        // Before 4-piperidone was controlled (2023-05-12).
+        format!("IMP-2022,Hebei Chem,CN,Desert Supply,US,CNSZX,US-TX,2022-06-15,{piperidone},5,kg,,,,,,,,,,"),
+        // Refused at acceptance, each bad cell named by its column.
+        format!("IMP-BAD,Hebei Chem,CN,Desert Supply,US,CNSZX,US-TX,2026-03-10,{four_ap},2,lb,98 percent,pill,1000,M 30,aspirin,140,999,DEA-1,05/03/2026,2026-03-16"),
+        // Refused at settlement: water is not in the catalogue.
+        "IMP-WATER,Hebei Chem,CN,Desert Supply,US,CNSZX,US-TX,2026-03-10,7732-18-5,2,L,,,,,,,,,,".to_owned(),
+    ];
+    let mut body = String::from(GOODS_HEADER);
+    for line in &lines {
+        body.push('\n');
+        body.push_str(line);
+    }
+    body.push('\n');
+    let (id, report) = import(&app, &ana, body.as_bytes());
+    assert_eq!(report["phase"], "completed", "{report}");
+    assert_eq!(report["imported"], 6, "{report}");
+    assert_eq!(report["rejected"], 2, "{report}");
+    let refused = app.get(&format!("/api/v1/imports/{id}/rejections"), &ana);
+    assert_eq!(refused.status, 200, "{}", refused.text);
+    let refused: Vec<(i64, String)> = refused.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_i64().unwrap(),
+                r["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for column in [
+        "chemical_unit",
+        "chemical_concentration",
+        "product_form",
+        "lab_substance",
+        "dea_form",
+        "dea_filed_on",
+    ] {
+        assert!(
+            refused.contains(&(8, column.to_owned())),
+            "{column} in {refused:?}"
+        );
+    }
+    assert!(
+        refused.contains(&(9, "chemical_cas".to_owned())),
+        "{refused:?}"
+    );
+
+    let imported = by_tracking(&app, &ana);
+    let late = &imported["IMP-LATE"];
+    assert_eq!(late["lines"][0]["concentration"], "98% w/w");
+    assert_eq!(late["products"][0]["imprint"], "M 30");
+    assert_eq!(late["dea"]["filings"][0]["transaction_id"], "DEA-486-0001");
+    let rules = |tracking: &str| weighed(&app, &ana, &imported[tracking]);
+    let late = rules("IMP-LATE");
+    assert_eq!(late["obligations"][0]["status"], "late", "{late}");
+    assert_eq!(late["obligations"][0]["due"], "2026-03-01", "{late}");
+    for code in ["late_dea_notice", "counterfeit_pill", "controlled_chemical"] {
+        assert!(codes(&late).contains(&code), "{code} in {late}");
+    }
+    let missing = rules("IMP-MISSING");
+    assert_eq!(missing["obligations"][0]["status"], "missing", "{missing}");
+    assert!(codes(&missing).contains(&"missing_dea_notice"), "{missing}");
+    assert!(!codes(&rules("IMP-AA-2")).contains(&"cumulative_threshold"));
+    let third = rules("IMP-AA-3");
+    assert!(codes(&third).contains(&"cumulative_threshold"), "{third}");
+    let before = rules("IMP-2022");
+    assert_eq!(before["score"], 0.0, "{before}");
+    assert!(before["controls"][0]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("not controlled then (List I from 2023-05-12)"));
+
+    // The same shipments entered through the API by another agency, in
+    // the same order, with parties of its own: the rules make the same of
+    // them, sentence for sentence.
+    let mut parties = std::collections::HashMap::new();
+    let mut party = |name: &str, country: &str| -> Value {
+        parties
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                let made = app.post(
+                    "/api/v1/parties",
+                    &ben,
+                    serde_json::json!({ "kind": "company", "name": format!("{name} (entered)"),
+                                        "address": { "country": country } }),
+                );
+                assert_eq!(made.status, 201, "{}", made.text);
+                Value::String(made.id().to_string())
+            })
+            .clone()
+    };
+    let order = [
+        "IMP-LATE",
+        "IMP-MISSING",
+        "IMP-AA-1",
+        "IMP-AA-2",
+        "IMP-AA-3",
+        "IMP-2022",
+    ];
+    let mut entered = Vec::new();
+    for tracking in order {
+        let s = &imported[tracking];
+        let consignor = party("Hebei Chem", "CN");
+        let consignee = party(
+            if tracking.starts_with("IMP-AA") {
+                "Gulf Coast Solvents"
+            } else {
+                "Desert Supply"
+            },
+            "US",
+        );
+        let mut shipment = serde_json::json!({
+            "incident_type": s["incident_type"], "status": s["status"], "mode": s["mode"],
+            "tracking_numbers": [{ "kind": "courier_tracking", "value": format!("API{tracking}") }],
+            "parties": [{ "party_id": consignor, "role": "consignor" },
+                        { "party_id": consignee, "role": "consignee" }],
+            "lines": s["lines"], "legs": s["legs"],
+        });
+        for optional in ["products", "dea"] {
+            if !s[optional].is_null() {
+                shipment[optional] = s[optional].clone();
+            }
+        }
+        let made = app.post("/api/v1/shipments", &ben, shipment);
+        assert_eq!(made.status, 201, "{}", made.text);
+        entered.push((tracking, made.id()));
+    }
+    for (tracking, id) in entered {
+        let through_api = app.get(&format!("/api/v1/shipments/{id}"), &ben).json();
+        assert_eq!(
+            weighed(&app, &ben, &through_api),
+            rules(tracking),
+            "{tracking}: through the API, then imported"
+        );
+    }
+}
+
 both_backends!(
     an_import_writes_the_good_rows_and_reports_each_bad_one,
     imported_shipments_are_deconflicted_and_private_to_their_agency,
@@ -578,4 +793,5 @@ both_backends!(
     a_re_upload_overlapping_another_accepts_only_the_new_lines,
     settlement_resumes_on_restart_and_takes_over_expired_leases,
     the_new_identifiers_deconflict_across_agencies,
+    goods_columns_settle_into_shipments_weighed_and_owed_as_through_the_api,
 );

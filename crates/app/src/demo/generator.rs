@@ -7,7 +7,7 @@
 //! shipments are produced case by case from a PRNG seeded by the case
 //! number, so a million of them stream without being held in memory.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
 use interdict_domain::agency::NewAgency;
@@ -87,6 +87,9 @@ pub struct Demo {
     shipments: u64,
     /// Controlled chemicals of the catalogue the shipments may carry.
     controlled: Vec<Uuid>,
+    /// Chemicals controlled only since a day, with the day: a few cases
+    /// carry one shipped before it (`controlled_since`).
+    recent: Vec<(Uuid, NaiveDate)>,
     reference: Vec<Record>,
     /// Per agency: indexes into `reference` of its parties, presses, dies.
     parties: Vec<Vec<usize>>,
@@ -97,6 +100,8 @@ pub struct Demo {
 
 /// Shipments per case, on average; cases are 1 to 5 shipments.
 const CASE_SIZE: u64 = 3;
+/// One case in this many predates the control of its chemical.
+const HISTORIC: u64 = 40;
 
 impl Demo {
     pub fn new(seed: u64, shipments: u64, controlled: Vec<Uuid>) -> Self {
@@ -238,12 +243,22 @@ impl Demo {
             seed,
             shipments,
             controlled,
+            recent: Vec::new(),
             reference,
             parties,
             presses,
             dies,
             common,
         }
+    }
+
+    /// Chemicals controlled only since a day: every `HISTORIC`th case
+    /// carries one of them, shipped before that day, so the demonstration
+    /// shows a control evaluated at the shipment's date ("not controlled
+    /// then"). The other cases are as they were.
+    pub fn controlled_since(mut self, recent: Vec<(Uuid, NaiveDate)>) -> Self {
+        self.recent = recent;
+        self
     }
 
     pub fn agencies(&self) -> Vec<NewAgency> {
@@ -299,17 +314,35 @@ impl Demo {
         let mut rng = Rng::new(self.seed.wrapping_mul(0x1000_0000_01b3) ^ n);
         let agency = self.agency_for(&mut rng);
         let day = rng.below(SPAN_DAYS);
-        let shipped = Utc
-            .timestamp_millis_opt(EPOCH_MILLIS as i64)
-            .single()
-            .unwrap_or_default()
-            + Duration::days(day as i64)
-            + Duration::minutes(rng.below(24 * 60) as i64);
+        let minutes = Duration::minutes(rng.below(24 * 60) as i64);
+        // Decided from the case number, not the generator, so the other
+        // cases stay as they were for the same seed.
+        let historic = (n % HISTORIC == HISTORIC / 2 && !self.recent.is_empty())
+            .then(|| self.recent[(n / HISTORIC) as usize % self.recent.len()]);
+        let shipped = match historic {
+            // Two weeks to a year before the chemical was controlled.
+            Some((_, since)) => {
+                since.and_time(chrono::NaiveTime::MIN).and_utc()
+                    - Duration::days(14 + (n / HISTORIC) as i64 % 350)
+                    + minutes
+            }
+            None => {
+                Utc.timestamp_millis_opt(EPOCH_MILLIS as i64)
+                    .single()
+                    .unwrap_or_default()
+                    + Duration::days(day as i64)
+                    + minutes
+            }
+        };
         // Ids follow the order of the cases, as if recorded one by one.
         let mut millis = EPOCH_MILLIS + n * CASE_SIZE * 10;
         let mut shipments = Vec::new();
         let mut links = Vec::new();
         let controlled = !self.controlled.is_empty() && rng.chance(0.2);
+        let controlled = match historic {
+            Some((id, _)) => Some(Some(id)),
+            None => controlled.then_some(None),
+        };
         let press_case = rng.chance(0.04);
         let hub = rng.chance(0.35).then(|| *rng.pick(HUBS));
         let origin = *rng.pick(ORIGINS);
@@ -401,10 +434,14 @@ impl Demo {
         origin: (&str, &str, &str),
         hub: Option<(&str, &str, &str)>,
         destination: (&str, &str, &str),
-        controlled: bool,
+        // Some(None): a controlled chemical of the generator's choosing;
+        // Some(Some(id)): that one.
+        controlled: Option<Option<Uuid>>,
         press: bool,
         tracking: String,
     ) -> ShipmentInput {
+        let chosen = controlled.flatten();
+        let controlled = controlled.is_some();
         let parties = &self.parties[agency];
         let mut party_ids = Vec::new();
         if !parties.is_empty() {
@@ -436,8 +473,9 @@ impl Demo {
             .bytes()
             .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(u64::from(b)));
         if controlled {
+            let picked = *rng.pick(&self.controlled);
             lines.push(LineInput {
-                chemical_id: Some(*rng.pick(&self.controlled)),
+                chemical_id: Some(chosen.unwrap_or(picked)),
                 quantity: Some((1 + rng.below(25)) as f64),
                 unit: Some(if rng.chance(0.5) { "kg" } else { "g" }.into()),
                 concentration: (mark % 3 == 0).then(|| format!("{}% w/w", 20 + mark % 79)),

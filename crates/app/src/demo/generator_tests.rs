@@ -207,3 +207,38 @@ fn some_press_shipments_carry_lab_confirmed_counterfeit_pills() {
         "{counterfeit} of {products}"
     );
 }
+
+#[test]
+fn a_few_cases_predate_the_control_of_their_chemical_and_the_rest_are_unchanged() {
+    let since = chrono::NaiveDate::from_ymd_opt(2023, 5, 12).unwrap();
+    let recent = Uuid::from_u128(0x105);
+    let plain = Demo::new(4, 900, controlled());
+    let dated = Demo::new(4, 900, controlled()).controlled_since(vec![(recent, since)]);
+    let (mut before, mut changed) = (0, 0);
+    for (n, (a, b)) in plain.cases().zip(dated.cases()).enumerate() {
+        if a == b {
+            continue;
+        }
+        changed += 1;
+        assert_eq!(
+            n as u64 % HISTORIC,
+            HISTORIC / 2,
+            "only historic cases change"
+        );
+        for record in &b.shipments {
+            let Document::Shipment(s) = &record.document else {
+                panic!("not a shipment")
+            };
+            assert!(s.lines.iter().any(|l| l.chemical_id == Some(recent)));
+            let shipped: chrono::DateTime<Utc> =
+                s.legs[0].departure_at.as_deref().unwrap().parse().unwrap();
+            assert!(shipped.date_naive() < since, "{shipped}");
+            before += 1;
+        }
+    }
+    let historic = (0..plain.case_count())
+        .filter(|n| n % HISTORIC == HISTORIC / 2)
+        .count();
+    assert_eq!(changed, historic);
+    assert!(before >= changed);
+}

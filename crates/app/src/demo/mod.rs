@@ -11,7 +11,9 @@ pub use rng::Rng;
 
 use generator::{Demo, Document as DemoDocument, Sharing};
 use interdict_domain::audit::{AuditAction, AuditEvent};
+use interdict_domain::chemical::CasNumber;
 use interdict_domain::record::{Document, RecordIndex, RecordKind};
+use interdict_domain::regulation;
 use interdict_domain::risk::{self, RiskWeights};
 use interdict_domain::sharing::Scope;
 use interdict_domain::user::{NewUser, Role};
@@ -139,7 +141,12 @@ pub async fn load(
             "demonstration data is already loaded in this database".into(),
         ));
     }
-    let demo = Demo::new(seed, shipments, controlled);
+    let recent = controlled
+        .iter()
+        .filter_map(|(id, cas)| Some((*id, first_controlled_after(cas, CONTROLS_READ_FROM)?)))
+        .collect();
+    let controlled = controlled.into_iter().map(|(id, _)| id).collect();
+    let demo = Demo::new(seed, shipments, controlled).controlled_since(recent);
     let password = demo_password(seed);
     let mut loaded = Loaded::default();
 
@@ -272,6 +279,23 @@ pub async fn load(
     Ok(Outcome::Loaded { loaded, password })
 }
 
+/// Chemicals first controlled after this day are the ones some
+/// demonstration shipments predate.
+const CONTROLS_READ_FROM: (i32, u32, u32) = (2015, 1, 1);
+
+/// The day the rules table (`reference/controls.toml`) first controls the
+/// chemical with this CAS number, if that is after `from`.
+fn first_controlled_after(cas: &str, from: (i32, u32, u32)) -> Option<chrono::NaiveDate> {
+    let table = regulation::controls();
+    let row = table.by_cas(&CasNumber::parse(cas).ok()?)?;
+    let subject = table.subject(&row.id)?;
+    let day = chrono::NaiveDate::from_ymd_opt(from.0, from.1, from.2)?;
+    match table.control_at(&subject, day) {
+        regulation::ControlAt::NotYet { from, .. } => Some(from),
+        _ => None,
+    }
+}
+
 /// An entry of the system's, about the demonstration of `seed`.
 fn demo_event(ctx: &Ctx, action: AuditAction, seed: u64) -> AuditEvent {
     ctx.event_on(action, "demo", seed)
@@ -340,4 +364,22 @@ fn flag_cases(
         flags += usize::from(raised);
     }
     Ok(flags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chemicals_some_shipments_predate_are_those_controlled_since_2015() {
+        let first = |cas| first_controlled_after(cas, CONTROLS_READ_FROM);
+        // 4-piperidone: List I from 2023-05-12 (88 FR 21902).
+        assert_eq!(
+            first("41661-47-6"),
+            chrono::NaiveDate::from_ymd_opt(2023, 5, 12)
+        );
+        // NPP has been List I since 2007: no shipment can predate it here.
+        assert_eq!(first("39742-60-4"), None);
+        assert_eq!(first("not a cas"), None);
+    }
 }

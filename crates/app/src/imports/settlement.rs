@@ -245,6 +245,32 @@ fn write_batch(
         .collect();
     counts.duplicates = good_count - fresh.len() as i64;
 
+    // Chemicals by CAS number: a line whose chemical is not in the
+    // catalogue is refused before its parties are written.
+    let wanted: Vec<&str> = fresh
+        .iter()
+        .filter_map(|(_, l)| l.chemical_cas.as_deref())
+        .collect();
+    let chemicals = if wanted.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        interdict_persistence::search::chemicals_by_cas(conn, &wanted)?
+    };
+    let fresh: Vec<(i64, ManifestLine)> = fresh
+        .into_iter()
+        .filter(|(number, line)| match line.chemical_cas.as_deref() {
+            Some(cas) if !chemicals.contains_key(cas) => {
+                rejected.push(Rejection {
+                    row_number: *number,
+                    field: "chemical_cas".into(),
+                    reason: format!("no chemical in the catalogue has CAS number {cas}"),
+                });
+                false
+            }
+            _ => true,
+        })
+        .collect();
+
     // Parties: the agency's own where it has them, new ones otherwise.
     let wanted: Vec<(String, String)> = fresh
         .iter()
@@ -292,7 +318,11 @@ fn write_batch(
             });
             continue;
         };
-        match line.shipment(*consignor, *consignee).check() {
+        let chemical = line
+            .chemical_cas
+            .as_deref()
+            .and_then(|cas| chemicals.get(cas).copied());
+        match line.shipment(*consignor, *consignee, chemical).check() {
             Ok((canonical, index)) => {
                 let id = Uuid::now_v7();
                 written_keys.push((line.key.as_str(), id));

@@ -246,6 +246,44 @@ fn parse_decimal(value: &str) -> Result<String, Invalid> {
     }
 }
 
+/// `errors` with `prefix` taken off each field name: a part of a shipment
+/// checked on its own, for a reader that names fields its own way (a
+/// manifest's columns).
+fn relative(errors: ValidationErrors, prefix: &str) -> ValidationErrors {
+    let mut out = ValidationErrors::new();
+    for e in errors.errors() {
+        let field = e.field.strip_prefix(prefix).unwrap_or(&e.field);
+        out.add(field, e.message.clone());
+    }
+    out
+}
+
+/// Checks one chemical line as `Shipment::validate` does; fields named
+/// `quantity`, `unit`, `concentration`, `count`.
+pub fn check_chemical_line(input: &LineInput) -> ValidationErrors {
+    let mut errors = ValidationErrors::new();
+    line(&mut errors, 0, input);
+    relative(errors, "lines[0].")
+}
+
+/// Checks one product line as `Shipment::validate` does; fields named
+/// `form`, `count`, `grams`, `imprint`, `lab.substance`,
+/// `lab.purity_percent`.
+pub fn check_product(input: &ProductInput) -> ValidationErrors {
+    let mut errors = ValidationErrors::new();
+    products::product(&mut errors, 0, input);
+    relative(errors, "products[0].")
+}
+
+/// Checks DEA details as `Shipment::validate` does; fields named
+/// `filings[0].form`, `filings[0].transaction_id`, `filings[0].filed_on`,
+/// `released_on`.
+pub fn check_dea(input: &DeaInput) -> ValidationErrors {
+    let mut errors = ValidationErrors::new();
+    dea::dea(&mut errors, input);
+    relative(errors, "dea.")
+}
+
 impl Shipment {
     pub fn validate(input: &ShipmentInput) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
