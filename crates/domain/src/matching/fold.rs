@@ -21,11 +21,16 @@ pub fn fold_words(text: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         if c.is_ascii_alphanumeric() {
             if c.is_ascii_uppercase() {
-                // "adanK…" after a lower-case letter; or "GREENSh…", where
-                // a capital starts a lower-case word after three or more
-                // capitals ("LLCs" and "O'Brien" stay whole).
+                // "HalimaAdan", "GenlTRADING": a capital after a lower-case
+                // letter starts a word of three letters or more, so legal
+                // forms written in mixed case ("GmbH", "KGaA", "SpA") stay
+                // whole. "GREENShipping": a capital after three or more
+                // starts a lower-case word ("LLCs", "O'Brien" stay whole).
+                let ahead = || chars.clone().take(2);
                 let starts_word = after_lower
-                    || upper_run >= 3 && lower_word_follows(chars.clone());
+                    && (ahead().filter(char::is_ascii_lowercase).count() == 2
+                        || ahead().filter(char::is_ascii_uppercase).count() == 2)
+                    || upper_run >= 3 && ahead().filter(char::is_ascii_lowercase).count() == 2;
                 if starts_word && !word.is_empty() {
                     pieces.push((std::mem::take(&mut word), false));
                 }
@@ -66,12 +71,6 @@ pub fn fold_words(text: &str) -> Vec<String> {
     words
 }
 
-/// Whether the letters ahead begin with two lower-case ones.
-fn lower_word_follows(mut ahead: impl Iterator<Item = char>) -> bool {
-    ahead.next().is_some_and(|c| c.is_ascii_lowercase())
-        && ahead.next().is_some_and(|c| c.is_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::fold_words;
@@ -106,11 +105,21 @@ mod tests {
     fn words_run_together_in_mixed_case_come_apart() {
         assert_eq!(fold_words("ALI, HalimaAdan"), ["ali", "halima", "adan"]);
         assert_eq!(fold_words("GREENShpg. LTD."), ["green", "shpg", "ltd"]);
-        assert_eq!(fold_words("SYNERGY GenlTRADING"), ["synergy", "genl", "trading"]);
+        assert_eq!(
+            fold_words("SYNERGY GenlTRADING"),
+            ["synergy", "genl", "trading"]
+        );
         assert_eq!(fold_words("Ahmad'Ali"), ["ahmad", "ali"]);
         // One case throughout, short capitals and apostrophes stay whole.
         assert_eq!(fold_words("GREENSHIPPING"), ["greenshipping"]);
-        assert_eq!(fold_words("LLCs O'Brien Qur'an"), ["llcs", "obrien", "quran"]);
+        assert_eq!(
+            fold_words("LLCs O'Brien Qur'an"),
+            ["llcs", "obrien", "quran"]
+        );
         assert_eq!(fold_words("McDonald"), ["mc", "donald"]);
+        assert_eq!(
+            fold_words("PASIT GmbH KGaA SpA"),
+            ["pasit", "gmbh", "kgaa", "spa"]
+        );
     }
 }

@@ -355,7 +355,10 @@ fn the_result_serialises_with_readable_signals() {
 #[test]
 fn a_space_lost_or_moved_next_to_initials_or_a_capital_is_the_same_name() {
     for (a, b) in [
-        ("AGRICOLA BOREALS.P.R. DE R.L.", "AGRICOLA BOREAL S.P.R. DE R.L."),
+        (
+            "AGRICOLA BOREALS.P.R. DE R.L.",
+            "AGRICOLA BOREAL S.P.R. DE R.L.",
+        ),
         ("CUBANACANU.K. LIMITED", "CUBANACAN U.K. LIMITED"),
         ("GREENShpg. LTD.", "GREEN SHIPPING LTD."),
         ("SYNERGY GenlTRADING FZE", "SYNERGY GENERAL TRADING FZE"),
