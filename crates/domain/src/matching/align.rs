@@ -84,6 +84,7 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     }
     compounds(&a.tokens, &b.tokens, false, &mut links);
     compounds(&b.tokens, &a.tokens, true, &mut links);
+    resegmented(&a.tokens, &b.tokens, &mut links);
     if !persons {
         initialisms(&a.tokens, &b.tokens, false, &mut links);
         initialisms(&b.tokens, &a.tokens, true, &mut links);
@@ -308,6 +309,63 @@ fn compounds(x: &[Token], y: &[Token], swapped: bool, links: &mut Vec<Link>) {
                     How::Compound,
                     swapped,
                 ));
+            }
+        }
+    }
+}
+
+/// The longest run of words [`resegmented`] looks at on either side: a
+/// name's last word run into a legal form of several words
+/// ("IGNACIOS.P.R. DE R.L. DE C.V.") needs six.
+const RESEGMENT_RUN: usize = 6;
+
+/// Runs of several words on both sides that are the same letters cut in
+/// other places: "Boreals.P.R." / "Boreal S.P.R.", "Cubanacanu.K." /
+/// "Cubanacan U.K.", where a space moved or was lost next to dotted
+/// initials. Spelt the same letter for letter, as a moved space changes
+/// nothing else.
+fn resegmented(a: &[Token], b: &[Token], links: &mut Vec<Link>) {
+    if a.len() < 2 || b.len() < 2 {
+        return;
+    }
+    let starts = |tokens: &[Token]| -> Vec<usize> {
+        let mut at = Vec::with_capacity(tokens.len() + 1);
+        at.push(0);
+        for t in tokens {
+            at.push(at[at.len() - 1] + t.raw.len());
+        }
+        at
+    };
+    let (sa, sb) = (starts(a), starts(b));
+    let joined = |tokens: &[Token], from: usize, to: usize| -> String {
+        tokens[from..to].iter().map(|t| t.raw.as_str()).collect()
+    };
+    for a0 in 0..a.len() {
+        for b0 in 0..b.len() {
+            if a[a0].raw.as_bytes().first() != b[b0].raw.as_bytes().first()
+                || a[a0].raw == b[b0].raw
+            {
+                // A run that starts with the same word is that word's
+                // pairing followed by another run.
+                continue;
+            }
+            for a1 in a0 + 2..=(a0 + RESEGMENT_RUN).min(a.len()) {
+                let len = sa[a1] - sa[a0];
+                for b1 in b0 + 2..=(b0 + RESEGMENT_RUN).min(b.len()) {
+                    if sb[b1] - sb[b0] != len {
+                        continue;
+                    }
+                    if joined(a, a0, a1) == joined(b, b0, b1) {
+                        links.push(Link {
+                            a0,
+                            a1,
+                            b0,
+                            b1,
+                            sim: COMPOUND,
+                            how: How::Compound,
+                        });
+                    }
+                }
             }
         }
     }

@@ -351,3 +351,21 @@ fn the_result_serialises_with_readable_signals() {
     let back: Match = serde_json::from_str(&json).unwrap();
     assert_eq!(back, m);
 }
+
+#[test]
+fn a_space_lost_or_moved_next_to_initials_or_a_capital_is_the_same_name() {
+    for (a, b) in [
+        (
+            "AGRICOLA BOREALS.P.R. DE R.L.",
+            "AGRICOLA BOREAL S.P.R. DE R.L.",
+        ),
+        ("CUBANACANU.K. LIMITED", "CUBANACAN U.K. LIMITED"),
+        ("GREENShpg. LTD.", "GREEN SHIPPING LTD."),
+        ("SYNERGY GenlTRADING FZE", "SYNERGY GENERAL TRADING FZE"),
+    ] {
+        let m = score(&org(a), &org(b));
+        assert!(m.is_match(), "{a} / {b}: {}", m.score);
+    }
+    let m = score(&person("ALI, HalimaAdan"), &person("ALI, Halima Adan"));
+    assert!(m.is_match(), "{}", m.score);
+}
