@@ -15,7 +15,19 @@ use crate::shipment::{
     parse_time, LegInput, LocationInput, Mode, ShipmentInput, ShipmentPartyInput,
     TrackingNumberInput,
 };
+use crate::choice;
 use crate::validation::{bounded_text, ValidationErrors};
+
+choice!(
+    /// Where an import stands: its file being read and stored, its accepted
+    /// lines becoming shipments, done, or stopped while reading.
+    ImportPhase {
+        Accepting => "accepting",
+        Settling => "settling",
+        Completed => "completed",
+        Failed => "failed",
+    }
+);
 
 /// The columns of a manifest file, in the order of the template.
 pub const COLUMNS: &[&str] = &[

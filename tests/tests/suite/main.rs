@@ -17,6 +17,7 @@ mod kill;
 mod leaks;
 mod limits;
 mod metrics;
+mod openapi;
 mod mfa;
 mod pages;
 mod party_matching;
