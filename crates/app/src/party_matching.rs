@@ -14,8 +14,8 @@
 use chrono::{DateTime, Utc};
 use interdict_domain::audit::AuditAction;
 use interdict_domain::matching::{
-    Judgement,
-    compare, facts_of, party_keys, PartyFacts, Profile, Signal, TokenStats, MATCH_THRESHOLD,
+    compare, facts_of, party_keys, Judgement, PartyFacts, Profile, Signal, TokenStats,
+    MATCH_THRESHOLD,
 };
 use interdict_domain::party::{Party, PartyInput};
 use interdict_domain::policy::{self, Actor, MatchSight};

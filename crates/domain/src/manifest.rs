@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::advance_data::{AdvanceData, AdvanceDataInput};
 use crate::chemical::parse_hs_code;
+use crate::choice;
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::party::{normalise_name, AddressInput, PartyInput};
@@ -15,7 +16,6 @@ use crate::shipment::{
     parse_time, LegInput, LocationInput, Mode, ShipmentInput, ShipmentPartyInput,
     TrackingNumberInput,
 };
-use crate::choice;
 use crate::validation::{bounded_text, ValidationErrors};
 
 choice!(

@@ -1,8 +1,8 @@
 //! The error answers of every operation, documented from what the
 //! operation takes rather than listed by hand on each: what any request
 //! may be refused with (the input guard's 400, the connection cap's 429,
-//! the database's 503), what a bearer token brings (401, and 403 for a
-//! token that must enrol a second factor first), what an id in the path
+//! the database's 503, and for its bearer token 401, or 403 where a token
+//! that must enrol a second factor first is refused), what an id in the path
 //! brings (400 when it is not one, 404), what a body brings (408, 413,
 //! 415, and 422 for JSON), and what `If-Match` brings (412, and 428 when it
 //! is required). Statuses only some operations answer (403 of a role, 409,
@@ -68,8 +68,7 @@ impl Modify for Problems {
                         .or_insert_with(|| RefOr::T(Response::new(description(status))));
                 }
                 for (status, response) in operation.responses.responses.iter_mut() {
-                    if let (true, RefOr::T(response)) = (status.starts_with(['4', '5']), response)
-                    {
+                    if let (true, RefOr::T(response)) = (status.starts_with(['4', '5']), response) {
                         as_problem(response);
                     }
                 }
@@ -85,19 +84,15 @@ fn statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
     let if_match = params
         .iter()
         .find(|p| p.parameter_in == ParameterIn::Header && p.name == "If-Match");
-    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-    // The liveness probe answers without the database.
-    let uses_database = path != "/healthz";
-
-    let mut statuses = vec!["400", "429"];
-    if uses_database {
-        statuses.push("503");
-    }
-    if secured {
-        statuses.push("401");
-        if !interdict_app::auth::reachable_before_enrolment(path) {
-            statuses.push("403");
-        }
+    // Any request may be refused as malformed (400), over the connection
+    // cap (429) or while the database is down (503). A refused request's
+    // bearer token is checked to audit the refusal as its caller, even
+    // where the operation needs none: 401 for a bad token, 403 for one
+    // that must enrol a second factor first, where that token reaches
+    // nothing else.
+    let mut statuses = vec!["400", "401", "429", "503"];
+    if !interdict_app::auth::reachable_before_enrolment(path) {
+        statuses.push("403");
     }
     if has(ParameterIn::Path) {
         statuses.push("404");
