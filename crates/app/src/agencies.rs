@@ -19,7 +19,7 @@ use crate::utc;
 pub struct AgencyView {
     pub id: Uuid,
     pub name: String,
-    #[schema(example = "state")]
+    #[schema(value_type = interdict_domain::agency::AgencyLevel, example = "state")]
     pub level: String,
     #[schema(example = "TX")]
     pub jurisdiction: String,
@@ -52,7 +52,7 @@ impl From<AgencyRow> for AgencyView {
 pub struct CreateAgencyRequest {
     #[schema(example = "Harris County Sheriff's Office")]
     pub name: String,
-    #[schema(example = "local")]
+    #[schema(value_type = interdict_domain::agency::AgencyLevel, example = "local")]
     pub level: String,
     /// US state or territory code, or `US` for federal agencies.
     #[schema(example = "TX")]

@@ -26,12 +26,13 @@ pub struct AuditEntryView {
     pub agency_id: Option<Uuid>,
     /// The agency's name, when it exists.
     pub agency_name: Option<String>,
+    #[schema(value_type = Option<interdict_domain::user::Role>)]
     pub role: Option<String>,
     #[schema(example = "user.read")]
     pub action: String,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
-    #[schema(example = "allowed")]
+    #[schema(value_type = interdict_domain::audit::Outcome, example = "allowed")]
     pub outcome: String,
     pub request_id: Option<String>,
     pub source: Option<String>,
@@ -79,6 +80,7 @@ pub struct AuditQuery {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     /// `allowed`, `denied` or `error`.
+    #[param(value_type = Option<interdict_domain::audit::Outcome>)]
     pub outcome: Option<String>,
     /// Inclusive start: RFC 3339 (e.g. `2026-01-01T00:00:00Z`), or a date
     /// for midnight UTC.

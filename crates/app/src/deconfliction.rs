@@ -28,9 +28,9 @@ pub struct NoticeView {
     pub id: Uuid,
     /// Your agency's record that matched.
     pub record_id: Uuid,
-    #[schema(example = "equipment")]
+    #[schema(value_type = interdict_domain::record::RecordKind, example = "equipment")]
     pub record_kind: String,
-    #[schema(example = "serial")]
+    #[schema(value_type = interdict_domain::identifier::IdentifierKind, example = "serial")]
     pub identifier_kind: String,
     /// The identifier, normalised.
     #[schema(example = "TDP520230042")]

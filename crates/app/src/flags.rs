@@ -26,7 +26,7 @@ use crate::{risk, utc};
 /// A risk indicator as it stood when the flag was raised.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FlagIndicator {
-    #[schema(example = "controlled_chemical")]
+    #[schema(value_type = interdict_domain::risk::IndicatorCode, example = "controlled_chemical")]
     pub code: String,
     pub weight: f64,
     pub sentence: String,
@@ -44,7 +44,7 @@ pub struct FlagView {
     pub owner_agency_name: Option<String>,
     /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or
     /// `merged` (closed into `merged_into`).
-    #[schema(example = "open")]
+    #[schema(value_type = interdict_domain::review::FlagState, example = "open")]
     pub state: String,
     pub reason: String,
     pub score: f64,
@@ -217,7 +217,9 @@ impl Versioned for FlagView {
 pub struct TransitionView {
     pub version: i64,
     pub action: String,
+    #[schema(value_type = Option<interdict_domain::review::FlagState>)]
     pub from_state: Option<String>,
+    #[schema(value_type = interdict_domain::review::FlagState)]
     pub to_state: String,
     /// Absent for the system.
     pub by: Option<Uuid>,
@@ -347,6 +349,7 @@ pub async fn show(ctx: &Ctx, id: Uuid) -> Result<FlagDetail, AppError> {
 /// What raising a flag asks for.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "reason": "4-AP declared as industrial dye", "separate": false }))]
 pub struct RaiseFlagRequest {
     /// Why; kept with the flag for oversight.
     #[schema(example = "4-AP declared as industrial dye")]

@@ -23,11 +23,16 @@ use crate::{risk, utc};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "to": "01934f2e-7c1a-7d3e-9a4b-2f6c8e0d1a2d",
+    "relation": "transshipment",
+    "evidence": "Same drums re-labelled at the forwarder; courier receipt 7789"
+}))]
 pub struct CreateLinkRequest {
     /// The shipment that continues this one.
     pub to: Uuid,
     /// `transshipment`, `reconsignment`, `same_goods` or `same_equipment`.
-    #[schema(example = "transshipment")]
+    #[schema(value_type = interdict_domain::chain::LinkRelation, example = "transshipment")]
     pub relation: String,
     /// Why the two belong together.
     #[schema(example = "Same drums re-labelled at the forwarder; courier receipt 7789")]
@@ -39,6 +44,7 @@ pub struct LinkView {
     pub id: Uuid,
     pub from: Uuid,
     pub to: Uuid,
+    #[schema(value_type = interdict_domain::chain::LinkRelation)]
     pub relation: String,
     pub evidence: String,
     pub created_by: Uuid,

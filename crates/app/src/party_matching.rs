@@ -14,7 +14,8 @@
 use chrono::{DateTime, Utc};
 use interdict_domain::audit::AuditAction;
 use interdict_domain::matching::{
-    compare, facts_of, party_keys, PartyFacts, Profile, Signal, TokenStats, MATCH_THRESHOLD,
+    compare, facts_of, party_keys, Judgement, PartyFacts, Profile, Signal, TokenStats,
+    MATCH_THRESHOLD,
 };
 use interdict_domain::party::{Party, PartyInput};
 use interdict_domain::policy::{self, Actor, MatchSight};
@@ -60,6 +61,7 @@ pub struct MatchView {
     pub signals: Vec<Signal>,
     /// A judgement already made on the pair (`unsure`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<interdict_domain::matching::Judgement>)]
     pub judgement: Option<String>,
 }
 
@@ -318,11 +320,12 @@ pub async fn matches(ctx: &Ctx, id: Uuid) -> Result<MatchesView, AppError> {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "other_id": "01934f2e-7c1a-7d3e-9a4b-2f6c8e0d1a2f", "decision": "same", "note": "Same registration number and phone" }))]
 pub struct JudgementRequest {
     /// The other party.
     pub other_id: Uuid,
     /// `same`, `different` or `unsure`.
-    #[schema(example = "same")]
+    #[schema(value_type = interdict_domain::matching::Judgement, example = "same")]
     pub decision: String,
     /// Why.
     #[serde(default)]
@@ -333,6 +336,7 @@ pub struct JudgementRequest {
 pub struct JudgementView {
     pub party_id: Uuid,
     pub other_id: Uuid,
+    #[schema(value_type = interdict_domain::matching::Judgement)]
     pub decision: String,
     pub note: String,
     pub judged_by: Uuid,
@@ -351,7 +355,7 @@ pub async fn judge(
             .to_string(),
     );
     let mut errors = ValidationErrors::new();
-    if !matches!(request.decision.as_str(), "same" | "different" | "unsure") {
+    if request.decision.parse::<Judgement>().is_err() {
         errors.add("decision", "must be same, different or unsure");
     }
     if request.other_id == id {

@@ -29,13 +29,16 @@ pub struct QueueQuery {
     /// `inbox` (the default: flags to decide, and flags other agencies
     /// escalated to the caller's), `review`, `escalated_to_us` or
     /// `escalated_by_us`.
+    #[param(value_type = Option<interdict_domain::review::QueueView>)]
     pub view: Option<String>,
     /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or `merged`;
     /// by default the flags still to decide, and escalated ones in the
     /// escalation views.
+    #[param(value_type = Option<interdict_domain::review::FlagState>)]
     pub state: Option<String>,
     /// `newest` (the default), `oldest` (what has waited longest) or
     /// `score` (highest first).
+    #[param(value_type = Option<interdict_domain::review::QueueSort>)]
     pub sort: Option<String>,
     /// `me`, `none` or a supervisor's id.
     pub assigned_to: Option<String>,
@@ -43,6 +46,7 @@ pub struct QueueQuery {
     /// after they were raised; `false`: only those that are not.
     pub overdue: Option<bool>,
     /// Only flags carrying this indicator, e.g. `pill_press`.
+    #[param(value_type = Option<interdict_domain::risk::IndicatorCode>)]
     pub indicator: Option<String>,
     /// Only flags owned by this agency (e.g. escalated to us by it).
     pub agency_id: Option<Uuid>,
@@ -259,9 +263,10 @@ pub async fn reviewers(ctx: &Ctx) -> Result<Vec<ReviewerView>, AppError> {
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "action": "escalate", "reason": "The consignee is in their case", "agency_id": "01934f2e-7c1a-7d3e-9a4b-2f6c8e0d1a2e" }))]
 pub struct TransitionRequest {
     /// `assign`, `start_review`, `confirm`, `dismiss` or `escalate`.
-    #[schema(example = "confirm")]
+    #[schema(value_type = interdict_domain::review::ReviewAction, example = "confirm")]
     pub action: String,
     /// Required to dismiss and to escalate; kept with every transition.
     pub reason: Option<String>,

@@ -10,7 +10,7 @@ use interdict_domain::matching::{facts_of, NameKind, PartyFacts};
 use interdict_domain::party::{Party, PartyInput};
 use interdict_domain::policy::{self, Actor};
 use interdict_domain::record::RecordKind;
-use interdict_domain::sanctions::{parse_sdn, Hit, ScreeningIndex};
+use interdict_domain::sanctions::{parse_sdn, Disposition, Hit, ScreeningIndex};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::screening::{self, FoundHit, HitRow, ListMeta, NewList};
 use interdict_persistence::{records, DbConnection, DbUuid};
@@ -529,6 +529,7 @@ pub struct HitView {
     pub signals: serde_json::Value,
     /// Whether the party's latest screening still finds it.
     pub active: bool,
+    #[schema(value_type = Option<interdict_domain::sanctions::Disposition>)]
     pub disposition: Option<String>,
     pub disposition_reason: Option<String>,
     pub disposed_by: Option<Uuid>,
@@ -635,6 +636,7 @@ pub async fn open_hits(ctx: &Ctx, limit: i64) -> Result<Vec<HitView>, AppError> 
 #[serde(deny_unknown_fields)]
 pub struct DisposeRequest {
     /// Only `false_positive`.
+    #[schema(value_type = interdict_domain::sanctions::Disposition)]
     pub disposition: String,
     pub reason: String,
 }
@@ -646,7 +648,7 @@ pub async fn dispose(ctx: &Ctx, hit: Uuid, request: DisposeRequest) -> Result<Hi
     let mut event = ctx.event_on(AuditAction::ScreeningDispose, "screening_hit", hit);
     let reason = request.reason.trim().to_owned();
     let checked = ctx.actor().and_then(|actor| {
-        if request.disposition != "false_positive" {
+        if request.disposition.parse::<Disposition>().is_err() {
             return Err(AppError::invalid("disposition", "must be false_positive"));
         }
         if reason.is_empty() || reason.chars().count() > 2000 {
@@ -701,6 +703,7 @@ pub struct ScreenRequest {
     pub identifiers: Vec<String>,
     /// `person` or `company`.
     #[serde(default)]
+    #[schema(value_type = Option<interdict_domain::party::PartyKind>)]
     pub kind: Option<String>,
 }
 

@@ -44,13 +44,17 @@ pub struct ShipmentQuery {
     /// A chemical on a line, by catalogue id or CAS number.
     pub chemical: Option<String>,
     /// US control status of a chemical on a line.
+    #[param(value_type = Option<interdict_domain::chemical::ControlStatus>)]
     pub control_status: Option<String>,
     pub origin_country: Option<String>,
     pub destination_country: Option<String>,
     /// US state or territory of the destination, e.g. `TX`.
     pub destination_state: Option<String>,
+    #[param(value_type = Option<interdict_domain::shipment::IncidentType>)]
     pub incident_type: Option<String>,
+    #[param(value_type = Option<interdict_domain::shipment::ShipmentStatus>)]
     pub status: Option<String>,
+    #[param(value_type = Option<interdict_domain::shipment::Mode>)]
     pub mode: Option<String>,
     /// Shipped on or after (RFC 3339).
     pub from: Option<String>,
@@ -195,6 +199,7 @@ pub struct ObligationView {
     pub what: String,
     pub due: Option<NaiveDate>,
     /// `met`, `late`, `missing` or `not_yet_due`.
+    #[schema(value_type = interdict_domain::regulation::ObligationStatus)]
     pub status: String,
     pub explanation: String,
     /// False when the rule or its clock could not be confirmed in the regulation.
@@ -208,6 +213,7 @@ pub struct ObligationsView {
     /// The shipment's date, at which the rules that applied are chosen.
     pub control_day: NaiveDate,
     /// `import`, `export` or `domestic`.
+    #[schema(value_type = interdict_domain::regulation::Direction)]
     pub direction: String,
     /// The day statuses are judged on: a filing not yet due today is `not_yet_due`.
     pub as_of: NaiveDate,

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use interdict_domain::audit::AuditAction;
-use interdict_domain::chain::{evidence_score, Evidence, LinkRelation};
+use interdict_domain::chain::{
+    evidence_score, Evidence, LinkRelation, SuggestionResult, SuggestionVerdict,
+};
 use interdict_domain::policy::{self, Actor, RecordAction};
 use interdict_domain::record::RecordKind;
 use interdict_domain::shipment::{PartyRole, Shipment, ShipmentInput};
@@ -313,13 +315,16 @@ pub async fn list(ctx: &Ctx, id: Uuid) -> Result<Vec<Suggestion>, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct SuggestionDecision {
     /// `accept` (links the two) or `reject` (never proposed again).
+    #[schema(value_type = interdict_domain::chain::SuggestionVerdict)]
     pub decision: String,
     /// With `accept`: the relation, `transshipment` by default.
+    #[schema(value_type = Option<interdict_domain::chain::LinkRelation>)]
     pub relation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SuggestionOutcome {
+    #[schema(value_type = interdict_domain::chain::SuggestionResult)]
     pub decision: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkView>,
@@ -337,10 +342,10 @@ pub async fn decide(
         serde_json::json!({ "candidate": candidate, "decision": request.decision }).to_string(),
     );
     let mut errors = ValidationErrors::new();
-    let accept = match request.decision.as_str() {
-        "accept" => Some(true),
-        "reject" => Some(false),
-        _ => {
+    let accept = match request.decision.parse::<SuggestionVerdict>() {
+        Ok(SuggestionVerdict::Accept) => Some(true),
+        Ok(SuggestionVerdict::Reject) => Some(false),
+        Err(_) => {
             errors.add("decision", "must be accept or reject");
             None
         }
@@ -385,10 +390,11 @@ pub async fn decide(
         .await?;
     Ok(SuggestionOutcome {
         decision: if link.is_some() {
-            "accepted"
+            SuggestionResult::Accepted
         } else {
-            "rejected"
+            SuggestionResult::Rejected
         }
+        .as_str()
         .into(),
         link: link.map(LinkView::from),
     })

@@ -28,7 +28,7 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub agency_id: Uuid,
-    #[schema(value_type = String, example = "investigator")]
+    #[schema(value_type = interdict_domain::user::Role, example = "investigator")]
     pub role: String,
     pub active: bool,
     /// Present while the account is locked after repeated failed logins.
@@ -105,7 +105,7 @@ pub struct CreateUserRequest {
     pub username: String,
     #[schema(example = "Jane Doe")]
     pub display_name: String,
-    #[schema(example = "investigator")]
+    #[schema(value_type = interdict_domain::user::Role, example = "investigator")]
     pub role: String,
     /// At least 15 characters and hard to guess; a passphrase works well.
     pub password: String,
@@ -221,7 +221,7 @@ pub async fn show(ctx: &Ctx, id: Uuid) -> Result<UserView, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub display_name: Option<String>,
-    #[schema(example = "supervisor")]
+    #[schema(value_type = Option<interdict_domain::user::Role>, example = "supervisor")]
     pub role: Option<String>,
     /// `false` disables the account; its sessions end at once.
     pub active: Option<bool>,
@@ -379,7 +379,7 @@ pub async fn unlock(ctx: &Ctx, id: Uuid) -> Result<UnlockView, AppError> {
 pub struct MeView {
     pub user: UserView,
     pub agency: AgencyView,
-    #[schema(example = "investigator")]
+    #[schema(value_type = interdict_domain::user::Role, example = "investigator")]
     pub role: String,
     /// Task forces the caller's agency belongs to.
     pub task_forces: Vec<Uuid>,

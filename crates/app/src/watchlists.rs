@@ -24,8 +24,10 @@ use crate::utc;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "kind": "identifier", "value": "176-12345675", "expires_at": "2027-06-30T00:00:00Z" }))]
 pub struct WatchRequest {
     /// `identifier`, `party`, `imprint` or `chemical`.
+    #[schema(value_type = interdict_domain::watch::WatchKind)]
     pub kind: String,
     /// The identifier or imprint as written, or the party's or chemical's id.
     pub value: String,
@@ -36,6 +38,7 @@ pub struct WatchRequest {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WatchView {
     pub id: Uuid,
+    #[schema(value_type = interdict_domain::watch::WatchKind)]
     pub kind: String,
     pub value: String,
     pub expires_at: Option<DateTime<Utc>>,
@@ -388,15 +391,18 @@ pub struct HolderView {
 pub struct NotificationView {
     pub id: Uuid,
     pub watch_id: Uuid,
+    #[schema(value_type = interdict_domain::watch::WatchKind)]
     pub watch_kind: String,
     pub watch_value: String,
     /// The matching record, only when you may see it.
     pub record_id: Option<Uuid>,
+    #[schema(value_type = Option<interdict_domain::record::RecordKind>)]
     pub record_kind: Option<String>,
     /// Whether you may see the record; if not, contact the holding agency.
     pub visible: bool,
     pub holding_agency: HolderView,
     /// `write`, `import` or `rescreen`.
+    #[schema(value_type = interdict_domain::watch::NotificationCause)]
     pub cause: String,
     /// How many matches it stands for (an import's matches of one watch).
     pub count: i64,

@@ -16,6 +16,16 @@ choice!(LinkRelation {
     SameEquipment => "same_equipment",
 });
 
+choice!(
+    /// What a user decides on a suggested link.
+    SuggestionVerdict { Accept => "accept", Reject => "reject" }
+);
+
+choice!(
+    /// What became of a suggestion once decided.
+    SuggestionResult { Accepted => "accepted", Rejected => "rejected" }
+);
+
 /// What a suggested link rests on. A shared identifier (a container, an
 /// air waybill, a press's serial) is the strongest evidence, a party that
 /// hands over to the other next, a departure from where the other arrived

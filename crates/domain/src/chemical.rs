@@ -64,6 +64,7 @@ impl fmt::Display for CasNumber {
 /// US control status under the Controlled Substances Act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ControlStatus {
     ListI,
     ListIi,
@@ -110,6 +111,7 @@ impl FromStr for ControlStatus {
 /// Table of the UN 1988 Convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UnTable {
     TableI,
     TableIi,
@@ -158,8 +160,10 @@ pub struct ChemicalInput {
     #[serde(default)]
     pub synonyms: Vec<String>,
     pub cas: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = ControlStatus))]
     pub us_control: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<UnTable>))]
     pub un_table: Option<String>,
     #[serde(default)]
     pub hs_code: Option<String>,

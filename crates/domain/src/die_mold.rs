@@ -27,6 +27,7 @@ pub struct DieMoldInput {
     pub front_imprint: Option<String>,
     #[serde(default)]
     pub back_imprint: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Shape))]
     pub shape: String,
     #[serde(default)]
     pub diameter_mm: Option<f64>,

@@ -21,6 +21,7 @@ choice!(Power { Manual => "manual", Electric => "electric" });
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EquipmentInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = EquipmentKind))]
     pub kind: String,
     #[serde(default)]
     pub manufacturer: Option<String>,
@@ -29,6 +30,7 @@ pub struct EquipmentInput {
     #[serde(default)]
     pub serial_number: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Power>))]
     pub power: Option<String>,
     #[serde(default)]
     pub capacity_per_hour: Option<i64>,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::advance_data::{AdvanceData, AdvanceDataInput};
 use crate::chemical::{parse_hs_code, CasNumber};
+use crate::choice;
 use crate::codes::CountryCode;
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::party::{normalise_name, AddressInput, PartyInput};
@@ -17,6 +18,17 @@ use crate::shipment::{
     TrackingNumberInput,
 };
 use crate::validation::{bounded_text, ValidationErrors};
+
+choice!(
+    /// Where an import stands: its file being read and stored, its accepted
+    /// lines becoming shipments, done, or stopped while reading.
+    ImportPhase {
+        Accepting => "accepting",
+        Settling => "settling",
+        Completed => "completed",
+        Failed => "failed",
+    }
+);
 
 /// The columns of a manifest file, in the order of the template.
 pub const COLUMNS: &[&str] = &[

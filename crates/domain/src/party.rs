@@ -30,7 +30,17 @@ pub struct AddressInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "kind": "company",
+    "name": "Wuhan Example Chemical Co., Ltd.",
+    "aliases": ["WEC Trading"],
+    "address": { "city": "Wuhan", "region": "Hubei", "country": "CN" },
+    "phones": ["+86 27 5555 0100"],
+    "emails": ["sales@example.cn"],
+    "registration_numbers": ["91420100MA4KXXXX0X"]
+})))]
 pub struct PartyInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = PartyKind))]
     pub kind: String,
     pub name: String,
     #[serde(default)]

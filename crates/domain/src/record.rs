@@ -24,6 +24,11 @@ choice!(RecordKind {
     Shipment => "shipment",
 });
 
+choice!(
+    /// What a version of a record did.
+    VersionChange { Create => "create", Update => "update", Withdraw => "withdraw" }
+);
+
 /// A reference from one record to another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {

@@ -16,6 +16,11 @@ choice!(FlagState {
     Merged => "merged",
 });
 
+choice!(
+    /// The orders a review queue comes in (`age` is accepted for `oldest`).
+    QueueSort { Newest => "newest", Oldest => "oldest", Score => "score" }
+);
+
 impl FlagState {
     pub fn is_decided(self) -> bool {
         matches!(

@@ -46,6 +46,7 @@ impl From<&str> for Invalid {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// JSON path of the offending field, e.g. `ori` or `legs[2].arrival`.
     pub field: String,
@@ -182,6 +183,22 @@ macro_rules! choice {
                 raw.parse().map_err(serde::de::Error::custom)
             }
         }
+
+        // The OpenAPI document lists the values, so clients need not learn
+        // them from 422s; a field holding the value as a string refers to
+        // this with `#[schema(value_type = …)]`.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 

@@ -18,6 +18,12 @@ choice!(WatchKind {
     Chemical => "chemical",
 });
 
+choice!(
+    /// What brought a watched value to light: a record written, an import,
+    /// or a party re-screened against a new sanctions list.
+    NotificationCause { Write => "write", Import => "import", Rescreen => "rescreen" }
+);
+
 /// Letters and digits, upper-cased: how identifiers and imprints match.
 fn alphanumeric_upper(value: &str) -> String {
     value

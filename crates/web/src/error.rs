@@ -112,14 +112,18 @@ pub fn log_cause(error: &AppError) {
     }
 }
 
-#[derive(Serialize)]
+/// An RFC 9457 problem document: every error the API answers.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// `urn:interdict:problem:` and the kind, e.g. `validation`.
     #[serde(rename = "type")]
+    #[schema(example = "urn:interdict:problem:validation")]
     pub kind: String,
     pub title: String,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The fields at fault, each named with its message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

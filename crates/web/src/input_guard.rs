@@ -65,7 +65,7 @@ pub async fn refuse_unreadable_input(
 
 fn refuse(req: ServiceRequest, error: AppError) -> ServiceResponse<BoxBody> {
     mark_refused(req.request(), &error);
-    let response = if req.path().starts_with("/api/") {
+    let response = if crate::routes::is_api(req.path()) {
         ApiError(error).error_response()
     } else {
         crate::pages::error::PageError::App(error).error_response()

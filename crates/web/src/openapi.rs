@@ -7,6 +7,10 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes;
 
+mod problems;
+
+use problems::Problems;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -109,7 +113,13 @@ use crate::routes;
         routes::shipments::history,
         routes::shipments::obligations,
     ),
-    modifiers(&BearerAuth),
+    // Schemas only parameters refer to; those of bodies come with them.
+    components(schemas(
+        interdict_domain::review::QueueView,
+        interdict_domain::review::QueueSort,
+        routes::reports::ReportFile,
+    )),
+    modifiers(&BearerAuth, &Problems),
     tags(
         (name = "auth", description = "Sign in and out; the caller's own account"),
         (name = "users", description = "User administration"),

@@ -119,7 +119,7 @@ fn problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> 
         return response;
     }
     let (request, original) = response.into_parts();
-    let mut replacement = if request.path().starts_with("/api/") {
+    let mut replacement = if crate::routes::is_api(request.path()) {
         problem_for_status(status)
     } else {
         crate::pages::error::status_page(status)

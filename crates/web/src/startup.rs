@@ -31,7 +31,7 @@ pub enum StartError {
 
 /// Unknown paths: a problem document under the API, a page elsewhere.
 async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
-    if req.path().starts_with("/api/") {
+    if crate::routes::is_api(req.path()) {
         problem_for_status(actix_web::http::StatusCode::NOT_FOUND)
     } else {
         pages::error::not_found()

@@ -18,6 +18,7 @@ mod leaks;
 mod limits;
 mod metrics;
 mod mfa;
+mod openapi;
 mod pages;
 mod party_matching;
 mod persistence;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "username": "jdoe", "password": "violet tractor umbrella quietly" }))]
 pub struct LoginRequest {
     #[schema(example = "jdoe")]
     pub username: String,

@@ -15,4 +15,4 @@ pub use login::{
     change_own_password, login, login_second_step, logout, ChangePasswordRequest, LoginOutcome,
     LoginRequest, SecondFactorRequest, SignedIn,
 };
-pub use session::{authenticate, operator};
+pub use session::{authenticate, operator, reachable_before_enrolment};

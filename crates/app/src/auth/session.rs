@@ -79,7 +79,8 @@ enum Rejection {
 
 /// What a session that must first enrol a second factor may reach: the
 /// account, its enrolment, and signing out (API and pages).
-fn reachable_before_enrolment(route: &str) -> bool {
+/// Every other route refuses it (403), as the OpenAPI document says.
+pub fn reachable_before_enrolment(route: &str) -> bool {
     matches!(route, "/api/v1/me" | "/api/v1/auth/logout" | "/logout")
         || route.starts_with("/api/v1/me/mfa")
         || route.starts_with("/account/mfa")

@@ -33,6 +33,7 @@ use crate::risk;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NodeParty {
     pub party_id: Uuid,
+    #[schema(value_type = interdict_domain::shipment::PartyRole)]
     pub role: String,
     pub name: Option<String>,
 }
@@ -61,6 +62,7 @@ pub struct NodeView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<interdict_domain::shipment::IncidentType>)]
     pub incident_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -92,6 +94,7 @@ pub struct ChainEdge {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<interdict_domain::chain::LinkRelation>)]
     pub relation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,

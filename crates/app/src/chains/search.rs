@@ -37,8 +37,10 @@ pub struct ChainSearchQuery {
     /// A chemical on any of its shipments, by catalogue id or CAS number.
     pub chemical: Option<String>,
     /// The control status of a chemical on any of its shipments.
+    #[param(value_type = Option<interdict_domain::chemical::ControlStatus>)]
     pub control_status: Option<String>,
     /// The kind of equipment on any of its shipments.
+    #[param(value_type = Option<interdict_domain::equipment::EquipmentKind>)]
     pub equipment_kind: Option<String>,
     /// Whether any of its shipments carries a flag.
     pub flagged: Option<bool>,

@@ -38,6 +38,7 @@ pub struct ImportView {
     /// (accepted lines becoming shipments in the background), `completed`,
     /// or `failed` (acceptance stopped: see `error`; the lines it accepted
     /// are settled all the same).
+    #[schema(value_type = interdict_domain::manifest::ImportPhase)]
     pub phase: String,
     pub rows_read: i64,
     /// Lines stored for settlement.

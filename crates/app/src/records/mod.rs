@@ -192,6 +192,7 @@ pub async fn show<D: Document>(ctx: &Ctx, id: Uuid) -> Result<Record<D>, AppErro
 pub struct VersionView {
     pub version: i64,
     /// `create`, `update` or `withdraw`.
+    #[schema(value_type = interdict_domain::record::VersionChange)]
     pub change: String,
     pub changed_by: Option<Uuid>,
     pub changed_by_username: Option<String>,

@@ -52,6 +52,7 @@ pub struct PartyQuery {
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
     /// `company` or `person`.
+    #[param(value_type = Option<interdict_domain::party::PartyKind>)]
     pub kind: Option<String>,
     pub owner_agency_id: Option<Uuid>,
     pub limit: Option<i64>,
@@ -107,6 +108,7 @@ pub struct ChemicalQuery {
     /// Exact CAS number, check digit verified.
     pub cas: Option<String>,
     /// `list_i`, `list_ii`, `schedule_ii_immediate_precursor` or `none`.
+    #[param(value_type = Option<interdict_domain::chemical::ControlStatus>)]
     pub control_status: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -140,6 +142,7 @@ pub struct EquipmentQuery {
     pub q: Option<String>,
     /// Serial number (case, spaces and punctuation ignored).
     pub serial: Option<String>,
+    #[param(value_type = Option<interdict_domain::equipment::EquipmentKind>)]
     pub kind: Option<String>,
     pub markings_removed: Option<bool>,
     pub owner_agency_id: Option<Uuid>,
@@ -185,6 +188,7 @@ pub struct DieMoldQuery {
     /// Front and back imprint, `M|30` or `M/30`, optionally with the shape
     /// (`M|30|round`).
     pub imprint: Option<String>,
+    #[param(value_type = Option<interdict_domain::die_mold::Shape>)]
     pub shape: Option<String>,
     pub owner_agency_id: Option<Uuid>,
     pub limit: Option<i64>,

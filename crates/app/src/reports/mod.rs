@@ -28,6 +28,18 @@ use crate::context::Ctx;
 use crate::error::AppError;
 use encoder::{Cell, Encoder};
 
+/// Every file name a report is served under, for the API's document.
+pub const FILE_NAMES: [&str; 8] = [
+    "shipments.csv",
+    "shipments.ndjson",
+    "links.csv",
+    "links.ndjson",
+    "flags.csv",
+    "flags.ndjson",
+    "audit.csv",
+    "audit.ndjson",
+];
+
 /// The report and format a file name asks for: `shipments.csv`,
 /// `audit.ndjson`, …
 fn parse_name(file: &str) -> Result<(Report, Format), AppError> {
@@ -72,15 +84,19 @@ pub struct ReportQuery {
     pub to: Option<String>,
     /// Only records of this agency (within the caller's scope).
     pub owner_agency_id: Option<Uuid>,
+    #[param(value_type = Option<interdict_domain::shipment::IncidentType>)]
     pub incident_type: Option<String>,
+    #[param(value_type = Option<interdict_domain::shipment::ShipmentStatus>)]
     pub status: Option<String>,
     /// Flags only: `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or `merged`.
+    #[param(value_type = Option<interdict_domain::review::FlagState>)]
     pub flag_state: Option<String>,
     /// Audit only: the filters of `GET /api/v1/audit`.
     pub user_id: Option<Uuid>,
     pub action: Option<String>,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
+    #[param(value_type = Option<interdict_domain::audit::Outcome>)]
     pub outcome: Option<String>,
 }
 
@@ -309,6 +325,9 @@ mod tests {
             parse_name("links.ndjson").unwrap(),
             (Report::Links, Format::Ndjson)
         );
+        for name in FILE_NAMES {
+            assert!(parse_name(name).is_ok(), "{name}");
+        }
         for bad in ["shipments.xlsx", "shipments", "secrets.csv"] {
             assert!(parse_name(bad).is_err(), "{bad}");
         }

@@ -43,5 +43,10 @@ pub use identifiers::{address_similarity, address_words, email_key, phone_e164, 
 pub use name::{Name, NameKind};
 pub use phonetic::phonetic_key;
 pub use profile::{best_names, compare, facts_of, Match, PartyFacts, Profile, MATCH_THRESHOLD};
+
+crate::choice!(
+    /// A person's judgement on whether two parties are the same actor.
+    Judgement { Same => "same", Different => "different", Unsure => "unsure" }
+);
 pub use signal::{Signal, SignalKind};
 pub use stats::TokenStats;

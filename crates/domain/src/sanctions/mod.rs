@@ -22,3 +22,8 @@ pub use list::{
 pub use ofac::{parse_sdn, ListError};
 pub use remarks::{identifiers, weak_aliases};
 pub use screen::{Hit, ScreeningIndex};
+
+crate::choice!(
+    /// What a supervisor may decide about a screening hit.
+    Disposition { FalsePositive => "false_positive" }
+);

@@ -17,6 +17,7 @@ pub const MAX_FILINGS: usize = 20;
 pub struct DeaFilingInput {
     /// `486` (listed chemicals), `452` (tableting and encapsulating
     /// machines) or `suspicious_order_report`.
+    #[cfg_attr(feature = "openapi", schema(value_type = DeaForm))]
     pub form: String,
     /// The transaction identification number DEA issued, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -74,6 +74,7 @@ choice!(Unit { Gram => "g", Kilogram => "kg", Millilitre => "mL", Litre => "L" }
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackingNumberInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = TrackingKind))]
     pub kind: String,
     pub value: String,
 }
@@ -83,6 +84,7 @@ pub struct TrackingNumberInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentPartyInput {
     pub party_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = PartyRole))]
     pub role: String,
 }
 
@@ -97,6 +99,7 @@ pub struct LineInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Unit>))]
     pub unit: Option<String>,
     /// How much of the line is the chemical: `35% w/w` or `12% w/v`.
     /// Without it the line is counted as undiluted.
@@ -148,10 +151,32 @@ pub struct LegInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "incident_type": "suspicious_shipment",
+    "status": "held",
+    "mode": "air_cargo",
+    "tracking_numbers": [{ "kind": "air_waybill", "value": "176-12345675" }],
+    "parties": [{ "party_id": "01934f2e-7c1a-7d3e-9a4b-2f6c8e0d1a2b", "role": "consignor" }],
+    "declared_description": "industrial dye intermediate",
+    "declared_value": "1250.00",
+    "declared_currency": "USD",
+    "gross_weight_kg": 26.5,
+    "lines": [{ "chemical_id": "01934f2e-7c1a-7d3e-9a4b-2f6c8e0d1a2c", "quantity": 25, "unit": "kg", "count": 1 }],
+    "legs": [{
+        "from": { "country": "CN", "city": "Wuhan", "locode": "CNWUH" },
+        "to": { "country": "MX", "city": "Manzanillo", "locode": "MXZLO" },
+        "carrier": "Example Air Cargo",
+        "departure_at": "2026-11-02T08:00:00Z",
+        "arrival_at": "2026-11-03T14:30:00Z"
+    }]
+})))]
 pub struct ShipmentInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = IncidentType))]
     pub incident_type: String,
     #[serde(default = "reported")]
+    #[cfg_attr(feature = "openapi", schema(value_type = ShipmentStatus))]
     pub status: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Mode))]
     pub mode: String,
     #[serde(default)]
     pub tracking_numbers: Vec<TrackingNumberInput>,

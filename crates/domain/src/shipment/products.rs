@@ -28,6 +28,7 @@ pub struct LabInput {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = ProductForm))]
     pub form: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,

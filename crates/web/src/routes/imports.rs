@@ -14,7 +14,8 @@ use crate::error::ApiError;
 /// Starts an import of a manifest CSV (`Content-Type: text/csv`) for the
 /// caller's agency; answers 202 with the import to poll.
 #[utoipa::path(post, operation_id = "imports_create", path = "/api/v1/imports", tag = "imports", security(("bearer" = [])),
-    params(UploadQuery), request_body(content = String, content_type = "text/csv", description = "Manifest lines with a header row; columns in the README"),
+    params(UploadQuery), request_body(content = String, content_type = "text/csv", description = "Manifest lines with a header row; columns in the README",
+        example = "tracking_number,consignor_name,consignor_country,consignee_name,consignee_country,origin,destination,mode,description,weight_kg,shipped_at\n1Z999AA10123456784,Wuhan Example Chemical Co.,CN,Distribuidora Ejemplo SA,MX,CNWUH,MXZLO,air_cargo,industrial dye intermediate,25,2026-11-02\n"),
     responses(
     (status = 202, body = ImportView),
     (status = 403, content_type = "application/problem+json"),

@@ -26,6 +26,12 @@ pub mod suggestions;
 pub mod task_forces;
 pub mod users;
 
+/// Whether `path` is the API's, answered in JSON and problem documents
+/// rather than pages: everything under `/api/`, and the probes.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz")
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))

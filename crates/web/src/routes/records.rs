@@ -195,8 +195,9 @@ macro_rules! record_endpoints {
         /// Withdraws a record with a reason. Nothing is deleted: the
         /// record stays, visible to auditors.
         #[utoipa::path(post, path = $withdraw, operation_id = concat!($prefix, "_withdraw"), tag = $tag, security(("bearer" = [])),
-            params(("id" = ::uuid::Uuid, Path)), request_body = $crate::routes::records::ReasonRequest, responses(
-            (status = 200, body = $crate::routes::records::RecordView),
+            params(("id" = ::uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; without it the withdrawal applies to whatever version is current")),
+            request_body = $crate::routes::records::ReasonRequest, responses(
+            (status = 200, body = $crate::routes::records::RecordView, headers(("ETag" = String))),
             (status = 403, content_type = "application/problem+json"),
             (status = 404, content_type = "application/problem+json"),
             (status = 409, description = "Already withdrawn", content_type = "application/problem+json"),

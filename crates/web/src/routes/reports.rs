@@ -42,11 +42,25 @@ pub fn pdf(bytes: Vec<u8>) -> HttpResponse {
         .body(bytes)
 }
 
+/// The file names `/api/v1/reports/{report}` serves, for the document.
+pub struct ReportFile;
+
+impl utoipa::PartialSchema for ReportFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(reports::FILE_NAMES.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ReportFile {}
+
 /// Streams a report: `shipments`, `links`, `flags` or `audit`, as `.csv`
 /// or `.ndjson`.
 #[utoipa::path(get, operation_id = "reports_export", path = "/api/v1/reports/{report}", tag = "reports", security(("bearer" = [])),
-    params(("report" = String, Path, description = "shipments, links, flags or audit, with .csv or .ndjson"), ReportQuery), responses(
-    (status = 200, description = "The rows, streamed", content_type = "text/csv"),
+    params(("report" = ReportFile, Path, description = "shipments, links, flags or audit, with .csv or .ndjson"), ReportQuery), responses(
+    (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
     (status = 400, description = "Unknown report or format, or a bad filter", content_type = "application/problem+json"),
     (status = 403, content_type = "application/problem+json")))]
 pub async fn export(
