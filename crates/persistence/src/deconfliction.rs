@@ -56,19 +56,29 @@ pub fn detect_many(
         }
         for (kind, values) in by_kind {
             for chunk in values.chunks(crate::CHUNK) {
-                let found: Vec<(DbUuid, DbUuid, String)> = record_identifiers::table
+                let matching = record_identifiers::table
                     .inner_join(records::table)
                     .filter(record_identifiers::kind.eq(kind))
                     .filter(record_identifiers::value.eq_any(chunk))
-                    .filter(record_identifiers::owner_agency_id.ne(*agency))
                     .filter(record_identifiers::derived.eq(false))
                     .filter(records::withdrawn_at.is_null())
                     .select((
                         record_identifiers::record_id,
                         record_identifiers::owner_agency_id,
                         record_identifiers::value,
-                    ))
+                    ));
+                // The owners below the agency, then above it: two ranges of
+                // the index on (kind, value, owner), which a "not this
+                // owner" would scan whole.
+                let mut found: Vec<(DbUuid, DbUuid, String)> = matching
+                    .clone()
+                    .filter(record_identifiers::owner_agency_id.lt(*agency))
                     .load(conn)?;
+                found.extend(
+                    matching
+                        .filter(record_identifiers::owner_agency_id.gt(*agency))
+                        .load::<(DbUuid, DbUuid, String)>(conn)?,
+                );
                 for (other_record, other_agency, value) in found {
                     let Some(mine) = wanted.get(&(kind, value.as_str())) else {
                         continue;

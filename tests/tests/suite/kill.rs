@@ -62,9 +62,20 @@ fn count(url: &str, backend: Backend, sql: &str) -> i64 {
         Backend::Postgres => interdict_persistence::DbConnection::Postgres(
             diesel::Connection::establish(url).expect("connect"),
         ),
-        Backend::Sqlite => interdict_persistence::DbConnection::Sqlite(
-            diesel::Connection::establish(url.trim_start_matches("sqlite://")).expect("connect"),
-        ),
+        Backend::Sqlite => {
+            let mut conn: diesel::SqliteConnection =
+                diesel::Connection::establish(url.trim_start_matches("sqlite://"))
+                    .expect("connect");
+            // A process killed with -9 leaves its write-ahead log to be
+            // recovered by the next to open it, under an exclusive lock:
+            // wait for it, as the application's connections do.
+            diesel::connection::SimpleConnection::batch_execute(
+                &mut conn,
+                "PRAGMA busy_timeout = 5000",
+            )
+            .expect("busy timeout");
+            interdict_persistence::DbConnection::Sqlite(conn)
+        }
     };
     diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(sql), &mut conn)
         .unwrap()

@@ -1,0 +1,2 @@
+DROP INDEX record_identifiers_value;
+CREATE INDEX record_identifiers_value ON record_identifiers (kind, value);
