@@ -36,7 +36,7 @@ pub struct ChainOutline {
     /// consignment was split or merged).
     pub paths: usize,
     /// The route through the flagged shipment, from the first origin to
-    /// the last destination, stop by stop.
+    /// the last destination, stop by stop, each place once.
     pub route: Vec<RouteStop>,
     /// The parties named on the chain's shipments the caller may see:
     /// senders (consignor, exporter) first, then receivers (consignee,
@@ -183,9 +183,16 @@ impl Known<'_> {
             .min_by_key(|p| (departure(&p[0]), (*p).clone()))
             .cloned()
             .unwrap_or_else(|| vec![start]);
+        // Each place once, where the route first reaches it: onward
+        // shipments repeat the place the last one ended at, and a
+        // consignment relabelled on the way repeats its whole route.
         let mut route: Vec<RouteStop> = Vec::new();
         let mut push = |stop: RouteStop| {
-            if route.last() != Some(&stop) {
+            let repeated = match stop.place {
+                Some(_) => route.contains(&stop),
+                None => route.last() == Some(&stop),
+            };
+            if !repeated {
                 route.push(stop);
             }
         };

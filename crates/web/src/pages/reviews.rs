@@ -71,7 +71,7 @@ fn chain_cell(flag: &FlagView) -> Markup {
         .route
         .iter()
         .map(|stop| match (&stop.place, &stop.held_by) {
-            (Some(place), _) => super::display::place(Some(place)),
+            (Some(place), _) => brief_place(place),
             (None, Some(agency)) => format!("[held by {agency}]"),
             (None, None) => "—".to_owned(),
         })
@@ -94,6 +94,27 @@ fn chain_cell(flag: &FlagView) -> Markup {
         br;
         span.muted.size data-shipments=(chain.shipments) { (size) }
     }
+}
+
+/// A stop as a row of the queue has room for: the city (else the port's
+/// name, else the country) and the port code, or the country.
+fn brief_place(place: &interdict_domain::shipment::LocationInput) -> String {
+    use interdict_domain::locode::Locode;
+    let code = place
+        .locode
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let known = code
+        .and_then(|c| Locode::parse(c).ok())
+        .and_then(|c| c.place());
+    let name = place
+        .city
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| known.map(|k| k.name.to_string()))
+        .unwrap_or_else(|| place.country.clone());
+    format!("{name} ({})", code.unwrap_or(&place.country))
 }
 
 /// The chain's main parties by name and country.
@@ -277,7 +298,12 @@ async fn flag_page(
         .parse::<FlagState>()
         .map(FlagState::is_decided)
         .unwrap_or(true);
-    let title = format!("Flag: {}", flag_name(flag));
+    // The system's reasons read alike ("Risk score 85 reached…"): the
+    // shipment's reference tells one flag from another.
+    let title = match &flag.shipment_reference {
+        Some(reference) => format!("Flag on {reference}: {}", flag_name(flag)),
+        None => format!("Flag: {}", flag_name(flag)),
+    };
     let body = html! {
         h1 { (title) " " (badge(&flag_state, &flag_state)) }
         @if let Some((kind, text)) = &message { (notice(kind, text)) }
