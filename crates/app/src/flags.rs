@@ -69,6 +69,10 @@ pub struct FlagView {
     pub age_days: i64,
     /// Still undecided `[review] overdue_after_days` after it was raised.
     pub overdue: bool,
+    /// Its chain at a glance, in the review queue, where the caller sees
+    /// the flag's shipment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<crate::chains::ChainOutline>,
 }
 
 impl From<FlagRow> for FlagView {
@@ -95,6 +99,7 @@ impl From<FlagRow> for FlagView {
             updated_at: utc(row.updated_at),
             age_days: 0,
             overdue: false,
+            chain: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! transitions themselves are `interdict_domain::review`).
 
 use interdict_domain::audit::AuditAction;
+use interdict_domain::chain::Limits;
 use interdict_domain::policy::{self, RecordAction, Reviewer};
 use interdict_domain::record::RecordKind;
 use interdict_domain::review::{
@@ -11,12 +12,14 @@ use interdict_domain::review::{
 use interdict_domain::risk::IndicatorCode;
 use interdict_domain::validation::{bounded_text, pick};
 use interdict_domain::ValidationErrors;
-use interdict_persistence::flags::{self, Change, QueueFilter, QueueOrder, RaisedFilter};
-use interdict_persistence::{agencies, users};
+use interdict_persistence::flags::{self, Change, FlagRow, QueueFilter, QueueOrder, RaisedFilter};
+use interdict_persistence::{agencies, records, users, DbConnection};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::chains::outline;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::flags::{flag_for, views, FlagView};
@@ -36,8 +39,9 @@ pub struct QueueQuery {
     /// escalation views.
     #[param(value_type = Option<interdict_domain::review::FlagState>)]
     pub state: Option<String>,
-    /// `newest` (the default), `oldest` (what has waited longest) or
-    /// `score` (highest first).
+    /// `newest` (the default), `oldest` (what has waited longest),
+    /// `score` (highest first) or `chain` (the largest chain first, as
+    /// the caller sees it; then by score).
     #[param(value_type = Option<interdict_domain::review::QueueSort>)]
     pub sort: Option<String>,
     /// `me`, `none` or a supervisor's id.
@@ -60,20 +64,30 @@ enum Sort {
     Newest,
     Oldest,
     Score,
+    ChainSize,
 }
 
+/// How many flags of a queue the chain-size sort ranks: it weighs every
+/// chain of the queue in the application, the oldest flags first.
+pub const CHAIN_SORT_CAP: i64 = 5_000;
+
 /// The queue's order from `sort` and the page's `cursor`: an id for the
-/// newest first, a position otherwise.
-fn queue_order(sort: &Option<String>, cursor: &Option<String>) -> Result<QueueOrder, AppError> {
+/// newest first, a position otherwise. The chain-size sort reads the
+/// queue oldest first and ranks it itself, from the position returned.
+fn queue_order(
+    sort: &Option<String>,
+    cursor: &Option<String>,
+) -> Result<(QueueOrder, Option<i64>), AppError> {
     let sort = match sort.as_deref() {
         None | Some("newest") => Sort::Newest,
         // The longest wait first.
         Some("oldest") | Some("age") => Sort::Oldest,
         Some("score") => Sort::Score,
+        Some("chain") | Some("chain_size") => Sort::ChainSize,
         Some(_) => {
             return Err(AppError::bad_request(
                 "sort",
-                "must be newest, oldest (or age) or score",
+                "must be newest, oldest (or age), score or chain",
             ))
         }
     };
@@ -86,12 +100,53 @@ fn queue_order(sort: &Option<String>, cursor: &Option<String>) -> Result<QueueOr
             .ok_or_else(|| AppError::bad_request("cursor", "is not a cursor of this queue")),
     };
     Ok(match sort {
-        Sort::Newest => QueueOrder::Newest {
-            before: uuid_cursor(cursor)?,
-        },
-        Sort::Oldest => QueueOrder::Oldest { offset: offset()? },
-        Sort::Score => QueueOrder::Score { offset: offset()? },
+        Sort::Newest => (
+            QueueOrder::Newest {
+                before: uuid_cursor(cursor)?,
+            },
+            None,
+        ),
+        Sort::Oldest => (QueueOrder::Oldest { offset: offset()? }, None),
+        Sort::Score => (QueueOrder::Score { offset: offset()? }, None),
+        Sort::ChainSize => (QueueOrder::Oldest { offset: 0 }, Some(offset()?)),
     })
+}
+
+/// The largest chains first (then the highest score, then the oldest):
+/// `rows` re-ordered by the size of each flag's chain as `actor` sees it.
+/// A flag whose shipment the caller may not see (escalated to them, not
+/// shared) ranks as if alone, so its place says nothing of its chain.
+fn by_chain_size(
+    conn: &mut DbConnection,
+    actor: &policy::Actor,
+    rows: Vec<FlagRow>,
+    limits: &Limits,
+) -> Result<Vec<FlagRow>, AppError> {
+    let starts: Vec<Uuid> = rows.iter().map(|f| f.shipment_id.0).collect();
+    let seen = policy::visibility(actor, RecordKind::Shipment);
+    let visible: HashSet<Uuid> = records::rows_visible(conn, RecordKind::Shipment, &starts, &seen)?
+        .into_iter()
+        .map(|r| r.id.0)
+        .collect();
+    let shown: Vec<Uuid> = starts
+        .iter()
+        .filter(|s| visible.contains(s))
+        .copied()
+        .collect();
+    let sizes = outline::members(conn, &shown, limits)?;
+    let size = |f: &FlagRow| {
+        sizes
+            .get(&f.shipment_id.0)
+            .filter(|_| visible.contains(&f.shipment_id.0))
+            .map_or(1, Vec::len)
+    };
+    let mut ranked: Vec<(usize, FlagRow)> = rows.into_iter().map(|f| (size(&f), f)).collect();
+    ranked.sort_by(|(a, fa), (b, fb)| {
+        b.cmp(a)
+            .then(fb.score.total_cmp(&fa.score))
+            .then(fa.id.0.cmp(&fb.id.0))
+    });
+    Ok(ranked.into_iter().map(|(_, f)| f).collect())
 }
 
 /// The states each part of a queue `view` lists: flags we review,
@@ -152,7 +207,8 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
             Some(false) => Some(RaisedFilter::NotOverdue(overdue_since)),
         };
         let limit = check_limit(query.limit)?;
-        let order = queue_order(&query.sort, &query.cursor)?;
+        let (order, ranked_from) = queue_order(&query.sort, &query.cursor)?;
+        let limits = ctx.app.config.chain_limits;
         let assigned_to = match query.assigned_to.as_deref() {
             None => None,
             Some("me") => Some(Some(actor.user_id)),
@@ -193,19 +249,36 @@ pub async fn queue(ctx: &Ctx, query: &QueueQuery) -> Result<Page<FlagView>, AppE
                     ),
                     order,
                 };
-                let mut rows = flags::queue(conn, &filter, limit + 1)?;
+                let mut rows = match ranked_from {
+                    None => flags::queue(conn, &filter, limit + 1)?,
+                    Some(offset) => {
+                        let all = flags::queue(conn, &filter, CHAIN_SORT_CAP)?;
+                        by_chain_size(conn, &actor, all, &limits)?
+                            .into_iter()
+                            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                            .take(limit as usize + 1)
+                            .collect()
+                    }
+                };
                 let more = rows.len() as i64 > limit;
                 rows.truncate(limit as usize);
-                let next = match order {
-                    QueueOrder::Newest { .. } => rows.last().map(|f| f.id.0.to_string()),
-                    QueueOrder::Oldest { offset } | QueueOrder::Score { offset } => {
+                let next = match (order, ranked_from) {
+                    (_, Some(offset)) => Some((offset + limit).to_string()),
+                    (QueueOrder::Newest { .. }, None) => rows.last().map(|f| f.id.0.to_string()),
+                    (QueueOrder::Oldest { offset } | QueueOrder::Score { offset }, None) => {
                         Some((offset + limit).to_string())
                     }
                 };
-                let views = views(conn, &actor, rows)?
+                let mut views: Vec<FlagView> = views(conn, &actor, rows)?
                     .into_iter()
                     .map(|v| v.aged(now, overdue_after))
                     .collect();
+                // Each row's chain, for the shipments the caller sees.
+                let starts: Vec<Uuid> = views.iter().filter_map(|v| v.shipment_id).collect();
+                let outlines = outline::outlines(conn, &actor, &starts, &limits)?;
+                for view in &mut views {
+                    view.chain = view.shipment_id.and_then(|s| outlines.get(&s).cloned());
+                }
                 Ok::<_, AppError>((views, next.filter(|_| more)))
             })
             .await?;

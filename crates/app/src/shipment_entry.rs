@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::pagination::{PageQuery, MAX_LIMIT};
-use crate::records::{self, prepare, record_event, ChemicalQuery, Prepared};
+use crate::records::{self, prepare, record_event, ChemicalQuery, PartyQuery, Prepared};
 
 #[derive(Debug, Default, Clone)]
 pub struct PartyEntry {
@@ -125,6 +125,11 @@ pub struct EntryOptions {
     pub catalogue: Vec<CatalogueEntry>,
     /// Task forces of the caller's agency: (id, name).
     pub task_forces: Vec<(Uuid, String)>,
+    /// Parties on file the caller sees, newest first, to name one by
+    /// typing part of its name: (name, country). Typed with the same name
+    /// and country, the agency's own party on file is reused, another's
+    /// when the party matcher is sure it is the same.
+    pub parties: Vec<(String, Option<String>)>,
 }
 
 impl EntryOptions {
@@ -160,9 +165,26 @@ impl EntryOptions {
                     .collect();
             }
         }
+        let query = PartyQuery {
+            limit: Some(MAX_LIMIT),
+            ..PartyQuery::default()
+        };
+        // A role that cannot search parties types names without help.
+        let parties = match records::search::<PartyInput, _>(ctx, &query).await {
+            Ok(page) => page
+                .items
+                .into_iter()
+                .map(|p| {
+                    let country = p.document.address.map(|a| a.country);
+                    (p.document.name, country.filter(|c| !c.is_empty()))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         Ok(Self {
             catalogue,
             task_forces,
+            parties,
         })
     }
 
@@ -702,6 +724,7 @@ mod tests {
                 synonyms: vec!["hexahydropyridine".into()],
             }],
             task_forces: Vec::new(),
+            parties: Vec::new(),
         };
         assert_eq!(options.chemical("Piperidine (CAS 110-89-4)"), Some(id));
         assert_eq!(options.chemical("piperidine"), Some(id));

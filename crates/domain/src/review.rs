@@ -18,7 +18,7 @@ choice!(FlagState {
 
 choice!(
     /// The orders a review queue comes in (`age` is accepted for `oldest`).
-    QueueSort { Newest => "newest", Oldest => "oldest", Score => "score" }
+    QueueSort { Newest => "newest", Oldest => "oldest", Score => "score", Chain => "chain" }
 );
 
 impl FlagState {

@@ -295,6 +295,12 @@ fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
         "investigator",
         "Maricopa County Sheriff",
     );
+    add_user(
+        &visit,
+        "mo.supervisor",
+        "supervisor",
+        "Maricopa County Sheriff",
+    );
     visit.shot("02-users");
     visit.sign_out();
 
@@ -306,23 +312,32 @@ fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
     visit.shot("05-shipment");
     record_second_shipment(&visit);
     let second = visit.shipment_id();
+    // Each flagged on its own, before anyone sees they belong together.
+    for (shipment, reason) in [
+        (
+            &first,
+            "precursor moving with a die mold towards the border",
+        ),
+        (&second, "same precursor leaving El Paso for Phoenix"),
+    ] {
+        visit.go(&format!("/shipments/{shipment}"));
+        browser.fill("reason", reason);
+        visit.submit("#flag");
+        assert!(
+            visit.source().contains("flagged for review"),
+            "{}",
+            visit.source()
+        );
+    }
+    // Linked by searching for a party of the next shipment, not its id.
     visit.go(&format!("/shipments/{first}"));
-    browser.fill("to", &second);
+    assert_eq!(browser.count("datalist#link-offers option"), 1);
+    browser.fill("to", "Desert Supply");
     browser.choose("relation", "transshipment");
     browser.fill("evidence", "same tracking handed over at El Paso");
     visit.submit("#link");
     assert!(
         visit.source().contains("The link was recorded"),
-        "{}",
-        visit.source()
-    );
-    browser.fill(
-        "reason",
-        "precursor moving with a die mold towards the border",
-    );
-    visit.submit("#flag");
-    assert!(
-        visit.source().contains("flagged for review"),
         "{}",
         visit.source()
     );
@@ -366,16 +381,85 @@ fn a_chain_is_recorded_linked_flagged_reviewed_and_audited_in_the_browser() {
     visit.go("/");
     visit.sign_out();
 
-    // The supervisor takes the flag and confirms it.
+    // The supervisor triages: linking merged the two flags into one open
+    // flag for the chain, which the queue shows with its route and
+    // parties; sorted by chain size and filtered by assignee.
     visit.sign_in("sam.supervisor", PASSWORD);
     visit.go("/reviews");
+    assert_eq!(
+        browser.count("table.flags tbody tr"),
+        1,
+        "one open flag per chain"
+    );
+    let row = browser.text("table.flags tbody tr");
+    for shown in [
+        "2 shipments",
+        "Shenzhen",
+        "Phoenix",
+        "Shenzhen Hua Trading Co., Ltd. (CN)",
+    ] {
+        assert!(row.contains(shown), "{shown} missing from the row: {row}");
+    }
     visit.shot("10-review-queue");
+    visit.go("/reviews?state=merged");
+    assert_eq!(
+        browser.count("table.flags tbody tr"),
+        1,
+        "the other, merged"
+    );
+    visit.go("/reviews");
+    browser.choose("sort", "chain");
+    browser.choose("assigned_to", "none");
+    visit.submit("form[action='/reviews'] button[type=submit]");
+    let url = browser.current_url();
+    assert!(
+        url.contains("sort=chain") && url.contains("assigned_to=none"),
+        "{url}"
+    );
+    assert_eq!(browser.count("table.flags tbody tr"), 1);
     browser.click("table.flags tbody tr td a");
     visit.wait_for(|b| b.current_url().contains("/flags/"), "opening the flag");
+    let flag_url = browser.current_url();
+    assert!(
+        visit.source().contains("Merge"),
+        "the merge is in its history"
+    );
+    visit.submit("button[value=assign]");
+    visit.go("/reviews?assigned_to=none");
+    assert_eq!(browser.count("table.flags tbody tr"), 0);
+    visit.go("/reviews");
+    browser.choose("assigned_to", "me");
+    visit.submit("form[action='/reviews'] button[type=submit]");
+    assert_eq!(browser.count("table.flags tbody tr"), 1);
+    // Then escalates it to the county, where the suspects are headed.
+    browser.goto(&flag_url);
     visit.submit("button[value=start_review]");
-    visit.submit("#confirm");
-    assert!(visit.source().contains("confirmed"), "{}", visit.source());
-    visit.shot("11-flag-confirmed");
+    let maricopa = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('select[name=agency_id] option')).find(o => o.textContent.startsWith('Maricopa')).value;",
+        )
+        .as_str()
+        .expect("Maricopa offered")
+        .to_owned();
+    browser.choose("agency_id", &maricopa);
+    browser.fill("reason", "consignee in Phoenix; county has the case");
+    visit.submit("button[value=escalate]");
+    let page = visit.source();
+    assert!(page.contains("Maricopa County Sheriff"), "{page}");
+    visit.shot("11-flag-escalated");
+    visit.go("/reviews?view=escalated_by_us");
+    assert_eq!(browser.count("table.flags tbody tr"), 1);
+    visit.sign_out();
+
+    // It arrives in the county's queue, its records still Houston's.
+    visit.sign_in("mo.supervisor", PASSWORD);
+    visit.go("/reviews");
+    assert_eq!(browser.count("table.flags tbody tr"), 1, "escalated to us");
+    let row = browser.text("table.flags tbody tr");
+    assert!(row.contains("not shared with your agency"), "{row}");
+    assert!(row.contains("Border Narcotics Unit"), "{row}");
+    assert!(!row.contains("Shenzhen"), "{row}");
+    visit.shot("11-escalation-arrived");
     visit.sign_out();
 
     // The auditor finds both in the audit log and downloads the export.
@@ -520,6 +604,70 @@ fn a_second_factor_is_enrolled_and_used_to_sign_in_in_the_browser() {
         "{}",
         visit.source()
     );
+    drop(browser);
+    assert!(server.terminate().success());
+}
+
+/// What a supervisor reads on the 2,000-shipment demo: the dashboard, a
+/// shipment, its chain, the queue and a flag, saved as
+/// `target/screenshots/demo-*.png` to be looked at. Ignored by default:
+/// loading the demo takes minutes in a debug build. Run it with
+/// `cargo test -p interdict-web --test browser -- --ignored demo`.
+#[test]
+#[ignore = "loads the 2,000-shipment demo (minutes); run with --ignored"]
+fn the_demo_as_a_supervisor_reads_it() {
+    let driver = driver();
+    let dir = Workdir::new();
+    let loaded = common::interdict(&dir.0)
+        .args(["demo", "--shipments", "2000", "--seed", "1"])
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&loaded.stdout),
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    assert!(loaded.status.success(), "{said}");
+    let password = said
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("demo password: "))
+        .expect("the demo prints its password")
+        .to_owned();
+    let server = serve(&dir.0);
+    let downloads = dir.0.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let browser = driver.session(&downloads);
+    browser.set_width(1600);
+    let visit = Visit {
+        browser: &browser,
+        server: &server,
+        shots: screenshots(),
+    };
+    visit.sign_in("supervisor.txdps0000", &password);
+    visit.go("/");
+    visit.shot("demo-01-dashboard");
+    visit.go("/reviews?sort=chain");
+    assert!(
+        browser.count("table.flags tbody tr") > 0,
+        "the demo gives supervisors a queue"
+    );
+    visit.shot("demo-04-queue");
+    let first = |prefix: &str| -> String {
+        browser
+            .execute(&format!(
+                "return Array.from(document.querySelectorAll('table.flags tbody tr td a')).map(a => a.getAttribute('href')).find(h => h.startsWith('{prefix}'));"
+            ))
+            .as_str()
+            .unwrap_or_else(|| panic!("a {prefix} link in the queue"))
+            .to_owned()
+    };
+    let (flag, shipment) = (first("/flags/"), first("/shipments/"));
+    visit.go(&shipment);
+    visit.shot("demo-02-shipment");
+    visit.go(&format!("{shipment}/chain"));
+    visit.shot("demo-03-chain");
+    visit.go(&flag);
+    visit.shot("demo-05-flag");
     drop(browser);
     assert!(server.terminate().success());
 }

@@ -23,6 +23,7 @@ mod pages;
 mod party_matching;
 mod persistence;
 mod policy;
+mod queue;
 mod readable;
 mod references;
 mod registry;

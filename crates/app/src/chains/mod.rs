@@ -3,8 +3,10 @@
 //! as the caller may see them: a shipment another agency holds is a
 //! placeholder naming only that agency.
 
+pub(crate) mod outline;
 mod search;
 
+pub use outline::{ChainOutline, OutlineParty, RouteStop};
 pub use search::{search, ChainSearchQuery, ChainSummary};
 
 use chrono::{DateTime, Utc};

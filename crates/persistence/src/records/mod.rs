@@ -125,6 +125,28 @@ pub fn bodies_visible(
     Ok(bodies)
 }
 
+/// Those of `ids` of `kind` that `visibility` lets the caller see, in one
+/// query per chunk.
+pub fn rows_visible(
+    conn: &mut DbConnection,
+    kind: RecordKind,
+    ids: &[Uuid],
+    visibility: &Visibility,
+) -> Result<Vec<RecordRow>> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        rows.extend(
+            visible(records::table.into_boxed(), visibility)
+                .filter(records::id.eq_any(chunk))
+                .filter(records::kind.eq(kind.as_str()))
+                .select(RecordRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
 /// The references of those of `ids` (shipments) that `visibility` lets
 /// the caller see.
 pub fn references_visible(
@@ -173,6 +195,24 @@ pub fn history(conn: &mut DbConnection, id: Uuid) -> Result<Vec<VersionRow>> {
             record_versions::body,
         ))
         .load(conn)?)
+}
+
+/// The owner agencies of any records, for placeholders that show whom to
+/// ask, in one query per chunk.
+pub fn owners_of(
+    conn: &mut DbConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Uuid>> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let mut owners = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let found: Vec<(DbUuid, DbUuid)> = records::table
+            .filter(records::id.eq_any(chunk))
+            .select((records::id, records::owner_agency_id))
+            .load(conn)?;
+        owners.extend(found.into_iter().map(|(id, owner)| (id.0, owner.0)));
+    }
+    Ok(owners)
 }
 
 /// The owner agency of any record, for placeholders that show whom to ask.

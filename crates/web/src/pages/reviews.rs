@@ -20,7 +20,7 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
         @if flags.is_empty() { p.muted { "No flags." } }
         @else {
             div.table-wrap { table.flags {
-                thead { tr { th { "Flag" } th { "State" } th { "Score" } th { "Indicators" } th { "Shipment" } th { "Agency" } th { "Raised" } th { "Age" } th { "Assigned" } th { "Escalated to" } } }
+                thead { tr { th { "Flag" } th { "State" } th { "Score" } th { "Indicators" } th { "Shipment" } th { "Chain" } th { "Main parties" } th { "Agency" } th { "Raised" } th { "Age" } th { "Assigned" } th { "Escalated to" } } }
                 tbody { @for f in flags {
                     tr {
                         td { a href={ "/flags/" (f.id) } { (flag_name(f)) } }
@@ -28,6 +28,8 @@ pub fn queue_table(flags: &[FlagView]) -> Markup {
                         td { (f.score) }
                         td { (indicator_codes(&f.indicators)) }
                         td { (shipment_cell(f)) }
+                        td.chain { (chain_cell(f)) }
+                        td.parties { (parties_cell(f)) }
                         td { (f.owner_agency_name.as_deref().unwrap_or("—")) }
                         td { (when(&f.raised_at)) }
                         td.age { (f.age_days) " d" @if f.overdue { " " (badge("overdue", "overdue")) } }
@@ -59,6 +61,84 @@ fn shipment_cell(flag: &FlagView) -> Markup {
     }
 }
 
+/// The flag's chain at a glance: its route stop by stop (a shipment held
+/// by another agency names only that agency) and its size.
+fn chain_cell(flag: &FlagView) -> Markup {
+    let Some(chain) = &flag.chain else {
+        return html! { span.muted { "—" } };
+    };
+    let stops: Vec<String> = chain
+        .route
+        .iter()
+        .map(|stop| match (&stop.place, &stop.held_by) {
+            (Some(place), _) => brief_place(place),
+            (None, Some(agency)) => format!("[held by {agency}]"),
+            (None, None) => "—".to_owned(),
+        })
+        .collect();
+    let size = if chain.shipments == 1 {
+        "1 shipment, not linked".to_owned()
+    } else {
+        let paths = if chain.paths > 1 {
+            format!(", {} paths", chain.paths)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} shipments, {} on this route{paths}",
+            chain.shipments, chain.hops
+        )
+    };
+    html! {
+        span.route { (stops.join(" → ")) }
+        br;
+        span.muted.size data-shipments=(chain.shipments) { (size) }
+    }
+}
+
+/// A stop as a row of the queue has room for: the city (else the port's
+/// name, else the country) and the port code, or the country.
+fn brief_place(place: &interdict_domain::shipment::LocationInput) -> String {
+    use interdict_domain::locode::Locode;
+    let code = place
+        .locode
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let known = code
+        .and_then(|c| Locode::parse(c).ok())
+        .and_then(|c| c.place());
+    let name = place
+        .city
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| known.map(|k| k.name.to_string()))
+        .unwrap_or_else(|| place.country.clone());
+    format!("{name} ({})", code.unwrap_or(&place.country))
+}
+
+/// The chain's main parties by name and country.
+fn parties_cell(flag: &FlagView) -> Markup {
+    let Some(chain) = &flag.chain else {
+        return html! { span.muted { "—" } };
+    };
+    let named: Vec<String> = chain
+        .parties
+        .iter()
+        .map(|p| match &p.country {
+            Some(country) => format!("{} ({country})", p.name),
+            None => p.name.clone(),
+        })
+        .collect();
+    html! {
+        @if named.is_empty() { span.muted { "none you may see" } }
+        @else {
+            (named.join("; "))
+            @if chain.more_parties > 0 { span.muted { " and " (chain.more_parties) " more" } }
+        }
+    }
+}
+
 fn indicator_codes(indicators: &[FlagIndicator]) -> String {
     indicators
         .iter()
@@ -76,6 +156,11 @@ pub async fn queue(
     let chosen = q.state.clone().unwrap_or_default();
     let chosen_view = q.view.clone().unwrap_or_default();
     let found = reviews::queue(&session, &q).await?;
+    // Assigned to a named supervisor of the agency, from the directory.
+    let mut assigned = assignments();
+    for r in flags_reviewers(&session).await {
+        assigned.push((r.id.to_string(), format!("to {}", reviewer_label(&r))));
+    }
     let hits = interdict_app::screening::open_hits(&session, 50).await?;
     let states: Vec<&str> = FlagState::ALL.iter().map(|s| s.as_str()).collect();
     let indicators: Vec<(String, String)> = std::iter::once((String::new(), "any".to_owned()))
@@ -106,7 +191,7 @@ pub async fn queue(
                 (select("Show", "view", &views, &chosen_view, &Errors::default()))
                 (select("State", "state", &any_of(&states), &chosen, &Errors::default()))
                 (select("Sort", "sort", &sorts(), q.sort.as_deref().unwrap_or_default(), &Errors::default()))
-                (select("Assigned", "assigned_to", &assignments(), q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
+                (select("Assigned", "assigned_to", &assigned, q.assigned_to.as_deref().unwrap_or_default(), &Errors::default()))
                 (select("Overdue", "overdue", &overdue_choices(), &q.overdue.map(|o| o.to_string()).unwrap_or_default(), &Errors::default()))
                 (select("Indicator", "indicator", &indicators, q.indicator.as_deref().unwrap_or_default(), &Errors::default()))
                 (select("Agency", "agency_id", &agencies, &chosen_agency, &Errors::default()))
@@ -125,6 +210,7 @@ fn sorts() -> Vec<(String, String)> {
         ("newest", "Newest first"),
         ("oldest", "Waiting longest (age)"),
         ("score", "Highest score"),
+        ("chain", "Largest chain"),
     ]
     .map(|(v, l)| (v.to_owned(), l.to_owned()))
     .to_vec()
@@ -166,6 +252,15 @@ async fn flags_reviewers(session: &Session) -> Vec<interdict_app::reviews::Revie
         .unwrap_or_default()
 }
 
+/// A supervisor as colleagues know them: name and username.
+fn reviewer_label(r: &interdict_app::reviews::ReviewerView) -> String {
+    if r.display_name.is_empty() || r.display_name == r.username {
+        r.username.clone()
+    } else {
+        format!("{} ({})", r.display_name, r.username)
+    }
+}
+
 async fn flag_page(
     session: &Session,
     id: Uuid,
@@ -189,12 +284,7 @@ async fn flag_page(
     let mut reviewers: Vec<(String, String)> = Vec::new();
     if flag.owner_agency_id == actor.agency_id {
         for r in flags_reviewers(session).await {
-            let label = if r.display_name.is_empty() || r.display_name == r.username {
-                r.username.clone()
-            } else {
-                format!("{} ({})", r.display_name, r.username)
-            };
-            let entry = (r.id.to_string(), label);
+            let entry = (r.id.to_string(), reviewer_label(&r));
             if r.id == actor.user_id {
                 reviewers.insert(0, entry);
             } else {
@@ -208,7 +298,12 @@ async fn flag_page(
         .parse::<FlagState>()
         .map(FlagState::is_decided)
         .unwrap_or(true);
-    let title = format!("Flag: {}", flag_name(flag));
+    // The system's reasons read alike ("Risk score 85 reached…"): the
+    // shipment's reference tells one flag from another.
+    let title = match &flag.shipment_reference {
+        Some(reference) => format!("Flag on {reference}: {}", flag_name(flag)),
+        None => format!("Flag: {}", flag_name(flag)),
+    };
     let body = html! {
         h1 { (title) " " (badge(&flag_state, &flag_state)) }
         @if let Some((kind, text)) = &message { (notice(kind, text)) }

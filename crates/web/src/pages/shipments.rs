@@ -95,6 +95,34 @@ struct Outcome {
     link_errors: Errors,
     flag_errors: Errors,
     link_values: (String, String, String),
+    /// Shipments matching what was typed into the link form, to choose
+    /// from: (reference or id, how people tell it apart).
+    link_choices: Vec<(String, String)>,
+}
+
+/// How many shipments the link form offers as you type, besides the
+/// suggestions: the newest the caller sees.
+const LINK_OFFERS: i64 = 50;
+
+/// A shipment as offered in the link form: reference and tracking
+/// number, route and departure.
+fn offer_label(record: &interdict_app::records::Record<ShipmentInput>) -> String {
+    let s = &record.document;
+    format!(
+        "{} · {} → {} · {}",
+        shipment_label(record),
+        place(s.legs.first().map(|l| &l.from)),
+        place(s.legs.last().map(|l| &l.to)),
+        day(shipped_at(s))
+    )
+}
+
+/// What a record is chosen by in a form: its reference, else its id.
+fn offer_value(record: &interdict_app::records::Record<ShipmentInput>) -> String {
+    record
+        .reference
+        .clone()
+        .unwrap_or_else(|| record.id.to_string())
 }
 
 /// How many suggested links a shipment page shows before "show more".
@@ -181,7 +209,35 @@ async fn shipment_page(
     let history = records::history::<ShipmentInput>(session, id).await?;
     let links = links::of_shipment(session, id).await?;
     // Suggestions are for those who may link; others simply see none.
-    let suggestions = suggestions::list(session, id).await.unwrap_or_default();
+    let suggested = suggestions::list(session, id).await;
+    let may_link = suggested.is_ok();
+    let suggestions = suggested.unwrap_or_default();
+    // What the link form offers as you type: the suggested candidates,
+    // then the newest shipments the caller sees.
+    let mut offers: Vec<(String, String)> = suggestions
+        .iter()
+        .filter_map(|s| {
+            let reference = s.candidate_reference.clone()?;
+            Some((
+                reference.clone(),
+                format!("{reference} · {} (suggested)", s.candidate_route),
+            ))
+        })
+        .collect();
+    if may_link {
+        let newest = ShipmentQuery {
+            limit: Some(LINK_OFFERS),
+            ..ShipmentQuery::default()
+        };
+        if let Ok(page) = records::search::<ShipmentInput, _>(session, &newest).await {
+            for record in page.items.iter().filter(|r| r.id != id) {
+                let value = offer_value(record);
+                if !offers.iter().any(|(v, _)| *v == value) {
+                    offers.push((value, offer_label(record)));
+                }
+            }
+        }
+    }
     let shipment = &detail.record.document;
     let may_separate = session.actor().is_ok_and(|a| {
         matches!(
@@ -371,8 +427,19 @@ async fn shipment_page(
             (outcome.link_errors.summary())
             form.stack method="post" action={ "/shipments/" (id) "/links" } {
                 (csrf(session))
+                datalist #link-offers {
+                    @for (value, label) in &offers { option value=(value) { (label) } }
+                }
+                @if !outcome.link_choices.is_empty() {
+                    fieldset #link-choices {
+                        legend { "Several shipments match “" (to) "”: choose one" }
+                        @for (i, (value, label)) in outcome.link_choices.iter().enumerate() {
+                            label { input type="radio" name="to_choice" value=(value) checked[i == 0]; " " (label) }
+                        }
+                    }
+                }
                 div.row {
-                    (Input::new("Next shipment", "to", to).hint("its reference or tracking number: the shipment this one continues into").render(&outcome.link_errors))
+                    (Input::new("Next shipment", "to", to).list("link-offers").hint("its reference, tracking number, or a party or word to search for: the shipment this one continues into").render(&outcome.link_errors))
                     (select("Relation", "relation", &choices(&LinkRelation::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()), relation, &outcome.link_errors))
                     (Input::new("Evidence", "evidence", evidence).render(&outcome.link_errors))
                 }
@@ -488,8 +555,18 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
         fields.text("relation"),
         fields.text("evidence"),
     );
-    let result = match chosen_shipment(&session, &values.0).await {
-        Ok(to) => {
+    // A shipment chosen among those the search step offered.
+    let typed = fields.opt("to_choice").unwrap_or_else(|| values.0.clone());
+    let mut choices = Vec::new();
+    let result = match chosen_shipment(&session, id, &typed).await {
+        Ok(Chosen::Several(several)) => {
+            choices = several;
+            Err(AppError::invalid(
+                "to",
+                "several shipments match; choose one below",
+            ))
+        }
+        Ok(Chosen::One(to)) => {
             let request = CreateLinkRequest {
                 to,
                 relation: values.1.clone(),
@@ -504,6 +581,7 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
         Err(e) if explainable(&e) => {
             let mut outcome = Outcome {
                 link_values: values,
+                link_choices: choices,
                 ..Outcome::default()
             };
             outcome.link_errors.absorb(&e, str::to_owned);
@@ -513,12 +591,23 @@ pub async fn link(path: web::Path<Uuid>, posted: Posted) -> Result<HttpResponse,
     }
 }
 
+/// What was typed into the link form found: one shipment, or several to
+/// choose from.
+enum Chosen {
+    One(Uuid),
+    Several(Vec<(String, String)>),
+}
+
+/// How many matches the search step offers to choose from.
+const CHOICES: usize = 10;
+
 /// The shipment someone typed into a form: by its reference or a tracking
-/// number, as people know it (an id still works), among those they see.
-async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppError> {
+/// number, as people know it (an id still works), else by searching its
+/// text (party names, description) among those they see, `this` aside.
+async fn chosen_shipment(session: &Session, this: Uuid, typed: &str) -> Result<Chosen, AppError> {
     let typed = typed.trim();
     if let Ok(id) = typed.parse::<Uuid>() {
-        return Ok(id);
+        return Ok(Chosen::One(id));
     }
     if typed.is_empty() {
         return Err(AppError::invalid(
@@ -537,8 +626,9 @@ async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppErro
             .as_deref()
             .is_some_and(|x| x.eq_ignore_ascii_case(typed))
     }) {
-        return Ok(hit.id);
+        return Ok(Chosen::One(hit.id));
     }
+    let by_text: Vec<_> = found.items.iter().filter(|r| r.id != this).collect();
     let by_tracking = ShipmentQuery {
         tracking_number: Some(typed.to_owned()),
         limit: Some(2),
@@ -549,16 +639,24 @@ async fn chosen_shipment(session: &Session, typed: &str) -> Result<Uuid, AppErro
         Err(AppError::BadRequest { .. }) => Vec::new(),
         Err(e) => return Err(e),
     };
-    match found.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(AppError::invalid(
+    let several = |records: &[&interdict_app::records::Record<ShipmentInput>]| {
+        Chosen::Several(
+            records
+                .iter()
+                .take(CHOICES)
+                .map(|r| (offer_value(r), offer_label(r)))
+                .collect(),
+        )
+    };
+    match (found.as_slice(), by_text.as_slice()) {
+        ([one], _) => Ok(Chosen::One(one.id)),
+        ([], [one]) => Ok(Chosen::One(one.id)),
+        ([], []) => Err(AppError::invalid(
             "to",
-            "no shipment with this reference or tracking number is available to you",
+            "no shipment with this reference, tracking number or text is available to you",
         )),
-        _ => Err(AppError::invalid(
-            "to",
-            "several shipments have this tracking number; use the reference",
-        )),
+        ([], matches) => Ok(several(matches)),
+        (matches, _) => Ok(several(&matches.iter().collect::<Vec<_>>())),
     }
 }
 

@@ -73,11 +73,17 @@ pub fn render(
             }
             fieldset {
                 legend { "Parties" }
+                // Parties on file, found by typing part of a name.
+                datalist #parties-on-file {
+                    @for (name, country) in &options.parties {
+                        option value=(name) { (name) @if let Some(c) = country { " (" (c) ")" } }
+                    }
+                }
                 @for (i, party) in form.parties.iter().enumerate() {
                     div.row {
                         (select(&format!("Party {} role", i + 1), &format!("parties[{i}].role"), &words(PartyRole::ALL, PartyRole::as_str), &party.role, errors))
                         (select("Kind", &format!("parties[{i}].kind"), &words(PartyKind::ALL, PartyKind::as_str), &party.kind, errors))
-                        (Input::new("Name", &format!("parties[{i}].name"), &party.name).render(errors))
+                        (Input::new("Name", &format!("parties[{i}].name"), &party.name).list("parties-on-file").hint("type to find a party on file; same name and country reuses it").render(errors))
                         (Input::new("Country", &format!("parties[{i}].country"), &party.country).hint("ISO code, e.g. CN").render(errors))
                     }
                 }
