@@ -217,7 +217,7 @@ fn the_link_form_takes_a_reference_or_tracking_number(backend: Backend) {
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused
         .body
-        .contains("no shipment with this reference or tracking number is available to you"));
+        .contains("no shipment with this reference, tracking number or text is available to you"));
     let links = w
         .app
         .get(&format!("/api/v1/shipments/{id}/links"), &w.houston)
