@@ -610,11 +610,13 @@ fn a_second_factor_is_enrolled_and_used_to_sign_in_in_the_browser() {
 
 /// What a supervisor reads on the 2,000-shipment demo: the dashboard, a
 /// shipment, its chain, the queue and a flag, saved as
-/// `target/screenshots/demo-*.png` to be looked at. Ignored by default:
-/// loading the demo takes minutes in a debug build. Run it with
-/// `cargo test -p interdict-web --test browser -- --ignored demo`.
+/// `target/screenshots/demo-*.png` to be looked at. Each page must read
+/// without an id: no UUID in the text a person sees.
 #[test]
-#[ignore = "loads the 2,000-shipment demo (minutes); run with --ignored"]
+#[cfg_attr(
+    not(interdict_browser_tests),
+    ignore = "needs Chromium: apt-get install chromium chromium-driver"
+)]
 fn the_demo_as_a_supervisor_reads_it() {
     let driver = driver();
     let dir = Workdir::new();
@@ -644,14 +646,26 @@ fn the_demo_as_a_supervisor_reads_it() {
         shots: screenshots(),
     };
     visit.sign_in("supervisor.txdps0000", &password);
+    let no_ids = |page: &str| {
+        let shown = browser
+            .execute(
+                "return (document.body.innerText.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) || []).join(' ');",
+            )
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(shown.is_empty(), "{page} shows ids to its reader: {shown}");
+    };
     visit.go("/");
     visit.shot("demo-01-dashboard");
+    no_ids("the dashboard");
     visit.go("/reviews?sort=chain");
     assert!(
         browser.count("table.flags tbody tr") > 0,
         "the demo gives supervisors a queue"
     );
     visit.shot("demo-04-queue");
+    no_ids("the queue");
     let first = |prefix: &str| -> String {
         browser
             .execute(&format!(
@@ -664,10 +678,13 @@ fn the_demo_as_a_supervisor_reads_it() {
     let (flag, shipment) = (first("/flags/"), first("/shipments/"));
     visit.go(&shipment);
     visit.shot("demo-02-shipment");
+    no_ids("the shipment");
     visit.go(&format!("{shipment}/chain"));
     visit.shot("demo-03-chain");
+    no_ids("the chain");
     visit.go(&flag);
     visit.shot("demo-05-flag");
+    no_ids("the flag");
     drop(browser);
     assert!(server.terminate().success());
 }
