@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 bin=${INTERDICT_BIN:-target/debug/interdict}
 examples=${SCHEMATHESIS_EXAMPLES:-8}
 seed=${SCHEMATHESIS_SEED:-1}
-# The command, e.g. `python3 -m schemathesis` where pip put no script on PATH.
+# The command: a path to it where pip put it off PATH (see .ci/run).
 read -ra schemathesis <<<"${SCHEMATHESIS:-schemathesis}"
 port=${SCHEMATHESIS_PORT:-18089}
 
