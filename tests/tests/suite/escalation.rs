@@ -405,13 +405,29 @@ fn supervisors_assign_from_their_agencys_directory(backend: Backend) {
     assert_eq!(phoenix.as_array().unwrap().len(), 1);
     assert_eq!(phoenix[0]["username"], "sup.c");
 
-    // On the flag page, a supervisor picks the colleague by name.
-    let flag = flag_under_review(&w, shipment(app, &w.inv_a, "agency"));
+    // An open flag offers assigning and starting the review, not the
+    // escalation that only a started review can make.
     let mut houston = Visitor::new(app);
     houston.sign_in("sup.a", PASSWORD);
+    let raised = app.post(
+        &format!(
+            "/api/v1/shipments/{}/flags",
+            shipment(app, &w.inv_a, "agency")
+        ),
+        &w.sup_a,
+        json!({ "reason": "pill press parts declared as toys", "separate": true }),
+    );
+    assert_eq!(raised.status, 201, "{}", raised.text);
+    let open = houston.get(&format!("/flags/{}", raised.json()["id"].as_str().unwrap()));
+    assert!(open.body.contains("Start review"), "{}", open.body);
+    assert!(!open.body.contains("Escalate to"), "{}", open.body);
+
+    // On the flag page, a supervisor picks the colleague by name.
+    let flag = flag_under_review(&w, shipment(app, &w.inv_a, "agency"));
     let page = houston.get(&format!("/flags/{flag}"));
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Assign to"), "{}", page.body);
+    assert!(page.body.contains("Escalate to"), "{}", page.body);
     let colleague = listed.json()[1]["id"].as_str().unwrap().to_owned();
     assert!(
         page.body.contains(&format!(

@@ -335,7 +335,9 @@ async fn flag_page(
                     (select("Assign to", "assignee_id", &reviewers, &actor.user_id.to_string(), errors))
                 }
                 (Input::new("Reason (required to dismiss or escalate)", "reason", "").kind("textarea").render(errors))
-                @if !escalation_targets.is_empty() {
+                // Escalating is a decision, offered once the review has
+                // started, as its button is.
+                @if flag_state != "open" && !escalation_targets.is_empty() {
                     (select("Escalate to", "agency_id", &escalation_targets, "", errors))
                 }
                 div.actions {
