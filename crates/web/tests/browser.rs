@@ -617,7 +617,7 @@ fn a_second_factor_is_enrolled_and_used_to_sign_in_in_the_browser() {
     not(interdict_browser_tests),
     ignore = "needs Chromium: apt-get install chromium chromium-driver"
 )]
-fn the_demo_as_a_supervisor_reads_it() {
+fn the_demo_as_a_supervisor_reads_it_in_the_browser() {
     let driver = driver();
     let dir = Workdir::new();
     let loaded = common::interdict(&dir.0)
