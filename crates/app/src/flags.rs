@@ -42,6 +42,10 @@ pub struct FlagView {
     pub shipment_reference: Option<String>,
     pub owner_agency_id: Uuid,
     pub owner_agency_name: Option<String>,
+    /// Whom to ask for access, when the flag was escalated to the caller's
+    /// agency and its shipment is not shared with it: the holding agency's
+    /// contact line, as a deconfliction notice gives it.
+    pub owner_agency_contact: Option<String>,
     /// `open`, `under_review`, `confirmed`, `dismissed`, `escalated` or
     /// `merged` (closed into `merged_into`).
     #[schema(value_type = interdict_domain::review::FlagState, example = "open")]
@@ -83,6 +87,7 @@ impl From<FlagRow> for FlagView {
             shipment_reference: None,
             owner_agency_id: row.owner_agency_id.0,
             owner_agency_name: None,
+            owner_agency_contact: None,
             state: row.state,
             reason: row.reason,
             score: row.score,
@@ -131,6 +136,7 @@ impl FlagView {
             for indicator in &mut view.indicators {
                 indicator.sentence.clear();
             }
+            view.owner_agency_contact = names.contact(view.owner_agency_id);
         }
         view.owner_agency_name = names.agency(Some(view.owner_agency_id));
         view.escalated_to_name = names.agency(view.escalated_to);
@@ -144,7 +150,8 @@ impl FlagView {
 #[derive(Default)]
 struct Names {
     users: HashMap<Uuid, String>,
-    agencies: HashMap<Uuid, String>,
+    /// Each agency's name and contact line.
+    agencies: HashMap<Uuid, (String, String)>,
 }
 
 impl Names {
@@ -173,7 +180,7 @@ impl Names {
         let agencies: Vec<Uuid> = agencies.into_iter().map(|a| a.0).collect();
         Ok(Self {
             users: names::usernames(conn, &users)?,
-            agencies: names::agency_names(conn, &agencies)?,
+            agencies: names::agencies_named(conn, &agencies)?,
         })
     }
 
@@ -182,7 +189,11 @@ impl Names {
     }
 
     fn agency(&self, id: Option<Uuid>) -> Option<String> {
-        id.and_then(|id| self.agencies.get(&id).cloned())
+        id.and_then(|id| self.agencies.get(&id).map(|(name, _)| name.clone()))
+    }
+
+    fn contact(&self, id: Uuid) -> Option<String> {
+        self.agencies.get(&id).map(|(_, contact)| contact.clone())
     }
 }
 

@@ -171,6 +171,8 @@ fn an_escalated_flag_reaches_the_other_agencys_supervisors(backend: Backend) {
     let seen = seen.json();
     assert!(seen["shipment_id"].is_null(), "{seen}");
     assert_eq!(seen["owner_agency_name"], "HSI Houston");
+    // Whom to ask for the records, as a deconfliction notice says it.
+    assert_eq!(seen["owner_agency_contact"], "HSI Houston duty desk");
     assert_eq!(seen["reason"], "4-AP declared as dye");
     let indicators = seen["indicators"].as_array().unwrap();
     assert!(!indicators.is_empty(), "{seen}");
@@ -193,6 +195,7 @@ fn an_escalated_flag_reaches_the_other_agencys_supervisors(backend: Backend) {
     // Houston's history says the same.
     let own = app.get(&format!("/api/v1/flags/{flag}"), &w.sup_a).json();
     assert_eq!(own["shipment_id"], shipment.to_string());
+    assert!(own["owner_agency_contact"].is_null(), "{own}");
     let last = own["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["by_username"], "sup.a2");
     assert_eq!(last["escalated_to_name"], "Phoenix PD");
@@ -274,7 +277,7 @@ fn the_escalation_pages_name_agencies_and_people(backend: Backend) {
         "sup.a2",
         "Escalate to Phoenix PD",
         "Consignee in Phoenix",
-        "ask HSI Houston for access",
+        "ask HSI Houston for access (HSI Houston duty desk).",
     ] {
         assert!(page.body.contains(text), "{text} missing: {}", page.body);
     }

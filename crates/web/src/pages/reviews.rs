@@ -313,7 +313,11 @@ async fn flag_page(
             dt { "Shipment" } dd {
                 @match flag.shipment_id {
                     Some(shipment) => a href={ "/shipments/" (shipment) "/chain" } { "chain of " (flag.shipment_reference.as_deref().unwrap_or("the shipment")) },
-                    None => span.muted { "Not shared with your agency: ask " (flag.owner_agency_name.as_deref().unwrap_or("the flag's agency")) " for access." },
+                    None => span.muted {
+                        "Not shared with your agency: ask " (flag.owner_agency_name.as_deref().unwrap_or("the flag's agency")) " for access"
+                        @if let Some(contact) = &flag.owner_agency_contact { " (" (contact) ")" }
+                        "."
+                    },
                 }
             }
             dt { "Reason" } dd { (flag.reason) }
