@@ -105,24 +105,17 @@ fn visible_one<'a>(kind: RecordKind, id: Uuid, visibility: &Visibility) -> Boxed
 }
 
 /// The bodies of those of `ids` of `kind` that `visibility` lets the
-/// caller see, in one query per chunk.
+/// caller see.
 pub fn bodies_visible(
     conn: &mut DbConnection,
     kind: RecordKind,
     ids: &[Uuid],
     visibility: &Visibility,
 ) -> Result<Vec<(Uuid, String)>> {
-    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
-    let mut bodies = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        let found: Vec<(DbUuid, String)> = visible(records::table.into_boxed(), visibility)
-            .filter(records::id.eq_any(chunk))
-            .filter(records::kind.eq(kind.as_str()))
-            .select((records::id, records::body))
-            .load(conn)?;
-        bodies.extend(found.into_iter().map(|(id, body)| (id.0, body)));
-    }
-    Ok(bodies)
+    Ok(rows_visible(conn, kind, ids, visibility)?
+        .into_iter()
+        .map(|row| (row.id.0, row.body))
+        .collect())
 }
 
 /// Those of `ids` of `kind` that `visibility` lets the caller see, in one
