@@ -67,18 +67,23 @@ pub fn detect_many(
                         record_identifiers::owner_agency_id,
                         record_identifiers::value,
                     ));
-                // The owners below the agency, then above it: two ranges of
+                // The owners below the agency and above it: two ranges of
                 // the index on (kind, value, owner), which a "not this
-                // owner" would scan whole.
-                let mut found: Vec<(DbUuid, DbUuid, String)> = matching
+                // owner" would scan whole. On PostgreSQL in one statement,
+                // as each round trip costs a create inside the audit
+                // writer's batch; the backend-neutral DSL has no UNION.
+                let below = matching
                     .clone()
-                    .filter(record_identifiers::owner_agency_id.lt(*agency))
-                    .load(conn)?;
-                found.extend(
-                    matching
-                        .filter(record_identifiers::owner_agency_id.gt(*agency))
-                        .load::<(DbUuid, DbUuid, String)>(conn)?,
-                );
+                    .filter(record_identifiers::owner_agency_id.lt(*agency));
+                let above = matching.filter(record_identifiers::owner_agency_id.gt(*agency));
+                let found: Vec<(DbUuid, DbUuid, String)> = match &mut *conn {
+                    DbConnection::Postgres(pg) => below.union_all(above).load(pg)?,
+                    DbConnection::Sqlite(_) => {
+                        let mut found: Vec<(DbUuid, DbUuid, String)> = below.load(conn)?;
+                        found.extend(above.load::<(DbUuid, DbUuid, String)>(conn)?);
+                        found
+                    }
+                };
                 for (other_record, other_agency, value) in found {
                     let Some(mine) = wanted.get(&(kind, value.as_str())) else {
                         continue;

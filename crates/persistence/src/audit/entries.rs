@@ -107,6 +107,17 @@ pub fn head(conn: &mut DbConnection) -> Result<(i64, Hash)> {
     Ok((seq, to_hash(&hash)))
 }
 
+/// Locks the chain's head row for the transaction and reads it, in one
+/// statement: the write takes SQLite's write lock before any read, and
+/// holds the row against other instances on PostgreSQL.
+pub(crate) fn lock_head(conn: &mut DbConnection) -> Result<(i64, Hash)> {
+    let (seq, hash) = diesel::update(audit_head::table.find(1i16))
+        .set(audit_head::id.eq(1i16))
+        .returning((audit_head::seq, audit_head::hash))
+        .get_result::<(i64, Vec<u8>)>(conn)?;
+    Ok((seq, to_hash(&hash)))
+}
+
 const VERIFY_PAGE: i64 = 5_000;
 
 pub(crate) fn insert_checkpoint(conn: &mut DbConnection, checkpoint: &Checkpoint) -> Result<()> {

@@ -493,12 +493,7 @@ fn commit_batch(
 ) -> Result<(), String> {
     let jobs = batch.len();
     conn.transaction::<_, crate::Error, _>(|conn| {
-        // Writing first takes the write lock before any read (SQLite) and
-        // locks the head row against other instances (PostgreSQL).
-        diesel::update(audit_head::table.find(1i16))
-            .set(audit_head::id.eq(1i16))
-            .execute(conn)?;
-        let (seq, hash) = super::entries::head(conn)?;
+        let (seq, hash) = super::entries::lock_head(conn)?;
         let start_seq = seq;
         let mut end = ChainEnd { seq, hash };
         // The actions' risk findings are refreshed once for the batch.
