@@ -4,13 +4,14 @@
 #      with its peak RSS, next to PostgreSQL COPY / the sqlite3 shell's
 #      .import of the same file into one unindexed table;
 #   2. settlement of those lines by one `interdict serve` (timed until no
-#      line is left unsettled);
+#      line is left unsettled), with an audited GET under wrk during its
+#      first seconds (the p99 a reader sees while settlement runs);
 #   3. on PostgreSQL, settlement of a second file by two instances at once.
 # The database holds the demo dataset first (BENCH_SHIPMENTS, default
 # 100,000; the issue's figure is taken at 1,000,000). Each figure is
 # printed beside its target; none fails the run.
 #
-# Needs: psql, sqlite3, GNU time (/usr/bin/time) on the PATH; PostgreSQL
+# Needs: psql, sqlite3, wrk, curl, GNU time (/usr/bin/time) on the PATH; PostgreSQL
 # at $INTERDICT_BENCH_POSTGRES_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,9 +25,11 @@ LINES=${BENCH_IMPORT_LINES:-1000000}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 SEED=7
 USER_AS=investigator.dcfptu000
+PASSWORD="harbour lantern quartz $SEED"
+READ_DURATION=${BENCH_READ_DURATION:-10s}
 
-for tool in psql sqlite3; do
-    command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install postgresql-client sqlite3)"; exit 1; }
+for tool in psql sqlite3 wrk curl; do
+    command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install postgresql-client sqlite3 wrk curl)"; exit 1; }
 done
 cargo build --release -q -p interdict-web --bin interdict
 cargo build --release -q -p interdict-bench --bin manifest-gen
@@ -95,9 +98,19 @@ for BACKEND in $BACKENDS; do
     load_s=$(elapsed "$t")
     accepted=$(sql "SELECT count(*) FROM import_lines")
 
-    # 2. Settlement by one instance.
+    # 2. Settlement by one instance, and the audited read while it runs
+    #    (issue 25: settlement yields to requests; p99 ≤ 50 ms).
     t=$(seconds)
     serve 18301
+    for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:18301/healthz" >/dev/null && break; sleep 0.1; done
+    token=$(curl -sf -H 'Content-Type: application/json' \
+        -d "{\"username\":\"$USER_AS\",\"password\":\"$PASSWORD\"}" \
+        "http://127.0.0.1:18301/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+    id=$(sql "SELECT r.id FROM records r JOIN agencies a ON a.id = r.owner_agency_id WHERE r.kind = 'shipment' AND a.ori = 'DCFPTU000' ORDER BY r.id LIMIT 1")
+    before=$(sql "SELECT count(*) FROM import_lines WHERE settled")
+    reads=$(wrk -t2 -c32 -d"$READ_DURATION" --latency -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:18301/api/v1/shipments/$id")
+    during=$(( $(sql "SELECT count(*) FROM import_lines WHERE settled") - before ))
     wait_settled
     settle_s=$(elapsed "$t")
     stop_all
@@ -113,6 +126,10 @@ for BACKEND in $BACKENDS; do
     awk -v n="$accepted" -v s="$settle_s" -v b="$BACKEND" 'BEGIN {
         t = (b == "postgres") ? "≥ 10,593/s (3 × 3,531)" : "≥ 12,306/s (3 × 4,102)";
         printf "| settlement, one instance (%d lines) | %.1f | %.0f | %s |\n", n, s, n / s, t }'
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$reads")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$reads")
+    errors=$(awk '/Non-2xx/ {print $NF}' <<<"$reads")
+    echo "| audited GET /api/v1/shipments/{id} while settlement runs ($READ_DURATION, $during lines settled meanwhile): $rps req/s, p99 $p99, non-2xx ${errors:-0} | — | — | p99 ≤ 50 ms |"
 
     # 3. PostgreSQL: two instances settle a second file together.
     if [ "$BACKEND" = postgres ]; then

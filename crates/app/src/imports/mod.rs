@@ -9,7 +9,7 @@ mod acceptance;
 mod settlement;
 
 pub use acceptance::{ImportStopped, Progress, BATCH};
-pub use settlement::{settle_some, settle_until_done, Settler};
+pub use settlement::{settle_until_done, Settler};
 
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};

@@ -72,11 +72,43 @@ impl Settler {
     }
 }
 
+/// The share of the audit writer's time one settlement batch may hold
+/// while requests are waiting behind it: a read's entry, or a create,
+/// queued behind a batch waits about this long.
+const SHARE_WHILE_BUSY: Duration = Duration::from_millis(25);
+
+/// The fewest lines a batch takes, so that settlement still moves under
+/// a steady load.
+const FEWEST_LINES: i64 = 10;
+
+/// The next batch's size: while requests queued behind the last batch, as
+/// many lines as settle in [`SHARE_WHILE_BUSY`] at the rate it settled;
+/// when none did, twice the last, up to `most` (`INTERDICT_SETTLE_BATCH`),
+/// as a batch's fixed costs then matter more than anyone's wait.
+pub(crate) fn next_batch(last: i64, settled: usize, took: Duration, busy: bool, most: i64) -> i64 {
+    let most = most.max(1);
+    if !busy {
+        return last.saturating_mul(2).clamp(FEWEST_LINES.min(most), most);
+    }
+    let rate = settled as f64 / took.as_secs_f64().max(1e-3);
+    let fits = (rate * SHARE_WHILE_BUSY.as_secs_f64()) as i64;
+    fits.clamp(FEWEST_LINES.min(most), most)
+}
+
 async fn work(app: App, me: Uuid, stop: Arc<AtomicBool>) {
+    let most = app.config.settle_batch;
+    let mut size = most;
     while !stop.load(Ordering::Acquire) {
-        match settle_some(&app, me).await {
-            // Requests go first: each batch queues behind those waiting.
-            Ok(n) if n > 0 => tokio::task::yield_now().await,
+        let queued = app.audit.queued();
+        let started = std::time::Instant::now();
+        match settle_some(&app, me, size).await {
+            // Requests go first: a batch is sized by whether any queued
+            // behind the last one, and each queues behind those waiting.
+            Ok((n, own_jobs)) if n > 0 => {
+                let others = app.audit.queued().saturating_sub(queued + own_jobs);
+                size = next_batch(size, n, started.elapsed(), others > 0, most);
+                tokio::task::yield_now().await
+            }
             Ok(_) => {
                 let _ = tokio::time::timeout(IDLE_POLL, app.settle.notified()).await;
             }
@@ -109,18 +141,19 @@ pub async fn settle_until_done(
         if !unsettled && row.state != "accepting" {
             return Ok(row);
         }
-        if settle_some(app, me).await? == 0 {
+        if settle_some(app, me, app.config.settle_batch).await?.0 == 0 {
             // Another instance holds the rest, or acceptance is still on.
             tokio::time::sleep(IDLE_POLL).await;
         }
     }
 }
 
-/// Leases one batch and settles it; returns how many lines were settled.
-pub async fn settle_some(app: &App, me: Uuid) -> Result<usize, AppError> {
+/// Leases a batch of up to `limit` lines and settles it; returns how many
+/// lines were settled and how many audit-writer jobs that took (one per
+/// import the lines belong to).
+async fn settle_some(app: &App, me: Uuid, limit: i64) -> Result<(usize, u64), AppError> {
     let now = app.now();
     let until = now + app.config.settle_lease;
-    let limit = app.config.settle_batch;
     let leased = app
         .db
         .run(move |conn| {
@@ -138,10 +171,11 @@ pub async fn settle_some(app: &App, me: Uuid) -> Result<usize, AppError> {
         by_import.entry(import).or_default().push(line);
     }
     let mut settled = 0;
+    let jobs = by_import.len() as u64;
     for (import, ids) in by_import {
         settled += settle_batch(app, me, import, ids).await?;
     }
-    Ok(settled)
+    Ok((settled, jobs))
 }
 
 async fn settle_batch(app: &App, me: Uuid, import: Uuid, ids: Vec<i64>) -> Result<usize, AppError> {
@@ -375,4 +409,44 @@ fn write_batch(
         .len() as i64;
     imports::insert_rejections(conn, import, &rejected)?;
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn while_requests_wait_a_batch_takes_what_settles_in_its_share() {
+        // 2,000 lines in 800 ms: 2,500 a second, so 62 fit in 25 ms.
+        let next = next_batch(2_000, 2_000, Duration::from_millis(800), true, 2_000);
+        assert_eq!(next, 62);
+        // A faster batch earns a larger one, never above the most.
+        let next = next_batch(62, 62, Duration::from_millis(5), true, 2_000);
+        assert_eq!(next, 310);
+        assert_eq!(
+            next_batch(500, 500, Duration::from_millis(5), true, 2_000),
+            2_000
+        );
+    }
+
+    #[test]
+    fn a_slow_batch_under_load_still_takes_a_few_lines() {
+        let next = next_batch(100, 100, Duration::from_secs(10), true, 2_000);
+        assert_eq!(next, FEWEST_LINES);
+        // Unless the most allowed is fewer.
+        assert_eq!(next_batch(5, 5, Duration::from_secs(10), true, 5), 5);
+    }
+
+    #[test]
+    fn when_no_one_waited_batches_grow_back_to_the_most() {
+        assert_eq!(
+            next_batch(62, 62, Duration::from_millis(25), false, 2_000),
+            124
+        );
+        assert_eq!(
+            next_batch(1_500, 1_500, Duration::from_millis(600), false, 2_000),
+            2_000
+        );
+        assert_eq!(next_batch(1, 1, Duration::from_millis(1), false, 2_000), 10);
+    }
 }

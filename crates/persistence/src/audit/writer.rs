@@ -25,6 +25,8 @@
 use diesel::connection::{Connection, SimpleConnection};
 use diesel::prelude::*;
 use interdict_domain::audit::{AuditAction, AuditEvent, ChainedEntry, Checkpoint, Hash, Outcome};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
@@ -208,6 +210,9 @@ impl Job for RecordJob {
 #[derive(Clone)]
 pub struct AuditWriter {
     queue: mpsc::Sender<Box<dyn Job>>,
+    /// Jobs ever queued, by every handle: background work compares it
+    /// before and after its own job to tell whether requests were waiting.
+    queued: Arc<AtomicU64>,
 }
 
 /// The writer thread; join it after dropping every `AuditWriter` to flush.
@@ -243,7 +248,13 @@ impl AuditWriter {
             .spawn(move || write_loop(db, receiver, max_batch.max(1), checkpointing))
             .map(AuditWriterThread);
         match handle {
-            Ok(handle) => (Self { queue }, handle),
+            Ok(handle) => (
+                Self {
+                    queue,
+                    queued: Arc::new(AtomicU64::new(0)),
+                },
+                handle,
+            ),
             // Without a thread nothing can be audited; fail loudly at start.
             Err(e) => panic!("cannot start the audit writer thread: {e}"),
         }
@@ -268,6 +279,7 @@ impl AuditWriter {
             refused: None,
             reply,
         });
+        self.queued.fetch_add(1, Ordering::Relaxed);
         self.queue
             .send(job)
             .await
@@ -295,6 +307,12 @@ impl AuditWriter {
         self.enqueue(vec![event]).await
     }
 
+    /// How many jobs (actions, reads' entries, refusals) have been queued
+    /// so far through any handle.
+    pub fn queued(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
+    }
+
     /// Waits until every entry queued before this call is committed.
     pub async fn settled(&self) -> Result<(), AuditFailure> {
         self.enqueue(Vec::new()).await?.await
@@ -306,6 +324,7 @@ impl AuditWriter {
     ) -> Result<impl std::future::Future<Output = Result<(), AuditFailure>>, AuditFailure> {
         let stopped = || AuditFailure::Unavailable("the writer has stopped".into());
         let (reply, answer) = oneshot::channel();
+        self.queued.fetch_add(1, Ordering::Relaxed);
         self.queue
             .send(Box::new(RecordJob {
                 events,
