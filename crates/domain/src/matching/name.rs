@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fold::fold_words;
-use super::lexicon::{is_generic, is_particle, lexicon, unglue};
+use super::lexicon::{is_generic, is_particle, lexicon, unglue, Known};
 use super::phonetic::phonetic_key;
 use super::stats::TokenStats;
 
@@ -63,10 +63,22 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             None => words.push(word),
         }
     }
+    // Each word's known spelling when it misspells a legal form or a
+    // business word; legal forms of several words are found on the words
+    // as they would be spelt right ("Limited Liability Compnay").
+    let near: Vec<Option<Known>> = words
+        .iter()
+        .map(|w| (!lexicon.knows(w)).then(|| lexicon.near_miss(w)).flatten())
+        .collect();
+    let spelt: Vec<String> = words
+        .iter()
+        .zip(&near)
+        .map(|(w, known)| known.map_or_else(|| w.clone(), |k| k.word.to_owned()))
+        .collect();
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
-        if let Some((span, canon)) = lexicon.legal_form_at(&words[i..]).filter(|_| !person) {
+        if let Some((span, canon)) = lexicon.legal_form_at(&spelt[i..]).filter(|_| !person) {
             tokens.push(Token {
                 raw: words[i..i + span].concat(),
                 text: canon.to_owned(),
@@ -83,7 +95,7 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
         if text == raw && !is_particle(&raw) && !is_generic(&raw) {
             // "Compnay", "Limted", "Tradnig": a misspelt legal form or
             // business word is that word, not a rare one.
-            if let Some(known) = lexicon.near_miss(&raw) {
+            if let Some(known) = near[i] {
                 if let Some(legal) = known.legal.filter(|_| !person) {
                     tokens.push(Token {
                         raw,

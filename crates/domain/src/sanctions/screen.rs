@@ -128,7 +128,11 @@ impl ScreeningIndex {
 
         // Candidates by shared keys, a rare key counting more than a common one.
         let mut votes: HashMap<u32, f32> = HashMap::with_capacity(256);
-        for key in profile.keys() {
+        let mut keys = profile.keys();
+        keys.extend(profile.glued_keys(|key| self.postings.contains_key(key)));
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
             if let Some(posting) = self.postings.get(&key) {
                 let vote = 1.0 / (2.0 + posting.len() as f32).ln();
                 for &name in posting {
