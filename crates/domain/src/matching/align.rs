@@ -81,8 +81,10 @@ const INITIALISM: f32 = 0.7;
 const COMPOUND_TYPO: f32 = 0.86;
 /// A word glued to an abbreviation of the next ("Reempharma").
 const GLUED_ABBREVIATION: f32 = 0.92;
-/// A person's name glued to the initial of another ("Nikitag").
-const GLUED_INITIAL: f32 = 0.8;
+/// A person's name glued to the initial of another ("Nikitag"): above a
+/// typo, which would pair "Nikitag" with "Nikita" alone and leave the
+/// name the initial stands for unpaired.
+const GLUED_INITIAL: f32 = 0.86;
 /// The weakest pairing of a person's words that still lets the other name
 /// leave out middle names: a short name in another romanisation or one
 /// typo, not a guess.
