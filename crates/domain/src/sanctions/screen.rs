@@ -142,7 +142,11 @@ impl ScreeningIndex {
         }
         let mut candidates: Vec<(u32, f32)> = votes.into_iter().collect();
         if candidates.len() > CANDIDATES {
-            candidates.select_nth_unstable_by(CANDIDATES, |a, b| b.1.total_cmp(&a.1));
+            // Ties broken by name, not by the hash map's order, which
+            // changes from one process to the next: the same query gets
+            // the same candidates every time.
+            candidates
+                .select_nth_unstable_by(CANDIDATES, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             candidates.truncate(CANDIDATES);
         }
 
