@@ -156,7 +156,7 @@ impl Profile {
             for token in &name.tokens {
                 let raw = token.raw.as_str();
                 if token.class != TokenClass::Word
-                    || raw.len() < 7
+                    || raw.len() < 8
                     || !raw.is_ascii()
                     || filed(&format!("w:{}", token.text))
                 {
@@ -165,7 +165,7 @@ impl Profile {
                 for cut in 2..=raw.len() - 2 {
                     for part in [&raw[..cut], &raw[cut..]] {
                         let digits = part.bytes().all(|b| b.is_ascii_digit());
-                        if part.len() >= 3 || digits {
+                        if part.len() >= 4 || digits {
                             keys.insert(format!("w:{}", lexicon.canonical(part)));
                         }
                     }

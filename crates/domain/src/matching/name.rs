@@ -46,6 +46,11 @@ pub(crate) struct Token {
     pub raw_key: String,
     pub class: TokenClass,
     pub weight: f32,
+    /// Whether the lexicon knows the word as written.
+    pub known: bool,
+    /// Every written form of its canonical word or legal form, with their
+    /// phonetic keys (see `Lexicon::family`); empty for other words.
+    pub family: &'static [(String, String)],
 }
 
 /// The tokens of a name, unweighted. Persons' names have no legal forms,
@@ -86,6 +91,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                 raw_key: String::new(),
                 class: TokenClass::Legal,
                 weight: 0.0,
+                known: true,
+                family: lexicon.family(canon),
             });
             i += span;
             continue;
@@ -104,6 +111,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                         raw_key: String::new(),
                         class: TokenClass::Legal,
                         weight: 0.0,
+                        known: true,
+                        family: lexicon.family(legal),
                     });
                     i += 1;
                     continue;
@@ -132,6 +141,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
         } else {
             phonetic_key(&raw)
         };
+        let known = lexicon.knows(&raw);
+        let family = lexicon.family(&text);
         tokens.push(Token {
             raw,
             text,
@@ -139,6 +150,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             raw_key,
             class,
             weight: 0.0,
+            known,
+            family,
         });
         i += 1;
     }

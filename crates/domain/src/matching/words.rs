@@ -3,7 +3,6 @@
 //! misspelt legal form.
 
 use super::edit::bounded_osa;
-use super::lexicon::lexicon;
 use super::name::{Token, TokenClass};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +42,7 @@ pub(crate) fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f
             };
             let close = a.raw.len().min(b.raw.len()) >= 2
                 && bounded_osa(a.raw.as_bytes(), b.raw.as_bytes(), 1).is_some()
-                || written_otherwise(other, &legal.text).is_some();
+                || written_otherwise(other, legal.family).is_some();
             return close.then_some((EXACT, How::Exact));
         }
         (false, false) => {}
@@ -91,7 +90,7 @@ pub(crate) fn token_similarity(a: &Token, b: &Token, persons: bool) -> Option<(f
     // lexicon knows: its abbreviation misspelt or romanised otherwise
     // ("Mgtm" / "Management", "Elek" / "Electronics", "Cirp" / "Corp").
     for (x, y) in [(a, b), (b, a)] {
-        if let Some(candidate) = written_otherwise(x, &y.text) {
+        if let Some(candidate) = written_otherwise(x, y.family) {
             if best.is_none_or(|(s, _)| candidate.0 > s) {
                 best = Some(candidate);
             }
@@ -138,40 +137,41 @@ fn sound_typo(a: &Token, b: &Token) -> Option<(f32, How)> {
     (close(&a.key, &b.key) || close(&a.raw_key, &b.raw_key)).then_some((SOUND_TYPO, How::Typo))
 }
 
-/// Whether `word`, a word the lexicon does not know, is one of the written
-/// forms of the canonical word or legal form `canon` spelt otherwise: one
-/// edit from one of them, or sounding like one.
-fn written_otherwise(word: &Token, canon: &str) -> Option<(f32, How)> {
-    let lexicon = lexicon();
-    if word.class == TokenClass::Legal
-        || word.class == TokenClass::Number
-        || word.raw.len() < 3
+/// Whether `word`, a word the lexicon does not know, is one of `family`'s
+/// written forms (another word's canonical word or legal form) spelt
+/// otherwise: one edit from one of them, or sounding like one.
+fn written_otherwise(word: &Token, family: &[(String, String)]) -> Option<(f32, How)> {
+    // Abbreviations and legal forms written otherwise are short words; a
+    // longer misspelling of a known word is the lexicon's `near_miss`.
+    if family.is_empty()
+        || !(3..=8).contains(&word.raw.len())
+        || word.known
+        || matches!(word.class, TokenClass::Legal | TokenClass::Number)
         || word.text != word.raw
-        || word.raw == canon
-        || lexicon.knows(&word.raw)
     {
         return None;
     }
-    let family = lexicon.family(canon);
-    if family.is_empty() {
+    let raw = word.raw.as_bytes();
+    // One edit from a form ("Mgtm" / "Mgmt", "Cirp" / "Corp") when the
+    // word is written like an abbreviation, with one vowel at most (a name
+    // one edit from "Intl", "Intel", is a name); in another romanisation
+    // ("Elek" / "Elec"), the same sound, of two consonants at least
+    // ("Yessi" is no "ASA").
+    let abbreviated = raw.iter().filter(|c| b"aeiouy".contains(c)).count() <= 1;
+    let sounded = word.raw_key.bytes().filter(|&c| c != b'a').count() >= 2;
+    if !abbreviated && !sounded {
         return None;
     }
-    let raw = word.raw.as_bytes();
-    let abbreviated = raw.iter().filter(|c| b"aeiouy".contains(c)).count() <= 1;
     let mut best: Option<(f32, How)> = None;
     for (form, key) in family {
-        let form_bytes = form.as_bytes();
-        if form_bytes.len() < 3 {
-            continue;
-        }
-        // One edit from a form ("Mgtm" / "Mgmt", "Cirp" / "Corp") when the
-        // word is written like an abbreviation, with one vowel at most (a
-        // name one edit from "Intl", "Intel", is a name); in another
-        // romanisation ("Elek" / "Elec"), the same sound, of two consonants
-        // at least ("Yessi" is no "ASA").
-        let sim = if abbreviated && bounded_osa(raw, form_bytes, 1).is_some() {
+        let form = form.as_bytes();
+        let sim = if abbreviated
+            && form.len() >= 3
+            && form.len().abs_diff(raw.len()) <= 1
+            && bounded_osa(raw, form, 1).is_some()
+        {
             VARIANT_TYPO
-        } else if key.bytes().filter(|&c| c != b'a').count() >= 2 && word.raw_key == *key {
+        } else if sounded && word.raw_key == *key {
             VARIANT_SOUND
         } else {
             continue;
