@@ -8,9 +8,10 @@
 //! in one distinctive word score low however much else they share.
 
 use super::edit::bounded_osa;
+use super::lexicon::lexicon;
 use super::name::{Name, NameKind, Token, TokenClass};
 use super::phonetic::phonetic_key;
-use super::words::{token_similarity, How, PHONETIC};
+use super::words::{token_similarity, How};
 
 /// How two names' words were paired: what a person reads as the reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,15 +36,41 @@ pub struct NameComparison {
     pub evidence: Evidence,
 }
 
-/// A pairing of `a.tokens[a0..a1]` with `b.tokens[b0..b1]`.
+/// A pairing of `a.tokens[a0..a1]` with `b.tokens[b0..b1]`, and with one
+/// more token apart from the run when a word is glued from two words that
+/// are not neighbours on the other side (`a2`, `b2`).
 #[derive(Debug, Clone, Copy)]
 struct Link {
     a0: usize,
     a1: usize,
     b0: usize,
     b1: usize,
+    a2: Option<usize>,
+    b2: Option<usize>,
     sim: f32,
     how: How,
+}
+
+impl Link {
+    fn run(a0: usize, a1: usize, b0: usize, b1: usize, sim: f32, how: How) -> Self {
+        Self {
+            a0,
+            a1,
+            b0,
+            b1,
+            a2: None,
+            b2: None,
+            sim,
+            how,
+        }
+    }
+
+    /// How many tokens the link pairs, both sides together.
+    fn size(&self) -> usize {
+        self.a1 - self.a0 + self.b1 - self.b0
+            + usize::from(self.a2.is_some())
+            + usize::from(self.b2.is_some())
+    }
 }
 
 const COMPOUND: f32 = 0.96;
@@ -52,6 +79,16 @@ const COMPOUND: f32 = 0.96;
 /// initialism is a reason to look, never a match by itself.
 const INITIALISM: f32 = 0.7;
 const COMPOUND_TYPO: f32 = 0.86;
+/// A word glued to an abbreviation of the next ("Reempharma").
+const GLUED_ABBREVIATION: f32 = 0.92;
+/// A person's name glued to the initial of another ("Nikitag"): above a
+/// typo, which would pair "Nikitag" with "Nikita" alone and leave the
+/// name the initial stands for unpaired.
+const GLUED_INITIAL: f32 = 0.86;
+/// The weakest pairing of a person's words that still lets the other name
+/// leave out middle names: a short name in another romanisation or one
+/// typo, not a guess.
+const FORGIVING: f32 = 0.84;
 /// The share of its weight a person's middle name keeps when the other
 /// name leaves it out.
 const PERSON_EXTRA: f32 = 0.4;
@@ -71,20 +108,15 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     for (i, ta) in a.tokens.iter().enumerate() {
         for (j, tb) in b.tokens.iter().enumerate() {
             if let Some((sim, how)) = token_similarity(ta, tb, persons) {
-                links.push(Link {
-                    a0: i,
-                    a1: i + 1,
-                    b0: j,
-                    b1: j + 1,
-                    sim,
-                    how,
-                });
+                links.push(Link::run(i, i + 1, j, j + 1, sim, how));
             }
         }
     }
     compounds(&a.tokens, &b.tokens, false, &mut links);
     compounds(&b.tokens, &a.tokens, true, &mut links);
     resegmented(&a.tokens, &b.tokens, &mut links);
+    glued(&a.tokens, &b.tokens, persons, false, &mut links);
+    glued(&b.tokens, &a.tokens, persons, true, &mut links);
     if !persons {
         initialisms(&a.tokens, &b.tokens, false, &mut links);
         initialisms(&b.tokens, &a.tokens, true, &mut links);
@@ -107,11 +139,7 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
         How::Exact if a.tokens[l.a0].class == TokenClass::Particle => 0.5,
         _ => l.sim,
     };
-    links.sort_by(|x, y| {
-        rank(y)
-            .total_cmp(&rank(x))
-            .then((y.a1 - y.a0 + y.b1 - y.b0).cmp(&(x.a1 - x.a0 + x.b1 - x.b0)))
-    });
+    links.sort_by(|x, y| rank(y).total_cmp(&rank(x)).then(y.size().cmp(&x.size())));
 
     let (mut used_a_buf, mut used_b_buf) = ([false; 64], [false; 64]);
     let mut used_a_vec;
@@ -131,16 +159,26 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
     let (mut covered, mut weight) = (0.0f32, 0.0f32);
     let mut evidence = Evidence::default();
     let mut weakest = 1.0f32;
+    let taken = |used: &[bool], from: usize, to: usize, apart: Option<usize>| {
+        used[from..to].iter().any(|&u| u) || apart.is_some_and(|i| used[i])
+    };
+    let weigh = |tokens: &[Token], from: usize, to: usize, apart: Option<usize>| -> f32 {
+        tokens[from..to].iter().map(|t| t.weight).sum::<f32>()
+            + apart.map_or(0.0, |i| tokens[i].weight)
+    };
     for link in &links {
-        if used_a[link.a0..link.a1].iter().any(|&u| u)
-            || used_b[link.b0..link.b1].iter().any(|&u| u)
-        {
+        if taken(used_a, link.a0, link.a1, link.a2) || taken(used_b, link.b0, link.b1, link.b2) {
             continue;
         }
         used_a[link.a0..link.a1].iter_mut().for_each(|u| *u = true);
         used_b[link.b0..link.b1].iter_mut().for_each(|u| *u = true);
-        let wa: f32 = a.tokens[link.a0..link.a1].iter().map(|t| t.weight).sum();
-        let wb: f32 = b.tokens[link.b0..link.b1].iter().map(|t| t.weight).sum();
+        for (used, apart) in [(&mut *used_a, link.a2), (&mut *used_b, link.b2)] {
+            if let Some(i) = apart {
+                used[i] = true;
+            }
+        }
+        let wa = weigh(&a.tokens, link.a0, link.a1, link.a2);
+        let wb = weigh(&b.tokens, link.b0, link.b1, link.b2);
         // A misspelt word is unknown to the statistics and so looks rare:
         // a pair weighs what its lighter side weighs.
         let w = 2.0 * wa.min(wb);
@@ -183,7 +221,7 @@ pub fn compare_names(a: &Name, b: &Name) -> NameComparison {
             .count()
     };
     let forgiving = persons
-        && weakest >= PHONETIC
+        && weakest >= FORGIVING
         && paired_words(&a.tokens, used_a).min(paired_words(&b.tokens, used_b)) >= 2;
     if forgiving {
         if distinct_b == 0.0 && a.significant() > b.significant() {
@@ -356,14 +394,7 @@ fn resegmented(a: &[Token], b: &[Token], links: &mut Vec<Link>) {
                         continue;
                     }
                     if joined(a, a0, a1) == joined(b, b0, b1) {
-                        links.push(Link {
-                            a0,
-                            a1,
-                            b0,
-                            b1,
-                            sim: COMPOUND,
-                            how: How::Compound,
-                        });
+                        links.push(Link::run(a0, a1, b0, b1, COMPOUND, How::Compound));
                     }
                 }
             }
@@ -422,22 +453,78 @@ fn run_end(letters: &[u8], y: &[Token], j: usize) -> Option<usize> {
 
 fn oriented(x0: usize, x1: usize, y0: usize, y1: usize, sim: f32, how: How, swapped: bool) -> Link {
     if swapped {
-        Link {
-            a0: y0,
-            a1: y1,
-            b0: x0,
-            b1: x1,
-            sim,
-            how,
-        }
+        Link::run(y0, y1, x0, x1, sim, how)
     } else {
-        Link {
-            a0: x0,
-            a1: x1,
-            b0: y0,
-            b1: y1,
-            sim,
-            how,
+        Link::run(x0, x1, y0, y1, sim, how)
+    }
+}
+
+/// Whether a token can be one part of a word glued from two.
+fn gluable(t: &Token) -> bool {
+    matches!(
+        t.class,
+        TokenClass::Word | TokenClass::Number | TokenClass::Generic
+    ) && t.raw.len() >= 2
+}
+
+/// A word on one side glued from two words of the other that are not
+/// neighbours in that order ("Shippingellissa" / "Ellissa Shipping",
+/// "Iraniandevelopment Titanium" / "Iranian Titanium Development"), or
+/// whose second part is written otherwise: abbreviated ("Reempharma" /
+/// "Reem Pharmaceutical"), misspelt ("Groupinvestmenc" / "Group
+/// Investments"), or for a person a name's initial ("Nikitag" / "Nikita
+/// Gennadievitch"). Neighbours in order are `compounds`' case.
+fn glued(x: &[Token], y: &[Token], persons: bool, swapped: bool, links: &mut Vec<Link>) {
+    if y.len() < 2 {
+        return;
+    }
+    let lexicon = lexicon();
+    for (i, t) in x.iter().enumerate() {
+        if t.raw.len() < 5 || !matches!(t.class, TokenClass::Word | TokenClass::Number) {
+            continue;
+        }
+        for (j, u) in y.iter().enumerate() {
+            if !gluable(u) || t.raw.len() <= u.raw.len() || !t.raw.starts_with(u.raw.as_str()) {
+                continue;
+            }
+            let rest = &t.raw[u.raw.len()..];
+            for (k, v) in y.iter().enumerate() {
+                if k == j || k == j + 1 && rest == v.raw {
+                    continue;
+                }
+                let sim = if !gluable(v) {
+                    continue;
+                } else if rest == v.raw {
+                    COMPOUND
+                } else if rest.len() >= 2 && lexicon.canonical(rest) == v.text {
+                    GLUED_ABBREVIATION
+                } else if rest.len() >= 6
+                    && (bounded_osa(rest.as_bytes(), v.raw.as_bytes(), 1).is_some()
+                        || bounded_osa(rest.as_bytes(), v.text.as_bytes(), 1).is_some())
+                {
+                    COMPOUND_TYPO
+                } else if persons && rest.len() == 1 && v.raw.len() > 1 && v.raw.starts_with(rest) {
+                    GLUED_INITIAL
+                } else {
+                    continue;
+                };
+                let (x_side, y_side) = ((i, i + 1, None), (j, j + 1, Some(k)));
+                let ((a0, a1, a2), (b0, b1, b2)) = if swapped {
+                    (y_side, x_side)
+                } else {
+                    (x_side, y_side)
+                };
+                links.push(Link {
+                    a0,
+                    a1,
+                    b0,
+                    b1,
+                    a2,
+                    b2,
+                    sim,
+                    how: How::Compound,
+                });
+            }
         }
     }
 }

@@ -142,6 +142,38 @@ impl Profile {
         keys.extend(registrations.iter().map(|r| format!("reg:{r}")));
         keys.into_iter().collect()
     }
+
+    /// Keys to look up besides [`Profile::keys`] for a long word that is
+    /// no key of any name filed (`filed` says which keys are): the word
+    /// keys of its two parts at every cut, as a word glued from two that
+    /// are not neighbours in that order ("Shippingellissa" / "Ellissa
+    /// Shipping") shares no key with the name it spells. Looked up, never
+    /// filed, so the index does not grow.
+    pub fn glued_keys(&self, filed: impl Fn(&str) -> bool) -> Vec<String> {
+        let lexicon = lexicon();
+        let mut keys = BTreeSet::new();
+        for name in self.names() {
+            for token in &name.tokens {
+                let raw = token.raw.as_str();
+                if token.class != TokenClass::Word
+                    || raw.len() < 8
+                    || !raw.is_ascii()
+                    || filed(&format!("w:{}", token.text))
+                {
+                    continue;
+                }
+                for cut in 2..=raw.len() - 2 {
+                    for part in [&raw[..cut], &raw[cut..]] {
+                        let digits = part.bytes().all(|b| b.is_ascii_digit());
+                        if part.len() >= 4 || digits {
+                            keys.insert(format!("w:{}", lexicon.canonical(part)));
+                        }
+                    }
+                }
+            }
+        }
+        keys.into_iter().collect()
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +197,25 @@ mod tests {
         assert!(share("Cubatabaco", "Cubatabcao", org));
         assert!(share("Islamic Revolutionary Guard Corps", "I.R.G.C.", org));
         assert!(share("Muhammad Yusuf", "Mohammad Yousef", NameKind::Person));
+    }
+
+    #[test]
+    fn a_long_word_no_name_is_filed_under_is_looked_up_by_its_parts() {
+        let org = NameKind::Organisation;
+        let filed: BTreeSet<String> = name_keys("Marvona Shipping", org).into_iter().collect();
+        let query = Profile::new(
+            &PartyFacts {
+                kind: Some(org),
+                names: vec!["SHIPPINGMARVONA".into()],
+                ..PartyFacts::default()
+            },
+            &TokenStats::default(),
+        );
+        assert!(!query.keys().iter().any(|k| filed.contains(k)));
+        let glued = query.glued_keys(|k| filed.contains(k));
+        assert!(glued.iter().any(|k| k == "w:marvona"), "{glued:?}");
+        // A word filed as it is written is not cut up.
+        assert!(query.glued_keys(|_| true).is_empty());
     }
 
     #[test]

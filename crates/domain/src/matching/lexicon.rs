@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::edit::bounded_osa;
+use super::phonetic::phonetic_key;
 
 /// Legal forms as folded token sequences (see `fold`), each with its
 /// family's canonical token. Multi-word forms are matched longest first, so
@@ -182,6 +183,11 @@ pub(crate) struct Lexicon {
     /// Long one-word legal forms and business words, and each of them with
     /// one letter deleted: finds the known word a misspelt one stands for.
     near: HashMap<String, Vec<Known>>,
+    /// Every written form of each canonical word and legal form (a legal
+    /// form's words joined, as a token's `raw` joins them), with its
+    /// phonetic key: what a word written in yet another way is compared
+    /// with.
+    families: HashMap<&'static str, Vec<(String, String)>>,
 }
 
 /// A known word a misspelling may stand for.
@@ -242,10 +248,27 @@ pub(crate) fn lexicon() -> &'static Lexicon {
                 near.entry(variant).or_default().push(k);
             }
         }
+        let mut families: HashMap<&'static str, Vec<(String, String)>> = HashMap::new();
+        let forms = LEGAL_FORMS
+            .iter()
+            .map(|(phrase, canon)| (phrase.replace(' ', ""), *canon))
+            .chain(
+                canonical
+                    .iter()
+                    .map(|(word, canon)| ((*word).to_owned(), *canon)),
+            );
+        for (form, canon) in forms {
+            let family = families.entry(canon).or_default();
+            if !family.iter().any(|(f, _)| *f == form) {
+                let key = phonetic_key(&form);
+                family.push((form, key));
+            }
+        }
         Lexicon {
             legal,
             canonical,
             near,
+            families,
         }
     })
 }
@@ -272,6 +295,22 @@ impl Lexicon {
 }
 
 impl Lexicon {
+    /// Every written form of the canonical word or legal form `canon`, each
+    /// with its phonetic key; empty for a word the lexicon does not know.
+    pub(crate) fn family(&self, canon: &str) -> &[(String, String)] {
+        self.families.get(canon).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the lexicon knows `word` as written: a canonical word, an
+    /// abbreviation or translation of one, or a one-word legal form.
+    pub(crate) fn knows(&self, word: &str) -> bool {
+        self.canonical.contains_key(word)
+            || self
+                .legal
+                .get(word)
+                .is_some_and(|phrases| phrases.iter().any(|(words, _)| words.len() == 1))
+    }
+
     /// The known legal form or business word that `word` misspells by one
     /// letter (missing, extra, wrong or swapped), if any.
     pub(crate) fn near_miss(&self, word: &str) -> Option<Known> {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fold::fold_words;
-use super::lexicon::{is_generic, is_particle, lexicon, unglue};
+use super::lexicon::{is_generic, is_particle, lexicon, unglue, Known};
 use super::phonetic::phonetic_key;
 use super::stats::TokenStats;
 
@@ -46,6 +46,11 @@ pub(crate) struct Token {
     pub raw_key: String,
     pub class: TokenClass,
     pub weight: f32,
+    /// Whether the lexicon knows the word as written.
+    pub known: bool,
+    /// Every written form of its canonical word or legal form, with their
+    /// phonetic keys (see `Lexicon::family`); empty for other words.
+    pub family: &'static [(String, String)],
 }
 
 /// The tokens of a name, unweighted. Persons' names have no legal forms,
@@ -63,10 +68,22 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             None => words.push(word),
         }
     }
+    // Each word's known spelling when it misspells a legal form or a
+    // business word; legal forms of several words are found on the words
+    // as they would be spelt right ("Limited Liability Compnay").
+    let near: Vec<Option<Known>> = words
+        .iter()
+        .map(|w| (!lexicon.knows(w)).then(|| lexicon.near_miss(w)).flatten())
+        .collect();
+    let spelt: Vec<String> = words
+        .iter()
+        .zip(&near)
+        .map(|(w, known)| known.map_or_else(|| w.clone(), |k| k.word.to_owned()))
+        .collect();
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
-        if let Some((span, canon)) = lexicon.legal_form_at(&words[i..]).filter(|_| !person) {
+        if let Some((span, canon)) = lexicon.legal_form_at(&spelt[i..]).filter(|_| !person) {
             tokens.push(Token {
                 raw: words[i..i + span].concat(),
                 text: canon.to_owned(),
@@ -74,6 +91,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                 raw_key: String::new(),
                 class: TokenClass::Legal,
                 weight: 0.0,
+                known: true,
+                family: lexicon.family(canon),
             });
             i += span;
             continue;
@@ -83,7 +102,7 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
         if text == raw && !is_particle(&raw) && !is_generic(&raw) {
             // "Compnay", "Limted", "Tradnig": a misspelt legal form or
             // business word is that word, not a rare one.
-            if let Some(known) = lexicon.near_miss(&raw) {
+            if let Some(known) = near[i] {
                 if let Some(legal) = known.legal.filter(|_| !person) {
                     tokens.push(Token {
                         raw,
@@ -92,6 +111,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
                         raw_key: String::new(),
                         class: TokenClass::Legal,
                         weight: 0.0,
+                        known: true,
+                        family: lexicon.family(legal),
                     });
                     i += 1;
                     continue;
@@ -120,6 +141,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
         } else {
             phonetic_key(&raw)
         };
+        let known = lexicon.knows(&raw);
+        let family = lexicon.family(&text);
         tokens.push(Token {
             raw,
             text,
@@ -127,6 +150,8 @@ pub(crate) fn tokenise(text: &str, kind: NameKind) -> Vec<Token> {
             raw_key,
             class,
             weight: 0.0,
+            known,
+            family,
         });
         i += 1;
     }

@@ -369,3 +369,81 @@ fn a_space_lost_or_moved_next_to_initials_or_a_capital_is_the_same_name() {
     let m = score(&person("ALI, HalimaAdan"), &person("ALI, Halima Adan"));
     assert!(m.is_match(), "{}", m.score);
 }
+
+#[test]
+fn abbreviations_and_legal_forms_written_yet_otherwise_match() {
+    // An abbreviation misspelt or romanised otherwise than the lexicon
+    // writes it, and a legal form misspelt inside a phrase of several
+    // words, or in another romanisation.
+    for (a, b) in [
+        ("Zhenlong Management Co", "Zhenlong Mgtm Co"),
+        ("Taesong Electronics", "Taesong Elek"),
+        ("Heungjin Shipping Co Ltd", "Heungjin Schpg Co Ltd"),
+        ("Heungjin Industries", "Heungjin Ins"),
+        ("Volga Trans Corporation", "Volga Trans Cirp"),
+        ("Volga Trans OJSC", "Volga Trans Odzhsc"),
+        ("Volga Trans OOO", "Volga Trans Limited Liability Compnay"),
+    ] {
+        let m = score(&org(a), &org(b));
+        assert!(m.is_match(), "{a} / {b}: {m:?}");
+    }
+    // A name one edit from an abbreviation is still a name: it is not
+    // spelt like one (two vowels).
+    let m = score(&org("Intel Trans Corp"), &org("International Trans Corp"));
+    assert!(!m.is_match(), "{m:?}");
+}
+
+#[test]
+fn a_word_glued_from_two_that_are_not_neighbours_matches() {
+    for (a, b) in [
+        ("Marvona Shipping", "SHIPPINGMARVONA"),
+        ("Iranian Kavir Development", "IRANIANDEVELOPMENT KAVIR"),
+        ("Dalsan Pharmaceutical", "DALSANPHARMA"),
+        ("Vestra 77 OOD", "77VESTRA OOD"),
+        (
+            "Sunrise Group Investments Corp",
+            "SUNRISE GROUPINVESTMENC CORP",
+        ),
+    ] {
+        let m = score(&org(a), &org(b));
+        assert!(m.is_match(), "{a} / {b}: {m:?}");
+        assert!(kinds(&m).contains(&&SignalKind::NameCompound), "{m:?}");
+    }
+    let m = score(
+        &person("PETRENKO, Oleg Vasilievich"),
+        &person("PETRENKO, OlegV."),
+    );
+    assert!(m.is_match(), "{m:?}");
+    // Glued from one word of the other name and one of its own, it is not.
+    let m = score(&org("Marvona Shipping"), &org("SHIPPINGKASTORIA"));
+    assert!(!m.is_match(), "{m:?}");
+}
+
+#[test]
+fn a_romanisation_with_a_typo_besides_matches() {
+    for (a, b) in [
+        ("RUSTAMOV, Timur", "ROUSTMAOV, Timur"),
+        ("KRYEZIU, Besnik", "RKIEZIU, Besnik"),
+        ("KARAMANLI, Ozan", "KRAMANLY, Ozan"),
+    ] {
+        let m = score(&person(a), &person(b));
+        assert!(m.is_match(), "{a} / {b}: {m:?}");
+    }
+    // A consonant changed besides is another name.
+    let m = score(&person("MORADI, Reza"), &person("MURATI, Reza"));
+    assert!(!m.is_match(), "{m:?}");
+}
+
+#[test]
+fn a_middle_name_left_out_is_forgiven_beside_a_short_name_romanised_otherwise() {
+    for (a, b) in [
+        ("DONOVAN, Paul Anthony", "DONOVAN, Paoul"),
+        ("NESTEROV, Igor Vladimirovich", "NESTEROV, Ygor"),
+    ] {
+        let m = score(&person(a), &person(b));
+        assert!(m.is_match(), "{a} / {b}: {m:?}");
+    }
+    // Not when the given name found is another one.
+    let m = score(&person("DONOVAN, Paul Anthony"), &person("DONOVAN, Peter"));
+    assert!(!m.is_match(), "{m:?}");
+}

@@ -128,7 +128,11 @@ impl ScreeningIndex {
 
         // Candidates by shared keys, a rare key counting more than a common one.
         let mut votes: HashMap<u32, f32> = HashMap::with_capacity(256);
-        for key in profile.keys() {
+        let mut keys = profile.keys();
+        keys.extend(profile.glued_keys(|key| self.postings.contains_key(key)));
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
             if let Some(posting) = self.postings.get(&key) {
                 let vote = 1.0 / (2.0 + posting.len() as f32).ln();
                 for &name in posting {
@@ -138,7 +142,11 @@ impl ScreeningIndex {
         }
         let mut candidates: Vec<(u32, f32)> = votes.into_iter().collect();
         if candidates.len() > CANDIDATES {
-            candidates.select_nth_unstable_by(CANDIDATES, |a, b| b.1.total_cmp(&a.1));
+            // Ties broken by name, not by the hash map's order, which
+            // changes from one process to the next: the same query gets
+            // the same candidates every time.
+            candidates
+                .select_nth_unstable_by(CANDIDATES, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             candidates.truncate(CANDIDATES);
         }
 
