@@ -5,8 +5,14 @@
 //!
 //! Usage: screen-throughput [--names N] [--threads T] [--list DIR] [--seed S]
 //! Target: 1,000,000 names in ≤ 60 s on 2 cores.
+//!
+//! It also prints the heap the parsed list and its index hold, and the
+//! peak while indexing (counted by its own allocator): the server holds
+//! that index for its whole life.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::fs::File;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use interdict_domain::matching::{NameKind, PartyFacts};
@@ -230,8 +236,10 @@ fn main() -> anyhow::Result<()> {
 
     let open = |f: &str| File::open(format!("{dir}/{f}"));
     let started = Instant::now();
+    let before = Heap::live();
     let list = parse_sdn(open("sdn.csv")?, open("alt.csv")?, open("add.csv")?)?;
     let parsed = started.elapsed().as_secs_f64();
+    let list_bytes = Heap::live() - before;
     let listed: Vec<(String, bool)> = list
         .entries
         .iter()
@@ -240,11 +248,20 @@ fn main() -> anyhow::Result<()> {
                 .map(move |(n, _)| (n.to_owned(), e.kind == EntryKind::Individual))
         })
         .collect();
+    let before_index = Heap::live();
+    Heap::reset_peak();
     let index = ScreeningIndex::new(list);
     let built = started.elapsed().as_secs_f64() - parsed;
     println!(
         "list: {} names, parsed in {parsed:.2} s, indexed in {built:.2} s",
         listed.len()
+    );
+    let mib = |bytes: usize| bytes as f64 / (1 << 20) as f64;
+    println!(
+        "heap: the parsed list {:.1} MiB; the index (list included) {:.1} MiB; peak while indexing {:.1} MiB above the list",
+        mib(list_bytes),
+        mib(list_bytes + Heap::live() - before_index),
+        mib(Heap::peak() - before_index),
     );
 
     let mut rng = StdRng::seed_from_u64(seed);
@@ -331,3 +348,57 @@ fn load_average() -> String {
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "?".into())
 }
+
+/// The system allocator, counting the bytes live and their peak.
+struct Heap;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+impl Heap {
+    fn live() -> usize {
+        LIVE.load(Ordering::Relaxed)
+    }
+
+    fn peak() -> usize {
+        PEAK.load(Ordering::Relaxed)
+    }
+
+    fn reset_peak() {
+        PEAK.store(Self::live(), Ordering::Relaxed);
+    }
+
+    fn grew(by: usize) {
+        let live = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+        PEAK.fetch_max(live, Ordering::Relaxed);
+    }
+}
+
+unsafe impl GlobalAlloc for Heap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        Self::grew(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        Self::grew(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size >= layout.size() {
+            Self::grew(new_size - layout.size());
+        } else {
+            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static HEAP: Heap = Heap;

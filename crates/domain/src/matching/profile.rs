@@ -109,6 +109,11 @@ impl Profile {
     pub fn names(&self) -> impl Iterator<Item = &Name> {
         self.names.iter().map(|(_, name)| name)
     }
+
+    /// The `i`th prepared name (in the order of `names`) with its text.
+    pub(crate) fn name_at(&self, i: usize) -> Option<(&str, &Name)> {
+        self.names.get(i).map(|(text, name)| (text.as_str(), name))
+    }
 }
 
 /// The facts of a recorded party.
