@@ -142,7 +142,7 @@ impl ScreeningIndex {
         // Candidates by shared keys, a rare key counting more than a common one.
         let mut votes: HashMap<u32, f32> = HashMap::with_capacity(256);
         let mut keys = profile.keys();
-        keys.extend(profile.glued_keys(|key| self.postings.contains_key(key)));
+        keys.extend(profile.glued_keys(|key| self.postings.get(key).is_some()));
         keys.sort_unstable();
         keys.dedup();
         for key in keys {
