@@ -12,7 +12,7 @@ use interdict_domain::policy::Visibility;
 use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self, Finding};
 use interdict_domain::shipment::ShipmentInput;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::profile::Profiler;
@@ -31,17 +31,11 @@ pub fn current(
     refresh: &mut Refresh,
     shipments: &[Uuid],
 ) -> Result<Vec<Vec<Finding>>> {
-    let wanted: HashSet<Uuid> = shipments.iter().copied().collect();
-    let mut found = refresh.settle_telling(conn, &wanted)?;
-    let unknown = shipments
-        .iter()
-        .filter(|id| !found.contains_key(id))
-        .copied();
-    let read = kept(conn, unknown.collect::<Vec<_>>().into_iter())?;
-    found.extend(read);
+    refresh.settle(conn)?;
+    let mut kept = kept(conn, shipments.iter().copied())?;
     Ok(shipments
         .iter()
-        .map(|id| found.remove(id).unwrap_or_default())
+        .map(|id| kept.remove(id).unwrap_or_default())
         .collect())
 }
 

@@ -26,9 +26,9 @@
 //! (see `kept`).
 
 use diesel::prelude::*;
-use interdict_domain::risk::{self, Finding};
+use interdict_domain::risk;
 use interdict_domain::shipment::PartyRole;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::profile::Profiler;
@@ -108,16 +108,6 @@ impl Refresh {
     /// Recomputes and keeps the findings of every shipment waiting, now,
     /// so that kept findings are current again.
     pub fn settle(&mut self, conn: &mut DbConnection) -> Result<()> {
-        self.settle_telling(conn, &HashSet::new()).map(|_| ())
-    }
-
-    /// [`Refresh::settle`], returning what was found on those of `wanted`
-    /// it recomputed, so the caller need not read them back.
-    pub(crate) fn settle_telling(
-        &mut self,
-        conn: &mut DbConnection,
-        wanted: &HashSet<Uuid>,
-    ) -> Result<HashMap<Uuid, Vec<Finding>>> {
         let Refresh {
             mut shipments,
             around,
@@ -147,7 +137,7 @@ impl Refresh {
                     .filter(|first| earliest.is_none_or(|written| *first > written)),
             );
         }
-        compute(conn, shipments.into_iter().map(DbUuid).collect(), wanted)
+        compute(conn, shipments.into_iter().map(DbUuid).collect())
     }
 }
 
@@ -164,12 +154,7 @@ pub fn settled<T>(
     Ok(done)
 }
 
-fn compute(
-    conn: &mut DbConnection,
-    ids: Vec<DbUuid>,
-    wanted: &HashSet<Uuid>,
-) -> Result<HashMap<Uuid, Vec<Finding>>> {
-    let mut told = HashMap::new();
+fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
     let mut profiler = Profiler::default();
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<(DbUuid, String)> = records::table
@@ -181,22 +166,18 @@ fn compute(
         let profiles = profiler.profiles(conn, &bodies)?;
         let mut kept = Vec::with_capacity(rows.len());
         for ((id, _), profile) in rows.iter().zip(&profiles) {
-            let found = risk::findings(profile);
-            let findings = serde_json::to_string(&found)
+            let findings = serde_json::to_string(&risk::findings(profile))
                 .map_err(|e| Error::Other(format!("cannot keep findings: {e}")))?;
             kept.push((
                 risk_findings::record_id.eq(*id),
                 risk_findings::findings.eq(findings),
             ));
-            if wanted.contains(&id.0) {
-                told.insert(id.0, found);
-            }
         }
         diesel::delete(risk_findings::table.filter(risk_findings::record_id.eq_any(chunk)))
             .execute(conn)?;
         crate::bulk_insert::insert_rows!(conn, risk_findings::table, kept);
     }
-    Ok(told)
+    Ok(())
 }
 
 /// The consignors `shipments` name, as indexed.
