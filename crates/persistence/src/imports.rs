@@ -143,8 +143,9 @@ pub fn accepting(
         .filter(imports::state.eq("accepting"))
         .filter(imports::heartbeat_at.is_not_null())
         .order(imports::created_at.desc())
+        .limit(1)
         .select(ImportRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
