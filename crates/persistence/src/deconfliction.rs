@@ -117,6 +117,9 @@ pub fn detect_many(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    // Records some notice named already: a shipment naming one is a hit
+    // before this write, so its findings cannot change.
+    let mut noticed_before = HashSet::new();
     for chunk in records.chunks(crate::CHUNK) {
         let existing: Vec<(DbUuid, DbUuid, DbUuid, String, String)> = deconfliction_notices::table
             .filter(deconfliction_notices::record_id.eq_any(chunk))
@@ -129,6 +132,7 @@ pub fn detect_many(
             ))
             .load(conn)?;
         for notice in existing {
+            noticed_before.insert(notice.1);
             notices.remove(&notice);
         }
     }
@@ -154,7 +158,13 @@ pub fn detect_many(
     crate::bulk_insert::insert_rows!(conn, deconfliction_notices::table, rows);
     // A notice on a shipment, or on a record a shipment names, is a hit
     // for that shipment's risk.
-    let named: Vec<Uuid> = notices.iter().map(|n| n.1 .0).collect();
+    let named: Vec<Uuid> = notices
+        .iter()
+        .filter(|n| !noticed_before.contains(&n.1))
+        .map(|n| n.1 .0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut shipments = risk::referring(conn, &named)?;
     shipments.extend(named);
     refresh.shipments(&shipments);

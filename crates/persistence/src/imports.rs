@@ -34,9 +34,18 @@ pub struct ImportRow {
     pub settled: i64,
     /// When acceptance ended.
     pub accepted_at: Option<NaiveDateTime>,
+    /// While a command-line import is accepting, when acceptance started
+    /// or last stored a batch: one silent for long was stopped, and is
+    /// taken over by running the same file again ([`take_over_stopped`]).
+    /// `None` for uploads.
+    pub heartbeat_at: Option<NaiveDateTime>,
+    /// A digest of the lines of the file read by the batches stored so
+    /// far (command-line imports), which a run taking it over checks.
+    pub read_digest: Option<String>,
 }
 
 impl ImportRow {
+    /// An upload's import, starting.
     pub fn start(agency: Uuid, user: Uuid, file_name: &str) -> Self {
         Self {
             id: DbUuid(Uuid::now_v7()),
@@ -54,7 +63,17 @@ impl ImportRow {
             accepted: 0,
             settled: 0,
             accepted_at: None,
+            heartbeat_at: None,
+            read_digest: None,
         }
+    }
+
+    /// A command-line import, starting: one that a run of the same file
+    /// can take over if it is stopped.
+    pub fn start_file(agency: Uuid, user: Uuid, file_name: &str) -> Self {
+        let mut row = Self::start(agency, user, file_name);
+        row.heartbeat_at = Some(row.created_at);
+        row
     }
 }
 
@@ -109,6 +128,45 @@ pub fn add_counts(conn: &mut DbConnection, id: Uuid, counts: Counts) -> Result<(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The latest command-line import of `agency` from a file named
+/// `file_name` still accepting, if any: running or stopped.
+pub fn accepting(
+    conn: &mut DbConnection,
+    agency: Uuid,
+    file_name: &str,
+) -> Result<Option<ImportRow>> {
+    Ok(imports::table
+        .filter(imports::agency_id.eq(DbUuid(agency)))
+        .filter(imports::file_name.eq(file_name))
+        .filter(imports::state.eq("accepting"))
+        .filter(imports::heartbeat_at.is_not_null())
+        .order(imports::created_at.desc())
+        .limit(1)
+        .select(ImportRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Takes over the acceptance of `import` if it has stored nothing since
+/// `stale_before` (its process was stopped), so that running the same file
+/// again continues it: true if taken. Of two taking it over at once,
+/// one is.
+pub fn take_over_stopped(
+    conn: &mut DbConnection,
+    import: Uuid,
+    stale_before: NaiveDateTime,
+) -> Result<bool> {
+    let taken = diesel::update(
+        imports::table
+            .find(DbUuid(import))
+            .filter(imports::state.eq("accepting"))
+            .filter(imports::heartbeat_at.lt(stale_before)),
+    )
+    .set(imports::heartbeat_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(taken > 0)
 }
 
 /// Ends acceptance: the import is `settling` (its lines wait for the
@@ -192,7 +250,8 @@ pub fn accept_lines(
 /// A batch of acceptance in one transaction: the lines (see
 /// [`accept_lines`]), the rejections, and the import's counts, `counts`
 /// completed with how many lines were stored and how many had been
-/// accepted before.
+/// accepted before. A command-line import also records that it is alive
+/// and `digest`, that of the lines of the file read so far.
 pub fn store_accepted(
     conn: &mut DbConnection,
     import: Uuid,
@@ -200,12 +259,25 @@ pub fn store_accepted(
     lines: &[AcceptedLine],
     rejections: &[Rejection],
     mut counts: Counts,
+    digest: Option<&str>,
 ) -> Result<Counts> {
     conn.transaction(|conn| {
         counts.accepted = accept_lines(conn, import, owner, lines)?;
         counts.duplicates = lines.len() as i64 - counts.accepted;
         insert_rejections(conn, import, rejections)?;
         add_counts(conn, import, counts)?;
+        if let Some(digest) = digest {
+            diesel::update(
+                imports::table
+                    .find(DbUuid(import))
+                    .filter(imports::heartbeat_at.is_not_null()),
+            )
+            .set((
+                imports::heartbeat_at.eq(Some(now())),
+                imports::read_digest.eq(Some(digest)),
+            ))
+            .execute(conn)?;
+        }
         Ok(counts)
     })
 }

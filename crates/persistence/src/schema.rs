@@ -289,6 +289,8 @@ diesel::table! {
         accepted -> BigInt,
         settled -> BigInt,
         accepted_at -> Nullable<Timestamp>,
+        heartbeat_at -> Nullable<Timestamp>,
+        read_digest -> Nullable<Text>,
     }
 }
 

@@ -241,7 +241,15 @@ async fn import(config: Config, args: ImportArgs) -> Result<u8, Failure> {
         &ctx,
         &file_name,
         Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
-        |id| bar.println(format!("import {id}: {shown}")),
+        |id, resumed| {
+            if resumed > 0 {
+                bar.println(format!(
+                    "import {id}: {shown}, continued after the {resumed} rows its stopped run read"
+                ))
+            } else {
+                bar.println(format!("import {id}: {shown}"))
+            }
+        },
         |p| {
             bar.set_position(p.bytes_read);
             let rate = p.totals.rows_read as f64 / started.elapsed().as_secs_f64().max(1e-3);

@@ -786,6 +786,99 @@ fn goods_columns_settle_into_shipments_weighed_and_owed_as_through_the_api(backe
     }
 }
 
+/// Every shipment's kept findings against what the rules make of it now,
+/// its profile gathered afresh: a refresh left out would leave some stale.
+fn assert_kept_findings_current(app: &TestApp) {
+    use diesel::prelude::*;
+    use interdict_persistence::schema::{records, risk_findings};
+    use interdict_persistence::DbUuid;
+    let mut conn = app.database.connect();
+    let shipments: Vec<(DbUuid, String)> = records::table
+        .filter(records::kind.eq("shipment"))
+        .select((records::id, records::body))
+        .load(&mut conn)
+        .unwrap();
+    let kept: std::collections::HashMap<DbUuid, String> = risk_findings::table
+        .select((risk_findings::record_id, risk_findings::findings))
+        .load::<(DbUuid, String)>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    let bodies: Vec<(Uuid, &str)> = shipments.iter().map(|(id, b)| (id.0, b.as_str())).collect();
+    let profiles = interdict_persistence::risk::Profiler::default()
+        .profiles(&mut conn, &bodies)
+        .unwrap();
+    for ((id, _), profile) in bodies.iter().zip(&profiles) {
+        let now = interdict_domain::risk::findings(profile);
+        let stored: Vec<interdict_domain::risk::Finding> =
+            serde_json::from_str(kept.get(&DbUuid(*id)).expect("kept findings")).unwrap();
+        assert_eq!(stored, now, "shipment {id}: kept findings are stale");
+    }
+}
+
+/// A second import changes what the rules find on some of the first
+/// one's shipments, and the batch refreshes exactly what it must: a line
+/// dated earlier in the month adds to the monthly totals of the later
+/// shipments of the same chemical to the same consignee, the consignor's
+/// first shipment stays the one first seen, and every shipment's kept
+/// findings are what its profile gives now.
+fn a_later_import_keeps_the_earlier_shipments_findings_current(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let texas = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    app.create_user(texas, "ana", "investigator");
+    let ana = app.token("ana", PASSWORD);
+    let goods = |lines: &[String]| {
+        let mut body = String::from(GOODS_HEADER);
+        for line in lines {
+            body.push('\n');
+            body.push_str(line);
+        }
+        body.push('\n');
+        body.into_bytes()
+    };
+    // 0.4 × the 1,023 kg import threshold of acetic anhydride each.
+    let aa = |tracking: &str, day: &str| {
+        format!("{tracking},Hebei Chem,CN,Gulf Coast Solvents,US,CNSZX,US-TX,2026-01-{day},108-24-7,409.2,kg,,,,,,,,,,")
+    };
+    let plain = |tracking: &str, day: &str| {
+        format!("{tracking},Hebei Chem,CN,Gulf Coast Solvents,US,CNSZX,US-TX,2026-01-{day},,,,,,,,,,,,,")
+    };
+    let (_, report) = import(
+        &app,
+        &ana,
+        &goods(&[
+            aa("KEPT-AA-1", "03"),
+            aa("KEPT-AA-2", "17"),
+            plain("KEPT-PLAIN-1", "20"),
+        ]),
+    );
+    assert_eq!(report["imported"], 3, "{report}");
+    let rules = |tracking: &str| {
+        let imported = by_tracking(&app, &ana);
+        weighed(&app, &ana, &imported[tracking])
+    };
+    assert!(!codes(&rules("KEPT-AA-2")).contains(&"cumulative_threshold"));
+    assert_kept_findings_current(&app);
+
+    let (_, report) = import(
+        &app,
+        &ana,
+        &goods(&[aa("KEPT-AA-0", "02"), plain("KEPT-PLAIN-0", "05")]),
+    );
+    assert_eq!(report["imported"], 2, "{report}");
+    // 3 × 409.2 kg by the 17th: the second shipment now crosses it.
+    let second = rules("KEPT-AA-2");
+    assert!(codes(&second).contains(&"cumulative_threshold"), "{second}");
+    assert!(!codes(&rules("KEPT-AA-1")).contains(&"cumulative_threshold"));
+    let first_seen: Vec<String> = by_tracking(&app, &ana)
+        .iter()
+        .filter(|(_, s)| codes(&weighed(&app, &ana, s)).contains(&"first_seen_consignor"))
+        .map(|(tracking, _)| tracking.clone())
+        .collect();
+    assert_eq!(first_seen, ["KEPT-AA-1"]);
+    assert_kept_findings_current(&app);
+}
+
 both_backends!(
     an_import_writes_the_good_rows_and_reports_each_bad_one,
     imported_shipments_are_deconflicted_and_private_to_their_agency,
@@ -794,4 +887,5 @@ both_backends!(
     settlement_resumes_on_restart_and_takes_over_expired_leases,
     the_new_identifiers_deconflict_across_agencies,
     goods_columns_settle_into_shipments_weighed_and_owed_as_through_the_api,
+    a_later_import_keeps_the_earlier_shipments_findings_current,
 );

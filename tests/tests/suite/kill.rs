@@ -1,6 +1,7 @@
 //! Imports survive `kill -9`: the real `interdict` binary is killed during
-//! acceptance and during settlement, then run again; every accepted line
-//! is settled exactly once and `interdict audit verify` passes.
+//! acceptance and during settlement, then run again; the import completes,
+//! every accepted line is settled exactly once and `interdict audit
+//! verify` passes.
 //!
 //! The binary is `target/debug/interdict`, built (or found up to date)
 //! first.
@@ -166,15 +167,25 @@ fn an_import_killed_in_either_phase_settles_every_line_once(backend: Backend) {
         "settlement was not interrupted"
     );
 
-    // Run again: the rest of the file is accepted and everything settled,
-    // the lines the killed server held once their lease ran out.
+    // Run again: the killed acceptance's import is taken over and
+    // continued after the lines it stored, the rest of the file accepted
+    // and everything settled, the lines the killed server held once their
+    // lease ran out; the import completes.
     let status = command(&url, &["import", &file, "--as", "ana", "--wait"])
         .status()
         .expect("run import --wait");
     assert!(status.success(), "import --wait failed");
-    // The killed acceptance's import is left `accepting`; its lines are
-    // settled all the same, by whichever settler runs next: here an
-    // instance started again in this process.
+    assert_eq!(count(&url, backend, "SELECT count(*) AS n FROM imports"), 1);
+    assert_eq!(
+        count(
+            &url,
+            backend,
+            "SELECT count(*) AS n FROM imports WHERE state = 'completed' AND rows_read = accepted"
+        ),
+        1,
+        "the import is completed, every line of the file read once"
+    );
+    // Nothing is left for a settler started again.
     let app = TestApp::start_on(database, &[("INTERDICT_SETTLE_LEASE_SECONDS", "2")]);
     let deadline = Instant::now() + Duration::from_secs(300);
     while count(

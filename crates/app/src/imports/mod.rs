@@ -8,7 +8,7 @@
 mod acceptance;
 mod settlement;
 
-pub use acceptance::{ImportStopped, Progress, BATCH};
+pub use acceptance::{ImportStopped, Progress, Reading, BATCH};
 pub use settlement::{settle_until_done, Settler};
 
 use chrono::{DateTime, Utc};
@@ -218,7 +218,7 @@ where
         let reader = std::fs::File::open(&path)
             .map(|file| Box::new(std::io::BufReader::with_capacity(1 << 20, file)));
         let ran = match reader {
-            Ok(reader) => acceptance::run(&importer, id, reader, |_| {})
+            Ok(reader) => acceptance::run(&importer, id, reader, Reading::default(), |_| {})
                 .await
                 .map(|_| ())
                 .map_err(|stopped| AppError::Internal(stopped.0)),
@@ -242,23 +242,41 @@ pub struct FileImport {
 
 /// Accepts a manifest file as the caller (an operator acting as a user),
 /// calling `progress` after each batch; settlement follows in the
-/// background (or [`wait`]).
+/// background (or [`wait`]). If an earlier run of a file of the same name
+/// was stopped while accepting (its process killed), this run continues
+/// that import after the lines it stored, and completes it; `started` is
+/// told the import's id and how many lines of the file an earlier run
+/// read.
 pub async fn run_file(
     ctx: &Ctx,
     file_name: &str,
     input: Box<dyn std::io::Read + Send>,
-    started: impl FnOnce(Uuid),
+    started: impl FnOnce(Uuid, i64),
     progress: impl FnMut(Progress),
 ) -> Result<FileImport, AppError> {
-    let actor = ctx.actor()?;
-    let row = ImportRow::start(actor.agency_id, actor.user_id, file_name);
-    let id = row.id.0;
-    ctx.app
-        .db
-        .run(move |conn| Ok::<_, AppError>(imports::insert(conn, &row)?))
-        .await?;
-    started(id);
-    let totals = acceptance::run(ctx, id, input, progress)
+    let actor = ctx.actor()?.clone();
+    let mut reading = Reading {
+        digest: true,
+        ..Reading::default()
+    };
+    let id = match acceptance::take_over_stopped(ctx, actor.agency_id, file_name).await? {
+        Some(stopped) => {
+            reading.skip = stopped.rows_read;
+            reading.expected = stopped.read_digest;
+            stopped.id.0
+        }
+        None => {
+            let row = ImportRow::start_file(actor.agency_id, actor.user_id, file_name);
+            let id = row.id.0;
+            ctx.app
+                .db
+                .run(move |conn| Ok::<_, AppError>(imports::insert(conn, &row)?))
+                .await?;
+            id
+        }
+    };
+    started(id, reading.skip);
+    let totals = acceptance::run(ctx, id, input, reading, progress)
         .await
         .map_err(|stopped| AppError::Internal(stopped.0))?;
     let rejections = ctx

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use interdict_domain::record::{RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
+use interdict_domain::shipment::PartyRole;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -178,13 +179,24 @@ fn insert_named(
         )?;
         inherited.insert_identifiers(conn, inserts)
     })?;
-    let shipments: Vec<Uuid> = batch
-        .iter()
-        .filter(|new| new.kind == RecordKind::Shipment)
-        .map(|new| new.id)
-        .collect();
+    let mut shipments = Vec::new();
+    let mut monthly = Vec::new();
+    let mut consignors = Vec::new();
+    for new in batch.iter().filter(|new| new.kind == RecordKind::Shipment) {
+        shipments.push(new.id);
+        let references = &new.index.references;
+        if references.iter().any(|r| r.kind == RecordKind::Chemical) {
+            monthly.push(new.id);
+        }
+        consignors.extend(
+            references
+                .iter()
+                .filter(|r| r.role == PartyRole::Consignor.as_str())
+                .map(|r| r.id),
+        );
+    }
     if !shipments.is_empty() {
-        refresh.around(&shipments, &[]);
+        refresh.created(&shipments, &monthly, &consignors);
     }
     Ok(rows.into_iter().map(|indexed| indexed.row).collect())
 }

@@ -6,15 +6,16 @@
 //! consignor was named on an earlier live shipment, and how many links
 //! continue it. Every write that changes one of those asks, in the
 //! [`Refresh`] its caller hands it, for the shipments it affects:
-//! - a shipment written, changed or withdrawn, and the first two live
-//!   shipments of each of its consignors, the only ones whose "first seen"
-//!   can change (`records`);
+//! - a shipment written, changed or withdrawn, and those of the first two
+//!   live shipments of each of its consignors that have a later id: the
+//!   only ones whose "first seen" can change (`records`);
 //! - the shipments naming a changed record (`records::update`);
 //! - the shipments a new deconfliction notice touches (`deconfliction`);
 //! - the shipment a link continues (`chains`);
-//! - for a shipment written, changed or withdrawn, the shipments to the
-//!   same consignee later in the same calendar month, whose cumulative
-//!   monthly quantity it counts in (`around`).
+//! - for a shipment changed or withdrawn, or written with a chemical line,
+//!   the shipments to the same consignee later in the same calendar month,
+//!   whose cumulative monthly quantity it counts in (`around`; a new
+//!   shipment without a chemical line counts in no monthly total).
 //!
 //! The refreshes wait in the `Refresh` and are settled once, at the end of
 //! the transaction: the audit writer settles one `Refresh` per batch, so a
@@ -41,10 +42,18 @@ use crate::{DbConnection, DbUuid, Error, Result};
 pub struct Refresh {
     /// Shipments to refresh.
     shipments: HashSet<Uuid>,
-    /// Shipments whose consignors' first two live shipments to refresh too,
-    /// as named when the refreshes are settled.
+    /// Shipments changed or withdrawn, whose consignors' first two live
+    /// shipments to refresh too, as named when the refreshes are settled,
+    /// and the later shipments of the month to their consignees.
     around: HashSet<Uuid>,
-    /// Consignors named before a change, whose first two to refresh too.
+    /// Shipments written for the first time (their consignors are in
+    /// `consignors` already).
+    created: HashSet<Uuid>,
+    /// Those of `created` with a chemical line, which monthly totals of
+    /// later shipments to the same consignee count.
+    monthly: HashSet<Uuid>,
+    /// Consignors named before a change, or by a new shipment, whose first
+    /// two to refresh too.
     consignors: HashSet<Uuid>,
 }
 
@@ -74,12 +83,25 @@ impl Refresh {
         self.consignors.extend(former);
     }
 
+    /// [`Refresh::around`] for shipments written for the first time, given
+    /// the consignors they name (so they are not read back) and which of
+    /// them carry a chemical line: only those count in another shipment's
+    /// monthly total.
+    pub(crate) fn created(&mut self, shipments: &[Uuid], monthly: &[Uuid], consignors: &[Uuid]) {
+        self.shipments.extend(shipments);
+        self.created.extend(shipments);
+        self.monthly.extend(monthly);
+        self.consignors.extend(consignors);
+    }
+
     /// After a rollback to a savepoint taken while `before` waited: a
     /// [`Refresh::settle`] inside it settled what was waiting, and that work
     /// is undone, so it waits again.
     pub fn rolled_back(&mut self, before: Refresh) {
         self.shipments.extend(before.shipments);
         self.around.extend(before.around);
+        self.created.extend(before.created);
+        self.monthly.extend(before.monthly);
         self.consignors.extend(before.consignors);
     }
 
@@ -89,15 +111,31 @@ impl Refresh {
         let Refresh {
             mut shipments,
             around,
+            created,
+            monthly,
             mut consignors,
         } = std::mem::take(self);
+        // "First seen" asks whether a live shipment with an earlier id
+        // names the consignor: writing shipment x changes the answer only
+        // for shipments with ids above x's. A new shipment's id (version
+        // 7, from the clock) is normally above every other's, so an import
+        // refreshes none of its consignors' earlier shipments.
+        let earliest = around.iter().chain(&created).min().copied();
+        let around: Vec<Uuid> = around.into_iter().collect();
         if !around.is_empty() {
-            let around: Vec<Uuid> = around.into_iter().collect();
             consignors.extend(consignors_of(conn, &around)?);
-            shipments.extend(later_in_month(conn, &around)?);
+        }
+        let monthly: Vec<Uuid> = around.into_iter().chain(monthly).collect();
+        if !monthly.is_empty() {
+            shipments.extend(later_in_month(conn, &monthly)?);
         }
         if !consignors.is_empty() {
-            shipments.extend(first_two(conn, &distinct(consignors.into_iter()))?);
+            let firsts = first_two(conn, &distinct(consignors.into_iter()))?;
+            shipments.extend(
+                firsts
+                    .into_iter()
+                    .filter(|first| earliest.is_none_or(|written| *first > written)),
+            );
         }
         compute(conn, shipments.into_iter().map(DbUuid).collect())
     }
