@@ -205,7 +205,10 @@ impl ManifestRow {
             &self.dea_filed_on,
             &self.dea_released_on,
         ];
-        let used = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+        let used = cells
+            .iter()
+            .rposition(|c| !c.is_empty())
+            .map_or(0, |i| i + 1);
         // Strings only: serialising them cannot fail.
         serde_json::to_string(&cells[..used]).unwrap_or_default()
     }
@@ -1120,7 +1123,9 @@ mod tests {
         // One cell too many is not a line.
         let mut long: Vec<&str> = COLUMNS.to_vec();
         long.push("extra");
-        assert!(serde_json::from_str::<ManifestRow>(&serde_json::to_string(&long).unwrap()).is_err());
+        assert!(
+            serde_json::from_str::<ManifestRow>(&serde_json::to_string(&long).unwrap()).is_err()
+        );
     }
 
     #[test]

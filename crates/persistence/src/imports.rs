@@ -3,6 +3,7 @@
 //! the parties an agency already has under a name.
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;

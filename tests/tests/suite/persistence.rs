@@ -1439,8 +1439,8 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
         rejected: 1,
         ..Counts::default()
     };
-    let stored = imports::store_accepted(&mut conn, first.id.0, owner, &batch, &refused, counts)
-        .unwrap();
+    let stored =
+        imports::store_accepted(&mut conn, first.id.0, owner, &batch, &refused, counts).unwrap();
     assert_eq!((stored.accepted, stored.duplicates), (3, 1));
     // The next batch of the same import, then another import: only the
     // new key is stored.
@@ -1448,7 +1448,10 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
         &mut conn,
         first.id.0,
         owner,
-        &[line(7, "1ZB|best|CN", "[\"again\"]"), line(8, "1ZD|best|CN", "[\"d\"]")],
+        &[
+            line(7, "1ZB|best|CN", "[\"again\"]"),
+            line(8, "1ZD|best|CN", "[\"d\"]"),
+        ],
         &[],
         Counts {
             rows_read: 2,
@@ -1461,7 +1464,10 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
         &mut conn,
         second.id.0,
         owner,
-        &[line(2, "1ZD|best|CN", "[\"d\"]"), line(3, "1ZA|best|CN", "[]")],
+        &[
+            line(2, "1ZD|best|CN", "[\"d\"]"),
+            line(3, "1ZA|best|CN", "[]"),
+        ],
         &[],
         Counts {
             rows_read: 2,
