@@ -1485,7 +1485,7 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
             import_lines::row_number,
             import_lines::cells,
         ))
-        .load(&mut conn)
+        .load(&mut *conn)
         .unwrap();
     let expected = [
         (first.id, "1ZA|best|CN", 2, awkward),
@@ -1506,7 +1506,7 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
             import_rows::duplicates,
             import_rows::rejected,
         ))
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     assert_eq!(totals, (7, 4, 2, 1));
     assert_eq!(
