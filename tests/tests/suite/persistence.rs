@@ -1408,14 +1408,15 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
     use interdict_persistence::DbUuid;
 
     let (_database, db, _writer, agency) = setup(backend);
-    let mut conn = db.get().unwrap();
+    let mut pooled = db.get().unwrap();
+    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
     let ana = user(&agency, "ana");
-    users::insert(&mut conn, &ana).unwrap();
+    users::insert(conn, &ana).unwrap();
     let owner = agency.id.0;
     let first = ImportRow::start(owner, ana.id.0, "first.csv");
     let second = ImportRow::start(owner, ana.id.0, "second.csv");
-    imports::insert(&mut conn, &first).unwrap();
-    imports::insert(&mut conn, &second).unwrap();
+    imports::insert(conn, &first).unwrap();
+    imports::insert(conn, &second).unwrap();
     let awkward = "[\"Shenzhen \\\"Best\\\", Ltd.\",\"a,b;c\\td\\re\\nf \\\\N \\\\. \u{1F69A} 深圳 Ünïcødé\"]\t\r\n\\.";
     let line = |row: i64, key: &str, cells: &str| AcceptedLine {
         row_number: row,
@@ -1440,12 +1441,12 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
         ..Counts::default()
     };
     let stored =
-        imports::store_accepted(&mut conn, first.id.0, owner, &batch, &refused, counts).unwrap();
+        imports::store_accepted(conn, first.id.0, owner, &batch, &refused, counts).unwrap();
     assert_eq!((stored.accepted, stored.duplicates), (3, 1));
     // The next batch of the same import, then another import: only the
     // new key is stored.
     let stored = imports::store_accepted(
-        &mut conn,
+        conn,
         first.id.0,
         owner,
         &[
@@ -1461,7 +1462,7 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
     .unwrap();
     assert_eq!((stored.accepted, stored.duplicates), (1, 1));
     let stored = imports::store_accepted(
-        &mut conn,
+        conn,
         second.id.0,
         owner,
         &[
@@ -1485,7 +1486,7 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
             import_lines::row_number,
             import_lines::cells,
         ))
-        .load(&mut *conn)
+        .load(conn)
         .unwrap();
     let expected = [
         (first.id, "1ZA|best|CN", 2, awkward),
@@ -1506,11 +1507,11 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
             import_rows::duplicates,
             import_rows::rejected,
         ))
-        .get_result(&mut *conn)
+        .get_result(conn)
         .unwrap();
     assert_eq!(totals, (7, 4, 2, 1));
     assert_eq!(
-        imports::rejections(&mut conn, first.id.0, 0, 10).unwrap(),
+        imports::rejections(conn, first.id.0, 0, 10).unwrap(),
         refused
     );
 }
