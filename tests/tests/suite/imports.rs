@@ -888,4 +888,62 @@ both_backends!(
     the_new_identifiers_deconflict_across_agencies,
     goods_columns_settle_into_shipments_weighed_and_owed_as_through_the_api,
     a_later_import_keeps_the_earlier_shipments_findings_current,
+    awkward_cells_are_accepted_and_settled_as_written,
 );
+
+/// Cells with quotes, commas, backslashes and any script reach the
+/// shipment as written (acceptance copies them through a staging table on
+/// PostgreSQL); a cell holding a line break is refused on its own row, and
+/// the rows after it keep their numbers; a line twice in one file is
+/// accepted once.
+fn awkward_cells_are_accepted_and_settled_as_written(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let agency = app.create_agency("Texas DPS", "TXDPS0000", "state", "TX");
+    app.create_user(agency, "ana", "investigator");
+    let token = app.token("ana", PASSWORD);
+    let name = r#"Shenzhen "Best", Ltd. \N \. 深圳 Ünïcødé 🚚"#;
+    let description = r#"pigment, "red"; 50% \t tabbed, \"#;
+    let csv_name = name.replace('"', "\"\"");
+    let csv_description = description.replace('"', "\"\"");
+    let awkward = format!(
+        "1ZAWK1,DHL,air_express,\"{csv_name}\",\"1 Road, Shenzhen\",CN,\"Desert Supply, LLC\",,US,\"{csv_description}\",3204.17,2.5,120.00,USD,CNSZX,US-TX,2026-05-01,"
+    );
+    let body = manifest(&[
+        awkward.clone(),
+        // Line 3, over two lines of the file.
+        "1ZAWK2,DHL,air_express,Wuhan Kang,,CN,Desert Supply,,US,\"two\nlines\",,,,,CNSZX,US-TX,2026-05-01,".to_owned(),
+        // Line 5: the first line again.
+        awkward,
+        "1ZAWK3,DHL,air_express,Wuhan Kang,,CN,Desert Supply,,US,,,,,,CNSZX,US-TX,2026-05-02,".to_owned(),
+    ]);
+    let (id, report) = import(&app, &token, &body);
+    assert_eq!(report["phase"], "completed", "{report}");
+    assert_eq!(report["rows_read"], 4, "{report}");
+    assert_eq!(report["accepted"], 2, "{report}");
+    assert_eq!(report["duplicates"], 1, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert_eq!(report["imported"], 2, "{report}");
+    let rejections = app.get(&format!("/api/v1/imports/{id}/rejections"), &token);
+    assert_eq!(rejections.status, 200, "{}", rejections.text);
+    let items = rejections.json()["items"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["row"], 3, "{items}");
+    assert_eq!(items[0]["field"], "description", "{items}");
+    assert_eq!(
+        count(&app, "SELECT max(row_number) AS n FROM import_lines"),
+        6
+    );
+
+    let shipments = by_tracking(&app, &token);
+    assert_eq!(shipments.len(), 2, "{shipments:?}");
+    let shipment = &shipments["1ZAWK1"];
+    assert_eq!(shipment["declared_description"], description, "{shipment}");
+    let parties = app.get("/api/v1/parties?limit=500", &token).json();
+    let names: Vec<&str> = parties["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&name), "{names:?}");
+}

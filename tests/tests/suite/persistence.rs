@@ -30,6 +30,7 @@ both_backends!(
     checkpoints_are_signed_and_checked,
     pooled_connections_are_configured,
     the_route_filter_reads_one_index,
+    accepted_lines_are_stored_once_each_with_their_cells_intact,
 );
 
 #[derive(Debug)]
@@ -1393,4 +1394,126 @@ fn a_lost_postgres_connection_fails_once_and_is_replaced() {
     assert_eq!(failures, 1, "statements failed on dead connections");
     let replaced = pid(&db).unwrap();
     assert_ne!(replaced, first);
+}
+
+/// Acceptance's batch store (`COPY` through a staging table on
+/// PostgreSQL, prepared inserts on SQLite): a key repeated within a batch,
+/// in a later batch or by another import is stored once, the first time,
+/// and cells with quotes, commas, separators, line breaks, backslashes,
+/// NUL-free control characters and any script come back as written.
+fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend) {
+    use diesel::prelude::*;
+    use interdict_persistence::imports::{self, AcceptedLine, Counts, ImportRow, Rejection};
+    use interdict_persistence::schema::{import_lines, imports as import_rows};
+    use interdict_persistence::DbUuid;
+
+    let (_database, db, _writer, agency) = setup(backend);
+    let mut pooled = db.get().unwrap();
+    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
+    let ana = user(&agency, "ana");
+    users::insert(conn, &ana).unwrap();
+    let owner = agency.id.0;
+    let first = ImportRow::start(owner, ana.id.0, "first.csv");
+    let second = ImportRow::start(owner, ana.id.0, "second.csv");
+    imports::insert(conn, &first).unwrap();
+    imports::insert(conn, &second).unwrap();
+    let awkward = "[\"Shenzhen \\\"Best\\\", Ltd.\",\"a,b;c\\td\\re\\nf \\\\N \\\\. \u{1F69A} 深圳 Ünïcødé\"]\t\r\n\\.";
+    let line = |row: i64, key: &str, cells: &str| AcceptedLine {
+        row_number: row,
+        key: key.to_owned(),
+        cells: cells.to_owned(),
+    };
+    let batch = vec![
+        line(2, "1ZA|best|CN", awkward),
+        line(3, "1ZB|best|CN", "[\"plain\"]"),
+        // The same key again in the batch: the first one stays.
+        line(4, "1ZA|best|CN", "[\"second of A\"]"),
+        line(5, "1ZC|Ünïcødé 深圳|CN", "[]"),
+    ];
+    let refused = vec![Rejection {
+        row_number: 6,
+        field: "origin".into(),
+        reason: "`XX` is not a country".into(),
+    }];
+    let counts = Counts {
+        rows_read: 5,
+        rejected: 1,
+        ..Counts::default()
+    };
+    let stored =
+        imports::store_accepted(conn, first.id.0, owner, &batch, &refused, counts, None).unwrap();
+    assert_eq!((stored.accepted, stored.duplicates), (3, 1));
+    // The next batch of the same import, then another import: only the
+    // new key is stored.
+    let stored = imports::store_accepted(
+        conn,
+        first.id.0,
+        owner,
+        &[
+            line(7, "1ZB|best|CN", "[\"again\"]"),
+            line(8, "1ZD|best|CN", "[\"d\"]"),
+        ],
+        &[],
+        Counts {
+            rows_read: 2,
+            ..Counts::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!((stored.accepted, stored.duplicates), (1, 1));
+    let stored = imports::store_accepted(
+        conn,
+        second.id.0,
+        owner,
+        &[
+            line(2, "1ZD|best|CN", "[\"d\"]"),
+            line(3, "1ZA|best|CN", "[]"),
+        ],
+        &[],
+        Counts {
+            rows_read: 2,
+            ..Counts::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!((stored.accepted, stored.duplicates), (0, 2));
+
+    let rows: Vec<(DbUuid, String, i64, String)> = import_lines::table
+        .order(import_lines::id)
+        .select((
+            import_lines::import_id,
+            import_lines::line_key,
+            import_lines::row_number,
+            import_lines::cells,
+        ))
+        .load(conn)
+        .unwrap();
+    let expected = [
+        (first.id, "1ZA|best|CN", 2, awkward),
+        (first.id, "1ZB|best|CN", 3, "[\"plain\"]"),
+        (first.id, "1ZC|Ünïcødé 深圳|CN", 5, "[]"),
+        (first.id, "1ZD|best|CN", 8, "[\"d\"]"),
+    ];
+    let rows: Vec<(DbUuid, &str, i64, &str)> = rows
+        .iter()
+        .map(|(id, key, row, cells)| (*id, key.as_str(), *row, cells.as_str()))
+        .collect();
+    assert_eq!(rows, expected);
+    let totals: (i64, i64, i64, i64) = import_rows::table
+        .find(first.id)
+        .select((
+            import_rows::rows_read,
+            import_rows::accepted,
+            import_rows::duplicates,
+            import_rows::rejected,
+        ))
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(totals, (7, 4, 2, 1));
+    assert_eq!(
+        imports::rejections(conn, first.id.0, 0, 10).unwrap(),
+        refused
+    );
 }

@@ -61,7 +61,7 @@ fn check_header(headers: &csv::StringRecord) -> Result<(), String> {
 
 fn parse_line(
     number: i64,
-    record: Result<csv::StringRecord, csv::Error>,
+    record: Result<&csv::StringRecord, csv::Error>,
     headers: &csv::StringRecord,
 ) -> Parsed {
     let rejected = |field: &str, reason: String| {
@@ -83,14 +83,11 @@ fn parse_line(
         Err(e) => return rejected("row", format!("unreadable line: {e}")),
     };
     let checked = match row.validate() {
-        Ok(line) => match serde_json::to_string(&row) {
-            Ok(cells) => Ok(AcceptedLine {
-                row_number: number,
-                key: line.key,
-                cells,
-            }),
-            Err(e) => return rejected("row", format!("unreadable line: {e}")),
-        },
+        Ok(line) => Ok(AcceptedLine {
+            row_number: number,
+            key: line.key,
+            cells: row.to_cells(),
+        }),
         Err(errors) => Err(rejections(number, &errors)),
     };
     (number, checked)
@@ -201,7 +198,7 @@ fn spawn_reader(input: Box<dyn Read + Send>, reading: Reading) -> Result<Batches
                 match read {
                     Ok(_) => {
                         let number = record.position().map_or(0, |p| p.line()) as i64;
-                        batch.push(parse_line(number, Ok(record.clone()), &headers));
+                        batch.push(parse_line(number, Ok(&record), &headers));
                     }
                     Err(e) => {
                         let number = e.position().map_or(0, |p| p.line()) as i64;
