@@ -451,6 +451,12 @@ pub fn refresh_statistics(conn: &mut DbConnection, batch: u64) -> Result<()> {
     if !(batch.is_power_of_two() && batch.trailing_zeros().is_multiple_of(2)) {
         return Ok(());
     }
+    analyze(conn)
+}
+
+/// Refreshes the planner's statistics of the tables a bulk load grows
+/// (PostgreSQL; SQLite plans without statistics).
+pub fn analyze(conn: &mut DbConnection) -> Result<()> {
     match conn {
         DbConnection::Postgres(_) => Ok(conn.batch_execute(
             "ANALYZE records; ANALYZE record_identifiers; ANALYZE record_refs; \

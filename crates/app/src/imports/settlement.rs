@@ -41,9 +41,28 @@ use crate::risk;
 /// How often an idle settler looks for lines another instance accepted.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Batches settled by this process, for refreshing the planner's
+/// Lines settled by this process, for refreshing the planner's
 /// statistics as the tables grow.
-static BATCHES: AtomicU64 = AtomicU64::new(0);
+static SETTLED: AtomicU64 = AtomicU64::new(0);
+
+/// Whether a batch that took this process's settled lines from `before`
+/// to `after` should refresh the planner's statistics: on its first batch,
+/// then each time the count passes 8,000, 32,000, 128,000 … (four times
+/// the last). Counted in lines, not batches, as batches shrink while
+/// requests wait and a statistics refresh holds the writer.
+pub(crate) fn analyze_due(before: u64, after: u64) -> bool {
+    if before == 0 {
+        return after > 0;
+    }
+    let mut threshold: u64 = 8_000;
+    while threshold <= after {
+        if before < threshold {
+            return true;
+        }
+        threshold = threshold.saturating_mul(4);
+    }
+    false
+}
 
 /// A settler running in the background of `interdict serve`.
 pub struct Settler {
@@ -191,7 +210,6 @@ async fn settle_batch(app: &App, me: Uuid, import: Uuid, ids: Vec<i64>) -> Resul
     let weights = app.config.risk.clone();
     let screener = app.screener.clone();
     let started = std::time::Instant::now();
-    let number = BATCHES.fetch_add(1, Ordering::Relaxed) + 1;
     let settled = app
         .audit
         .perform(event.clone(), move |conn, context: &mut AuditContext| {
@@ -206,7 +224,10 @@ async fn settle_batch(app: &App, me: Uuid, import: Uuid, ids: Vec<i64>) -> Resul
             counts.settled = taken.len() as i64;
             imports::mark_settled(conn, &taken)?;
             imports::add_counts(conn, import, counts)?;
-            interdict_persistence::db::refresh_statistics(conn, number)?;
+            let before = SETTLED.fetch_add(taken.len() as u64, Ordering::Relaxed);
+            if analyze_due(before, before + taken.len() as u64) {
+                interdict_persistence::db::analyze(conn)?;
+            }
             context.detail = Some(serde_json::to_string(&counts).map_err(AppError::internal)?);
             if imports::complete_if_settled(conn, import)? {
                 let totals = imports::find(conn, import)?.ok_or(AppError::NotFound)?;
@@ -435,6 +456,19 @@ mod tests {
         assert_eq!(next, FEWEST_LINES);
         // Unless the most allowed is fewer.
         assert_eq!(next_batch(5, 5, Duration::from_secs(10), true, 5), 5);
+    }
+
+    #[test]
+    fn statistics_are_refreshed_as_the_settled_lines_grow_fourfold() {
+        assert!(analyze_due(0, 40));
+        assert!(!analyze_due(40, 80));
+        assert!(!analyze_due(7_000, 7_999));
+        assert!(analyze_due(7_990, 8_030));
+        assert!(!analyze_due(8_030, 31_999));
+        assert!(analyze_due(31_990, 32_000));
+        assert!(analyze_due(100_000, 130_000));
+        assert!(!analyze_due(130_000, 500_000));
+        assert!(analyze_due(500_000, 600_000));
     }
 
     #[test]
