@@ -243,12 +243,10 @@ impl ConnectionManager {
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 5000;
                      PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA cache_size = -16384;
-                     PRAGMA temp_store = MEMORY;
                      PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES};
-                     PRAGMA soft_heap_limit = {SQLITE_HEAP_LIMIT};"
+                     {}",
+                    sqlite_tuning()
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 DbConnection::Sqlite(conn)
@@ -256,6 +254,18 @@ impl ConnectionManager {
         };
         Ok((conn, lost))
     }
+}
+
+/// The settings of a SQLite connection that a bulk load may change for
+/// its own run and must set back: durability, page cache and where
+/// temporary data goes.
+pub(crate) fn sqlite_tuning() -> String {
+    format!(
+        "PRAGMA synchronous = NORMAL;
+         PRAGMA cache_size = -16384;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA soft_heap_limit = {SQLITE_HEAP_LIMIT};"
+    )
 }
 
 /// Pages (4 KiB) of write-ahead log after which the committing connection

@@ -212,11 +212,8 @@ impl BulkFiling {
             // is measured next reads through a server's cache.
             DbConnection::Sqlite(c) => c.batch_execute(&format!(
                 "CREATE INDEX party_match_keys_party ON party_match_keys (party_id);
-                 PRAGMA synchronous = NORMAL;
-                 PRAGMA cache_size = -16384;
-                 PRAGMA temp_store = MEMORY;
-                 PRAGMA soft_heap_limit = {};",
-                crate::db::SQLITE_HEAP_LIMIT
+                 {}",
+                crate::db::sqlite_tuning()
             ))?,
             DbConnection::Postgres(c) => {
                 c.batch_execute(
