@@ -10,7 +10,7 @@ use interdict_domain::risk::{self, Assessment, RiskWeights};
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::chains::{self, Trace};
 use interdict_persistence::records::{self, RecordRow};
-use interdict_persistence::risk::{self as kept, Refresh};
+use interdict_persistence::risk::{self as kept, Profiler, Refresh};
 use interdict_persistence::{flags, DbConnection};
 use uuid::Uuid;
 
@@ -143,14 +143,18 @@ pub(crate) fn auto_flag(
 
 /// After a shipment is created: its chain is the shipment alone, as no
 /// link can name it yet, and no flag is on it, so it is scored from the row
-/// just written, without reading it back or tracing anything.
+/// just written, without reading it back or tracing anything. `read`:
+/// what was read for its profile before the write; `noticed`: whether the
+/// write made a deconfliction notice on it.
 pub(crate) fn auto_flag_new(
     conn: &mut DbConnection,
     context: &mut AuditContext<'_>,
     row: &RecordRow,
+    read: Profiler,
+    noticed: bool,
     weights: &RiskWeights,
 ) -> Result<(), AppError> {
-    let findings = kept::of_new(conn, row.id.0, &row.body)?;
+    let findings = kept::of_new(conn, read, row.id.0, &row.body, noticed)?;
     let assessment = risk::assess_chain(&[risk::weigh(findings, weights)]);
     raise_if_new_reaches(
         conn,

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::pagination::{PageQuery, MAX_LIMIT};
-use crate::records::{self, prepare, record_event, ChemicalQuery, PartyQuery, Prepared};
+use crate::records::{self, prepare, record_event, ChemicalQuery, Lookups, PartyQuery, Prepared};
 
 #[derive(Debug, Default, Clone)]
 pub struct PartyEntry {
@@ -663,12 +663,16 @@ pub async fn record(
                     None => written.push((dependent.prepared, event)),
                 }
             }
+            // Read here, not before: the shipment names the parties written
+            // just above.
             for (prepared, event) in written {
                 context.also(event);
-                records::write_new(conn, context, &actor, prepared, &config, &screener)?;
+                let lookups = Lookups::read(conn, &actor, &prepared)?;
+                records::write_new(conn, context, &actor, prepared, lookups, &config, &screener)?;
             }
             let prepared = prepare::<ShipmentInput>(&actor, shipment_id, shipment)?;
-            records::write_new(conn, context, &actor, prepared, &config, &screener)?;
+            let lookups = Lookups::read(conn, &actor, &prepared)?;
+            records::write_new(conn, context, &actor, prepared, lookups, &config, &screener)?;
             Ok::<_, AppError>(shipment_id)
         })
         .await;

@@ -13,7 +13,7 @@ use interdict_domain::record::RecordKind;
 use interdict_domain::risk::{self as rules, Assessment, LineControl, ShipmentProfile};
 use interdict_domain::shipment::{IncidentType, Mode, ShipmentInput, ShipmentStatus};
 use interdict_persistence::records;
-use interdict_persistence::risk::Profiler;
+use interdict_persistence::risk::{self as kept, Profiler};
 use interdict_persistence::search::{FactFilter, IdentifierMatch, Search, ShipmentFacts};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -166,22 +166,27 @@ async fn profiled(
     let found = ctx
         .app
         .db
-        .run(move |conn| {
-            let visibility = policy::visibility(&actor, kind);
-            let (row, risk) = risk::visible_shipment(conn, id, &visibility, &weights, None)?
-                .ok_or(AppError::NotFound)?;
-            permitted(&actor, kind, RecordAction::Read, &row)?;
-            let profile = match depth {
-                Profile::Lines => {
-                    let input = serde_json::from_str::<ShipmentInput>(&row.body).ok();
-                    Profiler::default().lines_of(conn, id, input.as_ref())?
-                }
-                Profile::Full => Profiler::default()
+        .run(move |conn| match depth {
+            Profile::Lines => {
+                let mut profiler = Profiler::default();
+                let (row, findings) =
+                    kept::read_shipment(conn, id, &mut profiler)?.ok_or(AppError::NotFound)?;
+                permitted(&actor, kind, RecordAction::Read, &row)?;
+                let input = serde_json::from_str::<ShipmentInput>(&row.body).ok();
+                let profile = profiler.lines_of(conn, id, input.as_ref())?;
+                Ok((row, rules::weigh(findings, &weights), profile))
+            }
+            Profile::Full => {
+                let visibility = policy::visibility(&actor, kind);
+                let (row, risk) = risk::visible_shipment(conn, id, &visibility, &weights, None)?
+                    .ok_or(AppError::NotFound)?;
+                permitted(&actor, kind, RecordAction::Read, &row)?;
+                let profile = Profiler::default()
                     .profiles(conn, &[(id, row.body.as_str())])?
                     .pop()
-                    .unwrap_or_default(),
-            };
-            Ok((row, risk, profile))
+                    .unwrap_or_default();
+                Ok((row, risk, profile))
+            }
         })
         .await;
     ctx.audited(record_event(ctx, kind, RecordVerb::Read, id), found)

@@ -173,11 +173,10 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> Result<(), AppError> {
 
 /// What a write matching watches notifies: the record, its owner and
 /// sharing, and why.
-pub(crate) struct Written<'a> {
+pub(crate) struct Written {
     pub id: Uuid,
     pub kind: RecordKind,
     pub meta: RecordMeta,
-    pub index: &'a RecordIndex,
     /// Whoever wrote it is not notified of their own write.
     pub writer: Option<Uuid>,
     /// `write` or `import`.
@@ -186,23 +185,39 @@ pub(crate) struct Written<'a> {
     pub batch: Option<String>,
 }
 
-/// Notifies the watchers a written record matches, in the write's
-/// transaction: one query when nobody watches.
-pub(crate) fn notify_written(
+/// The live watches a record's write matches: one query. Read inside
+/// the write's transaction or, for a new record, before it (a watch saved
+/// while the write waits for the audit writer is then not seen, as one
+/// saved by another instance during the transaction would not be).
+pub(crate) fn watching(
     conn: &mut DbConnection,
-    written: &Written<'_>,
-) -> Result<(), AppError> {
-    let keys = record_keys(written.id, written.kind, written.index);
+    id: Uuid,
+    kind: RecordKind,
+    index: &RecordIndex,
+) -> Result<Vec<WatchRow>, AppError> {
+    let keys = record_keys(id, kind, index);
     let texts: Vec<String> = keys.iter().map(|(_, key)| key.clone()).collect();
     let at = interdict_persistence::now();
-    let matched: Vec<WatchRow> = watches::matching(conn, &texts, at)?
+    Ok(watches::matching(conn, &texts, at)?
         .into_iter()
         .filter(|w| {
             keys.iter()
                 .any(|(kind, key)| kind.as_str() == w.kind && *key == w.match_key)
         })
-        .filter(|w| Some(w.user_id.0) != written.writer)
-        .collect();
+        .collect())
+}
+
+/// Notifies the watchers of `matched` ([`watching`] the written record),
+/// in the write's transaction.
+pub(crate) fn notify_written(
+    conn: &mut DbConnection,
+    written: &Written,
+    matched: Vec<WatchRow>,
+) -> Result<(), AppError> {
+    let matched = matched
+        .into_iter()
+        .filter(|w| Some(w.user_id.0) != written.writer);
+    let at = interdict_persistence::now();
     let mut subscribers: HashMap<Uuid, Option<Actor>> = HashMap::new();
     for watch in matched {
         let actor = match subscribers.get(&watch.user_id.0) {
@@ -328,17 +343,18 @@ pub(crate) fn notify_rescreen(
             shape: String::new(),
         },
     };
+    let matched = watching(conn, party, RecordKind::Party, &index)?;
     notify_written(
         conn,
         &Written {
             id: party,
             kind: RecordKind::Party,
             meta,
-            index: &index,
             writer: None,
             cause: "rescreen",
             batch: None,
         },
+        matched,
     )
 }
 

@@ -877,7 +877,146 @@ mod profiles {
         a_consignor_is_first_seen_only_on_its_earliest_shipment,
         kept_findings_follow_every_write_that_moves_them,
         a_new_record_writes_its_rows_in_one_statement_on_postgres,
+        a_shipment_is_read_with_its_lines_catalogue_entries_in_one_statement,
+        a_new_shipment_prepared_before_its_write_is_profiled_without_a_statement,
     );
+
+    /// The SQL `conn` runs from now on.
+    fn recorded(conn: &mut DbConnection) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+        use std::sync::{Arc, Mutex};
+        let statements = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&statements);
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+        statements
+    }
+
+    /// An audited read's round trips are most of its cost on PostgreSQL:
+    /// the shipment, its kept findings and the entries its lines name (whose
+    /// controls the reader is shown) come in one statement.
+    fn a_shipment_is_read_with_its_lines_catalogue_entries_in_one_statement(backend: Backend) {
+        let (_database, db, _writer, agency) = setup(backend);
+        let mut conn = db.get().unwrap();
+        let conn: &mut DbConnection = &mut conn;
+        let consignor = create::<PartyInput>(
+            conn,
+            &agency,
+            serde_json::json!({ "kind": "company", "name": "Alpha Trading" }),
+        )
+        .0;
+        let press = serde_json::json!({ "kind": "tableting_machine", "serial_number": "TDP-0001" });
+        let (press_id, _) = create::<EquipmentInput>(conn, &agency, press);
+        let die =
+            serde_json::json!({ "front_imprint": "M", "back_imprint": "30", "shape": "round" });
+        let (die_id, _) = create::<interdict_domain::die_mold::DieMoldInput>(conn, &agency, die);
+        let lines = serde_json::json!([
+            { "equipment_id": press_id, "count": 1 },
+            { "die_mold_id": die_id, "count": 2 }
+        ]);
+        let (shipment, _) =
+            create::<ShipmentInput>(conn, &agency, shipment_body(consignor, "AWB-1", lines));
+        let (bare, _) = create::<ShipmentInput>(
+            conn,
+            &agency,
+            shipment_body(consignor, "AWB-2", serde_json::json!([])),
+        );
+
+        let statements = recorded(conn);
+        let mut profiler = Profiler::default();
+        let (row, found) = findings::read_shipment(conn, shipment, &mut profiler)
+            .unwrap()
+            .expect("the shipment");
+        assert_eq!(row.id.0, shipment);
+        assert!(
+            found.iter().any(|f| f.code.as_str() == "pill_press"),
+            "{found:?}"
+        );
+        let input: ShipmentInput = serde_json::from_str(&row.body).unwrap();
+        let profile = profiler.lines_of(conn, shipment, Some(&input)).unwrap();
+        assert_eq!(profile.equipment.len(), 1, "{profile:?}");
+        assert_eq!(profile.dies.len(), 1, "{profile:?}");
+        assert_eq!(profile.dies[0].imprint, "M/30");
+        assert_eq!(
+            statements.lock().unwrap().len(),
+            1,
+            "{:#?}",
+            statements.lock().unwrap()
+        );
+
+        // A shipment without lines is one row; anything else, none.
+        let (row, _) = findings::read_shipment(conn, bare, &mut Profiler::default())
+            .unwrap()
+            .expect("the shipment without lines");
+        assert_eq!(row.id.0, bare);
+        assert!(
+            findings::read_shipment(conn, press_id, &mut Profiler::default())
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            findings::read_shipment(conn, Uuid::now_v7(), &mut Profiler::default())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    /// A create reads what a new shipment's profile needs of committed
+    /// records before its write joins the audit writer's batch, where each
+    /// statement is a round trip every request queued behind it waits for:
+    /// the profile inside the batch then asks nothing more, and scores the
+    /// shipment as the kept findings do.
+    fn a_new_shipment_prepared_before_its_write_is_profiled_without_a_statement(backend: Backend) {
+        let (_database, db, _writer, agency) = setup(backend);
+        let mut conn = db.get().unwrap();
+        let conn: &mut DbConnection = &mut conn;
+        let consignor = create::<PartyInput>(
+            conn,
+            &agency,
+            serde_json::json!({ "kind": "company", "name": "Alpha Trading" }),
+        )
+        .0;
+        let press = serde_json::json!({ "kind": "tableting_machine", "serial_number": "TDP-0001", "markings_removed": true });
+        let (press_id, _) = create::<EquipmentInput>(conn, &agency, press);
+        create::<ShipmentInput>(
+            conn,
+            &agency,
+            shipment_body(consignor, "AWB-1", serde_json::json!([])),
+        );
+        let body = shipment_body(
+            consignor,
+            "AWB-2",
+            serde_json::json!([{ "equipment_id": press_id, "count": 1 }]),
+        );
+        let mut read = Profiler::default();
+        read.prepare_new(conn, &serde_json::from_value(body.clone()).unwrap())
+            .unwrap();
+
+        let (shipment, scored) = settled(conn, |conn, refresh| {
+            let (shipment, body, noticed) =
+                create_noticed::<ShipmentInput>(conn, refresh, &agency, body);
+            let statements = recorded(conn);
+            let profile = read
+                .profile_of_new(
+                    conn,
+                    shipment,
+                    serde_json::from_str(&body).ok().as_ref(),
+                    noticed,
+                )
+                .unwrap();
+            let asked = statements.lock().unwrap().clone();
+            assert!(asked.is_empty(), "{asked:#?}");
+            Ok::<_, interdict_persistence::Error>((shipment, risk::findings(&profile)))
+        })
+        .unwrap();
+        let codes = kept_match_live(conn);
+        let scored: Vec<String> = scored.iter().map(|f| f.code.as_str().to_owned()).collect();
+        assert_eq!(scored, codes[&shipment], "scored otherwise than kept");
+        assert!(fires(&codes, shipment, "pill_press") && fires(&codes, shipment, "marks_removed"));
+        assert!(!fires(&codes, shipment, "first_seen_consignor"));
+    }
 
     /// A new shipment writes a row to five tables. On PostgreSQL they go
     /// in as one statement, one round trip on the audit writer's single
@@ -971,12 +1110,14 @@ mod profiles {
     }
 
     /// Writes a record in a transaction whose refreshes wait in `refresh`.
-    fn create_in<D: Document>(
+    /// [`create`] inside a caller's transaction. Returns the record's id,
+    /// its document and whether its write made a deconfliction notice.
+    fn create_noticed<D: Document>(
         conn: &mut DbConnection,
         refresh: &mut Refresh,
         agency: &AgencyRow,
         body: serde_json::Value,
-    ) -> (Uuid, String) {
+    ) -> (Uuid, String, bool) {
         let (document, index) = serde_json::from_value::<D>(body).unwrap().check().unwrap();
         let body = serde_json::to_string(&document).unwrap();
         let id = Uuid::now_v7();
@@ -996,7 +1137,17 @@ mod profiles {
             &Default::default(),
         )
         .unwrap();
-        deconfliction::detect(conn, refresh, &row, &index.identifiers).unwrap();
+        let noticed = deconfliction::detect(conn, refresh, &row, &index.identifiers).unwrap() > 0;
+        (id, body, noticed)
+    }
+
+    fn create_in<D: Document>(
+        conn: &mut DbConnection,
+        refresh: &mut Refresh,
+        agency: &AgencyRow,
+        body: serde_json::Value,
+    ) -> (Uuid, String) {
+        let (id, body, _) = create_noticed::<D>(conn, refresh, agency, body);
         (id, body)
     }
 
@@ -1198,21 +1349,22 @@ mod profiles {
         // A batch of writes refreshes what it affects once, at its end. A
         // shipment written in it is scored from its document meanwhile,
         // as it will be kept: here a first-seen consignor, a press with its
-        // markings removed, and an air waybill another agency holds.
+        // markings removed, and an air waybill another agency holds. What
+        // its profile needs of committed records is read before the batch,
+        // as a create does.
         let c = party(conn, "Gamma Chemicals");
+        let body = shipment_body(c, "AWB-3", press_line.clone());
+        let mut read = Profiler::default();
+        read.prepare_new(conn, &serde_json::from_value(body.clone()).unwrap())
+            .unwrap();
         let (s5, scored) = settled(conn, |conn, refresh| {
-            let (s5, body) = create_in::<ShipmentInput>(
-                conn,
-                refresh,
-                &agency,
-                shipment_body(c, "AWB-3", press_line.clone()),
-            );
+            let (s5, body, noticed) = create_noticed::<ShipmentInput>(conn, refresh, &agency, body);
             let waiting = interdict_persistence::schema::risk_findings::table
                 .find(DbUuid(s5))
                 .count()
                 .get_result::<i64>(conn);
             assert_eq!(waiting, Ok(0), "refreshed before the batch ended");
-            let scored = findings::of_new(conn, s5, &body)?;
+            let scored = findings::of_new(conn, read, s5, &body, noticed)?;
             Ok((s5, scored))
         })
         .unwrap();

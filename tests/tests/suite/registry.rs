@@ -9,6 +9,7 @@ use uuid::Uuid;
 both_backends!(
     every_kind_is_created_read_updated_and_withdrawn,
     visibility_follows_the_sharing_scope,
+    a_shipment_and_its_lines_are_read_only_by_those_it_is_shared_with,
     stale_updates_are_refused,
     every_validation_rule_names_its_field,
     deconfliction_tells_both_sides_and_nothing_more,
@@ -315,6 +316,70 @@ fn visibility_follows_the_sharing_scope(backend: Backend) {
         "scope"
     );
     let _ = w.agency_b;
+}
+
+/// A shipment is read with the catalogue entries its lines name in one
+/// statement, whoever asks, and the policy decides on the row: those it is
+/// not shared with get the same 404 as for an id that does not exist,
+/// with nothing of its parties or lines.
+fn a_shipment_and_its_lines_are_read_only_by_those_it_is_shared_with(backend: Backend) {
+    let w = world(backend);
+    let app = &w.app;
+    let maker = party(app, &w.a, shengxue());
+    let four_ap = chemical_id(app, &w.a, "23056-29-3");
+    let press = created(app.post(
+        "/api/v1/equipment",
+        &w.a,
+        json!({ "kind": "tableting_machine", "serial_number": "TDP5-2023-0042" }),
+    ));
+    let id = created(app.post(
+        "/api/v1/shipments",
+        &w.a,
+        shipment(
+            &[(maker, "consignor")],
+            json!([{ "chemical_id": four_ap, "quantity": 25, "unit": "kg" }, { "equipment_id": press }]),
+            "1Z999AA10123456784",
+            cn_hk_tx(),
+        ),
+    ));
+    let path = format!("/api/v1/shipments/{id}");
+    let sees = |token: &str| {
+        let response = app.get(&path, token);
+        if response.status == 404 {
+            let missing = app.get(&format!("/api/v1/shipments/{}", Uuid::now_v7()), token);
+            assert_eq!(response.text, missing.text);
+            for hidden in ["Shengxue", "TDP5", "23056-29-3", "1Z999AA"] {
+                assert!(
+                    !response.text.contains(hidden),
+                    "{hidden} in {}",
+                    response.text
+                );
+            }
+        }
+        response.status
+    };
+    let owner = app.get(&path, &w.a).json();
+    assert_eq!(owner["controls"][0]["tier"], "list_i", "{owner}");
+    let seen = (sees(&w.a), sees(&w.b), sees(&w.c), sees(&w.auditor_a));
+    assert_eq!(seen, (200, 404, 404, 200));
+    assert_eq!(sees(&app.admin_token()), 404);
+
+    let tf = w.task_force.to_string();
+    let shared = patch(app, &path, &w.a, "\"1\"", json!({ "scope": tf }));
+    assert_eq!(shared.status, 200, "{}", shared.text);
+    assert_eq!((sees(&w.a), sees(&w.b), sees(&w.c)), (200, 200, 404));
+    let partner = app.get(&path, &w.b).json();
+    assert_eq!(partner["controls"], owner["controls"]);
+    assert_eq!(partner["risk"], owner["risk"]);
+
+    let withdrawn = app.post(
+        &format!("{path}/withdraw"),
+        &w.a,
+        json!({ "reason": "Entered twice" }),
+    );
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+    let seen = (sees(&w.a), sees(&w.b), sees(&w.c), sees(&w.auditor_a));
+    assert_eq!(seen, (404, 404, 404, 200));
 }
 
 fn stale_updates_are_refused(backend: Backend) {

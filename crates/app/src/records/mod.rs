@@ -12,8 +12,8 @@ pub use queries::{
     PartyQuery, SearchQuery,
 };
 pub use write::backticked;
-pub(crate) use write::write_new;
 pub use write::{create, prepare, update, withdraw, Prepared};
+pub(crate) use write::{write_new, Lookups};
 
 use chrono::{DateTime, Utc};
 use interdict_domain::audit::{AuditAction, AuditEvent, RecordVerb};

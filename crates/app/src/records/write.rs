@@ -4,9 +4,12 @@ use interdict_domain::audit::RecordVerb;
 use interdict_domain::policy::{self, Actor, Owner, RecordAction};
 use interdict_domain::record::{merge_patch, Document, Facts, RecordIndex, RecordKind};
 use interdict_domain::sharing::Scope;
+use interdict_domain::shipment::ShipmentInput;
 use interdict_domain::ValidationErrors;
 use interdict_persistence::audit::AuditContext;
 use interdict_persistence::records::{self, RecordRow, Write};
+use interdict_persistence::risk::Profiler;
+use interdict_persistence::watches::WatchRow;
 use interdict_persistence::{agencies, chains, deconfliction, DbConnection};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -106,6 +109,43 @@ fn check_references(
     Ok(errors.into_result(|| names)?)
 }
 
+/// What a new record's write reads of records already committed: the
+/// records it refers to (each must be live and visible to the writer), the
+/// watches it matches and, for a shipment, what its risk profile needs.
+pub(crate) struct Lookups {
+    names: HashMap<Uuid, String>,
+    watches: Vec<WatchRow>,
+    profiler: Profiler,
+}
+
+impl Lookups {
+    /// Reads them. A create does so on a pooled connection before its write
+    /// joins the audit writer's batch, where each read would be a round trip
+    /// on the writer's one connection that every request queued behind it
+    /// waits for. A change committed meanwhile (a party withdrawn, a watch
+    /// saved) goes unseen for that wait, as one committed by another
+    /// instance during the batch's transaction would.
+    pub(crate) fn read(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        prepared: &Prepared,
+    ) -> Result<Self, AppError> {
+        let names = check_references(conn, actor, &prepared.index)?;
+        let watches = watchlists::watching(conn, prepared.id, prepared.kind, &prepared.index)?;
+        let mut profiler = Profiler::default();
+        if prepared.kind == RecordKind::Shipment {
+            if let Ok(input) = serde_json::from_str::<ShipmentInput>(&prepared.body) {
+                profiler.prepare_new(conn, &input)?;
+            }
+        }
+        Ok(Self {
+            names,
+            watches,
+            profiler,
+        })
+    }
+}
+
 /// A catalogue conflict names the CAS number it is about.
 fn chemical_conflict(error: AppError, index: &RecordIndex) -> AppError {
     match (error, &index.facts) {
@@ -137,11 +177,13 @@ pub fn prepare<D: Document>(actor: &Actor, id: Uuid, body: Value) -> Result<Prep
 
 /// Writes a prepared record inside the caller's audited transaction, with
 /// its deconfliction notices and, for shipments, any automatic flag.
+/// `lookups`: what [`Lookups::read`] read for it.
 pub(crate) fn write_new(
     conn: &mut DbConnection,
     context: &mut AuditContext<'_>,
     actor: &Actor,
     prepared: Prepared,
+    lookups: Lookups,
     config: &Config,
     screener: &Screener,
 ) -> Result<RecordRow, AppError> {
@@ -152,7 +194,11 @@ pub(crate) fn write_new(
         index,
         scope,
     } = prepared;
-    let names = check_references(conn, actor, &index)?;
+    let Lookups {
+        names,
+        watches,
+        profiler,
+    } = lookups;
     let owner = match policy::record_owner(actor, kind) {
         Owner::Agency(agency) => agency,
         Owner::System => agencies::find_system(conn)?
@@ -167,23 +213,23 @@ pub(crate) fn write_new(
     };
     let row = records::create(conn, context.refresh, id, kind, owner, &write, &names)
         .map_err(|e| chemical_conflict(e.into(), &index))?;
-    deconfliction::detect(conn, context.refresh, &row, &index.identifiers)?;
-    after_write(conn, context, screener, actor, &row, &index, true)?;
+    let noticed = deconfliction::detect(conn, context.refresh, &row, &index.identifiers)? > 0;
+    after_write(conn, context, screener, actor, &row, watches, true)?;
     if kind == RecordKind::Shipment {
-        risk::auto_flag_new(conn, context, &row, &config.risk)?;
+        risk::auto_flag_new(conn, context, &row, profiler, noticed, &config.risk)?;
     }
     Ok(row)
 }
 
-/// In a write's transaction: the watchers it matches are notified, and a
-/// party is screened against the sanctions list in force.
+/// In a write's transaction: the watchers of `watches` are notified, and
+/// a party is screened against the sanctions list in force.
 fn after_write(
     conn: &mut DbConnection,
     context: &mut AuditContext<'_>,
     screener: &Screener,
     actor: &Actor,
     row: &RecordRow,
-    index: &RecordIndex,
+    watches: Vec<WatchRow>,
     new: bool,
 ) -> Result<(), AppError> {
     let kind: RecordKind = row.kind.parse().map_err(AppError::internal)?;
@@ -193,11 +239,11 @@ fn after_write(
             id: row.id.0,
             kind,
             meta: row.meta()?,
-            index,
             writer: Some(actor.user_id),
             cause: "write",
             batch: None,
         },
+        watches,
     )?;
     if kind == RecordKind::Party {
         screening::screen_written(conn, context, screener, row.id.0, &row.body, new)?;
@@ -217,13 +263,27 @@ pub async fn create<D: Document>(ctx: &Ctx, body: Value) -> Result<Record<D>, Ap
         Ok(prepared) => prepared,
         Err(e) => return ctx.reject(event, e).await,
     };
+    let looked = {
+        let actor = actor.clone();
+        ctx.app
+            .db
+            .run(move |conn| {
+                let lookups = Lookups::read(conn, &actor, &prepared)?;
+                Ok::<_, AppError>((prepared, lookups))
+            })
+            .await
+    };
+    let (prepared, lookups) = match looked {
+        Ok(looked) => looked,
+        Err(e) => return ctx.reject(event, e).await,
+    };
     let config = ctx.app.config.clone();
     let screener = ctx.app.screener.clone();
     let row = ctx
         .app
         .audit
         .perform(event, move |conn, context| {
-            write_new(conn, context, &actor, prepared, &config, &screener)
+            write_new(conn, context, &actor, prepared, lookups, &config, &screener)
         })
         .await?;
     Record::from_row(row)
@@ -303,7 +363,8 @@ pub async fn update<D: Document>(
                 })?;
             // Within the write transaction, so notices and record commit together.
             deconfliction::detect(conn, event.refresh, &row, &index.identifiers)?;
-            after_write(conn, event, &screener, &actor, &row, &index, false)?;
+            let watches = watchlists::watching(conn, id, kind, &index)?;
+            after_write(conn, event, &screener, &actor, &row, watches, false)?;
             if kind == RecordKind::Shipment {
                 let trace = chains::trace(conn, id, &config.chain_limits)?;
                 risk::auto_flag(conn, event, id, trace, &config.risk)?;

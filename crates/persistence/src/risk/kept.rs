@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::profile::Profiler;
 use super::refresh::Refresh;
 use crate::records::RecordRow;
-use crate::schema::{records, risk_findings};
+use crate::schema::{record_refs, records, risk_findings};
 use crate::search::{self, Search};
 use crate::visibility::visible;
 use crate::CHUNK;
@@ -41,10 +41,18 @@ pub fn current(
 
 /// What the rules find on a shipment written in the running transaction,
 /// from its document as written: computed, as its kept findings wait for
-/// the end of the transaction.
-pub fn of_new(conn: &mut DbConnection, id: Uuid, body: &str) -> Result<Vec<Finding>> {
+/// the end of the transaction. `profiler`: what was read for it before the
+/// write ([`Profiler::prepare_new`]), if anything; `noticed`: whether the
+/// write made a deconfliction notice on it.
+pub fn of_new(
+    conn: &mut DbConnection,
+    mut profiler: Profiler,
+    id: Uuid,
+    body: &str,
+    noticed: bool,
+) -> Result<Vec<Finding>> {
     let input: Option<ShipmentInput> = serde_json::from_str(body).ok();
-    let profile = Profiler::default().profile_of_new(conn, id, input.as_ref())?;
+    let profile = profiler.profile_of_new(conn, id, input.as_ref(), noticed)?;
     Ok(risk::findings(&profile))
 }
 
@@ -180,6 +188,54 @@ pub fn find_visible_shipment(
     };
     let findings = Profiler::default()
         .given_kept(conn, &[(id, row.body.as_str(), text.as_deref())], pending)?
+        .pop()
+        .unwrap_or_default();
+    Ok(Some((row, findings)))
+}
+
+/// A catalogue entry a line names: id, kind, document.
+type Catalogued = (DbUuid, String, String);
+
+/// A shipment as a reader is shown it: the record, what the rules found on
+/// it, and the catalogue entries its lines name (put in `profiler`, for
+/// [`Profiler::lines_of`]), in one statement, as a read's round trips are
+/// most of its cost on PostgreSQL. It is read whoever may see it: the
+/// caller decides with the policy, from the row, before it shows anything.
+pub fn read_shipment(
+    conn: &mut DbConnection,
+    id: Uuid,
+    profiler: &mut Profiler,
+) -> Result<Option<(RecordRow, Vec<Finding>)>> {
+    let items = diesel::alias!(records as line_items);
+    let rows: Vec<(RecordRow, Option<String>, Option<Catalogued>)> = records::table
+        .left_join(
+            record_refs::table.on(record_refs::record_id
+                .eq(records::id)
+                .and(record_refs::ref_kind.ne(RecordKind::Party.as_str()))),
+        )
+        .left_join(items.on(items.field(records::id).eq(record_refs::ref_id)))
+        .filter(records::id.eq(DbUuid(id)))
+        .filter(records::kind.eq(RecordKind::Shipment.as_str()))
+        .select((
+            RecordRow::as_select(),
+            kept_text(),
+            items
+                .fields((records::id, records::kind, records::body))
+                .nullable(),
+        ))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((row, text, first)) = rows.next() else {
+        return Ok(None);
+    };
+    profiler.keep_items(
+        first
+            .into_iter()
+            .chain(rows.filter_map(|(_, _, item)| item))
+            .map(|(id, kind, body)| (id.0, kind, body)),
+    );
+    let findings = profiler
+        .given_kept(conn, &[(id, row.body.as_str(), text.as_deref())], None)?
         .pop()
         .unwrap_or_default();
     Ok(Some((row, findings)))

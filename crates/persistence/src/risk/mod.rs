@@ -7,7 +7,9 @@ mod kept;
 mod profile;
 mod refresh;
 
-pub use kept::{current, find_visible_shipment, of_new, search_kept, ListedShipment};
+pub use kept::{
+    current, find_visible_shipment, of_new, read_shipment, search_kept, ListedShipment,
+};
 pub use profile::Profiler;
 pub(crate) use refresh::{consignors_of, referring};
 pub use refresh::{settled, Refresh};

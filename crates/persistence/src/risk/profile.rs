@@ -41,6 +41,18 @@ pub struct Profiler {
     first_shipment: HashMap<Uuid, Option<DbUuid>>,
     /// Record → whether a deconfliction notice names it.
     hits: HashMap<Uuid, bool>,
+    /// Party → its strongest sanctions hit in force (listed name, score,
+    /// list date), if it has one.
+    sanctions: HashMap<Uuid, Option<Sanctioned>>,
+}
+
+type Sanctioned = (String, f64, String);
+
+/// Which of the profiled shipments a deconfliction notice names: asked of
+/// the database, or known to the caller that has just written them.
+enum Noticed {
+    Ask,
+    Known(HashSet<Uuid>),
 }
 
 impl Profiler {
@@ -71,20 +83,37 @@ impl Profiler {
         rows: &[(Uuid, Option<&ShipmentInput>)],
     ) -> Result<Vec<ShipmentProfile>> {
         let onward = onward_counts(conn, rows)?;
-        self.profiles_given(conn, rows, &onward)
+        self.profiles_given(conn, rows, &onward, Noticed::Ask)
     }
 
-    /// The profile of a shipment written in the running transaction. No
-    /// link can continue it yet, so links are not asked for: on the audit
-    /// writer's one connection, each statement of a create is a round trip
-    /// every request behind it waits for.
+    /// Reads, on any connection before a new shipment is written, what
+    /// its profile needs from records already committed: its lines'
+    /// catalogue entries, its parties' sanctions hits and notices, and its
+    /// consignor's first shipment. [`Self::profile_of_new`] then asks only
+    /// for what the write's own transaction can change.
+    pub fn prepare_new(&mut self, conn: &mut DbConnection, input: &ShipmentInput) -> Result<()> {
+        let inputs = [input];
+        self.load_items(conn, &inputs)?;
+        self.load_first_shipments(conn, &inputs)?;
+        self.load_hits(conn, &[], &inputs)?;
+        self.load_sanctions(conn, &inputs)
+    }
+
+    /// The profile of a shipment written in the running transaction, which
+    /// `noticed` says whether a deconfliction notice names. No link can
+    /// continue it yet, so links are not asked for: on the audit writer's
+    /// one connection, each statement of a create is a round trip every
+    /// request behind it waits for, so what [`Self::prepare_new`] read is
+    /// not asked again.
     pub fn profile_of_new(
         &mut self,
         conn: &mut DbConnection,
         id: Uuid,
         input: Option<&ShipmentInput>,
+        noticed: bool,
     ) -> Result<ShipmentProfile> {
-        let mut profiles = self.profiles_given(conn, &[(id, input)], &HashMap::new())?;
+        let noticed = Noticed::Known(noticed.then_some(id).into_iter().collect());
+        let mut profiles = self.profiles_given(conn, &[(id, input)], &HashMap::new(), noticed)?;
         Ok(profiles.pop().unwrap_or_default())
     }
 
@@ -111,16 +140,22 @@ impl Profiler {
         conn: &mut DbConnection,
         rows: &[(Uuid, Option<&ShipmentInput>)],
         onward: &HashMap<Uuid, usize>,
+        noticed: Noticed,
     ) -> Result<Vec<ShipmentProfile>> {
         let inputs: Vec<&ShipmentInput> = rows.iter().filter_map(|(_, input)| *input).collect();
         self.load_items(conn, &inputs)?;
         self.load_first_shipments(conn, &inputs)?;
-        let noticed = self.load_hits(conn, rows)?;
-        let parties: Vec<DbUuid> = inputs
-            .iter()
-            .flat_map(|input| input.parties.iter().map(|p| DbUuid(p.party_id)))
-            .collect();
-        let sanctioned = crate::screening::sanctioned(conn, &parties)?;
+        let noticed = match noticed {
+            Noticed::Known(known) => {
+                self.load_hits(conn, &[], &inputs)?;
+                known
+            }
+            Noticed::Ask => {
+                let own: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+                self.load_hits(conn, &own, &inputs)?
+            }
+        };
+        self.load_sanctions(conn, &inputs)?;
         let mut profiles = Vec::with_capacity(rows.len());
         for (id, input) in rows {
             let Some(input) = input else {
@@ -133,7 +168,7 @@ impl Profiler {
                 || line_ids(input).any(|id| self.hit(id));
             let mut named = HashSet::new();
             for party in &input.parties {
-                if let Some((listed, score, date)) = sanctioned.get(&party.party_id) {
+                if let Some(Some((listed, score, date))) = self.sanctions.get(&party.party_id) {
                     if named.insert(party.party_id) {
                         profile.sanctioned_parties.push(format!(
                             "The {} screens as {listed} on the sanctions list of {date} (score {score:.2}).",
@@ -230,6 +265,19 @@ impl Profiler {
         profile
     }
 
+    /// Keeps catalogue entries read with something else: (id, kind, body).
+    pub fn keep_items(&mut self, rows: impl Iterator<Item = (Uuid, String, String)>) {
+        for (id, kind, body) in rows {
+            let item = match kind.as_str() {
+                "chemical" => serde_json::from_str(&body).map(Item::Chemical),
+                "equipment" => serde_json::from_str(&body).map(Item::Equipment),
+                "die_mold" => serde_json::from_str(&body).map(Item::DieMold),
+                _ => Ok(Item::Unreadable),
+            };
+            self.items.insert(id, item.unwrap_or(Item::Unreadable));
+        }
+    }
+
     fn load_items(&mut self, conn: &mut DbConnection, inputs: &[&ShipmentInput]) -> Result<()> {
         let missing = unknown(inputs.iter().flat_map(|input| line_ids(input)), |id| {
             self.items.contains_key(id)
@@ -239,15 +287,7 @@ impl Profiler {
                 .filter(records::id.eq_any(chunk))
                 .select((records::id, records::kind, records::body))
                 .load(conn)?;
-            for (id, kind, body) in found {
-                let item = match kind.as_str() {
-                    "chemical" => serde_json::from_str(&body).map(Item::Chemical),
-                    "equipment" => serde_json::from_str(&body).map(Item::Equipment),
-                    "die_mold" => serde_json::from_str(&body).map(Item::DieMold),
-                    _ => Ok(Item::Unreadable),
-                };
-                self.items.insert(id.0, item.unwrap_or(Item::Unreadable));
-            }
+            self.keep_items(found.into_iter().map(|(id, kind, body)| (id.0, kind, body)));
             for id in chunk {
                 self.items.entry(id.0).or_insert(Item::Unreadable);
             }
@@ -299,23 +339,21 @@ impl Profiler {
     fn load_hits(
         &mut self,
         conn: &mut DbConnection,
-        rows: &[(Uuid, Option<&ShipmentInput>)],
+        own: &[Uuid],
+        inputs: &[&ShipmentInput],
     ) -> Result<HashSet<Uuid>> {
-        let related = rows
-            .iter()
-            .filter_map(|(_, input)| *input)
-            .flat_map(|input| {
-                input
-                    .parties
-                    .iter()
-                    .map(|p| p.party_id)
-                    .chain(line_ids(input))
-            });
+        let related = inputs.iter().flat_map(|input| {
+            input
+                .parties
+                .iter()
+                .map(|p| p.party_id)
+                .chain(line_ids(input))
+        });
         let related = unknown(related, |id| self.hits.contains_key(id));
         let asked: Vec<DbUuid> = related
             .iter()
             .copied()
-            .chain(rows.iter().map(|(id, _)| DbUuid(*id)))
+            .chain(own.iter().copied().map(DbUuid))
             .collect();
         let mut found = HashSet::new();
         for chunk in asked.chunks(CHUNK) {
@@ -330,6 +368,23 @@ impl Profiler {
             self.hits.insert(id.0, found.contains(&id.0));
         }
         Ok(found)
+    }
+
+    /// The strongest sanctions hit in force of each party named, kept as
+    /// parties recur from page to page.
+    fn load_sanctions(&mut self, conn: &mut DbConnection, inputs: &[&ShipmentInput]) -> Result<()> {
+        let parties = inputs
+            .iter()
+            .flat_map(|input| input.parties.iter().map(|p| p.party_id));
+        let wanted = unknown(parties, |id| self.sanctions.contains_key(id));
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut found = crate::screening::sanctioned(conn, &wanted)?;
+        for party in wanted {
+            self.sanctions.insert(party.0, found.remove(&party.0));
+        }
+        Ok(())
     }
 }
 
