@@ -10,7 +10,7 @@ use interdict_persistence::audit::AuditContext;
 use interdict_persistence::records::{self, RecordRow, Write};
 use interdict_persistence::risk::Profiler;
 use interdict_persistence::watches::WatchRow;
-use interdict_persistence::{agencies, chains, deconfliction, DbConnection};
+use interdict_persistence::{agencies, chains, deconfliction, Backend, DbConnection};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -119,12 +119,7 @@ pub(crate) struct Lookups {
 }
 
 impl Lookups {
-    /// Reads them. A create does so on a pooled connection before its write
-    /// joins the audit writer's batch, where each read would be a round trip
-    /// on the writer's one connection that every request queued behind it
-    /// waits for. A change committed meanwhile (a party withdrawn, a watch
-    /// saved) goes unseen for that wait, as one committed by another
-    /// instance during the batch's transaction would.
+    /// Reads them on `conn`: the write's own or, before the write, another.
     pub(crate) fn read(
         conn: &mut DbConnection,
         actor: &Actor,
@@ -263,19 +258,31 @@ pub async fn create<D: Document>(ctx: &Ctx, body: Value) -> Result<Record<D>, Ap
         Ok(prepared) => prepared,
         Err(e) => return ctx.reject(event, e).await,
     };
-    let looked = {
-        let actor = actor.clone();
-        ctx.app
-            .db
-            .run(move |conn| {
-                let lookups = Lookups::read(conn, &actor, &prepared)?;
-                Ok::<_, AppError>((prepared, lookups))
-            })
-            .await
-    };
-    let (prepared, lookups) = match looked {
-        Ok(looked) => looked,
-        Err(e) => return ctx.reject(event, e).await,
+    // On PostgreSQL the lookups are read on a pooled connection before the
+    // write joins the audit writer's batch, where each would be a round trip
+    // on the writer's one connection that every request queued behind it
+    // waits for. A change committed meanwhile (a party withdrawn, a watch
+    // saved) goes unseen for that wait, as one committed by another instance
+    // during the batch's transaction would. SQLite has no round trip to
+    // save, and a second connection costs it more than the reads (measured
+    // in BENCHMARKS.md): there they are read in the batch.
+    let (prepared, lookups) = match ctx.app.db.backend() {
+        Backend::Postgres => {
+            let actor = actor.clone();
+            let looked = ctx
+                .app
+                .db
+                .run(move |conn| {
+                    let lookups = Lookups::read(conn, &actor, &prepared)?;
+                    Ok::<_, AppError>((prepared, Some(lookups)))
+                })
+                .await;
+            match looked {
+                Ok(looked) => looked,
+                Err(e) => return ctx.reject(event, e).await,
+            }
+        }
+        Backend::Sqlite => (prepared, None),
     };
     let config = ctx.app.config.clone();
     let screener = ctx.app.screener.clone();
@@ -283,6 +290,10 @@ pub async fn create<D: Document>(ctx: &Ctx, body: Value) -> Result<Record<D>, Ap
         .app
         .audit
         .perform(event, move |conn, context| {
+            let lookups = match lookups {
+                Some(lookups) => lookups,
+                None => Lookups::read(conn, &actor, &prepared)?,
+            };
             write_new(conn, context, &actor, prepared, lookups, &config, &screener)
         })
         .await?;
