@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::agencies::AgencyRow;
+use crate::in_list::in_list;
 use crate::records::RecordRow;
 use crate::risk::{self, Refresh};
 use crate::schema::{agencies, deconfliction_notices, record_identifiers, records};
@@ -56,34 +57,40 @@ pub fn detect_many(
         }
         for (kind, values) in by_kind {
             for chunk in values.chunks(crate::CHUNK) {
-                let matching = record_identifiers::table
-                    .inner_join(records::table)
-                    .filter(record_identifiers::kind.eq(kind))
-                    .filter(record_identifiers::value.eq_any(chunk))
-                    .filter(record_identifiers::derived.eq(false))
-                    .filter(records::withdrawn_at.is_null())
-                    .select((
-                        record_identifiers::record_id,
-                        record_identifiers::owner_agency_id,
-                        record_identifiers::value,
-                    ));
-                // The owners below the agency and above it: two ranges of
-                // the index on (kind, value, owner), which a "not this
-                // owner" would scan whole. On PostgreSQL in one statement,
-                // as each round trip costs a create inside the audit
-                // writer's batch; the backend-neutral DSL has no UNION.
-                let below = matching
-                    .clone()
-                    .filter(record_identifiers::owner_agency_id.lt(*agency));
-                let above = matching.filter(record_identifiers::owner_agency_id.gt(*agency));
-                let found: Vec<(DbUuid, DbUuid, String)> = match &mut *conn {
-                    DbConnection::Postgres(pg) => below.union_all(above).load(pg)?,
-                    DbConnection::Sqlite(_) => {
-                        let mut found: Vec<(DbUuid, DbUuid, String)> = below.load(conn)?;
-                        found.extend(above.load::<(DbUuid, DbUuid, String)>(conn)?);
-                        found
-                    }
-                };
+                let found: Vec<(DbUuid, DbUuid, String)> =
+                    in_list!(record_identifiers::value, chunk, |value| {
+                        let matching = record_identifiers::table
+                            .inner_join(records::table)
+                            .filter(record_identifiers::kind.eq(kind))
+                            .filter(value)
+                            .filter(record_identifiers::derived.eq(false))
+                            .filter(records::withdrawn_at.is_null())
+                            .select((
+                                record_identifiers::record_id,
+                                record_identifiers::owner_agency_id,
+                                record_identifiers::value,
+                            ));
+                        // The owners below the agency and above it: two ranges of
+                        // the index on (kind, value, owner), which a "not this
+                        // owner" would scan whole. On PostgreSQL in one statement,
+                        // as each round trip costs a create inside the audit
+                        // writer's batch; the backend-neutral DSL has no UNION.
+                        // Copy in in_list!'s one-value arm only.
+                        #[allow(clippy::clone_on_copy)]
+                        let below = matching
+                            .clone()
+                            .filter(record_identifiers::owner_agency_id.lt(*agency));
+                        let above =
+                            matching.filter(record_identifiers::owner_agency_id.gt(*agency));
+                        match &mut *conn {
+                            DbConnection::Postgres(pg) => below.union_all(above).load(pg)?,
+                            DbConnection::Sqlite(_) => {
+                                let mut found: Vec<(DbUuid, DbUuid, String)> = below.load(conn)?;
+                                found.extend(above.load::<(DbUuid, DbUuid, String)>(conn)?);
+                                found
+                            }
+                        }
+                    });
                 for (other_record, other_agency, value) in found {
                     let Some(mine) = wanted.get(&(kind, value.as_str())) else {
                         continue;

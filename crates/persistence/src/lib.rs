@@ -8,8 +8,9 @@
 //! boundary but the connection, which callers only hand back to it.
 //!
 //! Hot statements must stay in diesel's statement cache: lookups by key use
-//! `get_result` rather than `first` (see `clippy.toml`), and a connection
-//! is pinged on checkout only if it is a PostgreSQL one that sat idle.
+//! `get_result` rather than `first` (see `clippy.toml`), a list of one
+//! value is asked as `=` (`in_list.rs`), and a connection is pinged on
+//! checkout only if it is a PostgreSQL one that sat idle.
 
 pub mod agencies;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod deconfliction;
 mod error;
 pub mod flags;
 pub mod imports;
+mod in_list;
 pub mod logins;
 pub mod mfa;
 pub mod names;

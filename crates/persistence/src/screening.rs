@@ -12,6 +12,7 @@ use interdict_domain::record::RecordKind;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use crate::in_list::in_list;
 use crate::records::referring_shipments;
 use crate::risk::Refresh;
 use crate::schema::records;
@@ -346,18 +347,21 @@ pub fn sanctioned(
 ) -> Result<HashMap<Uuid, (String, f64, String)>> {
     let mut found: HashMap<Uuid, (String, f64, String)> = HashMap::new();
     for chunk in parties.chunks(CHUNK) {
-        let rows: Vec<(DbUuid, String, f64, String)> = screening_hits::table
-            .inner_join(sanctions_lists::table)
-            .filter(screening_hits::party_id.eq_any(chunk))
-            .filter(screening_hits::active.eq(true))
-            .filter(screening_hits::disposition.is_null())
-            .select((
-                screening_hits::party_id,
-                screening_hits::listed_name,
-                screening_hits::score,
-                sanctions_lists::list_date,
-            ))
-            .load(conn)?;
+        let rows: Vec<(DbUuid, String, f64, String)> =
+            in_list!(screening_hits::party_id, chunk, |party| {
+                screening_hits::table
+                    .inner_join(sanctions_lists::table)
+                    .filter(party)
+                    .filter(screening_hits::active.eq(true))
+                    .filter(screening_hits::disposition.is_null())
+                    .select((
+                        screening_hits::party_id,
+                        screening_hits::listed_name,
+                        screening_hits::score,
+                        sanctions_lists::list_date,
+                    ))
+                    .load(conn)?
+            });
         for (party, name, score, date) in rows {
             let slot = found
                 .entry(party.0)

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::in_list::in_list;
 use crate::schema::{agencies, users};
 use crate::{DbConnection, DbUuid, Result};
 
@@ -117,13 +118,13 @@ pub fn matching(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(watches::table
-        .filter(watches::match_key.eq_any(keys))
+    Ok(in_list!(watches::match_key, keys, |key| watches::table
+        .filter(key)
         .filter(watches::deleted_at.is_null())
         .filter(watches::muted.eq(false))
         .filter(watches::expires_at.is_null().or(watches::expires_at.gt(at)))
         .select(WatchRow::as_select())
-        .load(conn)?)
+        .load(conn)?))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -19,6 +19,7 @@ use interdict_domain::shipment::{parse_day, parse_time, PartyRole, ShipmentInput
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
+use crate::in_list::in_list;
 use crate::schema::{
     deconfliction_notices, links, party_facts, record_refs, records, shipment_facts,
 };
@@ -318,10 +319,13 @@ impl Profiler {
                 .select(record_refs::record_id)
                 .limit(1)
                 .single_value();
-            let found: Vec<(DbUuid, Option<DbUuid>)> = party_facts::table
-                .filter(party_facts::record_id.eq_any(chunk))
-                .select((party_facts::record_id, first))
-                .load(conn)?;
+            let found: Vec<(DbUuid, Option<DbUuid>)> =
+                in_list!(party_facts::record_id, chunk, |consignor| {
+                    party_facts::table
+                        .filter(consignor)
+                        .select((party_facts::record_id, first))
+                        .load(conn)?
+                });
             for id in chunk {
                 self.first_shipment.insert(id.0, None);
             }
@@ -357,11 +361,13 @@ impl Profiler {
             .collect();
         let mut found = HashSet::new();
         for chunk in asked.chunks(CHUNK) {
-            let named: Vec<DbUuid> = deconfliction_notices::table
-                .filter(deconfliction_notices::record_id.eq_any(chunk))
-                .select(deconfliction_notices::record_id)
-                .distinct()
-                .load(conn)?;
+            let named: Vec<DbUuid> = in_list!(deconfliction_notices::record_id, chunk, |named| {
+                deconfliction_notices::table
+                    .filter(named)
+                    .select(deconfliction_notices::record_id)
+                    .distinct()
+                    .load(conn)?
+            });
             found.extend(named.into_iter().map(Uuid::from));
         }
         for id in related {
