@@ -901,12 +901,7 @@ mod profiles {
         let (_database, db, _writer, agency) = setup(backend);
         let mut conn = db.get().unwrap();
         let conn: &mut DbConnection = &mut conn;
-        let consignor = create::<PartyInput>(
-            conn,
-            &agency,
-            serde_json::json!({ "kind": "company", "name": "Alpha Trading" }),
-        )
-        .0;
+        let consignor = company(conn, &agency, "Alpha Trading");
         let press = serde_json::json!({ "kind": "tableting_machine", "serial_number": "TDP-0001" });
         let (press_id, _) = create::<EquipmentInput>(conn, &agency, press);
         let die =
@@ -972,12 +967,7 @@ mod profiles {
         let (_database, db, _writer, agency) = setup(backend);
         let mut conn = db.get().unwrap();
         let conn: &mut DbConnection = &mut conn;
-        let consignor = create::<PartyInput>(
-            conn,
-            &agency,
-            serde_json::json!({ "kind": "company", "name": "Alpha Trading" }),
-        )
-        .0;
+        let consignor = company(conn, &agency, "Alpha Trading");
         let press = serde_json::json!({ "kind": "tableting_machine", "serial_number": "TDP-0001", "markings_removed": true });
         let (press_id, _) = create::<EquipmentInput>(conn, &agency, press);
         create::<ShipmentInput>(
@@ -1030,12 +1020,7 @@ mod profiles {
         let (_database, db, _writer, agency) = setup(backend);
         let mut conn = db.get().unwrap();
         let conn: &mut DbConnection = &mut conn;
-        let consignor = create::<PartyInput>(
-            conn,
-            &agency,
-            serde_json::json!({ "kind": "company", "name": "Alpha Trading" }),
-        )
-        .0;
+        let consignor = company(conn, &agency, "Alpha Trading");
         let statements = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&statements);
         conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
@@ -1094,6 +1079,12 @@ mod profiles {
         for (table, rows) in tables.iter().zip(rows) {
             assert_eq!(rows, Ok(1), "rows in {table}");
         }
+    }
+
+    /// A company of `agency`, recorded as [`create`] does.
+    fn company(conn: &mut DbConnection, agency: &AgencyRow, name: &str) -> Uuid {
+        let body = serde_json::json!({ "kind": "company", "name": name });
+        create::<PartyInput>(conn, agency, body).0
     }
 
     /// Writes a record, settling the refreshes it asks for, as a
@@ -1252,14 +1243,7 @@ mod profiles {
             false,
         );
         agencies::insert(conn, &other).unwrap();
-        let party = |conn: &mut DbConnection, name: &str| {
-            create::<PartyInput>(
-                conn,
-                &agency,
-                serde_json::json!({ "kind": "company", "name": name }),
-            )
-            .0
-        };
+        let party = |conn: &mut DbConnection, name: &str| company(conn, &agency, name);
         let (a, b) = (party(conn, "Alpha Trading"), party(conn, "Beta Logistics"));
         let press = serde_json::json!({ "kind": "tableting_machine", "serial_number": "TDP-0001" });
         let (press_id, _) = create::<EquipmentInput>(conn, &agency, press.clone());
@@ -1465,14 +1449,7 @@ mod profiles {
     fn a_consignor_is_first_seen_only_on_its_earliest_shipment(backend: Backend) {
         let (_database, db, _writer, agency) = setup(backend);
         let mut conn = db.get().unwrap();
-        let party = |conn: &mut DbConnection, name: &str| {
-            create::<PartyInput>(
-                conn,
-                &agency,
-                serde_json::json!({ "kind": "company", "name": name }),
-            )
-            .0
-        };
+        let party = |conn: &mut DbConnection, name: &str| company(conn, &agency, name);
         let (a, b) = (
             party(&mut conn, "Alpha Trading"),
             party(&mut conn, "Beta Logistics"),
