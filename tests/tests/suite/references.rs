@@ -18,6 +18,7 @@ both_backends!(
     each_agency_counts_its_own_references,
     a_reference_finds_its_shipment_for_those_who_may_see_it,
     instances_writing_at_once_never_share_a_number,
+    the_counter_is_prepared_once_per_connection,
     pages_and_exports_name_shipments_by_reference,
     the_link_form_takes_a_reference_or_tracking_number,
 );
@@ -100,6 +101,53 @@ fn a_reference_finds_its_shipment_for_those_who_may_see_it(backend: Backend) {
         .get(&format!("/api/v1/shipments?q={reference}"), &w.phoenix)
         .json();
     assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
+}
+
+/// Every create raises its agency's counter: the statement is prepared on
+/// a connection's first create and kept, not parsed and planned again each
+/// time (SQLite did, for a twentieth of a create's CPU).
+fn the_counter_is_prepared_once_per_connection(backend: Backend) {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use std::sync::{Arc, Mutex};
+    let database = TestDatabase::create(backend);
+    let agency = AgencyRow::new(
+        &NewAgency::parse("HSI Houston", "federal", "US", "TXHSI0100", "desk").unwrap(),
+        false,
+    );
+    let pool = database.pool();
+    let mut pooled = pool.get().unwrap();
+    let conn: &mut interdict_persistence::DbConnection = &mut pooled;
+    agencies::insert(conn, &agency).unwrap();
+    let cached = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&cached);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::CacheQuery { sql, .. } = event {
+            seen.lock().unwrap().push(sql.to_owned());
+        }
+    });
+    let at = Utc::now().naive_utc();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.extend(
+            conn.transaction(|conn| references::allocate(conn, &[agency.id.0], at))
+                .unwrap(),
+        );
+    }
+    let y = at.format("%Y");
+    assert_eq!(
+        got,
+        (1..=3)
+            .map(|n| format!("TXHSI0100-{y}-{n:06}"))
+            .collect::<Vec<_>>()
+    );
+    let counters: Vec<String> = cached
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|sql| sql.contains("reference_counters"))
+        .cloned()
+        .collect();
+    assert_eq!(counters.len(), 1, "{counters:#?}");
 }
 
 fn instances_writing_at_once_never_share_a_number(backend: Backend) {
