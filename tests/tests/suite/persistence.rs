@@ -1574,40 +1574,25 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
     assert_eq!((stored.accepted, stored.duplicates), (3, 1));
     // The next batch of the same import, then another import: only the
     // new key is stored.
-    let stored = imports::store_accepted(
-        conn,
-        first.id.0,
-        owner,
-        &[
-            line(7, "1ZB|best|CN", "[\"again\"]"),
-            line(8, "1ZD|best|CN", "[\"d\"]"),
-        ],
-        &[],
-        Counts {
+    let two_more = |conn: &mut interdict_persistence::DbConnection, import: &ImportRow, lines| {
+        let counts = Counts {
             rows_read: 2,
             ..Counts::default()
-        },
-        None,
-    )
-    .unwrap();
-    assert_eq!((stored.accepted, stored.duplicates), (1, 1));
-    let stored = imports::store_accepted(
-        conn,
-        second.id.0,
-        owner,
-        &[
-            line(2, "1ZD|best|CN", "[\"d\"]"),
-            line(3, "1ZA|best|CN", "[]"),
-        ],
-        &[],
-        Counts {
-            rows_read: 2,
-            ..Counts::default()
-        },
-        None,
-    )
-    .unwrap();
-    assert_eq!((stored.accepted, stored.duplicates), (0, 2));
+        };
+        let stored =
+            imports::store_accepted(conn, import.id.0, owner, lines, &[], counts, None).unwrap();
+        (stored.accepted, stored.duplicates)
+    };
+    let again = [
+        line(7, "1ZB|best|CN", "[\"again\"]"),
+        line(8, "1ZD|best|CN", "[\"d\"]"),
+    ];
+    assert_eq!(two_more(conn, &first, &again), (1, 1));
+    let other = [
+        line(2, "1ZD|best|CN", "[\"d\"]"),
+        line(3, "1ZA|best|CN", "[]"),
+    ];
+    assert_eq!(two_more(conn, &second, &other), (0, 2));
 
     let rows: Vec<(DbUuid, String, i64, String)> = import_lines::table
         .order(import_lines::id)

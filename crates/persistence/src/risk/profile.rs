@@ -284,10 +284,11 @@ impl Profiler {
             self.items.contains_key(id)
         });
         for chunk in missing.chunks(CHUNK) {
-            let found: Vec<(DbUuid, String, String)> = records::table
-                .filter(records::id.eq_any(chunk))
-                .select((records::id, records::kind, records::body))
-                .load(conn)?;
+            let found: Vec<(DbUuid, String, String)> =
+                in_list!(records::id, chunk, |item| records::table
+                    .filter(item)
+                    .select((records::id, records::kind, records::body))
+                    .load(conn)?);
             self.keep_items(found.into_iter().map(|(id, kind, body)| (id.0, kind, body)));
             for id in chunk {
                 self.items.entry(id.0).or_insert(Item::Unreadable);
