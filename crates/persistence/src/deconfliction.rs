@@ -84,9 +84,10 @@ pub fn detect_many(
                             matching.filter(record_identifiers::owner_agency_id.gt(*agency));
                         match &mut *conn {
                             DbConnection::Postgres(pg) => below.union_all(above).load(pg)?,
-                            DbConnection::Sqlite(_) => {
-                                let mut found: Vec<(DbUuid, DbUuid, String)> = below.load(conn)?;
-                                found.extend(above.load::<(DbUuid, DbUuid, String)>(conn)?);
+                            DbConnection::Sqlite(sqlite) => {
+                                let mut found: Vec<(DbUuid, DbUuid, String)> =
+                                    below.load(sqlite)?;
+                                found.extend(above.load::<(DbUuid, DbUuid, String)>(sqlite)?);
                                 found
                             }
                         }

@@ -9,7 +9,8 @@
 //!
 //! Hot statements must stay in diesel's statement cache: lookups by key use
 //! `get_result` rather than `first` (see `clippy.toml`), a list of one
-//! value is asked as `=` (`in_list.rs`), and a connection is pinged on
+//! value is asked as `=` (`in_list.rs`), the hottest statements run on the
+//! backend's own connection (`native.rs`), and a connection is pinged on
 //! checkout only if it is a PostgreSQL one that sat idle.
 
 pub mod agencies;
@@ -25,6 +26,7 @@ mod in_list;
 pub mod logins;
 pub mod mfa;
 pub mod names;
+mod native;
 pub mod party_matching;
 pub mod records;
 pub mod references;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::in_list::in_list;
+use crate::native::native;
 use crate::records::referring_shipments;
 use crate::risk::Refresh;
 use crate::schema::records;
@@ -349,7 +350,7 @@ pub fn sanctioned(
     for chunk in parties.chunks(CHUNK) {
         let rows: Vec<(DbUuid, String, f64, String)> =
             in_list!(screening_hits::party_id, chunk, |party| {
-                screening_hits::table
+                native!(conn, |c| screening_hits::table
                     .inner_join(sanctions_lists::table)
                     .filter(party)
                     .filter(screening_hits::active.eq(true))
@@ -360,7 +361,7 @@ pub fn sanctioned(
                         screening_hits::score,
                         sanctions_lists::list_date,
                     ))
-                    .load(conn)?
+                    .load(c))?
             });
         for (party, name, score, date) in rows {
             let slot = found

@@ -6,6 +6,7 @@ use interdict_domain::policy::UserDirectory;
 use interdict_domain::user::{NewUser, Role, LOCKOUT, MAX_FAILED_LOGINS};
 use uuid::Uuid;
 
+use crate::native::native;
 use crate::schema::{agencies, revoked_tokens, task_force_members, users};
 use crate::{now, DbConnection, DbUuid, Error, Result};
 
@@ -111,7 +112,8 @@ pub struct Session {
 pub fn find_session(conn: &mut DbConnection, user: Uuid, jti: Uuid) -> Result<Option<Session>> {
     let revoked =
         diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(DbUuid(jti))));
-    let rows: Vec<(UserRow, bool, bool, Option<DbUuid>)> = users::table
+    // Every authenticated request asks this.
+    let rows: Vec<(UserRow, bool, bool, Option<DbUuid>)> = native!(conn, |c| users::table
         .inner_join(agencies::table)
         .left_join(task_force_members::table.on(task_force_members::agency_id.eq(users::agency_id)))
         .filter(users::id.eq(DbUuid(user)))
@@ -121,7 +123,7 @@ pub fn find_session(conn: &mut DbConnection, user: Uuid, jti: Uuid) -> Result<Op
             revoked,
             task_force_members::task_force_id.nullable(),
         ))
-        .load(conn)?;
+        .load(c))?;
     let task_forces = rows
         .iter()
         .filter_map(|(.., task_force)| task_force.map(Uuid::from))

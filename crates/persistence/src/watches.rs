@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::in_list::in_list;
+use crate::native::native;
 use crate::schema::{agencies, users};
 use crate::{DbConnection, DbUuid, Result};
 
@@ -118,13 +119,16 @@ pub fn matching(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(in_list!(watches::match_key, keys, |key| watches::table
-        .filter(key)
-        .filter(watches::deleted_at.is_null())
-        .filter(watches::muted.eq(false))
-        .filter(watches::expires_at.is_null().or(watches::expires_at.gt(at)))
-        .select(WatchRow::as_select())
-        .load(conn)?))
+    Ok(in_list!(watches::match_key, keys, |key| native!(
+        conn,
+        |c| watches::table
+            .filter(key)
+            .filter(watches::deleted_at.is_null())
+            .filter(watches::muted.eq(false))
+            .filter(watches::expires_at.is_null().or(watches::expires_at.gt(at)))
+            .select(WatchRow::as_select())
+            .load(c)
+    )?))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

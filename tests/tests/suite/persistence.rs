@@ -11,8 +11,9 @@ use interdict_persistence::audit::{
     self, AuditFailure, AuditFilter, AuditWriter, Audited, Checkpointing, VerifyMode,
 };
 use interdict_persistence::users::{self, UpdateOutcome, UserChanges, UserRow};
-use interdict_persistence::{settings, tokens, Db};
+use interdict_persistence::{settings, tokens, watches, DatabaseUrl, Db, PoolOptions};
 use interdict_tests::{both_backends, Backend, TestDatabase};
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 both_backends!(
@@ -31,6 +32,8 @@ both_backends!(
     pooled_connections_are_configured,
     the_route_filter_reads_one_index,
     accepted_lines_are_stored_once_each_with_their_cells_intact,
+    the_audit_writers_statements_are_prepared_once,
+    a_few_keys_find_what_each_finds,
 );
 
 #[derive(Debug)]
@@ -1630,4 +1633,146 @@ fn accepted_lines_are_stored_once_each_with_their_cells_intact(backend: Backend)
         imports::rejections(conn, first.id.0, 0, 10).unwrap(),
         refused
     );
+}
+
+/// Statements started on an instrumented connection and those it kept
+/// prepared (diesel's cache), by their text.
+#[derive(Default)]
+struct Statements {
+    started: Vec<String>,
+    cached: Vec<String>,
+}
+
+fn instrument(conn: &mut interdict_persistence::DbConnection) -> Arc<Mutex<Statements>> {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    let statements = Arc::new(Mutex::new(Statements::default()));
+    let seen = Arc::clone(&statements);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        let mut seen = seen.lock().unwrap();
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                let text = query.to_string();
+                let sql = text.split(" -- binds").next().unwrap_or_default();
+                seen.started.push(sql.trim().to_owned());
+            }
+            InstrumentationEvent::CacheQuery { sql, .. } => seen.cached.push(sql.trim().to_owned()),
+            _ => {}
+        }
+    });
+    statements
+}
+
+/// Transaction control, which diesel sends as plain text.
+fn controls_the_transaction(sql: &str) -> bool {
+    ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+        .iter()
+        .any(|word| sql.to_ascii_uppercase().starts_with(word))
+}
+
+/// Every action and read waits for the audit writer's one connection, so
+/// on SQLite its statements are the serial part of every request: each is
+/// prepared on its first use and kept, not parsed and planned again for
+/// every batch. Among them a lookup by three keys (the watches a write
+/// matches) and the batch's own statements on the chain's head and entries,
+/// which diesel would not have kept (an UPDATE, a multi-row INSERT).
+fn the_audit_writers_statements_are_prepared_once(backend: Backend) {
+    let database = TestDatabase::create(backend);
+    // One connection, watched before the writer takes it.
+    let db = Db::connect(
+        &DatabaseUrl::parse(&database.url).unwrap(),
+        PoolOptions::sized(1),
+    )
+    .unwrap();
+    let statements = {
+        let mut conn = db.get().unwrap();
+        let agency = NewAgency::parse("Ohio BCI", "state", "OH", "OH0000000", "desk").unwrap();
+        let agency = AgencyRow::new(&agency, false);
+        agencies::insert(&mut conn, &agency).unwrap();
+        users::insert(&mut conn, &user(&agency, "alice")).unwrap();
+        instrument(&mut conn)
+    };
+    let alice = users::find_by_username(&mut db.get().unwrap(), "alice")
+        .unwrap()
+        .unwrap();
+    let (writer, _thread) = AuditWriter::start(db.clone(), 64, checkpointing());
+    let alice_id = alice.id.0;
+    let round = || {
+        block_on(writer.record(AuditEvent::now(AuditAction::UserRead))).unwrap();
+        block_on(
+            writer.perform(AuditEvent::now(AuditAction::UserRead), move |conn, _| {
+                let keys = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+                watches::matching(conn, &keys, interdict_persistence::now())?;
+                users::find_session(conn, alice_id, Uuid::now_v7())?;
+                Ok::<_, TestError>(())
+            }),
+        )
+        .unwrap();
+    };
+    round();
+    let warmed = std::mem::take(&mut *statements.lock().unwrap());
+    round();
+    round();
+    let after = statements.lock().unwrap();
+    assert!(
+        after.cached.is_empty(),
+        "prepared again after the first round: {:#?}",
+        after.cached
+    );
+    let statements: Vec<&String> = after
+        .started
+        .iter()
+        .filter(|sql| !controls_the_transaction(sql))
+        .collect();
+    for wanted in ["audit_head", "audit_entries", "watches", "revoked_tokens"] {
+        assert!(
+            statements.iter().any(|sql| sql.contains(wanted)),
+            "{wanted} not asked: {statements:#?}"
+        );
+    }
+    let unkept: Vec<&&String> = statements
+        .iter()
+        .filter(|sql| !warmed.cached.contains(sql))
+        .collect();
+    assert!(unkept.is_empty(), "not kept prepared: {unkept:#?}");
+}
+
+/// A lookup by a few keys is asked as a fixed number of equalities, the
+/// last key repeated in the places left over (`in_list!`): whatever the
+/// number of keys, it finds what each key finds and nothing else.
+fn a_few_keys_find_what_each_finds(backend: Backend) {
+    let (_database, db, _writer, agency) = setup(backend);
+    let mut conn = db.get().unwrap();
+    let alice = user(&agency, "alice");
+    users::insert(&mut conn, &alice).unwrap();
+    let at = interdict_persistence::now();
+    let keys: Vec<String> = (0..7)
+        .map(|i| format!("identifier:phone:+1555000{i}"))
+        .collect();
+    // Watches on the first six keys; the seventh is watched by no one.
+    for key in &keys[..6] {
+        let row = watches::WatchRow {
+            id: Uuid::now_v7().into(),
+            user_id: alice.id,
+            kind: "identifier".into(),
+            value: key.clone(),
+            match_key: key.clone(),
+            expires_at: None,
+            muted: false,
+            created_at: at,
+            deleted_at: None,
+        };
+        watches::insert(&mut conn, &row).unwrap();
+    }
+    for n in 1..=keys.len() {
+        // The last n keys: the unwatched one always among them.
+        let asked = &keys[keys.len() - n..];
+        let mut found: Vec<String> = watches::matching(&mut conn, asked, at)
+            .unwrap()
+            .into_iter()
+            .map(|watch| watch.match_key)
+            .collect();
+        found.sort();
+        let watched: Vec<String> = asked.iter().filter(|k| *k != &keys[6]).cloned().collect();
+        assert_eq!(found, watched, "asked by {n} keys");
+    }
 }

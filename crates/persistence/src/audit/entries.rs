@@ -1,7 +1,11 @@
 //! Stored audit entries: conversion, search and chain verification.
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::backend::Backend;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, Binary, HasSqlType};
 use interdict_domain::audit::{
     content_digest, AuditAction, AuditEvent, ChainVerifier, ChainedEntry, Checkpoint, Hash,
     Outcome, ProofLink, VerifyReport,
@@ -9,6 +13,7 @@ use interdict_domain::audit::{
 use interdict_domain::policy::AuditScope;
 use uuid::Uuid;
 
+use crate::native::native;
 use crate::schema::{audit_checkpoints, audit_entries, audit_head};
 use crate::{DbConnection, DbUuid, Error, Result};
 
@@ -111,11 +116,60 @@ pub fn head(conn: &mut DbConnection) -> Result<(i64, Hash)> {
 /// statement: the write takes SQLite's write lock before any read, and
 /// holds the row against other instances on PostgreSQL.
 pub(crate) fn lock_head(conn: &mut DbConnection) -> Result<(i64, Hash)> {
-    let (seq, hash) = diesel::update(audit_head::table.find(1i16))
-        .set(audit_head::id.eq(1i16))
-        .returning((audit_head::seq, audit_head::hash))
-        .get_result::<(i64, Vec<u8>)>(conn)?;
+    let (seq, hash): (i64, Vec<u8>) = native!(conn, |c| Head::Lock.get_result(c))?;
     Ok((seq, to_hash(&hash)))
+}
+
+/// Moves the chain's head to the last entry a batch wrote.
+pub(crate) fn move_head(conn: &mut DbConnection, seq: i64, hash: &Hash) -> Result<()> {
+    native!(conn, |c| Head::Move(seq, hash.to_vec()).execute(c))?;
+    Ok(())
+}
+
+/// The two statements every audit batch makes on the head row. Written by
+/// hand because diesel never caches an UPDATE: each batch had both parsed
+/// and planned again. These texts are fixed, so each is prepared once per
+/// connection.
+enum Head {
+    /// Lock the row and read it.
+    Lock,
+    /// Move it to (seq, hash).
+    Move(i64, Vec<u8>),
+}
+
+impl QueryId for Head {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Head {
+    type SqlType = (BigInt, Binary);
+}
+
+impl<Conn> RunQueryDsl<Conn> for Head {}
+
+/// One text for both backends, whose bind markers diesel writes (`$n`, `?`).
+impl<DB> QueryFragment<DB> for Head
+where
+    DB: Backend + HasSqlType<BigInt> + HasSqlType<Binary>,
+    i64: ToSql<BigInt, DB>,
+    Vec<u8>: ToSql<Binary, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        match self {
+            Head::Lock => {
+                out.push_sql("UPDATE audit_head SET id = 1 WHERE id = 1 RETURNING seq, hash");
+            }
+            Head::Move(seq, hash) => {
+                out.push_sql("UPDATE audit_head SET seq = ");
+                out.push_bind_param::<BigInt, _>(seq)?;
+                out.push_sql(", hash = ");
+                out.push_bind_param::<Binary, _>(hash)?;
+                out.push_sql(" WHERE id = 1");
+            }
+        }
+        Ok(())
+    }
 }
 
 const VERIFY_PAGE: i64 = 5_000;

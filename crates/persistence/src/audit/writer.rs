@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::entries::AuditRow;
 use crate::risk::Refresh;
-use crate::schema::{audit_entries, audit_head};
+use crate::schema::audit_entries;
 use crate::{Db, DbConnection, Result};
 
 /// Why an action could not be recorded. Nothing about it was committed.
@@ -395,22 +395,6 @@ fn record_batch_metrics(jobs: usize, started: std::time::Instant, committed: boo
     }
 }
 
-/// Rows per INSERT statement, well under SQLite's bind-parameter limit.
-const INSERT_CHUNK: usize = 500;
-
-/// Multi-row inserts are not available through the multi-backend
-/// connection, so this is done on the inner one.
-fn insert_rows(conn: &mut DbConnection, rows: &[AuditRow]) -> Result<()> {
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        let insert = diesel::insert_into(audit_entries::table).values(chunk);
-        match conn {
-            DbConnection::Postgres(pg) => insert.execute(pg)?,
-            DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-        };
-    }
-    Ok(())
-}
-
 /// The end of the chain while a batch is written: entries are chained
 /// after it, and it moves only once they are stored.
 struct ChainEnd {
@@ -430,7 +414,7 @@ impl ChainEnd {
                 AuditRow::from(&entry)
             })
             .collect();
-        insert_rows(conn, &rows)?;
+        crate::bulk_insert::insert_rows!(conn, audit_entries::table, rows.iter().collect());
         (self.seq, self.hash) = (seq, hash);
         Ok(())
     }
@@ -567,12 +551,7 @@ fn commit_batch(
                 Checkpoint::sign(&checkpointing.key, end.seq, end.hash, chrono::Utc::now());
             super::entries::insert_checkpoint(conn, &checkpoint)?;
         }
-        diesel::update(audit_head::table.find(1i16))
-            .set((
-                audit_head::seq.eq(end.seq),
-                audit_head::hash.eq(end.hash.to_vec()),
-            ))
-            .execute(conn)?;
+        super::entries::move_head(conn, end.seq, &end.hash)?;
         Ok(())
     })
     .map_err(|e| e.to_string())

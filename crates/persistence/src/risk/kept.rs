@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::profile::Profiler;
 use super::refresh::Refresh;
+use crate::native::native;
 use crate::records::RecordRow;
 use crate::schema::{record_refs, records, risk_findings};
 use crate::search::{self, Search};
@@ -207,23 +208,24 @@ pub fn read_shipment(
     profiler: &mut Profiler,
 ) -> Result<Option<(RecordRow, Vec<Finding>)>> {
     let items = diesel::alias!(records as line_items);
-    let rows: Vec<(RecordRow, Option<String>, Option<Catalogued>)> = records::table
-        .left_join(
-            record_refs::table.on(record_refs::record_id
-                .eq(records::id)
-                .and(record_refs::ref_kind.ne(RecordKind::Party.as_str()))),
-        )
-        .left_join(items.on(items.field(records::id).eq(record_refs::ref_id)))
-        .filter(records::id.eq(DbUuid(id)))
-        .filter(records::kind.eq(RecordKind::Shipment.as_str()))
-        .select((
-            RecordRow::as_select(),
-            kept_text(),
-            items
-                .fields((records::id, records::kind, records::body))
-                .nullable(),
-        ))
-        .load(conn)?;
+    let rows: Vec<(RecordRow, Option<String>, Option<Catalogued>)> =
+        native!(conn, |c| records::table
+            .left_join(
+                record_refs::table.on(record_refs::record_id
+                    .eq(records::id)
+                    .and(record_refs::ref_kind.ne(RecordKind::Party.as_str()))),
+            )
+            .left_join(items.on(items.field(records::id).eq(record_refs::ref_id)))
+            .filter(records::id.eq(DbUuid(id)))
+            .filter(records::kind.eq(RecordKind::Shipment.as_str()))
+            .select((
+                RecordRow::as_select(),
+                kept_text(),
+                items
+                    .fields((records::id, records::kind, records::body))
+                    .nullable(),
+            ))
+            .load(c))?;
     let mut rows = rows.into_iter();
     let Some((row, text, first)) = rows.next() else {
         return Ok(None);

@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::in_list::in_list;
+use crate::native::native;
 use crate::schema::{
     deconfliction_notices, links, party_facts, record_refs, records, shipment_facts,
 };
@@ -322,10 +323,10 @@ impl Profiler {
                 .single_value();
             let found: Vec<(DbUuid, Option<DbUuid>)> =
                 in_list!(party_facts::record_id, chunk, |consignor| {
-                    party_facts::table
+                    native!(conn, |c| party_facts::table
                         .filter(consignor)
                         .select((party_facts::record_id, first))
-                        .load(conn)?
+                        .load(c))?
                 });
             for id in chunk {
                 self.first_shipment.insert(id.0, None);
@@ -363,11 +364,11 @@ impl Profiler {
         let mut found = HashSet::new();
         for chunk in asked.chunks(CHUNK) {
             let named: Vec<DbUuid> = in_list!(deconfliction_notices::record_id, chunk, |named| {
-                deconfliction_notices::table
+                native!(conn, |c| deconfliction_notices::table
                     .filter(named)
                     .select(deconfliction_notices::record_id)
                     .distinct()
-                    .load(conn)?
+                    .load(c))?
             });
             found.extend(named.into_iter().map(Uuid::from));
         }

@@ -32,6 +32,8 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::profile::Profiler;
+use crate::in_list::in_list;
+use crate::native::native;
 use crate::schema::{party_facts, record_refs, records, risk_findings, shipment_facts};
 use crate::CHUNK;
 use crate::{DbConnection, DbUuid, Error, Result};
@@ -157,11 +159,11 @@ pub fn settled<T>(
 fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
     let mut profiler = Profiler::default();
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(DbUuid, String)> = records::table
-            .filter(records::id.eq_any(chunk))
+        let rows: Vec<(DbUuid, String)> = in_list!(records::id, chunk, |id| records::table
+            .filter(id)
             .filter(records::kind.eq("shipment"))
             .select((records::id, records::body))
-            .load(conn)?;
+            .load(conn)?);
         let bodies: Vec<(Uuid, &str)> = rows.iter().map(|(id, b)| (id.0, b.as_str())).collect();
         let profiles = profiler.profiles(conn, &bodies)?;
         let mut kept = Vec::with_capacity(rows.len());
@@ -173,8 +175,10 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
                 risk_findings::findings.eq(findings),
             ));
         }
-        diesel::delete(risk_findings::table.filter(risk_findings::record_id.eq_any(chunk)))
-            .execute(conn)?;
+        in_list!(risk_findings::record_id, chunk, |id| diesel::delete(
+            risk_findings::table.filter(id)
+        )
+        .execute(conn)?);
         crate::bulk_insert::insert_rows!(conn, risk_findings::table, kept);
     }
     Ok(())
@@ -265,10 +269,16 @@ fn first_two(conn: &mut DbConnection, consignors: &[DbUuid]) -> Result<Vec<Uuid>
                 .offset(n)
                 .single_value()
         };
-        let pairs: Vec<(Option<DbUuid>, Option<DbUuid>)> = party_facts::table
-            .filter(party_facts::record_id.eq_any(chunk))
-            .select((nth(0), nth(1)))
-            .load(conn)?;
+        let pairs: Vec<(Option<DbUuid>, Option<DbUuid>)> = in_list!(
+            party_facts::record_id,
+            chunk,
+            |consignor| native!(conn, |c| {
+                party_facts::table
+                    .filter(consignor)
+                    .select((nth(0), nth(1)))
+                    .load(c)
+            })?
+        );
         found.extend(
             pairs
                 .into_iter()
