@@ -2,9 +2,9 @@
 # A/B of two release binaries: the audited GET /api/v1/shipments/{id} and
 # POST /api/v1/shipments under wrk (2 threads, 32 connections), the two
 # binaries interleaved round by round so that drift of a shared machine
-# falls on both alike; medians at the end. Each binary serves the same demo
-# dataset in a database it made itself, so binaries whose schemas differ
-# compare too.
+# falls on both alike; medians at the end, and the median of the rounds'
+# ratios. Each binary serves the same demo dataset in a database it made
+# itself, so binaries whose schemas differ compare too.
 #
 #   bench/ab.sh BASELINE_BINARY CANDIDATE_BINARY
 #
@@ -147,15 +147,23 @@ for round in $(seq 1 "$ROUNDS"); do
         echo "$post_cpu" >>"$work/post_cpu-$side"
     done
 done
+# B ÷ A of each round, whose two runs were minutes apart: the machine's
+# drift between rounds falls out of it, as it does not out of the ratio of
+# the two medians.
+paired() { # file-A file-B → median of the rounds' ratios
+    paste "$1" "$2" | awk '{ print $2 / $1 }' | median
+}
 echo
-echo "| median of $ROUNDS, $BACKEND, $SHIPMENTS shipments | A (baseline) | B (candidate) | B ÷ A |"
-echo "|---|---:|---:|---:|"
+echo "| median of $ROUNDS, $BACKEND, $SHIPMENTS shipments | A (baseline) | B (candidate) | B ÷ A | B ÷ A, median of rounds |"
+echo "|---|---:|---:|---:|---:|"
 for what in get post; do
     a=$(median <"$work/$what-A")
     b=$(median <"$work/$what-B")
+    r=$(paired "$work/$what-A" "$work/$what-B")
     label=$([ "$what" = get ] && echo "audited GET /api/v1/shipments/{id}" || echo "audited POST /api/v1/shipments")
-    awk -v l="$label" -v a="$a" -v b="$b" 'BEGIN { printf "| %s, req/s | %.0f | %.0f | %.3f |\n", l, a, b, b / a }'
+    awk -v l="$label" -v a="$a" -v b="$b" -v r="$r" 'BEGIN { printf "| %s, req/s | %.0f | %.0f | %.3f | %.3f |\n", l, a, b, b / a, r }'
     a=$(median <"$work/${what}_cpu-A")
     b=$(median <"$work/${what}_cpu-B")
-    awk -v l="$label" -v a="$a" -v b="$b" 'BEGIN { printf "| … CPU per request (server and its database processes), ms | %.3f | %.3f | %.3f |\n", a, b, b / a }'
+    r=$(paired "$work/${what}_cpu-A" "$work/${what}_cpu-B")
+    awk -v l="$label" -v a="$a" -v b="$b" -v r="$r" 'BEGIN { printf "| … CPU per request (server and its database processes), ms | %.3f | %.3f | %.3f | %.3f |\n", a, b, b / a, r }'
 done
