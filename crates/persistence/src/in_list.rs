@@ -1,22 +1,37 @@
 //! `column IN (values)` that stays in diesel's statement cache when there
-//! is one value.
+//! are few values.
 //!
 //! On SQLite diesel writes `eq_any` as `IN (?, ?, …)` and, as the text
 //! depends on the list's length, does not cache the statement: SQLite
 //! parses and plans it again on every execution. A single write asks with
-//! one value at a time (its party, its tracking number), and those
-//! statements took a fifth of a create's CPU on SQLite (BENCHMARKS.md).
-//! With one value the condition is `column = ?`, which is cached.
-//! PostgreSQL binds a list as one array (`= ANY($1)`), cached either way.
+//! a few values at a time (its party, its tracking number, the keys its
+//! watches match), and those statements took a fifth of a create's CPU on
+//! SQLite (BENCHMARKS.md). One value is asked as `column = ?`; two to
+//! [`FEW`] as `column = ? OR …` with [`FEW`] places, the last value
+//! repeated in those left over: one text, cached. PostgreSQL binds a list
+//! as one array (`= ANY($1)`), cached either way.
+
+/// The most values asked as a fixed `OR` of equalities.
+pub(crate) const FEW: usize = 4;
 
 /// Evaluates `$query` with `$condition` bound to `$column = value` if
-/// `$values` (a slice) holds one value, to `$column IN $values` otherwise.
+/// `$values` (a slice) holds one value, to `$column = a OR …` if it holds
+/// up to [`FEW`], to `$column IN $values` otherwise (none included).
 /// `$query` is compiled once for each.
 macro_rules! in_list {
     ($column:expr, $values:expr, |$condition:ident| $query:expr) => {
         match $values {
             [one] => {
                 let $condition = $column.eq(one.clone());
+                $query
+            }
+            few if !few.is_empty() && few.len() <= crate::in_list::FEW => {
+                let at = |i: usize| few[i.min(few.len() - 1)].clone();
+                let $condition = $column
+                    .eq(at(0))
+                    .or($column.eq(at(1)))
+                    .or($column.eq(at(2)))
+                    .or($column.eq(at(3)));
                 $query
             }
             many => {
