@@ -78,7 +78,7 @@ for BACKEND in $BACKENDS; do
             extra=${A_ENV:-}
             if [ "$side" = B ]; then bin=$B; extra=${B_ENV:-}; fi
             if [ "$BACKEND" = postgres ]; then
-                db="settle_ab_$$_${side}_$round"
+                db="settle_ab_$$_${side,,}_$round"
                 dbs+=("$db")
                 psql -q "$PG_URL" -c "CREATE DATABASE $db TEMPLATE $base"
                 url="${PG_URL%/*}/$db"

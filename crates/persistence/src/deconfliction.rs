@@ -58,7 +58,7 @@ pub fn detect_many(
         for (kind, values) in by_kind {
             for chunk in values.chunks(crate::CHUNK) {
                 let found: Vec<(DbUuid, DbUuid, String)> =
-                    in_list!(record_identifiers::value, chunk, |value| {
+                    in_list!(conn, record_identifiers::value, chunk, |value| {
                         let matching = record_identifiers::table
                             .inner_join(records::table)
                             .filter(record_identifiers::kind.eq(kind))

@@ -349,7 +349,7 @@ pub fn sanctioned(
     let mut found: HashMap<Uuid, (String, f64, String)> = HashMap::new();
     for chunk in parties.chunks(CHUNK) {
         let rows: Vec<(DbUuid, String, f64, String)> =
-            in_list!(screening_hits::party_id, chunk, |party| {
+            in_list!(conn, screening_hits::party_id, chunk, |party| {
                 native!(conn, |c| screening_hits::table
                     .inner_join(sanctions_lists::table)
                     .filter(party)

@@ -119,7 +119,7 @@ pub fn matching(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(in_list!(watches::match_key, keys, |key| native!(
+    Ok(in_list!(conn, watches::match_key, keys, |key| native!(
         conn,
         |c| watches::table
             .filter(key)

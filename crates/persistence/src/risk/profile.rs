@@ -286,7 +286,7 @@ impl Profiler {
         });
         for chunk in missing.chunks(CHUNK) {
             let found: Vec<(DbUuid, String, String)> =
-                in_list!(records::id, chunk, |item| records::table
+                in_list!(conn, records::id, chunk, |item| records::table
                     .filter(item)
                     .select((records::id, records::kind, records::body))
                     .load(conn)?);
@@ -322,7 +322,7 @@ impl Profiler {
                 .limit(1)
                 .single_value();
             let found: Vec<(DbUuid, Option<DbUuid>)> =
-                in_list!(party_facts::record_id, chunk, |consignor| {
+                in_list!(conn, party_facts::record_id, chunk, |consignor| {
                     native!(conn, |c| party_facts::table
                         .filter(consignor)
                         .select((party_facts::record_id, first))
@@ -363,13 +363,14 @@ impl Profiler {
             .collect();
         let mut found = HashSet::new();
         for chunk in asked.chunks(CHUNK) {
-            let named: Vec<DbUuid> = in_list!(deconfliction_notices::record_id, chunk, |named| {
-                native!(conn, |c| deconfliction_notices::table
-                    .filter(named)
-                    .select(deconfliction_notices::record_id)
-                    .distinct()
-                    .load(c))?
-            });
+            let named: Vec<DbUuid> =
+                in_list!(conn, deconfliction_notices::record_id, chunk, |named| {
+                    native!(conn, |c| deconfliction_notices::table
+                        .filter(named)
+                        .select(deconfliction_notices::record_id)
+                        .distinct()
+                        .load(c))?
+                });
             found.extend(named.into_iter().map(Uuid::from));
         }
         for id in related {

@@ -159,7 +159,7 @@ pub fn settled<T>(
 fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
     let mut profiler = Profiler::default();
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(DbUuid, String)> = in_list!(records::id, chunk, |id| records::table
+        let rows: Vec<(DbUuid, String)> = in_list!(conn, records::id, chunk, |id| records::table
             .filter(id)
             .filter(records::kind.eq("shipment"))
             .select((records::id, records::body))
@@ -175,7 +175,7 @@ fn compute(conn: &mut DbConnection, ids: Vec<DbUuid>) -> Result<()> {
                 risk_findings::findings.eq(findings),
             ));
         }
-        in_list!(risk_findings::record_id, chunk, |id| diesel::delete(
+        in_list!(conn, risk_findings::record_id, chunk, |id| diesel::delete(
             risk_findings::table.filter(id)
         )
         .execute(conn)?);
@@ -269,16 +269,16 @@ fn first_two(conn: &mut DbConnection, consignors: &[DbUuid]) -> Result<Vec<Uuid>
                 .offset(n)
                 .single_value()
         };
-        let pairs: Vec<(Option<DbUuid>, Option<DbUuid>)> = in_list!(
-            party_facts::record_id,
-            chunk,
-            |consignor| native!(conn, |c| {
-                party_facts::table
-                    .filter(consignor)
-                    .select((nth(0), nth(1)))
-                    .load(c)
-            })?
-        );
+        let pairs: Vec<(Option<DbUuid>, Option<DbUuid>)> =
+            in_list!(conn, party_facts::record_id, chunk, |consignor| native!(
+                conn,
+                |c| {
+                    party_facts::table
+                        .filter(consignor)
+                        .select((nth(0), nth(1)))
+                        .load(c)
+                }
+            )?);
         found.extend(
             pairs
                 .into_iter()
