@@ -1736,9 +1736,10 @@ fn the_audit_writers_statements_are_prepared_once(backend: Backend) {
     assert!(unkept.is_empty(), "not kept prepared: {unkept:#?}");
 }
 
-/// A lookup by a few keys is asked as a fixed number of equalities, the
-/// last key repeated in the places left over (`in_list!`): whatever the
-/// number of keys, it finds what each key finds and nothing else.
+/// A lookup by a few keys is asked on SQLite as a fixed number of
+/// equalities, the last key repeated in the places left over (`in_list!`),
+/// on PostgreSQL as one array: whatever the number of keys, it finds what
+/// each key finds and nothing else.
 fn a_few_keys_find_what_each_finds(backend: Backend) {
     let (_database, db, _writer, agency) = setup(backend);
     let mut conn = db.get().unwrap();
