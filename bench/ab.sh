@@ -150,8 +150,8 @@ done
 # B ÷ A of each round, whose two runs were minutes apart: the machine's
 # drift between rounds falls out of it, as it does not out of the ratio of
 # the two medians.
-paired() { # file-A file-B → median of the rounds' ratios
-    paste "$1" "$2" | awk '{ print $2 / $1 }' | median
+paired() { # file-A file-B → median of the rounds' ratios (a FAILED round left out)
+    paste "$1" "$2" | awk '$1 + 0 > 0 && $2 + 0 > 0 { print $2 / $1 }' | median
 }
 echo
 echo "| median of $ROUNDS, $BACKEND, $SHIPMENTS shipments | A (baseline) | B (candidate) | B ÷ A | B ÷ A, median of rounds |"
