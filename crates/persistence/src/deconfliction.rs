@@ -75,7 +75,7 @@ pub fn detect_many(
                         // owner" would scan whole. On PostgreSQL in one statement,
                         // as each round trip costs a create inside the audit
                         // writer's batch; the backend-neutral DSL has no UNION.
-                        // Copy in in_list!'s one-value arm only.
+                        // Copy in in_list!'s `=` and `OR` arms, not in its list's.
                         #[allow(clippy::clone_on_copy)]
                         let below = matching
                             .clone()

@@ -12,6 +12,7 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, HasSqlType, Integer, Nullable, Text};
 use uuid::Uuid;
 
+use crate::native::native;
 use crate::uuid_type::PortableUuid;
 use crate::{DbConnection, DbUuid, Error, Result};
 
@@ -71,10 +72,7 @@ fn raise(conn: &mut DbConnection, agency: Uuid, year: i32, count: i64) -> Result
         year,
         count,
     };
-    let (last, code): (i64, Option<String>) = match conn {
-        DbConnection::Postgres(pg) => query.get_result(pg)?,
-        DbConnection::Sqlite(sqlite) => query.get_result(sqlite)?,
-    };
+    let (last, code): (i64, Option<String>) = native!(conn, |c| query.get_result(c))?;
     Ok((last, code.ok_or(Error::NotFound)?))
 }
 
